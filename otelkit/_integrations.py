@@ -1,0 +1,105 @@
+"""Turning integrations on: now if their library is loaded, else the moment it is imported.
+
+Instrumenting means importing the instrumented library (botocore alone costs ~100 ms),
+so ``configure()`` never imports one itself: a post-import hook instruments it when the
+application first imports it. Start-up pays only for what the program uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+from typing import Any
+
+from otelkit import _switch
+from otelkit._safety import report_internal_error
+
+#: Integration name -> (module in ``otelkit.integrations``, the library it needs).
+KNOWN: dict[str, str] = {"botocore": "botocore", "httpx": "httpx"}
+DEFAULT = ("botocore", "httpx")
+
+_enabled: set[str] = set()
+_lock = threading.Lock()
+
+
+def _activate(name: str) -> None:
+    module = importlib.import_module(f"otelkit.integrations.{name}")
+    module.instrument(_switch.TRACER_PROVIDER, _switch.METER_PROVIDER)
+
+
+def enable(names: Iterable[str] | None) -> list[str]:
+    """Enable integrations by name (None: the defaults whose libraries are installed).
+
+    Returns the names enabled. Raises ``ValueError`` for an unknown name and
+    ``ImportError`` naming the extra when an explicitly requested one is not installed.
+    """
+    explicit = names is not None
+    requested = list(DEFAULT if names is None else names)
+    unknown = [n for n in requested if n not in KNOWN]
+    if unknown:
+        raise ValueError(
+            f"unknown integration(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(KNOWN))}"
+        )
+    enabled = []
+    for name in requested:
+        library = KNOWN[name]
+        if importlib.util.find_spec(library) is None:
+            if explicit:
+                raise ImportError(
+                    f"integration {name!r} needs {library}: pip install 'otelkit[{name}]'"
+                )
+            continue
+        with _lock:
+            if name in _enabled:
+                enabled.append(name)
+                continue
+            _enabled.add(name)
+        if library in sys.modules:
+            _activate(name)
+        else:
+            _when_imported(library, lambda _module, name=name: _activate(name))
+        enabled.append(name)
+    return enabled
+
+
+def _when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> None:
+    sys.meta_path.insert(0, _PostImportFinder(module_name, callback))
+
+
+class _PostImportFinder(importlib.abc.MetaPathFinder):
+    """Runs ``callback`` right after ``module_name`` finishes importing, then removes itself."""
+
+    def __init__(self, module_name: str, callback: Callable[[ModuleType], None]) -> None:
+        self._module_name = module_name
+        self._callback = callback
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self._module_name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+        callback = self._callback
+
+        def exec_then_instrument(module: ModuleType) -> None:
+            exec_module(module)
+            try:
+                callback(module)
+            except Exception as exc:  # an integration must never break the import
+                report_internal_error(f"instrumenting {fullname}", exc)
+
+        wrapped: Any = loader
+        wrapped.exec_module = exec_then_instrument
+        return spec

@@ -1,0 +1,96 @@
+"""Turning a stdlib ``logging.LogRecord`` into otelkit's log event (the JSON-line shape).
+
+One event dict serves every output: the stdout renderers, the OTLP LogRecord and the
+testing capture. Its keys, in order: ``timestamp``, ``level``, ``message``, ``logger``,
+``service``, ``environment``, the bound IDs, the keyword fields, ``trace_id``,
+``span_id``, ``xray_trace_id``, ``source``, and ``error``/``error_type``/``exception``
+for failures.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from typing import Any
+
+from opentelemetry import trace
+
+from otelkit._ids import current_ids
+from otelkit._pipeline import Pipeline
+from otelkit._scrub import scrub_in_place
+
+#: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
+FIELDS_ATTR = "otelkit_fields"
+
+RESERVED_KEYS = frozenset({
+    "timestamp", "level", "message", "logger", "service", "environment",
+    "trace_id", "span_id", "xray_trace_id", "source", "exception",
+})
+# Attributes every LogRecord has; anything else was passed through ``extra=``.
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "taskName", FIELDS_ATTR,
+}
+_STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+_LEVEL_NAMES = {logging.WARNING: "WARN"}
+
+
+class _Timestamps:
+    """RFC 3339 UTC timestamps, with the date-time prefix cached per second."""
+
+    second = -1
+    prefix = ""
+
+    @classmethod
+    def format(cls, created: float) -> str:
+        whole = int(created)
+        if whole != cls.second:
+            cls.prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+            cls.second = whole
+        return f"{cls.prefix}.{int((created - whole) * 1000):03d}Z"
+
+
+def level_name(levelno: int, fallback: str) -> str:
+    """The `level` of a log line: the stdlib name, but ``WARN`` as every log backend spells it."""
+    return _LEVEL_NAMES.get(levelno, fallback)
+
+
+def build_event(record: logging.LogRecord, pipeline: Pipeline) -> dict[str, Any]:
+    """Build the log event for ``record``, stamped with the current context's IDs and span."""
+    event: dict[str, Any] = {
+        "timestamp": _Timestamps.format(record.created),
+        "level": level_name(record.levelno, record.levelname),
+        "message": record.getMessage(),
+        "logger": record.name,
+        "service": pipeline.service,
+        "environment": pipeline.environment,
+    }
+    event.update(current_ids())
+
+    fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
+    extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
+    if extra_count > 0:  # stdlib ``extra={...}`` fields
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        fields = {**extras, **fields} if fields else extras
+    if fields:
+        fields = dict(fields)
+        scrub_in_place(fields)
+        for key, value in fields.items():
+            event[f"{key}_" if key in RESERVED_KEYS else key] = value
+
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        trace_id = format(span_context.trace_id, "032x")
+        event["trace_id"] = trace_id
+        event["span_id"] = format(span_context.span_id, "016x")
+        event["xray_trace_id"] = f"1-{trace_id[:8]}-{trace_id[8:]}"
+    event["source"] = f"{record.filename}:{record.lineno}"
+
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        event.setdefault("error", str(exc) or type(exc).__name__)
+        event.setdefault("error_type", type(exc).__name__)
+        event["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+    elif record.stack_info:
+        event["stack"] = record.stack_info
+    return event

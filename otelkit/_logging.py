@@ -1,0 +1,201 @@
+"""Logging: the one root handler that stamps, renders and exports every record, and
+``get_logger`` for keyword fields.
+
+Every stdlib record, from any library, reaches ``OtelkitHandler`` on the root logger. It
+builds the log event once (bound IDs and trace context of the emitting thread's context),
+writes it to stdout in the configured format, and sends it over OTLP as a real LogRecord.
+Records emitted while an exporter is exporting are never sent over OTLP: that would feed
+the export path its own debug lines forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry._logs import SeverityNumber
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+
+from otelkit import _pipeline
+from otelkit._log_event import FIELDS_ATTR, build_event
+from otelkit._scrub import attribute_value
+from otelkit._safety import report_internal_error
+
+_SEVERITY = {
+    logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
+    logging.INFO: (SeverityNumber.INFO, "INFO"),
+    logging.WARNING: (SeverityNumber.WARN, "WARN"),
+    logging.ERROR: (SeverityNumber.ERROR, "ERROR"),
+    logging.CRITICAL: (SeverityNumber.FATAL, "FATAL"),
+}
+# Event keys that become the LogRecord's own fields (or the resource) rather than attributes.
+_NOT_ATTRIBUTES = frozenset({"timestamp", "level", "message", "service", "environment",
+                             "trace_id", "span_id", "source", "exception", "error_type"})
+# The exporters' own loggers: their records never go back into the export path.
+_EXPORT_PATH_LOGGERS = ("opentelemetry.", "urllib3.", "requests.", "grpc.")
+
+
+def severity(levelno: int) -> tuple[SeverityNumber, str]:
+    """The OpenTelemetry severity number and text of a stdlib level (custom levels round down)."""
+    found = _SEVERITY.get(levelno)
+    if found is not None:
+        return found
+    below = [level for level in _SEVERITY if level <= levelno]
+    return _SEVERITY[max(below)] if below else (SeverityNumber.TRACE, "TRACE")
+
+
+def otel_attributes(event: Mapping[str, Any], record: logging.LogRecord) -> dict[str, Any]:
+    """The attributes of the OTLP LogRecord: IDs, fields and semantic-convention extras."""
+    attributes = {k: attribute_value(v) for k, v in event.items() if k not in _NOT_ATTRIBUTES}
+    attributes["code.file.path"] = record.pathname
+    attributes["code.line.number"] = record.lineno
+    attributes["code.function.name"] = record.funcName
+    if "exception" in event:
+        attributes["exception.type"] = event.get("error_type", "")
+        attributes["exception.message"] = str(event.get("error", ""))
+        attributes["exception.stacktrace"] = event["exception"]
+    return attributes
+
+
+class OtelkitHandler(logging.Handler):
+    """The root handler otelkit installs; it reads the active pipeline on every record."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        pipeline = _pipeline.current()
+        try:
+            event = build_event(record, pipeline)
+            if pipeline.render is not None:
+                sys.stdout.write(pipeline.render(event) + "\n")
+            if pipeline.otel_loggers is not None and not _from_export_path(record):
+                number, text = severity(record.levelno)
+                pipeline.otel_loggers(record.name).emit(
+                    timestamp=int(record.created * 1e9),
+                    severity_number=number,
+                    severity_text=text,
+                    body=event["message"],
+                    attributes=otel_attributes(event, record),
+                )
+            for sink in pipeline.sinks:
+                sink(event)
+        except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
+            raise
+        except Exception as exc:
+            report_internal_error("log handler", exc)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _from_export_path(record: logging.LogRecord) -> bool:
+    return bool(otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY)) or record.name.startswith(
+        _EXPORT_PATH_LOGGERS
+    )
+
+
+_handler = OtelkitHandler()
+# Libraries whose DEBUG output drowns an application's; raised to INFO unless configured.
+_CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "asyncio",
+           "werkzeug", "moto", "opentelemetry")
+
+
+def install(level: int) -> None:
+    """Put the handler on the root logger (once) and set the root level."""
+    root = logging.getLogger()
+    if _handler not in root.handlers:
+        root.addHandler(_handler)
+    root.setLevel(level)
+    for name in _CHATTY:
+        chatty = logging.getLogger(name)
+        if chatty.level == logging.NOTSET or getattr(chatty, "_otelkit_level", False):
+            chatty.setLevel(max(level, logging.INFO))
+            chatty._otelkit_level = True  # type: ignore[attr-defined]
+
+
+def uninstall() -> None:
+    """Remove the handler from the root logger."""
+    logging.getLogger().removeHandler(_handler)
+
+
+_LOGGING_KWARGS = ("exc_info", "stack_info", "stacklevel", "extra")
+
+
+class Logger:
+    """A stdlib logger that also takes keyword fields: ``log.info("Saved", scene=1)``.
+
+    It is a thin front for ``logging.getLogger(name)``: levels, handlers and filters are
+    the stdlib's, and ``exc_info``/``stack_info``/``stacklevel``/``extra`` keep their
+    meaning. Other keyword arguments become fields of the log line.
+    """
+
+    __slots__ = ("_logger", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._logger = logging.getLogger(name)
+
+    @property
+    def stdlib(self) -> logging.Logger:
+        """The wrapped ``logging.Logger``."""
+        return self._logger
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - the stdlib's name
+        """Whether a record of ``level`` would be processed."""
+        return self._logger.isEnabledFor(level)
+
+    def _log(self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
+             ) -> None:
+        exc_info = fields.pop("exc_info", None)
+        stack_info = fields.pop("stack_info", False)
+        stacklevel = fields.pop("stacklevel", 1)
+        extra = fields.pop("extra", None)
+        if fields:
+            extra = {**extra, FIELDS_ATTR: fields} if extra else {FIELDS_ATTR: fields}
+        # +2 skips this frame and the public method, so file:line is the caller's.
+        self._logger._log(level, msg, args, exc_info=exc_info, extra=extra,
+                          stack_info=stack_info, stacklevel=stacklevel + 2)
+
+    def debug(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at DEBUG."""
+        if self._logger.isEnabledFor(logging.DEBUG):
+            self._log(logging.DEBUG, msg, args, fields)
+
+    def info(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at INFO."""
+        if self._logger.isEnabledFor(logging.INFO):
+            self._log(logging.INFO, msg, args, fields)
+
+    def warning(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at WARNING."""
+        if self._logger.isEnabledFor(logging.WARNING):
+            self._log(logging.WARNING, msg, args, fields)
+
+    warn = warning
+
+    def error(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at ERROR."""
+        if self._logger.isEnabledFor(logging.ERROR):
+            self._log(logging.ERROR, msg, args, fields)
+
+    def exception(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at ERROR with the exception being handled."""
+        if self._logger.isEnabledFor(logging.ERROR):
+            fields.setdefault("exc_info", True)
+            self._log(logging.ERROR, msg, args, fields)
+
+    def critical(self, msg: object, *args: object, **fields: Any) -> None:
+        """Log at CRITICAL."""
+        if self._logger.isEnabledFor(logging.CRITICAL):
+            self._log(logging.CRITICAL, msg, args, fields)
+
+    def log(self, level: int, msg: object, *args: object, **fields: Any) -> None:
+        """Log at ``level``."""
+        if self._logger.isEnabledFor(level):
+            self._log(level, msg, args, fields)
+
+
+def get_logger(name: str | None = None) -> Logger:
+    """Return the logger called ``name`` (the root logger when None), taking keyword fields."""
+    return Logger(name or "root")

@@ -1,0 +1,65 @@
+"""The active pipeline: where spans, log records and metrics go right now.
+
+``configure()`` builds one from settings and ``testing.capture()`` builds an in-memory one;
+both hand it to ``activate``. Hot paths read ``current()`` once per call and never lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from otelkit import _switch
+
+LogSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Pipeline:
+    """Everything a signal needs to know to leave the process.
+
+    Attributes:
+        service: ``service.name``, repeated on every log line.
+        environment: ``deployment.environment``, repeated on every log line.
+        level: the root log level.
+        render: turns a log event into one line for stdout, or None for no stdout lines.
+        otel_loggers: returns the OTel logger for a stdlib logger name, or None when log
+            records are not exported over OTLP.
+        sinks: extra receivers of every log event (``testing.capture`` uses one).
+        tracer_provider / meter_provider: SDK providers switched in behind the globals.
+        flush / close: force-flush and shut down the providers; return success.
+    """
+
+    service: str = "unknown_service"
+    environment: str = "dev"
+    level: int = logging.INFO
+    render: Callable[[dict[str, Any]], str] | None = None
+    otel_loggers: Callable[[str], Any] | None = None
+    sinks: list[LogSink] = field(default_factory=list)
+    tracer_provider: Any = None
+    meter_provider: Any = None
+    flush: Callable[[float], bool] = lambda timeout: True
+    close: Callable[[float], None] = lambda timeout: None
+
+
+_active = Pipeline()
+
+
+def current() -> Pipeline:
+    """The pipeline signals go to now."""
+    return _active
+
+
+def activate(pipeline: Pipeline) -> Pipeline:
+    """Route every signal to ``pipeline``; return the one it replaces."""
+    global _active
+    previous, _active = _active, pipeline
+    if pipeline.tracer_provider is not None:
+        _switch.install_globals()
+        _switch.TRACER_PROVIDER.switch(pipeline.tracer_provider)
+    if pipeline.meter_provider is not None:
+        _switch.install_globals()
+        _switch.METER_PROVIDER.switch(pipeline.meter_provider)
+    return previous

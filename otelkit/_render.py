@@ -1,0 +1,81 @@
+"""Log line formats for stdout: ``json`` for machines, ``pretty`` for people, ``text`` for both.
+
+``json`` is what CloudWatch Logs Insights and Loki parse; ``pretty`` aligns messages and
+colours levels on a terminal; ``text`` is one plain ``key=value`` line per record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+Renderer = Callable[[dict[str, Any]], str]
+
+# Keys pretty/text show in fixed places (or not at all) rather than as key=value pairs.
+_HEADER_KEYS = frozenset({"timestamp", "level", "message", "logger", "service", "environment",
+                          "trace_id", "span_id", "xray_trace_id", "source", "exception"})
+_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARN": "\x1b[33m", "ERROR": "\x1b[31m",
+            "CRITICAL": "\x1b[1;31m"}
+_RESET = "\x1b[0m"
+_DIM = "\x1b[2m"
+
+_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def render_json(event: dict[str, Any]) -> str:
+    """One JSON object per line; values JSON cannot express are written with ``str()``."""
+    return _encode(event)
+
+
+def _value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    if not text or any(c in text for c in ' "=\n'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def _pairs(event: dict[str, Any]) -> str:
+    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in _HEADER_KEYS)
+
+
+def render_text(event: dict[str, Any]) -> str:
+    """``<timestamp> <LEVEL> <logger>: <message> key=value …`` with the trace ID last."""
+    line = f"{event['timestamp']} {event['level']} {event['logger']}: {event['message']}"
+    pairs = _pairs(event)
+    if pairs:
+        line = f"{line} {pairs}"
+    if "trace_id" in event:
+        line = f"{line} trace_id={event['trace_id']}"
+    if "exception" in event:
+        line = f"{line}\n{event['exception']}"
+    return line
+
+
+def pretty_renderer(colour: bool) -> Renderer:
+    """Build the ``pretty`` renderer: aligned messages, coloured levels when ``colour``."""
+
+    def render_pretty(event: dict[str, Any]) -> str:
+        level = event["level"]
+        clock = event["timestamp"][11:23]
+        pairs = _pairs(event)
+        if colour:
+            head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{level:<5}{_RESET}"
+            tail = f"  {_DIM}{event['source']}{_RESET}"
+        else:
+            head, tail = f"{clock} {level:<5}", f"  {event['source']}"
+        line = f"{head} {event['message']:<34} {pairs}{tail}"
+        if "exception" in event:
+            line = f"{line}\n{event['exception']}"
+        return line
+
+    return render_pretty
+
+
+def renderer(log_format: str, *, colour: bool) -> Renderer:
+    """The renderer for a ``LOG_FORMAT`` value (already validated)."""
+    if log_format == "json":
+        return render_json
+    if log_format == "text":
+        return render_text
+    return pretty_renderer(colour)

@@ -1,0 +1,37 @@
+"""Telemetry never breaks the host program.
+
+An internal failure (a renderer choking on a field, an exporter misbehaving) is reported
+once per place on stderr and swallowed. Under ``OTELKIT_STRICT=1``, which otelkit's own
+test suite sets, it is re-raised instead, so a bug cannot hide behind the safety net.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+_reported: set[str] = set()
+_lock = threading.Lock()
+
+
+def strict() -> bool:
+    """Whether internal errors are re-raised (``OTELKIT_STRICT=1``)."""
+    return os.environ.get("OTELKIT_STRICT", "").lower() in {"1", "true", "yes"}
+
+
+def report_internal_error(where: str, exc: BaseException) -> None:
+    """Report ``exc`` raised inside otelkit at ``where``: once on stderr, or re-raise if strict.
+
+    stderr, not logging: the logging path may be the part that is failing.
+    """
+    if strict():
+        raise exc
+    with _lock:
+        first = where not in _reported
+        _reported.add(where)
+    if first:
+        sys.stderr.write(
+            f"otelkit: internal error in {where} (reported once, telemetry continues): "
+            f"{type(exc).__name__}: {exc}\n"
+        )

@@ -1,0 +1,71 @@
+"""Redaction of secret-looking fields before they reach a log line or a span attribute.
+
+Matching is by field name only (``password``, ``api_key``, ``authorization``…): it is
+cheap enough for every log call, and a name is the one signal that never false-positives
+on an ID. Decisions are cached per name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+_SECRET_NAME = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|auth(orization)?$|cookie|"
+    r"credential|private[_-]?key|session[_-]?key|signature|jwt|bearer",
+    re.IGNORECASE,
+)
+# Names that contain a secret-looking word but are safe and common in telemetry.
+_SAFE_NAMES = frozenset({"token_count", "tokens", "prompt_tokens", "completion_tokens",
+                         "total_tokens", "max_tokens", "auth_method", "auth_result"})
+_enabled = True
+_cache: dict[str, bool] = {}
+
+
+def set_enabled(enabled: bool) -> None:
+    """Turn redaction on or off (``configure(scrub=...)``)."""
+    global _enabled
+    _enabled = enabled
+
+
+def is_secret(name: str) -> bool:
+    """Whether a field called ``name`` must never be shown."""
+    try:
+        return _cache[name]
+    except KeyError:
+        secret = name.lower() not in _SAFE_NAMES and _SECRET_NAME.search(name) is not None
+        if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
+            _cache[name] = secret
+        return secret
+
+
+_PRIMITIVES = (str, bool, int, float)
+
+
+def attribute_value(value: Any) -> Any:
+    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it)."""
+    if isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, _PRIMITIVES) for v in value):
+        return tuple(value)
+    return str(value)
+
+
+def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``fields`` as span attributes: secrets redacted, values of accepted types."""
+    enabled = _enabled
+    return {
+        key: REDACTED if enabled and is_secret(key) else attribute_value(value)
+        for key, value in fields.items()
+    }
+
+
+def scrub_in_place(fields: dict[str, Any]) -> None:
+    """Redact secret-looking values of a dict the caller owns."""
+    if _enabled:
+        for key in fields:
+            if is_secret(key):
+                fields[key] = REDACTED

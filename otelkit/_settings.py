@@ -1,0 +1,223 @@
+"""The single table of otelkit's settings: each option, its environment variables, its default.
+
+``configure(**options)`` resolves every option the same way: an explicit argument wins,
+then the first environment variable that is set, then the default. The docs'
+configuration reference is written from this table, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "pretty", "text")
+PROTOCOLS = ("http/protobuf", "grpc")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One option of ``configure()``: where it is read from and what it means."""
+
+    name: str
+    env: tuple[str, ...]
+    doc: str
+    default: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("service_name", ("OTEL_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME"),
+            "`service.name` on every signal; the Loki `service_name` label.", "unknown_service"),
+    Setting("service_version", ("OTEL_SERVICE_VERSION",), "`service.version` resource attribute.",
+            "(unset)"),
+    Setting("environment", ("DEPLOYMENT_ENV", "STAGE"),
+            "`deployment.environment` and the `environment` log field.", "dev"),
+    Setting("endpoint", ("OTEL_EXPORTER_OTLP_ENDPOINT",),
+            "OTLP collector base URL; unset means no network at all.", "(unset)"),
+    Setting("protocol", ("OTEL_EXPORTER_OTLP_PROTOCOL",),
+            "`http/protobuf` or `grpc` (needs the `grpc` extra).", "http/protobuf"),
+    Setting("console", ("OTELKIT_CONSOLE",),
+            "Print finished span trees and a metrics summary for humans.", "on without endpoint"),
+    Setting("log_level", ("LOG_LEVEL",), "Root log level.", "DEBUG in dev, else INFO"),
+    Setting("log_format", ("LOG_FORMAT",),
+            "`json`, `pretty` or `text`. `STRUCTURED_LOGGING=false` means `text`.",
+            "pretty in dev on a terminal, else json"),
+    Setting("log_stdout", ("OTELKIT_LOG_STDOUT",),
+            "Write log lines to stdout (what CloudWatch Logs collects).", "true"),
+    Setting("instrument", ("OTELKIT_INSTRUMENT",),
+            "Comma-separated integrations to turn on.", "botocore,httpx (those installed)"),
+    Setting("sample_rate", ("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
+            "Parent-based head sampling ratio, 0.0-1.0.", "1.0"),
+    Setting("resource_detectors", ("OTELKIT_RESOURCE_DETECTORS",),
+            "`auto` (only where the environment shows the platform), `none`, or a list of "
+            "`lambda,ecs,eks,ec2`.", "auto"),
+    Setting("scrub", ("OTELKIT_SCRUB",),
+            "Redact fields whose names look secret (password, token, authorization…).", "true"),
+    Setting("export_timeout", ("OTELKIT_EXPORT_TIMEOUT",),
+            "Seconds one export may take before it is abandoned.", "10"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings: what ``configure()`` builds the pipeline from."""
+
+    service_name: str
+    service_version: str | None
+    environment: str
+    endpoint: str | None
+    protocol: str
+    console: bool
+    log_level: str
+    log_format: str
+    log_stdout: bool
+    instrument: tuple[str, ...] | None  # None: the defaults that are installed
+    sample_rate: float
+    resource_detectors: tuple[str, ...]
+    scrub: bool
+    export_timeout: float
+
+
+def _env(names: Iterable[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            return name, value
+    return None
+
+
+def _parse_bool(source: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"{source}={value!r} is not a boolean (use true or false)")
+
+
+def _choice(source: str, value: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    normal = value.strip().upper() if upper else value.strip().lower()
+    if normal == "WARN":
+        normal = "WARNING"
+    if normal not in choices:
+        raise ValueError(f"{source}={value!r} is not one of {', '.join(choices)}")
+    return normal
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Resolve ``configure()``'s keyword options against the environment.
+
+    Raises:
+        ValueError: a value (argument or environment variable) is invalid; the message
+            names where it came from.
+    """
+    env = os.environ if environ is None else environ
+    table = {setting.name: setting for setting in SETTINGS}
+    unknown = set(options) - set(table)
+    if unknown:
+        raise TypeError(f"configure() got unknown options: {', '.join(sorted(unknown))}")
+
+    def raw(name: str) -> tuple[str, Any] | None:
+        if options.get(name) is not None:
+            return f"configure({name}=...)", options[name]
+        return _env(table[name].env, env)
+
+    def text(name: str) -> str | None:
+        found = raw(name)
+        return None if found is None else str(found[1])
+
+    def flag(name: str, default: bool) -> bool:
+        found = raw(name)
+        if found is None:
+            return default
+        source, value = found
+        return value if isinstance(value, bool) else _parse_bool(source, str(value))
+
+    environment = text("environment") or "dev"
+    endpoint = text("endpoint")
+    is_dev = environment.lower() in {"dev", "development", "local"}
+
+    found = raw("log_level")
+    log_level = _choice(*found, LOG_LEVELS, upper=True) if found else (
+        "DEBUG" if is_dev else "INFO")
+
+    found = raw("log_format")
+    if found is None and not flag_from_env("STRUCTURED_LOGGING", env, default=True):
+        found = ("STRUCTURED_LOGGING", "text")
+    if found:
+        log_format = _choice(found[0], str(found[1]), LOG_FORMATS)
+    else:
+        log_format = "pretty" if is_dev and sys.stderr.isatty() else "json"
+
+    found = raw("protocol")
+    protocol = _choice(found[0], str(found[1]), PROTOCOLS) if found else "http/protobuf"
+
+    found = raw("instrument")
+    instrument: tuple[str, ...] | None = None
+    if found is not None:
+        value = found[1]
+        instrument = _split(value) if isinstance(value, str) else tuple(value)
+
+    found = raw("sample_rate")
+    sample_rate = 1.0
+    if found is not None:
+        sample_rate = _ratio(*found)
+
+    found = raw("resource_detectors")
+    detectors: tuple[str, ...] = ("auto",)
+    if found is not None:
+        value = found[1]
+        detectors = _split(value.lower()) if isinstance(value, str) else tuple(value)
+
+    found = raw("export_timeout")
+    export_timeout = _positive(*found) if found else 10.0
+
+    return Settings(
+        service_name=text("service_name") or "unknown_service",
+        service_version=text("service_version"),
+        environment=environment,
+        endpoint=endpoint.rstrip("/") if endpoint else None,
+        protocol=protocol,
+        console=flag("console", default=endpoint is None),
+        log_level=log_level,
+        log_format=log_format,
+        log_stdout=flag("log_stdout", default=True),
+        instrument=instrument,
+        sample_rate=sample_rate,
+        resource_detectors=detectors,
+        scrub=flag("scrub", default=True),
+        export_timeout=export_timeout,
+    )
+
+
+def flag_from_env(name: str, environ: Mapping[str, str], *, default: bool) -> bool:
+    """Read a boolean environment variable, raising a clear error when it is not one."""
+    value = environ.get(name, "").strip()
+    return _parse_bool(name, value) if value else default
+
+
+def _number(source: str, value: Any, check: Callable[[float], bool], expected: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{source}={value!r} is not a number") from None
+    if not check(number):
+        raise ValueError(f"{source}={value!r} must be {expected}")
+    return number
+
+
+def _ratio(source: str, value: Any) -> float:
+    return _number(source, value, lambda n: 0.0 <= n <= 1.0, "between 0.0 and 1.0")
+
+
+def _positive(source: str, value: Any) -> float:
+    return _number(source, value, lambda n: n > 0, "greater than 0")

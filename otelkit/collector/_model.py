@@ -1,0 +1,127 @@
+"""The one model every rendered collector artifact is derived from.
+
+Configs, the EKS manifest, the ECS task definition and the IAM policy all come from a
+:class:`CollectorModel`, so a log group named once is the log group the exporter writes
+to *and* the one the policy grants, and an ID key added to ``otelkit._keys`` becomes an
+X-Ray annotation and an EMF-forbidden dimension at the same time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from otelkit._keys import WELL_KNOWN_ID_KEYS
+
+Target = Literal["ecs", "eks", "lambda", "local"]
+TARGETS: tuple[Target, ...] = ("ecs", "eks", "lambda", "local")
+
+#: CloudWatch drops a dimension set with more than this many keys, silently.
+MAX_EMF_DIMENSIONS = 10
+
+#: ADOT collector image the sidecar artifacts pin.
+ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+
+
+@dataclass(frozen=True)
+class CollectorModel:
+    """Everything that differs between rendered collector configs.
+
+    Values may be literals or ``${env:NAME}`` references; references are resolved by
+    the collector at start-up, which is how one file serves several deployments.
+
+    Attributes:
+        target: Where the collector runs; picks receivers' bind address, resource
+            detectors and exporters that exist there.
+        region: AWS region for the AWS exporters.
+        loki_endpoint: Loki's native OTLP base URL, ending in ``/otlp``.
+        emf_namespace: CloudWatch metrics namespace.
+        emf_log_group: Log group the EMF exporter writes metric events to.
+        id_keys: Correlation ID keys: indexed in X-Ray, never EMF dimensions.
+        service_attribute: Resource attribute that names the service.
+        environment_attribute: Resource attribute that names the environment.
+        extra_dimensions: Metric attributes that each get their own dimension set next
+            to service and environment (one set per key, never their cross product).
+        cloudwatch_logs: Also send logs to CloudWatch Logs.
+        cloudwatch_log_group: The log group used when ``cloudwatch_logs`` is on.
+        bind_host: Address the OTLP receivers listen on.
+        health_routes: ``http.route``/``url.path`` values whose spans are dropped.
+        poll_routes: Routes whose GET spans are dropped (status polling).
+    """
+
+    target: Target = "ecs"
+    region: str = "${env:AWS_REGION}"
+    loki_endpoint: str = "${env:LOKI_URL}/otlp"
+    emf_namespace: str = "otelkit"
+    emf_log_group: str = "/otelkit/metrics"
+    id_keys: tuple[str, ...] = WELL_KNOWN_ID_KEYS
+    service_attribute: str = "service.name"
+    environment_attribute: str = "deployment.environment"
+    extra_dimensions: tuple[str, ...] = ("outcome", "status")
+    cloudwatch_logs: bool = False
+    cloudwatch_log_group: str = "/otelkit/logs"
+    bind_host: str = "127.0.0.1"
+    health_routes: tuple[str, ...] = ("/health", "/healthz", "/healthcheck")
+    poll_routes: tuple[str, ...] = field(
+        default=("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}")
+    )
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Reasons this model would render a config the checker rejects."""
+        out: list[str] = []
+        ids = set(self.id_keys)
+        for key in self.extra_dimensions:
+            if key in ids:
+                out.append(f"extra dimension {key!r} is a correlation ID key")
+        if len(self.base_dimensions) + 1 > MAX_EMF_DIMENSIONS:
+            out.append(f"dimension sets would exceed {MAX_EMF_DIMENSIONS} keys")
+        if not self.loki_endpoint.rstrip("/").endswith("/otlp"):
+            out.append("loki_endpoint must be Loki's OTLP base URL, ending in /otlp")
+        if self.target == "lambda" and self.cloudwatch_logs:
+            out.append(
+                "the Lambda layer has no awscloudwatchlogs exporter; the function's own "
+                "log group already receives its stdout"
+            )
+        return out
+
+    @property
+    def base_dimensions(self) -> list[str]:
+        """The dimensions every metric keeps: which service, which environment."""
+        return [self.service_attribute, self.environment_attribute]
+
+    @property
+    def dimension_sets(self) -> list[list[str]]:
+        """The declared EMF dimension sets (each one is billed per value combination)."""
+        base = self.base_dimensions
+        return [base] + [[*base, key] for key in self.extra_dimensions]
+
+    def log_groups(self) -> list[str]:
+        """Every log group the collector writes to (what the IAM policy must allow)."""
+        groups = [] if self.target == "lambda" else [self.emf_log_group]
+        if self.cloudwatch_logs:
+            groups.append(self.cloudwatch_log_group)
+        return groups
+
+
+def model_for(target: Target, **overrides: object) -> CollectorModel:
+    """The shipped defaults for ``target``, with ``overrides`` applied.
+
+    The local stack differs from the sidecars: its collector runs in a container whose
+    ports are published to the host, so it must listen on all interfaces inside the
+    container (compose still publishes them on the host's loopback only), and its
+    region is fixed because nothing there talks to AWS.
+    """
+    defaults: dict[str, object] = {"target": target}
+    if target == "local":
+        defaults.update(
+            bind_host="0.0.0.0",  # noqa: S104 - container-internal, published to loopback
+            region="us-east-1",
+            loki_endpoint="http://loki:3100/otlp",
+        )
+    defaults.update(overrides)
+    return CollectorModel(**defaults)  # type: ignore[arg-type]

@@ -1,0 +1,36 @@
+"""Shared fixtures: every test starts unconfigured, with a clean environment, in strict mode."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import pytest
+
+import otelkit
+
+# Internal errors re-raise under the test suite instead of being swallowed.
+os.environ["OTELKIT_STRICT"] = "1"
+
+_SETTINGS_ENV = (
+    "OTEL_SERVICE_NAME", "OTEL_SERVICE_VERSION", "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SDK_DISABLED",
+    "OTEL_RESOURCE_ATTRIBUTES", "DEPLOYMENT_ENV", "STAGE", "LOG_LEVEL", "LOG_FORMAT",
+    "STRUCTURED_LOGGING", "AWS_LAMBDA_FUNCTION_NAME", "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4", "KUBERNETES_SERVICE_HOST",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_otelkit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Unset otelkit's environment variables and shut otelkit down after each test."""
+    for name in _SETTINGS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("OTELKIT_") and name != "OTELKIT_STRICT":
+            monkeypatch.delenv(name, raising=False)
+    root_level = logging.getLogger().level
+    yield
+    otelkit.shutdown(timeout=2.0)
+    logging.getLogger().setLevel(root_level)
