@@ -79,9 +79,9 @@ def render_tree(spans: list[ReadableSpan]) -> str:
     lines: list[str] = []
     roots = sorted(children.get(None, []), key=lambda s: s.start_time or 0)
     if roots and roots[0].context is not None:
-        ids = " ".join(f"{k}={v}" for k, v in (roots[0].attributes or {}).items()
+        ids = " ".join(f"{k}={_short(v)}" for k, v in (roots[0].attributes or {}).items()
                        if k in WELL_KNOWN_ID_KEYS)
-        lines.append(f"── trace {roots[0].context.trace_id:032x}  {ids}".rstrip())
+        lines.append(f"── trace {format(roots[0].context.trace_id, '032x')}  {ids}".rstrip())
 
     def walk(node: ReadableSpan, depth: int) -> None:
         duration = ((node.end_time or 0) - (node.start_time or 0)) / 1e6
@@ -133,13 +133,14 @@ def render_metrics(data: MetricsData) -> str:
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
                 for point in metric.data.data_points:
-                    dims = " ".join(f"{k}={v}" for k, v in (point.attributes or {}).items())
+                    dims = " ".join(f"{k}={_short(v)}"
+                                    for k, v in (point.attributes or {}).items())
                     if isinstance(point, HistogramDataPoint):
                         avg = point.sum / point.count if point.count else 0.0
                         value = (f"count={point.count} avg={avg:.1f} max={point.max:.1f}"
                                  f" {metric.unit}")
                     elif isinstance(point, NumberDataPoint):
-                        value = f"{point.value}"
+                        value = str(point.value)
                     else:
                         continue
                     lines.append(f"{display_name(metric.name):<28} {value:<36} {dims}".rstrip())

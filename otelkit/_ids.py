@@ -11,6 +11,7 @@ import functools
 import inspect
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import Token
 from types import MappingProxyType, TracebackType
 from typing import Any, ParamSpec, TypeVar
 
@@ -91,7 +92,7 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
 
     def __init__(self, **ids: str) -> None:
         self._fields = validate_ids(ids)
-        self._tokens: list[object] = []
+        self._tokens: list[Token[otel_context.Context]] = []
 
     def __enter__(self) -> dict[str, str]:
         self._tokens.append(otel_context.attach(context_with_ids(self._fields)))
@@ -103,7 +104,7 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        otel_context.detach(self._tokens.pop())  # type: ignore[arg-type]
+        otel_context.detach(self._tokens.pop())
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         fields = self._fields
@@ -113,7 +114,7 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
                 token = otel_context.attach(context_with_ids(fields))
                 try:
-                    return await func(*args, **kwargs)  # type: ignore[misc]
+                    return await func(*args, **kwargs)
                 finally:
                     otel_context.detach(token)
 

@@ -7,6 +7,7 @@ application first imports it. Start-up pays only for what the program uses.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -31,6 +32,10 @@ _lock = threading.Lock()
 def _activate(name: str) -> None:
     module = importlib.import_module(f"otelkit.integrations.{name}")
     module.instrument(_switch.TRACER_PROVIDER, _switch.METER_PROVIDER)
+
+
+def _activate_on_import(name: str, _module: ModuleType) -> None:
+    _activate(name)
 
 
 def enable(names: Iterable[str] | None) -> list[str]:
@@ -64,7 +69,7 @@ def enable(names: Iterable[str] | None) -> list[str]:
         if library in sys.modules:
             _activate(name)
         else:
-            _when_imported(library, lambda _module, name=name: _activate(name))
+            _when_imported(library, functools.partial(_activate_on_import, name))
         enabled.append(name)
     return enabled
 

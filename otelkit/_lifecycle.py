@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 from opentelemetry import context as otel_context
@@ -66,7 +66,8 @@ def _caller_stacklevel() -> int:
     """How many frames up the first caller outside otelkit is, counted from ``_write``'s
     caller, so a lifecycle record's ``source`` is the user's line, whichever path led here
     (``with``, ``async with``, a decorated call)."""
-    frame, level = sys._getframe(2), 1
+    frame: FrameType | None = sys._getframe(2)
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith(_NOT_CALLERS):
         frame, level = frame.f_back, level + 1
     return level

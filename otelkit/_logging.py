@@ -21,8 +21,8 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 
 from otelkit import _pipeline
 from otelkit._log_event import FIELDS_ATTR, build_event
-from otelkit._scrub import attribute_value
 from otelkit._safety import report_internal_error
+from otelkit._scrub import attribute_value
 
 _SEVERITY = {
     logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),

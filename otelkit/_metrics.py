@@ -52,9 +52,9 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
                 f"metric name {name!r} differs only in case from {_display_names[lowered]!r}; "
                 "OpenTelemetry treats them as one instrument"
             )
-        create = _switch.METER.create_counter if kind == "counter" else _switch.METER.create_histogram
-        found = _instruments.setdefault(key, create(name, unit=unit))
-    return found
+        meter = _switch.METER
+        create = meter.create_counter if kind == "counter" else meter.create_histogram
+        return _instruments.setdefault(key, create(name, unit=unit))
 
 
 def _check(attributes: dict[str, Any]) -> dict[str, Any]:

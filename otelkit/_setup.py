@@ -1,290 +1,26 @@
-"""``configure``, ``flush`` and ``shutdown``: the one module that builds SDK providers.
+"""``configure``, ``flush`` and ``shutdown``: setting up and tearing down the pipeline.
 
-Everything else in otelkit uses the OpenTelemetry API only, so libraries can decorate with
-otelkit without forcing setup on the application.
+The SDK is imported by the first ``configure()``, not by ``import otelkit``.
 """
 
 from __future__ import annotations
 
 import atexit
 import dataclasses
-import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry import propagate
-from opentelemetry.context import Context
-from opentelemetry.propagators.aws import AwsXRayPropagator
-from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import (
-    MetricExporter,
-    MetricExportResult,
-    MetricReader,
-    MetricsData,
-    PeriodicExportingMetricReader,
-)
-from opentelemetry.sdk.resources import Resource, ResourceDetector, get_aggregated_resources
-from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from opentelemetry.baggage.propagation import W3CBaggagePropagator
 
 from otelkit import _integrations, _logging, _pipeline, _scrub
-from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._ids import current_ids
-from otelkit._metrics import display_name
-from otelkit._render import renderer
-from otelkit._settings import Settings, flag_from_env, resolve
+from otelkit._settings import flag_from_env, resolve
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
 _atexit_registered = False
-
-
-class StampIds(SpanProcessor):
-    """Puts the bound IDs of the span's parent context on every span as it starts.
-
-    A processor, not our decorators, so spans made by instrumentations carry them too.
-    """
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        bound = current_ids(parent_context)
-        if bound:
-            span.set_attributes(bound)
-
-
-class PreserveMetricNames(MetricExporter):
-    """Restores the case of metric names the SDK lower-cased (``MessagesProcessed``)."""
-
-    def __init__(self, exporter: MetricExporter) -> None:
-        super().__init__(
-            preferred_temporality=exporter._preferred_temporality,
-            preferred_aggregation=exporter._preferred_aggregation,
-        )
-        self._exporter = exporter
-
-    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-               **kwargs: Any) -> MetricExportResult:
-        return self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return self._exporter.force_flush(timeout_millis)
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self._exporter.shutdown(timeout_millis=timeout_millis, **kwargs)
-
-
-def rename_metrics(data: MetricsData) -> MetricsData:
-    """``data`` with every metric named as the user wrote it."""
-    replace = dataclasses.replace
-    return replace(data, resource_metrics=[
-        replace(rm, scope_metrics=[
-            replace(sm, metrics=[replace(m, name=display_name(m.name)) for m in sm.metrics])
-            for sm in rm.scope_metrics
-        ])
-        for rm in data.resource_metrics
-    ])
-
-
-def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
-    """The AWS detectors to run. ``auto`` runs one only where the environment shows its
-    platform, so no detector ever waits on a metadata endpoint that is not there."""
-    from opentelemetry.sdk.extension.aws.resource import (
-        AwsEc2ResourceDetector,
-        AwsEcsResourceDetector,
-        AwsEksResourceDetector,
-        AwsLambdaResourceDetector,
-    )
-
-    names = set(names)
-    if names & {"none", ""}:
-        return []
-    if "auto" in names:
-        names = set()
-        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-            names.add("lambda")
-        if os.environ.get("ECS_CONTAINER_METADATA_URI_V4") or os.environ.get(
-                "ECS_CONTAINER_METADATA_URI"):
-            names.add("ecs")
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and Path(
-                "/var/run/secrets/kubernetes.io/serviceaccount/token").exists():
-            names.add("eks")
-        if _on_ec2():
-            names.add("ec2")
-    table: dict[str, Callable[[], ResourceDetector]] = {
-        "lambda": AwsLambdaResourceDetector, "ecs": AwsEcsResourceDetector,
-        "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
-    }
-    unknown = names - set(table)
-    if unknown:
-        raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
-                         f"known: auto, none, {', '.join(table)}")
-    return [table[name]() for name in sorted(names)]
-
-
-def _on_ec2() -> bool:
-    """EC2 says so in its DMI tables, readable without any network call."""
-    try:
-        vendor = Path("/sys/devices/virtual/dmi/id/sys_vendor").read_text().strip()
-    except OSError:
-        return False
-    return vendor == "Amazon EC2"
-
-
-def build_resource(settings: Settings) -> Resource:
-    """``service.*`` and ``deployment.environment`` plus what the platform detectors find."""
-    attributes: dict[str, Any] = {
-        "service.name": settings.service_name,
-        "deployment.environment": settings.environment,
-        "deployment.environment.name": settings.environment,
-    }
-    if settings.service_version:
-        attributes["service.version"] = settings.service_version
-    initial = Resource.create(attributes)
-    detectors = _detectors(settings.resource_detectors)
-    return get_aggregated_resources(detectors, initial, timeout=2) if detectors else initial
-
-
-def _exporters(settings: Settings) -> tuple[SpanExporter, MetricExporter, LogRecordExporter]:
-    endpoint, timeout = settings.endpoint, settings.export_timeout
-    assert endpoint is not None
-    if settings.protocol == "grpc":
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                OTLPMetricExporter,
-            )
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        except ImportError as exc:
-            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-                OTLPMetricExporter(endpoint=endpoint, timeout=timeout),
-                OTLPLogExporter(endpoint=endpoint, timeout=timeout))
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HTTPLogExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-        OTLPMetricExporter as HTTPMetricExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HTTPSpanExporter,
-    )
-    return (HTTPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=timeout),
-            HTTPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=timeout),
-            HTTPLogExporter(endpoint=f"{endpoint}/v1/logs", timeout=timeout))
-
-
-def assemble(
-    *,
-    settings: Settings,
-    span_processors: list[SpanProcessor],
-    metric_readers: list[MetricReader],
-    logger_provider: LoggerProvider | None,
-    render: Callable[[dict[str, Any]], str] | None,
-    resource: Resource,
-) -> _pipeline.Pipeline:
-    """Build providers around the given processors/readers and wrap them as a Pipeline."""
-    tracer_provider = TracerProvider(
-        resource=resource,
-        sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
-        shutdown_on_exit=False,
-    )
-    tracer_provider.add_span_processor(StampIds())
-    for processor in span_processors:
-        tracer_provider.add_span_processor(processor)
-    meter_provider = MeterProvider(resource=resource, metric_readers=metric_readers,
-                                   shutdown_on_exit=False)
-    providers: list[Any] = [tracer_provider, meter_provider]
-    otel_loggers = None
-    if logger_provider is not None:
-        providers.append(logger_provider)
-        otel_loggers = _logger_cache(logger_provider)
-
-    def flush(timeout: float) -> bool:
-        millis = int(timeout * 1000)
-        return all(_bounded(lambda p=p: p.force_flush(millis), timeout) for p in providers)
-
-    def close(timeout: float) -> None:
-        share = timeout / len(providers)
-        for provider in providers:
-            _bounded(lambda p=provider: p.shutdown() or True, share)
-
-    return _pipeline.Pipeline(
-        service=settings.service_name,
-        environment=settings.environment,
-        level=logging.getLevelName(settings.log_level),
-        render=render,
-        otel_loggers=otel_loggers,
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-        flush=flush,
-        close=close,
-    )
-
-
-def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
-    cache: dict[str, Any] = {}
-
-    def logger_for(name: str) -> Any:
-        found = cache.get(name)
-        if found is None:
-            found = cache.setdefault(name, provider.get_logger(name))
-        return found
-
-    return logger_for
-
-
-def _bounded(action: Callable[[], Any], timeout: float) -> bool:
-    """Run ``action`` but give up waiting after ``timeout`` s (a dead collector never hangs us)."""
-    outcome: list[bool] = []
-
-    def run() -> None:
-        try:
-            outcome.append(bool(action()))
-        except Exception:  # the SDK already logged it; a failed flush is just False
-            outcome.append(False)
-
-    worker = threading.Thread(target=run, name="otelkit-flush", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return bool(outcome and outcome[0])
-
-
-def build(settings: Settings) -> _pipeline.Pipeline:
-    """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
-    resource = build_resource(settings)
-    span_processors: list[SpanProcessor] = []
-    metric_readers: list[MetricReader] = []
-    logger_provider = None
-    if settings.endpoint:
-        span_exporter, metric_exporter, log_exporter = _exporters(settings)
-        span_processors.append(BatchSpanProcessor(span_exporter))
-        metric_readers.append(PeriodicExportingMetricReader(PreserveMetricNames(metric_exporter)))
-        logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-        logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
-    if settings.console:
-        span_processors.append(ConsoleSpanTree())
-        metric_readers.append(ConsoleMetricsSummary())
-    render = None
-    if settings.log_stdout:
-        render = renderer(settings.log_format, colour=sys.stdout.isatty())
-    return assemble(settings=settings, span_processors=span_processors,
-                    metric_readers=metric_readers, logger_provider=logger_provider,
-                    render=render, resource=resource)
-
-
-def _propagator() -> CompositePropagator:
-    # X-Ray first, W3C last: when a request carries both, the W3C parent wins.
-    return CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator(),
-                                W3CBaggagePropagator()])
 
 
 def configure(
@@ -319,9 +55,11 @@ def configure(
     with _lock:
         if flag_from_env("OTEL_SDK_DISABLED", os.environ, default=False):
             settings = dataclasses.replace(settings, endpoint=None, console=False)
-        pipeline = build(settings)
+        from otelkit import _providers
+
+        pipeline = _providers.build(settings)
         _scrub.set_enabled(settings.scrub)
-        propagate.set_global_textmap(_propagator())
+        propagate.set_global_textmap(_providers.propagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)
         _logging.install(pipeline.level)

@@ -34,7 +34,7 @@ class Capture:
         from opentelemetry.sdk.trace.export import SimpleSpanProcessor
         from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-        from otelkit._setup import assemble
+        from otelkit._providers import assemble
         from otelkit._settings import resolve
 
         settings = resolve({"service_name": service_name, "environment": environment,
@@ -65,7 +65,7 @@ class Capture:
     def metrics(self) -> dict[str, list[tuple[dict[str, Any], Any]]]:
         """Metric name -> ``(attributes, value)`` points; value is the sum for counters and
         ``{count, sum, min, max}`` for histograms."""
-        from opentelemetry.sdk.metrics.export import HistogramDataPoint
+        from opentelemetry.sdk.metrics.export import HistogramDataPoint, NumberDataPoint
 
         from otelkit._metrics import display_name
 
@@ -82,8 +82,10 @@ class Capture:
                         if isinstance(point, HistogramDataPoint):
                             value = {"count": point.count, "sum": point.sum,
                                      "min": point.min, "max": point.max}
-                        else:
+                        elif isinstance(point, NumberDataPoint):
                             value = point.value
+                        else:  # exponential histograms: only if a user configures a view
+                            value = {"count": point.count, "sum": point.sum}
                         points.append((dict(point.attributes or {}), value))
         return result
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast, get_args
+from typing import Any, get_args
 
 from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._components import (
@@ -143,9 +143,7 @@ class _Checker:
             out[cid] = settings
         return out
 
-    def _check_service(
-        self, service: Any, declared: dict[Kind, dict[str, dict[str, Any]]]
-    ) -> None:
+    def _check_service(self, service: Any, declared: dict[Kind, dict[str, dict[str, Any]]]) -> None:
         if not isinstance(service, dict):
             self.add(("service",), "missing 'service' section with 'pipelines'")
             return
@@ -184,9 +182,7 @@ class _Checker:
             if kind != "processors" and not refs:
                 self.add(base, f"pipeline '{name}' needs at least one {_SINGULAR[kind]}")
             for index, ref in enumerate(refs):
-                self._check_ref(
-                    (*base, kind, index), name, cast(Signal, signal), kind, str(ref), declared
-                )
+                self._check_ref((*base, kind, index), name, signal, kind, str(ref), declared)
 
     def _check_ref(
         self,
@@ -246,7 +242,7 @@ class _Checker:
                 self.add(path, "a metric declaration must be a mapping")
                 continue
             if not _as_list(decl.get("metric_name_selectors")):
-                self.add(path, "metric declaration has no metric_name_selectors; it matches nothing")
+                self.add(path, "metric declaration has no metric_name_selectors: matches nothing")
             for set_index, dims in enumerate(_as_list(decl.get("dimensions"))):
                 self._check_dimension_set((*path, "dimensions", set_index), dims, ids)
 
@@ -324,7 +320,8 @@ def _one_reference(body: str) -> Iterator[str]:
         yield f"'${{{body}}}' has no provider; write '${{env:{body}}}'"
         return
     if scheme not in _SCHEMES:
-        yield f"'${{{body}}}' uses unknown provider '{scheme}' (known: env, file, yaml, http, https, s3)"
+        known = ", ".join(sorted(_SCHEMES))
+        yield f"'${{{body}}}' uses unknown provider '{scheme}' (known: {known})"
         return
     if scheme == "env":
         name = rest.split(":-", 1)[0]

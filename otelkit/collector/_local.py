@@ -103,9 +103,7 @@ def loki_config(model: CollectorModel) -> str:
             "otlp_config": {
                 "resource_attributes": {
                     "ignore_defaults": True,
-                    "attributes_config": [
-                        {"action": "index_label", "attributes": Flow(labels)}
-                    ],
+                    "attributes_config": [{"action": "index_label", "attributes": Flow(labels)}],
                 }
             },
         },

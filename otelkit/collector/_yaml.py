@@ -13,9 +13,9 @@ from typing import Any
 try:
     import yaml
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "otelkit.collector needs PyYAML: pip install 'otelkit[collector]'"
-    ) from exc
+    raise ImportError("otelkit.collector needs PyYAML: pip install 'otelkit[collector]'") from exc
+
+__all__ = ["Document", "Path", "YamlError", "load", "yaml"]
 
 Path = tuple[str | int, ...]
 

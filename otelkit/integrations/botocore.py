@@ -20,11 +20,11 @@ TARGET_MODULE = "botocore"
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument botocore once per process; spans follow otelkit's provider switches."""
-    instrumentor = BotocoreInstrumentor()
+    instrumentor = BotocoreInstrumentor()  # type: ignore[no-untyped-call]
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
 
 
 def uninstrument() -> None:
     """Undo ``instrument``."""
-    BotocoreInstrumentor().uninstrument()
+    BotocoreInstrumentor().uninstrument()  # type: ignore[no-untyped-call]

@@ -1,0 +1,12 @@
+"""Fixtures for the collector tests."""
+
+from __future__ import annotations
+
+import pytest
+from collector_helpers import SHIPPED
+
+
+@pytest.fixture
+def ecs_text() -> str:
+    """The shipped ECS sidecar config, the base most broken cases are made from."""
+    return (SHIPPED / "ecs" / "config.yaml").read_text(encoding="utf-8")

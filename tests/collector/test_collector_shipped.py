@@ -1,0 +1,39 @@
+"""The files in collector/ are exactly the renderer's output, and all of them check clean."""
+
+from __future__ import annotations
+
+import pytest
+from collector_helpers import SHIPPED
+
+from otelkit.collector import TARGETS, model_for
+from otelkit.collector._bundle import render_files
+from otelkit.collector._cli import main
+from otelkit.collector._render import GENERATED
+
+RENDERED = {path: text for t in TARGETS for path, text in render_files(model_for(t)).items()}
+
+
+@pytest.mark.parametrize("relative", sorted(RENDERED))
+def test_shipped_file_matches_renderer(relative: str) -> None:
+    shipped = (SHIPPED / relative).read_text(encoding="utf-8")
+    assert shipped == RENDERED[relative], (
+        f"collector/{relative} is stale: run python -m otelkit.collector render --all "
+        "--out collector/"
+    )
+
+
+def test_every_generated_file_is_rendered() -> None:
+    generated = {
+        str(path.relative_to(SHIPPED))
+        for path in SHIPPED.rglob("*")
+        if path.suffix in (".yaml", ".json")
+        and (path.suffix == ".json" or GENERATED in path.read_text(encoding="utf-8"))
+    }
+    assert generated == set(RENDERED)
+
+
+def test_shipped_configs_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    configs = sorted(str(p) for p in SHIPPED.glob("*/config.yaml"))
+    assert len(configs) == 4
+    assert main(["check", *configs]) == 0
+    assert capsys.readouterr().out == ""
