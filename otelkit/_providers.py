@@ -17,10 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
-from opentelemetry.propagators.aws import AwsXRayPropagator
-from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
@@ -35,7 +32,6 @@ from opentelemetry.sdk.resources import Resource, ResourceDetector, get_aggregat
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from otelkit import _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
@@ -277,10 +273,3 @@ def build(settings: Settings) -> _pipeline.Pipeline:
     return assemble(settings=settings, span_processors=span_processors,
                     metric_readers=metric_readers, logger_provider=logger_provider,
                     render=render, resource=resource)
-
-
-def propagator() -> CompositePropagator:
-    """W3C trace context and baggage plus the AWS X-Ray header, in and out."""
-    # X-Ray first, W3C last: when a request carries both, the W3C parent wins.
-    return CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator(),
-                                W3CBaggagePropagator()])

@@ -56,6 +56,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("resource_detectors", ("OTELKIT_RESOURCE_DETECTORS",),
             "`auto` (only where the environment shows the platform), `none`, or a list of "
             "`lambda,ecs,eks,ec2`.", "auto"),
+    Setting("propagate_to", ("OTELKIT_PROPAGATE_TO",),
+            "Comma-separated host patterns (fnmatch) that also receive trace headers and IDs "
+            "over HTTP. Loopback, private IP addresses, localhost, *.internal, *.local, *.svc, "
+            "*.svc.cluster.local and *.consul always do.", "(none)"),
+    Setting("private_ids", ("OTELKIT_PRIVATE_IDS",),
+            "Comma-separated ID keys that are logged here but never sent to another process.",
+            "user_id"),
     Setting("scrub", ("OTELKIT_SCRUB",),
             "Redact fields whose names look secret (password, token, authorization…).", "true"),
     Setting("export_timeout", ("OTELKIT_EXPORT_TIMEOUT",),
@@ -79,6 +86,8 @@ class Settings:
     instrument: tuple[str, ...] | None  # None: the defaults that are installed
     sample_rate: float
     resource_detectors: tuple[str, ...]
+    propagate_to: tuple[str, ...] | None  # None: the defaults
+    private_ids: tuple[str, ...] | None  # None: the defaults
     scrub: bool
     export_timeout: float
 
@@ -161,22 +170,17 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
     found = raw("protocol")
     protocol = _choice(found[0], str(found[1]), PROTOCOLS) if found else "http/protobuf"
 
-    found = raw("instrument")
-    instrument: tuple[str, ...] | None = None
-    if found is not None:
-        value = found[1]
-        instrument = _split(value) if isinstance(value, str) else tuple(value)
-
     found = raw("sample_rate")
     sample_rate = 1.0
     if found is not None:
         sample_rate = _ratio(*found)
 
-    found = raw("resource_detectors")
-    detectors: tuple[str, ...] = ("auto",)
-    if found is not None:
+    def listing(name: str) -> tuple[str, ...] | None:
+        found = raw(name)
+        if found is None:
+            return None
         value = found[1]
-        detectors = _split(value.lower()) if isinstance(value, str) else tuple(value)
+        return _split(value) if isinstance(value, str) else tuple(value)
 
     found = raw("export_timeout")
     export_timeout = _positive(*found) if found else 10.0
@@ -191,9 +195,11 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         log_level=log_level,
         log_format=log_format,
         log_stdout=flag("log_stdout", default=True),
-        instrument=instrument,
+        instrument=listing("instrument"),
         sample_rate=sample_rate,
-        resource_detectors=detectors,
+        resource_detectors=tuple(d.lower() for d in listing("resource_detectors") or ("auto",)),
+        propagate_to=listing("propagate_to"),
+        private_ids=listing("private_ids"),
         scrub=flag("scrub", default=True),
         export_timeout=export_timeout,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from opentelemetry import propagate
 
-from otelkit import _integrations, _logging, _pipeline, _scrub
+from otelkit import _integrations, _logging, _pipeline, _propagation, _scrub
 from otelkit._settings import flag_from_env, resolve
 
 _lock = threading.RLock()
@@ -59,7 +59,9 @@ def configure(
 
         pipeline = _providers.build(settings)
         _scrub.set_enabled(settings.scrub)
-        propagate.set_global_textmap(_providers.propagator())
+        _propagation.set_policy(
+            _propagation.build_policy(settings.propagate_to, settings.private_ids))
+        propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)
         _logging.install(pipeline.level)

@@ -8,7 +8,7 @@ X-Ray annotation and an EMF-forbidden dimension at the same time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from otelkit._keys import WELL_KNOWN_ID_KEYS
@@ -62,7 +62,7 @@ class CollectorModel:
     cloudwatch_log_group: str = "/otelkit/logs"
     bind_host: str = "127.0.0.1"
     health_routes: tuple[str, ...] = ("/health", "/healthz", "/healthcheck")
-    poll_routes: tuple[str, ...] = field(default=("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}"))
+    poll_routes: tuple[str, ...] = ("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}")
 
     def __post_init__(self) -> None:
         problems = self.problems()

@@ -1,4 +1,5 @@
-"""httpx: a client span per request, sync and async clients, carrying the bound IDs.
+"""httpx: a client span per request (sync and async clients) carrying the bound IDs, and
+trace headers only to allowed hosts.
 
 Needs the ``httpx`` extra: ``pip install 'otelkit[httpx]'``.
 """
@@ -15,14 +16,35 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
         "pip install 'otelkit[httpx]'"
     ) from exc
 
+from otelkit._propagation import allow_next_injection
+
 TARGET_MODULE = "httpx"
+
+
+def _host(request: Any) -> str:
+    url = request.url
+    host = getattr(url, "host", None)  # an httpx.URL
+    if host is None:  # raw (scheme, host, port, path) tuple from the transport API
+        host = url[1]
+    return host.decode() if isinstance(host, bytes) else str(host)
+
+
+def _request_hook(span: Any, request: Any) -> None:
+    # Runs right before the instrumentation injects headers, in the same context.
+    allow_next_injection(_host(request))
+
+
+async def _async_request_hook(span: Any, request: Any) -> None:
+    allow_next_injection(_host(request))
 
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument every httpx client once per process."""
     instrumentor = HTTPXClientInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider,
+                                request_hook=_request_hook,
+                                async_request_hook=_async_request_hook)
 
 
 def uninstrument() -> None:

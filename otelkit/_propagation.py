@@ -1,0 +1,164 @@
+"""What crosses a process boundary: trace context and the bound IDs, to allowed places only.
+
+One propagator does both directions. Outgoing, it writes W3C ``traceparent``, the AWS
+``X-Amzn-Trace-Id`` header and a W3C ``baggage`` entry per public bound ID; incoming, it
+reads them back and binds the IDs it recognises. Two rules keep IDs in:
+
+* ``private_ids`` (default ``user_id``) are never written anywhere.
+* For HTTP, the httpx integration names the destination host before each request; only
+  hosts matching ``propagate_to`` (default: loopback, private addresses and internal DNS
+  names) get any of these headers. Third-party APIs get nothing.
+
+Messaging (SQS, SNS, EventBridge) goes to the user's own queues and topics, so injection
+there is not host-filtered; private IDs are still withheld.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import baggage
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import Context
+from opentelemetry.propagators.aws import AwsXRayPropagator
+from opentelemetry.propagators.textmap import (
+    CarrierT,
+    DefaultGetter,
+    DefaultSetter,
+    Getter,
+    Setter,
+    TextMapPropagator,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from otelkit._ids import context_with_ids, current_ids
+from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
+
+#: Host patterns that count as internal when ``propagate_to`` is not set.
+DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
+    "localhost", "*.localhost", "*.internal", "*.local", "*.svc", "*.svc.cluster.local",
+    "*.consul",
+)
+#: At most this many IDs are accepted from one incoming carrier (baggage can be forged).
+MAX_INCOMING_IDS = 16
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Where trace context and IDs may go, and which IDs never leave."""
+
+    internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS
+    private_ids: frozenset[str] = PRIVATE_ID_KEYS
+
+    def is_internal(self, host: str) -> bool:
+        """Whether ``host`` (name or IP literal) may receive trace context and IDs."""
+        host = host.strip("[]").lower()
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
+        if address.is_loopback or (address.is_private and not address.is_link_local):
+            return True
+        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
+
+    def public_ids(self, ids: Mapping[str, str]) -> dict[str, str]:
+        """The bound IDs that may leave the process."""
+        return {k: v for k, v in ids.items() if k not in self.private_ids}
+
+
+_policy = Policy()
+# Set by the HTTP integration just before it injects: whether that request's host is allowed.
+_destination_allowed: ContextVar[bool | None] = ContextVar("otelkit_destination_allowed",
+                                                           default=None)
+
+
+def set_policy(policy: Policy) -> None:
+    """Install the propagation policy (``configure()`` does)."""
+    global _policy
+    _policy = policy
+
+
+def policy() -> Policy:
+    """The propagation policy in force."""
+    return _policy
+
+
+def allow_next_injection(host: str) -> None:
+    """Decide, for the request about to be sent to ``host``, whether headers go with it."""
+    _destination_allowed.set(_policy.is_internal(host))
+
+
+class OtelkitPropagator(TextMapPropagator):
+    """Trace context (W3C and X-Ray) plus the bound IDs as baggage, both directions."""
+
+    def __init__(self) -> None:
+        # X-Ray first, W3C after: when a request carries both, the W3C parent wins.
+        self._trace = (AwsXRayPropagator(), TraceContextTextMapPropagator())
+        self._baggage = W3CBaggagePropagator()
+
+    @property
+    def fields(self) -> set[str]:
+        names = set(self._baggage.fields)
+        for propagator in self._trace:
+            names |= propagator.fields
+        return names
+
+    def extract(self, carrier: CarrierT, context: Context | None = None,
+                getter: Getter[CarrierT] = DefaultGetter()) -> Context:  # noqa: B008
+        for propagator in self._trace:
+            context = propagator.extract(carrier, context, getter)
+        context = self._baggage.extract(carrier, context, getter)
+        incoming = ids_from_baggage(baggage.get_all(context))
+        return context_with_ids(incoming, context) if incoming else context  # type: ignore[arg-type]
+
+    def inject(self, carrier: CarrierT, context: Context | None = None,
+               setter: Setter[CarrierT] = DefaultSetter()) -> None:  # noqa: B008
+        allowed = _destination_allowed.get()
+        if allowed is not None:
+            _destination_allowed.set(None)  # the decision was for this one request
+            if not allowed:
+                return
+        for propagator in self._trace:
+            propagator.inject(carrier, context, setter)
+        outgoing = _policy.public_ids(current_ids(context))
+        for key, value in outgoing.items():
+            context = baggage.set_baggage(key, value, context)
+        self._baggage.inject(carrier, context, setter)
+
+
+def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
+    """The well-formed ID entries of incoming baggage (at most ``MAX_INCOMING_IDS``).
+
+    Only well-known ID keys are taken: baggage is open to anything upstream, and an
+    arbitrary key must not become a field on every span and log line here.
+    """
+    ids: dict[str, str] = {}
+    for key, value in entries.items():
+        if (key in WELL_KNOWN_ID_KEYS and isinstance(value, str) and ID_KEY_PATTERN.match(key)
+                and 0 < len(value) <= MAX_ID_VALUE_LENGTH and value.isprintable()):
+            ids[key] = value
+            if len(ids) == MAX_INCOMING_IDS:
+                break
+    return ids
+
+
+def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None) -> Policy:
+    """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
+    internal hosts; ``private_ids``, when given, replaces the default private keys."""
+    extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
+    return Policy(
+        internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
+        private_ids=PRIVATE_ID_KEYS if private_ids is None
+        else frozenset(k.strip() for k in private_ids if k.strip()),
+    )
+
+
+def extract(carrier: Mapping[str, Any]) -> Context:
+    """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive."""
+    lowered = {str(k).lower(): v for k, v in carrier.items()}
+    return OtelkitPropagator().extract(lowered)
