@@ -28,11 +28,11 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.textmap import (
     CarrierT,
-    DefaultGetter,
-    DefaultSetter,
     Getter,
     Setter,
     TextMapPropagator,
+    default_getter,
+    default_setter,
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -109,15 +109,15 @@ class OtelkitPropagator(TextMapPropagator):
         return names
 
     def extract(self, carrier: CarrierT, context: Context | None = None,
-                getter: Getter[CarrierT] = DefaultGetter()) -> Context:  # noqa: B008
+                getter: Getter[CarrierT] = default_getter) -> Context:
         for propagator in self._trace:
             context = propagator.extract(carrier, context, getter)
         context = self._baggage.extract(carrier, context, getter)
         incoming = ids_from_baggage(baggage.get_all(context))
-        return context_with_ids(incoming, context) if incoming else context  # type: ignore[arg-type]
+        return context_with_ids(incoming, context) if incoming else context
 
     def inject(self, carrier: CarrierT, context: Context | None = None,
-               setter: Setter[CarrierT] = DefaultSetter()) -> None:  # noqa: B008
+               setter: Setter[CarrierT] = default_setter) -> None:
         allowed = _destination_allowed.get()
         if allowed is not None:
             _destination_allowed.set(None)  # the decision was for this one request
