@@ -34,3 +34,26 @@ def clean_otelkit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     otelkit.shutdown(timeout=2.0)
     logging.getLogger().setLevel(root_level)
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """moto's AWS emulator as a real HTTP server on loopback, shared by the session.
+
+    Child processes reach it too: pass the URL and the dummy credentials in their env.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from _local_services import moto_server
+
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def aws_env(aws_endpoint: str) -> dict[str, str]:
+    """Environment for a child process that talks to ``aws_endpoint``."""
+    return {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": aws_endpoint}

@@ -1,4 +1,4 @@
-"""AWS entry points: the Lambda handler decorator.
+"""The Lambda handler decorator.
 
 The event-source-aware handler (API Gateway, ALB, SQS, SNS, EventBridge) arrives with the
 propagation work; until then ``lambda_handler`` gives each invocation a span, a cold-start

@@ -1,0 +1,6 @@
+"""AWS entry points: Lambda handlers and SQS/SNS message context."""
+
+from otelkit.aws._lambda import lambda_handler
+from otelkit.aws._messages import context_from_message
+
+__all__ = ["context_from_message", "lambda_handler"]
