@@ -4,7 +4,8 @@ correlation IDs, exported to an ADOT collector.
 Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 """
 
-from otelkit import aws
+from typing import TYPE_CHECKING, Any
+
 from otelkit._ids import bind, carry, ids, new_id
 from otelkit._lifecycle import event, job, session
 from otelkit._logging import get_logger
@@ -33,3 +34,15 @@ __all__ = [
     "timed",
     "traced",
 ]
+
+if TYPE_CHECKING:
+    from otelkit import aws
+
+
+def __getattr__(name: str) -> Any:
+    # ``otelkit.aws`` pulls in the AWS integrations: loaded on first use, not at import.
+    if name == "aws":
+        import otelkit.aws
+
+        return otelkit.aws
+    raise AttributeError(f"module 'otelkit' has no attribute {name!r}")

@@ -50,12 +50,39 @@ class _Timestamps:
         return f"{cls.prefix}.{int((created - whole) * 1000):03d}Z"
 
 
+def exception_fields(record: logging.LogRecord) -> dict[str, str]:
+    """``error``, ``error_type`` and the formatted ``exception`` of a failure record."""
+    exc_type, exc, tb = record.exc_info or (None, None, None)
+    assert exc is not None, "only called for records that carry an exception"
+    fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
+    return {
+        "error": fields.get("error", str(exc) or type(exc).__name__),
+        "error_type": type(exc).__name__,
+        "exception": "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
+    }
+
+
 def level_name(levelno: int, fallback: str) -> str:
     """The `level` of a log line: the stdlib name, but ``WARN`` as every log backend spells it."""
     return _LEVEL_NAMES.get(levelno, fallback)
 
 
-def build_event(record: logging.LogRecord, pipeline: Pipeline) -> dict[str, Any]:
+def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
+    """The record's own fields: ``get_logger`` keywords and stdlib ``extra=``, scrubbed."""
+    fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
+    extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
+    if extra_count > 0:  # stdlib ``extra={...}`` fields
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        fields = {**extras, **fields} if fields else extras
+    elif fields:
+        fields = dict(fields)  # never mutate the caller's keyword dict
+    if fields:
+        scrub_in_place(fields)
+    return fields
+
+
+def build_event(record: logging.LogRecord, pipeline: Pipeline,
+                fields: dict[str, Any] | None) -> dict[str, Any]:
     """Build the log event for ``record``, stamped with the current context's IDs and span."""
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
@@ -66,15 +93,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline) -> dict[str, Any]
         "environment": pipeline.environment,
     }
     event.update(current_ids())
-
-    fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
-    extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
-    if extra_count > 0:  # stdlib ``extra={...}`` fields
-        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
-        fields = {**extras, **fields} if fields else extras
     if fields:
-        fields = dict(fields)
-        scrub_in_place(fields)
         for key, value in fields.items():
             event[f"{key}_" if key in RESERVED_KEYS else key] = value
 
@@ -87,10 +106,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline) -> dict[str, Any]
     event["source"] = f"{record.filename}:{record.lineno}"
 
     if record.exc_info and record.exc_info[1] is not None:
-        exc = record.exc_info[1]
-        event.setdefault("error", str(exc) or type(exc).__name__)
-        event.setdefault("error_type", type(exc).__name__)
-        event["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        event.update(exception_fields(record))
     elif record.stack_info:
         event["stack"] = record.stack_info
     return event

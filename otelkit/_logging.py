@@ -20,7 +20,8 @@ from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 
 from otelkit import _pipeline
-from otelkit._log_event import FIELDS_ATTR, build_event
+from otelkit._ids import current_ids
+from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
 from otelkit._safety import report_internal_error
 from otelkit._scrub import attribute_value
 
@@ -31,9 +32,6 @@ _SEVERITY = {
     logging.ERROR: (SeverityNumber.ERROR, "ERROR"),
     logging.CRITICAL: (SeverityNumber.FATAL, "FATAL"),
 }
-# Event keys that become the LogRecord's own fields (or the resource) rather than attributes.
-_NOT_ATTRIBUTES = frozenset({"timestamp", "level", "message", "service", "environment",
-                             "trace_id", "span_id", "source", "exception", "error_type"})
 # The exporters' own loggers: their records never go back into the export path.
 _EXPORT_PATH_LOGGERS = ("opentelemetry.", "urllib3.", "requests.", "grpc.")
 
@@ -47,16 +45,25 @@ def severity(levelno: int) -> tuple[SeverityNumber, str]:
     return _SEVERITY[max(below)] if below else (SeverityNumber.TRACE, "TRACE")
 
 
-def otel_attributes(event: Mapping[str, Any], record: logging.LogRecord) -> dict[str, Any]:
-    """The attributes of the OTLP LogRecord: IDs, fields and semantic-convention extras."""
-    attributes = {k: attribute_value(v) for k, v in event.items() if k not in _NOT_ATTRIBUTES}
+def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None
+                    ) -> dict[str, Any]:
+    """The OTLP LogRecord's attributes: bound IDs, fields and semantic-convention extras.
+
+    Trace context, severity, body, service and environment travel in the LogRecord's own
+    fields and its resource, so they are not repeated here.
+    """
+    attributes: dict[str, Any] = dict(current_ids())
+    if fields:
+        for key, value in fields.items():
+            attributes[key] = attribute_value(value)
     attributes["code.file.path"] = record.pathname
     attributes["code.line.number"] = record.lineno
     attributes["code.function.name"] = record.funcName
-    if "exception" in event:
-        attributes["exception.type"] = event.get("error_type", "")
-        attributes["exception.message"] = str(event.get("error", ""))
-        attributes["exception.stacktrace"] = event["exception"]
+    if record.exc_info and record.exc_info[1] is not None:
+        failure = exception_fields(record)
+        attributes["exception.type"] = failure["error_type"]
+        attributes["exception.message"] = str(failure["error"])
+        attributes["exception.stacktrace"] = failure["exception"]
     return attributes
 
 
@@ -66,20 +73,22 @@ class OtelkitHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         pipeline = _pipeline.current()
         try:
-            event = build_event(record, pipeline)
-            if pipeline.render is not None:
-                sys.stdout.write(pipeline.render(event) + "\n")
+            fields = record_fields(record)
+            if pipeline.render is not None or pipeline.sinks:
+                event = build_event(record, pipeline, fields)
+                if pipeline.render is not None:
+                    sys.stdout.write(pipeline.render(event) + "\n")
+                for sink in pipeline.sinks:
+                    sink(event)
             if pipeline.otel_loggers is not None and not _from_export_path(record):
                 number, text = severity(record.levelno)
                 pipeline.otel_loggers(record.name).emit(
                     timestamp=int(record.created * 1e9),
                     severity_number=number,
                     severity_text=text,
-                    body=event["message"],
-                    attributes=otel_attributes(event, record),
+                    body=record.getMessage(),
+                    attributes=otel_attributes(record, fields),
                 )
-            for sink in pipeline.sinks:
-                sink(event)
         except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
             raise
         except Exception as exc:

@@ -123,8 +123,20 @@ class OtelkitPropagator(TextMapPropagator):
             _destination_allowed.set(None)  # the decision was for this one request
             if not allowed:
                 return
+        self.inject_unfiltered(carrier, context, setter)
+
+    def inject_unfiltered(self, carrier: CarrierT, context: Context | None = None,
+                          setter: Setter[CarrierT] = default_setter) -> None:
+        """Inject without the per-host decision: for the user's own queues and topics.
+
+        Private IDs are still withheld, including baggage entries of that name that
+        arrived from elsewhere: a private key never leaves, whoever put it in context.
+        """
         for propagator in self._trace:
             propagator.inject(carrier, context, setter)
+        for key in baggage.get_all(context):
+            if key in _policy.private_ids:
+                context = baggage.remove_baggage(key, context)
         outgoing = _policy.public_ids(current_ids(context))
         for key, value in outgoing.items():
             context = baggage.set_baggage(key, value, context)
@@ -162,3 +174,14 @@ def extract(carrier: Mapping[str, Any]) -> Context:
     """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive."""
     lowered = {str(k).lower(): v for k, v in carrier.items()}
     return OtelkitPropagator().extract(lowered)
+
+
+def outgoing_headers(context: Context | None = None) -> dict[str, str]:
+    """The headers a message to the user's own infrastructure carries (no host filter).
+
+    Keys are as the propagators spell them: ``traceparent``, ``tracestate`` (only when
+    set), ``X-Amzn-Trace-Id`` and ``baggage`` (only when there are public IDs).
+    """
+    headers: dict[str, str] = {}
+    OtelkitPropagator().inject_unfiltered(headers, context)
+    return headers

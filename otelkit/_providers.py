@@ -89,13 +89,6 @@ def rename_metrics(data: MetricsData) -> MetricsData:
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
     """The AWS detectors to run. ``auto`` runs one only where the environment shows its
     platform, so no detector ever waits on a metadata endpoint that is not there."""
-    from opentelemetry.sdk.extension.aws.resource import (
-        AwsEc2ResourceDetector,
-        AwsEcsResourceDetector,
-        AwsEksResourceDetector,
-        AwsLambdaResourceDetector,
-    )
-
     names = set(names)
     if names & {"none", ""}:
         return []
@@ -111,14 +104,23 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
             names.add("eks")
         if _on_ec2():
             names.add("ec2")
+    unknown = names - {"lambda", "ecs", "eks", "ec2"}
+    if unknown:
+        raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
+                         "known: auto, none, lambda, ecs, eks, ec2")
+    if not names:
+        return []
+    from opentelemetry.sdk.extension.aws.resource import (  # 20 ms: only when needed
+        AwsEc2ResourceDetector,
+        AwsEcsResourceDetector,
+        AwsEksResourceDetector,
+        AwsLambdaResourceDetector,
+    )
+
     table: dict[str, Callable[[], ResourceDetector]] = {
         "lambda": AwsLambdaResourceDetector, "ecs": AwsEcsResourceDetector,
         "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
     }
-    unknown = names - set(table)
-    if unknown:
-        raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
-                         f"known: auto, none, {', '.join(table)}")
     return [table[name]() for name in sorted(names)]
 
 

@@ -13,9 +13,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from opentelemetry import propagate
-
-from otelkit import _integrations, _logging, _pipeline, _propagation, _scrub
+from otelkit import _logging, _pipeline, _scrub
 from otelkit._settings import flag_from_env, resolve
 
 _lock = threading.RLock()
@@ -55,7 +53,10 @@ def configure(
     with _lock:
         if flag_from_env("OTEL_SDK_DISABLED", os.environ, default=False):
             settings = dataclasses.replace(settings, endpoint=None, console=False)
-        from otelkit import _providers
+        # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
+        from opentelemetry import propagate
+
+        from otelkit import _integrations, _propagation, _providers
 
         pipeline = _providers.build(settings)
         _scrub.set_enabled(settings.scrub)

@@ -1,6 +1,7 @@
 """AWS entry points: Lambda handlers and SQS/SNS message context."""
 
+from otelkit.aws._consume import process_message, process_messages
 from otelkit.aws._lambda import lambda_handler
 from otelkit.aws._messages import context_from_message
 
-__all__ = ["context_from_message", "lambda_handler"]
+__all__ = ["context_from_message", "lambda_handler", "process_message", "process_messages"]

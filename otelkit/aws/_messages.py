@@ -10,6 +10,9 @@ differently:
 * A Lambda SNS event record: ``Sns: {"MessageAttributes": {name: {"Type": …, "Value": …}}}``.
 * SNS delivered to SQS without raw delivery: the SQS body is the SNS JSON envelope, whose
   ``MessageAttributes`` hold what the producer set.
+* An EventBridge event (a Lambda event, or an SQS body when a rule targets a queue):
+  events have no attributes, so otelkit's producer side puts ``traceparent`` and
+  ``baggage`` in ``detail._otelkit`` (see ``otelkit.aws._inject``).
 
 ``context_from_message`` accepts any of them and returns a Context whose parent span is
 the producer's and whose bound IDs are the producer's public IDs.
@@ -24,6 +27,7 @@ from typing import Any
 from opentelemetry.context import Context
 
 from otelkit._propagation import extract
+from otelkit.aws._inject import EVENT_DETAIL_KEY
 
 _XRAY_HEADER = "x-amzn-trace-id"
 
@@ -42,31 +46,52 @@ def _attribute_values(attributes: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def _sns_envelope(body: object) -> Mapping[str, Any] | None:
-    """The SNS notification inside an SQS body (non-raw delivery), if that is what it is."""
+def _json_object(body: object) -> Mapping[str, Any] | None:
+    """``body`` parsed, when it is the text of a JSON object (cheap check first)."""
     if not isinstance(body, str) or not body.startswith("{"):
         return None
     try:
         parsed = json.loads(body)
     except ValueError:
         return None
-    if isinstance(parsed, dict) and parsed.get("Type") == "Notification" and "TopicArn" in parsed:
-        return parsed
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _sns_envelope(body: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The SNS notification inside an SQS body (non-raw delivery), if that is what it is."""
+    if body is not None and body.get("Type") == "Notification" and "TopicArn" in body:
+        return body
     return None
+
+
+def _event_carrier(event: Mapping[str, Any] | None) -> dict[str, str]:
+    """What an EventBridge event's ``detail`` carries under ``_otelkit``."""
+    if event is None or "detail-type" not in event:
+        return {}
+    detail = event.get("detail")
+    carried = detail.get(EVENT_DETAIL_KEY) if isinstance(detail, Mapping) else None
+    if not isinstance(carried, Mapping):
+        return {}
+    return {str(k).lower(): v for k, v in carried.items() if isinstance(v, str)}
 
 
 def message_carrier(message: Mapping[str, Any]) -> dict[str, str]:
     """The propagation headers a message carries, as a lowercase header mapping."""
+    if "detail-type" in message:  # an EventBridge event handed over directly
+        return _event_carrier(message)
     sns = message.get("Sns")
     if isinstance(sns, Mapping):  # Lambda SNS record
         return {k.lower(): v for k, v in
                 _attribute_values(sns.get("MessageAttributes") or {}).items()}
     attributes = message.get("MessageAttributes") or message.get("messageAttributes") or {}
     carrier = {k.lower(): v for k, v in _attribute_values(attributes).items()}
-    envelope = _sns_envelope(message.get("Body", message.get("body")))
+    body = _json_object(message.get("Body", message.get("body")))
+    envelope = _sns_envelope(body)
     if envelope is not None:  # SNS -> SQS without raw delivery: the producer's attributes
         inner = _attribute_values(envelope.get("MessageAttributes") or {})
         carrier = {**carrier, **{k.lower(): v for k, v in inner.items()}}
+    else:  # EventBridge -> SQS: the event is the body
+        carrier = {**carrier, **_event_carrier(body)}
     system = message.get("Attributes") or message.get("attributes") or {}
     trace_header = system.get("AWSTraceHeader") if isinstance(system, Mapping) else None
     if isinstance(trace_header, str) and _XRAY_HEADER not in carrier:

@@ -1,4 +1,5 @@
-"""boto3/botocore: a client span per AWS API call, carrying the bound IDs.
+"""boto3/botocore: a client span per AWS API call, carrying the bound IDs, and trace
+context plus public IDs written into SQS, SNS and EventBridge messages.
 
 Needs the ``botocore`` extra: ``pip install 'otelkit[botocore]'``.
 """
@@ -15,6 +16,8 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
         "pip install 'otelkit[botocore]'"
     ) from exc
 
+from otelkit.aws._inject import request_hook
+
 TARGET_MODULE = "botocore"
 
 
@@ -22,7 +25,8 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument botocore once per process; spans follow otelkit's provider switches."""
     instrumentor = BotocoreInstrumentor()  # type: ignore[no-untyped-call]
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider,
+                                request_hook=request_hook)
 
 
 def uninstrument() -> None:

@@ -1,0 +1,195 @@
+"""Consuming SQS messages: each one in its own span, with the producer's trace and IDs.
+
+For ``receive_message`` loops (workers on ECS, scripts, tests), the counterpart of what
+``lambda_handler`` does for SQS events. Two forms, one behaviour:
+
+* ``process_message(message)``, a context manager for one message: the one to use when
+  a message may fail, since it sees the exception, records it and re-raises.
+* ``process_messages(messages)``, an iterator for the common loop, which is also a
+  context manager so ``break`` and exceptions are handled exactly.
+
+The span continues the producer's trace (so X-Ray and Grafana show the producer, the
+queue and the consumer as one trace, and the consumer's logs carry the producer's
+``trace_id``) and also links to the producer's span, as the OpenTelemetry messaging
+conventions ask, so link-aware backends can navigate from either end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
+from opentelemetry.semconv._incubating.attributes.aws_attributes import (
+    AWS_SNS_TOPIC_ARN,
+    AWS_SQS_QUEUE_URL,
+)
+from opentelemetry.trace import Link, SpanKind
+
+from otelkit import _switch
+from otelkit._spans import fail_span
+from otelkit.aws._messages import _json_object, _sns_envelope, context_from_message
+
+_SYSTEM_SQS = messaging.MessagingSystemValues.AWS_SQS.value
+_PROCESS = messaging.MessagingOperationTypeValues.PROCESS.value
+
+
+def _queue_name(message: Mapping[str, Any], queue_url: str | None) -> str | None:
+    if queue_url:
+        return queue_url.rstrip("/").rsplit("/", 1)[-1]
+    source = message.get("eventSourceARN")  # a Lambda SQS record names its queue
+    return source.rsplit(":", 1)[-1] if isinstance(source, str) else None
+
+
+def _attributes(message: Mapping[str, Any], queue_url: str | None) -> dict[str, Any]:
+    """Messaging semantic-convention attributes of the ``process`` span."""
+    attributes: dict[str, Any] = {
+        messaging.MESSAGING_SYSTEM: _SYSTEM_SQS,
+        messaging.MESSAGING_OPERATION_NAME: _PROCESS,
+        messaging.MESSAGING_OPERATION_TYPE: _PROCESS,
+    }
+    name = _queue_name(message, queue_url)
+    if name:
+        attributes[messaging.MESSAGING_DESTINATION_NAME] = name
+    if queue_url:
+        attributes[AWS_SQS_QUEUE_URL] = queue_url
+    message_id = message.get("MessageId", message.get("messageId"))
+    if isinstance(message_id, str):
+        attributes[messaging.MESSAGING_MESSAGE_ID] = message_id
+    body = message.get("Body", message.get("body"))
+    if isinstance(body, str):
+        attributes[messaging.MESSAGING_MESSAGE_BODY_SIZE] = len(body.encode())
+        envelope = _sns_envelope(_json_object(body))
+        if envelope is not None:
+            attributes[AWS_SNS_TOPIC_ARN] = envelope["TopicArn"]
+    return attributes
+
+
+class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
+    """Process one SQS message in its own span, with the producer's trace and IDs bound.
+
+    Example:
+        >>> for message in response.get("Messages", []):
+        ...     with otelkit.aws.process_message(message, queue_url=url):
+        ...         handle(message)          # logs carry the producer's IDs
+        ...     sqs.delete_message(...)
+
+    The span is named ``process <queue>``, kind CONSUMER, with messaging attributes, a
+    child of the producer's span and linked to it. The producer's public IDs (for example
+    ``correlation_id``) are bound for the block, over any bound in the consumer. An
+    exception is recorded on the span (status ERROR) and re-raised, so a failed message
+    stays visible as failed and your retry or dead-letter logic still runs.
+
+    Accepts every message shape ``context_from_message`` does: ``receive_message``
+    messages (ask for ``MessageAttributeNames=["All"]`` and
+    ``MessageSystemAttributeNames=["AWSTraceHeader"]``), Lambda SQS records, SNS
+    envelopes from non-raw subscriptions and EventBridge events delivered to a queue.
+
+    Args:
+        message: the message as boto3 or Lambda gives it.
+        queue_url: the queue it came from; names the span and its destination.
+    """
+
+    __slots__ = ("_message", "_queue_url", "_span", "_token")
+
+    def __init__(self, message: Mapping[str, Any], *, queue_url: str | None = None) -> None:
+        self._message = message
+        self._queue_url = queue_url
+        self._span: trace.Span | None = None
+        self._token: object = None
+
+    def __enter__(self) -> trace.Span:
+        message = self._message
+        parent = context_from_message(message)
+        producer = trace.get_current_span(parent).get_span_context()
+        links = [Link(producer)] if producer.is_valid and producer.is_remote else None
+        name = _queue_name(message, self._queue_url)
+        current = _switch.TRACER.delegate.start_span(
+            f"process {name}" if name else "process", context=parent, kind=SpanKind.CONSUMER,
+            attributes=_attributes(message, self._queue_url), links=links,
+        )
+        self._span = current
+        self._token = otel_context.attach(trace.set_span_in_context(current, parent))
+        return current
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        current = self._span
+        assert current is not None, "process_message exited without being entered"
+        self._span = None
+        otel_context.detach(self._token)  # type: ignore[arg-type]
+        if exc is not None:
+            fail_span(current, exc)
+        current.end()
+
+
+class process_messages:  # noqa: N801 - used like a function in a ``for`` statement
+    """Iterate over received messages, each one processed in its own span (see
+    ``process_message``): the span and the producer's IDs are active in the loop body.
+
+    Example:
+        >>> response = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"],
+        ...                                MessageSystemAttributeNames=["AWSTraceHeader"])
+        >>> with otelkit.aws.process_messages(response.get("Messages", []),
+        ...                                   queue_url=url) as messages:
+        ...     for message in messages:
+        ...         handle(message)
+
+    A message's span ends when the loop moves on to the next message or finishes. The
+    ``with`` form is the exact one: Python never tells an iterator that the loop body
+    raised, but it tells a context manager, so with ``with`` an exception escaping the
+    body is recorded on that message's span (status ERROR) and re-raised, and ``break``
+    ends the span at once. A bare ``for message in process_messages(...)`` works too; a
+    ``break`` then ends the span when the iterator is released (immediately in CPython)
+    and an escaping exception is not recorded. To record a failure and go on with the
+    rest of the batch, catch it in the body, or use ``process_message`` per message.
+
+    Args:
+        messages: the ``Messages`` of a ``receive_message`` response (or any iterable of
+            messages in a shape ``process_message`` accepts).
+        queue_url: the queue they came from.
+    """
+
+    __slots__ = ("_current", "_messages", "_queue_url")
+
+    def __init__(self, messages: Iterable[Mapping[str, Any]], *,
+                 queue_url: str | None = None) -> None:
+        self._messages: Iterator[Mapping[str, Any]] = iter(messages)
+        self._queue_url = queue_url
+        self._current: process_message | None = None
+
+    def __iter__(self) -> process_messages:
+        return self
+
+    def __next__(self) -> Mapping[str, Any]:
+        self._finish(None)
+        message = next(self._messages)
+        scope = process_message(message, queue_url=self._queue_url)
+        scope.__enter__()
+        self._current = scope
+        return message
+
+    def _finish(self, exc: BaseException | None) -> None:
+        scope, self._current = self._current, None
+        if scope is not None:
+            scope.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+    def close(self) -> None:
+        """End the current message's span now (what ``break`` inside ``with`` does)."""
+        self._finish(None)
+
+    def __enter__(self) -> process_messages:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._finish(exc)
+
+    def __del__(self) -> None:
+        # A bare ``for`` left by ``break``: end the span when the iterator is released.
+        with contextlib.suppress(Exception):  # at collection time there is nobody to tell
+            self._finish(None)

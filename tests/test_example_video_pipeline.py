@@ -1,0 +1,56 @@
+"""The README's demo: it runs, and what it prints is what a developer needs to see."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.otlp_receiver import attributes, otlp_receiver
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "video_pipeline.py"
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **env}
+    env.pop("OTELKIT_STRICT", None)
+    result = subprocess.run([sys.executable, str(DEMO)], env=env, capture_output=True,
+                            text=True, timeout=90, check=False)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_demo_prints_span_tree_ids_and_metrics() -> None:
+    result = _run({"LOG_FORMAT": "json"})
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    job_lines = [line for line in lines if line["logger"] in {"video.pipeline", "otelkit.job"}]
+    job_id = job_lines[0]["job_id"]
+    first_job = [line for line in job_lines if line.get("job_id") == job_id]
+    assert [line["message"] for line in first_job][0] == "JOB_STARTED"
+    assert first_job[-1]["message"] == "JOB_COMPLETED"
+    assert {line["user_id"] for line in first_job} == {"user-xyz"}
+    # the httpx instrumentation's own log lines carry the job too
+    assert any(line["logger"] == "httpx" and line.get("job_id") == job_id for line in lines)
+    assert any(line["message"] == "JOB_FAILED" and line["level"] == "ERROR" for line in lines)
+    # the console: a span tree per trace, with the S3 upload and HTTP calls under the job
+    assert f"job_id={job_id}" in result.stderr
+    assert "• render scene" in result.stderr
+    assert "S3.PutObject" in result.stderr
+    assert "✗ video.generate" in result.stderr
+    assert "ScenesRendered" in result.stderr and "JobDuration" in result.stderr
+
+
+def test_demo_exports_to_a_collector_when_an_endpoint_is_set() -> None:
+    with otlp_receiver() as (endpoint, received):
+        _run({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "LOG_FORMAT": "json"})
+    spans = received.spans()
+    names = {span["name"] for span in spans}
+    assert {"video.generate", "render scene", "S3.PutObject", "POST"} <= names
+    put = next(span for span in spans if span["name"] == "S3.PutObject")
+    job_id = attributes(put["attributes"])["job_id"]
+    assert job_id.startswith("job-")
+    logged = [attributes(record["attributes"]) for record in received.logs()]
+    assert any(entry.get("job_id") == job_id for entry in logged)
+    assert "ScenesRendered" in {metric["name"] for metric in received.metrics()}

@@ -1,0 +1,134 @@
+"""job(), session() and event(): the records that answer "what happened to job X"."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from opentelemetry.trace import StatusCode
+
+import otelkit
+from otelkit.testing import Capture
+
+
+def _events(cap: Capture, event_type: str) -> list[dict[str, object]]:
+    return [line for line in cap.logs if line.get("event_type") == event_type]
+
+
+def test_job_success_writes_lifecycle_span_and_metrics(otelkit_capture: Capture) -> None:
+    log = otelkit.get_logger("pipeline")
+    with otelkit.job("video.generate", user_id="u-1", prompt_chars=26) as job:
+        assert re.fullmatch(r"job-[0-9a-f]{32}", job.job_id)
+        assert otelkit.ids() == {"user_id": "u-1", "job_id": job.job_id}
+        log.info("Scene generated", scene=1)
+    assert otelkit.ids() == {}
+
+    started, = _events(otelkit_capture, "JOB_STARTED")
+    completed, = _events(otelkit_capture, "JOB_COMPLETED")
+    assert started["status"] == "started"
+    assert started["job_name"] == "video.generate"
+    assert started["prompt_chars"] == 26
+    assert completed["status"] == "completed"
+    assert isinstance(completed["duration_ms"], float)
+    # every line of the job carries its ID: the "whole history" query works
+    assert all(line["job_id"] == job.job_id for line in otelkit_capture.logs)
+    assert str(started["source"]).startswith("test_lifecycle.py:")
+
+    span = otelkit_capture.span("video.generate")
+    assert span.attributes["job_id"] == job.job_id
+    assert span.attributes["user_id"] == "u-1"
+    assert span.attributes["prompt_chars"] == 26
+    metrics = otelkit_capture.metrics
+    assert metrics["Jobs"] == [({"job_name": "video.generate", "outcome": "success"}, 1)]
+    (dims, histogram), = metrics["JobDuration"]
+    assert dims == {"job_name": "video.generate", "outcome": "success"}
+    assert histogram["count"] == 1
+
+
+def test_job_failure_is_findable(otelkit_capture: Capture) -> None:
+    with pytest.raises(TimeoutError), otelkit.job("video.generate", job_id="job-given"):
+        raise TimeoutError("video model did not answer")
+    failed, = _events(otelkit_capture, "JOB_FAILED")
+    assert failed["level"] == "ERROR"
+    assert failed["status"] == "failed"
+    assert failed["error"] == "video model did not answer"
+    assert failed["error_type"] == "TimeoutError"
+    assert failed["job_id"] == "job-given"
+    assert "Traceback" in str(failed["exception"])
+    span = otelkit_capture.span("video.generate")
+    assert span.status.status_code is StatusCode.ERROR
+    assert otelkit_capture.metrics["Jobs"] == [
+        ({"job_name": "video.generate", "outcome": "error"}, 1)]
+
+
+def test_job_decorator_takes_job_id_from_the_call(otelkit_capture: Capture) -> None:
+    @otelkit.job("video.generate")
+    def generate(prompt: str, job_id: str | None = None) -> dict[str, str]:
+        return otelkit.ids()
+
+    assert generate("fox", job_id="job-42") == {"job_id": "job-42"}
+    generated = generate("fox")["job_id"]
+    assert generated.startswith("job-") and generated != "job-42"
+    assert len(_events(otelkit_capture, "JOB_COMPLETED")) == 2
+
+
+async def test_async_jobs_run_concurrently_with_their_own_ids(otelkit_capture: Capture) -> None:
+    @otelkit.job("scene.render")
+    async def render(n: int, job_id: str | None = None) -> str:
+        await asyncio.sleep(0.001 * (3 - n))
+        otelkit.get_logger("r").info("rendered", scene=n)
+        return otelkit.ids()["job_id"]
+
+    ids = await asyncio.gather(*(render(n, job_id=f"job-{n}") for n in range(3)))
+    assert ids == ["job-0", "job-1", "job-2"]
+    for line in otelkit_capture.logs:
+        if line["message"] == "rendered":
+            assert line["job_id"] == f"job-{line['scene']}"
+
+
+def test_job_object_is_reusable() -> None:
+    runner = otelkit.job("batch")
+    with runner as first:
+        pass
+    with runner as second:
+        pass
+    assert first.job_id != second.job_id
+
+
+def test_session_lifecycle(otelkit_capture: Capture) -> None:
+    with otelkit.session("sess-abc", project_id="proj_123") as session:
+        assert session.session_id == "sess-abc"
+        otelkit.event("SESSION_READY", status="READY", duration_ms=412, public_ip="10.0.0.1")
+    kinds = [line["event_type"] for line in otelkit_capture.logs]
+    assert kinds == ["SESSION_STARTED", "SESSION_READY", "SESSION_ENDED"]
+    ready = otelkit_capture.logs[1]
+    assert ready["session_id"] == "sess-abc"
+    assert ready["project_id"] == "proj_123"
+    assert ready["status"] == "READY"
+    assert ready["duration_ms"] == 412
+    assert ready["logger"] == __name__
+    span = otelkit_capture.span("session")
+    assert span.events[0].name == "SESSION_READY"
+    assert span.events[0].attributes["public_ip"] == "10.0.0.1"
+    assert otelkit_capture.metrics["Sessions"][0][0] == {"session_name": "session",
+                                                        "outcome": "success"}
+
+
+def test_event_levels_and_validation(otelkit_capture: Capture) -> None:
+    otelkit.event("RESOURCE_METRICS", level="debug", cpu=0.4)
+    otelkit.event("CIRCUIT_OPEN", level="WARN", failure_count=5)
+    assert [line["level"] for line in otelkit_capture.logs] == ["DEBUG", "WARN"]
+    with pytest.raises(ValueError, match="unknown level 'LOUD'"):
+        otelkit.event("X", level="LOUD")
+    with pytest.raises(ValueError, match="event_type"):
+        otelkit.event("")
+
+
+def test_bad_job_arguments_fail_at_the_call_site() -> None:
+    with pytest.raises(ValueError, match="invalid value for ID 'job_id'"):
+        otelkit.job("x", job_id="")
+    with pytest.raises(ValueError, match="invalid value for ID 'user_id'"):
+        otelkit.job("x", user_id=42)
+    with pytest.raises(ValueError, match="name"):
+        otelkit.job("")

@@ -1,0 +1,155 @@
+"""Log lines as users see them on stdout, in each format, from otelkit and stdlib loggers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+
+import otelkit
+
+
+def _json_lines(out: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_json_line_carries_every_documented_field(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(service_name="video-api", environment="prod", log_format="json",
+                      console=False)
+    log = otelkit.get_logger("video.pipeline")
+    with otelkit.bind(job_id="job-1", session_id="sess-2", correlation_id="c-3"), \
+            otelkit.span("render") as span:
+        log.info("Scene generated", scene=1, video_url="s3://bucket/key")
+    line, = _json_lines(capsys.readouterr().out)
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", str(line["timestamp"]))
+    assert line["level"] == "INFO"
+    assert line["message"] == "Scene generated"
+    assert line["logger"] == "video.pipeline"
+    assert line["service"] == "video-api"
+    assert line["environment"] == "prod"
+    assert (line["job_id"], line["session_id"], line["correlation_id"]) == ("job-1", "sess-2",
+                                                                            "c-3")
+    assert (line["scene"], line["video_url"]) == (1, "s3://bucket/key")
+    assert line["trace_id"] == trace_id
+    assert line["span_id"] == format(span.get_span_context().span_id, "016x")
+    assert line["xray_trace_id"] == f"1-{trace_id[:8]}-{trace_id[8:]}"
+    assert re.fullmatch(r"test_logging\.py:\d+", str(line["source"]))
+
+
+def test_stdlib_logging_from_any_library_is_stamped(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    with otelkit.bind(job_id="job-7"):
+        logging.getLogger("somelib.client").warning("retrying %s", "upload",
+                                                    extra={"attempt": 2})
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["message"] == "retrying upload"
+    assert line["level"] == "WARN"
+    assert line["job_id"] == "job-7"
+    assert line["attempt"] == 2
+    assert "trace_id" not in line, "no span is active"
+
+
+def test_failures_carry_error_and_exception(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    log = otelkit.get_logger("worker")
+    try:
+        raise ConnectionError("ntfy.sh unreachable")
+    except ConnectionError:
+        log.exception("Notification failed", attempt=3)
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["level"] == "ERROR"
+    assert line["error"] == "ntfy.sh unreachable"
+    assert line["error_type"] == "ConnectionError"
+    assert "Traceback (most recent call last)" in str(line["exception"])
+
+
+def test_secrets_never_reach_a_log_line(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("auth").info("Token refreshed", access_token="eyJhbGci",
+                                    authorization="Bearer abc", prompt_tokens=12)
+    logging.getLogger("auth").info("stdlib", extra={"client_secret": "s3cr3t"})
+    out = capsys.readouterr().out
+    assert "eyJhbGci" not in out and "Bearer abc" not in out and "s3cr3t" not in out
+    first, second = _json_lines(out)
+    assert first["access_token"] == "[REDACTED]"
+    assert first["prompt_tokens"] == 12, "token counts are not secrets"
+    assert second["client_secret"] == "[REDACTED]"
+
+
+def test_reserved_field_names_do_not_overwrite_the_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("x").info("real message", message="field", level=3)
+    line, = _json_lines(capsys.readouterr().out)
+    assert (line["message"], line["level"]) == ("real message", "INFO")
+    assert (line["message_"], line["level_"]) == ("field", 3)
+
+
+def test_text_format_and_structured_logging_false(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("STRUCTURED_LOGGING", "false")
+    otelkit.configure(console=False)
+    with otelkit.bind(job_id="job-1"):
+        otelkit.get_logger("svc").info("Video generation complete", video_key="a b.mp4")
+    out = capsys.readouterr().out.strip()
+    assert re.fullmatch(
+        r'\S+Z INFO svc: Video generation complete job_id=job-1 video_key="a b\.mp4"', out)
+
+
+def test_pretty_format_is_aligned_and_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="pretty", console=False)
+    otelkit.get_logger("svc").info("Scene details", scene_number=1, duration=5)
+    out = capsys.readouterr().out
+    assert re.match(r"\d\d:\d\d:\d\d\.\d{3} INFO  Scene details {20,}scene_number=1 duration=5"
+                    r"  test_logging\.py:\d+", out)
+
+
+def test_levels_follow_log_level_and_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(environment="prod", log_format="json", console=False)
+    log = otelkit.get_logger("svc")
+    log.debug("hidden in prod")
+    log.info("shown")
+    assert [line["message"] for line in _json_lines(capsys.readouterr().out)] == ["shown"]
+    otelkit.configure(environment="dev", log_format="json", console=False)
+    log.debug("shown in dev")
+    assert [line["message"] for line in _json_lines(capsys.readouterr().out)] == ["shown in dev"]
+    otelkit.configure(log_level="error", log_format="json", console=False)
+    log.warning("hidden")
+    assert capsys.readouterr().out == ""
+
+
+def test_configure_twice_never_duplicates_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in range(3):
+        otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("svc").info("once")
+    assert len(_json_lines(capsys.readouterr().out)) == 1
+
+
+def test_logger_is_stdlib_compatible(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    log = otelkit.get_logger("compat")
+    assert log.stdlib is logging.getLogger("compat")
+    log.log(logging.WARNING, "%d scenes", 3, stack_info=False, extra={"k": "v"}, scene=1)
+    log.critical("down")
+    first, second = _json_lines(capsys.readouterr().out)
+    assert (first["message"], first["k"], first["scene"]) == ("3 scenes", "v", 1)
+    assert second["level"] == "CRITICAL"
+    assert otelkit.get_logger().stdlib is logging.getLogger()
+
+
+def test_a_broken_field_never_breaks_the_caller(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside strict mode an unserialisable field degrades to str(), never raises."""
+    monkeypatch.delenv("OTELKIT_STRICT")
+    otelkit.configure(log_format="json", console=False)
+
+    class Weird:
+        def __repr__(self) -> str:
+            return "<weird>"
+
+    otelkit.get_logger("svc").info("still logged", thing=Weird(), raw=b"\x00")
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["thing"] == "<weird>"

@@ -1,0 +1,66 @@
+"""count(), record() and timed(): names as written, dimensions as given, never the IDs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import otelkit
+from otelkit.testing import Capture
+
+
+def test_count_and_record_keep_names_and_dimensions(otelkit_capture: Capture) -> None:
+    with otelkit.bind(job_id="job-1", correlation_id="c-1"):
+        otelkit.count("MessagesProcessed", 1, status="completed")
+        otelkit.count("MessagesProcessed", 2, status="completed")
+        otelkit.count("MessagesProcessed", status="failed")
+        otelkit.record("ProcessingDuration", 12.5, unit="ms", message_type="scheduled")
+        otelkit.record("ProcessingDuration", 7.5, unit="ms", message_type="scheduled")
+    metrics = otelkit_capture.metrics
+    assert sorted(metrics["MessagesProcessed"], key=lambda p: p[1]) == [
+        ({"status": "failed"}, 1), ({"status": "completed"}, 3)]
+    assert metrics["ProcessingDuration"] == [
+        ({"message_type": "scheduled"}, {"count": 2, "sum": 20.0, "min": 7.5, "max": 12.5})]
+
+
+def test_timed_decorator_and_block(otelkit_capture: Capture) -> None:
+    @otelkit.timed("NotificationDuration", channel="ntfy")
+    def send(fail: bool) -> None:
+        if fail:
+            raise ConnectionError("down")
+
+    send(False)
+    with pytest.raises(ConnectionError):
+        send(True)
+    with otelkit.timed("BlockDuration"):
+        pass
+    points = dict((p[0]["outcome"], p[1]) for p in otelkit_capture.metrics["NotificationDuration"])
+    assert points["success"]["count"] == 1 and points["error"]["count"] == 1
+    assert otelkit_capture.metrics["BlockDuration"][0][0] == {"outcome": "success"}
+
+
+async def test_timed_async(otelkit_capture: Capture) -> None:
+    @otelkit.timed("PollDuration")
+    async def poll() -> int:
+        await asyncio.sleep(0.01)
+        return 1
+
+    assert await poll() == 1
+    (dims, value), = otelkit_capture.metrics["PollDuration"]
+    assert dims == {"outcome": "success"}
+    assert value["min"] >= 9.0, "milliseconds"
+
+
+def test_bad_metric_input_raises_clear_errors() -> None:
+    with pytest.raises(ValueError, match="invalid metric name '1abc'"):
+        otelkit.count("1abc")
+    with pytest.raises(ValueError, match="must be >= 0"):
+        otelkit.count("Things", -1)
+    with pytest.raises(ValueError, match=r"dimension payload=\{'a': 1\} must be str"):
+        otelkit.record("Size", 1.0, payload={"a": 1})
+    otelkit.count("CaseSensitive")
+    with pytest.raises(ValueError, match="differs only in case"):
+        otelkit.count("casesensitive")
+    with pytest.raises(ValueError, match="invalid metric name"):
+        otelkit.timed("")
