@@ -28,7 +28,7 @@ def test_demo_prints_span_tree_ids_and_metrics() -> None:
     job_lines = [line for line in lines if line["logger"] in {"video.pipeline", "otelkit.job"}]
     job_id = job_lines[0]["job_id"]
     first_job = [line for line in job_lines if line.get("job_id") == job_id]
-    assert [line["message"] for line in first_job][0] == "JOB_STARTED"
+    assert next(line["message"] for line in first_job) == "JOB_STARTED"
     assert first_job[-1]["message"] == "JOB_COMPLETED"
     assert {line["user_id"] for line in first_job} == {"user-xyz"}
     # the httpx instrumentation's own log lines carry the job too
@@ -39,7 +39,8 @@ def test_demo_prints_span_tree_ids_and_metrics() -> None:
     assert "• render scene" in result.stderr
     assert "S3.PutObject" in result.stderr
     assert "✗ video.generate" in result.stderr
-    assert "ScenesRendered" in result.stderr and "JobDuration" in result.stderr
+    assert "ScenesRendered" in result.stderr
+    assert "JobDuration" in result.stderr
 
 
 def test_demo_exports_to_a_collector_when_an_endpoint_is_set() -> None:

@@ -69,7 +69,8 @@ def test_job_decorator_takes_job_id_from_the_call(otelkit_capture: Capture) -> N
 
     assert generate("fox", job_id="job-42") == {"job_id": "job-42"}
     generated = generate("fox")["job_id"]
-    assert generated.startswith("job-") and generated != "job-42"
+    assert generated.startswith("job-")
+    assert generated != "job-42"
     assert len(_events(otelkit_capture, "JOB_COMPLETED")) == 2
 
 

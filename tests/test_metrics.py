@@ -36,7 +36,8 @@ def test_timed_decorator_and_block(otelkit_capture: Capture) -> None:
     with otelkit.timed("BlockDuration"):
         pass
     points = dict((p[0]["outcome"], p[1]) for p in otelkit_capture.metrics["NotificationDuration"])
-    assert points["success"]["count"] == 1 and points["error"]["count"] == 1
+    assert points["success"]["count"] == 1
+    assert points["error"]["count"] == 1
     assert otelkit_capture.metrics["BlockDuration"][0][0] == {"outcome": "success"}
 
 

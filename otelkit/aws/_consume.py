@@ -31,11 +31,13 @@ from opentelemetry.semconv._incubating.attributes.aws_attributes import (
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _switch
+from otelkit._propagation import OtelkitPropagator
 from otelkit._spans import fail_span
-from otelkit.aws._messages import _json_object, _sns_envelope, context_from_message
+from otelkit.aws._messages import json_object, sns_envelope, message_carrier
 
 _SYSTEM_SQS = messaging.MessagingSystemValues.AWS_SQS.value
 _PROCESS = messaging.MessagingOperationTypeValues.PROCESS.value
+_PROPAGATOR = OtelkitPropagator()
 
 
 def _queue_name(message: Mapping[str, Any], queue_url: str | None) -> str | None:
@@ -63,7 +65,7 @@ def _attributes(message: Mapping[str, Any], queue_url: str | None) -> dict[str, 
     body = message.get("Body", message.get("body"))
     if isinstance(body, str):
         attributes[messaging.MESSAGING_MESSAGE_BODY_SIZE] = len(body.encode())
-        envelope = _sns_envelope(_json_object(body))
+        envelope = sns_envelope(json_object(body))
         if envelope is not None:
             attributes[AWS_SNS_TOPIC_ARN] = envelope["TopicArn"]
     return attributes
@@ -79,8 +81,9 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         ...     sqs.delete_message(...)
 
     The span is named ``process <queue>``, kind CONSUMER, with messaging attributes, a
-    child of the producer's span and linked to it. The producer's public IDs (for example
-    ``correlation_id``) are bound for the block, over any bound in the consumer. An
+    child of the producer's span and linked to it (a message that carries no trace
+    context gets a child of the current span, or a new trace). The producer's public IDs
+    (for example ``correlation_id``) are bound for the block, over the consumer's own. An
     exception is recorded on the span (status ERROR) and re-raised, so a failed message
     stays visible as failed and your retry or dead-letter logic still runs.
 
@@ -104,7 +107,9 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
 
     def __enter__(self) -> trace.Span:
         message = self._message
-        parent = context_from_message(message)
+        # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
+        # stay bound, and a message that carries nothing nests under the current span.
+        parent = _PROPAGATOR.extract(message_carrier(message), otel_context.get_current())
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
         name = _queue_name(message, self._queue_url)

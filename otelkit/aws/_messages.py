@@ -46,7 +46,7 @@ def _attribute_values(attributes: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def _json_object(body: object) -> Mapping[str, Any] | None:
+def json_object(body: object) -> Mapping[str, Any] | None:
     """``body`` parsed, when it is the text of a JSON object (cheap check first)."""
     if not isinstance(body, str) or not body.startswith("{"):
         return None
@@ -57,7 +57,7 @@ def _json_object(body: object) -> Mapping[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _sns_envelope(body: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+def sns_envelope(body: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     """The SNS notification inside an SQS body (non-raw delivery), if that is what it is."""
     if body is not None and body.get("Type") == "Notification" and "TopicArn" in body:
         return body
@@ -85,8 +85,8 @@ def message_carrier(message: Mapping[str, Any]) -> dict[str, str]:
                 _attribute_values(sns.get("MessageAttributes") or {}).items()}
     attributes = message.get("MessageAttributes") or message.get("messageAttributes") or {}
     carrier = {k.lower(): v for k, v in _attribute_values(attributes).items()}
-    body = _json_object(message.get("Body", message.get("body")))
-    envelope = _sns_envelope(body)
+    body = json_object(message.get("Body", message.get("body")))
+    envelope = sns_envelope(body)
     if envelope is not None:  # SNS -> SQS without raw delivery: the producer's attributes
         inner = _attribute_values(envelope.get("MessageAttributes") or {})
         carrier = {**carrier, **{k.lower(): v for k, v in inner.items()}}

@@ -112,32 +112,33 @@ class _RequestScope:
             return
         incoming: Context = prepared[0]
         correlation_id: str = prepared[1]
-        client = scope.get("client")
-        request = self._log.begin(str(scope.get("method", "")), str(scope.get("path", "")),
-                                  http.client_ip(prepared[2], client[0] if client else None))
-        size = 0
         echo = self._log.response_header
         echo_header = (echo.lower().encode("latin-1"), correlation_id.encode("latin-1")) \
             if echo else None
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal size
-            kind = message.get("type")
-            if kind == "http.response.start":
-                request.status = int(message.get("status", 500))
-                if echo_header is not None:
-                    message["headers"] = [*message.get("headers", ()), echo_header]
-            elif kind == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
+        size = 0
         token = otel_context.attach(http.request_context(incoming))
         try:
-            await self.app(scope, receive, send_with_id)
-        except BaseException as exc:
-            request.completed(size, exc)
-            raise
-        else:
+            client = scope.get("client")
+            request = self._log.begin(
+                str(scope.get("method", "")), str(scope.get("path", "")),
+                http.client_ip(prepared[2], client[0] if client else None))
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal size
+                kind = message.get("type")
+                if kind == "http.response.start":
+                    request.status = int(message.get("status", 500))
+                    if echo_header is not None:
+                        message["headers"] = [*message.get("headers", ()), echo_header]
+                elif kind == "http.response.body":
+                    size += len(message.get("body", b""))
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_id)
+            except BaseException as exc:
+                request.completed(size, exc)
+                raise
             request.completed(size)
         finally:
             otel_context.detach(token)

@@ -101,28 +101,29 @@ class _RequestScope:
             return self.app(environ, start_response)
         incoming: Context = prepared[0]
         correlation_id: str = prepared[1]
-        request = self._log.begin(str(environ.get("REQUEST_METHOD", "")),
-                                  str(environ.get("PATH_INFO", "")),
-                                  http.client_ip(prepared[2], environ.get("REMOTE_ADDR")))
         echo = self._log.response_header
-
-        def start_with_id(status: str, headers: list[tuple[str, str]],
-                          exc_info: ExcInfo | None = None) -> Callable[[bytes], object]:
-            try:
-                request.status = int(status.split(" ", 1)[0])
-            except ValueError:
-                request.status = None
-            if echo:
-                headers = [*headers, (echo, correlation_id)]
-            return start_response(status, headers, exc_info)
-
         context = http.request_context(incoming)
         token = otel_context.attach(context)
         try:
-            body = self.app(environ, start_with_id)
-        except BaseException as exc:
-            request.completed(0, exc)
-            raise
+            request = self._log.begin(str(environ.get("REQUEST_METHOD", "")),
+                                      str(environ.get("PATH_INFO", "")),
+                                      http.client_ip(prepared[2], environ.get("REMOTE_ADDR")))
+
+            def start_with_id(status: str, headers: list[tuple[str, str]],
+                              exc_info: ExcInfo | None = None) -> Callable[[bytes], object]:
+                try:
+                    request.status = int(status.split(" ", 1)[0])
+                except ValueError:
+                    request.status = None
+                if echo:
+                    headers = [*headers, (echo, correlation_id)]
+                return start_response(status, headers, exc_info)
+
+            try:
+                body = self.app(environ, start_with_id)
+            except BaseException as exc:
+                request.completed(0, exc)
+                raise
         finally:
             otel_context.detach(token)
         return _LoggedBody(body, request, context)
