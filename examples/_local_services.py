@@ -1,8 +1,9 @@
 """Local stand-ins for the services the examples call: real servers on loopback.
 
-``fake_api`` is a small HTTP service in a thread (the demo's "script model" and "video
-model"); ``moto_server`` is moto's AWS emulator as a real HTTP server, so boto3 goes over
-the wire exactly as it would to AWS. Neither needs an AWS account or the internet.
+``fake_api`` is a small HTTP service in a thread (the demos' "script model", "video
+model" and "notification service"); ``moto_server`` is moto's AWS emulator as a real HTTP
+server, so boto3 goes over the wire exactly as it would to AWS. Neither needs an AWS
+account or the internet.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class _FakeModelAPI(BaseHTTPRequestHandler):
         elif self.path == "/v1/scenes":
             scene = request.get("scene", 0)
             body = {"prediction_id": f"kling-{scene}", "status": "succeeded"}
+        elif self.path == "/v1/notify":  # a push-notification service (ntfy-like)
+            body = {"notification_id": f"ntf-{request.get('message_id', 'unknown')}",
+                    "delivered": True}
         else:
             self.send_error(404)
             return
@@ -40,6 +44,7 @@ class _FakeModelAPI(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         # Echo what arrived so the demo and tests can show which headers crossed the wire.
         self.send_header("X-Seen-Traceparent", self.headers.get("traceparent", ""))
+        self.send_header("X-Seen-Baggage", self.headers.get("baggage", ""))
         self.end_headers()
         self.wfile.write(payload)
 

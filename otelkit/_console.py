@@ -14,7 +14,6 @@ from typing import Any
 
 from opentelemetry.sdk.metrics.export import (
     HistogramDataPoint,
-    MetricExportResult,
     MetricReader,
     MetricsData,
     NumberDataPoint,
@@ -119,9 +118,6 @@ class ConsoleMetricsSummary(MetricReader):
         self.collect()
         if self._last is not None:
             _write(render_metrics(self._last))
-
-    def export_result(self) -> MetricExportResult:  # pragma: no cover - API completeness
-        return MetricExportResult.SUCCESS
 
 
 def render_metrics(data: MetricsData) -> str:

@@ -222,3 +222,22 @@ def reset_incoming(token: Any) -> None:
 def request_context(incoming: Context) -> Context:
     """``incoming`` with the current (server) span: what the application runs in."""
     return trace.set_span_in_context(trace.get_current_span(), incoming)
+
+
+def name_server_span(method: str, route: object) -> None:
+    """Name the current server span ``METHOD route`` once the framework has routed.
+
+    A raw path in the name (``GET /api/v1/jobs/job-3f2a…``) would make one span name per
+    job ID, which trace backends group and index by; the route template or, failing
+    that, the bare method keeps names few, as the HTTP semantic conventions require.
+    """
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    method = method.upper() or "HTTP"
+    template = route if isinstance(route, str) else getattr(route, "path", None)
+    if isinstance(template, str) and template:
+        span.update_name(f"{method} {template}")
+        span.set_attribute("http.route", template)
+    else:
+        span.update_name(method)

@@ -21,7 +21,7 @@ from typing import Any
 from otelkit import _switch
 from otelkit._safety import report_internal_error
 
-#: Integration name -> (module in ``otelkit.integrations``, the library it needs).
+#: Integration name (a module in ``otelkit.integrations``) -> the library it instruments.
 KNOWN: dict[str, str] = {"botocore": "botocore", "httpx": "httpx"}
 DEFAULT = ("botocore", "httpx")
 

@@ -147,17 +147,6 @@ class _Scope:
             otel_context.detach(self._token)  # type: ignore[arg-type]
             self.span.end()
 
-    async def __aenter__(self) -> _Scope:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
-
 
 class Job(_Scope):
     """A running job; ``job_id`` is bound for its scope."""

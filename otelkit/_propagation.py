@@ -170,10 +170,34 @@ def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] 
     )
 
 
-def extract(carrier: Mapping[str, Any]) -> Context:
-    """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive."""
+class LowercaseGetter(Getter[Mapping[str, Any]]):
+    """Reads a carrier whose keys were lower-cased, whatever case a propagator asks in.
+
+    HTTP header names and message attribute names arrive in any case, so carriers are
+    normalised to lower case; the X-Ray propagator, though, asks for ``X-Amzn-Trace-Id``.
+    """
+
+    def get(self, carrier: Mapping[str, Any], key: str) -> list[str] | None:
+        value = carrier.get(key.lower())
+        if value is None:
+            return None
+        return [value] if isinstance(value, str) else list(value)
+
+    def keys(self, carrier: Mapping[str, Any]) -> list[str]:
+        return list(carrier)
+
+
+LOWERCASE_GETTER = LowercaseGetter()
+
+
+def extract(carrier: Mapping[str, Any], context: Context | None = None) -> Context:
+    """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive.
+
+    Without ``context`` the result starts from an empty Context (a new trace unless the
+    carrier continues one); pass the current context to keep its IDs and span.
+    """
     lowered = {str(k).lower(): v for k, v in carrier.items()}
-    return OtelkitPropagator().extract(lowered)
+    return OtelkitPropagator().extract(lowered, context, LOWERCASE_GETTER)
 
 
 def outgoing_headers(context: Context | None = None) -> dict[str, str]:

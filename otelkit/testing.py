@@ -31,6 +31,7 @@ class Capture:
 
     def __init__(self, *, service_name: str, environment: str, level: str) -> None:
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace.export import SimpleSpanProcessor
         from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -49,8 +50,8 @@ class Capture:
             metric_readers=[self._reader],
             logger_provider=None,
             render=None,
-            resource=__import__("opentelemetry.sdk.resources", fromlist=["Resource"]).Resource(
-                {"service.name": service_name, "deployment.environment": environment}),
+            resource=Resource({"service.name": service_name,
+                               "deployment.environment": environment}),
         )
         self._pipeline.sinks.append(self.logs.append)
         self._previous: _pipeline.Pipeline | None = None

@@ -163,6 +163,7 @@ def test_send_message_batch_carries_context_without_touching_caller_entries(
     assert len(messages) == 3
     with capture() as consumer:
         for message in otelkit.aws.process_messages(messages, queue_url=url):
+            assert message["Body"].startswith("m")
             assert otelkit.ids() == {"correlation_id": CORRELATION_ID}
     assert {_hex_trace_id(s) for s in consumer.spans} == {trace_id}
     assert otelkit.ids() == {}

@@ -31,13 +31,12 @@ from opentelemetry.semconv._incubating.attributes.aws_attributes import (
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _switch
-from otelkit._propagation import OtelkitPropagator
+from otelkit._propagation import extract
 from otelkit._spans import fail_span
-from otelkit.aws._messages import json_object, sns_envelope, message_carrier
+from otelkit.aws._messages import json_object, message_carrier, sns_envelope
 
 _SYSTEM_SQS = messaging.MessagingSystemValues.AWS_SQS.value
 _PROCESS = messaging.MessagingOperationTypeValues.PROCESS.value
-_PROPAGATOR = OtelkitPropagator()
 
 
 def _queue_name(message: Mapping[str, Any], queue_url: str | None) -> str | None:
@@ -109,7 +108,7 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         message = self._message
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
-        parent = _PROPAGATOR.extract(message_carrier(message), otel_context.get_current())
+        parent = extract(message_carrier(message), otel_context.get_current())
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
         name = _queue_name(message, self._queue_url)
@@ -147,11 +146,12 @@ class process_messages:  # noqa: N801 - used like a function in a ``for`` statem
     A message's span ends when the loop moves on to the next message or finishes. The
     ``with`` form is the exact one: Python never tells an iterator that the loop body
     raised, but it tells a context manager, so with ``with`` an exception escaping the
-    body is recorded on that message's span (status ERROR) and re-raised, and ``break``
-    ends the span at once. A bare ``for message in process_messages(...)`` works too; a
-    ``break`` then ends the span when the iterator is released (immediately in CPython)
-    and an escaping exception is not recorded. To record a failure and go on with the
-    rest of the batch, catch it in the body, or use ``process_message`` per message.
+    body is recorded on that message's span (status ERROR) and re-raised, and after a
+    ``break`` the span ends when the ``with`` block does (keep code that is not about
+    the message out of the block). A bare ``for message in process_messages(...)``
+    works too: a ``break`` then ends the span when the iterator is released
+    (immediately in CPython), but an escaping exception is not recorded. To record a
+    failure and go on with the rest of the batch, use ``process_message`` per message.
 
     Args:
         messages: the ``Messages`` of a ``receive_message`` response (or any iterable of

@@ -48,6 +48,12 @@ def _headers(environ: Environ) -> dict[str, str]:
         if key.startswith("HTTP_") and isinstance(value, str))
 
 
+def _route(environ: Environ) -> str | None:
+    """The URL rule werkzeug-based frameworks (Flask) matched, if the request has one."""
+    rule = getattr(getattr(environ.get("werkzeug.request"), "url_rule", None), "rule", None)
+    return rule if isinstance(rule, str) else None
+
+
 class OtelkitWSGIMiddleware:
     """Trace, correlate and log every HTTP request of a WSGI application.
 
@@ -124,6 +130,8 @@ class _RequestScope:
             except BaseException as exc:
                 request.completed(0, exc)
                 raise
+            finally:
+                http.name_server_span(request.method, _route(environ))
         finally:
             otel_context.detach(token)
         return _LoggedBody(body, request, context)

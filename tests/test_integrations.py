@@ -1,0 +1,34 @@
+"""``configure(instrument=...)``: clear errors for unknown names and for missing extras."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import pytest
+
+import otelkit
+
+
+def test_unknown_integration_name_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"unknown integration\(s\) 'kafka'; known: botocore"):
+        otelkit.configure(console=False, instrument=("botocore", "kafka"))
+
+
+def test_requested_integration_whose_library_is_missing_names_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "httpx" else real_find_spec(name, *a))
+    with pytest.raises(ImportError, match=r"pip install 'otelkit\[httpx\]'"):
+        otelkit.configure(console=False, instrument=("httpx",))
+
+
+def test_missing_instrumentation_package_names_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "opentelemetry.instrumentation.botocore", None)
+    monkeypatch.delitem(sys.modules, "otelkit.integrations.botocore", raising=False)
+    with pytest.raises(ImportError, match=r"opentelemetry-instrumentation-botocore: "
+                                          r"pip install 'otelkit\[botocore\]'"):
+        importlib.import_module("otelkit.integrations.botocore")
