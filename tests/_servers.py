@@ -49,6 +49,16 @@ def wsgi_server(app: Any) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def request(method: str, url: str, **options: Any) -> Any:
+    """An HTTP request with exactly the headers given: even when an earlier test left
+    httpx instrumented, no client span replaces the test's own ``traceparent``."""
+    import httpx
+    from opentelemetry.instrumentation.utils import suppress_http_instrumentation
+
+    with suppress_http_instrumentation():
+        return httpx.request(method, url, **options)
+
+
 def eventually(probe: Callable[[], T | None], timeout: float = 3.0) -> T:
     """``probe()``'s first truthy result: a server finishes its span and its last log
     line just after the client has the response."""

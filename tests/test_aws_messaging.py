@@ -32,7 +32,7 @@ def producer(aws_endpoint: str) -> Iterator[Capture]:
         yield cap
 
 
-def _client(service: str, endpoint: str) -> Any:
+def _client(service: Any, endpoint: str) -> Any:  # Any: boto3-stubs overloads by literal
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 

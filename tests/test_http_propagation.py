@@ -53,7 +53,7 @@ def _call(services: tuple[int, int], url: str, via_proxy: bool = False) -> dict[
     query = {"url": url}
     if via_proxy:
         query["proxy"] = f"http://127.0.0.1:{echo_port}"
-    with urlopen(f"http://127.0.0.1:{caller_port}/call?{urlencode(query)}",  # noqa: S310
+    with urlopen(f"http://127.0.0.1:{caller_port}/call?{urlencode(query)}",
                  timeout=10) as response:
         answer: dict[str, Any] = json.load(response)
     answer["seen"] = {k.lower(): v for k, v in answer["seen"].items()}

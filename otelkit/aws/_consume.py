@@ -23,51 +23,13 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
-from opentelemetry.semconv._incubating.attributes.aws_attributes import (
-    AWS_SNS_TOPIC_ARN,
-    AWS_SQS_QUEUE_URL,
-)
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _switch
 from otelkit._propagation import extract
 from otelkit._spans import fail_span
-from otelkit.aws._messages import json_object, message_carrier, sns_envelope
-
-_SYSTEM_SQS = messaging.MessagingSystemValues.AWS_SQS.value
-_PROCESS = messaging.MessagingOperationTypeValues.PROCESS.value
-
-
-def _queue_name(message: Mapping[str, Any], queue_url: str | None) -> str | None:
-    if queue_url:
-        return queue_url.rstrip("/").rsplit("/", 1)[-1]
-    source = message.get("eventSourceARN")  # a Lambda SQS record names its queue
-    return source.rsplit(":", 1)[-1] if isinstance(source, str) else None
-
-
-def _attributes(message: Mapping[str, Any], queue_url: str | None) -> dict[str, Any]:
-    """Messaging semantic-convention attributes of the ``process`` span."""
-    attributes: dict[str, Any] = {
-        messaging.MESSAGING_SYSTEM: _SYSTEM_SQS,
-        messaging.MESSAGING_OPERATION_NAME: _PROCESS,
-        messaging.MESSAGING_OPERATION_TYPE: _PROCESS,
-    }
-    name = _queue_name(message, queue_url)
-    if name:
-        attributes[messaging.MESSAGING_DESTINATION_NAME] = name
-    if queue_url:
-        attributes[AWS_SQS_QUEUE_URL] = queue_url
-    message_id = message.get("MessageId", message.get("messageId"))
-    if isinstance(message_id, str):
-        attributes[messaging.MESSAGING_MESSAGE_ID] = message_id
-    body = message.get("Body", message.get("body"))
-    if isinstance(body, str):
-        attributes[messaging.MESSAGING_MESSAGE_BODY_SIZE] = len(body.encode())
-        envelope = sns_envelope(json_object(body))
-        if envelope is not None:
-            attributes[AWS_SNS_TOPIC_ARN] = envelope["TopicArn"]
-    return attributes
+from otelkit.aws import _records
+from otelkit.aws._messages import message_carrier
 
 
 class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
@@ -81,10 +43,13 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
 
     The span is named ``process <queue>``, kind CONSUMER, with messaging attributes, a
     child of the producer's span and linked to it (a message that carries no trace
-    context gets a child of the current span, or a new trace). The producer's public IDs
-    (for example ``correlation_id``) are bound for the block, over the consumer's own. An
-    exception is recorded on the span (status ERROR) and re-raised, so a failed message
-    stays visible as failed and your retry or dead-letter logic still runs.
+    context gets a child of the current span, or a new trace). Inside
+    ``lambda_handler``, whose batch model makes record spans children of the invocation
+    (linked to their producers), it enters the span the handler started for the record.
+    The producer's public IDs (for example ``correlation_id``) are bound for the block,
+    over the consumer's own. An exception is recorded on the span (status ERROR) and
+    re-raised, so a failed message stays visible as failed and your retry or dead-letter
+    logic still runs.
 
     Accepts every message shape ``context_from_message`` does: ``receive_message``
     messages (ask for ``MessageAttributeNames=["All"]`` and
@@ -96,26 +61,31 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         queue_url: the queue it came from; names the span and its destination.
     """
 
-    __slots__ = ("_message", "_queue_url", "_span", "_token")
+    __slots__ = ("_message", "_queue_url", "_record", "_span", "_token")
 
     def __init__(self, message: Mapping[str, Any], *, queue_url: str | None = None) -> None:
         self._message = message
         self._queue_url = queue_url
         self._span: trace.Span | None = None
+        self._record: _records.RecordSpan | None = None
         self._token: object = None
 
     def __enter__(self) -> trace.Span:
         message = self._message
+        record = _records.batch_record(message)
+        if record is not None:  # inside lambda_handler: the record's span already runs
+            self._record = record
+            self._span = record.span
+            self._token = otel_context.attach(record.context)
+            return record.span
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
         parent = extract(message_carrier(message), otel_context.get_current())
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
-        name = _queue_name(message, self._queue_url)
+        name, attributes = _records.describe(message, queue_url=self._queue_url)
         current = _switch.TRACER.delegate.start_span(
-            f"process {name}" if name else "process", context=parent, kind=SpanKind.CONSUMER,
-            attributes=_attributes(message, self._queue_url), links=links,
-        )
+            name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
         self._span = current
         self._token = otel_context.attach(trace.set_span_in_context(current, parent))
         return current
@@ -128,7 +98,13 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         otel_context.detach(self._token)  # type: ignore[arg-type]
         if exc is not None:
             fail_span(current, exc)
-        current.end()
+        record, self._record = self._record, None
+        if record is None:
+            current.end()
+        elif exc is not None:
+            record.outcome = "failed"
+        elif record.outcome is None:
+            record.outcome = "ok"  # lambda_handler ends the span with the invocation
 
 
 class process_messages:  # noqa: N801 - used like a function in a ``for`` statement

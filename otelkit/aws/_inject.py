@@ -129,9 +129,10 @@ def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
     """``detail`` (a JSON object's text) with ``carrier`` under ``EVENT_DETAIL_KEY``.
 
     The user's text is kept byte for byte: the carrier is spliced in after the opening
-    brace rather than re-serialising, which could reformat numbers or reorder nothing
-    but still surprise a consumer comparing payloads. Returns None when ``detail`` is not
-    a JSON object (an array, a scalar, invalid JSON): that payload is left alone.
+    brace instead of re-serialising, which would change spacing, escapes and number
+    formats that a consumer comparing or signing payloads may depend on. Returns None
+    when ``detail`` is not a JSON object (an array, a scalar, invalid JSON): that
+    payload is left alone.
     """
     try:
         parsed = json.loads(detail)

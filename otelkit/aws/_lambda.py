@@ -1,39 +1,271 @@
-"""The Lambda handler decorator.
+"""``lambda_handler``: a span per invocation, the trigger's trace context and IDs, a
+cold-start flag and metric, and every signal flushed before the function freezes.
 
-The event-source-aware handler (API Gateway, ALB, SQS, SNS, EventBridge) arrives with the
-propagation work; until then ``lambda_handler`` gives each invocation a span, a cold-start
-flag and a flush before returning.
+Lambda freezes the execution environment as soon as the handler returns, so batched
+telemetry still in memory would leave only with a later invocation, or never. The flush
+is bounded by the invocation's remaining time less a safety margin: a slow collector
+must not turn a successful invocation into a timeout.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, overload
 
-from opentelemetry.trace import SpanKind
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.propagators.aws import AwsXRayPropagator
+from opentelemetry.trace import Status, StatusCode
 
+from otelkit import _metrics, _switch
+from otelkit._http_requests import RESPONSE_HEADER, incoming_context
+from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._propagation import extract
+from otelkit._safety import report_internal_error
 from otelkit._setup import flush
-from otelkit._spans import span
+from otelkit._spans import fail_span
+from otelkit.aws import _records
+from otelkit.aws._consume import process_message
+from otelkit.aws._paths import compile_path, search
+from otelkit.aws._sources import Source, detect
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Time kept free at the end of an invocation: the flush never eats into it.
+FLUSH_SAFETY_MARGIN_MS = 300
+#: The longest a flush may take even when the invocation has more time left.
+MAX_FLUSH_SECONDS = 5.0
+#: The metric counting cold starts, with a ``function_name`` dimension.
+COLD_START_METRIC = "ColdStart"
+
 _cold_start = True
 
 
-def lambda_handler(func: F | None = None, *, correlation_id_path: str | None = None) -> Any:
-    """Trace a Lambda handler: one server span per invocation, flushed before returning."""
+def _take_cold_start() -> bool:
+    """True for the first invocation of this execution environment, unless it was
+    initialised ahead of traffic by provisioned concurrency (no user waited on it)."""
+    global _cold_start
+    cold, _cold_start = _cold_start, False
+    return cold and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+
+
+def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"faas.trigger": source.trigger, "faas.coldstart": cold,
+                                  "cloud.provider": "aws", **source.attributes}
+    for attribute, name in (("faas.invocation_id", "aws_request_id"),
+                            ("faas.name", "function_name"),
+                            ("faas.version", "function_version"),
+                            ("cloud.resource_id", "invoked_function_arn")):
+        value = getattr(context, name, None)
+        if isinstance(value, str) and value:
+            attributes[attribute] = value
+    arn = attributes.get("cloud.resource_id", "")
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) > 4:
+        attributes["cloud.region"] = parts[3]
+        attributes["cloud.account.id"] = parts[4]
+    return attributes
+
+
+def _lambda_xray_parent() -> Context | None:
+    """The Lambda service's X-Ray segment, when active tracing sampled this invocation.
+
+    Only a sampled header is used: with tracing off, Lambda still sets ``Sampled=0``,
+    which as a parent would make the sampler drop every span of the function.
+    """
+    header = os.environ.get("_X_AMZN_TRACE_ID", "")
+    if "Sampled=1" not in header:
+        return None
+    return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
+
+
+def _invocation_context(source: Source, event: Any, path: tuple[str | int, ...] | None
+                        ) -> tuple[Context, str | None]:
+    """The parent and bound IDs of the invocation span; the correlation ID to echo."""
+    echo: str | None = None
+    if source.is_http:
+        context, echo = incoming_context(source.headers)
+    elif source.headers:  # EventBridge detail carrying a producer's trace headers
+        context = extract(source.headers)
+    else:
+        context = Context()
+    if not trace.get_current_span(context).get_span_context().is_valid:
+        context = _lambda_xray_parent() or context
+    fields = {**current_ids(), **current_ids(context)}
+    if path is not None:
+        found = search(path, event)
+        if found:
+            try:
+                fields.update(validate_ids({"correlation_id": found}))
+                echo = found if echo is not None else None
+            except ValueError:
+                pass  # an unusable value (too long, unprintable) is not bound
+    return context_with_ids(fields, context), echo
+
+
+def _with_correlation_header(result: Any, correlation_id: str) -> Any:
+    """The HTTP response with ``X-Correlation-ID`` added (unless the handler set one)."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return result
+    multi = result.get("multiValueHeaders")
+    if isinstance(multi, dict):  # an ALB with multi-value headers reads only these
+        if not any(str(k).lower() == RESPONSE_HEADER.lower() for k in multi):
+            return {**result, "multiValueHeaders": {**multi, RESPONSE_HEADER: [correlation_id]}}
+        return result
+    given = result.get("headers")
+    headers: dict[Any, Any] = given if isinstance(given, dict) else {}
+    if any(str(k).lower() == RESPONSE_HEADER.lower() for k in headers):
+        return result
+    return {**result, "headers": {**headers, RESPONSE_HEADER: correlation_id}}
+
+
+def _failed_item_ids(result: Any) -> set[str]:
+    """Message IDs the handler reported in an SQS partial batch response."""
+    failures = result.get("batchItemFailures") if isinstance(result, Mapping) else None
+    if not isinstance(failures, list):
+        return set()
+    return {f["itemIdentifier"] for f in failures
+            if isinstance(f, Mapping) and isinstance(f.get("itemIdentifier"), str)}
+
+
+def _flush_within(context: Any) -> None:
+    timeout = MAX_FLUSH_SECONDS
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        try:
+            left_ms = float(remaining())
+        except Exception:  # a stand-in context without a working clock: no bound known
+            left_ms = float("inf")
+        timeout = min(timeout, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0)
+    if timeout > 0:
+        try:
+            flush(timeout)
+        except Exception as exc:
+            report_internal_error("lambda_handler (flush)", exc)
+
+
+class _Invocation:
+    """Everything one invocation sets up around the handler, and how to tear it down."""
+
+    def __init__(self, handler_name: str, event: Any, context: Any,
+                 path: tuple[str | int, ...] | None) -> None:
+        self.echo: str | None = None
+        self.batch: _records.Batch | None = None
+        self.span: trace.Span = trace.INVALID_SPAN
+        self.context_token: Any = None
+        self.batch_token: Any = None
+        self.single: process_message | None = None
+        try:
+            self._start(handler_name, event, context, path)
+        except Exception as exc:
+            report_internal_error("lambda_handler (invocation start)", exc)
+
+    def _start(self, handler_name: str, event: Any, context: Any,
+               path: tuple[str | int, ...] | None) -> None:
+        try:
+            source = detect(event)
+        except Exception as exc:  # a shape no one foresaw: trace it as a direct call
+            report_internal_error("lambda_handler (event source)", exc)
+            source = Source("direct", "other")
+        cold = _take_cold_start()
+        parent, self.echo = _invocation_context(source, event, path)
+        name = getattr(context, "function_name", None)
+        self.span = _switch.TRACER.delegate.start_span(
+            name if isinstance(name, str) and name else handler_name, context=parent,
+            kind=source.kind, attributes=_faas_attributes(context, source, cold))
+        self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
+        if cold:
+            _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
+        if source.records:
+            self.batch = _records.Batch(source.records,
+                                        source.attributes.get("messaging.system"))
+            self.batch_token = _records.set_batch(self.batch)
+            if len(source.records) == 1:
+                self.single = process_message(source.records[0])
+                self.single.__enter__()
+
+    def finish(self, result: Any, error: BaseException | None) -> Any:
+        """End the spans (recording ``error`` or the HTTP status) and return the result."""
+        try:
+            if self.single is not None:
+                self.single.__exit__(type(error) if error else None, error, None)
+            if error is not None:
+                fail_span(self.span, error)
+            status = result.get("statusCode") if isinstance(result, Mapping) else None
+            if isinstance(status, int) and not isinstance(status, bool):
+                self.span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    self.span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
+            if self.batch is not None:
+                self.batch.finish(error, _failed_item_ids(result))
+            if self.echo is not None and error is None:
+                result = _with_correlation_header(result, self.echo)
+        except Exception as exc:
+            report_internal_error("lambda_handler (invocation end)", exc)
+        finally:
+            if self.batch_token is not None:
+                _records.reset_batch(self.batch_token)
+            if self.context_token is not None:
+                otel_context.detach(self.context_token)
+            self.span.end()
+        return result
+
+
+@overload
+def lambda_handler(func: F, /) -> F: ...
+
+
+@overload
+def lambda_handler(*, correlation_id_path: str | None = None) -> Callable[[F], F]: ...
+
+
+def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None = None) -> Any:
+    """Trace an AWS Lambda handler: ``@lambda_handler`` or ``@lambda_handler(...)``.
+
+    Each invocation gets one span named after the function, with the FaaS semantic
+    conventions (``faas.trigger``, ``faas.invocation_id``, ``faas.coldstart``,
+    ``cloud.resource_id``, ``cloud.account.id``…) and the trigger's own attributes: HTTP
+    for API Gateway (REST and HTTP APIs), ALB and function URLs; messaging for SQS and
+    SNS. Its parent and bound IDs come from the event: HTTP ``traceparent`` /
+    ``X-Amzn-Trace-Id`` / ``baggage`` headers, ``X-Correlation-ID`` or ``X-Request-ID``
+    as ``correlation_id`` (echoed in the response's ``X-Correlation-ID`` header). Each
+    SQS/SNS record gets a span of its own, linked to its producer's span, binding the
+    producer's IDs (see ``process_message``). The first invocation of an
+    environment counts a ``ColdStart`` metric. Traces, metrics and logs are flushed
+    before the handler returns, within the invocation's remaining time.
+
+    An exception is recorded on the span with ERROR status and re-raised. An event of
+    unknown shape is traced as a direct invocation; telemetry never fails the handler.
+
+    Args:
+        func: the handler, when used bare.
+        correlation_id_path: where to find ``correlation_id`` in the event, e.g.
+            ``correlation_paths.API_GATEWAY_REST`` or ``'headers."x-correlation-id"'``
+            (dotted names, quoted names and ``[n]`` indexes). It wins over the headers.
+
+    Raises:
+        ValueError: ``correlation_id_path`` uses syntax outside the supported subset.
+    """
+    path = compile_path(correlation_id_path) if correlation_id_path is not None else None
 
     def decorate(handler: F) -> F:
+        handler_name = getattr(handler, "__qualname__", None) or repr(handler)
+
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
-            global _cold_start
-            cold, _cold_start = _cold_start, False
-            name = getattr(context, "function_name", None) or handler.__qualname__
+            invocation = _Invocation(handler_name, event, context, path)
             try:
-                with span(name, kind=SpanKind.SERVER, **{"faas.coldstart": cold}):
-                    return handler(event, context)
-            finally:
-                flush()
+                result = handler(event, context)
+            except BaseException as exc:
+                invocation.finish(None, exc)
+                _flush_within(context)
+                raise
+            result = invocation.finish(result, None)
+            _flush_within(context)
+            return result
 
         return wrapper  # type: ignore[return-value]
 

@@ -23,7 +23,7 @@ _RECORD_SOURCES = {
     "aws:kinesis": ("kinesis", "pubsub"), "aws:s3": ("s3", "datasource"),
     "aws:dynamodb": ("dynamodb", "datasource"),
 }
-_MESSAGING_SYSTEM = {"sqs": "aws_sqs", "sns": "aws.sns"}
+MESSAGING_SYSTEMS = {"sqs": "aws_sqs", "sns": "aws.sns"}
 
 
 @dataclass
@@ -95,11 +95,11 @@ def _records_source(records: list[Any]) -> Source:
     first = records[0]
     source_name = _str(first.get("eventSource")) or _str(first.get("EventSource")) or ""
     name, trigger = _RECORD_SOURCES.get(source_name, ("direct", "other"))
-    if name not in _MESSAGING_SYSTEM:
+    if name not in MESSAGING_SYSTEMS:
         return Source(name, trigger)
     messages = [r for r in records if isinstance(r, Mapping)]
     attributes: dict[str, Any] = {
-        "messaging.system": _MESSAGING_SYSTEM[name],
+        "messaging.system": MESSAGING_SYSTEMS[name],
         "messaging.operation.type": "receive",
         "messaging.batch.message_count": len(messages),
     }
@@ -175,7 +175,8 @@ def _route(name: str, event: Mapping[str, Any]) -> str | None:
 
 
 def _eventbridge_source(event: Mapping[str, Any]) -> Source:
-    scheduled = event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+    scheduled = (event.get("source") == "aws.events"
+                 and event.get("detail-type") == "Scheduled Event")
     attributes: dict[str, Any] = {}
     for key, attribute in (("id", "cloudevents.event_id"), ("source", "cloudevents.event_source"),
                            ("detail-type", "cloudevents.event_type")):

@@ -1,0 +1,93 @@
+"""A FastAPI job API with otelkit's ASGI middleware.
+
+Every request gets a server span continuing the caller's trace, a ``correlation_id``
+(the caller's ``X-Correlation-ID``/``X-Request-ID``, or a new one) bound for the request
+and echoed in the response, and "Request started"/"Request completed" log lines. Health
+checks and job-status polling, which would be most of the log volume, write no request
+logs; their spans are still made, for the collector to keep or drop.
+
+Run it::
+
+    python examples/fastapi_app.py            # serves on http://127.0.0.1:8000
+    python examples/fastapi_app.py --demo     # serves on a free port, calls itself, exits
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, HTTPException
+
+import otelkit
+from otelkit.integrations.asgi import OtelkitMiddleware
+
+otelkit.configure(service_name="video-api")
+log = otelkit.get_logger("video.api")
+
+app = FastAPI(title="video-api")
+app.add_middleware(OtelkitMiddleware, quiet=("/health", "GET /api/v1/jobs/{job_id}"))
+jobs: dict[str, str] = {}
+
+
+@app.post("/api/v1/jobs", status_code=202)
+async def create_job(prompt: str = "a cat surfing") -> dict[str, str]:
+    """Queue a video job; its ID is bound so every line after this one carries it."""
+    job_id = otelkit.new_id("job")
+    with otelkit.bind(job_id=job_id):
+        jobs[job_id] = "queued"
+        log.info("Job created", prompt_chars=len(prompt))
+    return {"job_id": job_id, "status": "queued"}
+
+
+@app.get("/api/v1/jobs/{job_id}")
+async def job_status(job_id: str) -> dict[str, str]:
+    """Polled every few seconds by clients: quiet in the logs."""
+    if job_id not in jobs:
+        raise HTTPException(status_code=404, detail="no such job")
+    return {"job_id": job_id, "status": jobs[job_id]}
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    """The load balancer's health check: quiet in the logs."""
+    return {"status": "ok"}
+
+
+def demo() -> None:
+    """Serve on a free loopback port, make the requests a client would, then stop."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
+                                           access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        created = client.post("/api/v1/jobs", headers={"X-Correlation-ID": "corr-demo-1"})
+        job_id = created.json()["job_id"]
+        print(f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
+              f"x-correlation-id={created.headers['x-correlation-id']}")
+        for _ in range(2):
+            polled = client.get(f"/api/v1/jobs/{job_id}")
+            print(f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
+                  f"x-correlation-id={polled.headers['x-correlation-id']}")
+        print(f"GET /health -> {client.get('/health').status_code}")
+    server.should_exit = True
+    thread.join(timeout=5)
+    otelkit.flush()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", action="store_true", help="call the API once and exit")
+    parser.add_argument("--port", type=int, default=8000)
+    options = parser.parse_args()
+    if options.demo:
+        demo()
+    else:
+        uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None,
+                    access_log=False)
