@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fastapi_app.py"
+from tests.examples import run_example
 
 
 def test_demo_logs_the_job_request_and_nothing_for_polling_or_health() -> None:
-    env = {**os.environ, "LOG_FORMAT": "json"}
-    env.pop("OTELKIT_STRICT", None)
-    result = subprocess.run([sys.executable, str(EXAMPLE), "--demo"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
+    result, lines = run_example("fastapi_app.py", "--demo")
     out = result.stdout.splitlines()
-    lines = [json.loads(line) for line in out if line.startswith("{")]
     printed = [line for line in out if not line.startswith("{")]
 
     created = re.fullmatch(r"POST /api/v1/jobs -> 202 job_id=(job-[0-9a-f]{32}) "

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lambda_sqs_worker.py"
+from tests.examples import run_example
 
 
 def test_each_record_is_processed_under_its_producers_ids() -> None:
-    env = {**os.environ, "LOG_FORMAT": "json"}
-    env.pop("OTELKIT_STRICT", None)
-    result = subprocess.run([sys.executable, str(EXAMPLE)], env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    result, lines = run_example("lambda_sqs_worker.py")
     printed = next(line for line in result.stdout.splitlines() if line.startswith("Result: "))
     assert json.loads(printed.removeprefix("Result: ")) == {
         "batchItemFailures": [{"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"}]}

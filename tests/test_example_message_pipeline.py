@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "message_pipeline.py"
+from tests.examples import run_example
 
 
 def test_one_correlation_id_on_every_log_line_of_the_pipeline() -> None:
-    env = {**os.environ, "LOG_FORMAT": "json"}
-    env.pop("OTELKIT_STRICT", None)
-    result = subprocess.run([sys.executable, str(EXAMPLE)], env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    result, lines = run_example("message_pipeline.py")
 
     correlation_ids = {line.get("correlation_id") for line in lines}
     assert len(correlation_ids) == 1, correlation_ids

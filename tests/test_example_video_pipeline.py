@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+from tests.examples import run_example
 from tests.otlp_receiver import attributes, otlp_receiver
-
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "video_pipeline.py"
-
-
-def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **env}
-    env.pop("OTELKIT_STRICT", None)
-    result = subprocess.run([sys.executable, str(DEMO)], env=env, capture_output=True,
-                            text=True, timeout=90, check=False)
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_demo_prints_span_tree_ids_and_metrics() -> None:
-    result = _run({"LOG_FORMAT": "json"})
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    result, lines = run_example("video_pipeline.py")
     job_lines = [line for line in lines if line["logger"] in {"video.pipeline", "otelkit.job"}]
     job_id = job_lines[0]["job_id"]
     first_job = [line for line in job_lines if line.get("job_id") == job_id]
@@ -45,7 +28,7 @@ def test_demo_prints_span_tree_ids_and_metrics() -> None:
 
 def test_demo_exports_to_a_collector_when_an_endpoint_is_set() -> None:
     with otlp_receiver() as (endpoint, received):
-        _run({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "LOG_FORMAT": "json"})
+        run_example("video_pipeline.py", env={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
     spans = received.spans()
     names = {span["name"] for span in spans}
     assert {"video.generate", "render scene", "S3.PutObject", "POST"} <= names

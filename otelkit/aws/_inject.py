@@ -98,14 +98,23 @@ def _sqs_send_message(params: MutableMapping[str, Any], headers: Mapping[str, st
     _report_dropped("SendMessage", params.get("QueueUrl"), {"-": dropped} if dropped else {})
 
 
-def _sqs_send_message_batch(params: MutableMapping[str, Any],
-                            headers: Mapping[str, str]) -> None:
-    dropped: dict[str, list[str]] = {}
-    for entry in _copied_entries(params, "Entries"):
-        left_out = _carry_in_attributes(entry, headers, system_trace_header=True)
-        if left_out:
-            dropped[str(entry.get("Id"))] = left_out
-    _report_dropped("SendMessageBatch", params.get("QueueUrl"), dropped)
+_Injector = Callable[[MutableMapping[str, Any], Mapping[str, str]], None]
+
+
+def _batch(operation: str, entries_key: str, destination_key: str, *,
+           system_trace_header: bool) -> _Injector:
+    """An injector for a batch call: every entry carries the context, each one reported."""
+
+    def inject_batch(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
+        dropped: dict[str, list[str]] = {}
+        for entry in _copied_entries(params, entries_key):
+            left_out = _carry_in_attributes(entry, headers,
+                                            system_trace_header=system_trace_header)
+            if left_out:
+                dropped[str(entry.get("Id"))] = left_out
+        _report_dropped(operation, params.get(destination_key), dropped)
+
+    return inject_batch
 
 
 def _sns_publish(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
@@ -114,15 +123,6 @@ def _sns_publish(params: MutableMapping[str, Any], headers: Mapping[str, str]) -
     dropped = _carry_in_attributes(params, headers, system_trace_header=False)
     _report_dropped("Publish", params.get("TopicArn") or params.get("TargetArn"),
                     {"-": dropped} if dropped else {})
-
-
-def _sns_publish_batch(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
-    dropped: dict[str, list[str]] = {}
-    for entry in _copied_entries(params, "PublishBatchRequestEntries"):
-        left_out = _carry_in_attributes(entry, headers, system_trace_header=False)
-        if left_out:
-            dropped[str(entry.get("Id"))] = left_out
-    _report_dropped("PublishBatch", params.get("TopicArn"), dropped)
 
 
 def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
@@ -188,12 +188,13 @@ def _events_put_events(params: MutableMapping[str, Any], headers: Mapping[str, s
         )
 
 
-_Injector = Callable[[MutableMapping[str, Any], Mapping[str, str]], None]
 _INJECTORS: dict[tuple[str, str], _Injector] = {
     ("sqs", "SendMessage"): _sqs_send_message,
-    ("sqs", "SendMessageBatch"): _sqs_send_message_batch,
+    ("sqs", "SendMessageBatch"): _batch("SendMessageBatch", "Entries", "QueueUrl",
+                                        system_trace_header=True),
     ("sns", "Publish"): _sns_publish,
-    ("sns", "PublishBatch"): _sns_publish_batch,
+    ("sns", "PublishBatch"): _batch("PublishBatch", "PublishBatchRequestEntries", "TopicArn",
+                                    system_trace_header=False),
     ("events", "PutEvents"): _events_put_events,
 }
 
