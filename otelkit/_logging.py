@@ -110,9 +110,23 @@ _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "a
            "werkzeug", "moto", "opentelemetry")
 
 
-def install(level: int) -> None:
-    """Put the handler on the root logger (once) and set the root level."""
+# The AWS Lambda Python runtime puts this handler on the root logger; it writes every
+# record to CloudWatch Logs in its own plain format.
+_LAMBDA_RUNTIME_HANDLERS = frozenset({"LambdaLoggerHandler", "LambdaLoggerHandlerWithFrameType"})
+
+
+def install(level: int, *, owns_stdout: bool = False) -> None:
+    """Put the handler on the root logger (once) and set the root level.
+
+    With ``owns_stdout`` (otelkit writes the log lines), the Lambda runtime's own root
+    handler is removed: otherwise every record would reach CloudWatch Logs twice, once as
+    otelkit's JSON line and once in the runtime's format. Other handlers are left alone.
+    """
     root = logging.getLogger()
+    if owns_stdout:
+        for handler in list(root.handlers):
+            if type(handler).__name__ in _LAMBDA_RUNTIME_HANDLERS:
+                root.removeHandler(handler)
     if _handler not in root.handlers:
         root.addHandler(_handler)
     root.setLevel(level)

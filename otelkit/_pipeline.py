@@ -28,7 +28,8 @@ class Pipeline:
         otel_loggers: returns the OTel logger for a stdlib logger name, or None when log
             records are not exported over OTLP.
         sinks: extra receivers of every log event (``testing.capture`` uses one).
-        tracer_provider / meter_provider: SDK providers switched in behind the globals.
+        tracer_provider / meter_provider: SDK providers switched in behind the globals;
+            None for a logs-only pipeline, whose spans and metrics go nowhere.
         flush / close: force-flush and shut down the providers; return success.
     """
 
@@ -57,9 +58,7 @@ def activate(pipeline: Pipeline) -> Pipeline:
     global _active
     previous, _active = _active, pipeline
     if pipeline.tracer_provider is not None:
-        _switch.install_globals()
-        _switch.TRACER_PROVIDER.switch(pipeline.tracer_provider)
-    if pipeline.meter_provider is not None:
-        _switch.install_globals()
-        _switch.METER_PROVIDER.switch(pipeline.meter_provider)
+        _switch.connect(pipeline.tracer_provider, pipeline.meter_provider)
+    else:  # logs only (before configure, after shutdown): spans and metrics go nowhere
+        _switch.disconnect()
     return previous

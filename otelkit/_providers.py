@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
     PeriodicExportingMetricReader,
 )
-from opentelemetry.sdk.resources import Resource, ResourceDetector, get_aggregated_resources
+from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
@@ -142,9 +143,48 @@ def build_resource(settings: Settings) -> Resource:
     }
     if settings.service_version:
         attributes["service.version"] = settings.service_version
-    initial = Resource.create(attributes)
-    detectors = _detectors(settings.resource_detectors)
-    return get_aggregated_resources(detectors, initial, timeout=2) if detectors else initial
+    configured = Resource.create(attributes)
+    detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
+    return detected.merge(configured)  # what the user configured wins over detection
+
+
+#: The longest start-up may wait for all resource detectors together, in seconds.
+DETECTION_TIMEOUT = 2.0
+
+
+def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
+    """Run the detectors concurrently; whatever has not answered by ``timeout`` is skipped.
+
+    Each runs in a daemon thread that is abandoned, not joined, when late: the SDK's own
+    aggregation joins its workers, so one metadata endpoint that never answers would hold
+    start-up for the detector's full HTTP timeout.
+    """
+    results: list[Resource | None] = [None] * len(detectors)
+
+    def run(index: int, detector: ResourceDetector) -> None:
+        try:
+            results[index] = detector.detect()
+        except Exception as exc:  # a detector failing is a fact about the platform
+            logging.getLogger(__name__).warning("resource detector %s failed: %s",
+                                                type(detector).__name__, exc)
+
+    threads = [threading.Thread(target=run, args=(i, d), daemon=True, name="otelkit-detect")
+               for i, d in enumerate(detectors)]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    merged = Resource.get_empty()
+    for index, (thread, detector) in enumerate(zip(threads, detectors, strict=True)):
+        thread.join(max(0.0, deadline - time.monotonic()))
+        found = results[index]
+        if found is None:
+            if thread.is_alive():
+                logging.getLogger(__name__).warning(
+                    "resource detector %s did not answer within %.1fs; skipped",
+                    type(detector).__name__, timeout)
+            continue
+        merged = merged.merge(found)
+    return merged
 
 
 def _exporters(settings: Settings) -> tuple[SpanExporter, MetricExporter, LogRecordExporter]:

@@ -65,7 +65,7 @@ def configure(
         propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)
-        _logging.install(pipeline.level)
+        _logging.install(pipeline.level, owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
         if previous is not None:
             previous.close(settings.export_timeout)

@@ -203,6 +203,23 @@ def follow_global() -> None:
     TRACER.delegate = trace.get_tracer("otelkit")
 
 
+def connect(tracer_provider: trace.TracerProvider,
+            meter_provider: metrics.MeterProvider) -> None:
+    """Send every span and measurement, otelkit's and instrumentations', to these providers."""
+    install_globals()
+    TRACER_PROVIDER.switch(tracer_provider)  # otelkit's TRACER is one of its tracers
+    METER_PROVIDER.switch(meter_provider)
+
+
+def disconnect() -> None:
+    """Stop sending spans and measurements anywhere (after ``shutdown()``, after a capture
+    that had nothing before it), so nothing piles up in a provider no one reads."""
+    TRACER_PROVIDER.switch(trace.NoOpTracerProvider())
+    METER_PROVIDER.switch(metrics.NoOpMeterProvider())
+    if not _installed:
+        follow_global()
+
+
 def install_globals() -> bool:
     """Make the switches the global providers (once). Returns False when another provider
     was already set globally, in which case only otelkit's own spans and the integrations

@@ -155,3 +155,23 @@ def test_a_broken_field_never_breaks_the_caller(monkeypatch: pytest.MonkeyPatch,
     otelkit.get_logger("svc").info("still logged", thing=Weird(), raw=b"\x00")
     line, = _json_lines(capsys.readouterr().out)
     assert line["thing"] == "<weird>"
+
+
+def test_lambda_runtime_root_handler_is_replaced_not_doubled() -> None:
+    """On Lambda the runtime's root handler would write every record a second time."""
+
+    class LambdaLoggerHandler(logging.StreamHandler):  # type: ignore[type-arg]
+        """Named as the AWS Lambda Python runtime names its root handler."""
+
+    runtime_handler = LambdaLoggerHandler()
+    user_handler = logging.NullHandler()
+    root = logging.getLogger()
+    root.addHandler(runtime_handler)
+    root.addHandler(user_handler)
+    try:
+        otelkit.configure(log_format="json", console=False)
+        assert runtime_handler not in root.handlers
+        assert user_handler in root.handlers, "handlers the user added stay"
+    finally:
+        root.removeHandler(runtime_handler)
+        root.removeHandler(user_handler)
