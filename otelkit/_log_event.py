@@ -36,18 +36,22 @@ _LEVEL_NAMES = {logging.WARNING: "WARN"}
 
 
 class _Timestamps:
-    """RFC 3339 UTC timestamps, with the date-time prefix cached per second."""
+    """RFC 3339 UTC timestamps, with the date-time prefix cached per second.
 
-    second = -1
-    prefix = ""
+    The cache is one tuple, replaced whole, so a thread never pairs one second's
+    prefix with another's.
+    """
+
+    cached: tuple[int, str] = (-1, "")
 
     @classmethod
     def format(cls, created: float) -> str:
         whole = int(created)
-        if whole != cls.second:
-            cls.prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-            cls.second = whole
-        return f"{cls.prefix}.{int((created - whole) * 1000):03d}Z"
+        second, prefix = cls.cached
+        if whole != second:
+            prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+            cls.cached = (whole, prefix)
+        return f"{prefix}.{int((created - whole) * 1000):03d}Z"
 
 
 def exception_fields(record: logging.LogRecord) -> dict[str, str]:

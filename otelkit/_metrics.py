@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$")
 _ATTRIBUTE_TYPES = (str, bool, int, float)
 
-_instruments: dict[tuple[str, str], Any] = {}
+_instruments: dict[tuple[str, str], tuple[Any, str]] = {}
 _display_names: dict[str, str] = {}
 _lock = threading.Lock()
 
@@ -39,7 +39,11 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
     key = (kind, name)
     found = _instruments.get(key)
     if found is not None:
-        return found
+        instrument, known_unit = found
+        if unit != known_unit:
+            raise ValueError(f"metric {name!r} was first recorded with unit {known_unit!r}, "
+                             f"not {unit!r}; one metric has one unit")
+        return instrument
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(
             f"invalid metric name {name!r}: start with a letter, then letters, digits, "
@@ -54,7 +58,7 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
             )
         meter = _switch.METER
         create = meter.create_counter if kind == "counter" else meter.create_histogram
-        return _instruments.setdefault(key, create(name, unit=unit))
+        return _instruments.setdefault(key, (create(name, unit=unit), unit))[0]
 
 
 def _check(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
     if found:
         log_format = _choice(found[0], str(found[1]), LOG_FORMATS)
     else:
-        log_format = "pretty" if is_dev and sys.stderr.isatty() else "json"
+        log_format = "pretty" if is_dev and sys.stdout.isatty() else "json"
 
     found = raw("protocol")
     protocol = _choice(found[0], str(found[1]), PROTOCOLS) if found else "http/protobuf"

@@ -67,8 +67,9 @@ def configure(
         _pipeline.activate(pipeline)
         _logging.install(pipeline.level, owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
-        if previous is not None:
-            previous.close(settings.export_timeout)
+        if previous is not None:  # drain it in the background: re-configuring never waits
+            threading.Thread(target=previous.close, args=(settings.export_timeout,),
+                             name="otelkit-close", daemon=True).start()
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True

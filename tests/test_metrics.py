@@ -65,3 +65,9 @@ def test_bad_metric_input_raises_clear_errors() -> None:
         otelkit.count("casesensitive")
     with pytest.raises(ValueError, match="invalid metric name"):
         otelkit.timed("")
+
+
+def test_one_metric_has_one_unit() -> None:
+    otelkit.record("UploadSize", 10, unit="By")
+    with pytest.raises(ValueError, match="first recorded with unit 'By', not 'ms'"):
+        otelkit.record("UploadSize", 10, unit="ms")
