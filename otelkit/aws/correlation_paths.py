@@ -23,7 +23,7 @@ LAMBDA_FUNCTION_URL = "requestContext.requestId"
 APPLICATION_LOAD_BALANCER = 'headers."x-amzn-trace-id"'
 #: EventBridge: the event ID.
 EVENT_BRIDGE = "id"
-#: SQS: the first message's ID (each record's own ID is bound as ``message_id``).
+#: SQS: the first message's ID (each record's own is on its span, ``messaging.message.id``).
 SQS = "Records[0].messageId"
 #: SNS: the first notification's message ID.
 SNS = "Records[0].Sns.MessageId"
