@@ -67,8 +67,13 @@ class Policy:
         return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
 
     def public_ids(self, ids: Mapping[str, str]) -> dict[str, str]:
-        """The bound IDs that may leave the process."""
-        return {k: v for k, v in ids.items() if k not in self.private_ids}
+        """The bound IDs that may leave the process: well-known keys that are not private.
+
+        The same keys are the only ones read back from incoming baggage, so what one
+        service sends is exactly what the next one binds; other keys stay in-process.
+        """
+        return {k: v for k, v in ids.items()
+                if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids}
 
 
 _policy = Policy()

@@ -21,6 +21,10 @@ from urllib.request import urlopen
 
 import pytest
 
+import otelkit
+from otelkit._ids import current_ids
+from otelkit._propagation import OtelkitPropagator, Policy, set_policy
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -81,3 +85,14 @@ def test_third_party_host_gets_nothing(services: tuple[int, int]) -> None:
     assert seen["host"] == "api.partner.test"  # the request really was for that host
     assert not {"traceparent", "tracestate", "baggage", "x-amzn-trace-id"} & set(seen)
     assert "corr-http-1" not in json.dumps(seen)
+
+
+def test_only_well_known_public_ids_travel() -> None:
+    """What one service sends is exactly what the next one binds back."""
+    set_policy(Policy())
+    carrier: dict[str, str] = {}
+    with otelkit.bind(job_id="job-1", user_id="u-1", tenant_id="t-1"), otelkit.span("x"):
+        OtelkitPropagator().inject(carrier)
+    assert carrier["baggage"] == "job_id=job-1"
+    received = OtelkitPropagator().extract(carrier)
+    assert dict(current_ids(received)) == {"job_id": "job-1"}
