@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck check bench clean
+.PHONY: install system-deps demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv with otelkit and its dev tools
 
+# The tests talk to a real redis-server; install Debian's package when it is missing.
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing redis-server (Debian package) for the tests"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
 
-test: $(STAMP)  ## lint, type-check and run the test suite
+test: $(STAMP) system-deps  ## lint, type-check and run the test suite
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
