@@ -18,7 +18,7 @@ from opentelemetry import trace
 
 from otelkit._ids import current_ids
 from otelkit._pipeline import Pipeline
-from otelkit._scrub import scrub_in_place
+from otelkit._scrub import scrub_in_place, scrub_urls
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
@@ -91,7 +91,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
         "level": level_name(record.levelno, record.levelname),
-        "message": record.getMessage(),
+        "message": scrub_urls(record.getMessage()),
         "logger": record.name,
         "service": pipeline.service,
         "environment": pipeline.environment,

@@ -23,7 +23,7 @@ from otelkit import _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
 from otelkit._safety import report_internal_error
-from otelkit._scrub import attribute_value
+from otelkit._scrub import attribute_value, scrub_urls
 
 _SEVERITY = {
     logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
@@ -86,7 +86,7 @@ class OtelkitHandler(logging.Handler):
                     timestamp=int(record.created * 1e9),
                     severity_number=number,
                     severity_text=text,
-                    body=record.getMessage(),
+                    body=scrub_urls(record.getMessage()),
                     attributes=otel_attributes(record, fields),
                 )
         except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow

@@ -39,19 +39,33 @@ from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._ids import current_ids
 from otelkit._metrics import display_name
 from otelkit._render import renderer
+from otelkit._scrub import scrub_urls
 from otelkit._settings import Settings
 
 
-class StampIds(SpanProcessor):
-    """Puts the bound IDs of the span's parent context on every span as it starts.
+# Attributes where instrumentations put URLs, query string included.
+_URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
 
-    A processor, not our decorators, so spans made by instrumentations carry them too.
+
+class StampIds(SpanProcessor):
+    """Puts the bound IDs of the span's parent context on every span as it starts, and
+    redacts secret query parameters from the URLs instrumentations record.
+
+    A processor, not our decorators, so spans made by instrumentations are covered too.
     """
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         bound = current_ids(parent_context)
         if bound:
             span.set_attributes(bound)
+        attributes = span.attributes
+        if attributes:
+            for key in _URL_ATTRIBUTES:
+                value = attributes.get(key)
+                if isinstance(value, str):
+                    scrubbed = scrub_urls(value)
+                    if scrubbed != value:
+                        span.set_attribute(key, scrubbed)
 
 
 class PreserveMetricNames(MetricExporter):

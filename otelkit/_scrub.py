@@ -63,6 +63,26 @@ def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# A query parameter inside a URL anywhere in a text: ``?api_key=…`` or ``&token=…``.
+_QUERY_PARAMETER = re.compile(r"([?&;])([^=&;?#\s\"']+)=([^&;#\s\"']*)")
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with the values of secret-looking URL query parameters redacted.
+
+    Libraries log and record URLs verbatim (``HTTP Request: GET https://…?api_key=…``),
+    so a key in a query string would otherwise reach log lines and span attributes.
+    """
+    if not _enabled or "=" not in text or ("?" not in text and "&" not in text):
+        return text  # the common case costs two substring checks
+    return _QUERY_PARAMETER.sub(_redact_parameter, text)
+
+
+def _redact_parameter(match: re.Match[str]) -> str:
+    separator, name, value = match.groups()
+    return f"{separator}{name}={REDACTED}" if value and is_secret(name) else match.group(0)
+
+
 def scrub_in_place(fields: dict[str, Any]) -> None:
     """Redact secret-looking values of a dict the caller owns."""
     if _enabled:

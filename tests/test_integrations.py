@@ -9,6 +9,8 @@ import sys
 import pytest
 
 import otelkit
+from examples._local_services import fake_api
+from otelkit.testing import capture
 
 
 def test_unknown_integration_name_is_a_clear_error() -> None:
@@ -32,3 +34,16 @@ def test_missing_instrumentation_package_names_the_extra(
     with pytest.raises(ImportError, match=r"opentelemetry-instrumentation-botocore: "
                                           r"pip install 'otelkit\[botocore\]'"):
         importlib.import_module("otelkit.integrations.botocore")
+
+
+def test_httpx_spans_carry_ids_and_never_a_secret_query_value() -> None:
+    """A real request to a loopback service: the client span is stamped and scrubbed."""
+    import httpx
+
+    otelkit.configure(console=False, log_stdout=False)
+    with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-http"):
+        httpx.post(f"{url}/v1/scenes?api_key=sk-live-123&page=2", json={"scene": 1})
+    span, = cap.spans
+    assert span.attributes["job_id"] == "job-http"
+    assert span.attributes["http.url"].endswith("/v1/scenes?api_key=[REDACTED]&page=2")
+    assert all("sk-live-123" not in str(line) for line in cap.logs)

@@ -175,3 +175,13 @@ def test_lambda_runtime_root_handler_is_replaced_not_doubled() -> None:
     finally:
         root.removeHandler(runtime_handler)
         root.removeHandler(user_handler)
+
+
+def test_secret_query_parameters_in_library_messages_are_redacted(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    logging.getLogger("httpx").info(
+        'HTTP Request: GET https://api.example/v1/x?api_key=sk-123&page=2 "HTTP/1.1 200 OK"')
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["message"] == ('HTTP Request: GET https://api.example/v1/x?api_key=[REDACTED]'
+                               '&page=2 "HTTP/1.1 200 OK"')
