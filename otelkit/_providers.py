@@ -42,7 +42,6 @@ from otelkit._render import renderer
 from otelkit._scrub import scrub_urls
 from otelkit._settings import Settings
 
-
 # Attributes where instrumentations put URLs, query string included.
 _URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
 
