@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -94,7 +95,9 @@ def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> Non
 class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
     """Record the duration of a block or of each call in ms, with ``outcome=success|error``.
 
-    Works as a decorator (sync and async functions) and as a ``with`` block.
+    Works as a decorator (sync and async functions) and as a ``with`` block. One object
+    may time blocks in several threads or asyncio tasks at once: start times are kept per
+    context, not on the object.
     """
 
     __slots__ = ("_attributes", "_name", "_starts")
@@ -103,7 +106,8 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         _instrument("histogram", name, "ms")  # validate the name now, not at first call
         self._name = name
         self._attributes = _check(attributes)
-        self._starts: list[float] = []
+        self._starts: ContextVar[tuple[float, ...]] = ContextVar(f"otelkit_timed_{name}",
+                                                                 default=())
 
     def _record(self, started: float, failed: bool) -> None:
         elapsed = (time.perf_counter() - started) * 1000.0
@@ -111,7 +115,7 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         record(self._name, elapsed, unit="ms", **self._attributes, outcome=outcome)
 
     def __enter__(self) -> timed:
-        self._starts.append(time.perf_counter())
+        self._starts.set((*self._starts.get(), time.perf_counter()))
         return self
 
     def __exit__(
@@ -120,7 +124,9 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._record(self._starts.pop(), exc is not None)
+        *outer, started = self._starts.get()
+        self._starts.set(tuple(outer))
+        self._record(started, exc is not None)
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):

@@ -71,3 +71,16 @@ def test_one_metric_has_one_unit() -> None:
     otelkit.record("UploadSize", 10, unit="By")
     with pytest.raises(ValueError, match="first recorded with unit 'By', not 'ms'"):
         otelkit.record("UploadSize", 10, unit="ms")
+
+
+async def test_one_timed_object_times_concurrent_blocks(otelkit_capture: Capture) -> None:
+    timer = otelkit.timed("StepDuration")
+
+    async def step(delay: float) -> None:
+        with timer:
+            await asyncio.sleep(delay)
+
+    await asyncio.gather(step(0.05), step(0.001))
+    (_, value), = otelkit_capture.metrics["StepDuration"]
+    assert value["count"] == 2
+    assert value["min"] < 25 <= value["max"], "each block measured from its own start"
