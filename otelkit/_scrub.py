@@ -19,8 +19,12 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 # Names that contain a secret-looking word but are safe and common in telemetry.
-_SAFE_NAMES = frozenset({"token_count", "tokens", "prompt_tokens", "completion_tokens",
-                         "total_tokens", "max_tokens", "auth_method", "auth_result"})
+_SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_tokens",
+                         "max_tokens", "auth_method", "auth_result"})
+# Suffixes that name something *about* a secret, never the secret: ``api_key_id``,
+# ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
+_SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
+_MAX_DEPTH = 4
 _enabled = True
 _cache: dict[str, bool] = {}
 
@@ -36,7 +40,9 @@ def is_secret(name: str) -> bool:
     try:
         return _cache[name]
     except KeyError:
-        secret = name.lower() not in _SAFE_NAMES and _SECRET_NAME.search(name) is not None
+        lowered = name.lower()
+        secret = (lowered not in _SAFE_NAMES and not lowered.endswith(_SAFE_SUFFIXES)
+                  and _SECRET_NAME.search(name) is not None)
         if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
             _cache[name] = secret
         return secret
@@ -55,12 +61,11 @@ def attribute_value(value: Any) -> Any:
 
 
 def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``fields`` as span attributes: secrets redacted, values of accepted types."""
-    enabled = _enabled
-    return {
-        key: REDACTED if enabled and is_secret(key) else attribute_value(value)
-        for key, value in fields.items()
-    }
+    """Return ``fields`` as span attributes: secrets redacted (nested ones too), values of
+    types OpenTelemetry accepts."""
+    scrubbed = dict(fields)
+    scrub_in_place(scrubbed)
+    return {key: attribute_value(value) for key, value in scrubbed.items()}
 
 
 # A query parameter inside a URL anywhere in a text: ``?api_key=…`` or ``&token=…``.
@@ -84,8 +89,16 @@ def _redact_parameter(match: re.Match[str]) -> str:
 
 
 def scrub_in_place(fields: dict[str, Any]) -> None:
-    """Redact secret-looking values of a dict the caller owns."""
+    """Redact secret-looking values of a dict the caller owns, nested dicts included."""
     if _enabled:
-        for key in fields:
-            if is_secret(key):
-                fields[key] = REDACTED
+        _scrub_level(fields, 0)
+
+
+def _scrub_level(fields: dict[str, Any], depth: int) -> None:
+    for key, value in fields.items():
+        if is_secret(str(key)):
+            fields[key] = REDACTED
+        elif isinstance(value, dict) and depth < _MAX_DEPTH:
+            nested = dict(value)  # a copy: the caller's own dict is never modified
+            _scrub_level(nested, depth + 1)
+            fields[key] = nested

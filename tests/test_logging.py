@@ -185,3 +185,16 @@ def test_secret_query_parameters_in_library_messages_are_redacted(
     line, = _json_lines(capsys.readouterr().out)
     assert line["message"] == ('HTTP Request: GET https://api.example/v1/x?api_key=[REDACTED]'
                                '&page=2 "HTTP/1.1 200 OK"')
+
+
+def test_nested_secrets_are_redacted_and_ids_about_secrets_are_kept(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    metadata = {"browser": "chromium", "auth": {"token": "t-1", "token_count": 3}}
+    otelkit.event("SESSION_CREATED", api_key_id="key-42", secret_arn="arn:aws:s3:::x",
+                  metadata=metadata)
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["api_key_id"] == "key-42"
+    assert line["secret_arn"] == "arn:aws:s3:::x"
+    assert line["metadata"] == {"browser": "chromium", "auth": "[REDACTED]"}
+    assert metadata["auth"] == {"token": "t-1", "token_count": 3}, "the caller's dict is intact"

@@ -159,3 +159,12 @@ def test_decorators_work_before_configure() -> None:
             return "done"
 
     assert work() == "done"
+
+
+def test_nested_secrets_never_reach_span_attributes(otelkit_capture: Capture) -> None:
+    with otelkit.span("call", request={"url": "/x", "headers": {"authorization": "Bearer t"}}):
+        otelkit.event("CALLED", payload={"password": "p", "user": "ana"})
+    span = otelkit_capture.span("call")
+    assert "Bearer t" not in str(span.attributes["request"])
+    assert "[REDACTED]" in str(span.attributes["request"])
+    assert "'p'" not in str(span.events[0].attributes["payload"])
