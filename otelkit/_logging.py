@@ -107,7 +107,7 @@ def _from_export_path(record: logging.LogRecord) -> bool:
 _handler = OtelkitHandler()
 # Libraries whose DEBUG output drowns an application's; raised to INFO unless configured.
 _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "asyncio",
-           "werkzeug", "moto", "opentelemetry")
+           "werkzeug", "moto", "opentelemetry", "redis")
 
 
 # The AWS Lambda Python runtime puts this handler on the root logger; it writes every
