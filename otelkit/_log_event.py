@@ -96,6 +96,8 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
         "service": pipeline.service,
         "environment": pipeline.environment,
     }
+    if pipeline.static_fields:
+        event.update(pipeline.static_fields)
     event.update(current_ids())
     if fields:
         for key, value in fields.items():

@@ -45,14 +45,15 @@ def severity(levelno: int) -> tuple[SeverityNumber, str]:
     return _SEVERITY[max(below)] if below else (SeverityNumber.TRACE, "TRACE")
 
 
-def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None
-                    ) -> dict[str, Any]:
-    """The OTLP LogRecord's attributes: bound IDs, fields and semantic-convention extras.
+def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
+                    static_fields: Mapping[str, str]) -> dict[str, Any]:
+    """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
+    semantic-convention extras.
 
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = dict(current_ids())
+    attributes: dict[str, Any] = {**static_fields, **current_ids()}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)
@@ -87,7 +88,7 @@ class OtelkitHandler(logging.Handler):
                     severity_number=number,
                     severity_text=text,
                     body=scrub_urls(record.getMessage()),
-                    attributes=otel_attributes(record, fields),
+                    attributes=otel_attributes(record, fields, pipeline.static_fields),
                 )
         except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
             raise

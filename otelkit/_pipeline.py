@@ -23,6 +23,7 @@ class Pipeline:
     Attributes:
         service: ``service.name``, repeated on every log line.
         environment: ``deployment.environment``, repeated on every log line.
+        static_fields: deployment facts (hostname, region…) on every log line.
         level: the root log level.
         render: turns a log event into one line for stdout, or None for no stdout lines.
         otel_loggers: returns the OTel logger for a stdlib logger name, or None when log
@@ -35,6 +36,7 @@ class Pipeline:
 
     service: str = "unknown_service"
     environment: str = "dev"
+    static_fields: dict[str, str] = field(default_factory=dict)
     level: int = logging.INFO
     render: Callable[[dict[str, Any]], str] | None = None
     otel_loggers: Callable[[str], Any] | None = None

@@ -268,6 +268,7 @@ def assemble(
     return _pipeline.Pipeline(
         service=settings.service_name,
         environment=settings.environment,
+        static_fields=dict(settings.static_fields),
         level=logging.getLevelName(settings.log_level),
         render=render,
         otel_loggers=otel_loggers,

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from otelkit._keys import ID_KEY_PATTERN
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "pretty", "text")
 PROTOCOLS = ("http/protobuf", "grpc")
@@ -63,6 +65,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("private_ids", ("OTELKIT_PRIVATE_IDS",),
             "Comma-separated ID keys that are logged here but never sent to another process.",
             "user_id"),
+    Setting("static_fields", ("OTELKIT_STATIC_FIELDS",),
+            "Fields on every log line of the process, e.g. `hostname=bot-01,region=eu-west-1` "
+            "(a mapping as an argument). For deployment facts that are not IDs.", "(none)"),
     Setting("scrub", ("OTELKIT_SCRUB",),
             "Redact fields whose names look secret (password, token, authorization…).", "true"),
     Setting("export_timeout", ("OTELKIT_EXPORT_TIMEOUT",),
@@ -88,6 +93,7 @@ class Settings:
     resource_detectors: tuple[str, ...]
     propagate_to: tuple[str, ...] | None  # None: the defaults
     private_ids: tuple[str, ...] | None  # None: the defaults
+    static_fields: Mapping[str, str]
     scrub: bool
     export_timeout: float
 
@@ -200,9 +206,33 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         resource_detectors=tuple(d.lower() for d in listing("resource_detectors") or ("auto",)),
         propagate_to=listing("propagate_to"),
         private_ids=listing("private_ids"),
+        static_fields=_fields(raw("static_fields")),
         scrub=flag("scrub", default=True),
         export_timeout=export_timeout,
     )
+
+
+def _fields(found: tuple[str, Any] | None) -> dict[str, str]:
+    """``k=v,k=v`` (environment) or a mapping (argument) of static log fields."""
+    if found is None:
+        return {}
+    source, value = found
+    if isinstance(value, Mapping):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        pairs = []
+        for item in _split(str(value)):
+            key, sep, text = item.partition("=")
+            if not sep:
+                raise ValueError(f"{source}: {item!r} is not key=value")
+            pairs.append((key.strip(), text.strip()))
+    fields: dict[str, str] = {}
+    for key, text in pairs:
+        if not ID_KEY_PATTERN.match(key) or not isinstance(text, str):
+            raise ValueError(f"{source}: field {key}={text!r} needs a snake_case key and a "
+                             "string value")
+        fields[key] = text
+    return fields
 
 
 def flag_from_env(name: str, environ: Mapping[str, str], *, default: bool) -> bool:

@@ -198,3 +198,21 @@ def test_nested_secrets_are_redacted_and_ids_about_secrets_are_kept(
     assert line["secret_arn"] == "arn:aws:s3:::x"
     assert line["metadata"] == {"browser": "chromium", "auth": "[REDACTED]"}
     assert metadata["auth"] == {"token": "t-1", "token_count": 3}, "the caller's dict is intact"
+
+
+def test_static_fields_on_every_line(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "hostname=bot-server-01, region=us-west-1")
+    otelkit.configure(log_format="json", console=False)
+    with otelkit.bind(worker_id="worker-1"):
+        logging.getLogger("bot").info("Processing user request")
+    line, = _json_lines(capsys.readouterr().out)
+    assert (line["hostname"], line["region"], line["worker_id"]) == (
+        "bot-server-01", "us-west-1", "worker-1")
+    with pytest.raises(ValueError, match="OTELKIT_STATIC_FIELDS: 'region' is not key=value"):
+        monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "region")
+        otelkit.configure()
+    otelkit.configure(static_fields={"container_id": "a1b2c3"}, log_format="json",
+                      console=False)
+    logging.getLogger("bot").info("again")
+    assert _json_lines(capsys.readouterr().out)[0]["container_id"] == "a1b2c3"
