@@ -209,8 +209,8 @@ def test_static_fields_on_every_line(monkeypatch: pytest.MonkeyPatch,
     line, = _json_lines(capsys.readouterr().out)
     assert (line["hostname"], line["region"], line["worker_id"]) == (
         "bot-server-01", "us-west-1", "worker-1")
+    monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "region")
     with pytest.raises(ValueError, match="OTELKIT_STATIC_FIELDS: 'region' is not key=value"):
-        monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "region")
         otelkit.configure()
     otelkit.configure(static_fields={"container_id": "a1b2c3"}, log_format="json",
                       console=False)
