@@ -15,6 +15,7 @@ Run it::
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 
@@ -57,6 +58,12 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def show(line: str) -> None:
+    """Print one line in one write: the server thread logs to the same stdout, and
+    ``print`` writes the text and the newline separately, so lines could interleave."""
+    sys.stdout.write(line + "\n")
+
+
 def demo() -> None:
     """Serve on a free loopback port, make the requests a client would, then stop."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
@@ -69,13 +76,13 @@ def demo() -> None:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
         created = client.post("/api/v1/jobs", headers={"X-Correlation-ID": "corr-demo-1"})
         job_id = created.json()["job_id"]
-        print(f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
-              f"x-correlation-id={created.headers['x-correlation-id']}")
+        show(f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
+             f"x-correlation-id={created.headers['x-correlation-id']}")
         for _ in range(2):
             polled = client.get(f"/api/v1/jobs/{job_id}")
-            print(f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
-                  f"x-correlation-id={polled.headers['x-correlation-id']}")
-        print(f"GET /health -> {client.get('/health').status_code}")
+            show(f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
+                 f"x-correlation-id={polled.headers['x-correlation-id']}")
+        show(f"GET /health -> {client.get('/health').status_code}")
     server.should_exit = True
     thread.join(timeout=5)
     otelkit.flush()

@@ -143,14 +143,36 @@ class RequestLog:
 class Request:
     """One request in flight: when it started, and whether it writes log lines."""
 
-    __slots__ = ("logs", "method", "path", "started", "status")
+    __slots__ = ("logs", "method", "path", "route", "started", "status")
 
     def __init__(self, method: str, path: str, logs: bool) -> None:
         self.method = method
         self.path = path
         self.logs = logs
         self.status: int | None = None
+        self.route: str | None = None
         self.started = time.perf_counter()
+
+    def routed(self, route: object) -> None:
+        """Record the route template and name the server span ``METHOD route``.
+
+        A raw path in the name (``GET /api/v1/jobs/job-3f2a…``) would make one span name
+        per job ID, which trace backends group and index by; the route template or,
+        failing that, the bare method keeps names few, as the HTTP semantic conventions
+        require. The template also goes on "Request completed", so latency statistics
+        group by endpoint, not by ID.
+        """
+        template = route if isinstance(route, str) else getattr(route, "path", None)
+        self.route = template if isinstance(template, str) and template else None
+        span = trace.get_current_span()
+        if not span.is_recording():
+            return
+        method = self.method.upper() or "HTTP"
+        if self.route:
+            span.update_name(f"{method} {self.route}")
+            span.set_attribute("http.route", self.route)
+        else:
+            span.update_name(method)
 
     def completed(self, response_size: int, error: BaseException | None = None) -> None:
         """Write "Request completed" (ERROR for 5xx and unhandled exceptions)."""
@@ -159,8 +181,10 @@ class Request:
         status = self.status if self.status is not None else 500
         latency = round((time.perf_counter() - self.started) * 1000.0, 2)
         level = logging.ERROR if status >= 500 or error is not None else logging.INFO
-        fields: dict[str, Any] = {"method": self.method, "path": self.path, "status": status,
-                                  "latency_ms": latency, "response_size": response_size}
+        fields: dict[str, Any] = {"method": self.method, "path": self.path}
+        if self.route:
+            fields["route"] = self.route
+        fields.update(status=status, latency_ms=latency, response_size=response_size)
         if error is not None:
             fields["error"] = f"{type(error).__name__}: {error}"
         _log(level, "Request completed", **fields)
@@ -222,22 +246,3 @@ def reset_incoming(token: Any) -> None:
 def request_context(incoming: Context) -> Context:
     """``incoming`` with the current (server) span: what the application runs in."""
     return trace.set_span_in_context(trace.get_current_span(), incoming)
-
-
-def name_server_span(method: str, route: object) -> None:
-    """Name the current server span ``METHOD route`` once the framework has routed.
-
-    A raw path in the name (``GET /api/v1/jobs/job-3f2a…``) would make one span name per
-    job ID, which trace backends group and index by; the route template or, failing
-    that, the bare method keeps names few, as the HTTP semantic conventions require.
-    """
-    span = trace.get_current_span()
-    if not span.is_recording():
-        return
-    method = method.upper() or "HTTP"
-    template = route if isinstance(route, str) else getattr(route, "path", None)
-    if isinstance(template, str) and template:
-        span.update_name(f"{method} {template}")
-        span.set_attribute("http.route", template)
-    else:
-        span.update_name(method)

@@ -28,8 +28,9 @@ RESERVED_KEYS = frozenset({
     "trace_id", "span_id", "xray_trace_id", "source", "exception",
 })
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
+# ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName", FIELDS_ATTR,
+    "message", "asctime", "taskName", FIELDS_ATTR, "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 _LEVEL_NAMES = {logging.WARNING: "WARN"}

@@ -96,6 +96,8 @@ def scrub_in_place(fields: dict[str, Any]) -> None:
 
 def _scrub_level(fields: dict[str, Any], depth: int) -> None:
     for key, value in fields.items():
+        if isinstance(value, bool) or value is None:
+            continue  # ``has_auth_token=True`` says whether, never what: nothing to leak
         if is_secret(str(key)):
             fields[key] = REDACTED
         elif isinstance(value, dict) and depth < _MAX_DEPTH:

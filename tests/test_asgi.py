@@ -95,6 +95,7 @@ def test_request_continues_the_trace_binds_ids_and_logs(url: str,
     assert completed["message"] == "Request completed"
     assert completed["level"] == "INFO"
     assert (completed["status"], completed["response_size"]) == (202, len(response.content))
+    assert completed["route"] == "/api/v1/generate", "stats by endpoint, not by ID"
     assert 0 < completed["latency_ms"] < 5000
 
     everything = json.dumps([dict(s.attributes) for s in otelkit_capture.spans]

@@ -216,3 +216,11 @@ def test_static_fields_on_every_line(monkeypatch: pytest.MonkeyPatch,
                       console=False)
     logging.getLogger("bot").info("again")
     assert _json_lines(capsys.readouterr().out)[0]["container_id"] == "a1b2c3"
+
+
+def test_flags_about_secrets_are_not_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("auth").info("Webhook received", has_auth_token=True, password=None)
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["has_auth_token"] is True
+    assert line["password"] is None

@@ -78,6 +78,7 @@ def test_flask_request_is_traced_correlated_and_logged(url: str,
     assert (started["method"], started["path"], started["client_ip"]) == (
         "POST", "/api/v1/generate", "127.0.0.1")
     assert (completed["status"], completed["response_size"]) == (202, len(response.content))
+    assert completed["route"] == "/api/v1/generate", "stats by endpoint, not by ID"
     assert "dXNlcjpwYXNz" not in repr([dict(s.attributes) for s in otelkit_capture.spans]
                                       + otelkit_capture.logs)
 

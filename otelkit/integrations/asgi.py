@@ -128,7 +128,7 @@ class _RequestScope:
                 kind = message.get("type")
                 if kind == "http.response.start":
                     # Routed by now, and the upstream middleware ends the span with the body.
-                    http.name_server_span(request.method, scope.get("route"))
+                    request.routed(scope.get("route"))
                     request.status = int(message.get("status", 500))
                     if echo_header is not None:
                         message["headers"] = [*message.get("headers", ()), echo_header]
@@ -140,7 +140,7 @@ class _RequestScope:
                 await self.app(scope, receive, send_with_id)
             except BaseException as exc:
                 if request.status is None:
-                    http.name_server_span(request.method, scope.get("route"))
+                    request.routed(scope.get("route"))
                 request.completed(size, exc)
                 raise
             request.completed(size)

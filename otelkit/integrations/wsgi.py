@@ -118,7 +118,7 @@ class _RequestScope:
             def start_with_id(status: str, headers: list[tuple[str, str]],
                               exc_info: ExcInfo | None = None) -> Callable[[bytes], object]:
                 # Routed by now, and Flask forgets its request once the response is made.
-                http.name_server_span(request.method, _route(environ))
+                request.routed(_route(environ))
                 try:
                     request.status = int(status.split(" ", 1)[0])
                 except ValueError:
@@ -131,7 +131,7 @@ class _RequestScope:
                 body = self.app(environ, start_with_id)
             except BaseException as exc:
                 if request.status is None:
-                    http.name_server_span(request.method, _route(environ))
+                    request.routed(_route(environ))
                 request.completed(0, exc)
                 raise
         finally:
