@@ -24,8 +24,8 @@ What the monitoring guide this models asks for, and where it comes from here:
   error rate (metric math ``100 * RequestErrors / Requests``).
 * **Slow requests > 2 s** (this file): otelkit has no threshold, so ``endpoint_metrics``
   writes a WARN "Slow request" line and counts ``SlowRequests`` above ``SLOW_REQUEST_MS``.
-* **Active sessions** (this file): otelkit has no gauge; each call start and end records
-  the number of live calls in the ``ActiveSessions`` histogram (alarm on its Maximum).
+* **Active sessions** (otelkit): each call start and end sets the ``ActiveSessions``
+  gauge to the number of live calls.
 * **Error fingerprinting and deduplication** (this file): ``ErrorFingerprints`` hashes
   the error type, route and digit-free message into ``error_hash`` and writes the
   traceback on the first and every 10th occurrence, with ``error_count`` and
@@ -208,9 +208,9 @@ def live_calls() -> int:
 async def hold_call(call: Call) -> None:
     """The call's session: open from the first webhook until Twilio reports the end."""
     async with otelkit.session(call.session_id, name="voice.call", channel="twilio"):
-        otelkit.record("ActiveSessions", live_calls())
+        otelkit.gauge("ActiveSessions", live_calls())
         await call.ended.wait()
-        otelkit.record("ActiveSessions", live_calls())
+        otelkit.gauge("ActiveSessions", live_calls())
         if call.booking_id is None and call.failed_turns:
             raise AbandonedCallError(f"caller hung up after {call.failed_turns} failed turns")
 

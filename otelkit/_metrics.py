@@ -58,7 +58,8 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
                 "OpenTelemetry treats them as one instrument"
             )
         meter = _switch.METER
-        create = meter.create_counter if kind == "counter" else meter.create_histogram
+        create = {"counter": meter.create_counter, "histogram": meter.create_histogram,
+                  "gauge": meter.create_gauge}[kind]
         return _instruments.setdefault(key, (create(name, unit=unit), unit))[0]
 
 
@@ -90,6 +91,18 @@ def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> Non
         >>> otelkit.record("ProcessingDuration", 12.5, unit="ms", message_type="scheduled")
     """
     _instrument("histogram", name, unit).record(value, _check(attributes) if attributes else None)
+
+
+def gauge(name: str, value: float, *, unit: str = "1", **attributes: Any) -> None:
+    """Set the current value of ``name`` (active sessions, queue depth, worker state).
+
+    Unlike ``count``, a gauge may go down; the last value set in an export interval is
+    what is exported.
+
+    Example:
+        >>> otelkit.gauge("ActiveSessions", 12, service_area="ca-central")
+    """
+    _instrument("gauge", name, unit).set(value, _check(attributes) if attributes else None)
 
 
 class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``

@@ -84,3 +84,9 @@ async def test_one_timed_object_times_concurrent_blocks(otelkit_capture: Capture
     (_, value), = otelkit_capture.metrics["StepDuration"]
     assert value["count"] == 2
     assert value["min"] < 25 <= value["max"], "each block measured from its own start"
+
+
+def test_gauge_goes_up_and_down(otelkit_capture: Capture) -> None:
+    otelkit.gauge("ActiveSessions", 3, region="ca-central-1")
+    otelkit.gauge("ActiveSessions", 1, region="ca-central-1")
+    assert otelkit_capture.metrics["ActiveSessions"] == [({"region": "ca-central-1"}, 1)]

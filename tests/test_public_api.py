@@ -11,7 +11,7 @@ import otelkit
 def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
         "__version__", "aws", "bind", "carry", "configure", "count", "event", "flush",
-        "get_logger", "ids", "job", "new_id", "record", "session", "shutdown", "span",
+        "gauge", "get_logger", "ids", "job", "new_id", "record", "session", "shutdown", "span",
         "timed", "traced",
     ]
     assert sorted(otelkit.__all__) == otelkit.__all__
