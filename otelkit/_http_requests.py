@@ -28,7 +28,7 @@ from opentelemetry.trace import SpanKind
 from otelkit import _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._log_event import FIELDS_ATTR
-from otelkit._propagation import extract
+from otelkit._propagation import extract, start_span_from
 
 #: Paths that never produce request logs unless configured otherwise (load-balancer and
 #: orchestrator probes, which would otherwise be most of the log volume).
@@ -60,7 +60,7 @@ class _IncomingContextTracer(trace.Tracer):
         if kind is SpanKind.SERVER:
             incoming = _incoming.get()
             if incoming is not None:
-                context = incoming
+                return start_span_from(self._delegate, name, incoming, kind=kind, **kwargs)
         return self._delegate.start_span(name, context, kind, *args, **kwargs)
 
     def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:

@@ -22,9 +22,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import baggage
+from opentelemetry import baggage, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
-from opentelemetry.context import Context
+from opentelemetry.context import Context, create_key, get_value, set_value
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.textmap import (
     CarrierT,
@@ -98,6 +98,53 @@ def allow_next_injection(host: str) -> None:
     _destination_allowed.set(_policy.is_internal(host))
 
 
+# An X-Ray trace ID that arrived without a parent span (an ALB's ``X-Amzn-Trace-Id:
+# Root=…``), kept in the context until the span it should be the trace ID of is started.
+_ROOT_KEY = create_key("otelkit.xray_root")
+# Set while ``start_span_from`` starts that span; read by the tracer's ID generator.
+_next_trace_id: ContextVar[int | None] = ContextVar("otelkit_next_trace_id", default=None)
+_XRAY_HEADER = "x-amzn-trace-id"
+
+
+def _xray_root(carrier: CarrierT, getter: Getter[CarrierT]) -> int | None:
+    """The ``Root=1-xxxxxxxx-yyyy…`` trace ID of an X-Ray header, as an integer."""
+    values = getter.get(carrier, _XRAY_HEADER) or getter.get(carrier, "X-Amzn-Trace-Id")
+    for part in (values[0] if values else "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "Root":
+            pieces = value.split("-")
+            if len(pieces) == 3 and pieces[0] == "1":
+                try:
+                    trace_id = int(pieces[1] + pieces[2], 16)
+                except ValueError:
+                    return None
+                return trace_id if 0 < trace_id < 1 << 128 else None
+    return None
+
+
+def start_span_from(tracer: trace.Tracer, name: str, context: Context,
+                    **kwargs: Any) -> trace.Span:
+    """Start the first span of incoming work from its extracted ``context``.
+
+    An ALB (and API Gateway) stamps requests with an X-Ray ``Root`` trace ID but no parent
+    span. That ID is in the ALB's access logs, so the request's trace takes it as its
+    own: the span starts a new trace whose ID is the ALB's, and both join on it.
+    """
+    root = get_value(_ROOT_KEY, context)
+    if not isinstance(root, int):
+        return tracer.start_span(name, context, **kwargs)
+    token = _next_trace_id.set(root)
+    try:
+        return tracer.start_span(name, context, **kwargs)
+    finally:
+        _next_trace_id.reset(token)
+
+
+def adopted_trace_id() -> int | None:
+    """The trace ID ``start_span_from`` asks the ID generator for, if any."""
+    return _next_trace_id.get()
+
+
 class OtelkitPropagator(TextMapPropagator):
     """Trace context (W3C and X-Ray) plus the bound IDs as baggage, both directions."""
 
@@ -117,6 +164,10 @@ class OtelkitPropagator(TextMapPropagator):
                 getter: Getter[CarrierT] = default_getter) -> Context:
         for propagator in self._trace:
             context = propagator.extract(carrier, context, getter)
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            root = _xray_root(carrier, getter)
+            if root is not None:
+                context = set_value(_ROOT_KEY, root, context)
         context = self._baggage.extract(carrier, context, getter)
         incoming = ids_from_baggage(baggage.get_all(context))
         return context_with_ids(incoming, context) if incoming else context

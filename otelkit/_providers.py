@@ -32,12 +32,14 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from otelkit import _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._ids import current_ids
 from otelkit._metrics import display_name
+from otelkit._propagation import adopted_trace_id
 from otelkit._render import renderer
 from otelkit._scrub import scrub_urls
 from otelkit._settings import Settings
@@ -65,6 +67,14 @@ class StampIds(SpanProcessor):
                     scrubbed = scrub_urls(value)
                     if scrubbed != value:
                         span.set_attribute(key, scrubbed)
+
+
+class AdoptingIdGenerator(RandomIdGenerator):
+    """Random IDs, except the trace ID an incoming request already carries without a
+    parent span (an ALB's X-Ray ``Root``), which ``start_span_from`` asks for."""
+
+    def generate_trace_id(self) -> int:
+        return adopted_trace_id() or super().generate_trace_id()
 
 
 class PreserveMetricNames(MetricExporter):
@@ -242,6 +252,7 @@ def assemble(
     tracer_provider = TracerProvider(
         resource=resource,
         sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
+        id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
     tracer_provider.add_span_processor(StampIds())

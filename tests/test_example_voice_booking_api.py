@@ -182,8 +182,6 @@ def test_health_checks_write_no_request_logs(demo: Demo) -> None:
     assert demo.result.stderr.count("• GET /health") == 2
 
 
-@pytest.mark.xfail(strict=True, reason="otelkit ignores an X-Amzn-Trace-Id without Parent=, "
-                                       "which is what an ALB sends")
 def test_the_albs_trace_id_is_the_requests_trace_id(demo: Demo) -> None:
     for sent in demo.sent[1:-1]:
         started = demo.by_correlation(sent.correlation_id)[0]

@@ -333,3 +333,15 @@ def test_x_ray_header_from_an_http_event_is_the_parent(otelkit_capture: Capture)
         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
     echo_handler(request, FakeContext())
     assert format(invocation(otelkit_capture).parent.span_id, "016x") == "53995c3f42cd8ad8"
+
+
+def test_an_albs_root_trace_id_becomes_the_invocations_trace_id(
+        otelkit_capture: Capture) -> None:
+    """An ALB sends an X-Ray Root but no parent: the invocation's trace takes that ID, so
+    the ALB's access log line and the function's log lines share it."""
+    echo_handler(event("albEvent"), FakeContext())  # x-amzn-trace-id: Root=1-5c536348-…
+    span = invocation(otelkit_capture)
+    assert format(span.context.trace_id, "032x") == "5c5363483d683b8b04734faae651f476"
+    assert span.parent is None, "a new trace, not a child of a span that never existed"
+    line, = (line for line in otelkit_capture.logs if line["message"] == "Handling")
+    assert line["xray_trace_id"] == "1-5c536348-3d683b8b04734faae651f476"

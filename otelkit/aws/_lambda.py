@@ -23,7 +23,7 @@ from opentelemetry.trace import Status, StatusCode
 from otelkit import _metrics, _switch
 from otelkit._http_requests import RESPONSE_HEADER, incoming_context
 from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._propagation import extract
+from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error
 from otelkit._setup import flush
 from otelkit._spans import fail_span
@@ -173,9 +173,9 @@ class _Invocation:
         cold = _take_cold_start()
         parent, self.echo = _invocation_context(source, event, path)
         name = getattr(context, "function_name", None)
-        self.span = _switch.TRACER.delegate.start_span(
-            name if isinstance(name, str) and name else handler_name, context=parent,
-            kind=source.kind, attributes=_faas_attributes(context, source, cold))
+        self.span = start_span_from(
+            _switch.TRACER.delegate, name if isinstance(name, str) and name else handler_name,
+            parent, kind=source.kind, attributes=_faas_attributes(context, source, cold))
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
