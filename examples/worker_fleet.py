@@ -15,7 +15,6 @@ script starts a throwaway one on loopback and stops it at exit. Run it::
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import sys
@@ -88,24 +87,24 @@ def print_fleet(client: redis.Redis, title: str) -> None:
 
 
 def main() -> None:
+    # Deployment context on every line of every worker, as the seed's logger setup does.
     otelkit.configure(service_name="bot-worker", service_version="1.0.0",
-                      log_format=os.environ.get("LOG_FORMAT", "pretty"))
-    logging.getLogger("redis").setLevel(logging.INFO)  # its connection chatter is not ours
+                      log_format=os.environ.get("LOG_FORMAT", "pretty"),
+                      static_fields={"hostname": socket.gethostname(),
+                                     "deployment_env": os.environ.get("DEPLOYMENT_ENV", "local")})
     with redis_server() as redis_url:
         client = redis.Redis.from_url(redis_url)
         enqueue_jobs(client)
         ready = threading.Barrier(len(WORKERS), timeout=10)
-        # Deployment context for every line of every worker: carry() takes it into threads.
-        with otelkit.bind(hostname=socket.gethostname()):
-            threads = [threading.Thread(target=otelkit.carry(run_worker), name=worker_id,
-                                        args=(worker_id, redis_url, ready))
-                       for worker_id in WORKERS]
-            for thread in threads:
-                thread.start()
-            time.sleep(0.3)
-            print_fleet(client, "Fleet status, mid-run")
-            for thread in threads:
-                thread.join()
+        threads = [threading.Thread(target=run_worker, name=worker_id,
+                                    args=(worker_id, redis_url, ready))
+                   for worker_id in WORKERS]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        print_fleet(client, "Fleet status, mid-run")
+        for thread in threads:
+            thread.join()
         print_fleet(client, "Fleet status at the end")
         client.close()
     otelkit.shutdown()
