@@ -54,6 +54,9 @@ def enable(names: Iterable[str] | None) -> list[str]:
         )
     enabled = []
     for name in requested:
+        if name in _enabled:
+            enabled.append(name)
+            continue
         library = KNOWN[name]
         if importlib.util.find_spec(library) is None:
             if explicit:
@@ -79,7 +82,11 @@ def _when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> 
 
 
 class _PostImportFinder(importlib.abc.MetaPathFinder):
-    """Runs ``callback`` right after ``module_name`` finishes importing, then removes itself."""
+    """Runs ``callback`` right after ``module_name`` finishes importing, then removes itself.
+
+    It stays in place until the module is really imported: ``importlib.util.find_spec``
+    (which only looks) also reaches it, and must not use up the hook.
+    """
 
     def __init__(self, module_name: str, callback: Callable[[ModuleType], None]) -> None:
         self._module_name = module_name
@@ -90,21 +97,32 @@ class _PostImportFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != self._module_name:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
+        spec = self._spec_from_other_finders(fullname, path, target)
         if spec is None or spec.loader is None:
             return spec
         loader = spec.loader
         exec_module = loader.exec_module
-        callback = self._callback
 
         def exec_then_instrument(module: ModuleType) -> None:
             exec_module(module)
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
             try:
-                callback(module)
+                self._callback(module)
             except Exception as exc:  # an integration must never break the import
                 report_internal_error(f"instrumenting {fullname}", exc)
 
-        wrapped: Any = loader
+        wrapped: Any = loader  # each spec has its own loader: wrapping it touches no other
         wrapped.exec_module = exec_then_instrument
         return spec
+
+    def _spec_from_other_finders(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> importlib.machinery.ModuleSpec | None:
+        for finder in list(sys.meta_path):
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec: importlib.machinery.ModuleSpec | None = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+        return None

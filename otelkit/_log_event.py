@@ -33,7 +33,6 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "message", "asctime", "taskName", FIELDS_ATTR, "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
-_LEVEL_NAMES = {logging.WARNING: "WARN"}
 
 
 class _Timestamps:
@@ -67,11 +66,6 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
     }
 
 
-def level_name(levelno: int, fallback: str) -> str:
-    """The `level` of a log line: the stdlib name, but ``WARN`` as every log backend spells it."""
-    return _LEVEL_NAMES.get(levelno, fallback)
-
-
 def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
     """The record's own fields: ``get_logger`` keywords and stdlib ``extra=``, scrubbed."""
     fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
@@ -91,7 +85,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     """Build the log event for ``record``, stamped with the current context's IDs and span."""
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
-        "level": level_name(record.levelno, record.levelname),
+        "level": record.levelname,
         "message": scrub_urls(record.getMessage()),
         "logger": record.name,
         "service": pipeline.service,

@@ -15,7 +15,7 @@ Renderer = Callable[[dict[str, Any]], str]
 # Keys pretty/text show in fixed places (or not at all) rather than as key=value pairs.
 _HEADER_KEYS = frozenset({"timestamp", "level", "message", "logger", "service", "environment",
                           "trace_id", "span_id", "xray_trace_id", "source", "exception"})
-_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARN": "\x1b[33m", "ERROR": "\x1b[31m",
+_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
             "CRITICAL": "\x1b[1;31m"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"

@@ -103,6 +103,11 @@ class Capture:
         self.logs.clear()
 
     def __enter__(self) -> Capture:
+        from otelkit import _integrations
+
+        # The installed integrations, as configure() would: botocore and httpx spans are
+        # part of what a test wants to see, even in a process that never configured.
+        _integrations.enable(None)
         root = logging.getLogger()
         self._root_level = root.level
         self._previous = _pipeline.activate(self._pipeline)

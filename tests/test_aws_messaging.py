@@ -248,7 +248,7 @@ def test_attribute_limit_never_fails_the_send_and_says_what_was_left_out(
         assert warnings == []
     else:
         [warning] = warnings
-        assert warning["level"] == "WARN"
+        assert warning["level"] == "WARNING"
         assert warning["dropped_attributes"] == dropped
         assert warning["operation"] == "SendMessage"
         assert warning["destination"] == url

@@ -127,7 +127,7 @@ def test_find_failed_sessions_by_project(lines: list[Line]) -> None:
     assert {row["session_id"] for row in rows} == {failed_session(lines)}
     assert [row["retry_count"] for row in rows] == [2, 1, 0]
     assert [row["fatal"] for row in rows] == [True, False, False]
-    assert [row["level"] for row in rows] == ["ERROR", "WARN", "WARN"]
+    assert [row["level"] for row in rows] == ["ERROR", "WARNING", "WARNING"]
     assert all(row["operation"] == "navigate" and "Navigation timeout" in row["error"]
                for row in rows)
     # the other project's recovered error is there, and the project filter leaves it out

@@ -137,7 +137,7 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
             if line["message"] == "Slow request"}
     haircut = slow[demo.sent[3].correlation_id]
     assert (haircut["level"], haircut["endpoint"], haircut["session_id"]) == (
-        "WARN", "/twilio/recording", CALL_A)
+        "WARNING", "/twilio/recording", CALL_A)
     assert all(type(line["duration_ms"]) is float and
                line["duration_ms"] > line["threshold_ms"] == 300.0 for line in slow.values())
     # the same question from the request lines alone: filter latency_ms > 300
@@ -156,7 +156,7 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
     rejected = next(line for line in demo.lines
                     if line["message"] == "signature_validation_failed")
     assert (rejected["level"], rejected["status"], rejected["signed"]) == (
-        "WARN", "rejected", False)
+        "WARNING", "rejected", False)
     # the endpoint metrics, by route (console metrics on stderr)
     assert "RequestErrors" in demo.result.stderr
     assert re.search(r"SlowRequests +\d+ +endpoint=/twilio/recording", demo.result.stderr)

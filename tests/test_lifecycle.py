@@ -119,7 +119,7 @@ def test_session_lifecycle(otelkit_capture: Capture) -> None:
 def test_event_levels_and_validation(otelkit_capture: Capture) -> None:
     otelkit.event("RESOURCE_METRICS", level="debug", cpu=0.4)
     otelkit.event("CIRCUIT_OPEN", level="WARN", failure_count=5)
-    assert [line["level"] for line in otelkit_capture.logs] == ["DEBUG", "WARN"]
+    assert [line["level"] for line in otelkit_capture.logs] == ["DEBUG", "WARNING"]
     with pytest.raises(ValueError, match="unknown level 'LOUD'"):
         otelkit.event("X", level="LOUD")
     with pytest.raises(ValueError, match="event_type"):

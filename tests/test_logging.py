@@ -46,7 +46,7 @@ def test_stdlib_logging_from_any_library_is_stamped(capsys: pytest.CaptureFixtur
                                                     extra={"attempt": 2})
     line, = _json_lines(capsys.readouterr().out)
     assert line["message"] == "retrying upload"
-    assert line["level"] == "WARN"
+    assert line["level"] == "WARNING"
     assert line["job_id"] == "job-7"
     assert line["attempt"] == 2
     assert "trace_id" not in line, "no span is active"

@@ -39,6 +39,9 @@ def test_configure_does_not_import_unused_integrations() -> None:
         "otelkit.configure(log_stdout=False, console=False)\n"
         "loaded = [m for m in ('botocore', 'httpx', 'grpc') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
+        "import importlib.util\n"
+        "assert importlib.util.find_spec('httpx') is not None  # looking is not importing\n"
+        "otelkit.configure(log_stdout=False, console=False)  # again: the hook survives\n"
         "import httpx\n"
         "assert 'opentelemetry.instrumentation.httpx' in sys.modules, 'instrumented on import'\n"
     )

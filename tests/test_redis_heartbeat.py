@@ -156,7 +156,7 @@ def test_redis_outage_never_reaches_the_worker(otelkit_capture: Capture) -> None
         assert hb.status()["jobs_processed"] == n + 1
     failed = events(otelkit_capture, "HEARTBEAT_FAILED")
     assert len(failed) == 1
-    assert failed[0]["level"] == "WARN"
+    assert failed[0]["level"] == "WARNING"
     assert failed[0]["error_type"] == "ConnectionError"
     assert (failed[0]["worker_id"], failed[0]["hostname"]) == ("worker-4", "bot-server-01")
     assert "job_id" not in failed[0]  # the heartbeat belongs to the worker, not to a job

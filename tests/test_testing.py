@@ -63,3 +63,16 @@ def test_fixture_is_registered_by_the_plugin(otelkit_capture: Capture) -> None:
     assert otelkit_capture.metrics["Things"] == [({}, 2)]
     with pytest.raises(AssertionError, match="expected one span 'missing'"):
         otelkit_capture.span("missing")
+
+
+def test_capture_alone_records_instrumented_httpx_calls() -> None:
+    """No configure(): a user's test still sees the client spans of its HTTP calls."""
+    import httpx
+
+    from examples._local_services import fake_api
+
+    with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-t"):
+        httpx.post(f"{url}/v1/scenes", json={"scene": 1})
+    span, = cap.spans
+    assert span.name == "POST"
+    assert span.attributes["job_id"] == "job-t"
