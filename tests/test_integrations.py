@@ -10,6 +10,7 @@ import pytest
 
 import otelkit
 from examples._local_services import fake_api
+from otelkit import _integrations
 from otelkit.testing import capture
 
 
@@ -20,6 +21,7 @@ def test_unknown_integration_name_is_a_clear_error() -> None:
 
 def test_requested_integration_whose_library_is_missing_names_the_extra(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_integrations, "_enabled", set())  # as in a fresh process
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "httpx" else real_find_spec(name, *a))
