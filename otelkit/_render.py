@@ -17,6 +17,8 @@ _HEADER_KEYS = frozenset({"timestamp", "level", "message", "logger", "service", 
                           "trace_id", "span_id", "xray_trace_id", "source", "exception"})
 _COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
             "CRITICAL": "\x1b[1;31m"}
+# Five characters at most, so messages line up in the pretty format.
+_SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
@@ -57,13 +59,14 @@ def pretty_renderer(colour: bool) -> Renderer:
 
     def render_pretty(event: dict[str, Any]) -> str:
         level = event["level"]
+        short = _SHORT_LEVELS.get(level, level)
         clock = event["timestamp"][11:23]
         pairs = _pairs(event)
         if colour:
-            head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{level:<5}{_RESET}"
+            head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
             tail = f"  {_DIM}{event['source']}{_RESET}"
         else:
-            head, tail = f"{clock} {level:<5}", f"  {event['source']}"
+            head, tail = f"{clock} {short:<5}", f"  {event['source']}"
         line = f"{head} {event['message']:<34} {pairs}{tail}"
         if "exception" in event:
             line = f"{line}\n{event['exception']}"
