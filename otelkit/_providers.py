@@ -34,6 +34,7 @@ from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.trace import SpanKind
 
 from otelkit import _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
@@ -46,6 +47,7 @@ from otelkit._settings import Settings
 
 # Attributes where instrumentations put URLs, query string included.
 _URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
+_HTTP_KINDS = frozenset({SpanKind.CLIENT, SpanKind.SERVER})
 
 
 class StampIds(SpanProcessor):
@@ -59,8 +61,8 @@ class StampIds(SpanProcessor):
         bound = current_ids(parent_context)
         if bound:
             span.set_attributes(bound)
-        attributes = span.attributes
-        if attributes:
+        if span.kind in _HTTP_KINDS:  # only client and server spans record URLs
+            attributes = span.attributes or {}
             for key in _URL_ATTRIBUTES:
                 value = attributes.get(key)
                 if isinstance(value, str):
