@@ -164,3 +164,30 @@ def redis_server(port: int | None = None) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@contextmanager
+def asgi_server(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on 127.0.0.1 and a free port; yield its URL.
+
+    Log configuration is left to otelkit (``log_config=None``) and uvicorn's access log is
+    off: the middleware's request lines replace it.
+    """
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
+                                           access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-import time
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -25,6 +24,9 @@ from fastapi import FastAPI, HTTPException
 
 import otelkit
 from otelkit.integrations.asgi import OtelkitMiddleware
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _local_services import asgi_server
 
 otelkit.configure(service_name="video-api")
 log = otelkit.get_logger("video.api")
@@ -66,14 +68,7 @@ def show(line: str) -> None:
 
 def demo() -> None:
     """Serve on a free loopback port, make the requests a client would, then stop."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
-                                           access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+    with asgi_server(app) as url, httpx.Client(base_url=url) as client:
         created = client.post("/api/v1/jobs", headers={"X-Correlation-ID": "corr-demo-1"})
         job_id = created.json()["job_id"]
         show(f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
@@ -83,8 +78,6 @@ def demo() -> None:
             show(f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
                  f"x-correlation-id={polled.headers['x-correlation-id']}")
         show(f"GET /health -> {client.get('/health').status_code}")
-    server.should_exit = True
-    thread.join(timeout=5)
     otelkit.flush()
 
 

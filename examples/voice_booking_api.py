@@ -65,7 +65,6 @@ import http.client
 import os
 import re
 import sys
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,7 +80,7 @@ import otelkit
 from otelkit.integrations.asgi import OtelkitMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _local_services import fake_api
+from _local_services import asgi_server, fake_api
 
 otelkit.configure(service_name="bella-api", service_version="3.0.0",
                   log_format=os.environ.get("LOG_FORMAT", "pretty"))
@@ -319,13 +318,14 @@ def demo(slow_ms: float) -> None:
     """Serve on a free loopback port and play Twilio and the ALB against it, then stop."""
     global SLOW_REQUEST_MS
     SLOW_REQUEST_MS = slow_ms
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
-                                           access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    with asgi_server(app) as base_url:
+        play_calls(base_url, slow_ms)
+    otelkit.flush()
+
+
+def play_calls(base_url: str, slow_ms: float) -> None:
+    """Two calls as Twilio and the ALB would send them, plus a probe and health checks."""
+    port = int(base_url.rsplit(":", 1)[1])
     # One write per line: the server thread writes log lines to stdout at the same time,
     # and print() writes the text and its newline separately.
     sys.stdout.write(f"slow-request threshold: {slow_ms:g} ms (production: 2000 ms)\n")
@@ -370,9 +370,6 @@ def demo(slow_ms: float) -> None:
     send("/twilio/status", {"CallSid": b, "CallStatus": "completed"})
     send("/twilio/voice", {"CallSid": "CA" + "0" * 32, "From": "+15555550000"}, sign=False)
     send("/health")
-    server.should_exit = True
-    thread.join(timeout=5)
-    otelkit.flush()
 
 
 if __name__ == "__main__":

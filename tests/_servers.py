@@ -8,30 +8,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from examples._local_services import asgi_server
+
+__all__ = ["asgi_server", "request", "wsgi_server"]
+
 T = TypeVar("T")
-
-
-@contextmanager
-def asgi_server(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on 127.0.0.1 and a free port; yield its URL."""
-    import uvicorn
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False,
-                            lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 @contextmanager
