@@ -38,6 +38,7 @@ from opentelemetry.trace import SpanKind
 
 from otelkit import _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
+from otelkit._emf import EMFExporter
 from otelkit._ids import current_ids
 from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
@@ -333,6 +334,9 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         metric_readers.append(PeriodicExportingMetricReader(PreserveMetricNames(metric_exporter)))
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
+    if settings.emf_namespace:
+        metric_readers.append(PeriodicExportingMetricReader(
+            EMFExporter(settings.emf_namespace, settings.service_name)))
     if settings.console:
         span_processors.append(ConsoleSpanTree())
         metric_readers.append(ConsoleMetricsSummary())

@@ -53,6 +53,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Write log lines to stdout (what CloudWatch Logs collects).", "true"),
     Setting("instrument", ("OTELKIT_INSTRUMENT",),
             "Comma-separated integrations to turn on.", "botocore,httpx (those installed)"),
+    Setting("emf_namespace", ("OTELKIT_EMF_NAMESPACE",),
+            "Also write metrics to stdout as CloudWatch EMF documents in this namespace: "
+            "metrics from Lambda or a batch job with no collector.", "(unset: off)"),
     Setting("sample_rate", ("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
             "Parent-based head sampling ratio, 0.0-1.0.", "1.0"),
     Setting("resource_detectors", ("OTELKIT_RESOURCE_DETECTORS",),
@@ -88,6 +91,7 @@ class Settings:
     log_level: str
     log_format: str
     log_stdout: bool
+    emf_namespace: str | None
     instrument: tuple[str, ...] | None  # None: the defaults that are installed
     sample_rate: float
     resource_detectors: tuple[str, ...]
@@ -201,6 +205,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         log_level=log_level,
         log_format=log_format,
         log_stdout=flag("log_stdout", default=True),
+        emf_namespace=text("emf_namespace"),
         instrument=listing("instrument"),
         sample_rate=sample_rate,
         resource_detectors=tuple(d.lower() for d in listing("resource_detectors") or ("auto",)),
