@@ -48,7 +48,7 @@ _UNITS = {
     "bit": "Bits", "%": "Percent", "By/s": "Bytes/Second", "{request}": "Count",
 }
 # Gauges are last values whatever the temporality; everything else reports per export.
-_DELTA = {kind: AggregationTemporality.DELTA for kind in
+_DELTA: dict[type, AggregationTemporality] = {kind: AggregationTemporality.DELTA for kind in
           (Counter, UpDownCounter, Histogram, ObservableCounter, ObservableUpDownCounter,
            ObservableGauge)}
 
@@ -98,7 +98,7 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
                         continue
                     dimensions = {"service": service, **_dimension_values(point.attributes)}
                     key = tuple(sorted(dimensions.items()))[:MAX_DIMENSIONS]
-                    grouped.setdefault(key, {})[name] = (value, cloudwatch_unit(metric.unit))
+                    grouped.setdefault(key, {})[name] = (value, cloudwatch_unit(metric.unit or ""))
                     timestamps[key] = max(timestamps.get(key, 0), point.time_unix_nano)
     documents = []
     for key, metrics in grouped.items():
