@@ -14,6 +14,7 @@ keep percentiles out but cost one value whatever the number of observations.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -97,7 +98,10 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
                     if value is None:
                         continue
                     dimensions = {"service": service, **_dimension_values(point.attributes)}
-                    key = tuple(sorted(dimensions.items()))[:MAX_DIMENSIONS]
+                    key = tuple(sorted(dimensions.items()))
+                    if len(key) > MAX_DIMENSIONS:
+                        _too_many_dimensions(name, len(key))
+                        key = key[:MAX_DIMENSIONS]
                     grouped.setdefault(key, {})[name] = (value, cloudwatch_unit(metric.unit or ""))
                     timestamps[key] = max(timestamps.get(key, 0), point.time_unix_nano)
     documents = []
@@ -121,6 +125,18 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
                 document[name] = metrics[name][0]
             documents.append(document)
     return documents
+
+
+_warned: set[str] = set()
+
+
+def _too_many_dimensions(name: str, count: int) -> None:
+    """Say once per metric that CloudWatch cannot take all its dimensions."""
+    if name not in _warned:
+        _warned.add(name)
+        logging.getLogger("otelkit.emf").warning(
+            "metric %s has %d dimensions; EMF allows %d, the rest are left out",
+            name, count, MAX_DIMENSIONS)
 
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:

@@ -77,3 +77,13 @@ def test_lambda_invocation_flushes_its_metrics_as_emf(capsys: pytest.CaptureFixt
     handler({}, None)
     created, = _by_metric(_documents(capsys.readouterr().out), "MessagesCreated")
     assert created["message_type"] == "scheduled"
+
+
+def test_too_many_dimensions_are_cut_and_said(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(emf_namespace="Wide", console=False, log_format="json")
+    otelkit.count("WideMetric", 1, **{f"d{n:02d}": "x" for n in range(35)})
+    otelkit.flush()
+    out = capsys.readouterr().out
+    wide, = _by_metric(_documents(out), "WideMetric")
+    assert len(wide["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) == 30
+    assert "metric WideMetric has 36 dimensions; EMF allows 30" in out
