@@ -25,7 +25,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from otelkit import _switch
+from otelkit import _log_buffer, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._propagation import extract, start_span_from
@@ -244,5 +244,6 @@ def reset_incoming(token: Any) -> None:
 
 
 def request_context(incoming: Context) -> Context:
-    """``incoming`` with the current (server) span: what the application runs in."""
-    return trace.set_span_in_context(trace.get_current_span(), incoming)
+    """``incoming`` with the current (server) span and a log buffer: what the application
+    runs in."""
+    return _log_buffer.scoped(trace.set_span_in_context(trace.get_current_span(), incoming))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from otelkit import _metrics, _switch
+from otelkit import _log_buffer, _metrics, _switch
 from otelkit._ids import context_with_ids, new_id, validate_ids
 from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit._log_event import FIELDS_ATTR
@@ -108,7 +108,7 @@ class _Scope:
 
     def __enter__(self) -> _Scope:
         kind = self._kind
-        ctx = context_with_ids(self._ids)
+        ctx = _log_buffer.scoped(context_with_ids(self._ids))
         attributes = scrub_attributes({**self._name_field(), **self._fields})
         self.span = _switch.TRACER.delegate.start_span(self.name, context=ctx,
                                                        attributes=attributes)

@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 
 from otelkit._ids import current_ids
 from otelkit._pipeline import Pipeline
@@ -81,7 +82,7 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
 
 
 def build_event(record: logging.LogRecord, pipeline: Pipeline,
-                fields: dict[str, Any] | None) -> dict[str, Any]:
+                fields: dict[str, Any] | None, context: Context | None = None) -> dict[str, Any]:
     """Build the log event for ``record``, stamped with the current context's IDs and span."""
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
@@ -93,12 +94,12 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     }
     if pipeline.static_fields:
         event.update(pipeline.static_fields)
-    event.update(current_ids())
+    event.update(current_ids(context))
     if fields:
         for key, value in fields.items():
             event[f"{key}_" if key in RESERVED_KEYS else key] = value
 
-    span_context = trace.get_current_span().get_span_context()
+    span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:
         trace_id = format(span_context.trace_id, "032x")
         event["trace_id"] = trace_id

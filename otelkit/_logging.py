@@ -17,9 +17,9 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
-from otelkit import _pipeline
+from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
 from otelkit._safety import report_internal_error
@@ -46,14 +46,14 @@ def severity(levelno: int) -> tuple[SeverityNumber, str]:
 
 
 def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
-                    static_fields: Mapping[str, str]) -> dict[str, Any]:
+                    static_fields: Mapping[str, str], context: Context) -> dict[str, Any]:
     """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
     semantic-convention extras.
 
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **current_ids()}
+    attributes: dict[str, Any] = {**static_fields, **current_ids(context)}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)
@@ -68,28 +68,58 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     return attributes
 
 
+# A record made ready to write: the record, its log event (when lines or sinks want one),
+# its OTLP attributes (when exported) and the context it was emitted in.
+Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None, Any]
+
+
+def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
+    """Everything that depends on the moment of emission: IDs, span, fields."""
+    context = otel_context.get_current()  # read once: every part below needs it
+    fields = record_fields(record)
+    event = None
+    if pipeline.render is not None or pipeline.sinks:
+        event = build_event(record, pipeline, fields, context)
+    attributes = None
+    if pipeline.otel_loggers is not None and not _from_export_path(record, context):
+        attributes = otel_attributes(record, fields, pipeline.static_fields, context)
+    return record, event, attributes, context
+
+
+def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
+    """Write a prepared record to stdout, the sinks and OTLP."""
+    record, event, attributes, context = prepared
+    if event is not None:
+        if pipeline.render is not None:
+            sys.stdout.write(pipeline.render(event) + "\n")
+        for sink in pipeline.sinks:
+            sink(event)
+    if attributes is not None and pipeline.otel_loggers is not None:
+        number, text = severity(record.levelno)
+        pipeline.otel_loggers(record.name).emit(
+            timestamp=int(record.created * 1e9),
+            context=context,
+            severity_number=number,
+            severity_text=text,
+            body=scrub_urls(record.getMessage()),
+            attributes=attributes,
+        )
+
+
 class OtelkitHandler(logging.Handler):
     """The root handler otelkit installs; it reads the active pipeline on every record."""
 
     def emit(self, record: logging.LogRecord) -> None:
         pipeline = _pipeline.current()
         try:
-            fields = record_fields(record)
-            if pipeline.render is not None or pipeline.sinks:
-                event = build_event(record, pipeline, fields)
-                if pipeline.render is not None:
-                    sys.stdout.write(pipeline.render(event) + "\n")
-                for sink in pipeline.sinks:
-                    sink(event)
-            if pipeline.otel_loggers is not None and not _from_export_path(record):
-                number, text = severity(record.levelno)
-                pipeline.otel_loggers(record.name).emit(
-                    timestamp=int(record.created * 1e9),
-                    severity_number=number,
-                    severity_text=text,
-                    body=scrub_urls(record.getMessage()),
-                    attributes=otel_attributes(record, fields, pipeline.static_fields),
-                )
+            if record.levelno < pipeline.level:  # reaches here only when buffering
+                buffer = _log_buffer.current()
+                if buffer is not None:
+                    buffer.add(prepare(record, pipeline))
+                return
+            if record.levelno >= logging.ERROR:
+                _flush_buffer(pipeline)
+            deliver(prepare(record, pipeline), pipeline)
         except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
             raise
         except Exception as exc:
@@ -99,10 +129,24 @@ class OtelkitHandler(logging.Handler):
         sys.stdout.flush()
 
 
-def _from_export_path(record: logging.LogRecord) -> bool:
-    return bool(otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY)) or record.name.startswith(
-        _EXPORT_PATH_LOGGERS
-    )
+def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:
+    """Write the held-back DEBUG records of the failing unit of work, before its error."""
+    buffer = _log_buffer.current()
+    if buffer is None:
+        return
+    held, dropped = buffer.drain()
+    if dropped:
+        notice = logging.LogRecord(
+            "otelkit", logging.WARNING, __file__, 0,
+            "%d earlier buffered log records were dropped (buffer full)", (dropped,), None)
+        deliver(prepare(notice, pipeline), pipeline)
+    for prepared in held:
+        deliver(prepared, pipeline)
+
+
+def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
+    return bool(otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY, context)) or \
+        record.name.startswith(_EXPORT_PATH_LOGGERS)
 
 
 _handler = OtelkitHandler()

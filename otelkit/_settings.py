@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_format", ("LOG_FORMAT",),
             "`json`, `pretty` or `text`. `STRUCTURED_LOGGING=false` means `text`.",
             "pretty in dev on a terminal, else json"),
+    Setting("log_buffer", ("OTELKIT_LOG_BUFFER",),
+            "Hold DEBUG lines of each job, session, invocation, request or message back and "
+            "write them only if it logs an ERROR (the last 200 at most).", "false"),
     Setting("log_stdout", ("OTELKIT_LOG_STDOUT",),
             "Write log lines to stdout (what CloudWatch Logs collects).", "true"),
     Setting("instrument", ("OTELKIT_INSTRUMENT",),
@@ -91,6 +94,7 @@ class Settings:
     log_level: str
     log_format: str
     log_stdout: bool
+    log_buffer: bool
     emf_namespace: str | None
     instrument: tuple[str, ...] | None  # None: the defaults that are installed
     sample_rate: float
@@ -205,6 +209,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         log_level=log_level,
         log_format=log_format,
         log_stdout=flag("log_stdout", default=True),
+        log_buffer=flag("log_buffer", default=False),
         emf_namespace=text("emf_namespace"),
         instrument=listing("instrument"),
         sample_rate=sample_rate,

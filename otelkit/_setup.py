@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import logging
 import os
 import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
 
-from otelkit import _logging, _pipeline, _scrub
+from otelkit import _log_buffer, _logging, _pipeline, _scrub
 from otelkit._settings import flag_from_env, resolve
+
+#: The most DEBUG records one unit of work holds back when ``log_buffer`` is on.
+LOG_BUFFER_CAPACITY = 200
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
@@ -65,7 +69,11 @@ def configure(
         propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)
-        _logging.install(pipeline.level, owns_stdout=pipeline.render is not None)
+        # Buffering needs DEBUG records to reach the handler, which holds them back.
+        buffering = settings.log_buffer and pipeline.level > logging.DEBUG
+        _log_buffer.configure(buffering, LOG_BUFFER_CAPACITY)
+        _logging.install(logging.DEBUG if buffering else pipeline.level,
+                         owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
         if previous is not None:  # drain it in the background: re-configuring never waits
             threading.Thread(target=previous.close, args=(settings.export_timeout,),

@@ -25,7 +25,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
-from otelkit import _switch
+from otelkit import _log_buffer, _switch
 from otelkit._propagation import extract
 from otelkit._spans import fail_span
 from otelkit.aws import _records
@@ -80,7 +80,8 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
             return record.span
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
-        parent = extract(message_carrier(message), otel_context.get_current())
+        parent = _log_buffer.scoped(
+            extract(message_carrier(message), otel_context.get_current()))
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
         name, attributes = _records.describe(message, queue_url=self._queue_url)

@@ -20,9 +20,10 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
-from otelkit import _metrics, _switch
+from otelkit import _log_buffer, _metrics, _switch
 from otelkit._http_requests import RESPONSE_HEADER, incoming_context
 from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error
 from otelkit._setup import flush
@@ -42,6 +43,7 @@ MAX_FLUSH_SECONDS = 5.0
 COLD_START_METRIC = "ColdStart"
 
 _cold_start = True
+_log = get_logger("otelkit.lambda")
 
 
 def _take_cold_start() -> bool:
@@ -172,6 +174,7 @@ class _Invocation:
             source = Source("direct", "other")
         cold = _take_cold_start()
         parent, self.echo = _invocation_context(source, event, path)
+        parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
         self.span = start_span_from(
             _switch.TRACER.delegate, name if isinstance(name, str) and name else handler_name,
@@ -194,6 +197,10 @@ class _Invocation:
                 self.single.__exit__(type(error) if error else None, error, None)
             if error is not None:
                 fail_span(self.span, error)
+                # One structured line per failed invocation: findable by its IDs, and the
+                # moment held-back DEBUG lines are written (log_buffer).
+                _log.error("Invocation failed", exc_info=error,
+                           event_type="INVOCATION_FAILED", status="failed")
             status = result.get("statusCode") if isinstance(result, Mapping) else None
             if isinstance(status, int) and not isinstance(status, bool):
                 self.span.set_attribute("http.response.status_code", status)
