@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 import otelkit
 from otelkit.testing import Capture
 
-FIXTURES = Path("/work/shared/fixtures/lambda-events")
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lambda-events"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PRODUCER_SPAN_ID = "00f067aa0ba902b7"
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
