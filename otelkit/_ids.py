@@ -17,12 +17,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
-from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH
+from otelkit._context_stack import ContextStack
+from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, RESERVED_FIELD_NAMES
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _IDS_KEY = otel_context.create_key("otelkit.ids")
+_open_binds: ContextStack[Token[otel_context.Context]] = ContextStack("otelkit_binds")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
@@ -53,6 +55,8 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
                 f"invalid ID key {key!r}: keys are snake_case identifiers "
                 "(lowercase letters, digits and '_', starting with a letter, at most 64 chars)"
             )
+        if key in RESERVED_FIELD_NAMES:
+            raise ValueError(f"invalid ID key {key!r}: it names a field every log line has")
         if not isinstance(value, str):
             raise ValueError(
                 f"invalid value for ID {key!r}: expected str, got {type(value).__name__} "
@@ -88,14 +92,13 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
     inside the coroutine, so concurrent tasks never see each other's IDs).
     """
 
-    __slots__ = ("_fields", "_tokens")
+    __slots__ = ("_fields",)
 
     def __init__(self, **ids: str) -> None:
         self._fields = validate_ids(ids)
-        self._tokens: list[Token[otel_context.Context]] = []
 
     def __enter__(self) -> dict[str, str]:
-        self._tokens.append(otel_context.attach(context_with_ids(self._fields)))
+        _open_binds.push(self, otel_context.attach(context_with_ids(self._fields)))
         return dict(current_ids())
 
     def __exit__(
@@ -104,10 +107,11 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        otel_context.detach(self._tokens.pop())
+        otel_context.detach(_open_binds.pop(self))
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         fields = self._fields
+        reject_generator(func, "bind")
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -129,6 +133,18 @@ class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's
                 otel_context.detach(token)
 
         return wrapper
+
+
+def reject_generator(func: Callable[..., Any], decorator: str) -> None:
+    """Refuse to decorate a generator function: the wrapper would return the generator
+    before its body ever ran, so the scope would open and close around nothing."""
+    if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+        raise TypeError(
+            f"otelkit.{decorator} cannot decorate the generator function "
+            f"{getattr(func, '__qualname__', func)!r}: its body runs after the call returns. "
+            f"Use `with otelkit.{decorator}(...)` inside it, or @otelkit.traced for a span "
+            "that covers the iteration."
+        )
 
 
 def carry(func: Callable[P, R]) -> Callable[P, R]:

@@ -24,7 +24,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from otelkit import _log_buffer, _metrics, _switch
-from otelkit._ids import context_with_ids, new_id, validate_ids
+from otelkit._context_stack import ContextStack
+from otelkit._ids import context_with_ids, new_id, reject_generator, validate_ids
 from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._scrub import scrub_attributes
@@ -57,6 +58,8 @@ _JOB = _Kind("job_id", "job", "otelkit.job", "JOB_STARTED", "JOB_COMPLETED", "JO
 _SESSION = _Kind("session_id", "sess", "otelkit.session", "SESSION_STARTED", "SESSION_ENDED",
                  "SESSION_FAILED", "ended", "Sessions", "SessionDuration", "session_name")
 
+
+_open_scopes: ContextStack[_Scope] = ContextStack("otelkit_scopes")
 
 # Frames that are never "the caller": ours, and the event loop driving a top-level task.
 _NOT_CALLERS = ("otelkit.", "asyncio.", "contextlib")
@@ -177,19 +180,18 @@ class _Runner:
     def __init__(self, name: str, scope_id: str | None, fields: dict[str, Any]) -> None:
         self._name, self._id, self._fields = name, scope_id, fields
         self._make(scope_id)  # validate the arguments at the call site, not on first entry
-        self._running: list[_Scope] = []
 
     def _make(self, scope_id: str | None) -> Any:
         raise NotImplementedError
 
     def __enter__(self) -> Any:
         running = self._make(self._id)
-        self._running.append(running)
+        _open_scopes.push(self, running)
         return running.__enter__()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._running.pop().__exit__(exc_type, exc, tb)
+        _open_scopes.pop(self).__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> Any:
         return self.__enter__()
@@ -199,24 +201,33 @@ class _Runner:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: F) -> F:
+        reject_generator(func, type(self).__name__)
         key = self._id_key
+        try:
+            signature: inspect.Signature | None = inspect.signature(func)
+        except (TypeError, ValueError):  # some builtins have none
+            signature = None
+        takes_id = signature is not None and key in signature.parameters
 
-        def make(kwargs: dict[str, Any]) -> _Scope:
+        def make(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Scope:
             given = kwargs.get(key)
+            if given is None and takes_id and args:  # passed by position
+                assert signature is not None
+                given = signature.bind_partial(*args, **kwargs).arguments.get(key)
             return self._make(given if given is not None else self._id)  # type: ignore[no-any-return]
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with make(kwargs):
+                with make(args, kwargs):
                     return await func(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with make(kwargs):
+            with make(args, kwargs):
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -18,16 +18,14 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 
 from otelkit._ids import current_ids
+from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
 from otelkit._scrub import scrub_in_place, scrub_urls
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
 
-RESERVED_KEYS = frozenset({
-    "timestamp", "level", "message", "logger", "service", "environment",
-    "trace_id", "span_id", "xray_trace_id", "source", "exception",
-})
+RESERVED_KEYS = RESERVED_FIELD_NAMES
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, TypeVar
 
 from otelkit import _switch
+from otelkit._context_stack import ContextStack
+from otelkit._ids import reject_generator
+from otelkit._keys import UNBOUNDED_ID_KEYS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,9 +29,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$")
 _ATTRIBUTE_TYPES = (str, bool, int, float)
 
-_instruments: dict[tuple[str, str], tuple[Any, str]] = {}
+_open_timers: ContextStack[float] = ContextStack("otelkit_timers")
+# Exact name -> (kind, unit, instrument); lower-cased name -> the name as first written.
+_instruments: dict[str, tuple[str, str, Any]] = {}
 _display_names: dict[str, str] = {}
 _lock = threading.Lock()
+_KIND_WORDS = {"counter": "a counter (count)", "histogram": "a histogram (record/timed)",
+               "gauge": "a gauge (gauge)"}
 
 
 def display_name(name: str) -> str:
@@ -37,14 +44,20 @@ def display_name(name: str) -> str:
 
 
 def _instrument(kind: str, name: str, unit: str) -> Any:
-    key = (kind, name)
-    found = _instruments.get(key)
-    if found is not None:
-        instrument, known_unit = found
-        if unit != known_unit:
-            raise ValueError(f"metric {name!r} was first recorded with unit {known_unit!r}, "
-                             f"not {unit!r}; one metric has one unit")
-        return instrument
+    found = _instruments.get(name) if isinstance(name, str) else None
+    if found is None:
+        found = _create(kind, name, unit)
+    known_kind, known_unit, instrument = found
+    if kind != known_kind:
+        raise ValueError(f"metric {name!r} is {_KIND_WORDS[known_kind]}; it cannot also be "
+                         f"{_KIND_WORDS[kind]}")
+    if unit != known_unit:
+        raise ValueError(f"metric {name!r} was first recorded with unit {known_unit!r}, "
+                         f"not {unit!r}; one metric has one unit")
+    return instrument
+
+
+def _create(kind: str, name: str, unit: str) -> tuple[str, str, Any]:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(
             f"invalid metric name {name!r}: start with a letter, then letters, digits, "
@@ -60,11 +73,26 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
         meter = _switch.METER
         create = {"counter": meter.create_counter, "histogram": meter.create_histogram,
                   "gauge": meter.create_gauge}[kind]
-        return _instruments.setdefault(key, (create(name, unit=unit), unit))[0]
+        return _instruments.setdefault(name, (kind, unit, create(name, unit=unit)))
+
+
+def _value(name: str, value: object, *, non_negative: bool) -> float:
+    """A finite number (non-negative for counters and histograms), or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"metric {name!r} value must be a number, got {value!r}")
+    if not math.isfinite(value) or (non_negative and value < 0):
+        need = "a finite number >= 0" if non_negative else "a finite number"
+        raise ValueError(f"metric {name!r} value must be {need}, got {value!r}")
+    return value
 
 
 def _check(attributes: dict[str, Any]) -> dict[str, Any]:
     for key, value in attributes.items():
+        if key in UNBOUNDED_ID_KEYS:
+            raise ValueError(
+                f"{key} is a correlation ID and never a metric dimension: each value would be "
+                "a separately billed metric. It is on the log lines and spans already."
+            )
         if not isinstance(value, _ATTRIBUTE_TYPES):
             raise ValueError(
                 f"metric dimension {key}={value!r} must be str, bool, int or float, "
@@ -79,9 +107,9 @@ def count(name: str, value: float = 1, *, unit: str = "1", **attributes: Any) ->
     Example:
         >>> otelkit.count("MessagesProcessed", 1, status="completed")
     """
-    if value < 0:
-        raise ValueError(f"count({name!r}) value must be >= 0, got {value}; counters only grow")
-    _instrument("counter", name, unit).add(value, _check(attributes) if attributes else None)
+    counter = _instrument("counter", name, unit)
+    counter.add(_value(name, value, non_negative=True),
+                _check(attributes) if attributes else None)
 
 
 def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> None:
@@ -90,7 +118,9 @@ def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> Non
     Example:
         >>> otelkit.record("ProcessingDuration", 12.5, unit="ms", message_type="scheduled")
     """
-    _instrument("histogram", name, unit).record(value, _check(attributes) if attributes else None)
+    histogram = _instrument("histogram", name, unit)
+    histogram.record(_value(name, value, non_negative=True),
+                     _check(attributes) if attributes else None)
 
 
 def gauge(name: str, value: float, *, unit: str = "1", **attributes: Any) -> None:
@@ -102,7 +132,9 @@ def gauge(name: str, value: float, *, unit: str = "1", **attributes: Any) -> Non
     Example:
         >>> otelkit.gauge("ActiveSessions", 12, service_area="ca-central")
     """
-    _instrument("gauge", name, unit).set(value, _check(attributes) if attributes else None)
+    instrument = _instrument("gauge", name, unit)
+    instrument.set(_value(name, value, non_negative=False),
+                   _check(attributes) if attributes else None)
 
 
 class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
@@ -113,14 +145,12 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
     context, not on the object.
     """
 
-    __slots__ = ("_attributes", "_name", "_starts")
+    __slots__ = ("_attributes", "_name")
 
     def __init__(self, name: str, **attributes: Any) -> None:
         _instrument("histogram", name, "ms")  # validate the name now, not at first call
         self._name = name
         self._attributes = _check(attributes)
-        self._starts: ContextVar[tuple[float, ...]] = ContextVar(f"otelkit_timed_{name}",
-                                                                 default=())
 
     def _record(self, started: float, failed: bool) -> None:
         elapsed = (time.perf_counter() - started) * 1000.0
@@ -128,7 +158,7 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         record(self._name, elapsed, unit="ms", **self._attributes, outcome=outcome)
 
     def __enter__(self) -> timed:
-        self._starts.set((*self._starts.get(), time.perf_counter()))
+        _open_timers.push(self, time.perf_counter())
         return self
 
     def __exit__(
@@ -137,11 +167,10 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        *outer, started = self._starts.get()
-        self._starts.set(tuple(outer))
-        self._record(started, exc is not None)
+        self._record(_open_timers.pop(self), exc is not None)
 
     def __call__(self, func: F) -> F:
+        reject_generator(func, "timed")
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

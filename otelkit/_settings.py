@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from otelkit._keys import ID_KEY_PATTERN
+from otelkit._keys import ID_KEY_PATTERN, RESERVED_FIELD_NAMES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "pretty", "text")
@@ -241,6 +241,8 @@ def _fields(found: tuple[str, Any] | None) -> dict[str, str]:
         if not ID_KEY_PATTERN.match(key) or not isinstance(text, str):
             raise ValueError(f"{source}: field {key}={text!r} needs a snake_case key and a "
                              "string value")
+        if key in RESERVED_FIELD_NAMES:
+            raise ValueError(f"{source}: {key!r} names a field every log line has")
         fields[key] = text
     return fields
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -127,3 +128,30 @@ def test_new_id_format() -> None:
         otelkit.new_id("")
     with pytest.raises(ValueError, match="prefix"):
         otelkit.new_id("a b")
+
+
+async def test_one_bind_object_entered_by_concurrent_tasks() -> None:
+    shared = otelkit.bind(worker_id="w-1")
+
+    async def work(job_id: str, delay: float) -> dict[str, str]:
+        with shared, otelkit.bind(job_id=job_id):
+            await asyncio.sleep(delay)
+            return otelkit.ids()
+
+    assert await asyncio.gather(work("a", 0.02), work("b", 0.0)) == [
+        {"worker_id": "w-1", "job_id": "a"}, {"worker_id": "w-1", "job_id": "b"}]
+    assert otelkit.ids() == {}
+
+
+def test_reserved_field_names_are_not_ids() -> None:
+    with pytest.raises(ValueError, match="invalid ID key 'message': it names a field"):
+        otelkit.bind(message="x")
+
+
+def test_decorating_a_generator_is_refused_with_a_way_out() -> None:
+    def frames() -> Iterator[int]:
+        yield 1
+
+    for decorator in (otelkit.bind(job_id="j"), otelkit.job("render"), otelkit.timed("T")):
+        with pytest.raises(TypeError, match="cannot decorate the generator function"):
+            decorator(frames)  # type: ignore[operator]

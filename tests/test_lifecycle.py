@@ -133,3 +133,27 @@ def test_bad_job_arguments_fail_at_the_call_site() -> None:
         otelkit.job("x", user_id=42)
     with pytest.raises(ValueError, match="name"):
         otelkit.job("")
+
+
+async def test_one_job_object_shared_by_concurrent_tasks(otelkit_capture: Capture) -> None:
+    runner = otelkit.job("scene.render")
+
+    async def work(fail: bool, delay: float) -> None:
+        async with runner:
+            await asyncio.sleep(delay)
+            if fail:
+                raise RuntimeError("render failed")
+
+    results = await asyncio.gather(work(True, 0.0), work(False, 0.02), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError)
+    assert results[1] is None
+    statuses = sorted(s.status.status_code.name for s in otelkit_capture.spans)
+    assert statuses == ["ERROR", "UNSET"]
+
+
+def test_job_id_passed_by_position_is_the_jobs_id() -> None:
+    @otelkit.job("video.generate")
+    def generate(prompt: str, job_id: str | None = None) -> str:
+        return otelkit.ids()["job_id"]
+
+    assert generate("a fox", "job-positional") == "job-positional"

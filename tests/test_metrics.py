@@ -56,8 +56,17 @@ async def test_timed_async(otelkit_capture: Capture) -> None:
 def test_bad_metric_input_raises_clear_errors() -> None:
     with pytest.raises(ValueError, match="invalid metric name '1abc'"):
         otelkit.count("1abc")
-    with pytest.raises(ValueError, match="must be >= 0"):
+    with pytest.raises(ValueError, match="must be a finite number >= 0, got -1"):
         otelkit.count("Things", -1)
+    with pytest.raises(ValueError, match="must be a finite number >= 0, got nan"):
+        otelkit.record("Latency", float("nan"))
+    with pytest.raises(ValueError, match="must be a number, got 'x'"):
+        otelkit.count("Things", "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="job_id is a correlation ID and never a metric"):
+        otelkit.count("Things", 1, job_id="job-1")
+    otelkit.record("Same", 1)
+    with pytest.raises(ValueError, match=r"'Same' is a histogram .* cannot also be a counter"):
+        otelkit.count("Same")
     with pytest.raises(ValueError, match=r"dimension payload=\{'a': 1\} must be str"):
         otelkit.record("Size", 1.0, payload={"a": 1})
     otelkit.count("CaseSensitive")
