@@ -10,6 +10,7 @@ the export path its own debug lines forever.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Mapping
@@ -123,10 +124,24 @@ class OtelkitHandler(logging.Handler):
         except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
             raise
         except Exception as exc:
-            report_internal_error("log handler", exc)
+            _write_fallback(record, exc)
+            report_internal_error(f"log handler ({type(exc).__name__})", exc)
 
     def flush(self) -> None:
         sys.stdout.flush()
+
+
+def _write_fallback(record: logging.LogRecord, exc: Exception) -> None:
+    """A record that could not be written normally (a bad ``%`` format, a field whose
+    ``str()`` raises) still leaves one plain JSON line, as the stdlib's own handlers do."""
+    try:
+        line = json.dumps({"level": record.levelname, "logger": record.name,
+                           "message": str(record.msg), "args": repr(record.args),
+                           "logging_error": f"{type(exc).__name__}: {exc}"}, default=repr)
+    except Exception:  # str() of the message itself failed
+        line = json.dumps({"level": record.levelname, "logger": record.name,
+                           "logging_error": f"{type(exc).__name__}: {exc}"})
+    sys.stdout.write(line + "\n")
 
 
 def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:
@@ -262,6 +277,15 @@ class Logger:
         """Log at ``level``."""
         if self._logger.isEnabledFor(level):
             self._log(level, msg, args, fields)
+
+    fatal = critical
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else a ``logging.Logger`` has (setLevel, handlers, getChild…) is the
+        # wrapped logger's own.
+        if name == "_logger":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self._logger, name)
 
 
 def get_logger(name: str | None = None) -> Logger:

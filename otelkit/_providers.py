@@ -271,13 +271,11 @@ def assemble(
 
     def flush(timeout: float) -> bool:
         millis = int(timeout * 1000)
-        return all(_bounded(functools.partial(p.force_flush, millis), timeout)
-                   for p in providers)
+        return _all_within([functools.partial(p.force_flush, millis) for p in providers],
+                           timeout)
 
     def close(timeout: float) -> None:
-        share = timeout / len(providers)
-        for provider in providers:
-            _bounded(provider.shutdown, share)
+        _all_within([provider.shutdown for provider in providers], timeout)
 
     return _pipeline.Pipeline(
         service=settings.service_name,
@@ -305,21 +303,30 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
     return logger_for
 
 
-def _bounded(action: Callable[[], Any], timeout: float) -> bool:
-    """Run ``action`` but give up waiting after ``timeout`` s (a dead collector never hangs us)."""
-    outcome: list[bool] = []
+def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
+    """Run every action at once and wait for all of them until one shared deadline.
 
-    def run() -> None:
+    Concurrently, so a collector that never answers the span export cannot keep the
+    metrics and logs from being flushed, and the whole call returns within ``timeout``
+    (Lambda's remaining time depends on it). True only if every action finished well.
+    """
+    outcomes: list[bool] = []
+
+    def run(action: Callable[[], Any]) -> None:
         try:
             result = action()
-            outcome.append(result is None or bool(result))  # shutdown() returns None
+            outcomes.append(result is None or bool(result))  # shutdown() returns None
         except Exception:  # the SDK already logged it; a failed flush is just False
-            outcome.append(False)
+            outcomes.append(False)
 
-    worker = threading.Thread(target=run, name="otelkit-flush", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return bool(outcome and outcome[0])
+    workers = [threading.Thread(target=run, args=(action,), name="otelkit-flush",
+                                daemon=True) for action in actions]
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    return len(outcomes) == len(actions) and all(outcomes)
 
 
 def build(settings: Settings) -> _pipeline.Pipeline:

@@ -7,6 +7,7 @@ colours levels on a terminal; ``text`` is one plain ``key=value`` line per recor
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +23,30 @@ _SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
-_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":")).encode
+_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"),
+                           allow_nan=False).encode
 
 
 def render_json(event: dict[str, Any]) -> str:
-    """One JSON object per line; values JSON cannot express are written with ``str()``."""
-    return _encode(event)
+    """One JSON object per line; values JSON cannot express are written with ``str()``.
+
+    NaN and infinities are not JSON (CloudWatch and Loki reject the line), so a line that
+    holds one is written again with those numbers as strings.
+    """
+    try:
+        return _encode(event)
+    except ValueError:
+        return _encode(_finite(event))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _value(value: Any) -> str:

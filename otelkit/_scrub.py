@@ -100,7 +100,16 @@ def _scrub_level(fields: dict[str, Any], depth: int) -> None:
             continue  # ``has_auth_token=True`` says whether, never what: nothing to leak
         if is_secret(str(key)):
             fields[key] = REDACTED
-        elif isinstance(value, dict) and depth < _MAX_DEPTH:
-            nested = dict(value)  # a copy: the caller's own dict is never modified
-            _scrub_level(nested, depth + 1)
-            fields[key] = nested
+        elif depth < _MAX_DEPTH and isinstance(value, (dict, list, tuple)):
+            fields[key] = _scrubbed_copy(value, depth + 1)
+
+
+def _scrubbed_copy(value: Any, depth: int) -> Any:
+    """A copy of a nested dict or list with secrets redacted: the caller's is untouched."""
+    if isinstance(value, dict):
+        nested = dict(value)
+        _scrub_level(nested, depth)
+        return nested
+    if isinstance(value, (list, tuple)) and depth < _MAX_DEPTH:
+        return type(value)(_scrubbed_copy(item, depth + 1) for item in value)
+    return value

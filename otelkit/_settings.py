@@ -7,6 +7,7 @@ configuration reference is written from this table, so the two cannot disagree.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -167,10 +168,16 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
 
     environment = text("environment") or "dev"
     endpoint = text("endpoint")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        source = raw("endpoint")[0]  # type: ignore[index]
+        raise ValueError(f"{source}={endpoint!r} must be a URL starting with http:// or "
+                         "https:// (for example http://localhost:4318)")
     is_dev = environment.lower() in {"dev", "development", "local"}
 
     found = raw("log_level")
-    log_level = _choice(*found, LOG_LEVELS, upper=True) if found else (
+    if found is not None and isinstance(found[1], int) and not isinstance(found[1], bool):
+        found = (found[0], logging.getLevelName(found[1]))  # logging.DEBUG works too
+    log_level = _choice(found[0], str(found[1]), LOG_LEVELS, upper=True) if found else (
         "DEBUG" if is_dev else "INFO")
 
     found = raw("log_format")
@@ -193,8 +200,14 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         found = raw(name)
         if found is None:
             return None
-        value = found[1]
-        return _split(value) if isinstance(value, str) else tuple(value)
+        source, value = found
+        if isinstance(value, str):
+            return _split(value)
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+                isinstance(item, str) for item in value):
+            raise ValueError(f"{source}={value!r} must be a comma-separated string or a "
+                             "list of strings")
+        return tuple(value)
 
     found = raw("export_timeout")
     export_timeout = _positive(*found) if found else 10.0
@@ -254,6 +267,8 @@ def flag_from_env(name: str, environ: Mapping[str, str], *, default: bool) -> bo
 
 
 def _number(source: str, value: Any, check: Callable[[float], bool], expected: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{source}={value!r} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -51,7 +51,7 @@ def configure(
     given = dict(service_name=service_name, service_version=service_version,
                  environment=environment, endpoint=endpoint, console=console,
                  log_level=log_level, log_format=log_format, sample_rate=sample_rate,
-                 instrument=None if instrument is None else tuple(instrument), **options)
+                 instrument=instrument, **options)
     settings = resolve(given)
     global _configured, _atexit_registered
     with _lock:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from typing import Any
 
 import pytest
 
 import otelkit
 
 
-def _json_lines(out: str) -> list[dict[str, object]]:
+def _json_lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
@@ -224,3 +228,44 @@ def test_flags_about_secrets_are_not_redacted(capsys: pytest.CaptureFixture[str]
     line, = _json_lines(capsys.readouterr().out)
     assert line["has_auth_token"] is True
     assert line["password"] is None
+
+
+def test_non_finite_numbers_stay_valid_json(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("m").info("ratio", value=float("nan"), ceiling=float("inf"))
+    line, = _json_lines(capsys.readouterr().out)
+    assert (line["value"], line["ceiling"]) == ("nan", "inf")
+
+
+def test_secrets_inside_lists_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False)
+    otelkit.get_logger("m").info("batch", items=[{"token": "t-1", "n": 1}, "plain"])
+    line, = _json_lines(capsys.readouterr().out)
+    assert line["items"] == [{"token": "[REDACTED]", "n": 1}, "plain"]
+
+
+def test_a_record_that_cannot_be_formatted_still_leaves_a_line() -> None:
+    """In a process of its own: pytest's log capture would raise on the bad format first."""
+    code = (
+        "import logging, otelkit\n"
+        "otelkit.configure(log_format='json', console=False)\n"
+        "logging.getLogger('y').info('%d items', 'abc')\n"
+        "logging.getLogger('y').info('%d more', 'xyz')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OTELKIT_STRICT"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, check=True)
+    first, second = _json_lines(result.stdout)
+    assert (first["message"], first["args"]) == ("%d items", "('abc',)")
+    assert first["logging_error"].startswith("TypeError")
+    assert second["message"] == "%d more"
+    assert result.stderr.count("otelkit: internal error") == 1, "reported once per kind"
+
+
+def test_the_logger_is_a_full_front_for_the_stdlib_logger() -> None:
+    log = otelkit.get_logger("front")
+    log.setLevel(logging.ERROR)
+    assert logging.getLogger("front").level == logging.ERROR
+    assert log.getEffectiveLevel() == logging.ERROR
+    assert log.getChild("x").name == "front.x"
+    log.setLevel(logging.NOTSET)

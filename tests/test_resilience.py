@@ -83,3 +83,21 @@ def test_sdk_disabled_keeps_logs_and_exports_nothing(
     otelkit.get_logger("app").info("still logged")
     assert '"message":"still logged"' in capsys.readouterr().out
     assert _pipeline.current().otel_loggers is None
+
+
+def test_a_collector_that_never_answers_bounds_flush_and_shutdown() -> None:
+    """It accepts connections and says nothing: flush still returns within its timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections queue up; no one ever reads them
+        otelkit.configure(endpoint=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                          log_stdout=False, console=False)
+        with otelkit.span("work"):
+            otelkit.get_logger("app").info("queued")
+            otelkit.count("Work")
+        started = time.perf_counter()
+        assert otelkit.flush(timeout=1.0) is False
+        assert time.perf_counter() - started < 1.8, "one deadline for all three signals"
+        started = time.perf_counter()
+        otelkit.shutdown(timeout=1.0)
+        assert time.perf_counter() - started < 1.8

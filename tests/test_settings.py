@@ -66,6 +66,9 @@ def test_lambda_function_name_is_the_fallback_service_name() -> None:
         ({}, {"OTELKIT_CONSOLE": "maybe"}, "OTELKIT_CONSOLE='maybe' is not a boolean"),
         ({}, {"STRUCTURED_LOGGING": "nah"}, "STRUCTURED_LOGGING='nah' is not a boolean"),
         ({}, {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, "is not one of http/protobuf, grpc"),
+        ({"endpoint": "collector:4318"}, {}, "must be a URL starting with http://"),
+        ({"sample_rate": True}, {}, "=True is not a number"),
+        ({"propagate_to": 5}, {}, "must be a comma-separated string or a list of strings"),
     ],
 )
 def test_invalid_values_name_their_source(options: dict[str, object], environ: dict[str, str],
@@ -87,3 +90,14 @@ def test_every_setting_is_documented() -> None:
         assert f"`{setting.name}`" in reference, setting.name
         for env in setting.env:
             assert f"`{env}`" in reference, env
+
+
+def test_natural_argument_types_are_accepted() -> None:
+    import logging
+
+    settings = resolve({"log_level": logging.WARNING, "instrument": "httpx,botocore",
+                        "propagate_to": ["*.corp.example"]}, environ={})
+    assert settings.log_level == "WARNING"
+    assert settings.instrument == ("httpx", "botocore")
+    assert settings.propagate_to == ("*.corp.example",)
+
