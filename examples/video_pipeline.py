@@ -51,7 +51,7 @@ async def render_scene(client: httpx.AsyncClient, scene: dict[str, Any]) -> str:
     log.info("Calling video adapter", scene=number, duration=scene["duration"])
     response = await client.post("/v1/scenes", json=scene)
     prediction = response.json()
-    for attempt in range(1, 3):  # a polling loop: DEBUG, as the seed recommends
+    for attempt in range(1, 3):  # a polling loop: DEBUG, never INFO, or it drowns the job
         log.debug("Video model still processing", scene=number, attempt=attempt)
         await asyncio.sleep(0.01 * number)
     video_url = f"s3://{BUCKET}/scenes/{number}.mp4"

@@ -87,7 +87,7 @@ def print_fleet(client: redis.Redis, title: str) -> None:
 
 
 def main() -> None:
-    # Deployment context on every line of every worker, as the seed's logger setup does.
+    # Deployment context on every line of every worker, whatever thread writes it.
     otelkit.configure(service_name="bot-worker", service_version="1.0.0",
                       log_format=os.environ.get("LOG_FORMAT", "pretty"),
                       static_fields={"hostname": socket.gethostname(),

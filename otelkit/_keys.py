@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-#: IDs that every seed system uses to find one unit of work across services.
+#: IDs that services use to find one unit of work across services.
 WELL_KNOWN_ID_KEYS: tuple[str, ...] = (
     "correlation_id",
     "job_id",

@@ -1,9 +1,9 @@
-"""Jobs, sessions and events: the lifecycle records every seed system writes.
+"""Jobs, sessions and events: the lifecycle records every service writes.
 
 ``job()`` and ``session()`` open a span, bind their ID, and write ``*_STARTED`` then
 ``*_COMPLETED``/``*_ENDED`` or ``*_FAILED`` log records with ``duration_ms`` and ``status``, plus a
 counter and a duration histogram by outcome. ``event()`` writes one structured record and
-a span event of the same name. Together they answer the questions the seeds ask of
+a span event of the same name. Together they answer the questions teams ask of
 CloudWatch Logs Insights: a job's whole history (``filter job_id = …``), failed jobs
 (``filter status = "failed"``), duration statistics (``stats avg(duration_ms) by job_name``).
 """

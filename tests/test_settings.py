@@ -19,7 +19,7 @@ def test_defaults_without_anything_set() -> None:
     assert settings.scrub is True
 
 
-def test_environment_variables_from_the_seeds() -> None:
+def test_environment_variables_services_set() -> None:
     settings = resolve({}, environ={
         "OTEL_SERVICE_NAME": "rez-agent", "STAGE": "prod", "LOG_LEVEL": "warn",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318/", "LOG_FORMAT": "TEXT",

@@ -139,7 +139,7 @@ def _processors(model: CollectorModel) -> Config:
 
 
 def _drop_conditions(model: CollectorModel) -> list[Quoted]:
-    """OTTL conditions for health-check and status-polling spans (seed 003)."""
+    """OTTL conditions for health-check and status-polling spans (the load balancer's probes and clients polling job status)."""
     conditions = []
     for route in model.health_routes:
         conditions.append(Quoted(f'attributes["http.route"] == "{route}"'))
