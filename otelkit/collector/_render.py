@@ -139,7 +139,8 @@ def _processors(model: CollectorModel) -> Config:
 
 
 def _drop_conditions(model: CollectorModel) -> list[Quoted]:
-    """OTTL conditions for health-check and status-polling spans (the load balancer's probes and clients polling job status)."""
+    """OTTL conditions for health-check spans (load-balancer probes) and status-polling
+    spans (clients asking whether a job is done)."""
     conditions = []
     for route in model.health_routes:
         conditions.append(Quoted(f'attributes["http.route"] == "{route}"'))
