@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from otelkit import _switch
 from otelkit._context_stack import ContextStack
@@ -28,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The OpenTelemetry instrument-name grammar; CloudWatch accepts all of it.
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$")
 _ATTRIBUTE_TYPES = (str, bool, int, float)
+_NUMBER_TYPES = frozenset({int, float})  # exact types: bool is an int, but not a number here
 
 _open_timers: ContextStack[float] = ContextStack("otelkit_timers")
 # Exact name -> (kind, unit, instrument); lower-cased name -> the name as first written.
@@ -78,6 +79,11 @@ def _create(kind: str, name: str, unit: str) -> tuple[str, str, Any]:
 
 def _value(name: str, value: object, *, non_negative: bool) -> float:
     """A finite number (non-negative for counters and histograms), or a clear error."""
+    if type(value) in _NUMBER_TYPES:  # the common case, kept to a few comparisons
+        number = cast("float", value)
+        lowest = 0.0 if non_negative else -math.inf
+        if lowest <= number < math.inf:  # False for NaN: it takes the path below
+            return number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"metric {name!r} value must be a number, got {value!r}")
     if not math.isfinite(value) or (non_negative and value < 0):
