@@ -65,6 +65,9 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
         self._token: object = None
 
     def __enter__(self) -> trace.Span:
+        if self._span is not None:
+            raise RuntimeError(f"span({self._name!r}) is already open: a span() object is "
+                               "entered once; write `with otelkit.span(...)` per block")
         current = _switch.TRACER.delegate.start_span(
             self._name, kind=self._kind, attributes=self._attributes
         )
@@ -80,6 +83,7 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
     ) -> None:
         current = self._span
         assert current is not None, "span exited without being entered"
+        self._span = None
         otel_context.detach(self._token)  # type: ignore[arg-type]
         if exc is not None:
             fail_span(current, exc)

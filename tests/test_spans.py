@@ -168,3 +168,11 @@ def test_nested_secrets_never_reach_span_attributes(otelkit_capture: Capture) ->
     assert "Bearer t" not in str(span.attributes["request"])
     assert "[REDACTED]" in str(span.attributes["request"])
     assert "'p'" not in str(span.events[0].attributes["payload"])
+
+
+def test_a_span_object_is_entered_once_at_a_time() -> None:
+    block = otelkit.span("once")
+    with block, pytest.raises(RuntimeError, match="is already open"), block:
+        pass
+    with block:  # sequential reuse is fine: a new span each time
+        pass
