@@ -43,6 +43,18 @@ def _queue(sqs: Any, name: str) -> tuple[str, str]:
     return url, arn["Attributes"]["QueueArn"]
 
 
+def _fan_out(sns: Any, sqs: Any, topic_name: str, queues: str) -> tuple[str, str, str]:
+    """A topic delivering to two queues, ``<queues>-raw`` (raw delivery) and
+    ``<queues>-envelope`` (the SNS envelope); returns the topic ARN and both queue URLs."""
+    topic = sns.create_topic(Name=topic_name)["TopicArn"]
+    raw_url, raw_arn = _queue(sqs, f"{queues}-raw")
+    envelope_url, envelope_arn = _queue(sqs, f"{queues}-envelope")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
+    return topic, raw_url, envelope_url
+
+
 def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
     response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
                                    MessageAttributeNames=["All"],
@@ -62,12 +74,7 @@ def _hex_trace_id(span: Any) -> str:
 def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
         producer: Capture, aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
-    topic = sns.create_topic(Name="rez-messages")["TopicArn"]
-    raw_url, raw_arn = _queue(sqs, "rez-raw")
-    envelope_url, envelope_arn = _queue(sqs, "rez-envelope")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
-                  Attributes={"RawMessageDelivery": "true"})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
+    topic, raw_url, envelope_url = _fan_out(sns, sqs, "rez-messages", "rez")
 
     with otelkit.bind(correlation_id=CORRELATION_ID, message_id="msg-1", user_id="u-secret"):
         sns.publish(TopicArn=topic, Message='{"text": "hello"}',
@@ -110,12 +117,7 @@ def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
 def test_sns_message_attributes_hold_traceparent_and_baggage_only(
         producer: Capture, aws_endpoint: str) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
-    topic = sns.create_topic(Name="attrs-topic")["TopicArn"]
-    raw_url, raw_arn = _queue(sqs, "attrs-raw")
-    envelope_url, envelope_arn = _queue(sqs, "attrs-envelope")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
-                  Attributes={"RawMessageDelivery": "true"})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
+    topic, raw_url, envelope_url = _fan_out(sns, sqs, "attrs-topic", "attrs")
 
     with otelkit.bind(correlation_id=CORRELATION_ID, user_id="u-secret"):
         sns.publish(TopicArn=topic, Message="hi")
