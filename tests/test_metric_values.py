@@ -46,7 +46,7 @@ def test_bad_values_never_raise_when_unconfigured(
 
 @pytest.mark.parametrize("name", sorted(BAD_CALLS))
 def test_strict_mode_raises_on_bad_values(name: str) -> None:
-    with pytest.raises(ValueError, match="metric|correlation ID"):
+    with pytest.raises(ValueError, match=r"metric|correlation ID"):
         _call(*BAD_CALLS[name])
 
 
