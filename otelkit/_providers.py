@@ -123,13 +123,17 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 def _encodable(metric: Metric) -> Metric:
     points = getattr(metric.data, "data_points", ())
-    if not any(isinstance(p, NumberDataPoint) and isinstance(p.value, int)
-               and not _INT64_MIN <= p.value <= _INT64_MAX for p in points):
+    if not any(_past_int64(p) for p in points):
         return metric
-    fixed = [dataclasses.replace(p, value=float(p.value))
-             if isinstance(p, NumberDataPoint) and isinstance(p.value, int)
-             and not _INT64_MIN <= p.value <= _INT64_MAX else p for p in points]
-    return dataclasses.replace(metric, data=dataclasses.replace(metric.data, data_points=fixed))
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p
+             for p in points]
+    data: Any = metric.data
+    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
+
+
+def _past_int64(point: object) -> bool:
+    return (isinstance(point, NumberDataPoint) and isinstance(point.value, int)
+            and not _INT64_MIN <= point.value <= _INT64_MAX)
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
