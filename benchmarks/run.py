@@ -35,8 +35,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import otelkit
 from otelkit import _logging, _pipeline
-from otelkit._providers import assemble
-from otelkit._render import render_json
+from otelkit._log_formats import render_json
+from otelkit._sdk.providers import assemble
 from otelkit._settings import resolve
 
 IDS = {"job_id": "job-8f14e45fceea167a5a36dedd4bea2543", "session_id": "sess-abc",
