@@ -13,6 +13,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from typing import Any
+
+from otelkit import _switch
 
 #: The shortest time between two summary lines on stderr, in seconds.
 SUMMARY_INTERVAL = 60.0
@@ -23,13 +26,23 @@ _reported: Counter[tuple[str, str]] = Counter()
 _last_summary = 0.0
 
 
+#: The self-metric: items dropped, by ``signal`` and ``reason``.
+METRIC = "otelkit.dropped"
+_counter: Any = None
+
+
 def add(signal: str, reason: str, count: int = 1) -> None:
     """Count ``count`` items of ``signal`` (spans, logs, metrics, input) dropped for
     ``reason``; write the summary line when one is due."""
+    global _counter
     if count <= 0:
         return
     with _lock:
         _counts[(signal, reason)] += count
+    if _counter is None:
+        _counter = _switch.METER.create_counter(METRIC, unit="{item}",
+                                                description="Telemetry otelkit dropped")
+    _counter.add(count, {"signal": signal, "reason": reason})
     summarize_if_due()
 
 

@@ -16,6 +16,9 @@ from otelkit._settings import resolve
 
 #: The most DEBUG records one unit of work holds back when ``log_buffer`` is on.
 LOG_BUFFER_CAPACITY = 200
+#: The longest the interpreter's exit waits for the last export. A collector on the same
+#: host answers in milliseconds; a dead one must not hold every exit.
+EXIT_TIMEOUT = 0.5
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
@@ -81,7 +84,7 @@ def configure(
             threading.Thread(target=previous.close, args=(settings.export_timeout,),
                              name="otelkit-close", daemon=True).start()
         if not _atexit_registered:
-            atexit.register(shutdown)
+            atexit.register(shutdown, EXIT_TIMEOUT)
             _atexit_registered = True
 
 
