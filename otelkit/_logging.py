@@ -22,7 +22,13 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
-from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
+from otelkit._log_event import (
+    FIELDS_ATTR,
+    build_event,
+    exception_fields,
+    record_fields,
+    scope_fields,
+)
 from otelkit._safety import report_internal_error
 from otelkit._scrub import attribute_value, scrub_urls
 
@@ -54,7 +60,8 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **current_ids(context)}
+    attributes: dict[str, Any] = {**static_fields, **(scope_fields.get() or {}),
+                                  **current_ids(context)}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)

@@ -45,7 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("protocol", ("OTEL_EXPORTER_OTLP_PROTOCOL",),
             "`http/protobuf` or `grpc` (needs the `grpc` extra).", "http/protobuf"),
     Setting("console", ("OTELKIT_CONSOLE",),
-            "Print finished span trees and a metrics summary for humans.", "on without endpoint"),
+            "Print finished span trees and a metrics summary for humans (stderr). On "
+            "Lambda it would be billed CloudWatch Logs lines, so it is off there.",
+            "on without endpoint, off on Lambda"),
     Setting("log_level", ("LOG_LEVEL",), "Root log level.", "DEBUG in dev, else INFO"),
     Setting("log_format", ("LOG_FORMAT",),
             "`json`, `pretty` or `text`. `STRUCTURED_LOGGING=false` means `text`.",
@@ -218,7 +220,8 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         environment=environment,
         endpoint=endpoint.rstrip("/") if endpoint else None,
         protocol=protocol,
-        console=flag("console", default=endpoint is None),
+        console=flag("console", default=endpoint is None
+                     and not env.get("AWS_LAMBDA_FUNCTION_NAME")),
         log_level=log_level,
         log_format=log_format,
         log_stdout=flag("log_stdout", default=True),
