@@ -26,10 +26,10 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
-from otelkit._propagation import extract
+from otelkit._propagation import extract_lowercased
 from otelkit._spans import fail_span
 from otelkit.aws import _records
-from otelkit.aws._messages import message_carrier
+from otelkit.aws._shapes import read
 
 
 class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
@@ -80,11 +80,12 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
             return record.span
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
+        reading = read(message)
         parent = _log_buffer.scoped(
-            extract(message_carrier(message), otel_context.get_current()))
+            extract_lowercased(reading.carrier, otel_context.get_current()))
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
-        name, attributes = _records.describe(message, queue_url=self._queue_url)
+        name, attributes = _records.describe(message, reading, queue_url=self._queue_url)
         current = _switch.TRACER.delegate.start_span(
             name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
         self._span = current
