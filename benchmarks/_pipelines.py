@@ -9,7 +9,7 @@ from opentelemetry.sdk.resources import Resource
 
 import otelkit
 from otelkit import _pipeline
-from otelkit._providers import assemble
+from otelkit._sdk.providers import assemble
 from otelkit._settings import resolve
 
 IDS = {"job_id": "job-8f14e45fceea167a5a36dedd4bea2543", "session_id": "sess-abc",

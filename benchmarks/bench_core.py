@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import otelkit
 from otelkit import _logging
-from otelkit._render import render_json
+from otelkit._log_formats import render_json
 
 
 def _bounded(exporter: InMemorySpanExporter | InMemoryLogRecordExporter) -> None:
