@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from otelkit._safety import report_bad_input
 from otelkit.aws._inject import EVENT_DETAIL_KEY
 
 _XRAY_HEADER = "x-amzn-trace-id"
@@ -103,7 +104,7 @@ def read(message: object) -> Reading:
         inner = envelope(body)
         if inner is not None:
             if _is_sns_envelope(inner):
-                reading.topic_arn = _text(inner.get("TopicArn"))
+                reading.topic_arn = _text(inner["TopicArn"])
                 carrier.update(attribute_values(inner.get("MessageAttributes")))
             else:
                 carrier.update(event_carrier(inner))
@@ -126,9 +127,16 @@ def _text(value: object) -> str | None:
 
 
 def attribute_values(attributes: object) -> dict[str, str]:
-    """``{lowercase name: value}`` of the string attributes, in any spelling."""
+    """``{lowercase name: value}`` of the string attributes, in any spelling.
+
+    Anything that is not a mapping of attribute mappings (``"oops"``, a list) is a
+    malformed message: it carries no context, and that is reported, not raised.
+    """
     values: dict[str, str] = {}
     if not isinstance(attributes, Mapping):
+        if attributes is not None:
+            report_bad_input("message attributes of unknown shape",
+                             f"{type(attributes).__name__}, not a mapping")
         return values
     for name, attribute in attributes.items():
         if not isinstance(attribute, Mapping):
