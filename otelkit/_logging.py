@@ -29,6 +29,7 @@ from otelkit._log_event import (
     build_event,
     exception_fields,
     record_fields,
+    scope_fields,
 )
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error
@@ -62,7 +63,8 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **current_ids(context)}
+    attributes: dict[str, Any] = {**static_fields, **(scope_fields.get() or {}),
+                                  **current_ids(context)}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)
@@ -201,8 +203,10 @@ def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
 
 _handler = OtelkitHandler()
 # Libraries whose DEBUG output drowns an application's; raised to INFO unless configured.
+# aws_xray_sdk logs whole segment documents at DEBUG: tens of MB an hour in dev.
 _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "asyncio",
-           "werkzeug", "moto", "opentelemetry", "redis")
+           "werkzeug", "moto", "opentelemetry", "redis", "aws_xray_sdk", "charset_normalizer",
+           "grpc", "h2", "multipart")
 
 
 # The AWS Lambda Python runtime puts this handler on the root logger; it writes every
@@ -227,9 +231,11 @@ def install(level: int, *, owns_stdout: bool = False) -> None:
     root.setLevel(level)
     for name in _CHATTY:
         chatty = logging.getLogger(name)
-        if chatty.level == logging.NOTSET or getattr(chatty, "_otelkit_level", False):
+        # Ours to change while unset or still at the level otelkit gave it last time; a
+        # level the application set (before or after configure()) is kept.
+        if chatty.level in (logging.NOTSET, getattr(chatty, "_otelkit_level", None)):
             chatty.setLevel(max(level, logging.INFO))
-            chatty._otelkit_level = True  # type: ignore[attr-defined]
+            chatty._otelkit_level = chatty.level  # type: ignore[attr-defined]
 
 
 def uninstall() -> None:

@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,11 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _pipeline
+from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._propagation import adopted_trace_id
+from otelkit._propagation_policy import build_policy
 from otelkit._scrub import scrub_urls
 from otelkit._sdk import otlp_export
 from otelkit._sdk.collector_link import within
@@ -49,11 +50,13 @@ class StampIds(SpanProcessor):
     redacts secret query parameters from the URLs instrumentations record.
 
     A processor, not our decorators, so spans made by instrumentations are covered too.
+    otelkit's own spans pass the IDs at start (``_spans.with_ids``): for those the
+    processor only confirms they are there, which is cheaper than setting them again.
     """
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         bound = current_ids(parent_context)
-        if bound:
+        if bound and not _stamped(span, bound):
             span.set_attributes(bound)
         if span.kind in _HTTP_KINDS:  # only client and server spans record URLs
             attributes = span.attributes or {}
@@ -63,6 +66,14 @@ class StampIds(SpanProcessor):
                     scrubbed = scrub_urls(value)
                     if scrubbed != value:
                         span.set_attribute(key, scrubbed)
+
+
+def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
+    attributes = span.attributes or {}
+    for key, value in bound.items():  # noqa: SIM110 - a plain loop costs half of all(genexpr)
+        if attributes.get(key) != value:
+            return False
+    return True
 
 
 class AdoptingIdGenerator(RandomIdGenerator):
@@ -95,20 +106,47 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
     if unknown:
         raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
                          "known: auto, none, lambda, ecs, eks, ec2")
+    if names == {"lambda"}:  # the common case on Lambda: no import of the AWS detectors
+        return [LambdaResourceDetector()]
     if not names:
         return []
     from opentelemetry.sdk.extension.aws.resource import (  # 20 ms: only when needed
         AwsEc2ResourceDetector,
         AwsEcsResourceDetector,
         AwsEksResourceDetector,
-        AwsLambdaResourceDetector,
     )
 
     table: dict[str, Callable[[], ResourceDetector]] = {
-        "lambda": AwsLambdaResourceDetector, "ecs": AwsEcsResourceDetector,
+        "lambda": LambdaResourceDetector, "ecs": AwsEcsResourceDetector,
         "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
     }
     return [table[name]() for name in sorted(names)]
+
+
+#: Resource attributes from the variables the Lambda runtime sets.
+_LAMBDA_VARIABLES = (("cloud.region", "AWS_REGION"), ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
+                     ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
+                     ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"))
+
+
+class LambdaResourceDetector(ResourceDetector):
+    """The function's resource from the runtime's environment variables.
+
+    Unlike the upstream detector, which needs all five variables and fails on the first
+    missing one (``'AWS_LAMBDA_FUNCTION_VERSION'`` when a developer simulates Lambda by
+    setting only the function name), it takes whatever is set.
+    """
+
+    def detect(self) -> Resource:
+        attributes: dict[str, Any] = {"cloud.provider": "aws", "cloud.platform": "aws_lambda"}
+        for attribute, variable in _LAMBDA_VARIABLES:
+            value = os.environ.get(variable)
+            if value:
+                attributes[attribute] = value
+        memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        if memory.isdigit():
+            attributes["faas.max_memory"] = int(memory) * 2**20  # bytes, as semconv says
+        return Resource(attributes)
 
 
 def _on_ec2() -> bool:
@@ -231,17 +269,23 @@ def assemble(
             _quietly(functools.partial(meter_provider.shutdown,
                                        timeout_millis=_millis_left(deadline)))
 
+    level: int = logging.getLevelName(settings.log_level)
+    # Buffering holds back records below the level; at DEBUG there are none to hold.
+    buffering = settings.log_buffer and level > logging.DEBUG
     return _pipeline.Pipeline(
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
-        level=logging.getLevelName(settings.log_level),
+        level=level,
         render=render,
         otel_loggers=otel_loggers,
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         flush=flush,
         close=close,
+        scrub=settings.scrub,
+        propagation=build_policy(settings.propagate_to, settings.private_ids),
+        log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
     )
 
 

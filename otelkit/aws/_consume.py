@@ -26,11 +26,12 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
-from otelkit._propagation import extract
+from otelkit._ids import current_ids
+from otelkit._propagation import extract_lowercased
 from otelkit._safety import report_bad_input, report_internal_error
 from otelkit._spans import fail_span
 from otelkit.aws import _records
-from otelkit.aws._messages import message_carrier
+from otelkit.aws._shapes import MAPPINGS, read
 
 
 class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
@@ -73,7 +74,7 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
 
     def __enter__(self) -> trace.Span:
         message = self._message
-        if not isinstance(message, Mapping):  # a message of no known shape: no context
+        if not isinstance(message, MAPPINGS):  # a message of no known shape: no context
             report_bad_input("SQS message that is not a mapping", type(message).__name__)
             message = {}
         record = _records.batch_record(message)
@@ -86,14 +87,16 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         # stay bound, and a message that carries nothing nests under the current span.
         current_context = otel_context.get_current()
         try:
-            parent = extract(message_carrier(message), current_context)
-            name, attributes = _records.describe(message, queue_url=self._queue_url)
+            reading = read(message)
+            parent = extract_lowercased(reading.carrier, current_context)
+            name, attributes = _records.describe(message, reading, queue_url=self._queue_url)
         except Exception as exc:  # a shape no one foresaw: process it without context
             report_internal_error("process_message (reading the message)", exc)
             parent, name, attributes = current_context, "process", {}
         parent = _log_buffer.scoped(parent)
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
+        attributes.update(current_ids(parent))  # stamped at start: see _spans.with_ids
         current = _switch.TRACER.delegate.start_span(
             name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
         self._span = current
