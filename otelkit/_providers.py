@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _pipeline
+from otelkit import _log_caps, _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._emf import EMFExporter
 from otelkit._ids import current_ids
@@ -278,6 +278,8 @@ def assemble(
         _all_within([provider.shutdown for provider in providers], timeout)
 
     return _pipeline.Pipeline(
+        shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otelkit._keys import ID_KEY_PATTERN, RESERVED_FIELD_NAMES
+from otelkit._log_caps import MIN_LIMIT
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "pretty", "text")
@@ -79,6 +80,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Redact fields whose names look secret (password, token, authorization…).", "true"),
     Setting("export_timeout", ("OTELKIT_EXPORT_TIMEOUT",),
             "Seconds one export may take before it is abandoned.", "10"),
+    Setting("max_message_chars", ("OTELKIT_MAX_MESSAGE_CHARS",),
+            "Cut log messages longer than this many characters (at least 32), ending them "
+            "with `… [truncated, N chars]`.", "(unset: off)"),
+    Setting("max_field_chars", ("OTELKIT_MAX_FIELD_CHARS",),
+            "Cut any single field value of a log line longer than this (at least 32), the "
+            "same way; dicts and lists are cut as their JSON text.", "(unset: off)"),
 )
 
 
@@ -105,6 +112,8 @@ class Settings:
     static_fields: Mapping[str, str]
     scrub: bool
     export_timeout: float
+    max_message_chars: int | None = None
+    max_field_chars: int | None = None
 
 
 def _env(names: Iterable[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -212,6 +221,10 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
     found = raw("export_timeout")
     export_timeout = _positive(*found) if found else 10.0
 
+    def limit(name: str) -> int | None:
+        found = raw(name)
+        return None if found is None else _whole(*found, minimum=MIN_LIMIT)
+
     return Settings(
         service_name=text("service_name") or "unknown_service",
         service_version=text("service_version"),
@@ -232,6 +245,8 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         static_fields=_fields(raw("static_fields")),
         scrub=flag("scrub", default=True),
         export_timeout=export_timeout,
+        max_message_chars=limit("max_message_chars"),
+        max_field_chars=limit("max_field_chars"),
     )
 
 
@@ -276,6 +291,12 @@ def _number(source: str, value: Any, check: Callable[[float], bool], expected: s
     if not check(number):
         raise ValueError(f"{source}={value!r} must be {expected}")
     return number
+
+
+def _whole(source: str, value: Any, *, minimum: int) -> int:
+    number = _number(source, value, lambda n: n.is_integer() and n >= minimum,
+                     f"a whole number of at least {minimum}")
+    return int(number)
 
 
 def _ratio(source: str, value: Any) -> float:
