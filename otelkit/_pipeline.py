@@ -40,6 +40,8 @@ class Pipeline:
         record_controls: steps each record passes first, in order (may drop it).
         shape_event: adjusts each prepared event and OTLP attributes (line caps).
         max_message_chars: the cap on the OTLP LogRecord body, as on the line's message.
+        error_aggregator: the ``ErrorAggregator`` among the record controls, if any
+            (``/stats`` lists its top errors).
     """
 
     service: str = "unknown_service"
@@ -56,6 +58,7 @@ class Pipeline:
     record_controls: tuple[RecordControl, ...] = ()
     shape_event: EventShaper | None = None
     max_message_chars: int | None = None
+    error_aggregator: Any = None
 
 
 _active = Pipeline()

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_caps, _pipeline
+from otelkit import _error_aggregation, _log_caps, _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._emf import EMFExporter
 from otelkit._ids import current_ids
@@ -277,7 +277,10 @@ def assemble(
     def close(timeout: float) -> None:
         _all_within([provider.shutdown for provider in providers], timeout)
 
+    aggregator = _error_aggregation.build(settings.error_dedup_every)
     return _pipeline.Pipeline(
+        record_controls=(aggregator,) if aggregator is not None else (),
+        error_aggregator=aggregator,
         shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,

@@ -86,6 +86,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_field_chars", ("OTELKIT_MAX_FIELD_CHARS",),
             "Cut any single field value of a log line longer than this (at least 32), the "
             "same way; dicts and lists are cut as their JSON text.", "(unset: off)"),
+    Setting("error_dedup_every", ("OTELKIT_ERROR_DEDUP_EVERY",),
+            "Fingerprint ERROR records: write an error's first occurrence in full, then one "
+            "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
+            "`Errors` counter (1: fingerprint, write all).", "(unset: off)"),
 )
 
 
@@ -114,6 +118,7 @@ class Settings:
     export_timeout: float
     max_message_chars: int | None = None
     max_field_chars: int | None = None
+    error_dedup_every: int | None = None
 
 
 def _env(names: Iterable[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -221,9 +226,12 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
     found = raw("export_timeout")
     export_timeout = _positive(*found) if found else 10.0
 
-    def limit(name: str) -> int | None:
+    def whole(name: str, minimum: int) -> int | None:
         found = raw(name)
-        return None if found is None else _whole(*found, minimum=MIN_LIMIT)
+        return None if found is None else _whole(*found, minimum=minimum)
+
+    def limit(name: str) -> int | None:
+        return whole(name, MIN_LIMIT)
 
     return Settings(
         service_name=text("service_name") or "unknown_service",
@@ -247,6 +255,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         export_timeout=export_timeout,
         max_message_chars=limit("max_message_chars"),
         max_field_chars=limit("max_field_chars"),
+        error_dedup_every=whole("error_dedup_every", 1),
     )
 
 
