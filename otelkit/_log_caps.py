@@ -13,8 +13,6 @@ import json
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-#: Shortest limit accepted: room for the marker and some text.
-MIN_LIMIT = 32
 # Keys that are the line's own structure, never user data.
 _STRUCTURE = frozenset({"timestamp", "level", "logger", "service", "environment",
                         "trace_id", "span_id", "xray_trace_id", "source"})
