@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from otelkit._safe_values import plain, safe_str
+
 # Keys that are the line's own structure, never user data.
 _STRUCTURE = frozenset({"timestamp", "level", "logger", "service", "environment",
                         "trace_id", "span_id", "xray_trace_id", "source"})
@@ -28,11 +30,12 @@ def cut(text: str, limit: int) -> str:
 
 
 def _as_text(value: Any) -> str:
+    """The value as the line would show it; cycles and raising ``__str__`` included."""
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
+        return json.dumps(plain(value), ensure_ascii=False)
+    return safe_str(value)
 
 
 def cap_values(values: MutableMapping[str, Any], limit: int, skip: frozenset[str]) -> None:

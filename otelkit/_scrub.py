@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from otelkit._safe_values import safe_str, truncate
+
 REDACTED = "[REDACTED]"
 
 _SECRET_NAME = re.compile(
@@ -52,12 +54,20 @@ _PRIMITIVES = (str, bool, int, float)
 
 
 def attribute_value(value: Any) -> Any:
-    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it)."""
+    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it),
+    which the OTLP encoder can always encode: one bad value must not fail a whole batch."""
+    if isinstance(value, str):
+        return truncate(value)
     if isinstance(value, _PRIMITIVES):
+        if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            return safe_str(value)  # past int64: OTLP cannot carry it as an int
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, _PRIMITIVES) for v in value):
-        return tuple(value)
-    return str(value)
+        return tuple(attribute_value(v) for v in value)
+    return safe_str(value)  # never raises: a broken __str__ must not lose the record
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -83,6 +83,23 @@ def test_field_values_are_cut_whatever_their_type(capsys: pytest.CaptureFixture[
     assert failed["trace_id" if "trace_id" in failed else "source"]  # structure untouched
 
 
+@pytest.mark.usefixtures("strictness")
+def test_hostile_values_are_cut_into_valid_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    cyclic: dict[str, Any] = {"name": "n" * 100}
+    cyclic["self"] = cyclic
+    otelkit.configure(log_format="json", console=False, max_field_chars=40)
+    log.info("hostile", cyclic=cyclic, odd=Unprintable(), raw=b"\xff" * 100)
+    (line,) = _lines(capsys)
+    assert len(line["cyclic"]) == 40
+    assert line["cyclic"].endswith("chars]")
+    assert line["odd"] == "<unprintable Unprintable>"
+    assert len(line["raw"]) == 40
+
+
 def test_the_otlp_body_and_attributes_are_capped_too() -> None:
     with otlp_receiver() as (endpoint, received):
         otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,

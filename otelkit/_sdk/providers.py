@@ -18,10 +18,12 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
+    Metric,
     MetricExporter,
     MetricExportResult,
     MetricReader,
     MetricsData,
+    NumberDataPoint,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource, ResourceDetector
@@ -97,15 +99,36 @@ class PreserveMetricNames(MetricExporter):
 
 
 def rename_metrics(data: MetricsData) -> MetricsData:
-    """``data`` with every metric named as the user wrote it."""
+    """``data`` with every metric named as the user wrote it, and every int value OTLP's
+    int64 cannot carry (a counter summed past it) turned into a double: one such value
+    must not fail the encoding of the whole batch."""
     replace = dataclasses.replace
     return replace(data, resource_metrics=[
         replace(rm, scope_metrics=[
-            replace(sm, metrics=[replace(m, name=display_name(m.name)) for m in sm.metrics])
+            replace(sm, metrics=[_encodable(replace(m, name=display_name(m.name)))
+                                 for m in sm.metrics])
             for sm in rm.scope_metrics
         ])
         for rm in data.resource_metrics
     ])
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _encodable(metric: Metric) -> Metric:
+    points = getattr(metric.data, "data_points", ())
+    if not any(_past_int64(p) for p in points):
+        return metric
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p
+             for p in points]
+    data: Any = metric.data
+    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
+
+
+def _past_int64(point: object) -> bool:
+    return (isinstance(point, NumberDataPoint) and isinstance(point.value, int)
+            and not _INT64_MIN <= point.value <= _INT64_MAX)
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
