@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from otelkit._pipeline import current
 from otelkit._safe_values import safe_str, truncate
 
 REDACTED = "[REDACTED]"
@@ -27,14 +28,7 @@ _SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
 _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
 _MAX_DEPTH = 4
-_enabled = True
 _cache: dict[str, bool] = {}
-
-
-def set_enabled(enabled: bool) -> None:
-    """Turn redaction on or off (``configure(scrub=...)``)."""
-    global _enabled
-    _enabled = enabled
 
 
 def is_secret(name: str) -> bool:
@@ -88,7 +82,7 @@ def scrub_urls(text: str) -> str:
     Libraries log and record URLs verbatim (``HTTP Request: GET https://…?api_key=…``),
     so a key in a query string would otherwise reach log lines and span attributes.
     """
-    if not _enabled or "=" not in text or ("?" not in text and "&" not in text):
+    if "=" not in text or ("?" not in text and "&" not in text) or not current().scrub:
         return text  # the common case costs two substring checks
     return _QUERY_PARAMETER.sub(_redact_parameter, text)
 
@@ -100,7 +94,7 @@ def _redact_parameter(match: re.Match[str]) -> str:
 
 def scrub_in_place(fields: dict[str, Any]) -> None:
     """Redact secret-looking values of a dict the caller owns, nested dicts included."""
-    if _enabled:
+    if current().scrub:
         _scrub_level(fields, 0)
 
 

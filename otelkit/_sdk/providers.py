@@ -33,11 +33,12 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _error_aggregation, _log_caps, _pipeline
+from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
+from otelkit._propagation_policy import build_policy
 from otelkit._scrub import scrub_urls
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
@@ -295,6 +296,9 @@ def assemble(
     def close(timeout: float) -> None:
         _all_within([provider.shutdown for provider in providers], timeout)
 
+    level: int = logging.getLevelName(settings.log_level)
+    # Buffering holds back records below the level; at DEBUG there are none to hold.
+    buffering = settings.log_buffer and level > logging.DEBUG
     aggregator = _error_aggregation.build(settings.error_dedup_every)
     return _pipeline.Pipeline(
         record_controls=(aggregator,) if aggregator is not None else (),
@@ -304,13 +308,16 @@ def assemble(
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
-        level=logging.getLevelName(settings.log_level),
+        level=level,
         render=render,
         otel_loggers=otel_loggers,
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         flush=flush,
         close=close,
+        scrub=settings.scrub,
+        propagation=build_policy(settings.propagate_to, settings.private_ids),
+        log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
     )
 
 
