@@ -39,7 +39,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from otelkit import _drops
 from otelkit._metrics import display_name
 from otelkit._sdk.collector_link import CollectorLink, CollectorSession
-from otelkit._sdk.outbox import Outbox, OutboxLogProcessor, OutboxSpanProcessor
+from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
 from otelkit._settings import Settings
 
 #: Delta temporality for every synchronous kind: each export reports what was recorded
@@ -57,43 +57,58 @@ _QUIET_LOGGERS = ("opentelemetry.exporter.otlp.common.http",
 
 @dataclass
 class OtlpExport:
-    """What ``build`` makes: the outboxes, their processors and the metric reader."""
+    """What ``build`` makes for the signals that have somewhere to go (None for others)."""
 
-    spans: Outbox
-    logs: Outbox
-    span_processor: OutboxSpanProcessor
-    logger_provider: LoggerProvider
-    metric_reader: PeriodicExportingMetricReader
-    link: CollectorLink | None
+    spans: Outbox | None = None
+    logs: Outbox | None = None
+    logger_provider: LoggerProvider | None = None
+    metric_reader: PeriodicExportingMetricReader | None = None
 
 
 def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExport:
-    """Exporters for ``settings.endpoint`` behind outboxes. On Lambda nothing exports in
-    the background (the end-of-invocation flush does), and metrics are deltas."""
+    """Exporters behind outboxes for every signal with an endpoint. On Lambda nothing
+    exports in the background (the end-of-invocation flush does), and metrics are deltas."""
+    links: dict[str, CollectorLink] = {}
+    span_exporter, metric_exporter, log_exporter = _exporters(settings, on_lambda, links)
+    built = OtlpExport()
+    if not (span_exporter or metric_exporter or log_exporter):
+        return built
     for name in _QUIET_LOGGERS:
         quiet = logging.getLogger(name)
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.CRITICAL)
-    link = None if settings.protocol == "grpc" else CollectorLink()
-    span_exporter, metric_exporter, log_exporter = _exporters(settings, link, on_lambda)
-    spans = Outbox(span_exporter.export, "spans", link, background=not on_lambda,
-                   export_timeout=settings.export_timeout, shutdown=span_exporter.shutdown)
-    logs = Outbox(log_exporter.export, "logs", link, background=not on_lambda,
-                  export_timeout=settings.export_timeout, shutdown=log_exporter.shutdown)
-    logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    logger_provider.add_log_record_processor(OutboxLogProcessor(logs))
-    reader = PeriodicExportingMetricReader(
-        CountedMetricExport(metric_exporter),
-        export_timeout_millis=settings.export_timeout * 1000)
-    return OtlpExport(spans, logs, OutboxSpanProcessor(spans), logger_provider, reader, link)
+    if span_exporter is not None:
+        built.spans = Outbox(span_exporter.export, "spans", links.get("traces"),
+                             background=not on_lambda, export_timeout=settings.export_timeout,
+                             shutdown=span_exporter.shutdown)
+    if log_exporter is not None:
+        built.logs = Outbox(log_exporter.export, "logs", links.get("logs"),
+                            background=not on_lambda, export_timeout=settings.export_timeout,
+                            shutdown=log_exporter.shutdown)
+        built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))
+    if metric_exporter is not None:
+        built.metric_reader = PeriodicExportingMetricReader(
+            CountedMetricExport(metric_exporter),
+            export_timeout_millis=settings.export_timeout * 1000)
+    return built
 
 
-def _exporters(settings: Settings, link: CollectorLink | None, on_lambda: bool
-               ) -> tuple[SpanExporter, MetricExporter, LogRecordExporter]:
+Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
+
+
+def _exporters(settings: Settings, on_lambda: bool,
+               links: dict[str, CollectorLink]) -> Exporters:
+    """The OTLP exporter of each signal that has somewhere to go (None for the others).
+
+    HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
+    (one link per collector host: its signals fail together). gRPC gets none.
+    """
     endpoint, timeout = settings.endpoint, settings.export_timeout
-    assert endpoint is not None
+    if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
+        return None, None, None  # nothing leaves the process: import no exporter
     temporality = DELTA if on_lambda else None
-    if settings.protocol == "grpc":
+    if settings.protocol == "grpc" and endpoint:
         try:
             from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
             from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
@@ -115,17 +130,36 @@ def _exporters(settings: Settings, link: CollectorLink | None, on_lambda: bool
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
         OTLPSpanExporter as HTTPSpanExporter,
     )
-    assert link is not None
 
-    def session() -> CollectorSession:  # one per exporter: a Session is not thread-safe
-        return CollectorSession(link)
+    from otelkit._sdk.sigv4 import signing_session, wants_signing
 
-    return (HTTPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=timeout,
-                             session=session()),
-            HTTPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=timeout,
-                               session=session(), preferred_temporality=temporality),
-            HTTPLogExporter(endpoint=f"{endpoint}/v1/logs", timeout=timeout,
-                            session=session()))
+    traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
+    logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
+    metrics = f"{endpoint}/v1/metrics" if endpoint else None
+    if metrics and wants_signing(metrics, settings.aws_sigv4):
+        metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
+    by_host: dict[str, CollectorLink] = {}
+
+    def session(url: str, signal: str) -> CollectorSession:
+        # One session per exporter: a Session is not thread-safe.
+        host = url.split("/")[2] if "//" in url else url
+        links[signal] = by_host.setdefault(host, CollectorLink())
+        guarded = CollectorSession(links[signal])
+        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" \
+            else None
+        if signing is not None:
+            guarded.auth = signing.auth
+        return guarded
+
+    return (
+        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=session(traces, "traces"))
+        if traces else None,
+        HTTPMetricExporter(endpoint=metrics, timeout=timeout,
+                           session=session(metrics, "metrics"),
+                           preferred_temporality=temporality) if metrics else None,
+        HTTPLogExporter(endpoint=logs, timeout=timeout, session=session(logs, "logs"))
+        if logs else None,
+    )
 
 
 class CountedMetricExport(MetricExporter):

@@ -36,7 +36,7 @@ from otelkit._sdk import otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
-from otelkit._sdk.outbox import Outbox
+from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
@@ -327,17 +327,21 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
-        settings = dataclasses.replace(settings, endpoint=None, console=False)
+        settings = dataclasses.replace(settings, endpoint=None, traces_endpoint=None,
+                                       logs_endpoint=None, console=False)
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None
     outboxes: list[Outbox] = []
-    if settings.endpoint:
-        export = otlp_export.build(settings, resource, on_lambda=on_lambda())
-        outboxes += [export.spans, export.logs]
-        span_processors.append(export.span_processor)
+    export = otlp_export.build(settings, resource, on_lambda=on_lambda())
+    if export.spans is not None:
+        outboxes.append(export.spans)
+        span_processors.append(OutboxSpanProcessor(export.spans))
+    if export.metric_reader is not None:
         metric_readers.append(export.metric_reader)
+    if export.logs is not None:
+        outboxes.append(export.logs)
         logger_provider = export.logger_provider
     if settings.emf_namespace:
         metric_readers.append(PeriodicExportingMetricReader(
