@@ -10,8 +10,8 @@ import pytest
 
 import otelkit
 from otelkit import _drops
-from tests.fault_receiver import fault_receiver
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.fault_receiver import fault_receiver
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 SPANS = 20_000
 

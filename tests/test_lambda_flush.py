@@ -12,7 +12,7 @@ import pytest
 
 import otelkit
 from otelkit.aws import _lambda
-from tests.fault_receiver import fault_receiver
+from tests.support.fault_receiver import fault_receiver
 
 INVOCATIONS = 16
 SPANS_PER_INVOCATION = 50

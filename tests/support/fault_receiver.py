@@ -11,7 +11,7 @@ Modes:
 * ``flapping``: alternates: 503 to one request, 200 to the next.
 
 In-process (``fault_receiver(mode)``, a context manager) or as a process of its own
-(``python tests/fault_receiver.py MODE``: prints the endpoint, serves until stdin closes),
+(``python -m tests.support.fault_receiver MODE``: prints the endpoint, serves until stdin closes),
 so benchmarks measure otelkit's cost without the receiver's in the same interpreter.
 """
 
