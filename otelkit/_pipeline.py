@@ -49,6 +49,8 @@ class Pipeline:
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
+        lambda_single_record: ``link`` or ``continue``: whether a Lambda invocation for
+            one SQS/SNS record starts a new trace linked to the producer, or continues it.
     """
 
     service: str = "unknown_service"
@@ -69,6 +71,7 @@ class Pipeline:
     scrub: bool = True
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
+    lambda_single_record: str = "link"
 
     @property
     def handler_level(self) -> int:
