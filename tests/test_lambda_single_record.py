@@ -102,6 +102,6 @@ def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("OTELKIT_LAMBDA_SINGLE_RECORD", "continue")
     otelkit.configure(console=False)
     assert _pipeline.current().lambda_single_record == "continue"
+    monkeypatch.setenv("OTELKIT_LAMBDA_SINGLE_RECORD", "follow")
     with pytest.raises(ValueError, match="OTELKIT_LAMBDA_SINGLE_RECORD"):
-        monkeypatch.setenv("OTELKIT_LAMBDA_SINGLE_RECORD", "follow")
         otelkit.configure(console=False)
