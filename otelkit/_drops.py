@@ -61,13 +61,13 @@ def snapshot() -> dict[tuple[str, str], int]:
         return dict(_counts)
 
 
-def summarize_if_due(now: float | None = None) -> None:
+def summarize_if_due(now: float | None = None, *, final: bool = False) -> None:
     """Write one stderr line with the drops since the last line, if a minute has passed
-    (or none was written yet)."""
+    (or none was written yet), or whatever is new when ``final`` (at shutdown)."""
     global _last_summary
     now = time.monotonic() if now is None else now
     with _lock:
-        if now - _last_summary < SUMMARY_INTERVAL and _last_summary:
+        if not final and now - _last_summary < SUMMARY_INTERVAL and _last_summary:
             return
         new = {key: count - _reported[key] for key, count in _counts.items()
                if count > _reported[key]}

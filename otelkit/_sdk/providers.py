@@ -26,7 +26,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
+from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._propagation import adopted_trace_id
@@ -268,6 +268,7 @@ def assemble(
                     _quietly(provider.shutdown)
             _quietly(functools.partial(meter_provider.shutdown,
                                        timeout_millis=_millis_left(deadline)))
+        _drops.summarize_if_due(final=True)
 
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
