@@ -40,8 +40,9 @@ def add(signal: str, reason: str, count: int = 1) -> None:
     with _lock:
         _counts[(signal, reason)] += count
     if _counter is None:
-        _counter = _switch.METER.create_counter(METRIC, unit="{item}",
-                                                description="Telemetry otelkit dropped")
+        _counter = _switch.METER.create_counter(
+            METRIC, unit="{item}", description="Telemetry otelkit dropped"
+        )
     _counter.add(count, {"signal": signal, "reason": reason})
     summarize_if_due()
 
@@ -69,14 +70,16 @@ def summarize_if_due(now: float | None = None, *, final: bool = False) -> None:
     with _lock:
         if not final and now - _last_summary < SUMMARY_INTERVAL and _last_summary:
             return
-        new = {key: count - _reported[key] for key, count in _counts.items()
-               if count > _reported[key]}
+        new = {
+            key: count - _reported[key] for key, count in _counts.items() if count > _reported[key]
+        }
         if not new:
             return
         _last_summary = now
         _reported.update(new)
-    parts = ", ".join(f"{count} {signal} ({reason})"
-                      for (signal, reason), count in sorted(new.items()))
+    parts = ", ".join(
+        f"{count} {signal} ({reason})" for (signal, reason), count in sorted(new.items())
+    )
     sys.stderr.write(f"otelkit: dropped {parts}\n")
 
 

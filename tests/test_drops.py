@@ -17,12 +17,12 @@ SPANS = 20_000
 
 
 def test_spans_to_a_blackhole_are_counted_and_summarized(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(_drops, "_last_summary", 0.0)
     before = _drops.totals().get("spans", 0)
     with fault_receiver("blackhole") as (endpoint, _):
-        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,
-                          export_timeout=0.5)
+        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, export_timeout=0.5)
         for n in range(SPANS):
             with otelkit.span("work", n=n):
                 pass
@@ -46,7 +46,9 @@ def test_drops_reach_the_collector_as_a_metric(monkeypatch: pytest.MonkeyPatch) 
     (point,) = metrics[_drops.METRIC]["sum"]["dataPoints"]
     assert point["asInt"] == "2"
     assert attributes(point["attributes"]) == {
-        "signal": "metrics", "reason": "metric value (out of range)"}
+        "signal": "metrics",
+        "reason": "metric value (out of range)",
+    }
 
 
 def test_flush_is_true_only_when_everything_was_delivered() -> None:
@@ -71,8 +73,13 @@ print(time.monotonic(), flush=True)
 @pytest.mark.parametrize("mode", ["closed", "blackhole", "slow"])
 def test_process_exit_with_a_dead_collector_is_bounded(mode: str) -> None:
     with fault_receiver(mode) as (endpoint, _):
-        child = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, endpoint],
-                               capture_output=True, text=True, timeout=30, check=True)
+        child = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, endpoint],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         ended = time.monotonic()
     exit_seconds = ended - float(child.stdout.split()[0])
     assert exit_seconds < 0.9, f"exit took {exit_seconds:.2f}s against a {mode} collector"

@@ -44,8 +44,7 @@ def on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _invoke_all(endpoint: str) -> tuple[list[float], list[int]]:
-    otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,
-                      resource_detectors="none")
+    otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none")
     walls, threads = [], []
     for _ in range(INVOCATIONS):
         started = time.perf_counter()

@@ -121,8 +121,9 @@ class CollectorSession(requests.Session):
         super().__init__()
         self.link = link
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         link = self.link
         if link.paused_for() > 0:
             link.outcome = "retry"

@@ -46,13 +46,21 @@ from otelkit._settings import Settings
 #: since the last one, so an export with nothing new has nothing to send (Lambda, EMF).
 DELTA: dict[type, AggregationTemporality] = {
     kind: AggregationTemporality.DELTA
-    for kind in (Counter, UpDownCounter, Histogram, _Gauge, ObservableCounter,
-                 ObservableUpDownCounter)
+    for kind in (
+        Counter,
+        UpDownCounter,
+        Histogram,
+        _Gauge,
+        ObservableCounter,
+        ObservableUpDownCounter,
+    )
 }
 # The SDK exporter's per-attempt error lines: otelkit counts and summarizes drops itself.
-_QUIET_LOGGERS = ("opentelemetry.exporter.otlp.common.http",
-                  "opentelemetry.exporter.otlp.proto.http",
-                  "opentelemetry.sdk._shared_internal")
+_QUIET_LOGGERS = (
+    "opentelemetry.exporter.otlp.common.http",
+    "opentelemetry.exporter.otlp.proto.http",
+    "opentelemetry.sdk._shared_internal",
+)
 
 
 @dataclass
@@ -78,27 +86,37 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.CRITICAL)
     if span_exporter is not None:
-        built.spans = Outbox(span_exporter.export, "spans", links.get("traces"),
-                             background=not on_lambda, export_timeout=settings.export_timeout,
-                             shutdown=span_exporter.shutdown)
+        built.spans = Outbox(
+            span_exporter.export,
+            "spans",
+            links.get("traces"),
+            background=not on_lambda,
+            export_timeout=settings.export_timeout,
+            shutdown=span_exporter.shutdown,
+        )
     if log_exporter is not None:
-        built.logs = Outbox(log_exporter.export, "logs", links.get("logs"),
-                            background=not on_lambda, export_timeout=settings.export_timeout,
-                            shutdown=log_exporter.shutdown)
+        built.logs = Outbox(
+            log_exporter.export,
+            "logs",
+            links.get("logs"),
+            background=not on_lambda,
+            export_timeout=settings.export_timeout,
+            shutdown=log_exporter.shutdown,
+        )
         built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))
     if metric_exporter is not None:
         built.metric_reader = PeriodicExportingMetricReader(
             CountedMetricExport(metric_exporter),
-            export_timeout_millis=settings.export_timeout * 1000)
+            export_timeout_millis=settings.export_timeout * 1000,
+        )
     return built
 
 
 Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
 
 
-def _exporters(settings: Settings, on_lambda: bool,
-               links: dict[str, CollectorLink]) -> Exporters:
+def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLink]) -> Exporters:
     """The OTLP exporter of each signal that has somewhere to go (None for the others).
 
     HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
@@ -117,10 +135,13 @@ def _exporters(settings: Settings, on_lambda: bool,
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
         except ImportError as exc:
             raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-                OTLPMetricExporter(endpoint=endpoint, timeout=timeout,
-                                   preferred_temporality=temporality),
-                OTLPLogExporter(endpoint=endpoint, timeout=timeout))
+        return (
+            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
+            OTLPMetricExporter(
+                endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
+            ),
+            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
+        )
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
         OTLPLogExporter as HTTPLogExporter,
     )
@@ -145,20 +166,26 @@ def _exporters(settings: Settings, on_lambda: bool,
         host = url.split("/")[2] if "//" in url else url
         links[signal] = by_host.setdefault(host, CollectorLink())
         guarded = CollectorSession(links[signal])
-        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" \
-            else None
+        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" else None
         if signing is not None:
             guarded.auth = signing.auth
         return guarded
 
     return (
         HTTPSpanExporter(endpoint=traces, timeout=timeout, session=session(traces, "traces"))
-        if traces else None,
-        HTTPMetricExporter(endpoint=metrics, timeout=timeout,
-                           session=session(metrics, "metrics"),
-                           preferred_temporality=temporality) if metrics else None,
+        if traces
+        else None,
+        HTTPMetricExporter(
+            endpoint=metrics,
+            timeout=timeout,
+            session=session(metrics, "metrics"),
+            preferred_temporality=temporality,
+        )
+        if metrics
+        else None,
         HTTPLogExporter(endpoint=logs, timeout=timeout, session=session(logs, "logs"))
-        if logs else None,
+        if logs
+        else None,
     )
 
 
@@ -173,8 +200,9 @@ class CountedMetricExport(MetricExporter):
         )
         self._exporter = exporter
 
-    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-               **kwargs: Any) -> MetricExportResult:
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
         result = self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
         if result is not MetricExportResult.SUCCESS:
             _failed.count = metric_failures_here() + 1
@@ -197,8 +225,12 @@ def metric_failures_here() -> int:
 
 
 def _point_count(data: MetricsData) -> int:
-    return sum(len(getattr(m.data, "data_points", ())) for rm in data.resource_metrics
-               for sm in rm.scope_metrics for m in sm.metrics)
+    return sum(
+        len(getattr(m.data, "data_points", ()))
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+    )
 
 
 def rename_metrics(data: MetricsData) -> MetricsData:
@@ -206,14 +238,24 @@ def rename_metrics(data: MetricsData) -> MetricsData:
     int64 cannot carry (a counter summed past it) turned into a double: one such value
     must not fail the encoding of the whole batch."""
     replace = dataclasses.replace
-    return replace(data, resource_metrics=[
-        replace(rm, scope_metrics=[
-            replace(sm, metrics=[_encodable(replace(m, name=display_name(m.name)))
-                                 for m in sm.metrics])
-            for sm in rm.scope_metrics
-        ])
-        for rm in data.resource_metrics
-    ])
+    return replace(
+        data,
+        resource_metrics=[
+            replace(
+                rm,
+                scope_metrics=[
+                    replace(
+                        sm,
+                        metrics=[
+                            _encodable(replace(m, name=display_name(m.name))) for m in sm.metrics
+                        ],
+                    )
+                    for sm in rm.scope_metrics
+                ],
+            )
+            for rm in data.resource_metrics
+        ],
+    )
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -223,12 +265,14 @@ def _encodable(metric: Metric) -> Metric:
     points = getattr(metric.data, "data_points", ())
     if not any(_past_int64(p) for p in points):
         return metric
-    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p
-             for p in points]
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p for p in points]
     data: Any = metric.data
     return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
 
 
 def _past_int64(point: object) -> bool:
-    return (isinstance(point, NumberDataPoint) and isinstance(point.value, int)
-            and not _INT64_MIN <= point.value <= _INT64_MAX)
+    return (
+        isinstance(point, NumberDataPoint)
+        and isinstance(point.value, int)
+        and not _INT64_MIN <= point.value <= _INT64_MAX
+    )

@@ -45,8 +45,16 @@ Export = Callable[[Sequence[Any]], Any]
 class Outbox:
     """A bounded queue of one signal's items and their export (see the module docs)."""
 
-    def __init__(self, export: Export, signal: str, link: CollectorLink | None, *,
-                 background: bool, export_timeout: float, shutdown: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        export: Export,
+        signal: str,
+        link: CollectorLink | None,
+        *,
+        background: bool,
+        export_timeout: float,
+        shutdown: Callable[[], Any],
+    ) -> None:
         self._export = export
         self._shutdown_exporter = shutdown
         self.signal = signal
@@ -148,8 +156,9 @@ class Outbox:
             return
 
     def _start_worker(self) -> None:
-        self._worker = threading.Thread(target=self._run, name=f"otelkit-{self.signal}",
-                                        daemon=True)
+        self._worker = threading.Thread(
+            target=self._run, name=f"otelkit-{self.signal}", daemon=True
+        )
         self._worker.start()
 
     def _run(self) -> None:
@@ -206,10 +215,14 @@ class OutboxLogProcessor(LogRecordProcessor):
         # record must not keep a whole context (and what it references) alive.
         record = copy.copy(log_record.log_record)
         record.context = _EMPTY_CONTEXT
-        self.outbox.add(ReadableLogRecord(
-            log_record=record, resource=log_record.resource or _EMPTY_RESOURCE,
-            instrumentation_scope=log_record.instrumentation_scope, limits=log_record.limits))
-
+        self.outbox.add(
+            ReadableLogRecord(
+                log_record=record,
+                resource=log_record.resource or _EMPTY_RESOURCE,
+                instrumentation_scope=log_record.instrumentation_scope,
+                limits=log_record.limits,
+            )
+        )
 
     def shutdown(self) -> None:
         self.outbox.close(time.monotonic() + 1.0)

@@ -95,17 +95,22 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
         if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             names.add("lambda")
         if os.environ.get("ECS_CONTAINER_METADATA_URI_V4") or os.environ.get(
-                "ECS_CONTAINER_METADATA_URI"):
+            "ECS_CONTAINER_METADATA_URI"
+        ):
             names.add("ecs")
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and Path(
-                "/var/run/secrets/kubernetes.io/serviceaccount/token").exists():
+        if (
+            os.environ.get("KUBERNETES_SERVICE_HOST")
+            and Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+        ):
             names.add("eks")
         if _on_ec2():
             names.add("ec2")
     unknown = names - {"lambda", "ecs", "eks", "ec2"}
     if unknown:
-        raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
-                         "known: auto, none, lambda, ecs, eks, ec2")
+        raise ValueError(
+            f"unknown resource detector(s) {sorted(unknown)}; "
+            "known: auto, none, lambda, ecs, eks, ec2"
+        )
     if names == {"lambda"}:  # the common case on Lambda: no import of the AWS detectors
         return [LambdaResourceDetector()]
     if not names:
@@ -117,16 +122,21 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
     )
 
     table: dict[str, Callable[[], ResourceDetector]] = {
-        "lambda": LambdaResourceDetector, "ecs": AwsEcsResourceDetector,
-        "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
+        "lambda": LambdaResourceDetector,
+        "ecs": AwsEcsResourceDetector,
+        "eks": AwsEksResourceDetector,
+        "ec2": AwsEc2ResourceDetector,
     }
     return [table[name]() for name in sorted(names)]
 
 
 #: Resource attributes from the variables the Lambda runtime sets.
-_LAMBDA_VARIABLES = (("cloud.region", "AWS_REGION"), ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
-                     ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
-                     ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"))
+_LAMBDA_VARIABLES = (
+    ("cloud.region", "AWS_REGION"),
+    ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
+    ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
+    ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"),
+)
 
 
 class LambdaResourceDetector(ResourceDetector):
@@ -189,11 +199,14 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
         try:
             results[index] = detector.detect()
         except Exception as exc:  # a detector failing is a fact about the platform
-            logging.getLogger(__name__).warning("resource detector %s failed: %s",
-                                                type(detector).__name__, exc)
+            logging.getLogger(__name__).warning(
+                "resource detector %s failed: %s", type(detector).__name__, exc
+            )
 
-    threads = [threading.Thread(target=run, args=(i, d), daemon=True, name="otelkit-detect")
-               for i, d in enumerate(detectors)]
+    threads = [
+        threading.Thread(target=run, args=(i, d), daemon=True, name="otelkit-detect")
+        for i, d in enumerate(detectors)
+    ]
     deadline = time.monotonic() + timeout
     for thread in threads:
         thread.start()
@@ -205,7 +218,9 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
             if thread.is_alive():
                 logging.getLogger(__name__).warning(
                     "resource detector %s did not answer within %.1fs; skipped",
-                    type(detector).__name__, timeout)
+                    type(detector).__name__,
+                    timeout,
+                )
             continue
         merged = merged.merge(found)
     return merged
@@ -237,8 +252,9 @@ def assemble(
     tracer_provider.add_span_processor(StampIds())
     for processor in span_processors:
         tracer_provider.add_span_processor(processor)
-    meter_provider = MeterProvider(resource=resource, metric_readers=metric_readers,
-                                   shutdown_on_exit=False)
+    meter_provider = MeterProvider(
+        resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
+    )
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
     # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole.
     others: list[Any] = [] if outboxes else [tracer_provider]
@@ -266,8 +282,9 @@ def assemble(
             for provider in (tracer_provider, logger_provider):
                 if provider is not None:
                     _quietly(provider.shutdown)
-            _quietly(functools.partial(meter_provider.shutdown,
-                                       timeout_millis=_millis_left(deadline)))
+            _quietly(
+                functools.partial(meter_provider.shutdown, timeout_millis=_millis_left(deadline))
+            )
         _drops.summarize_if_due(final=True)
 
     level: int = logging.getLevelName(settings.log_level)
@@ -330,8 +347,9 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
-        settings = dataclasses.replace(settings, endpoint=None, traces_endpoint=None,
-                                       logs_endpoint=None, console=False)
+        settings = dataclasses.replace(
+            settings, endpoint=None, traces_endpoint=None, logs_endpoint=None, console=False
+        )
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
@@ -347,17 +365,26 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         outboxes.append(export.logs)
         logger_provider = export.logger_provider
     if settings.emf_namespace:
-        metric_readers.append(PeriodicExportingMetricReader(
-            EMFExporter(settings.emf_namespace, settings.service_name)))
+        metric_readers.append(
+            PeriodicExportingMetricReader(
+                EMFExporter(settings.emf_namespace, settings.service_name)
+            )
+        )
     if settings.console:
         span_processors.append(ConsoleSpanTree())
         metric_readers.append(ConsoleMetricsSummary())
     render = None
     if settings.log_stdout:
         render = renderer(settings.log_format, colour=sys.stdout.isatty())
-    return assemble(settings=settings, span_processors=span_processors,
-                    metric_readers=metric_readers, logger_provider=logger_provider,
-                    render=render, resource=resource, outboxes=outboxes)
+    return assemble(
+        settings=settings,
+        span_processors=span_processors,
+        metric_readers=metric_readers,
+        logger_provider=logger_provider,
+        render=render,
+        resource=resource,
+        outboxes=outboxes,
+    )
 
 
 def on_lambda() -> bool:

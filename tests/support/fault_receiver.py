@@ -49,13 +49,11 @@ def _count(path: str, body: bytes) -> tuple[int, int]:
     if path == "/v1/traces":
         traces = ExportTraceServiceRequest()
         traces.ParseFromString(body)
-        return sum(len(ss.spans) for rs in traces.resource_spans
-                   for ss in rs.scope_spans), 0
+        return sum(len(ss.spans) for rs in traces.resource_spans for ss in rs.scope_spans), 0
     if path == "/v1/logs":
         logs = ExportLogsServiceRequest()
         logs.ParseFromString(body)
-        return 0, sum(len(sl.log_records) for rl in logs.resource_logs
-                      for sl in rl.scope_logs)
+        return 0, sum(len(sl.log_records) for rl in logs.resource_logs for sl in rl.scope_logs)
     return 0, 0
 
 
