@@ -49,6 +49,9 @@ class Pipeline:
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
+        prometheus_text: renders the metrics in the Prometheus text format (``/metrics``);
+            None without the Prometheus reader.
+        service_version: ``service.version``, shown by ``/health``.
         log_sample_rate: share of units of work whose INFO-and-below lines are written
             as they happen; the others hold them back until an error.
     """
@@ -72,6 +75,8 @@ class Pipeline:
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
     log_sample_rate: float = 1.0
+    prometheus_text: Callable[[], bytes] | None = None
+    service_version: str | None = None
 
     @property
     def handler_level(self) -> int:
