@@ -52,6 +52,8 @@ class Pipeline:
         prometheus_text: renders the metrics in the Prometheus text format (``/metrics``);
             None without the Prometheus reader.
         service_version: ``service.version``, shown by ``/health``.
+        lambda_single_record: ``link`` or ``continue``: whether a Lambda invocation for
+            one SQS/SNS record starts a new trace linked to the producer, or continues it.
         log_sample_rate: share of units of work whose INFO-and-below lines are written
             as they happen; the others hold them back until an error.
     """
@@ -74,6 +76,7 @@ class Pipeline:
     scrub: bool = True
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
+    lambda_single_record: str = "link"
     log_sample_rate: float = 1.0
     prometheus_text: Callable[[], bytes] | None = None
     service_version: str | None = None
