@@ -45,8 +45,15 @@ class RequestStats:
             self._latencies: deque[float] = deque(maxlen=WINDOW)
             self._routes: dict[str, list[int]] = {}  # route -> [requests, errors]
 
-    def observe(self, route: str | None, status: int, latency_ms: float, *,
-                failed: bool = False, slow_ms: float | None = None) -> None:
+    def observe(
+        self,
+        route: str | None,
+        status: int,
+        latency_ms: float,
+        *,
+        failed: bool = False,
+        slow_ms: float | None = None,
+    ) -> None:
         """Count one finished request; ``failed`` for an unhandled exception."""
         error = failed or status >= 500
         slow = latency_ms > (DEFAULT_SLOW_MS if slow_ms is None else slow_ms)
@@ -69,8 +76,10 @@ class RequestStats:
         with self._lock:
             total, errors, slow = self._total, self._errors, self._slow
             ordered = sorted(self._latencies)
-            routes = {name: {"requests": n, "errors": e} for name, (n, e) in
-                      sorted(self._routes.items(), key=lambda item: -item[1][0])}
+            routes = {
+                name: {"requests": n, "errors": e}
+                for name, (n, e) in sorted(self._routes.items(), key=lambda item: -item[1][0])
+            }
             seconds = time.monotonic() - self._started
         average = sum(ordered) / len(ordered) if ordered else 0.0
         return {
@@ -80,9 +89,13 @@ class RequestStats:
             "slow_requests": slow,
             "requests_per_second": round(total / seconds, 3) if seconds > 0 else 0.0,
             "avg_response_time": round(average / 1000.0, 4),
-            "latency_ms": {"p50": _percentile(ordered, 0.5), "p90": _percentile(ordered, 0.9),
-                           "p99": _percentile(ordered, 0.99), "max": ordered[-1] if ordered
-                           else 0.0, "window": len(ordered)},
+            "latency_ms": {
+                "p50": _percentile(ordered, 0.5),
+                "p90": _percentile(ordered, 0.9),
+                "p99": _percentile(ordered, 0.99),
+                "max": ordered[-1] if ordered else 0.0,
+                "window": len(ordered),
+            },
             "routes": routes,
         }
 
@@ -91,7 +104,13 @@ class RequestStats:
 STATS = RequestStats()
 
 
-def observe(route: str | None, status: int, latency_ms: float, *, failed: bool = False,
-            slow_ms: float | None = None) -> None:
+def observe(
+    route: str | None,
+    status: int,
+    latency_ms: float,
+    *,
+    failed: bool = False,
+    slow_ms: float | None = None,
+) -> None:
     """Count one finished request in the process's statistics (``/stats``)."""
     STATS.observe(route, status, latency_ms, failed=failed, slow_ms=slow_ms)

@@ -39,9 +39,12 @@ def process_resources() -> dict[str, Any]:
         import resource
 
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return {"memory_peak_mb": round(peak_kb / 1024, 1),
-                "num_threads": threading.active_count(), "gc_collections": collections,
-                "psutil": "not installed"}
+        return {
+            "memory_peak_mb": round(peak_kb / 1024, 1),
+            "num_threads": threading.active_count(),
+            "gc_collections": collections,
+            "psutil": "not installed",
+        }
     process = _psutil_process()
     with process.oneshot():
         memory = process.memory_info()
@@ -50,8 +53,9 @@ def process_resources() -> dict[str, Any]:
             "memory_percent": round(process.memory_percent(), 2),
             "cpu_percent": round(process.cpu_percent(None), 1),
             "num_threads": process.num_threads(),
-            "open_files": process.num_fds() if hasattr(process, "num_fds") else len(
-                process.open_files()),
+            "open_files": process.num_fds()
+            if hasattr(process, "num_fds")
+            else len(process.open_files()),
         }
     resources["gc_collections"] = collections
     return resources
@@ -59,6 +63,10 @@ def process_resources() -> dict[str, Any]:
 
 def system_info() -> dict[str, Any]:
     """Host name, platform and Python version."""
-    return {"hostname": socket.gethostname(), "platform": platform.platform(terse=True),
-            "python_version": platform.python_version(), "pid": os.getpid(),
-            "executable": os.path.basename(sys.executable)}
+    return {
+        "hostname": socket.gethostname(),
+        "platform": platform.platform(terse=True),
+        "python_version": platform.python_version(),
+        "pid": os.getpid(),
+        "executable": os.path.basename(sys.executable),
+    }

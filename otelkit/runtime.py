@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -66,9 +66,13 @@ def stats_body() -> dict[str, Any]:
     errors: dict[str, Any] = {"aggregation": "off (set error_dedup_every)"}
     if aggregator is not None:
         errors = {**aggregator.summary(), "top_errors": aggregator.top(10)}
-    return {"status": "healthy", "service": _pipeline.current().service,
-            "uptime_seconds": round(time.monotonic() - _STARTED, 3),
-            "performance": _request_stats.STATS.snapshot(), "errors": errors}
+    return {
+        "status": "healthy",
+        "service": _pipeline.current().service,
+        "uptime_seconds": round(time.monotonic() - _STARTED, 3),
+        "performance": _request_stats.STATS.snapshot(),
+        "errors": errors,
+    }
 
 
 def handle(method: str, path: str, health: HealthCheck | None = None) -> Response:
@@ -84,8 +88,13 @@ def handle(method: str, path: str, health: HealthCheck | None = None) -> Respons
         if path == "/metrics":
             text = _pipeline.current().prometheus_text
             if text is None:
-                return _json(503, {"error": "no Prometheus reader: set METRICS_PORT, or "
-                                            "configure(prometheus=True)"})
+                return _json(
+                    503,
+                    {
+                        "error": "no Prometheus reader: set METRICS_PORT, or "
+                        "configure(prometheus=True)"
+                    },
+                )
             return 200, _PROMETHEUS, text()
     except Exception as exc:  # a failing health check is an unhealthy service, not a crash
         return _json(500, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"})
@@ -99,17 +108,23 @@ def wsgi_app(health: HealthCheck | None = None) -> Callable[..., Iterable[bytes]
     """
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        status, content_type, body = handle(environ.get("REQUEST_METHOD", "GET"),
-                                            environ.get("PATH_INFO", "/"), health)
-        start_response(f"{status} {_REASONS.get(status, 'OK')}",
-                       [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        status, content_type, body = handle(
+            environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"), health
+        )
+        start_response(
+            f"{status} {_REASONS.get(status, 'OK')}",
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     return app
 
 
-ASGIApp = Callable[[Mapping[str, Any], Callable[[], Awaitable[Any]],
-                    Callable[[Mapping[str, Any]], Awaitable[None]]], Awaitable[None]]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    Awaitable[None],
+]
 
 
 def asgi_app(health: HealthCheck | None = None) -> ASGIApp:
@@ -118,25 +133,40 @@ def asgi_app(health: HealthCheck | None = None) -> ASGIApp:
     Example (FastAPI/Starlette): ``app.mount("/ops", otelkit.runtime.asgi_app())``
     """
 
-    async def app(scope: Mapping[str, Any], receive: Callable[[], Awaitable[Any]],
-                  send: Callable[[Mapping[str, Any]], Awaitable[None]]) -> None:
+    async def app(
+        scope: Message,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http":
             return
         path = scope.get("path", "/")
         root = scope.get("root_path", "")
         if root and path.startswith(root):  # mounted: route on the part below the mount
-            path = path[len(root):]
+            path = path[len(root) :]
         status, content_type, body = handle(scope.get("method", "GET"), path, health)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", content_type.encode()),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app
 
 
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class RuntimeServer:
@@ -173,8 +203,9 @@ class RuntimeServer:
         self._server.daemon_threads = True
         self.host = host
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"otelkit-runtime-{self.port}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=f"otelkit-runtime-{self.port}"
+        )
         self._thread.start()
 
     @property
@@ -197,8 +228,9 @@ _servers: list[RuntimeServer] = []
 _configured: RuntimeServer | None = None
 
 
-def start_http_server(port: int | None = None, host: str = "127.0.0.1", *,
-                      health: HealthCheck | None = None) -> RuntimeServer:
+def start_http_server(
+    port: int | None = None, host: str = "127.0.0.1", *, health: HealthCheck | None = None
+) -> RuntimeServer:
     """Serve ``/health``, ``/metrics`` and ``/stats`` on ``host:port`` from a thread.
 
     Args:
@@ -236,8 +268,11 @@ def serve_configured(port: int, host: str) -> None:
     global _configured
     with _lock:
         running = _configured
-    if running is not None and running in _servers and (running.host, running.port) == (
-            host, port if port else running.port):
+    if (
+        running is not None
+        and running in _servers
+        and (running.host, running.port) == (host, port if port else running.port)
+    ):
         return
     server = RuntimeServer(host, port, None)
     with _lock:

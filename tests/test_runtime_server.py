@@ -23,19 +23,20 @@ def fresh_stats() -> None:
 
 
 def _get(url: str) -> httpx.Response:
-    return request("GET", url, timeout=10)
+    response: httpx.Response = request("GET", url, timeout=10)
+    return response
 
 
 def promtool_check(text: bytes) -> subprocess.CompletedProcess[bytes]:
     promtool = shutil.which("promtool")
     assert promtool, "promtool missing: `make system-deps` installs Debian's prometheus"
-    return subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, timeout=30, check=False
+    )
 
 
 def test_health_names_the_service_and_its_resources() -> None:
-    otelkit.configure(service_name="bot", service_version="1.4.2", log_stdout=False,
-                      console=False)
+    otelkit.configure(service_name="bot", service_version="1.4.2", log_stdout=False, console=False)
     server = otelkit.start_http_server(port=0)
     try:
         assert server.host == "127.0.0.1"
@@ -68,12 +69,17 @@ def test_metrics_pass_promtool_with_snake_case_names() -> None:
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = response.content
     lines = text.decode().splitlines()
-    assert any(line.startswith("jobs_processed_total{") and 'queue="render"' in line
-               and line.endswith(" 3.0") for line in lines), text.decode()
+    assert any(
+        line.startswith("jobs_processed_total{")
+        and 'queue="render"' in line
+        and line.endswith(" 3.0")
+        for line in lines
+    ), text.decode()
     assert "# HELP jobs_processed_total JobsProcessed" in lines
     assert any(line.startswith("job_duration_seconds_count{") for line in lines)
-    assert any(line.startswith("job_duration_seconds_sum{") and line.endswith(" 0.12")
-               for line in lines), "milliseconds are served as seconds"
+    assert any(
+        line.startswith("job_duration_seconds_sum{") and line.endswith(" 0.12") for line in lines
+    ), "milliseconds are served as seconds"
     assert any(line.startswith("worker_state{") and line.endswith(" 2.0") for line in lines)
     checked = promtool_check(text)
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -135,8 +141,7 @@ def test_a_failing_health_check_is_an_unhealthy_answer() -> None:
 
     server = otelkit.start_http_server(port=0, health=check)
     first = _get(f"{server.url}/health").json()
-    assert (first["status"], first["state"], first["worker_id"]) == (
-        "healthy", "BUSY", "worker-1")
+    assert (first["status"], first["state"], first["worker_id"]) == ("healthy", "BUSY", "worker-1")
     second = _get(f"{server.url}/health")
     assert second.status_code == 500
     assert second.json() == {"status": "unhealthy", "error": "ConnectionError: redis down"}
@@ -164,8 +169,7 @@ def _app() -> Any:
 
 
 def test_stats_count_requests_errors_and_top_fingerprints_mounted_in_asgi() -> None:
-    otelkit.configure(log_stdout=False, console=False, error_dedup_every=10,
-                      prometheus=True)
+    otelkit.configure(log_stdout=False, console=False, error_dedup_every=10, prometheus=True)
     with asgi_server(_app()) as url:
         for n in range(1, 21):
             request("GET", f"{url}/api/users/{n}", timeout=10)
@@ -182,7 +186,10 @@ def test_stats_count_requests_errors_and_top_fingerprints_mounted_in_asgi() -> N
     top = {item["message"]: item for item in stats["errors"]["top_errors"]}
     validation = top["Validation failed user <n> has an invalid phone number"]
     assert (validation["error_type"], validation["count"], validation["severity"]) == (
-        "ValueError", 4, "high")
+        "ValueError",
+        4,
+        "high",
+    )
     assert top["Request completed"]["count"] == 4, "the 500 lines, fingerprinted"
     assert stats["errors"]["total_error_count"] >= 8
     assert health["status"] == "healthy"

@@ -41,8 +41,13 @@ def in_seconds(metric: Any) -> Any:
 
     def point(p: Any) -> Any:
         if isinstance(p, HistogramDataPoint):
-            return replace(p, sum=p.sum / 1000, min=p.min / 1000, max=p.max / 1000,
-                           explicit_bounds=[bound / 1000 for bound in p.explicit_bounds])
+            return replace(
+                p,
+                sum=p.sum / 1000,
+                min=p.min / 1000,
+                max=p.max / 1000,
+                explicit_bounds=[bound / 1000 for bound in p.explicit_bounds],
+            )
         if isinstance(p, NumberDataPoint):
             return replace(p, value=p.value / 1000)
         return p
@@ -60,12 +65,18 @@ def prometheus_names(data: MetricsData) -> MetricsData:
         metric = replace(metric, name=snake_case(shown), description=metric.description or shown)
         return in_seconds(metric) if metric.unit == "ms" else metric
 
-    return replace(data, resource_metrics=[
-        replace(rm, scope_metrics=[
-            replace(sm, metrics=[renamed(m) for m in sm.metrics]) for sm in rm.scope_metrics
-        ])
-        for rm in data.resource_metrics
-    ])
+    return replace(
+        data,
+        resource_metrics=[
+            replace(
+                rm,
+                scope_metrics=[
+                    replace(sm, metrics=[renamed(m) for m in sm.metrics]) for sm in rm.scope_metrics
+                ],
+            )
+            for rm in data.resource_metrics
+        ],
+    )
 
 
 def prometheus_reader() -> tuple[MetricReader, Callable[[], bytes]]:
@@ -78,12 +89,14 @@ def prometheus_reader() -> tuple[MetricReader, Callable[[], bytes]]:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
         from prometheus_client import CollectorRegistry, generate_latest
     except ImportError as exc:
-        raise ImportError("the /metrics endpoint needs the Prometheus exporter: "
-                          "pip install 'otelkit[runtime]'") from exc
+        raise ImportError(
+            "the /metrics endpoint needs the Prometheus exporter: pip install 'otelkit[runtime]'"
+        ) from exc
 
     class NamedPrometheusReader(PrometheusMetricReader):
-        def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-                             **kwargs: Any) -> None:
+        def _receive_metrics(
+            self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+        ) -> None:
             if metrics_data is not None:
                 metrics_data = prometheus_names(metrics_data)
             super()._receive_metrics(metrics_data, timeout_millis, **kwargs)
