@@ -23,24 +23,39 @@ from harness import Pair
 
 HERE = Path(__file__).resolve().parent
 LAMBDA_ENV = {
-    "AWS_LAMBDA_FUNCTION_NAME": "orders", "AWS_REGION": "eu-west-1",
-    "LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_SERVICE_NAME": "orders",
-    "POWERTOOLS_METRICS_NAMESPACE": "Orders", "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+    "AWS_LAMBDA_FUNCTION_NAME": "orders",
+    "AWS_REGION": "eu-west-1",
+    "LAMBDA_TASK_ROOT": "/var/task",
+    "POWERTOOLS_SERVICE_NAME": "orders",
+    "POWERTOOLS_METRICS_NAMESPACE": "Orders",
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
     "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;"
-                        "Parent=53995c3f42cd8ad8;Sampled=1",
+    "Parent=53995c3f42cd8ad8;Sampled=1",
     # Lambda puts the role's credentials in the environment; SigV4 signs with them.
-    "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    "AWS_ACCESS_KEY_ID": "AKIDBENCH",
+    "AWS_SECRET_ACCESS_KEY": "bench-secret",
     "AWS_SESSION_TOKEN": "bench-token",
 }
-EVENT = {"Records": [{
-    "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d", "receiptHandle": "AQEBwJ...",
-    "body": json.dumps({"order": "o-1"}), "attributes": {"ApproximateReceiveCount": "1"},
-    "messageAttributes": {"traceparent": {
-        "stringValue": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        "dataType": "String"}},
-    "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3", "eventSource": "aws:sqs",
-    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:orders", "awsRegion": "eu-west-1",
-}]}
+EVENT = {
+    "Records": [
+        {
+            "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+            "receiptHandle": "AQEBwJ...",
+            "body": json.dumps({"order": "o-1"}),
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {
+                "traceparent": {
+                    "stringValue": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                    "dataType": "String",
+                }
+            },
+            "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:orders",
+            "awsRegion": "eu-west-1",
+        }
+    ]
+}
 
 
 class Context:
@@ -79,8 +94,17 @@ class _Environment:
 def _bare() -> Any:
     def handler(event: Any, context: Any) -> None:
         for record in event["Records"]:
-            sys.stdout.write(json.dumps({"level": "INFO", "message": "Order stored",
-                                         "order": json.loads(record["body"])["order"]}) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "level": "INFO",
+                        "message": "Order stored",
+                        "order": json.loads(record["body"])["order"],
+                    }
+                )
+                + "\n"
+            )
+
     return handler
 
 
@@ -89,11 +113,16 @@ def _otelkit(endpoint: str | None, sigv4: bool = False) -> Any:
     SigV4 when ``sigv4``, as agentless export to the AWS endpoints does."""
     import otelkit
 
-    otelkit.configure(service_name="orders", emf_namespace="Orders", log_format="json",
-                      resource_detectors="lambda", environment="prod",
-                      traces_endpoint=f"{endpoint}/v1/traces" if endpoint else None,
-                      logs_endpoint=f"{endpoint}/v1/logs" if endpoint else None,
-                      aws_sigv4=sigv4)
+    otelkit.configure(
+        service_name="orders",
+        emf_namespace="Orders",
+        log_format="json",
+        resource_detectors="lambda",
+        environment="prod",
+        traces_endpoint=f"{endpoint}/v1/traces" if endpoint else None,
+        logs_endpoint=f"{endpoint}/v1/logs" if endpoint else None,
+        aws_sigv4=sigv4,
+    )
     log = otelkit.get_logger("orders")
 
     @otelkit.aws.lambda_handler
@@ -101,6 +130,7 @@ def _otelkit(endpoint: str | None, sigv4: bool = False) -> Any:
         for record in event["Records"]:
             log.info("Order stored", order=json.loads(record["body"])["order"])
             otelkit.count("OrdersStored", 1)
+
     return handler
 
 
@@ -117,19 +147,20 @@ def _powertools() -> Any:
         for record in event["Records"]:
             logger.info("Order stored", order=json.loads(record["body"])["order"])
             metrics.add_metric(name="OrdersStored", unit=MetricUnit.Count, value=1)
+
     return handler
 
 
 def _receiver() -> str:
-    receiver = subprocess.Popen([sys.executable, str(HERE / "_receiver.py")],
-                                stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen(
+        [sys.executable, str(HERE / "_receiver.py")], stdout=subprocess.PIPE, text=True
+    )
     atexit.register(receiver.terminate)
     assert receiver.stdout is not None
     return f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
 
 
-def _warm(name: str, make_ours: Any, baseline_name: str, make_baseline: Any,
-          anchor: str) -> Pair:
+def _warm(name: str, make_ours: Any, baseline_name: str, make_baseline: Any, anchor: str) -> Pair:
     environment = _Environment()
     handlers: dict[str, Any] = {}
     context = Context()
@@ -144,9 +175,16 @@ def _warm(name: str, make_ours: Any, baseline_name: str, make_baseline: Any,
         otelkit.shutdown(2.0)
         environment.leave()
 
-    return Pair(name, lambda: handlers["ours"](EVENT, context), baseline_name,
-                lambda: handlers["baseline"](EVENT, context), anchor=anchor, rounds=9,
-                setup=setup, teardown=teardown)
+    return Pair(
+        name,
+        lambda: handlers["ours"](EVENT, context),
+        baseline_name,
+        lambda: handlers["baseline"](EVENT, context),
+        anchor=anchor,
+        rounds=9,
+        setup=setup,
+        teardown=teardown,
+    )
 
 
 COLD_SCRIPT = """
@@ -167,26 +205,64 @@ def _cold(kind: str) -> Any:
     env = {**os.environ, **LAMBDA_ENV}
 
     def run() -> None:
-        subprocess.run([sys.executable, "-c", script, kind], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-c", script, kind],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     return run
 
 
 def pairs() -> list[Pair]:
     endpoint = _receiver()
     return [
-        _warm("lambda_handler, warm, flush: lines + EMF", lambda: _otelkit(None),
-              "bare handler, one JSON line", _bare, "bare"),
-        _warm("lambda_handler, warm, flush: lines + EMF", lambda: _otelkit(None),
-              "Powertools Logger+Tracer+Metrics", _powertools, "Powertools"),
-        _warm("lambda_handler, warm, flush: + OTLP traces/logs", lambda: _otelkit(endpoint),
-              "Powertools Logger+Tracer+Metrics", _powertools, "Powertools"),
-        _warm("lambda_handler, warm, flush: SigV4-signed OTLP",
-              lambda: _otelkit(endpoint, sigv4=True), "the same, unsigned OTLP",
-              lambda: _otelkit(endpoint), "otelkit"),
-        Pair("cold start: imports, set-up, 1st invocation", _cold("otelkit"),
-             "Powertools, same", _cold("powertools"), anchor="Powertools", number=1,
-             rounds=7),
-        Pair("cold start: imports, set-up, 1st invocation", _cold("otelkit"),
-             "bare handler, same", _cold("bare"), anchor="bare", number=1, rounds=7),
+        _warm(
+            "lambda_handler, warm, flush: lines + EMF",
+            lambda: _otelkit(None),
+            "bare handler, one JSON line",
+            _bare,
+            "bare",
+        ),
+        _warm(
+            "lambda_handler, warm, flush: lines + EMF",
+            lambda: _otelkit(None),
+            "Powertools Logger+Tracer+Metrics",
+            _powertools,
+            "Powertools",
+        ),
+        _warm(
+            "lambda_handler, warm, flush: + OTLP traces/logs",
+            lambda: _otelkit(endpoint),
+            "Powertools Logger+Tracer+Metrics",
+            _powertools,
+            "Powertools",
+        ),
+        _warm(
+            "lambda_handler, warm, flush: SigV4-signed OTLP",
+            lambda: _otelkit(endpoint, sigv4=True),
+            "the same, unsigned OTLP",
+            lambda: _otelkit(endpoint),
+            "otelkit",
+        ),
+        Pair(
+            "cold start: imports, set-up, 1st invocation",
+            _cold("otelkit"),
+            "Powertools, same",
+            _cold("powertools"),
+            anchor="Powertools",
+            number=1,
+            rounds=7,
+        ),
+        Pair(
+            "cold start: imports, set-up, 1st invocation",
+            _cold("otelkit"),
+            "bare handler, same",
+            _cold("bare"),
+            anchor="bare",
+            number=1,
+            rounds=7,
+        ),
     ]
