@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,11 @@ class OtlpExport:
     logs: Outbox | None = None
     logger_provider: LoggerProvider | None = None
     metric_reader: PeriodicExportingMetricReader | None = None
+
+
+def on_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (the runtime sets the name)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExport:

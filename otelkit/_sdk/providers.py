@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -213,7 +212,7 @@ def build(settings: Settings) -> _pipeline.Pipeline:
     metric_readers: list[MetricReader] = []
     logger_provider = None
     outboxes: list[Outbox] = []
-    export = otlp_export.build(settings, resource, on_lambda=on_lambda())
+    export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
     if export.spans is not None:
         outboxes.append(export.spans)
         span_processors.append(OutboxSpanProcessor(export.spans))
@@ -250,9 +249,27 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         outboxes=outboxes,
     )
     pipeline.prometheus_text = prometheus_text
+    if settings.log_to_file:
+        _add_log_file(pipeline, settings)
     return pipeline
 
 
-def on_lambda() -> bool:
-    """Whether this process runs as an AWS Lambda function (the runtime sets the name)."""
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
+    """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
+    from otelkit._log_files import file_sink
+
+    sink, target = file_sink(
+        settings.log_dir,
+        settings.service_name,
+        max_bytes=settings.log_file_max_bytes,
+        backups=settings.log_file_backups,
+        rotate_seconds=settings.log_file_rotate_seconds,
+    )
+    pipeline.sinks.append(sink)
+    close_providers = pipeline.close
+
+    def close(timeout: float) -> None:
+        close_providers(timeout)
+        target.close()
+
+    pipeline.close = close
