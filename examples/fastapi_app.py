@@ -89,5 +89,4 @@ if __name__ == "__main__":
     if options.demo:
         demo()
     else:
-        uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None,
-                    access_log=False)
+        uvicorn.run(app, host="127.0.0.1", port=options.port)

@@ -384,5 +384,4 @@ if __name__ == "__main__":
         if options.demo:
             demo(options.slow_ms)
         else:
-            uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None,
-                        access_log=False)
+            uvicorn.run(app, host="127.0.0.1", port=options.port)

@@ -26,8 +26,8 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
+from otelkit import _coexist, _switch
 from otelkit import _http_requests as http
-from otelkit import _switch
 from otelkit._safety import report_internal_error
 
 Scope = MutableMapping[str, Any]
@@ -76,8 +76,12 @@ class OtelkitMiddleware:
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log), tracer_provider=http.IncomingContextTracerProvider(),
             meter_provider=_switch.METER_PROVIDER, exclude_spans=["receive", "send"])
+        self._adopted = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._adopted:  # the server has applied its logging config by now
+            self._adopted = scope.get("type") == "http"
+            _coexist.readopt()
         if scope.get("type") != "http":  # lifespan and websockets pass straight through
             await self.app(scope, receive, send)
             return

@@ -27,8 +27,8 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
+from otelkit import _coexist, _switch
 from otelkit import _http_requests as http
-from otelkit import _switch
 from otelkit._safety import report_internal_error
 
 Environ = dict[str, Any]
@@ -76,8 +76,12 @@ class OtelkitWSGIMiddleware:
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log), tracer_provider=http.IncomingContextTracerProvider(),
             meter_provider=_switch.METER_PROVIDER)
+        self._adopted = False
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if not self._adopted:  # the server has applied its logging config by now
+            self._adopted = True
+            _coexist.readopt()
         token = None
         try:
             headers = _headers(environ)
