@@ -25,7 +25,6 @@ from otelkit._scrub import scrub_in_place, scrub_urls
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
 
-RESERVED_KEYS = RESERVED_FIELD_NAMES
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -95,7 +94,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     event.update(current_ids(context))
     if fields:
         for key, value in fields.items():
-            event[f"{key}_" if key in RESERVED_KEYS else key] = value
+            event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
 
     span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:

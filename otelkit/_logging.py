@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber
@@ -69,9 +69,20 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     return attributes
 
 
-# A record made ready to write: the record, its log event (when lines or sinks want one),
-# its OTLP attributes (when exported) and the context it was emitted in.
-Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None, Any]
+class Prepared(NamedTuple):
+    """A record made ready to write, with what depends on the moment it was emitted.
+
+    Attributes:
+        record: the stdlib record.
+        event: its log event, when stdout lines or sinks want one.
+        attributes: its OTLP attributes, when log records are exported.
+        context: the OpenTelemetry context it was emitted in.
+    """
+
+    record: logging.LogRecord
+    event: dict[str, Any] | None
+    attributes: dict[str, Any] | None
+    context: Context
 
 
 def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
@@ -84,7 +95,7 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
         attributes = otel_attributes(record, fields, pipeline.static_fields, context)
-    return record, event, attributes, context
+    return Prepared(record, event, attributes, context)
 
 
 def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:

@@ -60,9 +60,10 @@ def configure(
         # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
         from opentelemetry import propagate
 
-        from otelkit import _integrations, _propagation, _providers
+        from otelkit import _integrations, _propagation
+        from otelkit._sdk import providers
 
-        pipeline = _providers.build(settings)
+        pipeline = providers.build(settings)
         _scrub.set_enabled(settings.scrub)
         _propagation.set_policy(
             _propagation.build_policy(settings.propagate_to, settings.private_ids))

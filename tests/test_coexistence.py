@@ -108,7 +108,7 @@ FASTAPI_APP = """
     import logging
     import otelkit
     from fastapi import FastAPI
-    from otelkit.integrations.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitMiddleware
 
     otelkit.configure(service_name="uvicorn-app")
     app = FastAPI()
@@ -166,7 +166,7 @@ FLASK_APP = """
     import logging
     import otelkit
     from flask import Flask
-    from otelkit.integrations.wsgi import OtelkitWSGIMiddleware
+    from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
     otelkit.configure(service_name="gunicorn-app")
     app = Flask(__name__)

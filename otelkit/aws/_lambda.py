@@ -21,8 +21,8 @@ from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
 from otelkit import _log_buffer, _metrics, _switch
-from otelkit._http_requests import RESPONSE_HEADER, incoming_context
 from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._incoming_requests import RESPONSE_HEADER, incoming_context
 from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error

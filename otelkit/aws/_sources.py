@@ -16,7 +16,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from otelkit._http_requests import client_ip, header_map
+from otelkit._incoming_requests import client_ip, header_map
 
 _RECORD_SOURCES = {
     "aws:sqs": ("sqs", "pubsub"), "aws:sns": ("sns", "pubsub"),

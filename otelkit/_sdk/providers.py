@@ -1,9 +1,4 @@
-"""The one module that builds OpenTelemetry SDK providers, exporters and processors.
-
-Everything else in otelkit uses the OpenTelemetry API only, so libraries can decorate with
-otelkit without forcing setup on the application, and ``import otelkit`` stays cheap: this
-module is imported by the first ``configure()`` or ``testing.capture()``.
-"""
+"""Building the SDK providers, exporters and processors of a pipeline from settings."""
 
 from __future__ import annotations
 
@@ -37,13 +32,13 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
 from otelkit import _pipeline
-from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._emf import EMFExporter
 from otelkit._ids import current_ids
+from otelkit._log_formats import renderer
 from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
-from otelkit._render import renderer
 from otelkit._scrub import scrub_urls
+from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
+from otelkit._sdk.emf import EMFExporter
 from otelkit._settings import Settings
 
 # Attributes where instrumentations put URLs, query string included.

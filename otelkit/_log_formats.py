@@ -11,11 +11,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from otelkit._keys import RESERVED_FIELD_NAMES
+
 Renderer = Callable[[dict[str, Any]], str]
 
-# Keys pretty/text show in fixed places (or not at all) rather than as key=value pairs.
-_HEADER_KEYS = frozenset({"timestamp", "level", "message", "logger", "service", "environment",
-                          "trace_id", "span_id", "xray_trace_id", "source", "exception"})
 _COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
             "CRITICAL": "\x1b[1;31m"}
 # Five characters at most, so messages line up in the pretty format.
@@ -57,7 +56,8 @@ def _value(value: Any) -> str:
 
 
 def _pairs(event: dict[str, Any]) -> str:
-    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in _HEADER_KEYS)
+    # Every line's own fields are shown in fixed places (or not at all), not as key=value.
+    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES)
 
 
 def render_text(event: dict[str, Any]) -> str:
