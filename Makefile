@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint typecheck bench clean
+.PHONY: install system-deps demo test lint typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
+
+docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
+	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -7,17 +7,22 @@ test suite sets, it is re-raised instead, so a bug cannot hide behind the safety
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
+
+from otelkit._settings import from_environ
 
 _reported: set[str] = set()
 _lock = threading.Lock()
 
 
 def strict() -> bool:
-    """Whether internal errors are re-raised (``OTELKIT_STRICT=1``)."""
-    return os.environ.get("OTELKIT_STRICT", "").lower() in {"1", "true", "yes"}
+    """Whether internal errors are re-raised (``OTELKIT_STRICT=1``), read each time: a test
+    may turn it off for one test without re-configuring."""
+    try:
+        return bool(from_environ("strict"))
+    except ValueError:  # a typo in a debugging switch must not turn into a new failure
+        return False
 
 
 def report_internal_error(where: str, exc: BaseException) -> None:

@@ -6,16 +6,13 @@ The SDK is imported by the first ``configure()``, not by ``import otelkit``.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import logging
-import os
 import sys
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from otelkit import _log_buffer, _logging, _pipeline, _scrub
-from otelkit._settings import flag_from_env, resolve
+from otelkit._settings import resolve
 
 #: The most DEBUG records one unit of work holds back when ``log_buffer`` is on.
 LOG_BUFFER_CAPACITY = 200
@@ -31,32 +28,36 @@ def configure(
     service_version: str | None = None,
     environment: str | None = None,
     endpoint: str | None = None,
+    protocol: str | None = None,
     console: bool | None = None,
-    log_level: str | None = None,
+    log_level: str | int | None = None,
     log_format: str | None = None,
-    instrument: Iterable[str] | None = None,
+    log_stdout: bool | None = None,
+    log_buffer: bool | None = None,
+    emf_namespace: str | None = None,
+    instrument: Iterable[str] | str | None = None,
     sample_rate: float | None = None,
-    **options: Any,
+    resource_detectors: Iterable[str] | str | None = None,
+    propagate_to: Iterable[str] | str | None = None,
+    private_ids: Iterable[str] | str | None = None,
+    static_fields: Mapping[str, str] | str | None = None,
+    scrub: bool | None = None,
+    export_timeout: float | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 
-    Every argument has an environment variable (see the configuration reference); an
-    argument wins over the environment. With no endpoint nothing touches the network:
-    logs go to stdout, spans and metrics to the console.
+    Every keyword is a setting of ``otelkit._settings.Settings`` and has environment
+    variables (see the configuration reference); an argument other than None wins over the
+    environment. With no endpoint nothing touches the network: logs go to stdout, spans
+    and metrics to the console.
 
     Raises:
         ValueError: an option or environment variable has an invalid value.
         ImportError: an explicitly requested integration or protocol is not installed.
     """
-    given = dict(service_name=service_name, service_version=service_version,
-                 environment=environment, endpoint=endpoint, console=console,
-                 log_level=log_level, log_format=log_format, sample_rate=sample_rate,
-                 instrument=instrument, **options)
-    settings = resolve(given)
+    settings = resolve(locals())  # the keywords, by name: exactly the table's settings
     global _configured, _atexit_registered
     with _lock:
-        if flag_from_env("OTEL_SDK_DISABLED", os.environ, default=False):
-            settings = dataclasses.replace(settings, endpoint=None, console=False)
         # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
         from opentelemetry import propagate
 

@@ -326,6 +326,8 @@ def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
 
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
+    if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
+        settings = dataclasses.replace(settings, endpoint=None, console=False)
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
