@@ -20,6 +20,7 @@ from opentelemetry.context import Context
 from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
+from otelkit._safe_values import safe_str
 from otelkit._scrub import scrub_in_place, scrub_urls
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
@@ -58,7 +59,7 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
     return {
-        "error": fields.get("error", str(exc) or type(exc).__name__),
+        "error": fields.get("error", safe_str(exc) or type(exc).__name__),
         "error_type": type(exc).__name__,
         "exception": "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
     }

@@ -40,3 +40,38 @@ def report_internal_error(where: str, exc: BaseException) -> None:
             f"otelkit: internal error in {where} (reported once, telemetry continues): "
             f"{type(exc).__name__}: {exc}\n"
         )
+
+
+def report_bad_input(where: str, detail: str) -> None:
+    """Report input otelkit cannot use (a malformed message, a bad metric value) that it
+    skipped: once per place on stderr, counted in the drop accounts, never raised.
+
+    Unlike an internal error this is not otelkit's bug, so strict mode does not raise:
+    the host program's data must never make its telemetry calls fail.
+    """
+    from otelkit import _drops  # late: _drops reports through this module
+
+    _drops.add("input", where)
+    _once(where, f"otelkit: skipped {where} (reported once): {detail}\n")
+
+
+def reject(where: str, message: str, signal: str) -> None:
+    """A call got a value it cannot record (a NaN metric value, a ``None`` dimension).
+
+    Under strict mode a ``ValueError`` with ``message``; otherwise reported once per
+    place on stderr, counted as dropped for ``signal``, and the caller drops or coerces.
+    """
+    if strict():
+        raise ValueError(message)
+    from otelkit import _drops
+
+    _drops.add(signal, where)
+    _once(where, f"otelkit: {message} (reported once per kind; dropped or coerced)\n")
+
+
+def _once(where: str, line: str) -> None:
+    with _lock:
+        first = where not in _reported
+        _reported.add(where)
+    if first:
+        sys.stderr.write(line)

@@ -6,16 +6,12 @@ The SDK is imported by the first ``configure()``, not by ``import otelkit``.
 from __future__ import annotations
 
 import atexit
-import logging
 import sys
 import threading
 from collections.abc import Iterable, Mapping
 
-from otelkit import _log_buffer, _logging, _pipeline, _scrub
+from otelkit import _logging, _pipeline
 from otelkit._settings import resolve
-
-#: The most DEBUG records one unit of work holds back when ``log_buffer`` is on.
-LOG_BUFFER_CAPACITY = 200
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
@@ -65,17 +61,10 @@ def configure(
         from otelkit._sdk import providers
 
         pipeline = providers.build(settings)
-        _scrub.set_enabled(settings.scrub)
-        _propagation.set_policy(
-            _propagation.build_policy(settings.propagate_to, settings.private_ids))
         propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)
-        # Buffering needs DEBUG records to reach the handler, which holds them back.
-        buffering = settings.log_buffer and pipeline.level > logging.DEBUG
-        _log_buffer.configure(buffering, LOG_BUFFER_CAPACITY)
-        _logging.install(logging.DEBUG if buffering else pipeline.level,
-                         owns_stdout=pipeline.render is not None)
+        _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
         if previous is not None:  # drain it in the background: re-configuring never waits
             threading.Thread(target=previous.close, args=(settings.export_timeout,),
@@ -99,9 +88,6 @@ def shutdown(timeout: float = 5.0) -> None:
         if pipeline is None:
             return
         if _pipeline.current() is pipeline:
-            _pipeline.activate(_pipeline.Pipeline(render=pipeline.render,
-                                                  service=pipeline.service,
-                                                  environment=pipeline.environment,
-                                                  level=pipeline.level))
+            _pipeline.activate(pipeline.without_exports())
         pipeline.close(timeout)
         sys.stdout.flush()

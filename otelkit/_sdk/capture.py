@@ -99,7 +99,7 @@ class Capture:
         root = logging.getLogger()
         self._root_level = root.level
         self._previous = _pipeline.activate(self._pipeline)
-        _logging.install(self._pipeline.level)
+        _logging.install(self._pipeline.handler_level)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -30,6 +30,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from otelkit import _switch
 from otelkit._ids import context_with_ids, current_ids
 from otelkit._propagation import extract
+from otelkit._safety import report_bad_input, report_internal_error
 from otelkit.aws._messages import context_from_message, json_object, sns_envelope
 from otelkit.aws._sources import MESSAGING_SYSTEMS, RecordView, destination_of, message_id_of
 
@@ -58,9 +59,9 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
         attributes["messaging.message.id"] = message_id
     body = message.get("Body", message.get("body"))
     if isinstance(body, str):
-        attributes["messaging.message.body.size"] = len(body.encode())
+        attributes["messaging.message.body.size"] = len(body.encode("utf-8", "surrogatepass"))
         envelope = sns_envelope(json_object(body))
-        if envelope is not None:
+        if envelope is not None and isinstance(envelope["TopicArn"], str):
             attributes["aws.sns.topic.arn"] = envelope["TopicArn"]
     return (f"process {destination}" if destination else "process"), attributes
 
@@ -105,8 +106,16 @@ class Batch:
                  views: Sequence[RecordView] = ()) -> None:
         self.spans: list[RecordSpan] = []
         self.by_id: dict[str, RecordSpan] = {}
-        for record in records:
-            self._add(start_record_span(record, system), message_id_of(record))
+        for record in records:  # one malformed record never costs the others their spans
+            if not isinstance(record, Mapping):
+                report_bad_input("SQS/SNS record that is not a mapping", type(record).__name__)
+                record = {}
+            try:
+                started = start_record_span(record, system)
+            except Exception as exc:
+                report_internal_error("lambda_handler (record span)", exc)
+                started = start_record_span({}, system)
+            self._add(started, message_id_of(record))
         for view in views:
             self._add(start_view_span(view), view.message_id)
 
