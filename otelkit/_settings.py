@@ -33,6 +33,7 @@ from otelkit._setting_parsers import (
     ratio,
     text,
     url,
+    whole,
 )
 
 __all__ = ["LOG_FORMATS", "LOG_LEVELS", "SETTINGS", "Settings", "resolve", "setting"]
@@ -226,6 +227,19 @@ class Settings:
     export_timeout: float = setting(
         parse=positive, default=10.0, env=("OTELKIT_EXPORT_TIMEOUT",), shown="10",
         doc="Seconds one export may take before it is abandoned.")
+    max_message_chars: int | None = setting(
+        parse=whole(32), default=None, env=("OTELKIT_MAX_MESSAGE_CHARS",), shown="(unset: off)",
+        doc="Cut log messages longer than this many characters (at least 32), ending them "
+            "with `… [truncated, N chars]`.")
+    max_field_chars: int | None = setting(
+        parse=whole(32), default=None, env=("OTELKIT_MAX_FIELD_CHARS",), shown="(unset: off)",
+        doc="Cut any single field value of a log line longer than this (at least 32), the "
+            "same way; dicts and lists are cut as their JSON text.")
+    error_dedup_every: int | None = setting(
+        parse=whole(1), default=None, env=("OTELKIT_ERROR_DEDUP_EVERY",), shown="(unset: off)",
+        doc="Fingerprint ERROR records: write an error's first occurrence in full, then one "
+            "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
+            "`Errors` counter (1: fingerprint, write all).")
     strict: bool = setting(
         parse=flag, default=False, env=("OTELKIT_STRICT",), keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "

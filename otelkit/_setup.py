@@ -39,6 +39,9 @@ def configure(
     static_fields: Mapping[str, str] | str | None = None,
     scrub: bool | None = None,
     export_timeout: float | None = None,
+    max_message_chars: int | None = None,
+    max_field_chars: int | None = None,
+    error_dedup_every: int | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 

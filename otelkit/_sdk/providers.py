@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_buffer, _pipeline
+from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._metrics import display_name
@@ -336,7 +336,12 @@ def assemble(
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
     buffering = settings.log_buffer and level > logging.DEBUG
+    aggregator = _error_aggregation.build(settings.error_dedup_every)
     return _pipeline.Pipeline(
+        record_controls=(aggregator,) if aggregator is not None else (),
+        error_aggregator=aggregator,
+        shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
