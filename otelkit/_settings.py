@@ -163,6 +163,23 @@ class Settings:
     endpoint: str | None = setting(
         parse=url, default=None, env=("OTEL_EXPORTER_OTLP_ENDPOINT",),
         doc="OTLP collector base URL; unset means no network at all.")
+    traces_endpoint: str | None = setting(
+        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",),
+        doc="Full OTLP/HTTP URL for traces alone, e.g. "
+            "`https://xray.eu-west-1.amazonaws.com/v1/traces` (agentless; needs "
+            "CloudWatch Transaction Search). Wins over `endpoint` for traces.")
+    logs_endpoint: str | None = setting(
+        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",),
+        doc="Full OTLP/HTTP URL for logs alone, e.g. "
+            "`https://logs.eu-west-1.amazonaws.com/v1/logs` with the log group and stream "
+            "in `OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=…,x-aws-log-stream=…`.")
+    aws_sigv4: bool | None = setting(
+        parse=flag, default=None, env=("OTELKIT_AWS_SIGV4",),
+        shown="on for the AWS OTLP endpoints",
+        doc="Sign OTLP/HTTP exports with SigV4 from the AWS credentials (service `xray` for "
+            "traces, `logs` for logs). On by itself for `xray.<region>.amazonaws.com` and "
+            "`logs.<region>.amazonaws.com`; `true` forces it for any endpoint, `false` turns "
+            "it off. Metrics are not sent to a signed endpoint: use `emf_namespace`.")
     protocol: str = setting(
         parse=choice(PROTOCOLS), default="http/protobuf", env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
         doc="`http/protobuf` or `grpc` (needs the `grpc` extra).")
@@ -172,7 +189,8 @@ class Settings:
             "output is off there by default.")
     console: bool = setting(
         parse=flag, env=("OTELKIT_CONSOLE",),
-        default=Computed(lambda r: r["endpoint"] is None and not r["lambda_function"],
+        default=Computed(lambda r: not (r["endpoint"] or r["traces_endpoint"]
+                                        or r["lambda_function"]),
                          "on without endpoint, off on Lambda"),
         doc="Print finished span trees and a metrics summary for humans (stderr). On "
             "Lambda they would be billed CloudWatch Logs lines on every invocation.")
