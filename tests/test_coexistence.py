@@ -17,8 +17,8 @@ import pytest
 
 import otelkit
 from otelkit import _coexist
-from tests._processes import BIN, json_lines, server_process
-from tests._servers import request
+from tests.support.processes import BIN, json_lines, server_process
+from tests.support.servers import request
 
 
 def run_script(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
