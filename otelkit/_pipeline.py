@@ -39,6 +39,7 @@ class Pipeline:
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
+        slow_request_ms: HTTP requests slower than this write a "Slow request" line.
     """
 
     service: str = "unknown_service"
@@ -55,6 +56,7 @@ class Pipeline:
     scrub: bool = True
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
+    slow_request_ms: float | None = None
 
     @property
     def handler_level(self) -> int:

@@ -197,6 +197,10 @@ class Settings:
     sample_rate: float = setting(
         parse=ratio, default=1.0, env=("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
         doc="Parent-based head sampling ratio, 0.0-1.0.")
+    slow_request_ms: float | None = setting(
+        parse=positive, default=None, env=("OTELKIT_SLOW_REQUEST_MS",), shown="(unset: off)",
+        doc="HTTP requests slower than this many milliseconds write a \"Slow request\" "
+            "WARNING line naming the route and count in `http.server.slow_requests`.")
     resource_detectors: tuple[str, ...] = setting(
         parse=lowercase_names, default=("auto",), env=("OTELKIT_RESOURCE_DETECTORS",),
         shown="auto",

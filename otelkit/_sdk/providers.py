@@ -323,6 +323,7 @@ def assemble(
         scrub=settings.scrub,
         propagation=build_policy(settings.propagate_to, settings.private_ids),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
+        slow_request_ms=settings.slow_request_ms,
     )
 
 
