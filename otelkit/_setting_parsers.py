@@ -94,6 +94,12 @@ def positive(source: str, value: Any) -> float:
     return _number(source, value, lambda n: n > 0, "greater than 0")
 
 
+def rate(source: str, value: Any) -> float:
+    """A finite number of at least 0 (a rate per second)."""
+    return _number(source, value, lambda n: 0.0 <= n < float("inf"),
+                   "a finite number of at least 0")
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
