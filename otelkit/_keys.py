@@ -43,5 +43,5 @@ MAX_ID_VALUE_LENGTH = 256
 #: Fields every log line has: never an ID, a static field or a keyword field's own name.
 RESERVED_FIELD_NAMES: frozenset[str] = frozenset({
     "timestamp", "level", "message", "logger", "service", "environment",
-    "trace_id", "span_id", "xray_trace_id", "source", "exception",
+    "trace_id", "span_id", "xray_trace_id", "sampled", "source", "exception",
 })

@@ -10,7 +10,7 @@ import otelkit
 
 def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
-        "__version__", "aws", "bind", "carry", "configure", "count", "event", "flush",
+        "Lifecycle", "__version__", "aws", "bind", "carry", "configure", "count", "event", "flush",
         "gauge", "get_logger", "ids", "job", "new_id", "record", "session", "shutdown", "span",
         "throttled", "timed", "traced",
     ]

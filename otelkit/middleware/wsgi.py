@@ -26,9 +26,11 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.metrics import NoOpMeterProvider
 
-from otelkit import _coexist, _switch
+from otelkit import _coexist
 from otelkit import _incoming_requests as http
+from otelkit._request_telemetry import Request, content_length
 from otelkit._safety import report_internal_error
 
 Environ = dict[str, Any]
@@ -75,7 +77,7 @@ class OtelkitWSGIMiddleware:
         log = http.RequestLog(quiet, log_requests=log_requests, response_header=response_header)
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log), tracer_provider=http.IncomingContextTracerProvider(),
-            meter_provider=_switch.METER_PROVIDER)
+            meter_provider=NoOpMeterProvider())
         self._adopted = False
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -117,7 +119,8 @@ class _RequestScope:
         try:
             request = self._log.begin(str(environ.get("REQUEST_METHOD", "")),
                                       str(environ.get("PATH_INFO", "")),
-                                      http.client_ip(prepared[2], environ.get("REMOTE_ADDR")))
+                                      http.client_ip(prepared[2], environ.get("REMOTE_ADDR")),
+                                      content_length(environ.get("CONTENT_LENGTH")))
 
             def start_with_id(status: str, headers: list[tuple[str, str]],
                               exc_info: ExcInfo | None = None) -> Callable[[bytes], object]:
@@ -146,7 +149,7 @@ class _RequestScope:
 class _LoggedBody:
     """The response body, counted as the server sends it; logs completion on ``close``."""
 
-    def __init__(self, body: Iterable[bytes], request: http.Request, context: Context) -> None:
+    def __init__(self, body: Iterable[bytes], request: Request, context: Context) -> None:
         self._body = body
         self._request = request
         self._context = context
