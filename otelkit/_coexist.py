@@ -31,9 +31,15 @@ from typing import Any
 
 #: Loggers web servers give console handlers of their own, with ``propagate=False``.
 SERVER_LOGGERS: tuple[str, ...] = (
-    "uvicorn", "uvicorn.error", "uvicorn.access",
-    "gunicorn", "gunicorn.error", "gunicorn.access",
-    "hypercorn", "hypercorn.error", "hypercorn.access",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "gunicorn",
+    "gunicorn.error",
+    "gunicorn.access",
+    "hypercorn",
+    "hypercorn.error",
+    "hypercorn.access",
 )
 # The AWS Lambda Python runtime's root handler writes straight to its log socket.
 _LAMBDA_RUNTIME_HANDLERS = frozenset({"LambdaLoggerHandler", "LambdaLoggerHandlerWithFrameType"})

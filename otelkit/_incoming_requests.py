@@ -50,8 +50,14 @@ class _IncomingContextTracer(trace.Tracer):
     def __init__(self, delegate: trace.Tracer) -> None:
         self._delegate = delegate
 
-    def start_span(self, name: str, context: Context | None = None,
-                   kind: SpanKind = SpanKind.INTERNAL, *args: Any, **kwargs: Any) -> trace.Span:
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        *args: Any,
+        **kwargs: Any,
+    ) -> trace.Span:
         if kind is SpanKind.SERVER:
             incoming = _incoming.get()
             if incoming is not None:
@@ -66,11 +72,18 @@ class IncomingContextTracerProvider(trace.TracerProvider):
     """The tracer provider handed to the upstream middleware (otelkit's switchable one
     underneath, so ``configure()`` and ``testing.capture()`` see its spans)."""
 
-    def get_tracer(self, instrumenting_module_name: str,
-                   instrumenting_library_version: str | None = None,
-                   schema_url: str | None = None, attributes: Any = None) -> trace.Tracer:
-        return _IncomingContextTracer(_switch.TRACER_PROVIDER.get_tracer(
-            instrumenting_module_name, instrumenting_library_version, schema_url, attributes))
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> trace.Tracer:
+        return _IncomingContextTracer(
+            _switch.TRACER_PROVIDER.get_tracer(
+                instrumenting_module_name, instrumenting_library_version, schema_url, attributes
+            )
+        )
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -110,9 +123,13 @@ class RequestLog:
         response_header: the header that echoes the correlation ID; None to not send it.
     """
 
-    def __init__(self, quiet: Iterable[QuietPattern] = DEFAULT_QUIET_PATHS, *,
-                 log_requests: bool = True,
-                 response_header: str | None = RESPONSE_HEADER) -> None:
+    def __init__(
+        self,
+        quiet: Iterable[QuietPattern] = DEFAULT_QUIET_PATHS,
+        *,
+        log_requests: bool = True,
+        response_header: str | None = RESPONSE_HEADER,
+    ) -> None:
         if isinstance(quiet, (str, re.Pattern)):
             quiet = (quiet,)
         self._quiet = tuple(_compile(p) for p in quiet)
@@ -126,12 +143,14 @@ class RequestLog:
                 return True
         return False
 
-    def begin(self, method: str, path: str, client_ip: str | None,
-              request_size: int | None = None) -> Request:
+    def begin(
+        self, method: str, path: str, client_ip: str | None, request_size: int | None = None
+    ) -> Request:
         """A request with its telemetry; it logs unless it is quiet or logging is off."""
         logs = self.log_requests and not self.is_quiet(method, path)
-        return Request(method, path, client_ip, logs=logs, warns=self.log_requests,
-                       request_size=request_size)
+        return Request(
+            method, path, client_ip, logs=logs, warns=self.log_requests, request_size=request_size
+        )
 
 
 def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

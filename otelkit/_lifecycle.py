@@ -34,8 +34,14 @@ from otelkit._spans import fail_span
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-           "WARNING": logging.WARNING, "ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL}
+_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+}
 
 
 _DURATION_UNITS = {"ms": 1.0, "s": 1000.0}
@@ -79,27 +85,38 @@ class Lifecycle:
     unit: str = "ms"
 
     def __post_init__(self) -> None:
-        for name in ("started", "completed", "failed", "started_status", "completed_status",
-                     "failed_status"):
+        for name in (
+            "started",
+            "completed",
+            "failed",
+            "started_status",
+            "completed_status",
+            "failed_status",
+        ):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ValueError(f"Lifecycle {name} must be a non-empty string, got {value!r}")
         for name in ("count_metric", "duration_metric"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
-                raise ValueError(f"Lifecycle {name} must be a metric name or None, "
-                                 f"got {value!r}")
+                raise ValueError(f"Lifecycle {name} must be a metric name or None, got {value!r}")
         if self.unit not in _DURATION_UNITS:
             raise ValueError(f"Lifecycle unit must be 'ms' or 's', got {self.unit!r}")
 
 
 #: What ``job()`` writes unless given another lifecycle.
-JOB_LIFECYCLE = Lifecycle("JOB_STARTED", "JOB_COMPLETED", "JOB_FAILED",
-                          count_metric="Jobs", duration_metric="JobDuration")
+JOB_LIFECYCLE = Lifecycle(
+    "JOB_STARTED", "JOB_COMPLETED", "JOB_FAILED", count_metric="Jobs", duration_metric="JobDuration"
+)
 #: What ``session()`` writes unless given another lifecycle.
-SESSION_LIFECYCLE = Lifecycle("SESSION_STARTED", "SESSION_ENDED", "SESSION_FAILED",
-                              completed_status="ended", count_metric="Sessions",
-                              duration_metric="SessionDuration")
+SESSION_LIFECYCLE = Lifecycle(
+    "SESSION_STARTED",
+    "SESSION_ENDED",
+    "SESSION_FAILED",
+    completed_status="ended",
+    count_metric="Sessions",
+    duration_metric="SessionDuration",
+)
 
 
 @dataclass(frozen=True)
@@ -133,13 +150,24 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def _write(logger_name: str, level: int, message: str, fields: dict[str, Any],
-           exc: BaseException | None = None) -> None:
+def _write(
+    logger_name: str,
+    level: int,
+    message: str,
+    fields: dict[str, Any],
+    exc: BaseException | None = None,
+) -> None:
     logger = logging.getLogger(logger_name)
     if logger.isEnabledFor(level):
         exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
-        logger._log(level, message, (), exc_info=exc_info, extra={FIELDS_ATTR: fields},
-                    stacklevel=_caller_stacklevel() + 1)
+        logger._log(
+            level,
+            message,
+            (),
+            exc_info=exc_info,
+            extra={FIELDS_ATTR: fields},
+            stacklevel=_caller_stacklevel() + 1,
+        )
 
 
 def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -151,8 +179,15 @@ def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any
 class _Scope:
     """A running job or session: a span, a bound ID, lifecycle records and metrics."""
 
-    def __init__(self, kind: _Kind, name: str, scope_id: str | None, fields: dict[str, Any],
-                 lifecycle: Lifecycle, dimensions: dict[str, str]):
+    def __init__(
+        self,
+        kind: _Kind,
+        name: str,
+        scope_id: str | None,
+        fields: dict[str, Any],
+        lifecycle: Lifecycle,
+        dimensions: dict[str, str],
+    ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"{kind.prefix} name must be a non-empty string, got {name!r}")
         self._kind = kind
@@ -183,14 +218,23 @@ class _Scope:
         kind = self._kind
         ctx = _log_buffer.scoped(context_with_ids(self._ids))
         attributes = scrub_attributes({**self._name_field(), **self._fields})
-        self.span = _switch.TRACER.delegate.start_span(self.name, context=ctx,
-                                                       attributes=attributes)
+        self.span = _switch.TRACER.delegate.start_span(
+            self.name, context=ctx, attributes=attributes
+        )
         self._token = otel_context.attach(trace.set_span_in_context(self.span, ctx))
         self._started = time.perf_counter()
         cycle = self._lifecycle
-        _write(kind.logger, logging.INFO, cycle.started,
-               {"event_type": cycle.started, "status": cycle.started_status,
-                **self._name_field(), **self._fields})
+        _write(
+            kind.logger,
+            logging.INFO,
+            cycle.started,
+            {
+                "event_type": cycle.started,
+                "status": cycle.started_status,
+                **self._name_field(),
+                **self._fields,
+            },
+        )
         return self
 
     def __exit__(
@@ -204,23 +248,45 @@ class _Scope:
         name_field = self._name_field()
         try:
             if exc is None:
-                _write(kind.logger, logging.INFO, cycle.completed,
-                       {"event_type": cycle.completed, "status": cycle.completed_status,
-                        "duration_ms": duration_ms, **name_field, **self._closing})
+                _write(
+                    kind.logger,
+                    logging.INFO,
+                    cycle.completed,
+                    {
+                        "event_type": cycle.completed,
+                        "status": cycle.completed_status,
+                        "duration_ms": duration_ms,
+                        **name_field,
+                        **self._closing,
+                    },
+                )
             else:
                 fail_span(self.span, exc)
-                _write(kind.logger, logging.ERROR, cycle.failed,
-                       {"event_type": cycle.failed, "status": cycle.failed_status,
-                        "duration_ms": duration_ms, "error": str(exc) or type(exc).__name__,
-                        **name_field, **self._closing}, exc=exc)
+                _write(
+                    kind.logger,
+                    logging.ERROR,
+                    cycle.failed,
+                    {
+                        "event_type": cycle.failed,
+                        "status": cycle.failed_status,
+                        "duration_ms": duration_ms,
+                        "error": str(exc) or type(exc).__name__,
+                        **name_field,
+                        **self._closing,
+                    },
+                    exc=exc,
+                )
             outcome = "success" if exc is None else "error"
             dims = {**name_field, **self._dimensions, "outcome": outcome}
             if cycle.count_metric:
                 _metrics.count(cycle.count_metric, 1, **dims)
             if cycle.duration_metric:
-                _metrics.record(cycle.duration_metric,
-                                duration_ms / _DURATION_UNITS[cycle.unit], unit=cycle.unit,
-                                **dims)
+                _metrics.record(
+                    cycle.duration_metric,
+                    duration_ms / _DURATION_UNITS[cycle.unit],
+                    unit=cycle.unit,
+                    **dims,
+                )
         finally:
             otel_context.detach(self._token)  # type: ignore[arg-type]
             self.span.end()
@@ -254,8 +320,9 @@ def _checked_dimensions(dimensions: Mapping[str, Any] | None) -> dict[str, Any]:
         if not isinstance(key, str) or not key:
             raise ValueError(f"dimension names must be non-empty strings, got {key!r}")
         if not isinstance(value, (str, bool, int, float)):
-            raise ValueError(f"dimension {key!r} must be a str, bool, int or float, "
-                             f"got {type(value).__name__}")
+            raise ValueError(
+                f"dimension {key!r} must be a str, bool, int or float, got {type(value).__name__}"
+            )
     return dict(dimensions)
 
 
@@ -269,8 +336,14 @@ class _Runner:
     _kind: _Kind
     _scope_type: type[_Scope]
 
-    def __init__(self, name: str, scope_id: str | None, fields: dict[str, Any],
-                 lifecycle: Lifecycle, dimensions: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        scope_id: str | None,
+        fields: dict[str, Any],
+        lifecycle: Lifecycle,
+        dimensions: Mapping[str, Any] | None,
+    ) -> None:
         if not isinstance(lifecycle, Lifecycle):
             raise TypeError(f"lifecycle must be an otelkit.Lifecycle, got {lifecycle!r}")
         self._name, self._id, self._fields = name, scope_id, fields
@@ -279,23 +352,32 @@ class _Runner:
         self._make(scope_id)  # validate the arguments at the call site, not on first entry
 
     def _make(self, scope_id: str | None) -> Any:
-        return self._scope_type(self._kind, self._name, scope_id, self._fields,
-                                self._lifecycle, self._dimensions)
+        return self._scope_type(
+            self._kind, self._name, scope_id, self._fields, self._lifecycle, self._dimensions
+        )
 
     def __enter__(self) -> Any:
         running = self._make(self._id)
         _open_scopes.push(self, running)
         return running.__enter__()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         _open_scopes.pop(self).__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> Any:
         return self.__enter__()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: F) -> F:
@@ -347,9 +429,15 @@ class job(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.job(...)
     _kind = _JOB
     _scope_type = Job
 
-    def __init__(self, name: str, job_id: str | None = None, *,
-                 lifecycle: Lifecycle = JOB_LIFECYCLE,
-                 dimensions: Mapping[str, Any] | None = None, **fields: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        job_id: str | None = None,
+        *,
+        lifecycle: Lifecycle = JOB_LIFECYCLE,
+        dimensions: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
         super().__init__(name, job_id, fields, lifecycle, dimensions)
 
     def __enter__(self) -> Job:
@@ -371,9 +459,15 @@ class session(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.sess
     _kind = _SESSION
     _scope_type = Session
 
-    def __init__(self, session_id: str | None = None, *, name: str = "session",
-                 lifecycle: Lifecycle = SESSION_LIFECYCLE,
-                 dimensions: Mapping[str, Any] | None = None, **fields: Any) -> None:
+    def __init__(
+        self,
+        session_id: str | None = None,
+        *,
+        name: str = "session",
+        lifecycle: Lifecycle = SESSION_LIFECYCLE,
+        dimensions: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
         super().__init__(name, session_id, fields, lifecycle, dimensions)
 
     def __enter__(self) -> Session:
@@ -383,8 +477,9 @@ class session(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.sess
         return self.__enter__()
 
 
-def event(event_type: str, *, status: str | None = None, level: str = "INFO",
-          **fields: Any) -> None:
+def event(
+    event_type: str, *, status: str | None = None, level: str = "INFO", **fields: Any
+) -> None:
     """Write one lifecycle record and add a span event named ``event_type`` to the current span.
 
     Example:

@@ -15,15 +15,21 @@ from otelkit._safe_values import plain, truncate
 
 Renderer = Callable[[dict[str, Any]], str]
 
-_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
-            "CRITICAL": "\x1b[1;31m"}
+_COLOURS = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
 # Five characters at most, so messages line up in the pretty format.
 _SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
-_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"),
-                           allow_nan=False).encode
+_encode = json.JSONEncoder(
+    default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
 
 #: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
 MAX_LINE_CHARS = 200_000
@@ -87,8 +93,11 @@ def pretty_renderer(colour: bool) -> Renderer:
         pairs = _pairs(event)
         # The trace ID's first 8 hex digits: enough to tell traces apart on a screen and to
         # find the trace (X-Ray and Grafana search by prefix or by the full ID in JSON).
-        where = f"trace={event['trace_id'][:8]} {event['source']}" if "trace_id" in event \
+        where = (
+            f"trace={event['trace_id'][:8]} {event['source']}"
+            if "trace_id" in event
             else event["source"]
+        )
         if colour:
             head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
             tail = f"  {_DIM}{where}{_RESET}"
@@ -119,13 +128,20 @@ class LogFormat:
 
 #: Every log format, by name. A new format is one entry here; the ``log_format`` setting
 #: accepts exactly these names.
-FORMATS: dict[str, LogFormat] = {fmt.name: fmt for fmt in (
-    LogFormat("json", lambda colour: render_json,
-              "one JSON object per line, what CloudWatch Logs Insights and Loki parse"),
-    LogFormat("pretty", pretty_renderer,
-              "aligned messages and coloured levels, for a terminal"),
-    LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
-)}
+FORMATS: dict[str, LogFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        LogFormat(
+            "json",
+            lambda colour: render_json,
+            "one JSON object per line, what CloudWatch Logs Insights and Loki parse",
+        ),
+        LogFormat(
+            "pretty", pretty_renderer, "aligned messages and coloured levels, for a terminal"
+        ),
+        LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
+    )
+}
 LOG_FORMATS: tuple[str, ...] = tuple(FORMATS)
 
 

@@ -30,27 +30,49 @@ from otelkit._log_event import FIELDS_ATTR
 #: The logger of the request log lines; raise its level to silence them all.
 LOGGER_NAME = "otelkit.http"
 #: Methods kept as they are in metric dimensions; any other is ``_OTHER``.
-KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
-                           "TRACE", "PATCH"})
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
 # Seconds: the semantic conventions' advisory buckets for request duration.
-_DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
-                     7.5, 10.0)
+_DURATION_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
+)
 
 _logger = logging.getLogger(LOGGER_NAME)
 _meter = _switch.METER_PROVIDER.get_meter("otelkit.http")
 _duration = _meter.create_histogram(
-    "http.server.request.duration", unit="s", description="Duration of HTTP server requests.",
-    explicit_bucket_boundaries_advisory=list(_DURATION_BUCKETS))
+    "http.server.request.duration",
+    unit="s",
+    description="Duration of HTTP server requests.",
+    explicit_bucket_boundaries_advisory=list(_DURATION_BUCKETS),
+)
 _request_size = _meter.create_histogram(
-    "http.server.request.body.size", unit="By", description="Size of HTTP request bodies.")
+    "http.server.request.body.size", unit="By", description="Size of HTTP request bodies."
+)
 _response_size = _meter.create_histogram(
-    "http.server.response.body.size", unit="By", description="Size of HTTP response bodies.")
+    "http.server.response.body.size", unit="By", description="Size of HTTP response bodies."
+)
 _active = _meter.create_up_down_counter(
-    "http.server.active_requests", unit="{request}",
-    description="HTTP server requests in flight.")
+    "http.server.active_requests", unit="{request}", description="HTTP server requests in flight."
+)
 _slow = _meter.create_counter(
-    "http.server.slow_requests", unit="{request}",
-    description="HTTP server requests slower than slow_request_ms.")
+    "http.server.slow_requests",
+    unit="{request}",
+    description="HTTP server requests slower than slow_request_ms.",
+)
 
 
 def content_length(value: object) -> int | None:
@@ -77,11 +99,30 @@ class Request:
         request_size: the request body's size in bytes, when known.
     """
 
-    __slots__ = ("_done", "_metric_method", "client_ip", "logs", "method", "path",
-                 "request_size", "route", "started", "status", "warns")
+    __slots__ = (
+        "_done",
+        "_metric_method",
+        "client_ip",
+        "logs",
+        "method",
+        "path",
+        "request_size",
+        "route",
+        "started",
+        "status",
+        "warns",
+    )
 
-    def __init__(self, method: str, path: str, client_ip: str | None, *, logs: bool,
-                 warns: bool = True, request_size: int | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        client_ip: str | None,
+        *,
+        logs: bool,
+        warns: bool = True,
+        request_size: int | None = None,
+    ) -> None:
         self.method = method
         self.path = path
         self.client_ip = client_ip
@@ -134,8 +175,10 @@ class Request:
         status = self.status if self.status is not None else 500
         seconds = time.perf_counter() - self.started
         latency_ms = round(seconds * 1000.0, 2)
-        dimensions = {"http.request.method": self._metric_method,
-                      "http.response.status_class": status_class(status)}
+        dimensions = {
+            "http.request.method": self._metric_method,
+            "http.response.status_class": status_class(status),
+        }
         if self.route:
             dimensions["http.route"] = self.route
         _active.add(-1, {"http.request.method": self._metric_method})
@@ -160,9 +203,18 @@ class Request:
             failed = status >= 500 or error is not None
             _log(logging.ERROR if failed else logging.INFO, "Request completed", fields)
         if slow and self.warns:
-            _log(logging.WARNING, "Slow request",
-                 {"method": self.method, "route": self.route or self.path, "path": self.path,
-                  "status": status, "latency_ms": latency_ms, "threshold_ms": threshold})
+            _log(
+                logging.WARNING,
+                "Slow request",
+                {
+                    "method": self.method,
+                    "route": self.route or self.path,
+                    "path": self.path,
+                    "status": status,
+                    "latency_ms": latency_ms,
+                    "threshold_ms": threshold,
+                },
+            )
 
 
 def _log(level: int, message: str, fields: dict[str, Any]) -> None:

@@ -24,19 +24,28 @@ from tests.support.servers import request
 def run_script(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "app.py"
     script.write_text(textwrap.dedent(source))
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin", "LOG_FORMAT": "json",
-                                           "OTELKIT_CONSOLE": "false"}, check=True)
+    return subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "LOG_FORMAT": "json", "OTELKIT_CONSOLE": "false"},
+        check=True,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("order", ["basicConfig first", "configure first"])
 def test_basic_config_app_prints_every_record_once(tmp_path: Path, order: str) -> None:
-    first, second = ("logging.basicConfig(level=logging.INFO)",
-                     "otelkit.configure(service_name='plain-app')")
+    first, second = (
+        "logging.basicConfig(level=logging.INFO)",
+        "otelkit.configure(service_name='plain-app')",
+    )
     if order == "configure first":
         first, second = second, first
-    done = run_script(tmp_path, f"""
+    done = run_script(
+        tmp_path,
+        f"""
         import logging
         import otelkit
         {first}
@@ -48,11 +57,15 @@ def test_basic_config_app_prints_every_record_once(tmp_path: Path, order: str) -
             1 / 0
         except ZeroDivisionError:
             logging.getLogger("plain").exception("failed")
-    """)
+    """,
+    )
     assert done.stderr == ""
     lines = json_lines(done.stdout.splitlines())
     assert Counter(line["message"] for line in lines) == {
-        "disk sda almost full": 1, "hello": 1, "failed": 1}
+        "disk sda almost full": 1,
+        "hello": 1,
+        "failed": 1,
+    }
     assert all(line["service"] == "plain-app" for line in lines)
     assert lines[0]["job_id"] == "job-1"
     assert "ZeroDivisionError" in lines[2]["exception"]
@@ -127,8 +140,7 @@ FASTAPI_APP = """
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["cli", "run"])
-def test_uvicorn_with_default_logging_prints_only_otelkit_lines(tmp_path: Path,
-                                                                how: str) -> None:
+def test_uvicorn_with_default_logging_prints_only_otelkit_lines(tmp_path: Path, how: str) -> None:
     source = textwrap.dedent(FASTAPI_APP)
     if how == "run":  # uvicorn.run() applies its logging config after configure()
         source += textwrap.dedent("""
@@ -137,8 +149,11 @@ def test_uvicorn_with_default_logging_prints_only_otelkit_lines(tmp_path: Path,
                 uvicorn.run(app, host="127.0.0.1", port=0)
         """)
     (tmp_path / "app.py").write_text(source)
-    args = ([str(BIN / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", "0"]
-            if how == "cli" else [sys.executable, "app.py"])
+    args = (
+        [str(BIN / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", "0"]
+        if how == "cli"
+        else [sys.executable, "app.py"]
+    )
     with server_process(args, tmp_path) as output:
         port = output.wait_for(r"Uvicorn running on http://127\.0\.0\.1:(\d+)").group(1)
         base = f"http://127.0.0.1:{port}"
@@ -156,8 +171,9 @@ def test_uvicorn_with_default_logging_prints_only_otelkit_lines(tmp_path: Path,
     assert len(access) == 2
     assert access[0]["correlation_id"] == "corr-uv-1"
     assert len(access[0]["trace_id"]) == 32
-    failure = next(line for line in lines
-                   if line["message"].startswith("Exception in ASGI application"))
+    failure = next(
+        line for line in lines if line["message"].startswith("Exception in ASGI application")
+    )
     assert "RuntimeError: kaboom" in failure["exception"]
     assert Counter(messages)["item read"] == 1
 
@@ -186,23 +202,34 @@ FLASK_APP = """
 
 @pytest.mark.slow
 def test_gunicorn_with_default_logging_prints_worker_records_as_otelkit_lines(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(FLASK_APP))
-    args = [str(BIN / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "1",
-            "--access-logfile", "-", "app:app"]
+    args = [
+        str(BIN / "gunicorn"),
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--access-logfile",
+        "-",
+        "app:app",
+    ]
     with server_process(args, tmp_path) as output:
         port = output.wait_for(r"Listening at: http://127\.0\.0\.1:(\d+)").group(1)
         output.wait_for(r"Booting worker")
-        ok = request("GET", f"http://127.0.0.1:{port}/items/7",
-                     headers={"X-Correlation-ID": "corr-gu-1"})
+        ok = request(
+            "GET", f"http://127.0.0.1:{port}/items/7", headers={"X-Correlation-ID": "corr-gu-1"}
+        )
         assert ok.status_code == 200
         output.wait_for(r'GET /items/7 HTTP/1.1\\?" 200')
     master = output.wait_for(r"\[(\d+)\] \[INFO\] Starting gunicorn").group(1)
     worker = output.wait_for(r"Booting worker with pid: (\d+)").group(1)
     # The master writes before any application code runs (no --preload): its own lines,
     # and the worker's one line before it imports the app, are gunicorn's format.
-    plain = [line for line in output.stderr
-             if f"[{master}]" not in line and "Booting worker" not in line]
+    plain = [
+        line for line in output.stderr if f"[{master}]" not in line and "Booting worker" not in line
+    ]
     assert plain == []
     lines = json_lines([line for line in output.stdout if line.startswith("{")])
     assert [line for line in output.stdout if not line.startswith("{")] == []
@@ -218,8 +245,15 @@ def test_gunicorn_with_default_logging_prints_worker_records_as_otelkit_lines(
 @pytest.mark.slow
 def test_gunicorn_error_log_tracebacks_become_otelkit_lines(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(FLASK_APP))
-    args = [str(BIN / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "1",
-            "--preload", "app:crashing"]
+    args = [
+        str(BIN / "gunicorn"),
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--preload",
+        "app:crashing",
+    ]
     with server_process(args, tmp_path) as output:
         port = output.wait_for(r"Listening at: http://127\.0\.0\.1:(\d+)").group(1)
         assert request("GET", f"http://127.0.0.1:{port}/x").status_code == 500
@@ -237,11 +271,16 @@ def test_gunicorn_error_log_tracebacks_become_otelkit_lines(tmp_path: Path) -> N
 
 def test_a_later_dict_config_is_adopted(capsys: pytest.CaptureFixture[str]) -> None:
     otelkit.configure(log_format="json", console=False)
-    logging.config.dictConfig({
-        "version": 1, "disable_existing_loggers": False,
-        "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
-        "root": {"handlers": ["console"], "level": "INFO"},
-    })
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "handlers": {
+                "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+            },
+            "root": {"handlers": ["console"], "level": "INFO"},
+        }
+    )
     logging.getLogger("later").warning("once only")
     lines = [line for line in capsys.readouterr().out.splitlines() if "once only" in line]
     assert len(lines) == 1

@@ -27,8 +27,13 @@ def requirements(extra: str) -> list[Requirement]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
-                   cwd=ROOT, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     [built] = out.glob("otelkit-*.whl")
     return zipfile.ZipFile(built)
 
@@ -42,8 +47,7 @@ def test_the_licence_file_is_the_apache_2_text() -> None:
 
 
 @pytest.mark.slow
-def test_the_wheel_holds_the_package_its_licence_and_nothing_else(
-        wheel: zipfile.ZipFile) -> None:
+def test_the_wheel_holds_the_package_its_licence_and_nothing_else(wheel: zipfile.ZipFile) -> None:
     names = wheel.namelist()
     assert "otelkit/__init__.py" in names
     assert "otelkit/py.typed" in names  # typed for users' mypy
@@ -57,29 +61,29 @@ def test_the_wheel_holds_the_package_its_licence_and_nothing_else(
 
 
 @pytest.mark.slow
-def test_the_wheel_metadata_declares_the_licence_and_every_extra(
-        wheel: zipfile.ZipFile) -> None:
-    meta = Parser().parsestr(wheel.read(next(
-        n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode())
+def test_the_wheel_metadata_declares_the_licence_and_every_extra(wheel: zipfile.ZipFile) -> None:
+    meta = Parser().parsestr(
+        wheel.read(next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    )
     assert meta["License-Expression"] == "Apache-2.0"
     assert meta["License-File"] == "LICENSE"
     assert set(meta.get_all("Provides-Extra") or []) == set(EXTRAS)
-    demo = [Requirement(r) for r in meta.get_all("Requires-Dist") or []
-            if "extra == 'demo'" in r]
+    demo = [Requirement(r) for r in meta.get_all("Requires-Dist") or [] if "extra == 'demo'" in r]
     assert {r.name for r in demo} >= {"moto", "httpx", "boto3"}
     assert not {r.name for r in demo} & {"pytest", "mypy", "ruff", "fastapi"}
 
 
 def test_beta_instrumentations_have_an_upper_bound_the_installed_version_meets() -> None:
     found = [r for extra in EXTRAS for r in requirements(extra) if r.name.startswith(BETA)]
-    assert {r.name for r in found} >= {f"{BETA}{n}" for n in ("botocore", "httpx", "asgi",
-                                                               "wsgi")}
+    assert {r.name for r in found} >= {f"{BETA}{n}" for n in ("botocore", "httpx", "asgi", "wsgi")}
     for requirement in found:
-        assert any(spec.operator in ("<", "<=", "==", "~=")
-                   for spec in requirement.specifier), f"{requirement} has no upper bound"
+        assert any(spec.operator in ("<", "<=", "==", "~=") for spec in requirement.specifier), (
+            f"{requirement} has no upper bound"
+        )
         installed = metadata.version(requirement.name)
         assert requirement.specifier.contains(installed, prereleases=True), (
-            f"the suite runs {requirement.name} {installed}, outside {requirement.specifier}")
+            f"the suite runs {requirement.name} {installed}, outside {requirement.specifier}"
+        )
 
 
 def test_make_demo_installs_the_demo_extra_only() -> None:

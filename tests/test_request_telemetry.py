@@ -73,40 +73,55 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 
 
 def completed_lines(cap: Capture, count: int) -> list[dict[str, Any]]:
-    return eventually(lambda: (found := [line for line in cap.logs
-                                         if line["message"] == "Request completed"])
-                      and len(found) >= count and found)
+    return eventually(
+        lambda: (
+            (found := [line for line in cap.logs if line["message"] == "Request completed"])
+            and len(found) >= count
+            and found
+        )
+    )
 
 
 def points(cap: Capture, name: str) -> list[tuple[dict[str, Any], Any]]:
     return [(attributes, value) for attributes, value in cap.metrics.get(name, [])]
 
 
-def test_requests_are_measured_by_route_template_never_by_raw_path(
-        served: tuple[str, str]) -> None:
+def test_requests_are_measured_by_route_template_never_by_raw_path(served: tuple[str, str]) -> None:
     url, template = served
     sizes = []
     with capture() as cap:
         for item in ("a1", "b2", "c3"):
-            sent = send("POST", f"{url}/items/{item}", content=b"x" * 10,
-                           headers={"X-Forwarded-For": "203.0.113.9"})
+            sent = send(
+                "POST",
+                f"{url}/items/{item}",
+                content=b"x" * 10,
+                headers={"X-Forwarded-For": "203.0.113.9"},
+            )
             assert sent.status_code == 200
             sizes.append(len(sent.content))
         send("GET", f"{url}/no/such/page")
         lines = completed_lines(cap, 4)
-        durations = eventually(lambda: (found := points(cap, DURATION)) and
-                               sum(v["count"] for _, v in found) >= 4 and found)
+        durations = eventually(
+            lambda: (
+                (found := points(cap, DURATION))
+                and sum(v["count"] for _, v in found) >= 4
+                and found
+            )
+        )
         active = points(cap, "http.server.active_requests")
         request_sizes = points(cap, "http.server.request.body.size")
     routed = [attributes for attributes, _ in durations if "http.route" in attributes]
-    assert routed == [{"http.request.method": "POST", "http.route": template,
-                       "http.response.status_class": "2xx"}]
+    assert routed == [
+        {"http.request.method": "POST", "http.route": template, "http.response.status_class": "2xx"}
+    ]
     assert {"http.request.method": "GET", "http.response.status_class": "4xx"} in [
-        attributes for attributes, _ in durations]
+        attributes for attributes, _ in durations
+    ]
     for attributes, _ in durations:  # bounded: no raw path, ever
         assert set(attributes) <= METRIC_DIMENSIONS
-        assert not any("a1" in str(value) or "/no/such" in str(value)
-                       for value in attributes.values())
+        assert not any(
+            "a1" in str(value) or "/no/such" in str(value) for value in attributes.values()
+        )
     assert all(value == 0 for _, value in active)  # nothing left in flight
     assert [v["sum"] for a, v in request_sizes if a.get("http.route")] == [30]
     first = lines[0]
@@ -121,15 +136,17 @@ def test_requests_are_measured_by_route_template_never_by_raw_path(
 
 
 def test_slow_requests_write_a_warning_naming_the_route_and_are_counted(
-        served: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    served: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = served[0]
     with capture() as cap:
         monkeypatch.setattr(_pipeline.current(), "slow_request_ms", 50.0)
         send("GET", f"{url}/slow/1")
         send("POST", f"{url}/items/fast")
         completed_lines(cap, 2)
-        warnings = eventually(lambda: [line for line in cap.logs
-                                       if line["message"] == "Slow request"])
+        warnings = eventually(
+            lambda: [line for line in cap.logs if line["message"] == "Slow request"]
+        )
         slow = eventually(lambda: points(cap, "http.server.slow_requests"))
     assert len(warnings) == 1
     warning = warnings[0]
@@ -142,12 +159,16 @@ def test_slow_requests_write_a_warning_naming_the_route_and_are_counted(
     assert slow[0][0]["http.route"] == warning["route"]
 
 
-@pytest.mark.parametrize(("fixture", "route", "path"), [
-    ("apiGatewayProxyEvent", "/my/path", "/my/path"),
-    ("apiGatewayProxyV2Event", None, "/my/path"),  # the $default route: no template
-])
+@pytest.mark.parametrize(
+    ("fixture", "route", "path"),
+    [
+        ("apiGatewayProxyEvent", "/my/path", "/my/path"),
+        ("apiGatewayProxyV2Event", None, "/my/path"),  # the $default route: no template
+    ],
+)
 def test_lambda_http_invocations_get_the_same_request_telemetry(
-        fixture: str, route: str | None, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture: str, route: str | None, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
 
     @otelkit.aws.lambda_handler
     def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -168,31 +189,41 @@ def test_lambda_http_invocations_get_the_same_request_telemetry(
     assert done[0]["path"] == path
     assert done[0]["correlation_id"]
     assert slow[0]["route"] == (route or path)
-    (attributes, value), = points(cap, DURATION)
+    ((attributes, value),) = points(cap, DURATION)
     assert attributes["http.response.status_class"] == "5xx"
     assert attributes.get("http.route") == route
     assert value["count"] == 1
 
 
 def test_configure_slow_request_ms_reaches_the_rendered_lines(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json", console=False, slow_request_ms=1)
     with asgi_server(fastapi_app()) as url:
         send("GET", f"{url}/slow/2")
-        lines = eventually(lambda: [json.loads(line) for line in capsys.readouterr().out
-                                    .splitlines() if "Slow request" in line])
+        lines = eventually(
+            lambda: [
+                json.loads(line)
+                for line in capsys.readouterr().out.splitlines()
+                if "Slow request" in line
+            ]
+        )
     assert lines[0]["route"] == "/slow/{n}"
     assert lines[0]["threshold_ms"] == 1
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(method=st.text(max_size=12), path=st.text(max_size=40),
-       status=st.integers(min_value=-5, max_value=1200),
-       route=st.one_of(st.none(), st.just("/items/{id}")))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.text(max_size=12),
+    path=st.text(max_size=40),
+    status=st.integers(min_value=-5, max_value=1200),
+    route=st.one_of(st.none(), st.just("/items/{id}")),
+)
 def test_metric_dimensions_stay_bounded_for_any_request(
-        otelkit_capture: Capture, method: str, path: str, status: int,
-        route: str | None) -> None:
+    otelkit_capture: Capture, method: str, path: str, status: int, route: str | None
+) -> None:
     one = _request_telemetry.Request(method, path, "10.0.0.1", logs=True)
     one.routed(route)
     one.status = status
@@ -200,10 +231,10 @@ def test_metric_dimensions_stay_bounded_for_any_request(
     one.completed(0)  # a second call changes nothing
     for attributes, _ in otelkit_capture.metrics.get(DURATION, []):
         assert set(attributes) <= METRIC_DIMENSIONS
-        assert attributes["http.request.method"] in (
-            _request_telemetry.KNOWN_METHODS | {"_OTHER"})
+        assert attributes["http.request.method"] in (_request_telemetry.KNOWN_METHODS | {"_OTHER"})
         assert attributes["http.response.status_class"] in (
-            {f"{n}xx" for n in range(1, 6)} | {"_OTHER"})
+            {f"{n}xx" for n in range(1, 6)} | {"_OTHER"}
+        )
         assert attributes.get("http.route") in (None, "/items/{id}")
     for _, value in otelkit_capture.metrics.get("http.server.active_requests", []):
         assert value == 0

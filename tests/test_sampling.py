@@ -92,28 +92,42 @@ def test_the_sampled_share_matches_reservoir_plus_ratio_statistically() -> None:
 def test_children_follow_their_parent_whatever_the_reservoir_says() -> None:
     clock = Clock()
     sampler = head_sampler(0.0, 1.0, clock)
-    sampled_parent = trace.set_span_in_context(NonRecordingSpan(SpanContext(
-        1, 2, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))))
-    unsampled_parent = trace.set_span_in_context(NonRecordingSpan(SpanContext(
-        1, 2, is_remote=True, trace_flags=TraceFlags(TraceFlags.DEFAULT))))
+    sampled_parent = trace.set_span_in_context(
+        NonRecordingSpan(
+            SpanContext(1, 2, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
+        )
+    )
+    unsampled_parent = trace.set_span_in_context(
+        NonRecordingSpan(
+            SpanContext(1, 2, is_remote=True, trace_flags=TraceFlags(TraceFlags.DEFAULT))
+        )
+    )
     assert not decide(sampler, parent=unsampled_parent)
     assert decide(sampler, parent=sampled_parent)
     assert decide(sampler)  # the remote children did not use the root's token
     assert not decide(sampler)
 
 
-@pytest.mark.parametrize(("environment", "rate", "per_second"), [
-    ("dev", 1.0, 0.0), ("local", 1.0, 0.0), ("staging", 1.0, 0.0),
-    ("prod", 0.05, 1.0), ("Production", 0.05, 1.0),
-])
+@pytest.mark.parametrize(
+    ("environment", "rate", "per_second"),
+    [
+        ("dev", 1.0, 0.0),
+        ("local", 1.0, 0.0),
+        ("staging", 1.0, 0.0),
+        ("prod", 0.05, 1.0),
+        ("Production", 0.05, 1.0),
+    ],
+)
 def test_per_environment_defaults(environment: str, rate: float, per_second: float) -> None:
     settings = resolve({"environment": environment}, environ={})
     assert (settings.sample_rate, settings.sample_min_per_second) == (rate, per_second)
 
 
 def test_the_environment_variable_and_argument_win_over_the_defaults() -> None:
-    settings = resolve({"environment": "prod"},
-                       environ={"OTELKIT_SAMPLE_MIN_PER_SECOND": "5", "OTELKIT_SAMPLE_RATE": "1"})
+    settings = resolve(
+        {"environment": "prod"},
+        environ={"OTELKIT_SAMPLE_MIN_PER_SECOND": "5", "OTELKIT_SAMPLE_RATE": "1"},
+    )
     assert (settings.sample_rate, settings.sample_min_per_second) == (1.0, 5.0)
     assert resolve({"sample_min_per_second": 0}, environ={}).sample_min_per_second == 0.0
 
@@ -136,21 +150,29 @@ def test_sample_min_per_second_is_a_finite_rate_or_a_clear_error(value: object) 
         with pytest.raises(ValueError, match="sample_min_per_second"):
             resolve({"sample_min_per_second": value}, environ={})
     else:
-        assert resolve({"sample_min_per_second": value},
-                       environ={}).sample_min_per_second == expected
+        assert (
+            resolve({"sample_min_per_second": value}, environ={}).sample_min_per_second == expected
+        )
 
 
-def test_log_lines_say_whether_their_trace_is_sampled(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    otelkit.configure(environment="prod", log_format="json", console=False,
-                      sample_rate=0.0, sample_min_per_second=1)
+def test_log_lines_say_whether_their_trace_is_sampled(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(
+        environment="prod",
+        log_format="json",
+        console=False,
+        sample_rate=0.0,
+        sample_min_per_second=1,
+    )
     log = otelkit.get_logger("sampling")
     for n in range(3):
         with otelkit.span("request"):
             log.info("handled", n=n)
     log.info("outside any span")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-             if '"logger":"sampling"' in line]
+    lines = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if '"logger":"sampling"' in line
+    ]
     assert [line.get("sampled") for line in lines] == [True, False, False, None]
     assert all(len(line["trace_id"]) == 32 for line in lines[:3])
 

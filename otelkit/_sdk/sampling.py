@@ -39,8 +39,9 @@ class ReservoirThenRatio(Sampler):
         clock: seconds, monotonic (tests pass their own).
     """
 
-    def __init__(self, per_second: float, ratio: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_second: float, ratio: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._per_second = per_second
         self._capacity = max(1.0, per_second)
         self._tokens = self._capacity if per_second > 0 else 0.0
@@ -60,22 +61,31 @@ class ReservoirThenRatio(Sampler):
                 return True
             return False
 
-    def should_sample(self, parent_context: Context | None, trace_id: int, name: str,
-                      kind: SpanKind | None = None, attributes: Attributes = None,
-                      links: Sequence[Link] | None = None,
-                      trace_state: TraceState | None = None) -> SamplingResult:
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
         if self._per_second > 0 and self._take():
             return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
-        return self._ratio.should_sample(parent_context, trace_id, name, kind, attributes,
-                                         links, trace_state)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
 
     def get_description(self) -> str:
         return f"ReservoirThenRatio{{{self._per_second:g}/s, {self._ratio.rate:g}}}"
 
 
-def head_sampler(ratio: float, per_second: float,
-                 clock: Callable[[], float] = time.monotonic) -> Sampler:
+def head_sampler(
+    ratio: float, per_second: float, clock: Callable[[], float] = time.monotonic
+) -> Sampler:
     """The tracer provider's sampler: parent-based, root decisions by reservoir then ratio."""
-    root: Sampler = ReservoirThenRatio(per_second, ratio, clock) if per_second > 0 \
-        else TraceIdRatioBased(ratio)
+    root: Sampler = (
+        ReservoirThenRatio(per_second, ratio, clock) if per_second > 0 else TraceIdRatioBased(ratio)
+    )
     return ParentBased(root)

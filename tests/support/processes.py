@@ -50,20 +50,29 @@ class Output:
                 if found:
                     return found
             time.sleep(0.05)
-        raise AssertionError(f"no line matched {pattern!r}:\n" + "\n".join(
-            [*self.stdout, "--- stderr ---", *self.stderr]))
+        raise AssertionError(
+            f"no line matched {pattern!r}:\n"
+            + "\n".join([*self.stdout, "--- stderr ---", *self.stderr])
+        )
 
 
 @contextmanager
-def server_process(args: list[str], cwd: Path, env: dict[str, str] | None = None
-                   ) -> Iterator[Output]:
+def server_process(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[Output]:
     """Run ``args`` (a server) in ``cwd``; stop it with SIGTERM when the block ends."""
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_FORMAT": "json",
-                "OTELKIT_CONSOLE": "false", **(env or {})}
+    full_env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_FORMAT": "json",
+        "OTELKIT_CONSOLE": "false",
+        **(env or {}),
+    }
     for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTELKIT_STRICT"):
         full_env.pop(name, None)
-    process = subprocess.Popen(args, cwd=cwd, env=full_env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, cwd=cwd, env=full_env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     output = Output(process)
     try:
         yield output
