@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: install system-deps demo test test-fast lint typecheck bench docs clean
+.PHONY: install system-deps demo test test-fast lint format typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ demo: $(DEMO_STAMP)  ## run the instrumented video pipeline demo (no AWS account
 
 test: $(STAMP) system-deps  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -43,6 +44,7 @@ test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the q
 
 lint: $(STAMP)
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -53,6 +55,9 @@ bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/b
 
 docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+
+format: $(STAMP)  ## apply the code format that `make test` checks
+	$(BIN)/ruff format otelkit tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
