@@ -24,7 +24,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from otelkit import _pipeline, _switch
+from otelkit import _pipeline, _request_stats, _switch
 from otelkit._log_event import FIELDS_ATTR
 
 #: The logger of the request log lines; raise its level to silence them all.
@@ -190,7 +190,10 @@ class Request:
         slow = threshold is not None and latency_ms > threshold
         if slow:
             _slow.add(1, dimensions)
-        if self.logs:
+        if self.logs:  # quiet requests stay out of /stats as they stay out of the lines
+            _request_stats.observe(
+                self.route, status, latency_ms, failed=error is not None, slow_ms=threshold
+            )
             fields: dict[str, Any] = {"method": self.method, "path": self.path}
             if self.route:
                 fields["route"] = self.route
