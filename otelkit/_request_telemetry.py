@@ -60,13 +60,15 @@ _duration = _meter.create_histogram(
     explicit_bucket_boundaries_advisory=list(_DURATION_BUCKETS),
 )
 _request_size = _meter.create_histogram(
-    "http.server.request.body.size", unit="By", description="Size of HTTP request bodies."
+    "http.server.request.body.size", unit="By", description="Size of HTTP server request bodies."
 )
 _response_size = _meter.create_histogram(
-    "http.server.response.body.size", unit="By", description="Size of HTTP response bodies."
+    "http.server.response.body.size", unit="By", description="Size of HTTP server response bodies."
 )
 _active = _meter.create_up_down_counter(
-    "http.server.active_requests", unit="{request}", description="HTTP server requests in flight."
+    "http.server.active_requests",
+    unit="{request}",
+    description="Number of active HTTP server requests.",
 )
 _slow = _meter.create_counter(
     "http.server.slow_requests",
