@@ -20,10 +20,10 @@ from otelkit import _pipeline, _request_telemetry
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 from otelkit.testing import Capture, capture
+from tests.support.lambda_context import FakeContext, event
 from tests.support.polling import eventually
 from tests.support.servers import asgi_server, wsgi_server
 from tests.support.servers import request as send
-from tests.test_lambda_handler import FakeContext, event
 
 DURATION = "http.server.request.duration"
 METRIC_DIMENSIONS = {"http.request.method", "http.route", "http.response.status_class"}
