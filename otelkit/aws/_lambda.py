@@ -268,7 +268,7 @@ class _Invocation:
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
-        if source.is_http:
+        if source.http_request:
             self.request = _http_request(source, event)
         if source.records or source.record_views:
             self.batch = _records.Batch(
