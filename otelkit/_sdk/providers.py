@@ -20,7 +20,6 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
 from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
@@ -35,6 +34,7 @@ from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.resource import build_resource
+from otelkit._sdk.sampling import head_sampler
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
@@ -101,7 +101,7 @@ def assemble(
     """
     tracer_provider = TracerProvider(
         resource=resource,
-        sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
+        sampler=head_sampler(settings.sample_rate, settings.sample_min_per_second),
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
@@ -168,6 +168,7 @@ def assemble(
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
         log_sample_rate=settings.log_sample_rate,
+        slow_request_ms=settings.slow_request_ms,
     )
 
 
