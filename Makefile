@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint typecheck bench collector clean
+.PHONY: install system-deps demo test test-fast lint format typecheck bench docs collector clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ system-deps:
 	  echo "installing redis-server (Debian package) for the tests"; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing prometheus (Debian package) for promtool, which checks /metrics"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus >/dev/null; }
 
 demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
@@ -38,19 +44,32 @@ $(COLLECTOR): $(COLLECTOR_SRC)/main.go $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/
 	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
 	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
 
-test: $(STAMP) system-deps $(COLLECTOR)  ## lint, type-check and run the test suite
+test: $(STAMP) system-deps $(COLLECTOR)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the quick loop
+	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## print hot-path cost ratios against the bare OpenTelemetry SDK
-	$(BIN)/python benchmarks/run.py
+bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
+	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
+
+docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
+	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+
+format: $(STAMP)  ## apply the code format that `make test` checks
+	$(BIN)/ruff format otelkit tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

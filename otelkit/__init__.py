@@ -12,6 +12,7 @@ from otelkit._logging import get_logger
 from otelkit._metrics import count, gauge, record, timed
 from otelkit._setup import configure, flush, shutdown
 from otelkit._spans import span, traced
+from otelkit._throttle import throttled
 from otelkit._version import __version__
 
 __all__ = [
@@ -32,12 +33,15 @@ __all__ = [
     "session",
     "shutdown",
     "span",
+    "start_http_server",
+    "throttled",
     "timed",
     "traced",
 ]
 
 if TYPE_CHECKING:
     from otelkit import aws
+    from otelkit.runtime import start_http_server
 
 
 def __getattr__(name: str) -> Any:
@@ -46,4 +50,8 @@ def __getattr__(name: str) -> Any:
         import otelkit.aws
 
         return otelkit.aws
+    if name == "start_http_server":  # the runtime server loads on first use, like aws
+        from otelkit.runtime import start_http_server
+
+        return start_http_server
     raise AttributeError(f"module 'otelkit' has no attribute {name!r}")

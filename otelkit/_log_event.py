@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import trace
@@ -20,18 +21,26 @@ from opentelemetry.context import Context
 from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
+from otelkit._safe_values import safe_str
 from otelkit._scrub import scrub_in_place, scrub_urls
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
 
-RESERVED_KEYS = RESERVED_FIELD_NAMES
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName", FIELDS_ATTR, "color_message",
+    "message",
+    "asctime",
+    "taskName",
+    FIELDS_ATTR,
+    "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+
+#: Fields of the unit of work the runtime is in, on every line written inside it: the
+#: Lambda invocation's ``function_request_id``, ``cold_start``… (set by ``lambda_handler``).
+scope_fields: ContextVar[dict[str, Any] | None] = ContextVar("otelkit_scope_fields", default=None)
 
 
 class _Timestamps:
@@ -59,7 +68,7 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
     return {
-        "error": fields.get("error", str(exc) or type(exc).__name__),
+        "error": fields.get("error", safe_str(exc) or type(exc).__name__),
         "error_type": type(exc).__name__,
         "exception": "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
     }
@@ -79,8 +88,12 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
     return fields
 
 
-def build_event(record: logging.LogRecord, pipeline: Pipeline,
-                fields: dict[str, Any] | None, context: Context | None = None) -> dict[str, Any]:
+def build_event(
+    record: logging.LogRecord,
+    pipeline: Pipeline,
+    fields: dict[str, Any] | None,
+    context: Context | None = None,
+) -> dict[str, Any]:
     """Build the log event for ``record``, stamped with the current context's IDs and span."""
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
@@ -92,10 +105,13 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     }
     if pipeline.static_fields:
         event.update(pipeline.static_fields)
+    scoped = scope_fields.get()
+    if scoped:
+        event.update(scoped)
     event.update(current_ids(context))
     if fields:
         for key, value in fields.items():
-            event[f"{key}_" if key in RESERVED_KEYS else key] = value
+            event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
 
     span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:

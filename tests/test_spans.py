@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
 from opentelemetry import trace
@@ -20,8 +20,12 @@ def test_span_block_sets_attributes_and_parents(otelkit_capture: Capture) -> Non
             pass
     encode, compose = otelkit_capture.spans
     assert compose.name == "compose video"
-    assert dict(compose.attributes) == {"scene": 3, "tags": ("a", "b"), "meta": "{'k': 1}",
-                                        "frames": 120}
+    assert dict(compose.attributes) == {
+        "scene": 3,
+        "tags": ("a", "b"),
+        "meta": "{'k': 1}",
+        "frames": 120,
+    }
     assert encode.parent.span_id == compose.context.span_id
     assert encode.kind is SpanKind.CLIENT
     assert not trace.get_current_span().get_span_context().is_valid
@@ -41,7 +45,10 @@ def test_span_attributes_are_scrubbed(otelkit_capture: Capture) -> None:
     with otelkit.span("login", api_key="sk-123", password="hunter2", user="ana"):
         pass
     assert dict(otelkit_capture.span("login").attributes) == {
-        "api_key": "[REDACTED]", "password": "[REDACTED]", "user": "ana"}
+        "api_key": "[REDACTED]",
+        "password": "[REDACTED]",
+        "user": "ana",
+    }
 
 
 def test_traced_sync_uses_qualified_name_and_returns(otelkit_capture: Capture) -> None:
@@ -60,7 +67,7 @@ async def test_traced_async_with_name_kind_and_attributes(otelkit_capture: Captu
         await asyncio.sleep(0)
         return n
 
-    assert await asyncio.gather(render(1), render(2)) == [1, 2]
+    assert list(await asyncio.gather(render(1), render(2))) == [1, 2]
     spans = otelkit_capture.spans
     assert [s.name for s in spans] == ["render scene", "render scene"]
     assert all(s.attributes["stage"] == "render" for s in spans)
@@ -77,8 +84,7 @@ async def test_traced_async_failure(otelkit_capture: Capture) -> None:
     assert otelkit_capture.spans[0].status.status_code is StatusCode.ERROR
 
 
-def test_traced_generator_span_covers_iteration_and_stays_private(
-        otelkit_capture: Capture) -> None:
+def test_traced_generator_span_covers_iteration_and_stays_private(otelkit_capture: Capture) -> None:
     @otelkit.traced("scenes")
     def scenes() -> Iterator[int]:
         for n in range(3):
@@ -101,7 +107,7 @@ def test_traced_generator_span_covers_iteration_and_stays_private(
 
 def test_traced_generator_send_throw_and_early_close(otelkit_capture: Capture) -> None:
     @otelkit.traced("echo")
-    def echo() -> Iterator[object]:
+    def echo() -> Generator[object, object, None]:
         received: object = None
         while True:
             try:

@@ -37,7 +37,8 @@ def test_nested_captures_restore_the_outer_one() -> None:
 
 
 def test_capture_inside_a_configured_process_restores_it(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json", console=False)
     with capture() as cap:
         otelkit.get_logger("app").info("captured")
@@ -49,7 +50,8 @@ def test_capture_inside_a_configured_process_restores_it(
 
 
 def test_after_shutdown_spans_are_dropped_and_logs_still_print(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json")
     otelkit.shutdown()
     with otelkit.span("late") as late:
@@ -69,10 +71,10 @@ def test_capture_alone_records_instrumented_httpx_calls() -> None:
     """No configure(): a user's test still sees the client spans of its HTTP calls."""
     import httpx
 
-    from examples._local_services import fake_api
+    from tests.support.servers import fake_api
 
     with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-t"):
         httpx.post(f"{url}/v1/scenes", json={"scene": 1})
-    span, = cap.spans
+    (span,) = cap.spans
     assert span.name == "POST"
     assert span.attributes["job_id"] == "job-t"

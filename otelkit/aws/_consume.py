@@ -26,10 +26,12 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
-from otelkit._propagation import extract
+from otelkit._ids import current_ids
+from otelkit._propagation import extract_lowercased
+from otelkit._safety import report_bad_input, report_internal_error
 from otelkit._spans import fail_span
 from otelkit.aws import _records
-from otelkit.aws._messages import message_carrier
+from otelkit.aws._shapes import MAPPINGS, read
 
 
 class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
@@ -72,6 +74,9 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
 
     def __enter__(self) -> trace.Span:
         message = self._message
+        if not isinstance(message, MAPPINGS):  # a message of no known shape: no context
+            report_bad_input("SQS message that is not a mapping", type(message).__name__)
+            message = {}
         record = _records.batch_record(message)
         if record is not None:  # inside lambda_handler: the record's span already runs
             self._record = record
@@ -80,19 +85,31 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
             return record.span
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
-        parent = _log_buffer.scoped(
-            extract(message_carrier(message), otel_context.get_current()))
+        current_context = otel_context.get_current()
+        try:
+            reading = read(message)
+            parent = extract_lowercased(reading.carrier, current_context)
+            name, attributes = _records.describe(message, reading, queue_url=self._queue_url)
+        except Exception as exc:  # a shape no one foresaw: process it without context
+            report_internal_error("process_message (reading the message)", exc)
+            parent, name, attributes = current_context, "process", {}
+        parent = _log_buffer.scoped(parent)
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
-        name, attributes = _records.describe(message, queue_url=self._queue_url)
+        attributes.update(current_ids(parent))  # stamped at start: see _spans.with_ids
         current = _switch.TRACER.delegate.start_span(
-            name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
+            name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links
+        )
         self._span = current
         self._token = otel_context.attach(trace.set_span_in_context(current, parent))
         return current
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         current = self._span
         assert current is not None, "process_message exited without being entered"
         self._span = None
@@ -138,8 +155,9 @@ class process_messages:  # noqa: N801 - used like a function in a ``for`` statem
 
     __slots__ = ("_current", "_messages", "_queue_url")
 
-    def __init__(self, messages: Iterable[Mapping[str, Any]], *,
-                 queue_url: str | None = None) -> None:
+    def __init__(
+        self, messages: Iterable[Mapping[str, Any]], *, queue_url: str | None = None
+    ) -> None:
         self._messages: Iterator[Mapping[str, Any]] = iter(messages)
         self._queue_url = queue_url
         self._current: process_message | None = None
@@ -167,8 +185,12 @@ class process_messages:  # noqa: N801 - used like a function in a ``for`` statem
     def __enter__(self) -> process_messages:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._finish(exc)
 
     def __del__(self) -> None:

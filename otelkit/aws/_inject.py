@@ -16,6 +16,9 @@ every messaging call that can hold one:
   hands that to X-Ray but not to the target's event, and entries have no attributes, so
   ``traceparent`` and ``baggage`` travel inside the ``Detail`` JSON object under the key
   ``_otelkit`` (only when ``Detail`` is an object and the entry stays under 256 KiB).
+* Lambda ``Invoke``/``InvokeWithResponseStream``: the client context's ``custom`` map
+  for synchronous calls (Lambda drops the client context of ``Event`` invocations),
+  else the payload's ``headers`` object; ``lambda_handler`` reads either back.
 
 A send never fails because of this: what does not fit is left out and named in one
 warning log record per call, and an internal error is reported and the call proceeds.
@@ -23,6 +26,8 @@ warning log record per call, and an internal error is reported and the call proc
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
@@ -47,11 +52,15 @@ _PROPAGATION_NAMES = frozenset({"traceparent", "tracestate", "baggage", XRAY_HEA
 _log = get_logger("otelkit.aws")
 
 
-def _carry_in_attributes(entry: MutableMapping[str, Any], headers: Mapping[str, str],
-                         *, system_trace_header: bool) -> list[str]:
+def _carry_in_attributes(
+    entry: MutableMapping[str, Any], headers: Mapping[str, str], *, system_trace_header: bool
+) -> list[str]:
     """Set the propagation attributes of one message entry; return the names left out."""
-    attributes = {name: value for name, value in (entry.get("MessageAttributes") or {}).items()
-                  if name.lower() not in _PROPAGATION_NAMES}
+    attributes = {
+        name: value
+        for name, value in (entry.get("MessageAttributes") or {}).items()
+        if name.lower() not in _PROPAGATION_NAMES
+    }
     room = MAX_MESSAGE_ATTRIBUTES - len(attributes)
     dropped: list[str] = []
     for name in _ATTRIBUTE_PRIORITY:
@@ -79,17 +88,20 @@ def _copied_entries(params: MutableMapping[str, Any], key: str) -> list[dict[str
     return entries
 
 
-def _report_dropped(operation: str, destination: object,
-                    dropped: Mapping[str, list[str]]) -> None:
+def _report_dropped(operation: str, destination: object, dropped: Mapping[str, list[str]]) -> None:
     """One warning per call naming what could not be carried, and for which entries."""
     if not dropped:
         return
     names = sorted({name for names in dropped.values() for name in names})
     _log.warning(
         "Trace context not fully carried: %s left out (at most %d message attributes)",
-        ", ".join(names), MAX_MESSAGE_ATTRIBUTES,
-        event_type="PROPAGATION_TRUNCATED", operation=operation,
-        destination=str(destination), dropped_attributes=names, entries=sorted(dropped),
+        ", ".join(names),
+        MAX_MESSAGE_ATTRIBUTES,
+        event_type="PROPAGATION_TRUNCATED",
+        operation=operation,
+        destination=str(destination),
+        dropped_attributes=names,
+        entries=sorted(dropped),
     )
 
 
@@ -101,15 +113,15 @@ def _sqs_send_message(params: MutableMapping[str, Any], headers: Mapping[str, st
 _Injector = Callable[[MutableMapping[str, Any], Mapping[str, str]], None]
 
 
-def _batch(operation: str, entries_key: str, destination_key: str, *,
-           system_trace_header: bool) -> _Injector:
+def _batch(
+    operation: str, entries_key: str, destination_key: str, *, system_trace_header: bool
+) -> _Injector:
     """An injector for a batch call: every entry carries the context, each one reported."""
 
     def inject_batch(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
         dropped: dict[str, list[str]] = {}
         for entry in _copied_entries(params, entries_key):
-            left_out = _carry_in_attributes(entry, headers,
-                                            system_trace_header=system_trace_header)
+            left_out = _carry_in_attributes(entry, headers, system_trace_header=system_trace_header)
             if left_out:
                 dropped[str(entry.get("Id"))] = left_out
         _report_dropped(operation, params.get(destination_key), dropped)
@@ -121,8 +133,11 @@ def _sns_publish(params: MutableMapping[str, Any], headers: Mapping[str, str]) -
     if params.get("PhoneNumber"):  # an SMS: nothing downstream reads attributes
         return
     dropped = _carry_in_attributes(params, headers, system_trace_header=False)
-    _report_dropped("Publish", params.get("TopicArn") or params.get("TargetArn"),
-                    {"-": dropped} if dropped else {})
+    _report_dropped(
+        "Publish",
+        params.get("TopicArn") or params.get("TargetArn"),
+        {"-": dropped} if dropped else {},
+    )
 
 
 def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
@@ -146,8 +161,11 @@ def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
     stripped = detail.lstrip()
     rest = stripped[1:]
     separator = "," if parsed else ""
-    return "{" + f"{json.dumps(EVENT_DETAIL_KEY)}:{json.dumps(dict(carrier))}{separator}" + (
-        rest if parsed else rest.lstrip())
+    return (
+        "{"
+        + f"{json.dumps(EVENT_DETAIL_KEY)}:{json.dumps(dict(carrier))}{separator}"
+        + (rest if parsed else rest.lstrip())
+    )
 
 
 def _entry_size(entry: Mapping[str, Any], detail: str) -> int:
@@ -181,20 +199,93 @@ def _events_put_events(params: MutableMapping[str, Any], headers: Mapping[str, s
     if too_large:
         names = sorted({n for names in too_large.values() for n in names})
         _log.warning(
-            "Trace context not carried in event Detail: %s left out (entry would exceed "
-            "%d bytes)", ", ".join(names), MAX_EVENT_ENTRY_BYTES,
-            event_type="PROPAGATION_TRUNCATED", operation="PutEvents",
-            dropped_attributes=names, entries=sorted(too_large),
+            "Trace context not carried in event Detail: %s left out (entry would exceed %d bytes)",
+            ", ".join(names),
+            MAX_EVENT_ENTRY_BYTES,
+            event_type="PROPAGATION_TRUNCATED",
+            operation="PutEvents",
+            dropped_attributes=names,
+            entries=sorted(too_large),
+        )
+
+
+#: Lambda's limit on the base64-encoded client context.
+MAX_CLIENT_CONTEXT_BYTES = 3583
+
+
+def client_context_with(encoded: object, carrier: Mapping[str, str]) -> str | None:
+    """A base64 client context whose ``custom`` map holds ``carrier``, keeping whatever
+    the caller put there; None when the caller's is unreadable or the result too large."""
+    document: dict[str, Any] = {}
+    if isinstance(encoded, str) and encoded:
+        try:
+            parsed = json.loads(base64.b64decode(encoded, validate=True))
+        except (ValueError, binascii.Error):
+            return None  # not ours to repair: the call goes as the caller wrote it
+        if not isinstance(parsed, dict):
+            return None
+        document = parsed
+    custom = document.get("custom")
+    document["custom"] = {**(custom if isinstance(custom, dict) else {}), **carrier}
+    result = base64.b64encode(json.dumps(document, separators=(",", ":")).encode()).decode()
+    return result if len(result) <= MAX_CLIENT_CONTEXT_BYTES else None
+
+
+def payload_with(payload: object, carrier: Mapping[str, str]) -> str | None:
+    """A JSON-object payload with ``carrier`` merged into its ``headers`` object; None
+    for any other payload (a list, a scalar, bytes that are not JSON), left untouched."""
+    if isinstance(payload, (bytes, bytearray)):
+        payload = bytes(payload).decode(errors="replace")
+    if not isinstance(payload, str):
+        return None
+    try:
+        parsed = json.loads(payload)
+    except ValueError:
+        return None
+    headers = parsed.get("headers", {}) if isinstance(parsed, dict) else None
+    if not isinstance(headers, dict):
+        return None
+    parsed["headers"] = {**headers, **carrier}
+    return json.dumps(parsed)
+
+
+def _lambda_invoke(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
+    """Synchronous calls carry the context in the client context, which Lambda hands
+    to the function; asynchronous ones (``Event``) drop it, so it goes in the payload."""
+    carrier = {
+        name: headers[name] for name in (*_ATTRIBUTE_PRIORITY, XRAY_HEADER) if name in headers
+    }
+    if not carrier:
+        return
+    if params.get("InvocationType", "RequestResponse") != "Event":
+        updated = client_context_with(params.get("ClientContext"), carrier)
+        if updated is not None:
+            params["ClientContext"] = updated
+            return
+    payload = payload_with(params.get("Payload"), carrier)
+    if payload is not None:
+        params["Payload"] = payload
+    else:
+        _log.warning(
+            "Trace context not carried on lambda.Invoke: no room in the client "
+            "context and the payload is not a JSON object",
+            event_type="PROPAGATION_TRUNCATED",
+            operation="Invoke",
+            destination=str(params.get("FunctionName")),
         )
 
 
 _INJECTORS: dict[tuple[str, str], _Injector] = {
+    ("lambda", "Invoke"): _lambda_invoke,
+    ("lambda", "InvokeWithResponseStream"): _lambda_invoke,
     ("sqs", "SendMessage"): _sqs_send_message,
-    ("sqs", "SendMessageBatch"): _batch("SendMessageBatch", "Entries", "QueueUrl",
-                                        system_trace_header=True),
+    ("sqs", "SendMessageBatch"): _batch(
+        "SendMessageBatch", "Entries", "QueueUrl", system_trace_header=True
+    ),
     ("sns", "Publish"): _sns_publish,
-    ("sns", "PublishBatch"): _batch("PublishBatch", "PublishBatchRequestEntries", "TopicArn",
-                                    system_trace_header=False),
+    ("sns", "PublishBatch"): _batch(
+        "PublishBatch", "PublishBatchRequestEntries", "TopicArn", system_trace_header=False
+    ),
     ("events", "PutEvents"): _events_put_events,
 }
 

@@ -20,18 +20,21 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
-from otelkit import _log_buffer, _metrics, _switch
-from otelkit._http_requests import RESPONSE_HEADER, incoming_context
+from otelkit import _log_buffer, _metrics, _pipeline, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._incoming_requests import RESPONSE_HEADER, incoming_context
+from otelkit._log_event import scope_fields
 from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error
-from otelkit._setup import flush
+from otelkit._setup import configure, flush
 from otelkit._spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._consume import process_message
+from otelkit.aws._continuity import caller_context
+from otelkit.aws._detect import detect
 from otelkit.aws._paths import compile_path, search
-from otelkit.aws._sources import Source, detect
+from otelkit.aws._sources import DIRECT, Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,12 +58,19 @@ def _take_cold_start() -> bool:
 
 
 def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"faas.trigger": source.trigger, "faas.coldstart": cold,
-                                  "cloud.provider": "aws", **source.attributes}
-    for attribute, name in (("faas.invocation_id", "aws_request_id"),
-                            ("faas.name", "function_name"),
-                            ("faas.version", "function_version"),
-                            ("cloud.resource_id", "invoked_function_arn")):
+    attributes: dict[str, Any] = {
+        "faas.trigger": source.trigger,
+        "faas.coldstart": cold,
+        "cloud.provider": "aws",
+        "cloud.event_source": source.name,
+        **source.attributes,
+    }
+    for attribute, name in (
+        ("faas.invocation_id", "aws_request_id"),
+        ("faas.name", "function_name"),
+        ("faas.version", "function_version"),
+        ("cloud.resource_id", "invoked_function_arn"),
+    ):
         value = getattr(context, name, None)
         if isinstance(value, str) and value:
             attributes[attribute] = value
@@ -70,6 +80,30 @@ def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]
         attributes["cloud.region"] = parts[3]
         attributes["cloud.account.id"] = parts[4]
     return attributes
+
+
+#: The LambdaContext attributes Powertools' Logger puts on every line, by field name:
+#: the same names keep existing CloudWatch Logs Insights queries working.
+_CONTEXT_FIELDS = (
+    ("function_name", "function_name"),
+    ("function_memory_size", "memory_limit_in_mb"),
+    ("function_arn", "invoked_function_arn"),
+    ("function_request_id", "aws_request_id"),
+)
+
+
+def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
+    """The invocation's fields for every log line written inside the handler."""
+    fields: dict[str, Any] = {"cold_start": cold}
+    for field_name, attribute in _CONTEXT_FIELDS:
+        value = getattr(context, attribute, None)
+        if field_name == "function_memory_size" and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if (isinstance(value, str) and value) or (
+            isinstance(value, int) and not isinstance(value, bool)
+        ):
+            fields[field_name] = value
+    return fields
 
 
 def _lambda_xray_parent() -> Context | None:
@@ -84,16 +118,17 @@ def _lambda_xray_parent() -> Context | None:
     return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
 
 
-def _invocation_context(source: Source, event: Any, path: tuple[str | int, ...] | None
-                        ) -> tuple[Context, str | None]:
+def _invocation_context(
+    source: Source, event: Any, lambda_context: Any, path: tuple[str | int, ...] | None
+) -> tuple[Context, str | None]:
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
     if source.is_http:
         context, echo = incoming_context(source.headers)
-    elif source.headers:  # EventBridge detail carrying a producer's trace headers
+    elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
         context = extract(source.headers)
-    else:
-        context = Context()
+    else:  # lambda.invoke's client context or payload; a single record's producer
+        context = caller_context(source, event, lambda_context)
     if not trace.get_current_span(context).get_span_context().is_valid:
         context = _lambda_xray_parent() or context
     fields = {**current_ids(), **current_ids(context)}
@@ -129,8 +164,11 @@ def _failed_item_ids(result: Any) -> set[str]:
     failures = result.get("batchItemFailures") if isinstance(result, Mapping) else None
     if not isinstance(failures, list):
         return set()
-    return {f["itemIdentifier"] for f in failures
-            if isinstance(f, Mapping) and isinstance(f.get("itemIdentifier"), str)}
+    return {
+        f["itemIdentifier"]
+        for f in failures
+        if isinstance(f, Mapping) and isinstance(f.get("itemIdentifier"), str)
+    }
 
 
 def _flush_within(context: Any) -> None:
@@ -149,58 +187,93 @@ def _flush_within(context: Any) -> None:
             report_internal_error("lambda_handler (flush)", exc)
 
 
+def _configure_if_needed() -> None:
+    """Configure from the environment when nothing else did: a function whose only
+    otelkit line is the decorator still writes JSON lines and exports (``capture()``
+    and an explicit ``configure()`` both count as configured)."""
+    if _pipeline.current().tracer_provider is not None:
+        return
+    try:
+        configure()
+    except Exception as exc:  # a bad variable must not fail the function: say so, go on
+        report_internal_error("lambda_handler (configure from the environment)", exc)
+
+
 class _Invocation:
     """Everything one invocation sets up around the handler, and how to tear it down."""
 
-    def __init__(self, handler_name: str, event: Any, context: Any,
-                 path: tuple[str | int, ...] | None) -> None:
+    def __init__(
+        self, handler_name: str, event: Any, context: Any, path: tuple[str | int, ...] | None
+    ) -> None:
         self.echo: str | None = None
         self.batch: _records.Batch | None = None
         self.span: trace.Span = trace.INVALID_SPAN
         self.context_token: Any = None
         self.batch_token: Any = None
         self.single: process_message | None = None
+        self.single_record: _records.RecordSpan | None = None
+        self.single_token: Any = None
+        self.fields_token: Any = None
         try:
             self._start(handler_name, event, context, path)
         except Exception as exc:
             report_internal_error("lambda_handler (invocation start)", exc)
 
-    def _start(self, handler_name: str, event: Any, context: Any,
-               path: tuple[str | int, ...] | None) -> None:
+    def _start(
+        self, handler_name: str, event: Any, context: Any, path: tuple[str | int, ...] | None
+    ) -> None:
         try:
             source = detect(event)
         except Exception as exc:  # a shape no one foresaw: trace it as a direct call
             report_internal_error("lambda_handler (event source)", exc)
-            source = Source("direct", "other")
+            source = Source(*DIRECT)
         cold = _take_cold_start()
-        parent, self.echo = _invocation_context(source, event, path)
+        self.fields_token = scope_fields.set(_line_fields(context, cold))
+        parent, self.echo = _invocation_context(source, event, context, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
         self.span = start_span_from(
-            _switch.TRACER.delegate, name if isinstance(name, str) and name else handler_name,
-            parent, kind=source.kind, attributes=_faas_attributes(context, source, cold))
+            _switch.TRACER.delegate,
+            name if isinstance(name, str) and name else handler_name,
+            parent,
+            kind=source.kind,
+            attributes=_faas_attributes(context, source, cold),
+        )
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
-        if source.records:
-            self.batch = _records.Batch(source.records,
-                                        source.attributes.get("messaging.system"))
+        if source.records or source.record_views:
+            self.batch = _records.Batch(
+                source.records, source.attributes.get("messaging.system"), source.record_views
+            )
             self.batch_token = _records.set_batch(self.batch)
             if len(source.records) == 1:
                 self.single = process_message(source.records[0])
                 self.single.__enter__()
+            elif len(source.record_views) == 1:  # the whole handler works on that record
+                self.single_record = self.batch.spans[0]
+                self.single_token = otel_context.attach(self.single_record.context)
 
     def finish(self, result: Any, error: BaseException | None) -> Any:
         """End the spans (recording ``error`` or the HTTP status) and return the result."""
         try:
             if self.single is not None:
                 self.single.__exit__(type(error) if error else None, error, None)
+            if self.single_record is not None:
+                otel_context.detach(self.single_token)
+                self.single_record.outcome = "failed" if error is not None else "ok"
+                if error is not None:
+                    fail_span(self.single_record.span, error)
             if error is not None:
                 fail_span(self.span, error)
                 # One structured line per failed invocation: findable by its IDs, and the
                 # moment held-back DEBUG lines are written (log_buffer).
-                _log.error("Invocation failed", exc_info=error,
-                           event_type="INVOCATION_FAILED", status="failed")
+                _log.error(
+                    "Invocation failed",
+                    exc_info=error,
+                    event_type="INVOCATION_FAILED",
+                    status="failed",
+                )
             status = result.get("statusCode") if isinstance(result, Mapping) else None
             if isinstance(status, int) and not isinstance(status, bool):
                 self.span.set_attribute("http.response.status_code", status)
@@ -217,6 +290,8 @@ class _Invocation:
                 _records.reset_batch(self.batch_token)
             if self.context_token is not None:
                 otel_context.detach(self.context_token)
+            if self.fields_token is not None:
+                scope_fields.reset(self.fields_token)
             self.span.end()
         return result
 
@@ -244,6 +319,12 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     environment counts a ``ColdStart`` metric. Traces, metrics and logs are flushed
     before the handler returns, within the invocation's remaining time.
 
+    Without a ``configure()`` call, the first invocation configures otelkit from the
+    environment (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service
+    name defaults to the function's). Every log line written inside the handler carries
+    the fields Powertools' Logger adds: ``function_request_id``, ``cold_start``,
+    ``function_name``, ``function_arn`` and ``function_memory_size``.
+
     An exception is recorded on the span with ERROR status and re-raised. An event of
     unknown shape is traced as a direct invocation; telemetry never fails the handler.
 
@@ -263,6 +344,7 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
+            _configure_if_needed()
             invocation = _Invocation(handler_name, event, context, path)
             try:
                 result = handler(event, context)

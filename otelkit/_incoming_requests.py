@@ -1,0 +1,267 @@
+"""What the ASGI and WSGI middleware share: the incoming context, the correlation ID, the
+"Request started" / "Request completed" log lines and the noise filter.
+
+Both middleware wrap the upstream OpenTelemetry server instrumentation, which makes the
+server span and the HTTP metrics well, but extracts the parent with whatever global
+propagator is installed and from an empty context, so the IDs that arrive in ``baggage``
+would be lost. ``IncomingContextTracerProvider`` closes that gap: the middleware extracts
+with otelkit's propagator first, and the server span is started from that context.
+
+Secrets stay out: no header or body is ever logged, the path is logged without its query
+string, and only the tracing and correlation headers are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
+
+from otelkit import _log_buffer, _request_stats, _switch
+from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._log_event import FIELDS_ATTR
+from otelkit._propagation import extract, start_span_from
+
+#: Paths that never produce request logs unless configured otherwise (load-balancer and
+#: orchestrator probes, which would otherwise be most of the log volume).
+DEFAULT_QUIET_PATHS: tuple[str, ...] = ("/health", "/healthz", "/ready")
+#: Request headers read for the correlation ID, in order of preference.
+CORRELATION_HEADERS: tuple[str, ...] = ("x-correlation-id", "x-request-id")
+#: Response header that carries the correlation ID back to the caller.
+RESPONSE_HEADER = "X-Correlation-ID"
+#: The logger of the request log lines; raise its level to silence them all.
+LOGGER_NAME = "otelkit.http"
+
+QuietPattern = str | re.Pattern[str]
+
+# The context the middleware extracted for the request being started; read once by the
+# server span's tracer. A ContextVar, so concurrent requests never see each other's.
+_incoming: ContextVar[Context | None] = ContextVar("otelkit_incoming_http", default=None)
+_logger = logging.getLogger(LOGGER_NAME)
+_PLACEHOLDER = re.compile(r"\{[^{}/]*\}")
+
+
+class _IncomingContextTracer(trace.Tracer):
+    """Starts SERVER spans from the context otelkit extracted; forwards everything else."""
+
+    def __init__(self, delegate: trace.Tracer) -> None:
+        self._delegate = delegate
+
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        *args: Any,
+        **kwargs: Any,
+    ) -> trace.Span:
+        if kind is SpanKind.SERVER:
+            incoming = _incoming.get()
+            if incoming is not None:
+                return start_span_from(self._delegate, name, incoming, kind=kind, **kwargs)
+        return self._delegate.start_span(name, context, kind, *args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._delegate.start_as_current_span(*args, **kwargs)
+
+
+class IncomingContextTracerProvider(trace.TracerProvider):
+    """The tracer provider handed to the upstream middleware (otelkit's switchable one
+    underneath, so ``configure()`` and ``testing.capture()`` see its spans)."""
+
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> trace.Tracer:
+        return _IncomingContextTracer(
+            _switch.TRACER_PROVIDER.get_tracer(
+                instrumenting_module_name, instrumenting_library_version, schema_url, attributes
+            )
+        )
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """``/api/v1/jobs/{id}`` or ``/api/*/jobs/*``: ``*`` and ``{name}`` match one path
+    segment, ``**`` any number of them."""
+    out: list[str] = []
+    for part in re.split(r"(\*\*|\*|\?|\{[^{}/]*\})", pattern):
+        if part == "**":
+            out.append(".*")
+        elif part == "*" or _PLACEHOLDER.fullmatch(part):
+            out.append("[^/]+" if part != "*" else "[^/]*")
+        elif part == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out))
+
+
+def _compile(pattern: QuietPattern) -> tuple[str | None, re.Pattern[str]]:
+    if isinstance(pattern, re.Pattern):
+        return None, pattern
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError(f"quiet path pattern must be a str or re.Pattern, got {pattern!r}")
+    method, _, path = pattern.strip().rpartition(" ")
+    return (method.upper() or None), _glob(path)
+
+
+class RequestLog:
+    """Per-middleware settings and the request log lines.
+
+    Args:
+        quiet: requests that write no log lines (their spans are still made, so a
+            collector filter decides about those). Each is a glob string, optionally
+            preceded by a method (``"GET /api/v1/jobs/{id}"``), or a compiled regex matched
+            against the whole path (any method).
+        log_requests: False turns the request log lines off entirely.
+        response_header: the header that echoes the correlation ID; None to not send it.
+    """
+
+    def __init__(
+        self,
+        quiet: Iterable[QuietPattern] = DEFAULT_QUIET_PATHS,
+        *,
+        log_requests: bool = True,
+        response_header: str | None = RESPONSE_HEADER,
+    ) -> None:
+        if isinstance(quiet, (str, re.Pattern)):
+            quiet = (quiet,)
+        self._quiet = tuple(_compile(p) for p in quiet)
+        self.log_requests = log_requests
+        self.response_header = response_header
+
+    def is_quiet(self, method: str, path: str) -> bool:
+        """Whether the request ``method path`` writes no log lines."""
+        for only, regex in self._quiet:
+            if (only is None or only == method) and regex.fullmatch(path):
+                return True
+        return False
+
+    def begin(self, method: str, path: str, client_ip: str | None) -> Request:
+        """A request that logs, unless it is quiet or logging is off."""
+        logs = self.log_requests and not self.is_quiet(method, path)
+        request = Request(method, path, logs)
+        if logs:
+            _log(logging.INFO, "Request started", method=method, path=path, client_ip=client_ip)
+        return request
+
+
+class Request:
+    """One request in flight: when it started, and whether it writes log lines."""
+
+    __slots__ = ("logs", "method", "path", "route", "started", "status")
+
+    def __init__(self, method: str, path: str, logs: bool) -> None:
+        self.method = method
+        self.path = path
+        self.logs = logs
+        self.status: int | None = None
+        self.route: str | None = None
+        self.started = time.perf_counter()
+
+    def routed(self, route: object) -> None:
+        """Record the route template and name the server span ``METHOD route``.
+
+        A raw path in the name (``GET /api/v1/jobs/job-3f2a…``) would make one span name
+        per job ID, which trace backends group and index by; the route template or,
+        failing that, the bare method keeps names few, as the HTTP semantic conventions
+        require. The template also goes on "Request completed", so latency statistics
+        group by endpoint, not by ID.
+        """
+        template = route if isinstance(route, str) else getattr(route, "path", None)
+        self.route = template if isinstance(template, str) and template else None
+        span = trace.get_current_span()
+        if not span.is_recording():
+            return
+        method = self.method.upper() or "HTTP"
+        if self.route:
+            span.update_name(f"{method} {self.route}")
+            span.set_attribute("http.route", self.route)
+        else:
+            span.update_name(method)
+
+    def completed(self, response_size: int, error: BaseException | None = None) -> None:
+        """Write "Request completed" (ERROR for 5xx and unhandled exceptions)."""
+        if not self.logs:
+            return
+        status = self.status if self.status is not None else 500
+        latency = round((time.perf_counter() - self.started) * 1000.0, 2)
+        level = logging.ERROR if status >= 500 or error is not None else logging.INFO
+        fields: dict[str, Any] = {"method": self.method, "path": self.path}
+        if self.route:
+            fields["route"] = self.route
+        fields.update(status=status, latency_ms=latency, response_size=response_size)
+        if error is not None:
+            fields["error"] = f"{type(error).__name__}: {error}"
+        _request_stats.observe(self.route, status, latency, failed=error is not None)
+        _log(level, "Request completed", **fields)
+
+
+def _log(level: int, message: str, **fields: Any) -> None:
+    if _logger.isEnabledFor(level):
+        _logger.log(level, message, extra={FIELDS_ATTR: fields})
+
+
+def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Lowercase header name -> value; repeated headers joined with ``,`` as HTTP allows."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    return headers
+
+
+def client_ip(headers: Mapping[str, str], peer: str | None) -> str | None:
+    """The caller's address: the first ``X-Forwarded-For`` hop behind a load balancer,
+    else the socket peer. (For logs only: the header is client-controlled.)"""
+    forwarded = headers.get("x-forwarded-for")
+    if forwarded:
+        first = forwarded.split(",", 1)[0].strip()
+        if first:
+            return first
+    return peer
+
+
+def _correlation_id(headers: Mapping[str, str], context: Context) -> str:
+    for name in CORRELATION_HEADERS:
+        value = headers.get(name, "").strip()
+        if value:
+            try:
+                return validate_ids({"correlation_id": value})["correlation_id"]
+            except ValueError:
+                break  # a malformed ID is replaced, never bound or echoed
+    return current_ids(context).get("correlation_id") or str(uuid.uuid4())
+
+
+def incoming_context(headers: Mapping[str, str]) -> tuple[Context, str]:
+    """The request's context (remote parent, baggage IDs) plus its correlation ID."""
+    context = extract(headers)
+    correlation_id = _correlation_id(headers, context)
+    return context_with_ids({"correlation_id": correlation_id}, context), correlation_id
+
+
+def set_incoming(context: Context | None) -> Any:
+    """Announce the context of the request about to start; returns a reset token."""
+    return _incoming.set(context)
+
+
+def reset_incoming(token: Any) -> None:
+    """Undo ``set_incoming``."""
+    _incoming.reset(token)
+
+
+def request_context(incoming: Context) -> Context:
+    """``incoming`` with the current (server) span and a log buffer: what the application
+    runs in."""
+    return _log_buffer.scoped(trace.set_span_in_context(trace.get_current_span(), incoming))

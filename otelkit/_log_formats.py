@@ -1,0 +1,150 @@
+"""Log line formats for stdout: ``json`` for machines, ``pretty`` for people, ``text`` for both.
+
+``FORMATS`` at the bottom is the registry the ``log_format`` setting is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from otelkit._keys import RESERVED_FIELD_NAMES
+from otelkit._safe_values import plain, truncate
+
+Renderer = Callable[[dict[str, Any]], str]
+
+_COLOURS = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
+# Five characters at most, so messages line up in the pretty format.
+_SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
+_RESET = "\x1b[0m"
+_DIM = "\x1b[2m"
+
+_encode = json.JSONEncoder(
+    default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
+
+#: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
+MAX_LINE_CHARS = 200_000
+
+
+def render_json(event: dict[str, Any]) -> str:
+    """One JSON object per line; values JSON cannot express are written with ``str()``.
+
+    The fast path encodes the event as it is. Only when that fails (a cycle, nesting
+    deeper than the stack, NaN, a ``__str__`` that raises, an int too long to print) or
+    the line is too long for a log store, the event is written again from ``plain()``.
+    """
+    try:
+        line = _encode(event)
+    except Exception:  # RecursionError included: it is the caller's data, not their stack
+        return _encode(plain(event))
+    if len(line) > MAX_LINE_CHARS:
+        return _encode(plain(event, MAX_LINE_CHARS // max(len(event), 8)))
+    return line
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        text = truncate(value)
+    else:
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
+        except Exception:
+            text = json.dumps(plain(value), ensure_ascii=False)
+        text = truncate(text)
+    if not text or any(c in text for c in ' "=\n'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def _pairs(event: dict[str, Any]) -> str:
+    # Every line's own fields are shown in fixed places (or not at all), not as key=value.
+    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES)
+
+
+def render_text(event: dict[str, Any]) -> str:
+    """``<timestamp> <LEVEL> <logger>: <message> key=value …`` with the trace ID last."""
+    line = f"{event['timestamp']} {event['level']} {event['logger']}: {event['message']}"
+    pairs = _pairs(event)
+    if pairs:
+        line = f"{line} {pairs}"
+    if "trace_id" in event:
+        line = f"{line} trace_id={event['trace_id']}"
+    if "exception" in event:
+        line = f"{line}\n{event['exception']}"
+    return line
+
+
+def pretty_renderer(colour: bool) -> Renderer:
+    """Build the ``pretty`` renderer: aligned messages, coloured levels when ``colour``."""
+
+    def render_pretty(event: dict[str, Any]) -> str:
+        level = event["level"]
+        short = _SHORT_LEVELS.get(level, level)
+        clock = event["timestamp"][11:23]
+        pairs = _pairs(event)
+        if colour:
+            head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
+            tail = f"  {_DIM}{event['source']}{_RESET}"
+        else:
+            head, tail = f"{clock} {short:<5}", f"  {event['source']}"
+        line = f"{head} {event['message']:<34} {pairs}{tail}"
+        if "exception" in event:
+            line = f"{line}\n{event['exception']}"
+        return line
+
+    return render_pretty
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """One value of the ``log_format`` setting.
+
+    Attributes:
+        name: the value, as ``LOG_FORMAT`` spells it.
+        build: makes the renderer; its argument says whether stdout is a terminal (colour).
+        doc: what the lines look like, for the configuration reference.
+    """
+
+    name: str
+    build: Callable[[bool], Renderer]
+    doc: str
+
+
+#: Every log format, by name. A new format is one entry here; the ``log_format`` setting
+#: accepts exactly these names.
+FORMATS: dict[str, LogFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        LogFormat(
+            "json",
+            lambda colour: render_json,
+            "one JSON object per line, what CloudWatch Logs Insights and Loki parse",
+        ),
+        LogFormat(
+            "pretty", pretty_renderer, "aligned messages and coloured levels, for a terminal"
+        ),
+        LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
+    )
+}
+LOG_FORMATS: tuple[str, ...] = tuple(FORMATS)
+
+
+def renderer(log_format: str, *, colour: bool) -> Renderer:
+    """The renderer for a ``log_format`` value.
+
+    Raises:
+        ValueError: no such format (the setting's parser rejects it before this).
+    """
+    found = FORMATS.get(log_format)
+    if found is None:
+        raise ValueError(f"unknown log format {log_format!r}; known: {', '.join(FORMATS)}")
+    return found.build(colour)

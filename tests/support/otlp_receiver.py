@@ -1,0 +1,114 @@
+"""A real OTLP/HTTP receiver on loopback for tests: decodes what the exporters send."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+_MESSAGES: dict[str, type[Message]] = {
+    "/v1/traces": ExportTraceServiceRequest,
+    "/v1/metrics": ExportMetricsServiceRequest,
+    "/v1/logs": ExportLogsServiceRequest,
+}
+
+
+def attributes(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """OTLP key/value list as a plain dict (values as strings, ints or floats)."""
+    result: dict[str, Any] = {}
+    for item in items:
+        value = item.get("value", {})
+        result[item["key"]] = next(iter(value.values()), None)
+    return result
+
+
+@dataclass
+class Received:
+    """Decoded requests by path, plus the flattened spans, log records and metrics."""
+
+    requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+    def spans(self) -> list[dict[str, Any]]:
+        return [
+            span
+            for request in self.requests.get("/v1/traces", [])
+            for rs in request.get("resourceSpans", [])
+            for ss in rs.get("scopeSpans", [])
+            for span in ss.get("spans", [])
+        ]
+
+    def logs(self) -> list[dict[str, Any]]:
+        return [
+            record
+            for request in self.requests.get("/v1/logs", [])
+            for rl in request.get("resourceLogs", [])
+            for sl in rl.get("scopeLogs", [])
+            for record in sl.get("logRecords", [])
+        ]
+
+    def metrics(self) -> list[dict[str, Any]]:
+        return [
+            metric
+            for request in self.requests.get("/v1/metrics", [])
+            for rm in request.get("resourceMetrics", [])
+            for sm in rm.get("scopeMetrics", [])
+            for metric in sm.get("metrics", [])
+        ]
+
+    def resources(self) -> list[dict[str, Any]]:
+        return [
+            attributes(rs.get("resource", {}).get("attributes", []))
+            for request in self.requests.get("/v1/traces", [])
+            for rs in request.get("resourceSpans", [])
+        ]
+
+
+@contextmanager
+def otlp_receiver() -> Iterator[tuple[str, Received]]:
+    """Serve OTLP/HTTP protobuf on 127.0.0.1; yield (endpoint, received)."""
+    received = Received()
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            message_type = _MESSAGES.get(self.path)
+            if message_type is None:
+                self.send_error(404)
+                return
+            message = message_type()
+            message.ParseFromString(body)
+            with lock:
+                received.requests.setdefault(self.path, []).append(MessageToDict(message))
+                received.headers.append(dict(self.headers))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,57 @@
+"""Real servers on loopback for the tests.
+
+The examples' local services (``fake_api``, ``moto_server``, ``redis_server``,
+``asgi_server``) are defined next to the examples, which run standalone; tests reach them
+through this module only, so they are loaded once, as ``examples._local_services``.
+``wsgi_server`` and ``request`` are the tests' own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from examples._local_services import (
+    REDIS_INSTALL_HINT,
+    asgi_server,
+    fake_api,
+    moto_server,
+    redis_server,
+)
+
+__all__ = [
+    "REDIS_INSTALL_HINT",
+    "asgi_server",
+    "fake_api",
+    "moto_server",
+    "redis_server",
+    "request",
+    "wsgi_server",
+]
+
+
+@contextmanager
+def wsgi_server(app: Any) -> Iterator[str]:
+    """Serve ``app`` with werkzeug's threaded server on 127.0.0.1; yield its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def request(method: str, url: str, **options: Any) -> Any:
+    """An HTTP request with exactly the headers given: even when an earlier test left
+    httpx instrumented, no client span replaces the test's own ``traceparent``."""
+    import httpx
+    from opentelemetry.instrumentation.utils import suppress_http_instrumentation
+
+    with suppress_http_instrumentation():
+        return httpx.request(method, url, **options)
