@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 import yaml
-from collector_helpers import REPO
+
+from tests.support.collector import REPO
 
 BINARY = REPO / "build" / "otelcol-otelkit"
 

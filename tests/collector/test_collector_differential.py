@@ -8,10 +8,10 @@ component the collector names. The valid variants must pass both.
 from __future__ import annotations
 
 import pytest
-from collector_helpers import SHIPPED
-from real_collector import validate
 
 from otelkit.collector import check_text
+from tests.collector.real_collector import validate
+from tests.support.collector import SHIPPED
 
 ECS = (SHIPPED / "ecs" / "config.yaml").read_text(encoding="utf-8")
 
@@ -24,19 +24,30 @@ BROKEN: dict[str, tuple[str, str, str]] = {
     "word for a number": ("limit_percentage: 80", "limit_percentage: eighty", "memory_limiter"),
     "word for a duration": ("check_interval: 1s", "check_interval: often", "memory_limiter"),
     "word for a boolean": ("override: false", "override: never", "resourcedetection"),
-    "list for a mapping": ("  batch:\n    send_batch_size: 512\n    timeout: 5s\n",
-                           "  batch: [512, 5s]\n", "batch"),
+    "list for a mapping": (
+        "  batch:\n    send_batch_size: 512\n    timeout: 5s\n",
+        "  batch: [512, 5s]\n",
+        "batch",
+    ),
     "unknown exporter type": ("  awsxray:\n", "  awsxrayy:\n", "awsxrayy"),
     "no loki exporter": ("  otlphttp/loki:\n", "  loki:\n", "loki"),
     "unknown processor type": ("  batch:\n", "  batching:\n", "batching"),
     "exporter in the wrong pipeline": ("exporters: [awsxray]", "exporters: [awsemf]", "awsemf"),
-    "undeclared exporter": ("exporters: [awsxray]", "exporters: [awsxray, otlp/tempo]",
-                            "otlp/tempo"),
-    "undeclared processor": ("processors: [memory_limiter, resourcedetection, batch]",
-                             "processors: [memory_limiter, resourcedetection, attributes]",
-                             "attributes"),
-    "undeclared extension": ("extensions: [health_check]", "extensions: [health_check, pprof]",
-                             "pprof"),
+    "undeclared exporter": (
+        "exporters: [awsxray]",
+        "exporters: [awsxray, otlp/tempo]",
+        "otlp/tempo",
+    ),
+    "undeclared processor": (
+        "processors: [memory_limiter, resourcedetection, batch]",
+        "processors: [memory_limiter, resourcedetection, attributes]",
+        "attributes",
+    ),
+    "undeclared extension": (
+        "extensions: [health_check]",
+        "extensions: [health_check, pprof]",
+        "pprof",
+    ),
     "unknown signal": ("    metrics:\n      receivers", "    metric:\n      receivers", "metric"),
     "pipeline without exporters": ("exporters: [awsemf]", "exporters: []", "metrics"),
     "duplicate key": ("    timeout: 5s\n", "    timeout: 5s\n    timeout: 1s\n", "timeout"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from collector_helpers import SHIPPED
-from real_collector import validate, without_eks_detector
 
 from otelkit.collector import TARGETS, model_for, render_text
+from tests.collector.real_collector import validate, without_eks_detector
+from tests.support.collector import SHIPPED
 
 CONFIGS = sorted(SHIPPED.glob("*/config.yaml"))
 
