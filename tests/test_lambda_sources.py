@@ -555,3 +555,14 @@ def test_dynamodb_records_are_failed_by_sequence_number(otelkit_capture: Capture
     assert [s.attributes["messaging.message.id"] for s in records] == [first, second]
     assert [s.attributes["faas.document.operation"] for s in records] == ["insert", "edit"]
     assert [s.status.status_code for s in records] == [StatusCode.ERROR, StatusCode.UNSET]
+
+
+@pytest.mark.parametrize("name", ["firehose", "kinesisAnalyticsOutput"])
+def test_a_records_field_that_is_not_a_list_is_not_counted(
+    otelkit_capture: Capture, name: str
+) -> None:
+    event = load(name)
+    event["records"] = 1  # found by the property test above: len() of an int
+    assert handler(event, FakeContext()) == {"ok": True}
+    span = otelkit_capture.span("video-worker")
+    assert "messaging.batch.message_count" not in span.attributes
