@@ -37,6 +37,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 
 from otelkit._metrics import display_name
+from otelkit._scrub import REDACTED, is_secret, redact_text
 
 #: CloudWatch refuses a document with more dimensions or metrics than these.
 MAX_DIMENSIONS = 30
@@ -140,8 +141,10 @@ def _too_many_dimensions(name: str, count: int) -> None:
 
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:
-    # EMF dimension values are strings; a dimension value must not be empty.
-    return {key: str(value) for key, value in (attributes or {}).items() if str(value)}
+    # EMF dimension values are strings; a dimension value must not be empty. They are
+    # document properties on stdout, so the redaction policy applies to them.
+    return {key: REDACTED if is_secret(key) else redact_text(str(value))
+            for key, value in (attributes or {}).items() if str(value)}
 
 
 def _value(point: Any) -> Any:

@@ -24,7 +24,7 @@ from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
 from otelkit._safety import report_internal_error
-from otelkit._scrub import attribute_value, scrub_urls
+from otelkit._scrub import attribute_value, redact_message
 
 _SEVERITY = {
     logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
@@ -102,7 +102,8 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             context=context,
             severity_number=number,
             severity_text=text,
-            body=scrub_urls(record.getMessage()),
+            body=event["message"] if event is not None
+            else redact_message(record.getMessage(), record.name),
             attributes=attributes,
         )
 

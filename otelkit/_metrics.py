@@ -22,6 +22,7 @@ from otelkit import _switch
 from otelkit._context_stack import ContextStack
 from otelkit._ids import reject_generator
 from otelkit._keys import UNBOUNDED_ID_KEYS
+from otelkit._scrub import REDACTED, is_secret, redact_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +105,8 @@ def _check(attributes: dict[str, Any]) -> dict[str, Any]:
                 f"metric dimension {key}={value!r} must be str, bool, int or float, "
                 f"not {type(value).__name__}"
             )
+        if isinstance(value, str):  # dimensions leave the process on every export
+            attributes[key] = REDACTED if is_secret(key) else redact_text(value)
     return attributes
 
 

@@ -34,7 +34,6 @@ from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import SpanKind
 
 from otelkit import _pipeline
 from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
@@ -42,18 +41,13 @@ from otelkit._emf import EMFExporter
 from otelkit._ids import current_ids
 from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
+from otelkit._redact_spans import RedactingSpanProcessor
 from otelkit._render import renderer
-from otelkit._scrub import scrub_urls
 from otelkit._settings import Settings
-
-# Attributes where instrumentations put URLs, query string included.
-_URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
-_HTTP_KINDS = frozenset({SpanKind.CLIENT, SpanKind.SERVER})
 
 
 class StampIds(SpanProcessor):
-    """Puts the bound IDs of the span's parent context on every span as it starts, and
-    redacts secret query parameters from the URLs instrumentations record.
+    """Puts the bound IDs of the span's parent context on every span as it starts.
 
     A processor, not our decorators, so spans made by instrumentations are covered too.
     """
@@ -62,14 +56,6 @@ class StampIds(SpanProcessor):
         bound = current_ids(parent_context)
         if bound:
             span.set_attributes(bound)
-        if span.kind in _HTTP_KINDS:  # only client and server spans record URLs
-            attributes = span.attributes or {}
-            for key in _URL_ATTRIBUTES:
-                value = attributes.get(key)
-                if isinstance(value, str):
-                    scrubbed = scrub_urls(value)
-                    if scrubbed != value:
-                        span.set_attribute(key, scrubbed)
 
 
 class AdoptingIdGenerator(RandomIdGenerator):
@@ -259,8 +245,8 @@ def assemble(
         shutdown_on_exit=False,
     )
     tracer_provider.add_span_processor(StampIds())
-    for processor in span_processors:
-        tracer_provider.add_span_processor(processor)
+    for processor in span_processors:  # every exporting processor sees redacted spans
+        tracer_provider.add_span_processor(RedactingSpanProcessor(processor))
     meter_provider = MeterProvider(resource=resource, metric_readers=metric_readers,
                                    shutdown_on_exit=False)
     providers: list[Any] = [tracer_provider, meter_provider]

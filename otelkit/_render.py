@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,27 +50,52 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# Control characters (newlines, ANSI escapes, C1 codes, Unicode line separators): in a
+# message, name or value they would forge a second line or repaint the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}") \
+        if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def escape(text: object) -> str:
+    """``text`` on one line: every control character written as a visible escape."""
+    text = text if isinstance(text, str) else str(text)
+    return _CONTROL.sub(_escape_control, text) if _CONTROL.search(text) else text
+
+
+def _exception_block(text: object) -> str:
+    """The traceback under a line, each of its lines indented: a newline inside an
+    exception message then cannot start what looks like another log line."""
+    return "\n".join(f"    {escape(line)}" for line in str(text).split("\n"))
+
+
 def _value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-    if not text or any(c in text for c in ' "=\n'):
-        return json.dumps(text, ensure_ascii=False)
+    if not text or any(c in text for c in ' "=') or _CONTROL.search(text):
+        return escape(json.dumps(text, ensure_ascii=False))
     return text
 
 
 def _pairs(event: dict[str, Any]) -> str:
-    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in _HEADER_KEYS)
+    return " ".join(f"{escape(k)}={_value(v)}" for k, v in event.items()
+                    if k not in _HEADER_KEYS)
 
 
 def render_text(event: dict[str, Any]) -> str:
     """``<timestamp> <LEVEL> <logger>: <message> key=value …`` with the trace ID last."""
-    line = f"{event['timestamp']} {event['level']} {event['logger']}: {event['message']}"
+    line = (f"{event['timestamp']} {event['level']} {escape(event['logger'])}: "
+            f"{escape(event['message'])}")
     pairs = _pairs(event)
     if pairs:
         line = f"{line} {pairs}"
     if "trace_id" in event:
         line = f"{line} trace_id={event['trace_id']}"
     if "exception" in event:
-        line = f"{line}\n{event['exception']}"
+        line = f"{line}\n{_exception_block(event['exception'])}"
     return line
 
 
@@ -83,12 +109,12 @@ def pretty_renderer(colour: bool) -> Renderer:
         pairs = _pairs(event)
         if colour:
             head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
-            tail = f"  {_DIM}{event['source']}{_RESET}"
+            tail = f"  {_DIM}{escape(event['source'])}{_RESET}"
         else:
-            head, tail = f"{clock} {short:<5}", f"  {event['source']}"
-        line = f"{head} {event['message']:<34} {pairs}{tail}"
+            head, tail = f"{clock} {short:<5}", f"  {escape(event['source'])}"
+        line = f"{head} {escape(event['message']):<34} {pairs}{tail}"
         if "exception" in event:
-            line = f"{line}\n{event['exception']}"
+            line = f"{line}\n{_exception_block(event['exception'])}"
         return line
 
     return render_pretty

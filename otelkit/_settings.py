@@ -76,7 +76,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Fields on every log line of the process, e.g. `hostname=bot-01,region=eu-west-1` "
             "(a mapping as an argument). For deployment facts that are not IDs.", "(none)"),
     Setting("scrub", ("OTELKIT_SCRUB",),
-            "Redact fields whose names look secret (password, token, authorization…).", "true"),
+            "Redact secrets wherever data leaves the process: fields whose names look secret "
+            "(password, token, authorization…) and values that do (JWTs, AWS keys, bearer "
+            "credentials, `user:pass@` URLs, card numbers…). See docs/security.md.", "true"),
+    Setting("redact_keys", ("OTELKIT_REDACT_KEYS",),
+            "Comma-separated extra words that make a field name secret (case-insensitive, "
+            "anywhere in the name), e.g. `ssn,iban`.", "(none)"),
+    Setting("trusted_callers", ("OTELKIT_TRUSTED_CALLERS",),
+            "Whose incoming trace context, baggage IDs and sampling decision are believed: "
+            "`private` (loopback/private peers with no public X-Forwarded-For hop), `all`, "
+            "`none`, or comma-separated IP addresses/networks. See docs/security.md.",
+            "private"),
     Setting("export_timeout", ("OTELKIT_EXPORT_TIMEOUT",),
             "Seconds one export may take before it is abandoned.", "10"),
 )
@@ -105,6 +115,8 @@ class Settings:
     static_fields: Mapping[str, str]
     scrub: bool
     export_timeout: float
+    redact_keys: tuple[str, ...] = ()
+    trusted_callers: tuple[str, ...] | None = None  # None: ``private``
 
 
 def _env(names: Iterable[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -232,7 +244,18 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
         static_fields=_fields(raw("static_fields")),
         scrub=flag("scrub", default=True),
         export_timeout=export_timeout,
+        redact_keys=listing("redact_keys") or (),
+        trusted_callers=_trusted_callers(listing("trusted_callers")),
     )
+
+
+def _trusted_callers(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Checked now, so a typo fails ``configure()`` rather than trusting everyone."""
+    if values is not None:
+        from otelkit._trust import build_trust
+
+        build_trust(values)
+    return values
 
 
 def _fields(found: tuple[str, Any] | None) -> dict[str, str]:

@@ -64,8 +64,9 @@ def configure(
 
         pipeline = _providers.build(settings)
         _scrub.set_enabled(settings.scrub)
-        _propagation.set_policy(
-            _propagation.build_policy(settings.propagate_to, settings.private_ids))
+        _scrub.set_extra_words(settings.redact_keys)
+        _propagation.set_policy(_propagation.build_policy(
+            settings.propagate_to, settings.private_ids, settings.trusted_callers))
         propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)

@@ -89,7 +89,7 @@ def _invocation_context(source: Source, event: Any, path: tuple[str | int, ...] 
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
     if source.is_http:
-        context, echo = incoming_context(source.headers)
+        context, echo = incoming_context(source.headers, source.peer)
     elif source.headers:  # EventBridge detail carrying a producer's trace headers
         context = extract(source.headers)
     else:

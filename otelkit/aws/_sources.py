@@ -43,6 +43,7 @@ class Source:
     trigger: str
     attributes: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    peer: str | None = None
     records: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
@@ -161,7 +162,10 @@ def _http_source(name: str, event: Mapping[str, Any], context: Mapping[str, Any]
     agent = headers.get("user-agent")
     if agent:
         attributes["user_agent.original"] = agent
-    return Source(name, "http", attributes, headers=headers)
+    # API Gateway and function URLs face the caller: their sourceIp is the peer. An ALB
+    # sits in the VPC and says who called only in X-Forwarded-For (peer unknown).
+    peer = source_ip.split("/", 1)[0] if source_ip and name != "alb" else None
+    return Source(name, "http", attributes, headers=headers, peer=peer)
 
 
 def _route(name: str, event: Mapping[str, Any]) -> str | None:
