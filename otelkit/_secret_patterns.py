@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote_plus
 
 REDACTED = "[REDACTED]"
 
@@ -30,7 +31,7 @@ NAME_WORDS = (
 _B64 = r"A-Za-z0-9+/"
 # What follows a name in a pair: the separator, then a quoted or bare value.
 _PAIR_VALUE = (
-    r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*"
+    r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*(?!\[REDACTED)"
     r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*\\?\"|b?'(?:[^'\\]|\\.)*'"
     r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
 )
@@ -46,7 +47,7 @@ def _compile(name_words: str) -> re.Pattern[str]:
         # base64 with upper case, lower case and a digit: never a hex digest).
         r"|(?P<akid>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b)"
         r"|(?P<session>(?:FwoGZXIvYXdz|FQoGZXIvYXdz|IQoJb3JpZ2lu)[" + _B64 + r"=]{16,})"
-        r"|(?P<sak>(?<![" + _B64 + r"=])(?=[" + _B64 + r"]{0,39}[A-Z])"
+        r"|(?P<sak>(?<![" + _B64 + r"])(?=[" + _B64 + r"]{0,39}[A-Z])"
         r"(?=[" + _B64 + r"]{0,39}[a-z])(?=[" + _B64 + r"]{0,39}[0-9])"
         r"[" + _B64 + r"]{40}(?![" + _B64 + r"=]))"
         # user:password@ in a URL of any scheme.
@@ -54,8 +55,10 @@ def _compile(name_words: str) -> re.Pattern[str]:
         # name=value, name: value, "name": "value", 'name': b'value' (JSON, reprs, query
         # strings, header dumps) where the name looks secret; the value may be quoted.
         r"|(?P<name>(?<![\w.-])[\w.-]*(?i:" + name_words + r")[\w.-]*)" + _PAIR_VALUE +
-        # A card number: 13-19 digits, optionally grouped by spaces or dashes.
-        r"|(?P<card>(?<![\d.])[2-6](?:[ -]?\d){12,18}(?![\d.]))",
+        # A card number: 13-19 digits, together or grouped as printed on cards (4-4-4-4…,
+        # Amex 4-6-5) by spaces or dashes; the Luhn check decides.
+        r"|(?P<card>(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}"
+        r"(?P=sep)\d{1,7}|3\d{3}(?P<amex>[ -])\d{6}(?P=amex)\d{5})(?![\w.-]))",
         re.DOTALL,
     )
 
@@ -112,9 +115,15 @@ def redactor(is_secret_name: Callable[[str], bool],
         return _replace(match, is_secret_name)
 
     def redact_text(text: str) -> str:
-        if len(text) < MIN_SECRET_LENGTH or search(text) is None:
-            return text  # the common case: one failed search, no new string
-        return substitute(replace, text)
+        if len(text) < MIN_SECRET_LENGTH:
+            return text
+        if search(text) is not None:
+            text = substitute(replace, text)
+        if "%" in text or "+" in text:  # URL encoding hides secrets from the patterns
+            decoded = unquote_plus(text)
+            if decoded != text and search(decoded) is not None:
+                return substitute(replace, decoded)
+        return text  # the common case: one failed search, no new string
 
     return redact_text
 

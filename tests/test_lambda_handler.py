@@ -343,7 +343,8 @@ def test_an_internet_callers_trace_context_is_not_the_parent(otelkit_capture: Ca
         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0")
     echo_handler(request, FakeContext())
     span = invocation(otelkit_capture)
-    assert span.parent is None and span.context.trace_flags.sampled
+    assert span.parent is None
+    assert span.context.trace_flags.sampled
 
 
 def test_an_albs_root_trace_id_becomes_the_invocations_trace_id(
