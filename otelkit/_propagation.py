@@ -13,7 +13,8 @@ reads them back and binds the IDs it recognises. The rules (docs/security.md):
 * A bare ``propagate.inject()`` (requests, urllib3, aiohttp, gRPC, hand-written clients)
   does not say where the carrier goes: it gets the trace context, never baggage.
 * Incoming, ``user_id`` is never read from baggage, at most ``MAX_INCOMING_IDS`` IDs and
-  ``MAX_BAGGAGE_CHARS`` of header are read, and other entries are dropped.
+  ``MAX_BAGGAGE_CHARS`` of header are read, and other entries are dropped. An untrusted
+  caller's context is not read at all (``extract(..., trusted=False)``).
 
 Messaging (SQS, SNS, EventBridge) goes to the user's own queues and topics, so injection
 there is not host-filtered; private IDs are still withheld.
@@ -21,11 +22,8 @@ there is not host-filtered; private IDs are still withheld.
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import baggage, trace
@@ -42,15 +40,11 @@ from opentelemetry.propagators.textmap import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from otelkit import _pipeline
 from otelkit._ids import context_with_ids, current_ids
 from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
-from otelkit._trust import DEFAULT_TRUST, Trust, build_trust
+from otelkit._propagation_policy import Policy
 
-#: Host patterns that count as internal when ``propagate_to`` is not set.
-DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
-    "localhost", "*.localhost", "*.internal", "*.local", "*.svc", "*.svc.cluster.local",
-    "*.consul",
-)
 #: At most this many IDs are accepted from one incoming carrier (baggage can be forged).
 MAX_INCOMING_IDS = 16
 #: A longer incoming ``baggage`` header is ignored whole (W3C allows 8,192 bytes; the
@@ -60,55 +54,19 @@ MAX_BAGGAGE_CHARS = 4096
 PROPAGATION_HEADERS = ("traceparent", "tracestate", "baggage", "x-amzn-trace-id")
 
 
-@dataclass(frozen=True)
-class Policy:
-    """Where trace context and IDs may go, and which IDs never leave."""
-
-    internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS
-    private_ids: frozenset[str] = PRIVATE_ID_KEYS
-    trust: Trust = DEFAULT_TRUST
-
-    def is_internal(self, host: str) -> bool:
-        """Whether ``host`` (name or IP literal) may receive trace context and IDs."""
-        host = host.strip("[]").lower()
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
-        if address.is_loopback or (address.is_private and not address.is_link_local):
-            return True
-        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
-
-    def public_ids(self, ids: Mapping[str, str]) -> dict[str, str]:
-        """The bound IDs that may leave the process: well-known keys that are not private.
-
-        The same keys are the only ones read back from incoming baggage, so what one
-        service sends is exactly what the next one binds; other keys stay in-process.
-        """
-        return {k: v for k, v in ids.items()
-                if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids}
-
-
-_policy = Policy()
 # Set by the HTTP integration just before it injects: whether that request's host is allowed.
 _destination_allowed: ContextVar[bool | None] = ContextVar("otelkit_destination_allowed",
                                                            default=None)
 
 
-def set_policy(policy: Policy) -> None:
-    """Install the propagation policy (``configure()`` does)."""
-    global _policy
-    _policy = policy
-
-
 def policy() -> Policy:
-    """The propagation policy in force."""
-    return _policy
+    """The propagation policy of the active pipeline."""
+    return _pipeline.current().propagation
 
 
 def allow_next_injection(host: str) -> bool:
     """Decide, for the request about to be sent to ``host``, whether headers go with it."""
-    allowed = _policy.is_internal(host)
+    allowed = policy().is_internal(host)
     _destination_allowed.set(allowed)
     return allowed
 
@@ -213,9 +171,12 @@ class OtelkitPropagator(TextMapPropagator):
         for propagator in self._trace:
             propagator.inject(carrier, context, setter)
         outgoing = Context()
-        for key, value in _policy.public_ids(current_ids(context)).items():
+        for key, value in policy().public_ids(current_ids(context)).items():
             outgoing = baggage.set_baggage(key, value, outgoing)
         self._baggage.inject(carrier, outgoing, setter)
+
+
+PROPAGATOR = OtelkitPropagator()  # stateless: one instance serves every message and request
 
 
 def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
@@ -227,29 +188,15 @@ def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
     put there by someone else.
     """
     ids: dict[str, str] = {}
+    private = policy().private_ids | PRIVATE_ID_KEYS
     for key, value in entries.items():
-        if (key in WELL_KNOWN_ID_KEYS and key not in _policy.private_ids
-                and key not in PRIVATE_ID_KEYS and isinstance(value, str)
+        if (key in WELL_KNOWN_ID_KEYS and key not in private and isinstance(value, str)
                 and ID_KEY_PATTERN.match(key)
                 and 0 < len(value) <= MAX_ID_VALUE_LENGTH and value.isprintable()):
             ids[key] = value
             if len(ids) == MAX_INCOMING_IDS:
                 break
     return ids
-
-
-def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None,
-                 trusted_callers: Iterable[str] | None = None) -> Policy:
-    """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
-    internal hosts; ``private_ids``, when given, replaces the default private keys;
-    ``trusted_callers`` says whose incoming context is believed (``_trust``)."""
-    extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
-    return Policy(
-        internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
-        private_ids=PRIVATE_ID_KEYS if private_ids is None
-        else frozenset(k.strip() for k in private_ids if k.strip()),
-        trust=build_trust(trusted_callers),
-    )
 
 
 class LowercaseGetter(Getter[Mapping[str, Any]]):
@@ -285,10 +232,15 @@ def extract(carrier: Mapping[str, Any], context: Context | None = None, *,
     """
     lowered = {str(k).lower(): v for k, v in carrier.items()}
     if trusted:
-        return OtelkitPropagator().extract(lowered, context, LOWERCASE_GETTER)
+        return extract_lowercased(lowered, context)
     context = Context() if context is None else context
     root = _xray_root(lowered, LOWERCASE_GETTER)
     return set_value(_ROOT_KEY, root, context) if root is not None else context
+
+
+def extract_lowercased(carrier: Mapping[str, Any], context: Context | None = None) -> Context:
+    """``extract`` for a carrier whose keys are already lower case (message readers)."""
+    return PROPAGATOR.extract(carrier, context, LOWERCASE_GETTER)
 
 
 def outgoing_headers(context: Context | None = None) -> dict[str, str]:
@@ -298,5 +250,5 @@ def outgoing_headers(context: Context | None = None) -> dict[str, str]:
     set), ``X-Amzn-Trace-Id`` and ``baggage`` (only when there are public IDs).
     """
     headers: dict[str, str] = {}
-    OtelkitPropagator().inject_unfiltered(headers, context)
+    PROPAGATOR.inject_unfiltered(headers, context)
     return headers

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from otelkit._pipeline import current
+from otelkit._safe_values import safe_str, truncate
 from otelkit._secret_patterns import NAME_WORDS, pair_redactor, redactor
 from otelkit._secret_patterns import REDACTED as REDACTED  # re-exported: the one marker
 
@@ -26,28 +28,21 @@ _SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_
                          "max_tokens", "auth_method", "auth_result", "authenticated"})
 # Suffixes that name something *about* a secret, never the secret: ``api_key_id``,
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
-_SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at",
-                  ".id", ".arn", ".name", ".count", ".type")
+_SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
 #: Nesting deeper than this is replaced by the marker: a bound on cost, never a way past.
 MAX_DEPTH = 12
 #: At most this many values of one record are looked at; the rest become the marker.
 MAX_ITEMS = 2_000
-TOO_DEEP = "[REDACTED: nested too deep]"
+TOO_DEEP = "<nested too deep>"  # the renderers' markers: one vocabulary for the reader
+CYCLE = "<cycle>"
 
 _secret_name = re.compile(NAME_WORDS, re.IGNORECASE)
-_enabled = True
 _cache: dict[str, bool] = {}
 
 
-def set_enabled(enabled: bool) -> None:
-    """Turn redaction on or off (``configure(scrub=...)``)."""
-    global _enabled
-    _enabled = enabled
-
-
 def enabled() -> bool:
-    """Whether redaction is on."""
-    return _enabled
+    """Whether redaction is on (``configure(scrub=...)``, held by the active pipeline)."""
+    return current().scrub
 
 
 def set_extra_words(words: Iterable[str]) -> None:
@@ -65,9 +60,11 @@ def is_secret(name: str) -> bool:
     try:
         return _cache[name]
     except KeyError:
-        lowered = name.lower()
+        # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
+        # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
+        lowered = name.rsplit(".", 1)[-1].lower()
         secret = (lowered not in _SAFE_NAMES and not lowered.endswith(_SAFE_SUFFIXES)
-                  and _secret_name.search(name) is not None)
+                  and _secret_name.search(lowered) is not None)
         if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
             _cache[name] = secret
         return secret
@@ -78,7 +75,7 @@ _redact_text = redactor(is_secret)
 
 def redact_text(text: str) -> str:
     """``text`` with every secret the value patterns recognise replaced by the marker."""
-    return _redact_text(text) if _enabled else text
+    return _redact_text(text) if current().scrub else text
 
 
 scrub_urls = redact_text  # the older name: URLs are texts like any other
@@ -101,7 +98,7 @@ def add_sensitive_members(names: Iterable[str]) -> None:
 
 def redact_message(text: str, logger: str) -> str:
     """A log message (or exception text) of ``logger``, redacted."""
-    if not _enabled:
+    if not current().scrub:
         return text
     text = _redact_text(text)
     if _redact_members is not None and logger.startswith(_MODEL_LOGGERS):
@@ -113,12 +110,20 @@ _PRIMITIVES = (str, bool, int, float)
 
 
 def attribute_value(value: Any) -> Any:
-    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it)."""
+    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it),
+    which the OTLP encoder can always encode: one bad value must not fail a whole batch."""
+    if isinstance(value, str):
+        return truncate(value)
     if isinstance(value, _PRIMITIVES):
+        if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            return safe_str(value)  # past int64: OTLP cannot carry it as an int
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, _PRIMITIVES) for v in value):
-        return tuple(value)
-    return str(value)
+        return tuple(attribute_value(v) for v in value)
+    return safe_str(value)  # never raises: a broken __str__ must not lose the record
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,27 +137,38 @@ def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
 def scrub_in_place(fields: dict[str, Any]) -> None:
     """Redact the secrets of a dict the caller owns: secret names at any depth, secret
     values in any string. Nested containers are replaced by redacted copies."""
-    if _enabled:
-        budget = [MAX_ITEMS]
+    if current().scrub:
+        walk = _Walk()
         for key, value in fields.items():
-            fields[key] = _redact_field(str(key), value, 0, budget)
+            fields[key] = _redact_field(str(key), value, 0, walk)
 
 
 def redact_value(value: Any) -> Any:
     """``value`` (any type) with its secrets redacted, for texts and containers alike."""
-    return _redact(value, 0, [MAX_ITEMS]) if _enabled else value
+    return _redact(value, 0, _Walk()) if current().scrub else value
 
 
-def _redact_field(name: str, value: Any, depth: int, budget: list[int]) -> Any:
+class _Walk:
+    """One redaction pass: how many more values it may look at, and the containers on the
+    path from the top (a container met again on its own path is a cycle)."""
+
+    __slots__ = ("left", "path")
+
+    def __init__(self) -> None:
+        self.left = MAX_ITEMS
+        self.path: set[int] = set()
+
+
+def _redact_field(name: str, value: Any, depth: int, walk: _Walk) -> Any:
     if value is None or isinstance(value, bool):
         return value  # ``has_auth_token=True`` says whether, never what: nothing to leak
     if is_secret(name):
         return REDACTED
-    return _redact(value, depth, budget)
+    return _redact(value, depth, walk)
 
 
-def _redact(value: Any, depth: int, budget: list[int]) -> Any:
-    budget[0] -= 1
+def _redact(value: Any, depth: int, walk: _Walk) -> Any:
+    walk.left -= 1
     if isinstance(value, str):
         return _redact_text(value)
     if isinstance(value, (bool, float)) or value is None:
@@ -163,14 +179,8 @@ def _redact(value: Any, depth: int, budget: list[int]) -> Any:
             text = str(value)
             return value if _redact_text(text) == text else REDACTED
         return value
-    if budget[0] < 0 or depth >= MAX_DEPTH:
-        return TOO_DEEP
-    if isinstance(value, Mapping):
-        return {key: _redact_field(str(key), item, depth + 1, budget)
-                for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_redact_pair(item, depth + 1, budget) for item in value]
-        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        return _redact_container(value, depth, walk)
     if isinstance(value, (bytes, bytearray)):
         text = bytes(value).decode("utf-8", "replace")
         redacted = _redact_text(text)
@@ -178,12 +188,29 @@ def _redact(value: Any, depth: int, budget: list[int]) -> Any:
     return _redact_object(value)
 
 
-def _redact_pair(item: Any, depth: int, budget: list[int]) -> Any:
+def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
+    if walk.left < 0 or depth >= MAX_DEPTH:
+        return TOO_DEEP
+    path = walk.path
+    if id(value) in path:
+        return CYCLE
+    path.add(id(value))
+    try:
+        if isinstance(value, Mapping):
+            return {key: _redact_field(str(key), item, depth + 1, walk)
+                    for key, item in value.items()}
+        items = [_redact_pair(item, depth + 1, walk) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    finally:
+        path.discard(id(value))
+
+
+def _redact_pair(item: Any, depth: int, walk: _Walk) -> Any:
     """A list item; a ``(name, value)`` pair (headers as a list of tuples) is a field."""
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (str, bytes)):
         name = item[0].decode("latin-1") if isinstance(item[0], bytes) else item[0]
-        return (item[0], _redact_field(name, item[1], depth, budget))
-    return _redact(item, depth, budget)
+        return (item[0], _redact_field(name, item[1], depth, walk))
+    return _redact(item, depth, walk)
 
 
 def _redact_object(value: Any) -> Any:

@@ -154,7 +154,7 @@ def test_boto3_at_debug_leaks_no_credential_or_sensitive_member(
 
 
 def _asgi_app() -> Any:
-    from otelkit.integrations.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitMiddleware
 
     log = otelkit.get_logger("corpus.asgi")
 
@@ -167,7 +167,7 @@ def _asgi_app() -> Any:
 
 
 def _wsgi_app() -> Any:
-    from otelkit.integrations.wsgi import OtelkitWSGIMiddleware
+    from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
     log = otelkit.get_logger("corpus.wsgi")
 

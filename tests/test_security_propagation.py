@@ -21,7 +21,6 @@ import pytest
 from opentelemetry import propagate, trace
 
 import otelkit
-from otelkit._propagation import build_policy, set_policy
 from otelkit._trust import build_trust
 from otelkit.testing import Capture
 from tests._servers import asgi_server, eventually, request, wsgi_server
@@ -115,7 +114,7 @@ TRUSTED = {
 
 
 def _asgi_app(seen: list[dict[str, Any]]) -> Any:
-    from otelkit.integrations.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitMiddleware
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         seen.append(_observed())
@@ -126,7 +125,7 @@ def _asgi_app(seen: list[dict[str, Any]]) -> Any:
 
 
 def _wsgi_app(seen: list[dict[str, Any]]) -> Any:
-    from otelkit.integrations.wsgi import OtelkitWSGIMiddleware
+    from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         seen.append(_observed())
@@ -180,14 +179,11 @@ def test_a_trusted_caller_continues_its_trace_but_never_sets_user_id(
 
 
 @pytest.mark.slow
-def test_trust_can_be_withdrawn_from_everyone(otelkit_capture: Capture) -> None:
-    set_policy(build_policy(None, None, ["none"]))
-    try:
-        seen: list[dict[str, Any]] = []
-        with _serve("asgi", seen) as url:
-            request("GET", f"{url}/orders", headers=TRUSTED)
-    finally:
-        set_policy(build_policy(None, None))
+def test_trust_can_be_withdrawn_from_everyone() -> None:
+    otelkit.configure(trusted_callers="none", console=False)
+    seen: list[dict[str, Any]] = []
+    with _serve("asgi", seen) as url:
+        request("GET", f"{url}/orders", headers=TRUSTED)
     observed, = seen
     assert "job_id" not in observed["ids"]
     assert observed["trace_id"] != FORGED_TRACE
@@ -195,7 +191,7 @@ def test_trust_can_be_withdrawn_from_everyone(otelkit_capture: Capture) -> None:
 
 @pytest.mark.slow
 def test_arbitrary_inbound_baggage_is_not_forwarded(otelkit_capture: Capture) -> None:
-    from otelkit.integrations.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitMiddleware
 
     otelkit.configure(console=False)
     with recording_server() as (downstream, downstream_seen):

@@ -18,7 +18,7 @@ For a batch of one record, ``lambda_handler`` does that itself around the whole 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,11 +29,13 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from otelkit import _switch
 from otelkit._ids import context_with_ids, current_ids
-from otelkit.aws._messages import context_from_message, json_object, sns_envelope
-from otelkit.aws._sources import MESSAGING_SYSTEMS, destination_of, message_id_of
+from otelkit._propagation import extract, extract_lowercased
+from otelkit._safety import report_bad_input, report_internal_error
+from otelkit.aws._shapes import Reading, read
+from otelkit.aws._sources import RecordView, destination_of, message_id_of
 
 
-def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
+def describe(message: Mapping[str, Any], reading: Reading, *, queue_url: str | None = None,
              system: str | None = None) -> tuple[str, dict[str, Any]]:
     """The ``process`` span's name and messaging semantic-convention attributes.
 
@@ -41,9 +43,7 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
     ``message_id`` belongs to the application (the producer's own record ID travels in
     baggage) and must not be overwritten by the transport's.
     """
-    if system is None:
-        system = MESSAGING_SYSTEMS["sns" if isinstance(message.get("Sns"), Mapping) else "sqs"]
-    attributes: dict[str, Any] = {"messaging.system": system,
+    attributes: dict[str, Any] = {"messaging.system": system or reading.shape.system,
                                   "messaging.operation.type": "process",
                                   "messaging.operation.name": "process"}
     destination = destination_of(message)
@@ -55,12 +55,10 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
     message_id = message_id_of(message)
     if message_id:
         attributes["messaging.message.id"] = message_id
-    body = message.get("Body", message.get("body"))
-    if isinstance(body, str):
-        attributes["messaging.message.body.size"] = len(body.encode())
-        envelope = sns_envelope(json_object(body))
-        if envelope is not None:
-            attributes["aws.sns.topic.arn"] = envelope["TopicArn"]
+    if reading.body_size is not None:
+        attributes["messaging.message.body.size"] = reading.body_size
+    if reading.topic_arn:
+        attributes["aws.sns.topic.arn"] = reading.topic_arn
     return (f"process {destination}" if destination else "process"), attributes
 
 
@@ -78,10 +76,20 @@ class RecordSpan:
 def start_record_span(record: Mapping[str, Any], system: str | None = None) -> RecordSpan:
     """Start the span of ``record`` as a child of the current span, linked to its producer,
     with the producer's public IDs bound over the current ones."""
-    producer = context_from_message(record)
+    reading = read(record)
+    name, attributes = describe(record, reading, system=system)
+    return _start(name, attributes, extract_lowercased(reading.carrier))
+
+
+def start_view_span(view: RecordView) -> RecordSpan:
+    """``start_record_span`` for a stream or broker record (Kinesis, Kafka, MQ…)."""
+    producer = extract(view.carrier) if view.carrier else Context()
+    return _start(view.name, dict(view.attributes), producer)
+
+
+def _start(name: str, attributes: dict[str, Any], producer: Context) -> RecordSpan:
     producer_span = trace.get_current_span(producer).get_span_context()
     context = context_with_ids(dict(current_ids(producer)), otel_context.get_current())
-    name, attributes = describe(record, system=system)
     span = _switch.TRACER.delegate.start_span(
         name, context=context, kind=SpanKind.CONSUMER, attributes=attributes,
         links=[Link(producer_span)] if producer_span.is_valid else None)
@@ -89,17 +97,29 @@ def start_record_span(record: Mapping[str, Any], system: str | None = None) -> R
 
 
 class Batch:
-    """The record spans of one invocation, by message ID."""
+    """The record spans of one invocation, by message ID (sequence number for streams)."""
 
-    def __init__(self, records: list[Mapping[str, Any]], system: str | None) -> None:
+    def __init__(self, records: list[Mapping[str, Any]], system: str | None,
+                 views: Sequence[RecordView] = ()) -> None:
         self.spans: list[RecordSpan] = []
         self.by_id: dict[str, RecordSpan] = {}
-        for record in records:
-            started = start_record_span(record, system)
-            self.spans.append(started)
-            message_id = message_id_of(record)
-            if message_id:
-                self.by_id.setdefault(message_id, started)
+        for record in records:  # one malformed record never costs the others their spans
+            if not isinstance(record, Mapping):
+                report_bad_input("SQS/SNS record that is not a mapping", type(record).__name__)
+                record = {}
+            try:
+                started = start_record_span(record, system)
+            except Exception as exc:
+                report_internal_error("lambda_handler (record span)", exc)
+                started = start_record_span({}, system)
+            self._add(started, message_id_of(record))
+        for view in views:
+            self._add(start_view_span(view), view.message_id)
+
+    def _add(self, started: RecordSpan, message_id: str | None) -> None:
+        self.spans.append(started)
+        if message_id:
+            self.by_id.setdefault(message_id, started)
 
     def finish(self, error: BaseException | None, failed_ids: set[str]) -> None:
         """End every record span: failed if its processing failed, if it is listed in the
