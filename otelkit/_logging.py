@@ -23,12 +23,14 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
+from otelkit._log_caps import cut
 from otelkit._log_event import (
     FIELDS_ATTR,
     _Timestamps,
     build_event,
     exception_fields,
     record_fields,
+    scope_fields,
 )
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error
@@ -62,7 +64,8 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **current_ids(context)}
+    attributes: dict[str, Any] = {**static_fields, **(scope_fields.get() or {}),
+                                  **current_ids(context)}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)
@@ -103,6 +106,8 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
         attributes = otel_attributes(record, fields, pipeline.static_fields, context)
+    if pipeline.shape_event is not None:
+        pipeline.shape_event(event, attributes)
     return Prepared(record, event, attributes, context)
 
 
@@ -116,13 +121,15 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
         number, text = severity(record.levelno)
+        body = redact_message(record.getMessage(), record.name)
+        if pipeline.max_message_chars is not None:
+            body = cut(body, pipeline.max_message_chars)
         pipeline.otel_loggers(record.name).emit(
             timestamp=int(record.created * 1e9),
             context=context,
             severity_number=number,
             severity_text=text,
-            body=event["message"] if event is not None
-            else redact_message(record.getMessage(), record.name),
+            body=body,
             attributes=attributes,
         )
 
@@ -133,6 +140,11 @@ class OtelkitHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         pipeline = _pipeline.current()
         try:
+            for control in pipeline.record_controls:
+                controlled = control(record)
+                if controlled is None:
+                    return
+                record = controlled
             if record.levelno < pipeline.level:  # reaches here only when buffering
                 buffer = _log_buffer.current()
                 if buffer is not None:
