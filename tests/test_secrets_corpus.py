@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 import otelkit
-from tests._servers import asgi_server, eventually, request, wsgi_server
-from tests.otlp_receiver import otlp_receiver
-from tests.secrets_corpus import CORPUS, NEEDLES, PATHS, dump_spans, leaks, run_all_paths
+from tests.support.otlp_receiver import otlp_receiver
+from tests.support.polling import eventually
+from tests.support.secrets_corpus import CORPUS, NEEDLES, PATHS, dump_spans, leaks, run_all_paths
+from tests.support.servers import asgi_server, request, wsgi_server
 
 
 def test_the_corpus_is_large_and_every_path_runs() -> None:

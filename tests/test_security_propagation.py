@@ -23,7 +23,8 @@ from opentelemetry import propagate, trace
 import otelkit
 from otelkit._trust import build_trust
 from otelkit.testing import Capture
-from tests._servers import asgi_server, eventually, request, wsgi_server
+from tests.support.polling import eventually
+from tests.support.servers import asgi_server, request, wsgi_server
 
 CONTEXT_HEADERS = ("traceparent", "tracestate", "baggage", "x-amzn-trace-id")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
