@@ -272,6 +272,11 @@ class Settings:
         doc="Fingerprint ERROR records: write an error's first occurrence in full, then one "
             "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
             "`Errors` counter (1: fingerprint, write all).")
+    log_sample_rate: float = setting(
+        parse=ratio, default=1.0, env=("OTELKIT_LOG_SAMPLE_RATE",),
+        doc="Share of units of work (requests, jobs, sessions, invocations, messages) whose "
+            "INFO-and-below lines are written; the others write theirs only if they log an "
+            "ERROR (the last 200 at most).")
     strict: bool = setting(
         parse=flag, default=False, env=("OTELKIT_STRICT",), keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "
