@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-fast lint typecheck bench docs clean
+.PHONY: install system-deps demo test test-fast lint format typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account need
 
 test: $(STAMP) system-deps  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -36,6 +37,7 @@ test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the q
 
 lint: $(STAMP)
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -46,6 +48,9 @@ bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/b
 
 docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+
+format: $(STAMP)  ## apply the code format that `make test` checks
+	$(BIN)/ruff format otelkit tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

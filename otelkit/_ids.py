@@ -62,7 +62,8 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
             raise ValueError(
                 f"invalid ID key {key!r}: the name looks secret, and a bound ID is stamped on "
                 "every span and log line. Pass secrets to the code that needs them, never "
-                "to bind()")
+                "to bind()"
+            )
         if not isinstance(value, str):
             raise ValueError(
                 f"invalid value for ID {key!r}: expected str, got {type(value).__name__} "
@@ -74,8 +75,10 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
                 f"characters, got {value!r:.80}"
             )
         if redact_text(value) != value:
-            raise ValueError(f"invalid value for ID {key!r}: it looks like a secret (a token, "
-                             "key or credential); IDs are stamped on every span and log line")
+            raise ValueError(
+                f"invalid value for ID {key!r}: it looks like a secret (a token, "
+                "key or credential); IDs are stamped on every span and log line"
+            )
         checked[key] = value
     return checked
 

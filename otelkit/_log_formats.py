@@ -16,15 +16,21 @@ from otelkit._safe_values import plain, truncate
 
 Renderer = Callable[[dict[str, Any]], str]
 
-_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
-            "CRITICAL": "\x1b[1;31m"}
+_COLOURS = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
 # Five characters at most, so messages line up in the pretty format.
 _SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
-_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"),
-                           allow_nan=False).encode
+_encode = json.JSONEncoder(
+    default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
 
 #: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
 MAX_LINE_CHARS = 200_000
@@ -53,8 +59,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 def _escape_control(match: re.Match[str]) -> str:
     char = match.group(0)
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}") \
-        if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    return (
+        {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+        if ord(char) < 0x100
+        else f"\\u{ord(char):04x}"
+    )
 
 
 def escape(text: object) -> str:
@@ -85,14 +94,17 @@ def _value(value: Any) -> str:
 
 def _pairs(event: dict[str, Any]) -> str:
     # Every line's own fields are shown in fixed places (or not at all), not as key=value.
-    return " ".join(f"{escape(k)}={_value(v)}" for k, v in event.items()
-                    if k not in RESERVED_FIELD_NAMES)
+    return " ".join(
+        f"{escape(k)}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES
+    )
 
 
 def render_text(event: dict[str, Any]) -> str:
     """``<timestamp> <LEVEL> <logger>: <message> key=value …`` with the trace ID last."""
-    line = (f"{event['timestamp']} {event['level']} {escape(event['logger'])}: "
-            f"{escape(event['message'])}")
+    line = (
+        f"{event['timestamp']} {event['level']} {escape(event['logger'])}: "
+        f"{escape(event['message'])}"
+    )
     pairs = _pairs(event)
     if pairs:
         line = f"{line} {pairs}"
@@ -141,13 +153,20 @@ class LogFormat:
 
 #: Every log format, by name. A new format is one entry here; the ``log_format`` setting
 #: accepts exactly these names.
-FORMATS: dict[str, LogFormat] = {fmt.name: fmt for fmt in (
-    LogFormat("json", lambda colour: render_json,
-              "one JSON object per line, what CloudWatch Logs Insights and Loki parse"),
-    LogFormat("pretty", pretty_renderer,
-              "aligned messages and coloured levels, for a terminal"),
-    LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
-)}
+FORMATS: dict[str, LogFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        LogFormat(
+            "json",
+            lambda colour: render_json,
+            "one JSON object per line, what CloudWatch Logs Insights and Loki parse",
+        ),
+        LogFormat(
+            "pretty", pretty_renderer, "aligned messages and coloured levels, for a terminal"
+        ),
+        LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
+    )
+}
 LOG_FORMATS: tuple[str, ...] = tuple(FORMATS)
 
 

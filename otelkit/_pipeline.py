@@ -85,8 +85,14 @@ class Pipeline:
     def without_exports(self) -> Pipeline:
         """This pipeline's log lines and settings, with no providers: after ``shutdown()``."""
         plain = Pipeline()
-        return replace(self, otel_loggers=None, tracer_provider=None, meter_provider=None,
-                       flush=plain.flush, close=plain.close)
+        return replace(
+            self,
+            otel_loggers=None,
+            tracer_provider=None,
+            meter_provider=None,
+            flush=plain.flush,
+            close=plain.close,
+        )
 
 
 _active = Pipeline()

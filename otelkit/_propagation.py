@@ -55,8 +55,9 @@ PROPAGATION_HEADERS = ("traceparent", "tracestate", "baggage", "x-amzn-trace-id"
 
 
 # Set by the HTTP integration just before it injects: whether that request's host is allowed.
-_destination_allowed: ContextVar[bool | None] = ContextVar("otelkit_destination_allowed",
-                                                           default=None)
+_destination_allowed: ContextVar[bool | None] = ContextVar(
+    "otelkit_destination_allowed", default=None
+)
 
 
 def policy() -> Policy:
@@ -95,8 +96,7 @@ def _xray_root(carrier: CarrierT, getter: Getter[CarrierT]) -> int | None:
     return None
 
 
-def start_span_from(tracer: trace.Tracer, name: str, context: Context,
-                    **kwargs: Any) -> trace.Span:
+def start_span_from(tracer: trace.Tracer, name: str, context: Context, **kwargs: Any) -> trace.Span:
     """Start the first span of incoming work from its extracted ``context``.
 
     An ALB (and API Gateway) stamps requests with an X-Ray ``Root`` trace ID but no parent
@@ -133,8 +133,12 @@ class OtelkitPropagator(TextMapPropagator):
             names |= propagator.fields
         return names
 
-    def extract(self, carrier: CarrierT, context: Context | None = None,
-                getter: Getter[CarrierT] = default_getter) -> Context:
+    def extract(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        getter: Getter[CarrierT] = default_getter,
+    ) -> Context:
         context = Context() if context is None else context
         for propagator in self._trace:
             context = propagator.extract(carrier, context, getter)
@@ -150,8 +154,12 @@ class OtelkitPropagator(TextMapPropagator):
         incoming = ids_from_baggage(entries)
         return context_with_ids(incoming, context) if incoming else context
 
-    def inject(self, carrier: CarrierT, context: Context | None = None,
-               setter: Setter[CarrierT] = default_setter) -> None:
+    def inject(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        setter: Setter[CarrierT] = default_setter,
+    ) -> None:
         allowed = _destination_allowed.get()
         if allowed is None:  # a bare inject(): the destination is unknown
             for propagator in self._trace:
@@ -161,8 +169,12 @@ class OtelkitPropagator(TextMapPropagator):
         if allowed:
             self.inject_unfiltered(carrier, context, setter)
 
-    def inject_unfiltered(self, carrier: CarrierT, context: Context | None = None,
-                          setter: Setter[CarrierT] = default_setter) -> None:
+    def inject_unfiltered(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        setter: Setter[CarrierT] = default_setter,
+    ) -> None:
         """Inject without the per-host decision: for the user's own queues and topics.
 
         The baggage holds the public bound IDs and nothing else: entries others put in the
@@ -190,9 +202,14 @@ def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
     ids: dict[str, str] = {}
     private = policy().private_ids | PRIVATE_ID_KEYS
     for key, value in entries.items():
-        if (key in WELL_KNOWN_ID_KEYS and key not in private and isinstance(value, str)
-                and ID_KEY_PATTERN.match(key)
-                and 0 < len(value) <= MAX_ID_VALUE_LENGTH and value.isprintable()):
+        if (
+            key in WELL_KNOWN_ID_KEYS
+            and key not in private
+            and isinstance(value, str)
+            and ID_KEY_PATTERN.match(key)
+            and 0 < len(value) <= MAX_ID_VALUE_LENGTH
+            and value.isprintable()
+        ):
             ids[key] = value
             if len(ids) == MAX_INCOMING_IDS:
                 break
@@ -219,8 +236,9 @@ class LowercaseGetter(Getter[Mapping[str, Any]]):
 LOWERCASE_GETTER = LowercaseGetter()
 
 
-def extract(carrier: Mapping[str, Any], context: Context | None = None, *,
-            trusted: bool = True) -> Context:
+def extract(
+    carrier: Mapping[str, Any], context: Context | None = None, *, trusted: bool = True
+) -> Context:
     """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive.
 
     Without ``context`` the result starts from an empty Context (a new trace unless the

@@ -16,7 +16,12 @@ from otelkit._trust import DEFAULT_TRUST, Trust, build_trust
 
 #: Host patterns that count as internal when ``propagate_to`` is not set.
 DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
-    "localhost", "*.localhost", "*.internal", "*.local", "*.svc", "*.svc.cluster.local",
+    "localhost",
+    "*.localhost",
+    "*.internal",
+    "*.local",
+    "*.svc",
+    "*.svc.cluster.local",
     "*.consul",
 )
 
@@ -46,19 +51,24 @@ class Policy:
         The same keys are the only ones read back from incoming baggage, so what one
         service sends is exactly what the next one binds; other keys stay in-process.
         """
-        return {k: v for k, v in ids.items()
-                if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids}
+        return {
+            k: v for k, v in ids.items() if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids
+        }
 
 
-def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None,
-                 trusted_callers: Iterable[str] | None = None) -> Policy:
+def build_policy(
+    propagate_to: Iterable[str] | None,
+    private_ids: Iterable[str] | None,
+    trusted_callers: Iterable[str] | None = None,
+) -> Policy:
     """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
     internal hosts; ``private_ids``, when given, replaces the default private keys;
     ``trusted_callers`` says whose incoming context is believed (``_trust``)."""
     extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
     return Policy(
         internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
-        private_ids=PRIVATE_ID_KEYS if private_ids is None
+        private_ids=PRIVATE_ID_KEYS
+        if private_ids is None
         else frozenset(k.strip() for k in private_ids if k.strip()),
         trust=build_trust(trusted_callers),
     )

@@ -24,8 +24,18 @@ from otelkit._secret_patterns import NAME_WORDS, pair_redactor, redactor
 from otelkit._secret_patterns import REDACTED as REDACTED  # re-exported: the one marker
 
 # Names that contain a secret-looking word but are safe and common in telemetry.
-_SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_tokens",
-                         "max_tokens", "auth_method", "auth_result", "authenticated"})
+_SAFE_NAMES = frozenset(
+    {
+        "tokens",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "max_tokens",
+        "auth_method",
+        "auth_result",
+        "authenticated",
+    }
+)
 # Suffixes that name something *about* a secret, never the secret: ``api_key_id``,
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
 _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
@@ -63,8 +73,11 @@ def is_secret(name: str) -> bool:
         # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
         # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
         lowered = name.rsplit(".", 1)[-1].lower()
-        secret = (lowered not in _SAFE_NAMES and not lowered.endswith(_SAFE_SUFFIXES)
-                  and _secret_name.search(lowered) is not None)
+        secret = (
+            lowered not in _SAFE_NAMES
+            and not lowered.endswith(_SAFE_SUFFIXES)
+            and _secret_name.search(lowered) is not None
+        )
         if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
             _cache[name] = secret
         return secret
@@ -197,8 +210,9 @@ def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
     path.add(id(value))
     try:
         if isinstance(value, Mapping):
-            return {key: _redact_field(str(key), item, depth + 1, walk)
-                    for key, item in value.items()}
+            return {
+                key: _redact_field(str(key), item, depth + 1, walk) for key, item in value.items()
+            }
         items = [_redact_pair(item, depth + 1, walk) for item in value]
         return items if isinstance(value, list) else tuple(items)
     finally:

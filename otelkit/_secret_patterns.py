@@ -35,6 +35,8 @@ _PAIR_VALUE = (
     r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*\\?\"|b?'(?:[^'\\]|\\.)*'"
     r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
 )
+
+
 def _compile(name_words: str) -> re.Pattern[str]:
     return re.compile(
         # A PEM private key block, to its END line (or the end of the text when cut off).
@@ -98,8 +100,9 @@ def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str
     return REDACTED
 
 
-def redactor(is_secret_name: Callable[[str], bool],
-             name_words: str = NAME_WORDS) -> Callable[[str], str]:
+def redactor(
+    is_secret_name: Callable[[str], bool], name_words: str = NAME_WORDS
+) -> Callable[[str], str]:
     """A function redacting every secret the patterns find in a text.
 
     Args:

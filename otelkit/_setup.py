@@ -78,8 +78,12 @@ def configure(
         _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
         if previous is not None:  # drain it in the background: re-configuring never waits
-            threading.Thread(target=previous.close, args=(settings.export_timeout,),
-                             name="otelkit-close", daemon=True).start()
+            threading.Thread(
+                target=previous.close,
+                args=(settings.export_timeout,),
+                name="otelkit-close",
+                daemon=True,
+            ).start()
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True

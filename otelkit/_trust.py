@@ -96,5 +96,6 @@ def build_trust(values: Iterable[str] | None) -> Trust:
         except ValueError:
             raise ValueError(
                 f"trusted_callers entry {entry!r} is not one of {', '.join(TRUST_MODES)} "
-                "nor an IP address or network such as 10.0.0.0/8") from None
+                "nor an IP address or network such as 10.0.0.0/8"
+            ) from None
     return Trust("networks", tuple(networks))

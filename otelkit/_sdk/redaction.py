@@ -27,8 +27,11 @@ def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     changed: dict[str, Any] | None = None
     for key, value in attributes.items():
-        redacted = _scrub.REDACTED if _scrub.is_secret(key) and not isinstance(value, bool) \
+        redacted = (
+            _scrub.REDACTED
+            if _scrub.is_secret(key) and not isinstance(value, bool)
             else _redact_attribute(value)
+        )
         if redacted is not value and redacted != value:
             if changed is None:
                 changed = dict(attributes)
@@ -56,8 +59,7 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         if event_attributes is not None or event_name != event.name:
             if events is None:
                 events = list(span.events)
-            events[index] = Event(event_name, event_attributes or event.attributes,
-                                  event.timestamp)
+            events[index] = Event(event_name, event_attributes or event.attributes, event.timestamp)
     status = span.status
     description = status.description
     if description:
@@ -67,10 +69,17 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
     if attributes is None and events is None and status is span.status and name == span.name:
         return span
     return ReadableSpan(
-        name=name, context=span.context, parent=span.parent, resource=span.resource,
+        name=name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
         attributes=attributes if attributes is not None else span.attributes,
-        events=events if events is not None else span.events, links=span.links,
-        kind=span.kind, status=status, start_time=span.start_time, end_time=span.end_time,
+        events=events if events is not None else span.events,
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
 

@@ -34,8 +34,10 @@ def _luhn_complete(prefix: str) -> str:
 
 
 CARD = _luhn_complete("453914880343646")
-PEM = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwPemNeedle7Q\n"
-       "-----END PRIVATE KEY-----")
+PEM = (
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwPemNeedle7Q\n"
+    "-----END PRIVATE KEY-----"
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,7 @@ class Secret:
         return self.value if neutral else f"{self.key}={self.value}"
 
 
-NEUTRAL_KEYS = frozenset({"url", "callback", "download", "note", "detail", "header_line",
-                          "dsn"})
+NEUTRAL_KEYS = frozenset({"url", "callback", "download", "note", "detail", "header_line", "dsn"})
 
 CORPUS: tuple[Secret, ...] = (
     Secret("password", "password", "Hunter2-pw-Q9x7", "Hunter2-pw-Q9x7"),
@@ -70,37 +71,77 @@ CORPUS: tuple[Secret, ...] = (
     Secret("cookie", "cookie", "sessionid=ck-needle-77ab", "ck-needle-77ab"),
     Secret("private key field", "private_key", "pk-needle-4410q", "pk-needle-4410q"),
     Secret("webhook signature", "webhook_signature", "sig-needle-30c9", "sig-needle-30c9"),
-    Secret("JWT", "note",
-           "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqd3QtbmVlZGxlIn0."
-           "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJVadQssw5c", "eyJzdWIiOiJqd3QtbmVlZGxlIn0"),
+    Secret(
+        "JWT",
+        "note",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqd3QtbmVlZGxlIn0."
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJVadQssw5c",
+        "eyJzdWIiOiJqd3QtbmVlZGxlIn0",
+    ),
     Secret("AWS access key ID", "detail", "AKIAQ3EXAMPLEZX7NQ2B", "AKIAQ3EXAMPLEZX7NQ2B"),
-    Secret("AWS secret key", "detail", "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",
-           "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzX9kQ2vTm1"),
-    Secret("AWS session token", "detail",
-           "FwoGZXIvYXdzEJr//////////wEaDSessNeedleTok0123456789abcdefXYZ",
-           "SessNeedleTok0123456789"),
-    Secret("bearer", "header_line", "Authorization: Bearer bearer-needle-4f9a2c7e1b",
-           "bearer-needle-4f9a2c7e1b"),
-    Secret("basic", "header_line", "Authorization: Basic dXNlcjpiYXNpYy1uZWVkbGU=",
-           "dXNlcjpiYXNpYy1uZWVkbGU="),
+    Secret(
+        "AWS secret key",
+        "detail",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzX9kQ2vTm1",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzX9kQ2vTm1",
+    ),
+    Secret(
+        "AWS session token",
+        "detail",
+        "FwoGZXIvYXdzEJr//////////wEaDSessNeedleTok0123456789abcdefXYZ",
+        "SessNeedleTok0123456789",
+    ),
+    Secret(
+        "bearer",
+        "header_line",
+        "Authorization: Bearer bearer-needle-4f9a2c7e1b",
+        "bearer-needle-4f9a2c7e1b",
+    ),
+    Secret(
+        "basic",
+        "header_line",
+        "Authorization: Basic dXNlcjpiYXNpYy1uZWVkbGU=",
+        "dXNlcjpiYXNpYy1uZWVkbGU=",
+    ),
     Secret("bare bearer", "note", "Bearer bare-bearer-needle-66", "bare-bearer-needle-66"),
-    Secret("user:pass@ URL", "url", "https://alice:urlpass-needle-88@db.internal/x",
-           "urlpass-needle-88"),
-    Secret("DSN", "dsn", "postgresql://app:pgpass-needle-61@10.0.0.5:5432/db",
-           "pgpass-needle-61"),
-    Secret("?token=", "callback", "https://cb.example.com/hook?token=qtok-needle-313&x=1",
-           "qtok-needle-313"),
-    Secret("?password=", "url", "https://h.example.com/login?user=bob&password=qpw-needle-29",
-           "qpw-needle-29"),
-    Secret("X-Amz-Signature", "download",
-           "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature="
-           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-    Secret("X-Amz-Security-Token", "download",
-           "https://b.s3.amazonaws.com/k?X-Amz-Security-Token=qsecTokNeedle19&a=1",
-           "qsecTokNeedle19"),
-    Secret("card number", "note", f"card {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]}",
-           CARD[8:12] + " " + CARD[12:]),
+    Secret(
+        "user:pass@ URL",
+        "url",
+        "https://alice:urlpass-needle-88@db.internal/x",
+        "urlpass-needle-88",
+    ),
+    Secret("DSN", "dsn", "postgresql://app:pgpass-needle-61@10.0.0.5:5432/db", "pgpass-needle-61"),
+    Secret(
+        "?token=",
+        "callback",
+        "https://cb.example.com/hook?token=qtok-needle-313&x=1",
+        "qtok-needle-313",
+    ),
+    Secret(
+        "?password=",
+        "url",
+        "https://h.example.com/login?user=bob&password=qpw-needle-29",
+        "qpw-needle-29",
+    ),
+    Secret(
+        "X-Amz-Signature",
+        "download",
+        "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature="
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ),
+    Secret(
+        "X-Amz-Security-Token",
+        "download",
+        "https://b.s3.amazonaws.com/k?X-Amz-Security-Token=qsecTokNeedle19&a=1",
+        "qsecTokNeedle19",
+    ),
+    Secret(
+        "card number",
+        "note",
+        f"card {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]}",
+        CARD[8:12] + " " + CARD[12:],
+    ),
     Secret("PEM private key", "note", PEM, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwPemNeedle7Q"),
 )
 NEEDLES = tuple(secret.needle for secret in CORPUS)
@@ -157,8 +198,11 @@ def _traced(secret: Secret) -> None:
 
 def _bind(secret: Secret) -> None:
     """bind() refuses a secret name, and a value that looks like a secret."""
-    refused = [{secret.key: secret.value}] if secret.key not in NEUTRAL_KEYS else [
-        {"job_id": secret.value}]
+    refused = (
+        [{secret.key: secret.value}]
+        if secret.key not in NEUTRAL_KEYS
+        else [{"job_id": secret.value}]
+    )
     for fields in refused:
         try:
             otelkit.bind(**fields)
@@ -180,10 +224,12 @@ def _job(secret: Secret) -> None:
 PATHS: dict[str, Callable[[Secret], None]] = {
     "log kwargs": lambda s: _log.info("Saved", **{s.key: s.value}),
     "log nested kwargs": lambda s: _log.info("Saved", config=_nested(s)),
-    "log headers as tuples": lambda s: _log.info("Sent", headers=[(s.key, s.value),
-                                                                   ("accept", "json")]),
-    "log list and set": lambda s: _log.info("Many", items=[{s.key: s.value}],
-                                            texts={s.text}, pair=(s.text, 1)),
+    "log headers as tuples": lambda s: _log.info(
+        "Sent", headers=[(s.key, s.value), ("accept", "json")]
+    ),
+    "log list and set": lambda s: _log.info(
+        "Many", items=[{s.key: s.value}], texts={s.text}, pair=(s.text, 1)
+    ),
     "stdlib extra=": lambda s: _stdlib.warning("Extra", extra={s.key: s.value}),
     "%-args": lambda s: _stdlib.info("Calling %s now", s.text),
     "message": lambda s: _log.info(f"Calling {s.text}"),
@@ -196,8 +242,9 @@ PATHS: dict[str, Callable[[Secret], None]] = {
     "event() nested": lambda s: otelkit.event("CORPUS_NESTED", detail_map=_nested(s)),
     "job()": _job,
     "bind()": _bind,
-    "metric dimension": lambda s: otelkit.count("CorpusCount", 1, **{s.key.replace("-", "_"):
-                                                                    s.text}),
+    "metric dimension": lambda s: otelkit.count(
+        "CorpusCount", 1, **{s.key.replace("-", "_"): s.text}
+    ),
 }
 
 
@@ -211,9 +258,12 @@ def run_all_paths(secrets: Iterable[Secret] = CORPUS) -> None:
 def leaks(outputs: dict[str, str]) -> list[str]:
     """``output: secret label`` for every needle found in any output, as written or
     URL-decoded (a secret sent as a query parameter travels percent-encoded)."""
-    return [f"{where}: {secret.label}" for where, text in outputs.items()
-            for secret in CORPUS
-            if secret.needle in text or secret.needle in unquote_plus(text)]
+    return [
+        f"{where}: {secret.label}"
+        for where, text in outputs.items()
+        for secret in CORPUS
+        if secret.needle in text or secret.needle in unquote_plus(text)
+    ]
 
 
 def dump_spans(spans: Iterable[Any]) -> str:
