@@ -21,6 +21,12 @@ system-deps:
 	  echo "installing redis-server (Debian package) for the tests"; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing prometheus (Debian package) for promtool, which checks /metrics"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus >/dev/null; }
 
 demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py

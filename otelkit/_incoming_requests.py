@@ -25,7 +25,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_buffer, _switch
+from otelkit import _log_buffer, _request_stats, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._propagation import extract, policy, start_span_from
@@ -204,6 +204,7 @@ class Request:
         fields.update(status=status, latency_ms=latency, response_size=response_size)
         if error is not None:
             fields["error"] = f"{type(error).__name__}: {error}"
+        _request_stats.observe(self.route, status, latency, failed=error is not None)
         _log(level, "Request completed", **fields)
 
 

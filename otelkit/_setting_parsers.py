@@ -112,6 +112,18 @@ def whole(minimum: int) -> Parser[int]:
     return parse
 
 
+def port(source: str, value: Any) -> int:
+    """A TCP port, 0-65535 (0: any free port)."""
+    return int(
+        _number(
+            source,
+            value,
+            lambda n: n.is_integer() and 0 <= n <= 65535,
+            "a port number from 0 to 65535",
+        )
+    )
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 

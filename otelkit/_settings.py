@@ -30,6 +30,7 @@ from otelkit._setting_parsers import (
     level,
     lowercase_names,
     names,
+    port,
     positive,
     ratio,
     text,
@@ -390,6 +391,28 @@ class Settings:
         doc="Share of units of work (requests, jobs, sessions, invocations, messages) whose "
         "INFO-and-below lines are written; the others write theirs only if they log an "
         "ERROR (the last 200 at most).",
+    )
+    metrics_port: int | None = setting(
+        parse=port,
+        default=None,
+        env=("METRICS_PORT",),
+        shown="(unset: no server)",
+        doc="Serve `/health`, `/metrics` (Prometheus) and `/stats` on this port from "
+        "`configure()` (0: any free port). Needs the `runtime` extra.",
+    )
+    metrics_host: str = setting(
+        parse=text,
+        default="127.0.0.1",
+        env=("METRICS_HOST",),
+        doc="Address the runtime endpoints listen on; `0.0.0.0` for a Prometheus scraping "
+        "from outside the container.",
+    )
+    prometheus: bool = setting(
+        parse=flag,
+        default=Computed(lambda r: r["metrics_port"] is not None, "on with metrics_port"),
+        env=("OTELKIT_PROMETHEUS",),
+        doc="Keep metrics for a Prometheus scrape of `/metrics` (the OpenTelemetry "
+        "Prometheus reader).",
     )
     strict: bool = setting(
         parse=flag,

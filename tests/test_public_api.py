@@ -27,6 +27,7 @@ def test_all_is_pinned() -> None:
         "session",
         "shutdown",
         "span",
+        "start_http_server",
         "throttled",
         "timed",
         "traced",

@@ -386,6 +386,7 @@ def assemble(
         shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,
+        service_version=settings.service_version,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
         level=level,
@@ -472,10 +473,16 @@ def build(settings: Settings) -> _pipeline.Pipeline:
     if settings.console:
         span_processors.append(ConsoleSpanTree())
         metric_readers.append(ConsoleMetricsSummary())
+    prometheus_text = None
+    if settings.prometheus:
+        from otelkit._sdk.prometheus import prometheus_reader
+
+        reader, prometheus_text = prometheus_reader()
+        metric_readers.append(reader)
     render = None
     if settings.log_stdout:
         render = renderer(settings.log_format, colour=sys.stdout.isatty())
-    return assemble(
+    pipeline = assemble(
         settings=settings,
         span_processors=span_processors,
         metric_readers=metric_readers,
@@ -483,3 +490,5 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         render=render,
         resource=resource,
     )
+    pipeline.prometheus_text = prometheus_text
+    return pipeline
