@@ -217,7 +217,8 @@ def _span_attrs(secret: Secret) -> None:
 
 
 def _job(secret: Secret) -> None:
-    with otelkit.job("corpus.job", **{secret.key: secret.value}):
+    fields: dict[str, Any] = {secret.key: secret.value}
+    with otelkit.job("corpus.job", **fields):
         pass
 
 
