@@ -59,9 +59,10 @@ def set_extra_words(words: Iterable[str]) -> None:
     """Also treat names containing any of ``words`` (case-insensitive) as secret, in
     fields and in ``name=value`` pairs inside texts (``configure(redact_keys=…)``)."""
     global _secret_name, _redact_text
-    alternation = "|".join([NAME_WORDS, *(re.escape(w.strip()) for w in words if w.strip())])
+    extra = tuple(w.strip() for w in words if w.strip())
+    alternation = "|".join([NAME_WORDS, *(re.escape(w) for w in extra)])
     _secret_name = re.compile(alternation, re.IGNORECASE)
-    _redact_text = redactor(is_secret, alternation)
+    _redact_text = redactor(is_secret, alternation, extra)
     _cache.clear()
 
 

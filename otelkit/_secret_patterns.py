@@ -100,8 +100,58 @@ def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str
     return REDACTED
 
 
+# Lower-case fragments of which every secret the patterns know contains at least one:
+# checked first with ``in`` on the lower-cased text, a string holding none of them (most
+# messages, most URLs) costs no regex search at all. Card numbers and secret access keys
+# have no fragment; two small searches look for their digit and base64 runs.
+TRIGGERS = (
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "cookie",
+    "credential",
+    "signature",
+    "jwt",
+    "bearer",
+    "card",
+    "cvv",
+    "cvc",
+    "eyj",
+    "-----begin",
+    "basic",
+    "digest",
+    "akia",
+    "asia",
+    "agpa",
+    "aida",
+    "aroa",
+    "anpa",
+    "anva",
+    "aipa",
+    "fwog",
+    "fqog",
+    "iqoj",
+    "@",
+)
+_DIGIT_RUN = re.compile(r"[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}[ -][0-9]{6}")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
+
+
+def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    for fragment in triggers:
+        if fragment in lowered:
+            return True
+    return _DIGIT_RUN.search(text) is not None or _BASE64_RUN.search(text) is not None
+
+
 def redactor(
-    is_secret_name: Callable[[str], bool], name_words: str = NAME_WORDS
+    is_secret_name: Callable[[str], bool],
+    name_words: str = NAME_WORDS,
+    extra_triggers: tuple[str, ...] = (),
 ) -> Callable[[str], str]:
     """A function redacting every secret the patterns find in a text.
 
@@ -117,16 +167,22 @@ def redactor(
     def replace(match: re.Match[str]) -> str:
         return _replace(match, is_secret_name)
 
+    triggers = TRIGGERS + tuple(word.lower() for word in extra_triggers)
+
     def redact_text(text: str) -> str:
         if len(text) < MIN_SECRET_LENGTH:
             return text
-        if search(text) is not None:
+        if _may_hold_secret(text, triggers) and search(text) is not None:
             text = substitute(replace, text)
         if "%" in text or "+" in text:  # URL encoding hides secrets from the patterns
             decoded = unquote_plus(text)
-            if decoded != text and search(decoded) is not None:
+            if (
+                decoded != text
+                and _may_hold_secret(decoded, triggers)
+                and search(decoded) is not None
+            ):
                 return substitute(replace, decoded)
-        return text  # the common case: one failed search, no new string
+        return text  # the common case: no fragment found, no regex run, no new string
 
     return redact_text
 
