@@ -19,6 +19,7 @@ from opentelemetry import context as otel_context
 
 from otelkit._context_stack import ContextStack
 from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, RESERVED_FIELD_NAMES
+from otelkit._scrub import is_secret, redact_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,6 +64,12 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
             )
         if key in RESERVED_FIELD_NAMES:
             raise ValueError(f"invalid ID key {key!r}: it names a field every log line has")
+        if is_secret(key):
+            raise ValueError(
+                f"invalid ID key {key!r}: the name looks secret, and a bound ID is stamped on "
+                "every span and log line. Pass secrets to the code that needs them, never "
+                "to bind()"
+            )
         if not isinstance(value, str):
             raise ValueError(
                 f"invalid value for ID {key!r}: expected str, got {type(value).__name__} "
@@ -72,6 +79,11 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
             raise ValueError(
                 f"invalid value for ID {key!r}: must be 1-{MAX_ID_VALUE_LENGTH} printable "
                 f"characters, got {value!r:.80}"
+            )
+        if redact_text(value) != value:
+            raise ValueError(
+                f"invalid value for ID {key!r}: it looks like a secret (a token, "
+                "key or credential); IDs are stamped on every span and log line"
             )
         checked[key] = value
     return checked

@@ -25,7 +25,7 @@ from opentelemetry.trace import SpanKind
 
 from otelkit import _log_buffer, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._propagation import extract, start_span_from
+from otelkit._propagation import extract, policy, start_span_from
 from otelkit._request_telemetry import Request
 
 #: Paths that never produce request logs unless configured otherwise (load-balancer and
@@ -173,20 +173,36 @@ def client_ip(headers: Mapping[str, str], peer: str | None) -> str | None:
     return peer
 
 
+#: A correlation ID taken from a request header: letters, digits and ``._:/+=@-``, at most
+#: 128 characters (UUIDs, ULIDs, ``req-…``, X-Ray IDs). Anything else is replaced: it is
+#: echoed to the caller and written on every line, so markup or spaces never are.
+SAFE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}")
+
+
 def _correlation_id(headers: Mapping[str, str], context: Context) -> str:
     for name in CORRELATION_HEADERS:
         value = headers.get(name, "").strip()
         if value:
-            try:
-                return validate_ids({"correlation_id": value})["correlation_id"]
-            except ValueError:
-                break  # a malformed ID is replaced, never bound or echoed
+            if SAFE_CORRELATION_ID.fullmatch(value):
+                try:
+                    return validate_ids({"correlation_id": value})["correlation_id"]
+                except ValueError:
+                    pass  # it looks like a secret: never bound or echoed
+            break  # a malformed ID is replaced, never bound or echoed
     return current_ids(context).get("correlation_id") or str(uuid.uuid4())
 
 
-def incoming_context(headers: Mapping[str, str]) -> tuple[Context, str]:
-    """The request's context (remote parent, baggage IDs) plus its correlation ID."""
-    context = extract(headers)
+def incoming_context(headers: Mapping[str, str], peer: str | None) -> tuple[Context, str]:
+    """The request's context (remote parent, baggage IDs) plus its correlation ID.
+
+    Args:
+        headers: the request headers, names lower-cased.
+        peer: the socket peer's address (None when the platform does not say); with
+            ``X-Forwarded-For`` it decides whether the caller is trusted (``_trust``).
+            An untrusted caller's trace context and baggage are not used.
+    """
+    trusted = policy().trust.trusts(peer, headers.get("x-forwarded-for"))
+    context = extract(headers, trusted=trusted)
     correlation_id = _correlation_id(headers, context)
     return context_with_ids({"correlation_id": correlation_id}, context), correlation_id
 

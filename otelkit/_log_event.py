@@ -22,7 +22,7 @@ from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
 from otelkit._safe_values import safe_str
-from otelkit._scrub import scrub_in_place, scrub_urls
+from otelkit._scrub import redact_message, redact_text, redact_value, scrub_in_place
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
@@ -67,10 +67,13 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
     exc_type, exc, tb = record.exc_info or (None, None, None)
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
-    return {
-        "error": fields.get("error", safe_str(exc) or type(exc).__name__),
+    error = fields.get("error", safe_str(exc) or type(exc).__name__)
+    return {  # exception text quotes whatever the failing code held: redact it too
+        "error": redact_value(error),
         "error_type": type(exc).__name__,
-        "exception": "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
+        "exception": redact_message(
+            "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(), record.name
+        ),
     }
 
 
@@ -98,7 +101,7 @@ def build_event(
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
         "level": record.levelname,
-        "message": scrub_urls(record.getMessage()),
+        "message": redact_message(record.getMessage(), record.name),
         "logger": record.name,
         "service": pipeline.service,
         "environment": pipeline.environment,
@@ -127,5 +130,5 @@ def build_event(
     if record.exc_info and record.exc_info[1] is not None:
         event.update(exception_fields(record))
     elif record.stack_info:
-        event["stack"] = record.stack_info
+        event["stack"] = redact_text(record.stack_info)
     return event

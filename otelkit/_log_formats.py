@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,32 @@ def render_json(event: dict[str, Any]) -> str:
     return line
 
 
+# Control characters (newlines, ANSI escapes, C1 codes, Unicode line separators): in a
+# message, name or value they would forge a second line or repaint the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return (
+        {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+        if ord(char) < 0x100
+        else f"\\u{ord(char):04x}"
+    )
+
+
+def escape(text: object) -> str:
+    """``text`` on one line: every control character written as a visible escape."""
+    text = text if isinstance(text, str) else str(text)
+    return _CONTROL.sub(_escape_control, text) if _CONTROL.search(text) else text
+
+
+def _exception_block(text: object) -> str:
+    """The traceback under a line, each of its lines indented: a newline inside an
+    exception message then cannot start what looks like another log line."""
+    return "\n".join(f"    {escape(line)}" for line in str(text).split("\n"))
+
+
 def _value(value: Any) -> str:
     if isinstance(value, str):
         text = truncate(value)
@@ -60,26 +87,31 @@ def _value(value: Any) -> str:
         except Exception:
             text = json.dumps(plain(value), ensure_ascii=False)
         text = truncate(text)
-    if not text or any(c in text for c in ' "=\n'):
-        return json.dumps(text, ensure_ascii=False)
+    if not text or any(c in text for c in ' "=') or _CONTROL.search(text):
+        return escape(json.dumps(text, ensure_ascii=False))
     return text
 
 
 def _pairs(event: dict[str, Any]) -> str:
     # Every line's own fields are shown in fixed places (or not at all), not as key=value.
-    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES)
+    return " ".join(
+        f"{escape(k)}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES
+    )
 
 
 def render_text(event: dict[str, Any]) -> str:
     """``<timestamp> <LEVEL> <logger>: <message> key=value …`` with the trace ID last."""
-    line = f"{event['timestamp']} {event['level']} {event['logger']}: {event['message']}"
+    line = (
+        f"{event['timestamp']} {event['level']} {escape(event['logger'])}: "
+        f"{escape(event['message'])}"
+    )
     pairs = _pairs(event)
     if pairs:
         line = f"{line} {pairs}"
     if "trace_id" in event:
         line = f"{line} trace_id={event['trace_id']}"
     if "exception" in event:
-        line = f"{line}\n{event['exception']}"
+        line = f"{line}\n{_exception_block(event['exception'])}"
     return line
 
 
@@ -94,18 +126,18 @@ def pretty_renderer(colour: bool) -> Renderer:
         # The trace ID's first 8 hex digits: enough to tell traces apart on a screen and to
         # find the trace (X-Ray and Grafana search by prefix or by the full ID in JSON).
         where = (
-            f"trace={event['trace_id'][:8]} {event['source']}"
+            f"trace={event['trace_id'][:8]} {escape(event['source'])}"
             if "trace_id" in event
-            else event["source"]
+            else escape(event["source"])
         )
         if colour:
             head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
             tail = f"  {_DIM}{where}{_RESET}"
         else:
             head, tail = f"{clock} {short:<5}", f"  {where}"
-        line = f"{head} {event['message']:<34} {pairs}{tail}"
+        line = f"{head} {escape(event['message']):<34} {pairs}{tail}"
         if "exception" in event:
-            line = f"{line}\n{event['exception']}"
+            line = f"{line}\n{_exception_block(event['exception'])}"
         return line
 
     return render_pretty

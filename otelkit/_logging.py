@@ -34,7 +34,7 @@ from otelkit._log_event import (
 )
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error
-from otelkit._scrub import attribute_value, scrub_urls
+from otelkit._scrub import attribute_value, redact_message
 
 _SEVERITY = {
     logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
@@ -128,7 +128,7 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
         number, text = severity(record.levelno)
-        body = scrub_urls(record.getMessage())
+        body = redact_message(record.getMessage(), record.name)
         if pipeline.max_message_chars is not None:
             body = cut(body, pipeline.max_message_chars)
         pipeline.otel_loggers(record.name).emit(

@@ -24,6 +24,7 @@ from otelkit._ids import reject_generator
 from otelkit._keys import UNBOUNDED_ID_KEYS
 from otelkit._safe_values import safe_repr, safe_str
 from otelkit._safety import reject
+from otelkit._scrub import REDACTED, is_secret, redact_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,10 +131,19 @@ def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     """The dimensions to record: correlation IDs dropped, values of other types written
     as text (each reported once; a ``ValueError`` when strict)."""
     for key, value in attributes.items():
-        if type(value) in _EXACT_ATTRIBUTE_TYPES and key not in UNBOUNDED_ID_KEYS:
+        if (
+            type(value) in _EXACT_ATTRIBUTE_TYPES
+            and key not in UNBOUNDED_ID_KEYS
+            and not (type(value) is str and _secret_dimension(key, value))
+        ):
             continue
         return _checked_slowly(name, attributes)
     return attributes
+
+
+def _secret_dimension(key: str, value: str) -> bool:
+    """Dimensions leave the process on every export: the redaction policy applies."""
+    return is_secret(key) or redact_text(value) is not value
 
 
 def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +157,8 @@ def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
                 "already",
                 "metrics",
             )
+        elif isinstance(value, str):
+            checked[key] = REDACTED if is_secret(key) else redact_text(value)
         elif isinstance(value, _ATTRIBUTE_TYPES):
             checked[key] = value
         else:

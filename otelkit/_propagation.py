@@ -2,12 +2,19 @@
 
 One propagator does both directions. Outgoing, it writes W3C ``traceparent``, the AWS
 ``X-Amzn-Trace-Id`` header and a W3C ``baggage`` entry per public bound ID; incoming, it
-reads them back and binds the IDs it recognises. Two rules keep IDs in:
+reads them back and binds the IDs it recognises. The rules (docs/security.md):
 
-* ``private_ids`` (default ``user_id``) are never written anywhere.
-* For HTTP, the httpx integration names the destination host before each request; only
-  hosts matching ``propagate_to`` (default: loopback, private addresses and internal DNS
-  names) get any of these headers. Third-party APIs get nothing.
+* Only well-known ID keys travel as baggage, and ``private_ids`` (default ``user_id``)
+  never do: no other baggage entry is forwarded, whoever put it in the context.
+* For HTTP, the httpx integration names the destination host before each request hop
+  (redirects included); only hosts matching ``propagate_to`` (default: loopback, private
+  addresses and internal DNS names) get any of these headers, and the headers a previous
+  hop received are stripped from a hop that may not have them.
+* A bare ``propagate.inject()`` (requests, urllib3, aiohttp, gRPC, hand-written clients)
+  does not say where the carrier goes: it gets the trace context, never baggage.
+* Incoming, ``user_id`` is never read from baggage, at most ``MAX_INCOMING_IDS`` IDs and
+  ``MAX_BAGGAGE_CHARS`` of header are read, and other entries are dropped. An untrusted
+  caller's context is not read at all (``extract(..., trusted=False)``).
 
 Messaging (SQS, SNS, EventBridge) goes to the user's own queues and topics, so injection
 there is not host-filtered; private IDs are still withheld.
@@ -35,11 +42,16 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from otelkit import _pipeline
 from otelkit._ids import context_with_ids, current_ids
-from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, WELL_KNOWN_ID_KEYS
+from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
 from otelkit._propagation_policy import Policy
 
 #: At most this many IDs are accepted from one incoming carrier (baggage can be forged).
 MAX_INCOMING_IDS = 16
+#: A longer incoming ``baggage`` header is ignored whole (W3C allows 8,192 bytes; the
+#: well-known IDs at their longest fit in a quarter of that).
+MAX_BAGGAGE_CHARS = 4096
+#: The headers that carry context out; stripped from a request hop that may not get them.
+PROPAGATION_HEADERS = ("traceparent", "tracestate", "baggage", "x-amzn-trace-id")
 
 
 # Set by the HTTP integration just before it injects: whether that request's host is allowed.
@@ -53,9 +65,11 @@ def policy() -> Policy:
     return _pipeline.current().propagation
 
 
-def allow_next_injection(host: str) -> None:
+def allow_next_injection(host: str) -> bool:
     """Decide, for the request about to be sent to ``host``, whether headers go with it."""
-    _destination_allowed.set(policy().is_internal(host))
+    allowed = policy().is_internal(host)
+    _destination_allowed.set(allowed)
+    return allowed
 
 
 # An X-Ray trace ID that arrived without a parent span (an ALB's ``X-Amzn-Trace-Id:
@@ -125,14 +139,19 @@ class OtelkitPropagator(TextMapPropagator):
         context: Context | None = None,
         getter: Getter[CarrierT] = default_getter,
     ) -> Context:
+        context = Context() if context is None else context
         for propagator in self._trace:
             context = propagator.extract(carrier, context, getter)
         if not trace.get_current_span(context).get_span_context().is_valid:
             root = _xray_root(carrier, getter)
             if root is not None:
                 context = set_value(_ROOT_KEY, root, context)
-        context = self._baggage.extract(carrier, context, getter)
-        incoming = ids_from_baggage(baggage.get_all(context))
+        header = getter.get(carrier, "baggage")
+        if not header or sum(len(value) for value in header) > MAX_BAGGAGE_CHARS:
+            return context
+        # Parsed into a scratch context: only the IDs are kept, never other entries.
+        entries = baggage.get_all(self._baggage.extract(carrier, Context(), getter))
+        incoming = ids_from_baggage(entries)
         return context_with_ids(incoming, context) if incoming else context
 
     def inject(
@@ -142,11 +161,13 @@ class OtelkitPropagator(TextMapPropagator):
         setter: Setter[CarrierT] = default_setter,
     ) -> None:
         allowed = _destination_allowed.get()
-        if allowed is not None:
-            _destination_allowed.set(None)  # the decision was for this one request
-            if not allowed:
-                return
-        self.inject_unfiltered(carrier, context, setter)
+        if allowed is None:  # a bare inject(): the destination is unknown
+            for propagator in self._trace:
+                propagator.inject(carrier, context, setter)
+            return
+        _destination_allowed.set(None)  # the decision was for this one request
+        if allowed:
+            self.inject_unfiltered(carrier, context, setter)
 
     def inject_unfiltered(
         self,
@@ -156,19 +177,15 @@ class OtelkitPropagator(TextMapPropagator):
     ) -> None:
         """Inject without the per-host decision: for the user's own queues and topics.
 
-        Private IDs are still withheld, including baggage entries of that name that
-        arrived from elsewhere: a private key never leaves, whoever put it in context.
+        The baggage holds the public bound IDs and nothing else: entries others put in the
+        context (an upstream caller's, a library's) and private IDs never leave.
         """
         for propagator in self._trace:
             propagator.inject(carrier, context, setter)
-        rules = policy()
-        for key in baggage.get_all(context):
-            if key in rules.private_ids:
-                context = baggage.remove_baggage(key, context)
-        outgoing = rules.public_ids(current_ids(context))
-        for key, value in outgoing.items():
-            context = baggage.set_baggage(key, value, context)
-        self._baggage.inject(carrier, context, setter)
+        outgoing = Context()
+        for key, value in policy().public_ids(current_ids(context)).items():
+            outgoing = baggage.set_baggage(key, value, outgoing)
+        self._baggage.inject(carrier, outgoing, setter)
 
 
 PROPAGATOR = OtelkitPropagator()  # stateless: one instance serves every message and request
@@ -177,13 +194,17 @@ PROPAGATOR = OtelkitPropagator()  # stateless: one instance serves every message
 def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
     """The well-formed ID entries of incoming baggage (at most ``MAX_INCOMING_IDS``).
 
-    Only well-known ID keys are taken: baggage is open to anything upstream, and an
-    arbitrary key must not become a field on every span and log line here.
+    Only well-known, non-private ID keys are taken: baggage is open to anything
+    upstream, and an arbitrary key must not become a field on every span and log line
+    here. ``user_id`` is never taken: otelkit never sends it, so one that arrives was
+    put there by someone else.
     """
     ids: dict[str, str] = {}
+    private = policy().private_ids | PRIVATE_ID_KEYS
     for key, value in entries.items():
         if (
             key in WELL_KNOWN_ID_KEYS
+            and key not in private
             and isinstance(value, str)
             and ID_KEY_PATTERN.match(key)
             and 0 < len(value) <= MAX_ID_VALUE_LENGTH
@@ -215,13 +236,24 @@ class LowercaseGetter(Getter[Mapping[str, Any]]):
 LOWERCASE_GETTER = LowercaseGetter()
 
 
-def extract(carrier: Mapping[str, Any], context: Context | None = None) -> Context:
+def extract(
+    carrier: Mapping[str, Any], context: Context | None = None, *, trusted: bool = True
+) -> Context:
     """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive.
 
     Without ``context`` the result starts from an empty Context (a new trace unless the
-    carrier continues one); pass the current context to keep its IDs and span.
+    carrier continues one); pass the current context to keep its IDs and span. From an
+    untrusted caller (``trusted=False``) neither the parent span, its sampling decision
+    nor any ID is taken: the work starts a trace of its own, sampled by this service's
+    rules. Only an X-Ray ``Root`` without a parent (what an ALB stamps) still names the
+    new trace, which decides nothing but the ID.
     """
-    return extract_lowercased({str(k).lower(): v for k, v in carrier.items()}, context)
+    lowered = {str(k).lower(): v for k, v in carrier.items()}
+    if trusted:
+        return extract_lowercased(lowered, context)
+    context = Context() if context is None else context
+    root = _xray_root(lowered, LOWERCASE_GETTER)
+    return set_value(_ROOT_KEY, root, context) if root is not None else context
 
 
 def extract_lowercased(carrier: Mapping[str, Any], context: Context | None = None) -> Context:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from otelkit._keys import PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
+from otelkit._trust import DEFAULT_TRUST, Trust, build_trust
 
 #: Host patterns that count as internal when ``propagate_to`` is not set.
 DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
@@ -31,6 +32,7 @@ class Policy:
 
     internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS
     private_ids: frozenset[str] = PRIVATE_ID_KEYS
+    trust: Trust = DEFAULT_TRUST
 
     def is_internal(self, host: str) -> bool:
         """Whether ``host`` (name or IP literal) may receive trace context and IDs."""
@@ -54,13 +56,19 @@ class Policy:
         }
 
 
-def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None) -> Policy:
+def build_policy(
+    propagate_to: Iterable[str] | None,
+    private_ids: Iterable[str] | None,
+    trusted_callers: Iterable[str] | None = None,
+) -> Policy:
     """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
-    internal hosts; ``private_ids``, when given, replaces the default private keys."""
+    internal hosts; ``private_ids``, when given, replaces the default private keys;
+    ``trusted_callers`` says whose incoming context is believed (``_trust``)."""
     extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
     return Policy(
         internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
         private_ids=PRIVATE_ID_KEYS
         if private_ids is None
         else frozenset(k.strip() for k in private_ids if k.strip()),
+        trust=build_trust(trusted_callers),
     )

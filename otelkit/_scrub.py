@@ -1,26 +1,28 @@
-"""Redaction of secret-looking fields before they reach a log line or a span attribute.
+"""The one redaction policy: what a secret is, applied wherever data leaves the process.
 
-Matching is by field name only (``password``, ``api_key``, ``authorization``…): it is
-cheap enough for every log call, and a name is the one signal that never false-positives
-on an ID. Decisions are cached per name.
+Two tests decide. A *name* test (``password``, ``api_key``, ``authorization``, ``pwd``,
+``auth_header``… plus names added with ``configure(redact_keys=…)`` and the members AWS
+service models mark sensitive) redacts a field's whole value, at any depth of any
+container. A *value* test (``_secret_patterns``) redacts secrets that sit in texts whose
+name says nothing: messages, exception text, URLs, header dumps.
+
+Callers: log events and OTLP log attributes (``_log_event``, ``_logging``), span export
+(``RedactingSpanProcessor`` in ``_providers``), EMF properties, and span attributes
+passed to otelkit's own API. Decisions about names are cached; value patterns run only on
+strings long enough to hold a secret.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from otelkit._pipeline import current
 from otelkit._safe_values import safe_str, truncate
+from otelkit._secret_patterns import NAME_WORDS, pair_redactor, redactor
+from otelkit._secret_patterns import REDACTED as REDACTED  # re-exported: the one marker
 
-REDACTED = "[REDACTED]"
-
-_SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?|secret|token|api[_-]?key|apikey|auth(orization)?$|cookie|"
-    r"credential|private[_-]?key|session[_-]?key|signature|jwt|bearer",
-    re.IGNORECASE,
-)
 # Names that contain a secret-looking word but are safe and common in telemetry.
 _SAFE_NAMES = frozenset(
     {
@@ -31,13 +33,37 @@ _SAFE_NAMES = frozenset(
         "max_tokens",
         "auth_method",
         "auth_result",
+        "authenticated",
     }
 )
 # Suffixes that name something *about* a secret, never the secret: ``api_key_id``,
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
 _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
-_MAX_DEPTH = 4
+#: Nesting deeper than this is replaced by the marker: a bound on cost, never a way past.
+MAX_DEPTH = 12
+#: At most this many values of one record are looked at; the rest become the marker.
+MAX_ITEMS = 2_000
+TOO_DEEP = "<nested too deep>"  # the renderers' markers: one vocabulary for the reader
+CYCLE = "<cycle>"
+
+_secret_name = re.compile(NAME_WORDS, re.IGNORECASE)
 _cache: dict[str, bool] = {}
+
+
+def enabled() -> bool:
+    """Whether redaction is on (``configure(scrub=...)``, held by the active pipeline)."""
+    return current().scrub
+
+
+def set_extra_words(words: Iterable[str]) -> None:
+    """Also treat names containing any of ``words`` (case-insensitive) as secret, in
+    fields and in ``name=value`` pairs inside texts (``configure(redact_keys=…)``)."""
+    global _secret_name, _redact_text
+    extra = tuple(w.strip() for w in words if w.strip())
+    alternation = "|".join([NAME_WORDS, *(re.escape(w) for w in extra)])
+    _secret_name = re.compile(alternation, re.IGNORECASE)
+    _redact_text = redactor(is_secret, alternation, extra)
+    _cache.clear()
 
 
 def is_secret(name: str) -> bool:
@@ -45,15 +71,53 @@ def is_secret(name: str) -> bool:
     try:
         return _cache[name]
     except KeyError:
-        lowered = name.lower()
+        # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
+        # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
+        lowered = name.rsplit(".", 1)[-1].lower()
         secret = (
             lowered not in _SAFE_NAMES
             and not lowered.endswith(_SAFE_SUFFIXES)
-            and _SECRET_NAME.search(name) is not None
+            and _secret_name.search(lowered) is not None
         )
         if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
             _cache[name] = secret
         return secret
+
+
+_redact_text = redactor(is_secret)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every secret the value patterns recognise replaced by the marker."""
+    return _redact_text(text) if current().scrub else text
+
+
+scrub_urls = redact_text  # the older name: URLs are texts like any other
+
+# Member names AWS service models mark ``sensitive`` (``SecretString``, SSM's ``Value``),
+# redacted in the texts of the libraries that log those models' requests and responses.
+_member_names: frozenset[str] = frozenset()
+_redact_members: Callable[[str], str] | None = None
+_MODEL_LOGGERS = ("botocore", "boto3", "aiobotocore")
+
+
+def add_sensitive_members(names: Iterable[str]) -> None:
+    """Redact ``name=value`` pairs for these member names in AWS SDK log texts."""
+    global _member_names, _redact_members
+    added = frozenset(names)
+    if added and not added <= _member_names:
+        _member_names = _member_names | added
+        _redact_members = pair_redactor(_member_names)
+
+
+def redact_message(text: str, logger: str) -> str:
+    """A log message (or exception text) of ``logger``, redacted."""
+    if not current().scrub:
+        return text
+    text = _redact_text(text)
+    if _redact_members is not None and logger.startswith(_MODEL_LOGGERS):
+        text = _redact_members(text)
+    return text
 
 
 _PRIMITIVES = (str, bool, int, float)
@@ -84,48 +148,92 @@ def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {key: attribute_value(value) for key, value in scrubbed.items()}
 
 
-# A query parameter inside a URL anywhere in a text: ``?api_key=…`` or ``&token=…``.
-_QUERY_PARAMETER = re.compile(r"([?&;])([^=&;?#\s\"']+)=([^&;#\s\"']*)")
-
-
-def scrub_urls(text: str) -> str:
-    """``text`` with the values of secret-looking URL query parameters redacted.
-
-    Libraries log and record URLs verbatim (``HTTP Request: GET https://…?api_key=…``),
-    so a key in a query string would otherwise reach log lines and span attributes.
-    """
-    if "=" not in text or ("?" not in text and "&" not in text) or not current().scrub:
-        return text  # the common case costs two substring checks
-    return _QUERY_PARAMETER.sub(_redact_parameter, text)
-
-
-def _redact_parameter(match: re.Match[str]) -> str:
-    separator, name, value = match.groups()
-    return f"{separator}{name}={REDACTED}" if value and is_secret(name) else match.group(0)
-
-
 def scrub_in_place(fields: dict[str, Any]) -> None:
-    """Redact secret-looking values of a dict the caller owns, nested dicts included."""
+    """Redact the secrets of a dict the caller owns: secret names at any depth, secret
+    values in any string. Nested containers are replaced by redacted copies."""
     if current().scrub:
-        _scrub_level(fields, 0)
+        walk = _Walk()
+        for key, value in fields.items():
+            fields[key] = _redact_field(str(key), value, 0, walk)
 
 
-def _scrub_level(fields: dict[str, Any], depth: int) -> None:
-    for key, value in fields.items():
-        if isinstance(value, bool) or value is None:
-            continue  # ``has_auth_token=True`` says whether, never what: nothing to leak
-        if is_secret(str(key)):
-            fields[key] = REDACTED
-        elif depth < _MAX_DEPTH and isinstance(value, (dict, list, tuple)):
-            fields[key] = _scrubbed_copy(value, depth + 1)
+def redact_value(value: Any) -> Any:
+    """``value`` (any type) with its secrets redacted, for texts and containers alike."""
+    return _redact(value, 0, _Walk()) if current().scrub else value
 
 
-def _scrubbed_copy(value: Any, depth: int) -> Any:
-    """A copy of a nested dict or list with secrets redacted: the caller's is untouched."""
-    if isinstance(value, dict):
-        nested = dict(value)
-        _scrub_level(nested, depth)
-        return nested
-    if isinstance(value, (list, tuple)) and depth < _MAX_DEPTH:
-        return type(value)(_scrubbed_copy(item, depth + 1) for item in value)
-    return value
+class _Walk:
+    """One redaction pass: how many more values it may look at, and the containers on the
+    path from the top (a container met again on its own path is a cycle)."""
+
+    __slots__ = ("left", "path")
+
+    def __init__(self) -> None:
+        self.left = MAX_ITEMS
+        self.path: set[int] = set()
+
+
+def _redact_field(name: str, value: Any, depth: int, walk: _Walk) -> Any:
+    if value is None or isinstance(value, bool):
+        return value  # ``has_auth_token=True`` says whether, never what: nothing to leak
+    if is_secret(name):
+        return REDACTED
+    return _redact(value, depth, walk)
+
+
+def _redact(value: Any, depth: int, walk: _Walk) -> Any:
+    walk.left -= 1
+    if isinstance(value, str):
+        return _redact_text(value)
+    if isinstance(value, (bool, float)) or value is None:
+        return value
+    if isinstance(value, int):
+        # A card number passed as a number: only 13-19 digit integers can be one.
+        if 10**12 <= abs(value) < 10**19:
+            text = str(value)
+            return value if _redact_text(text) == text else REDACTED
+        return value
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        return _redact_container(value, depth, walk)
+    if isinstance(value, (bytes, bytearray)):
+        text = bytes(value).decode("utf-8", "replace")
+        redacted = _redact_text(text)
+        return value if redacted == text else redacted
+    return _redact_object(value)
+
+
+def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
+    if walk.left < 0 or depth >= MAX_DEPTH:
+        return TOO_DEEP
+    path = walk.path
+    if id(value) in path:
+        return CYCLE
+    path.add(id(value))
+    try:
+        if isinstance(value, Mapping):
+            return {
+                key: _redact_field(str(key), item, depth + 1, walk) for key, item in value.items()
+            }
+        items = [_redact_pair(item, depth + 1, walk) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    finally:
+        path.discard(id(value))
+
+
+def _redact_pair(item: Any, depth: int, walk: _Walk) -> Any:
+    """A list item; a ``(name, value)`` pair (headers as a list of tuples) is a field."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (str, bytes)):
+        name = item[0].decode("latin-1") if isinstance(item[0], bytes) else item[0]
+        return (item[0], _redact_field(name, item[1], depth, walk))
+    return _redact(item, depth, walk)
+
+
+def _redact_object(value: Any) -> Any:
+    """Any other object is shown by its ``str()``: redact that text when it holds a secret
+    (a dataclass's ``password='…'`` repr, an exception's message)."""
+    try:
+        text = str(value)
+    except Exception:
+        return value  # the renderers' fallback deals with objects that cannot be shown
+    redacted = _redact_text(text)
+    return value if redacted == text else redacted

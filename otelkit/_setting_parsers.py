@@ -148,6 +148,19 @@ def names(source: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def trusted_callers(source: str, value: Any) -> tuple[str, ...]:
+    """``private``, ``all``, ``none`` or addresses and networks: checked now, so a typo
+    fails ``configure()`` rather than trusting everyone."""
+    from otelkit._trust import build_trust
+
+    entries = names(source, value)
+    try:
+        build_trust(entries)
+    except ValueError as exc:
+        raise ValueError(f"{source}={value!r}: {exc}") from None
+    return entries
+
+
 def lowercase_names(source: str, value: Any) -> tuple[str, ...]:
     """Like ``names``, lower-cased."""
     return tuple(name.lower() for name in names(source, value))

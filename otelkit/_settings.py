@@ -33,6 +33,7 @@ from otelkit._setting_parsers import (
     rate,
     ratio,
     text,
+    trusted_callers,
     url,
     whole,
 )
@@ -255,7 +256,26 @@ class Settings:
         parse=flag,
         default=True,
         env=("OTELKIT_SCRUB",),
-        doc="Redact fields whose names look secret (password, token, authorization…).",
+        doc="Redact secrets wherever data leaves the process: fields whose names look secret "
+        "(password, token, authorization…) and values that do (JWTs, AWS keys, bearer "
+        "credentials, `user:pass@` URLs, card numbers…). See [Security](security.md).",
+    )
+    redact_keys: tuple[str, ...] = setting(
+        parse=names,
+        default=(),
+        env=("OTELKIT_REDACT_KEYS",),
+        shown="(none)",
+        doc="Comma-separated extra words that make a field name secret (case-insensitive, "
+        "anywhere in the name), e.g. `ssn,iban`.",
+    )
+    trusted_callers: tuple[str, ...] | None = setting(
+        parse=trusted_callers,
+        default=None,
+        env=("OTELKIT_TRUSTED_CALLERS",),
+        shown="private",
+        doc="Whose incoming trace context, baggage IDs and sampling decision are believed: "
+        "`private` (loopback/private peers with no public X-Forwarded-For hop), `all`, "
+        "`none`, or comma-separated IP addresses/networks. See [Security](security.md).",
     )
     export_timeout: float = setting(
         parse=positive,

@@ -49,6 +49,8 @@ def configure(
     private_ids: Iterable[str] | str | None = None,
     static_fields: Mapping[str, str] | str | None = None,
     scrub: bool | None = None,
+    redact_keys: Iterable[str] | str | None = None,
+    trusted_callers: Iterable[str] | str | None = None,
     export_timeout: float | None = None,
     max_message_chars: int | None = None,
     max_field_chars: int | None = None,
@@ -79,10 +81,11 @@ def configure(
         # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
         from opentelemetry import propagate
 
-        from otelkit import _integrations, _propagation
+        from otelkit import _integrations, _propagation, _scrub
         from otelkit._sdk import providers
 
         pipeline = providers.build(settings)
+        _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
         propagate.set_global_textmap(_propagation.OtelkitPropagator())
         previous, _configured = _configured, pipeline
         _pipeline.activate(pipeline)

@@ -96,7 +96,7 @@ def test_only_well_known_public_ids_travel() -> None:
     _pipeline.activate(_pipeline.Pipeline())  # the default policy
     carrier: dict[str, str] = {}
     with otelkit.bind(job_id="job-1", user_id="u-1", tenant_id="t-1"), otelkit.span("x"):
-        OtelkitPropagator().inject(carrier)
+        OtelkitPropagator().inject_unfiltered(carrier)
     assert carrier["baggage"] == "job_id=job-1"
     received = OtelkitPropagator().extract(carrier)
     assert dict(current_ids(received)) == {"job_id": "job-1"}

@@ -172,7 +172,7 @@ def test_sqs_batch_gets_a_span_per_record_linked_to_its_producer(otelkit_capture
     assert two.status.status_code is StatusCode.ERROR  # listed in batchItemFailures
     assert one.status.status_code is StatusCode.UNSET
 
-    assert seen == [{"job_id": "job-1", "user_id": "u-1"}, {}]
+    assert seen == [{"job_id": "job-1"}, {}], "user_id is never taken from baggage"
     lines = [line for line in otelkit_capture.logs if line["logger"] == "worker"]
     assert [line["span_id"] for line in lines] == [
         format(one.context.span_id, "016x"),
@@ -396,11 +396,24 @@ def test_lambda_xray_env_parent_is_used_only_when_sampled(
 
 def test_x_ray_header_from_an_http_event_is_the_parent(otelkit_capture: Capture) -> None:
     request = event("albEvent")
+    request["headers"]["x-forwarded-for"] = "10.0.3.7"  # an internal caller: trusted
     request["headers"]["x-amzn-trace-id"] = (
         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
     )
     echo_handler(request, FakeContext())
     assert format(invocation(otelkit_capture).parent.span_id, "016x") == "53995c3f42cd8ad8"
+
+
+def test_an_internet_callers_trace_context_is_not_the_parent(otelkit_capture: Capture) -> None:
+    """Through an ALB from a public address: its Parent and Sampled=0 decide nothing."""
+    request = event("albEvent")  # x-forwarded-for: a public address
+    request["headers"]["x-amzn-trace-id"] = (
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"
+    )
+    echo_handler(request, FakeContext())
+    span = invocation(otelkit_capture)
+    assert span.parent is None
+    assert span.context.trace_flags.sampled
 
 
 def test_an_albs_root_trace_id_becomes_the_invocations_trace_id(otelkit_capture: Capture) -> None:

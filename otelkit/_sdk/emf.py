@@ -39,6 +39,7 @@ from opentelemetry.sdk.metrics.export import (
 
 from otelkit import _drops
 from otelkit._metrics import display_name
+from otelkit._scrub import REDACTED, is_secret, redact_text
 
 #: CloudWatch refuses a document with more dimensions or metrics than these.
 MAX_DIMENSIONS = 30
@@ -178,10 +179,11 @@ def _too_many_dimensions(name: str, count: int) -> None:
 
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:
-    # EMF dimension values are strings; a dimension value must not be empty.
-    # At most 1,024 characters each, as CloudWatch takes them.
+    # EMF dimension values are strings; a dimension value must not be empty. They are
+    # document properties on stdout, so the redaction policy applies to them. At most
+    # 1,024 characters each, as CloudWatch takes them.
     return {
-        key: str(value)[:MAX_DIMENSION_VALUE]
+        key: REDACTED if is_secret(key) else redact_text(str(value))[:MAX_DIMENSION_VALUE]
         for key, value in (attributes or {}).items()
         if str(value)
     }

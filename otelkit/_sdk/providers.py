@@ -20,32 +20,26 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import SpanKind
 
 from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
-from otelkit._scrub import scrub_urls
 from otelkit._sdk import otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
+from otelkit._sdk.redaction import RedactingSpanProcessor
 from otelkit._sdk.resource import build_resource
 from otelkit._sdk.sampling import head_sampler
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
-# Attributes where instrumentations put URLs, query string included.
-_URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
-_HTTP_KINDS = frozenset({SpanKind.CLIENT, SpanKind.SERVER})
-
 
 class StampIds(SpanProcessor):
-    """Puts the bound IDs of the span's parent context on every span as it starts, and
-    redacts secret query parameters from the URLs instrumentations record.
+    """Puts the bound IDs of the span's parent context on every span as it starts.
 
     A processor, not our decorators, so spans made by instrumentations are covered too.
     otelkit's own spans pass the IDs at start (``_spans.with_ids``): for those the
@@ -56,14 +50,6 @@ class StampIds(SpanProcessor):
         bound = current_ids(parent_context)
         if bound and not _stamped(span, bound):
             span.set_attributes(bound)
-        if span.kind in _HTTP_KINDS:  # only client and server spans record URLs
-            attributes = span.attributes or {}
-            for key in _URL_ATTRIBUTES:
-                value = attributes.get(key)
-                if isinstance(value, str):
-                    scrubbed = scrub_urls(value)
-                    if scrubbed != value:
-                        span.set_attribute(key, scrubbed)
 
 
 def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
@@ -106,8 +92,8 @@ def assemble(
         shutdown_on_exit=False,
     )
     tracer_provider.add_span_processor(StampIds())
-    for processor in span_processors:
-        tracer_provider.add_span_processor(processor)
+    for processor in span_processors:  # every exporting processor sees redacted spans
+        tracer_provider.add_span_processor(RedactingSpanProcessor(processor))
     meter_provider = MeterProvider(
         resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
     )
@@ -164,7 +150,9 @@ def assemble(
         flush=flush,
         close=close,
         scrub=settings.scrub,
-        propagation=build_policy(settings.propagate_to, settings.private_ids),
+        propagation=build_policy(
+            settings.propagate_to, settings.private_ids, settings.trusted_callers
+        ),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
         log_sample_rate=settings.log_sample_rate,

@@ -44,7 +44,7 @@ def _request(
     headers: dict[str, str] | None = None,
 ) -> Source:
     headers = headers_of(event) if headers is None else headers
-    address = source_ip.split("/", 1)[0] if source_ip else None
+    address = peer = source_ip.split("/", 1)[0] if source_ip else None
     if name == "alb":  # the ALB is the peer; the client is in X-Forwarded-For
         address = client_ip(headers, address)
     attributes = present(
@@ -56,7 +56,7 @@ def _request(
         server__address=server or headers.get("host"),
         user_agent__original=headers.get("user-agent"),
     )
-    return Source(name, "http", attributes, headers=headers, http_request=True)
+    return Source(name, "http", attributes, headers=headers, http_request=True, peer=peer)
 
 
 def rest_api(event: Mapping[str, Any]) -> Source | None:
@@ -189,11 +189,13 @@ def authorizer(event: Mapping[str, Any]) -> Source | None:
     if kind not in AUTHORIZER_TYPES or arn is None:
         return None
     headers = headers_of(event) if kind == "REQUEST" else {}
+    identity = mapping(mapping(event.get("requestContext")).get("identity"))
     return Source(
         "api_gateway_authorizer",
         "other",
         present(aws__api_gateway__authorizer__type=kind, aws__api_gateway__method_arn=arn),
         headers=headers,
+        peer=text(identity.get("sourceIp")),
     )
 
 
@@ -218,4 +220,5 @@ def websocket(event: Mapping[str, Any]) -> Source | None:
             client__address=identity.get("sourceIp"),
         ),
         headers=headers_of(event),
+        peer=text(identity.get("sourceIp")),
     )

@@ -35,6 +35,7 @@ from typing import Any
 from otelkit._logging import get_logger
 from otelkit._propagation import outgoing_headers
 from otelkit._safety import report_internal_error
+from otelkit.aws._sensitive import learn
 
 #: SQS and SNS reject (or, SNS to raw SQS, fail to deliver) more attributes than this.
 MAX_MESSAGE_ATTRIBUTES = 10
@@ -307,5 +308,7 @@ def inject_into_request(service: str, operation: str, params: MutableMapping[str
 
 
 def request_hook(span: Any, service: str, operation: str, params: Any) -> None:
-    """The botocore instrumentation's ``request_hook``: runs inside the client span."""
+    """The botocore instrumentation's ``request_hook``: runs inside the client span,
+    before botocore logs anything about the call."""
+    learn(service)
     inject_into_request(service, operation, params)

@@ -25,7 +25,7 @@ from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._incoming_requests import RESPONSE_HEADER, RequestLog, incoming_context
 from otelkit._log_event import scope_fields
 from otelkit._logging import get_logger
-from otelkit._propagation import extract, start_span_from
+from otelkit._propagation import extract, policy, start_span_from
 from otelkit._request_telemetry import Request
 from otelkit._safety import report_internal_error
 from otelkit._setup import configure, flush
@@ -127,9 +127,12 @@ def _invocation_context(
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
     if source.http_request:
-        context, echo = incoming_context(source.headers)
+        context, echo = incoming_context(source.headers, source.peer)
     elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
-        context = extract(source.headers)
+        context = extract(
+            source.headers,
+            trusted=policy().trust.trusts(source.peer, source.headers.get("x-forwarded-for")),
+        )
     else:  # lambda.invoke's client context or payload; a single record's producer
         context = caller_context(source, event, lambda_context)
     if not trace.get_current_span(context).get_span_context().is_valid:

@@ -59,6 +59,9 @@ class Source:
         record_views: records of other batch sources, each of which gets its own span.
         http_request: whether the invocation is an HTTP request whose response can
             carry ``X-Correlation-ID`` (not an authorizer, not a WebSocket frame).
+        peer: the address that sent the request to AWS (API Gateway's ``sourceIp``); None
+            where the platform does not say (an ALB in the VPC). With
+            ``X-Forwarded-For`` it decides whether the caller's context is trusted.
     """
 
     name: str
@@ -68,6 +71,7 @@ class Source:
     records: list[Mapping[str, Any]] = field(default_factory=list)
     record_views: list[RecordView] = field(default_factory=list)
     http_request: bool = False
+    peer: str | None = None
 
     @property
     def kind(self) -> SpanKind:

@@ -16,7 +16,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
         "pip install 'otelkit[httpx]'"
     ) from exc
 
-from otelkit._propagation import allow_next_injection
+from otelkit._propagation import PROPAGATION_HEADERS, allow_next_injection
 
 
 def _host(request: Any) -> str:
@@ -28,12 +28,20 @@ def _host(request: Any) -> str:
 
 
 def _request_hook(span: Any, request: Any) -> None:
-    # Runs right before the instrumentation injects headers, in the same context.
-    allow_next_injection(_host(request))
+    """Decide for this hop, right before the instrumentation injects headers.
+
+    It runs for every hop, redirects included. httpx copies the previous hop's headers
+    onto a redirect, so a hop that may not receive context has them stripped here.
+    """
+    if not allow_next_injection(_host(request)):
+        headers = request.headers
+        for name in PROPAGATION_HEADERS:
+            if headers is not None and name in headers:
+                del headers[name]
 
 
 async def _async_request_hook(span: Any, request: Any) -> None:
-    allow_next_injection(_host(request))
+    _request_hook(span, request)
 
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:

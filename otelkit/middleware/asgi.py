@@ -100,7 +100,10 @@ class OtelkitASGIMiddleware:
             headers = http.header_map(
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", ())
             )
-            incoming, correlation_id = http.incoming_context(headers)
+            client = scope.get("client")
+            incoming, correlation_id = http.incoming_context(
+                headers, str(client[0]) if client else None
+            )
             scope[_SCOPE_KEY] = (incoming, correlation_id, headers)
             token = http.set_incoming(incoming)
         except Exception as exc:

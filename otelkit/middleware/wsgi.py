@@ -95,7 +95,7 @@ class OtelkitWSGIMiddleware:
         token = None
         try:
             headers = _headers(environ)
-            incoming, correlation_id = http.incoming_context(headers)
+            incoming, correlation_id = http.incoming_context(headers, environ.get("REMOTE_ADDR"))
             environ[_ENVIRON_KEY] = (incoming, correlation_id, headers)
             token = http.set_incoming(incoming)
         except Exception as exc:

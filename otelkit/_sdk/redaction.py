@@ -1,0 +1,109 @@
+"""Span redaction at the point of export: nothing set on a span can bypass it.
+
+Instrumentations write attributes at any moment of a span's life (the ASGI middleware
+writes the raw URL after the span started), and users call ``set_attribute``,
+``add_event``, ``set_status`` and ``record_exception`` on the span object directly. So
+redaction happens once the span has ended, in a processor wrapped around every exporting
+processor: the span it passes on is a redacted copy, or the original when nothing in it
+needed redacting (the common case, which allocates nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import Status
+
+from otelkit import _scrub
+from otelkit._safety import report_internal_error
+
+
+def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Redacted attributes, or None when none needed it."""
+    if not attributes:
+        return None
+    changed: dict[str, Any] | None = None
+    for key, value in attributes.items():
+        redacted = (
+            _scrub.REDACTED
+            if _scrub.is_secret(key) and not isinstance(value, bool)
+            else _redact_attribute(value)
+        )
+        if redacted is not value and redacted != value:
+            if changed is None:
+                changed = dict(attributes)
+            changed[key] = redacted
+    return changed
+
+
+def _redact_attribute(value: Any) -> Any:
+    if isinstance(value, str):
+        return _scrub.redact_text(value)
+    if isinstance(value, tuple):  # attribute sequences hold primitives only
+        return tuple(_scrub.redact_text(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def redact_span(span: ReadableSpan) -> ReadableSpan:
+    """``span``, or a copy of it with every secret in its name, attributes, events, links
+    and status description replaced by the marker."""
+    name = _scrub.redact_text(span.name)
+    attributes = _attributes(span.attributes)
+    events: list[Event] | None = None
+    for index, event in enumerate(span.events):
+        event_attributes = _attributes(event.attributes)
+        event_name = _scrub.redact_text(event.name)
+        if event_attributes is not None or event_name != event.name:
+            if events is None:
+                events = list(span.events)
+            events[index] = Event(event_name, event_attributes or event.attributes, event.timestamp)
+    status = span.status
+    description = status.description
+    if description:
+        redacted = _scrub.redact_text(description)
+        if redacted != description:
+            status = Status(status.status_code, redacted)
+    if attributes is None and events is None and status is span.status and name == span.name:
+        return span
+    return ReadableSpan(
+        name=name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes if attributes is not None else span.attributes,
+        events=events if events is not None else span.events,
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingSpanProcessor(SpanProcessor):
+    """Hands ``inner`` (an exporting processor) only redacted spans."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self._inner = inner
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self._inner.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if _scrub.enabled():
+            try:
+                span = redact_span(span)
+            except Exception as exc:  # never export what could not be checked
+                report_internal_error("span redaction", exc)
+                return
+        self._inner.on_end(span)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)

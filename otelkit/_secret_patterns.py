@@ -1,0 +1,203 @@
+"""Secrets recognised by what they look like, wherever they appear in a text.
+
+One alternation, compiled once, finds every kind in a single pass: PEM private keys,
+JWTs, bearer/basic credentials, AWS access key IDs, secret keys and session tokens,
+``user:pass@`` in URLs, ``name=value`` / ``"name": "value"`` pairs whose name looks
+secret (query parameters such as ``?token=`` and ``X-Amz-Signature=`` included) and card
+numbers that pass the Luhn check. Each match is replaced by a marker that keeps the
+harmless part (the scheme word, the parameter name) and never any character of the
+secret itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote_plus
+
+REDACTED = "[REDACTED]"
+
+#: Strings shorter than this cannot hold any secret the patterns know (the shortest is a
+#: ``pwd=x`` pair), so they cost one length check.
+MIN_SECRET_LENGTH = 5
+
+# Words that make a name secret. ``auth`` but not ``author``; ``pwd``; ``card_number``.
+NAME_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|auth(?!or(?!iz))|cookie|credential|session[_-]?key|signature|"
+    r"jwt|bearer|card[_-]?number|cvv|cvc"
+)
+
+_B64 = r"A-Za-z0-9+/"
+# What follows a name in a pair: the separator, then a quoted or bare value.
+_PAIR_VALUE = (
+    r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*(?!\[REDACTED)"
+    r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*\\?\"|b?'(?:[^'\\]|\\.)*'"
+    r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
+)
+
+
+def _compile(name_words: str) -> re.Pattern[str]:
+    return re.compile(
+        # A PEM private key block, to its END line (or the end of the text when cut off).
+        r"(?P<pem>-----BEGIN[A-Z ]*PRIVATE KEY-----(?:.*?-----END[A-Z ]*PRIVATE KEY-----|.*))"
+        # A JWT: base64url header and payload that both start with '{"' (eyJ).
+        r"|(?P<jwt>\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*)"
+        # An HTTP credential after its scheme word.
+        r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+(?P<credential>[\w.~+/=-]{6,})"
+        # AWS: access key IDs, STS session tokens, and 40-character secret access keys (random
+        # base64 with upper case, lower case and a digit: never a hex digest).
+        r"|(?P<akid>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b)"
+        r"|(?P<session>(?:FwoGZXIvYXdz|FQoGZXIvYXdz|IQoJb3JpZ2lu)[" + _B64 + r"=]{16,})"
+        r"|(?P<sak>(?<![" + _B64 + r"])(?=[" + _B64 + r"]{0,39}[A-Z])"
+        r"(?=[" + _B64 + r"]{0,39}[a-z])(?=[" + _B64 + r"]{0,39}[0-9])"
+        r"[" + _B64 + r"]{40}(?![" + _B64 + r"=]))"
+        # user:password@ in a URL of any scheme.
+        r"|(?P<userinfo>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@'\"]*:[^/\s@'\"]*@"
+        # name=value, name: value, "name": "value", 'name': b'value' (JSON, reprs, query
+        # strings, header dumps) where the name looks secret; the value may be quoted.
+        r"|(?P<name>(?<![\w.-])[\w.-]*(?i:" + name_words + r")[\w.-]*)" + _PAIR_VALUE +
+        # A card number: 13-19 digits, together or grouped as printed on cards (4-4-4-4…,
+        # Amex 4-6-5) by spaces or dashes; the Luhn check decides.
+        r"|(?P<card>(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}"
+        r"(?P=sep)\d{1,7}|3\d{3}(?P<amex>[ -])\d{6}(?P=amex)\d{5})(?![\w.-]))",
+        re.DOTALL,
+    )
+
+
+_QUOTED = re.compile(r"(b?\\?[\"'])[\s\S]*?(\\?[\"'])", re.DOTALL)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str:
+    kind = match.lastgroup
+    if kind == "credential":
+        return f"{match.group('scheme')} {REDACTED}"
+    if kind == "userinfo":
+        return f"{match.group('userinfo')}{REDACTED}@"
+    if kind == "value":
+        name = match.group("name")
+        if not is_secret_name(name):
+            return match.group(0)
+        prefix = match.group(0)[: match.start("value") - match.start(0)]
+        value = match.group("value")
+        quoted = _QUOTED.fullmatch(value)
+        if quoted is None:
+            return prefix + REDACTED
+        return f"{prefix}{quoted.group(1)}{REDACTED}{quoted.group(2)}"
+    if kind == "card":
+        digits = match.group(0).replace(" ", "").replace("-", "")
+        return REDACTED if 13 <= len(digits) <= 19 and _luhn(digits) else match.group(0)
+    return REDACTED
+
+
+# Lower-case fragments of which every secret the patterns know contains at least one:
+# checked first with ``in`` on the lower-cased text, a string holding none of them (most
+# messages, most URLs) costs no regex search at all. Card numbers and secret access keys
+# have no fragment; two small searches look for their digit and base64 runs.
+TRIGGERS = (
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "cookie",
+    "credential",
+    "signature",
+    "jwt",
+    "bearer",
+    "card",
+    "cvv",
+    "cvc",
+    "eyj",
+    "-----begin",
+    "basic",
+    "digest",
+    "akia",
+    "asia",
+    "agpa",
+    "aida",
+    "aroa",
+    "anpa",
+    "anva",
+    "aipa",
+    "fwog",
+    "fqog",
+    "iqoj",
+    "@",
+)
+_DIGIT_RUN = re.compile(r"[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}[ -][0-9]{6}")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
+
+
+def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    for fragment in triggers:
+        if fragment in lowered:
+            return True
+    return _DIGIT_RUN.search(text) is not None or _BASE64_RUN.search(text) is not None
+
+
+def redactor(
+    is_secret_name: Callable[[str], bool],
+    name_words: str = NAME_WORDS,
+    extra_triggers: tuple[str, ...] = (),
+) -> Callable[[str], str]:
+    """A function redacting every secret the patterns find in a text.
+
+    Args:
+        is_secret_name: decides whether ``name=value`` pairs are secret, so the one key
+            policy (with its safe names and extensions) applies inside texts too.
+        name_words: the regex alternation of words that make a name secret.
+    """
+    pattern = _compile(name_words)  # once per configuration, never per call
+    search = pattern.search
+    substitute = pattern.sub
+
+    def replace(match: re.Match[str]) -> str:
+        return _replace(match, is_secret_name)
+
+    triggers = TRIGGERS + tuple(word.lower() for word in extra_triggers)
+
+    def redact_text(text: str) -> str:
+        if len(text) < MIN_SECRET_LENGTH:
+            return text
+        if _may_hold_secret(text, triggers) and search(text) is not None:
+            text = substitute(replace, text)
+        if "%" in text or "+" in text:  # URL encoding hides secrets from the patterns
+            decoded = unquote_plus(text)
+            if (
+                decoded != text
+                and _may_hold_secret(decoded, triggers)
+                and search(decoded) is not None
+            ):
+                return substitute(replace, decoded)
+        return text  # the common case: no fragment found, no regex run, no new string
+
+    return redact_text
+
+
+def pair_redactor(names: Iterable[str]) -> Callable[[str], str]:
+    """A function redacting the values of ``name=value`` pairs for exactly ``names``
+    (case-sensitive): for member names a service model marks sensitive, such as ``Value``,
+    which are secret only in the texts of the library that uses that model."""
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    pattern = re.compile(r"(?P<name>(?<![\w.-])(?:" + alternatives + r"))" + _PAIR_VALUE)
+
+    def replace(match: re.Match[str]) -> str:
+        return _replace(match, lambda _name: True)
+
+    def redact_pairs(text: str) -> str:
+        return pattern.sub(replace, text) if len(text) >= MIN_SECRET_LENGTH else text
+
+    return redact_pairs

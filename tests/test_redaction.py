@@ -1,0 +1,179 @@
+"""The redaction policy itself: names, value patterns, containers, and what it leaves alone."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import otelkit
+from otelkit._log_formats import pretty_renderer, render_text
+from otelkit._scrub import REDACTED, is_secret, redact_text, redact_value, scrub_in_place
+from tests.support.secrets_corpus import CORPUS
+
+
+@pytest.mark.parametrize("secret", CORPUS, ids=lambda s: s.label)
+def test_every_corpus_secret_is_redacted_in_a_text(secret: object) -> None:
+    text = f"before {secret.text} after"  # type: ignore[attr-defined]
+    redacted = redact_text(text)
+    assert secret.needle not in redacted  # type: ignore[attr-defined]
+    assert redacted.startswith("before ")
+    assert REDACTED in redacted
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "PWD",
+        "db_passphrase",
+        "auth_header",
+        "X-Api-Key",
+        "client_secret",
+        "Authorization",
+        "proxy-authorization",
+        "set-cookie",
+        "aws_secret_access_key",
+        "X-Amz-Security-Token",
+        "card_number",
+        "http.request.header.authorization",
+    ],
+)
+def test_secret_names(name: str) -> None:
+    assert is_secret(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "author",
+        "api_key_id",
+        "secret_arn",
+        "token_count",
+        "prompt_tokens",
+        "auth_method",
+        "aws.secretsmanager.rotation_step",
+        "aws.secretsmanager.secret.arn",
+        "job_id",
+        "url",
+    ],
+)
+def test_names_about_secrets_are_kept(name: str) -> None:
+    assert not is_secret(name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        otelkit.new_id("job"),
+        str(uuid.uuid4()),
+        "1-5759e988-bd862e3fe1be46a994272793",
+        "0123456789abcdef0123456789abcdef01234567",  # a git SHA-1
+        "ts 1732712345678 took 4111 ms",
+        "s3://videos/2026/11/scene-3.mp4",
+        "https://api.example.com/v1/jobs?page=2&size=20",
+        "tokens=512 prompt_tokens=100",
+        "4111 1111 1111 1112",  # fails the Luhn check
+    ],
+)
+def test_ordinary_values_are_left_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_containers_of_every_kind_at_any_depth() -> None:
+    deep: dict[str, object] = {"password": "p-deep-1"}
+    for level in range(9):
+        deep = {f"l{level}": deep}
+    fields: dict[str, object] = {
+        "headers": [("Authorization", "Bearer abcdefgh123"), ("Accept", "json")],
+        "deep": deep,
+        "items": {"url=https://u:p-set-2@h/"},
+        "raw": b"token=p-bytes-3",
+        "number": 4539148803436467,
+        "flag_token": True,
+    }
+    scrub_in_place(fields)
+    text = repr(fields)
+    for needle in ("abcdefgh123", "p-deep-1", "p-set-2", "p-bytes-3", "4539148803436467"):
+        assert needle not in text
+    assert fields["flag_token"] is True
+    assert fields["headers"][1] == ("Accept", "json")  # type: ignore[index]
+
+
+def test_nesting_past_the_bound_is_dropped_not_passed() -> None:
+    deep: dict[str, object] = {"note": "AKIAQ3EXAMPLEZX7NQ2B"}
+    for _level in range(40):
+        deep = {"x": deep}
+    assert "AKIA" not in repr(redact_value(deep))
+
+
+def test_a_cycle_is_marked() -> None:
+    loop: dict[str, object] = {"name": "loop"}
+    loop["self"] = loop
+    assert redact_value(loop) == {"name": "loop", "self": "<cycle>"}
+
+
+def test_bind_refuses_secret_names_and_values() -> None:
+    with pytest.raises(ValueError, match="looks secret"):
+        otelkit.bind(password="hunter2")
+    with pytest.raises(ValueError, match="looks like a secret"):
+        otelkit.bind(job_id="Bearer abcdefgh12345")
+    with otelkit.bind(job_id="job-1", auth_method="sso"):
+        assert otelkit.ids()["auth_method"] == "sso"
+
+
+def test_redact_keys_extends_the_names(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(redact_keys="ssn", console=False, log_format="json")
+    otelkit.get_logger("app").info("Customer ssn=078-05-1120", customer_ssn="078-05-1120")
+    assert "078-05-1120" not in capsys.readouterr().out
+    otelkit.configure(console=False, log_format="json")
+    assert not is_secret("customer_ssn")
+
+
+_SECRETS = st.sampled_from(CORPUS)
+_AROUND = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=_SECRETS, before=_AROUND, after=_AROUND)
+def test_a_secret_in_any_surrounding_text_is_redacted(
+    secret: object, before: str, after: str
+) -> None:
+    text = f"{before} {secret.text} {after}"  # type: ignore[attr-defined]
+    assert secret.needle not in redact_text(text)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_redaction_never_raises_and_is_stable(text: str) -> None:
+    once = redact_text(text)
+    assert redact_text(once) == once
+
+
+_FIELD_TEXT = st.text(max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=_FIELD_TEXT, logger=_FIELD_TEXT, key=_FIELD_TEXT, value=_FIELD_TEXT)
+def test_text_formats_write_one_line_without_raw_control_characters(
+    message: str, logger: str, key: str, value: str
+) -> None:
+    event = {
+        "timestamp": "2026-11-27T10:00:00.000Z",
+        "level": "INFO",
+        "message": message,
+        "logger": logger,
+        "service": "s",
+        "environment": "dev",
+        f"f_{key}": value,
+        "source": "app.py:1",
+    }
+    for render in (render_text, pretty_renderer(colour=False)):
+        line = render(event)
+        assert "\n" not in line
+        assert "\r" not in line
+        assert "\x1b" not in line
+        assert "\u2028" not in line
+        assert "\x85" not in line
