@@ -51,7 +51,7 @@ def test_every_log_call_and_event_writes_one_parsable_line(
     with otelkit.span("prop"):
         log.info(message, **fields)
         otelkit.event("PROP_EVENT", **fields)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
     assert [line["level"] for line in lines] == ["INFO", "INFO"]
     assert all(len(line["trace_id"]) == 32 for line in lines)
 
