@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: install system-deps demo test test-fast lint format typecheck bench docs clean
+.PHONY: install system-deps demo test test-fast lint format typecheck bench docs collector clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,20 @@ system-deps:
 demo: $(DEMO_STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
 
-test: $(STAMP) system-deps  ## lint, type-check, check import contracts and run the tests
+# A real collector for the tests: ADOT v0.49's components built from the upstream Go
+# modules (collector/distribution). Go's module and build caches make rebuilds fast.
+COLLECTOR     := build/otelcol-otelkit
+COLLECTOR_SRC := collector/distribution
+
+collector: $(COLLECTOR)  ## build the test collector at build/otelcol-otelkit (needs Go)
+
+$(COLLECTOR): $(COLLECTOR_SRC)/main.go $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/go.sum
+	@mkdir -p build
+	@start=$$(date +%s); \
+	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
+	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
+
+test: $(STAMP) system-deps $(COLLECTOR)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
