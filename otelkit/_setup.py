@@ -38,6 +38,8 @@ def configure(
     emf_namespace: str | None = None,
     instrument: Iterable[str] | str | None = None,
     sample_rate: float | None = None,
+    sample_min_per_second: float | None = None,
+    slow_request_ms: float | None = None,
     resource_detectors: Iterable[str] | str | None = None,
     propagate_to: Iterable[str] | str | None = None,
     private_ids: Iterable[str] | str | None = None,

@@ -28,7 +28,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
 from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
@@ -41,6 +40,7 @@ from otelkit._scrub import scrub_urls
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
 from otelkit._sdk.resource import build_resource
+from otelkit._sdk.sampling import head_sampler
 from otelkit._settings import Settings
 
 # Attributes where instrumentations put URLs, query string included.
@@ -224,7 +224,7 @@ def assemble(
     """Build providers around the given processors/readers and wrap them as a Pipeline."""
     tracer_provider = TracerProvider(
         resource=resource,
-        sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
+        sampler=head_sampler(settings.sample_rate, settings.sample_min_per_second),
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
@@ -272,6 +272,7 @@ def assemble(
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
         log_sample_rate=settings.log_sample_rate,
+        slow_request_ms=settings.slow_request_ms,
     )
 
 
