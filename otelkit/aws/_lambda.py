@@ -42,7 +42,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Time kept free at the end of an invocation: the flush never eats into it.
 FLUSH_SAFETY_MARGIN_MS = 300
 #: The longest a flush may take even when the invocation has more time left.
-MAX_FLUSH_SECONDS = 5.0
+MAX_FLUSH_SECONDS = 1.0
+#: The share of the invocation's remaining time a flush may take at most.
+FLUSH_SHARE = 0.1
 #: The metric counting cold starts, with a ``function_name`` dimension.
 COLD_START_METRIC = "ColdStart"
 
@@ -173,6 +175,12 @@ def _failed_item_ids(result: Any) -> set[str]:
 
 
 def _flush_within(context: Any) -> None:
+    """Flush in this thread, bounded by a small share of the remaining time.
+
+    A collector on the same host answers in milliseconds, so the bound only matters when
+    it does not; a collector that refuses connections costs one refused connect, then
+    nothing until it is probed again (see ``otelkit._sdk.collector_link``).
+    """
     timeout = MAX_FLUSH_SECONDS
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
@@ -180,7 +188,9 @@ def _flush_within(context: Any) -> None:
             left_ms = float(remaining())
         except Exception:  # a stand-in context without a working clock: no bound known
             left_ms = float("inf")
-        timeout = min(timeout, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0)
+        timeout = min(
+            timeout, FLUSH_SHARE * left_ms / 1000.0, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0
+        )
     if timeout > 0:
         try:
             flush(timeout)
