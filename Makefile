@@ -14,18 +14,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv with otelkit and its dev tools
 
-# The tests talk to a real redis-server; install Debian's package when it is missing.
+# The tests talk to a real redis-server and check alerting rules with promtool; install
+# Debian's packages when they are missing.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 	  echo "installing redis-server (Debian package) for the tests"; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing prometheus (Debian package, for promtool) for the tests"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null; }
+
+# checkov pins packages (packaging<24) that clash with the dev tools: its own venv.
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
 
 demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
 
-test: $(STAMP) system-deps  ## lint, type-check and run the test suite
+test: $(STAMP) system-deps $(CHECKOV)  ## lint, type-check and run the test suite
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
