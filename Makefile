@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint typecheck bench clean
+.PHONY: install system-deps demo test lint typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,19 +38,24 @@ $(CHECKOV):
 demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
 
-test: $(STAMP) system-deps $(CHECKOV)  ## lint, type-check and run the test suite
+test: $(STAMP) system-deps $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## print hot-path cost ratios against the bare OpenTelemetry SDK
-	$(BIN)/python benchmarks/run.py
+bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
+	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
+
+docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
+	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException
 
 import otelkit
-from otelkit.integrations.asgi import OtelkitMiddleware
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server
@@ -32,7 +32,7 @@ otelkit.configure(service_name="video-api")
 log = otelkit.get_logger("video.api")
 
 app = FastAPI(title="video-api")
-app.add_middleware(OtelkitMiddleware, quiet=("/health", "GET /api/v1/jobs/{job_id}"))
+app.add_middleware(OtelkitASGIMiddleware, quiet=("/health", "GET /api/v1/jobs/{job_id}"))
 jobs: dict[str, str] = {}
 
 

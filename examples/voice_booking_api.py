@@ -7,7 +7,7 @@ speech-to-text service over httpx) and ``/twilio/status`` when the call ends. Be
 
 What the monitoring guide this models asks for, and where it comes from here:
 
-* **Correlation IDs across components** (otelkit): ``OtelkitMiddleware`` binds a
+* **Correlation IDs across components** (otelkit): ``OtelkitASGIMiddleware`` binds a
   ``correlation_id`` per request and echoes it in ``X-Correlation-ID``; the httpx call
   to the speech-to-text service is a child span carrying it. The call's ``session_id``
   (Twilio's ``CallSid``) is bound in every webhook, so ``filter session_id = "CA…"``
@@ -77,7 +77,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 import otelkit
-from otelkit.integrations.asgi import OtelkitMiddleware
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server, fake_api
@@ -172,7 +172,7 @@ async def endpoint_metrics(request: Request, call_next: RequestResponseEndpoint)
 
 app = FastAPI(title="bella-api")
 app.add_middleware(BaseHTTPMiddleware, dispatch=endpoint_metrics)
-app.add_middleware(OtelkitMiddleware, quiet=QUIET)  # added last: the outermost
+app.add_middleware(OtelkitASGIMiddleware, quiet=QUIET)  # added last: the outermost
 
 
 @app.exception_handler(UpstreamError)

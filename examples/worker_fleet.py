@@ -26,7 +26,7 @@ from pathlib import Path
 import redis
 
 import otelkit
-from otelkit.integrations.redis_heartbeat import Heartbeat, read_fleet
+from otelkit.redis_heartbeat import Heartbeat, read_fleet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import redis_server

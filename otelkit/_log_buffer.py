@@ -20,9 +20,11 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
+from otelkit import _pipeline
+
+#: The most DEBUG records one unit of work holds back when ``log_buffer`` is on.
+CAPACITY = 200
 _KEY = otel_context.create_key("otelkit.log_buffer")
-_enabled = False
-_capacity = 200
 
 
 class LogBuffer:
@@ -51,18 +53,13 @@ class LogBuffer:
         return items, dropped
 
 
-def configure(enabled: bool, capacity: int) -> None:
-    """Turn buffering on or off for units of work that start from now on."""
-    global _enabled, _capacity
-    _enabled, _capacity = enabled, capacity
-
-
 def scoped(context: Context) -> Context:
     """``context`` with a fresh buffer, unless buffering is off or an enclosing unit of
     work already has one (a failure then brings back the whole unit's DEBUG lines)."""
-    if not _enabled or otel_context.get_value(_KEY, context) is not None:
+    capacity = _pipeline.current().log_buffer_capacity
+    if not capacity or otel_context.get_value(_KEY, context) is not None:
         return context
-    return otel_context.set_value(_KEY, LogBuffer(_capacity), context)
+    return otel_context.set_value(_KEY, LogBuffer(capacity), context)
 
 
 def current() -> LogBuffer | None:

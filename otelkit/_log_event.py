@@ -20,12 +20,12 @@ from opentelemetry.context import Context
 from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
+from otelkit._safe_values import safe_str
 from otelkit._scrub import scrub_in_place, scrub_urls
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
 
-RESERVED_KEYS = RESERVED_FIELD_NAMES
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -59,7 +59,7 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
     return {
-        "error": fields.get("error", str(exc) or type(exc).__name__),
+        "error": fields.get("error", safe_str(exc) or type(exc).__name__),
         "error_type": type(exc).__name__,
         "exception": "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
     }
@@ -95,7 +95,7 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     event.update(current_ids(context))
     if fields:
         for key, value in fields.items():
-            event[f"{key}_" if key in RESERVED_KEYS else key] = value
+            event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
 
     span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:

@@ -14,15 +14,23 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
-from otelkit._log_event import FIELDS_ATTR, build_event, exception_fields, record_fields
+from otelkit._log_event import (
+    FIELDS_ATTR,
+    _Timestamps,
+    build_event,
+    exception_fields,
+    record_fields,
+)
+from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error
 from otelkit._scrub import attribute_value, scrub_urls
 
@@ -69,9 +77,20 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     return attributes
 
 
-# A record made ready to write: the record, its log event (when lines or sinks want one),
-# its OTLP attributes (when exported) and the context it was emitted in.
-Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None, Any]
+class Prepared(NamedTuple):
+    """A record made ready to write, with what depends on the moment it was emitted.
+
+    Attributes:
+        record: the stdlib record.
+        event: its log event, when stdout lines or sinks want one.
+        attributes: its OTLP attributes, when log records are exported.
+        context: the OpenTelemetry context it was emitted in.
+    """
+
+    record: logging.LogRecord
+    event: dict[str, Any] | None
+    attributes: dict[str, Any] | None
+    context: Context
 
 
 def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
@@ -84,7 +103,7 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
         attributes = otel_attributes(record, fields, pipeline.static_fields, context)
-    return record, event, attributes, context
+    return Prepared(record, event, attributes, context)
 
 
 def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
@@ -121,27 +140,43 @@ class OtelkitHandler(logging.Handler):
             if record.levelno >= logging.ERROR:
                 _flush_buffer(pipeline)
             deliver(prepare(record, pipeline), pipeline)
-        except RecursionError:  # as the stdlib handlers do: never swallow a stack overflow
-            raise
-        except Exception as exc:
-            _write_fallback(record, exc)
+        except Exception as exc:  # RecursionError too: a caller's data, not its stack
+            _write_fallback(record, exc, pipeline)
             report_internal_error(f"log handler ({type(exc).__name__})", exc)
 
     def flush(self) -> None:
         sys.stdout.flush()
 
 
-def _write_fallback(record: logging.LogRecord, exc: Exception) -> None:
-    """A record that could not be written normally (a bad ``%`` format, a field whose
-    ``str()`` raises) still leaves one plain JSON line, as the stdlib's own handlers do."""
+def _write_fallback(record: logging.LogRecord, exc: Exception,
+                    pipeline: _pipeline.Pipeline) -> None:
+    """A record that could not be written normally (a bad ``%`` format, a field no
+    format could write) still leaves one JSON line: its time, level, logger, message,
+    bound IDs and trace context, and what went wrong."""
     try:
-        line = json.dumps({"level": record.levelname, "logger": record.name,
-                           "message": str(record.msg), "args": repr(record.args),
-                           "logging_error": f"{type(exc).__name__}: {exc}"}, default=repr)
-    except Exception:  # str() of the message itself failed
-        line = json.dumps({"level": record.levelname, "logger": record.name,
-                           "logging_error": f"{type(exc).__name__}: {exc}"})
-    sys.stdout.write(line + "\n")
+        args: dict[str, str] = {}
+        try:
+            message = record.getMessage()
+        except Exception:  # the ``%`` format itself is what failed
+            message, args = safe_str(record.msg), {"args": safe_repr(record.args, MAX_TEXT)}
+        context = otel_context.get_current()
+        line: dict[str, Any] = {
+            "timestamp": _Timestamps.format(record.created), "level": record.levelname,
+            "message": truncate(message), "logger": record.name,
+            "service": pipeline.service, "environment": pipeline.environment,
+            **args, **current_ids(context),
+        }
+        span_context = trace.get_current_span(context).get_span_context()
+        if span_context.is_valid:
+            trace_id = format(span_context.trace_id, "032x")
+            line["trace_id"] = trace_id
+            line["span_id"] = format(span_context.span_id, "016x")
+            line["xray_trace_id"] = f"1-{trace_id[:8]}-{trace_id[8:]}"
+        line["source"] = f"{record.filename}:{record.lineno}"
+        line["logging_error"] = f"{type(exc).__name__}: {safe_str(exc, 500)}"
+        sys.stdout.write(json.dumps(plain(line), ensure_ascii=False) + "\n")
+    except Exception:  # nothing more can be done without risking the caller
+        return
 
 
 def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:

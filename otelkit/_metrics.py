@@ -22,13 +22,15 @@ from otelkit import _switch
 from otelkit._context_stack import ContextStack
 from otelkit._ids import reject_generator
 from otelkit._keys import UNBOUNDED_ID_KEYS
+from otelkit._safe_values import safe_repr, safe_str
+from otelkit._safety import reject
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # The OpenTelemetry instrument-name grammar; CloudWatch accepts all of it.
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$")
 _ATTRIBUTE_TYPES = (str, bool, int, float)
-_NUMBER_TYPES = frozenset({int, float})  # exact types: bool is an int, but not a number here
+_EXACT_ATTRIBUTE_TYPES = frozenset(_ATTRIBUTE_TYPES)
 
 _open_timers: ContextStack[float] = ContextStack("otelkit_timers")
 # Exact name -> (kind, unit, instrument); lower-cased name -> the name as first written.
@@ -77,34 +79,64 @@ def _create(kind: str, name: str, unit: str) -> tuple[str, str, Any]:
         return _instruments.setdefault(name, (kind, unit, create(name, unit=unit)))
 
 
-def _value(name: str, value: object, *, non_negative: bool) -> float:
-    """A finite number (non-negative for counters and histograms), or a clear error."""
-    if type(value) in _NUMBER_TYPES:  # the common case, kept to a few comparisons
+def _value(name: str, value: object, *, non_negative: bool) -> float | None:
+    """A finite number (non-negative for counters and histograms) OTLP can encode, or
+    None when the point must be dropped (reported once; a ``ValueError`` when strict)."""
+    kind = type(value)  # the common cases, kept to a few comparisons
+    if kind is float:
         number = cast("float", value)
-        lowest = 0.0 if non_negative else -math.inf
-        if lowest <= number < math.inf:  # False for NaN: it takes the path below
+        if (0.0 if non_negative else -math.inf) <= number < math.inf:  # False for NaN
+            return number
+    elif kind is int:
+        number = cast("int", value)
+        if (0 if non_negative else _INT64_MIN) <= number <= _INT64_MAX:
             return number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"metric {name!r} value must be a number, got {value!r}")
+        reject(f"metric value ({type(value).__name__})",
+               f"metric {name!r} value must be a number, got {safe_repr(value)}", "metrics")
+        return None
+    if isinstance(value, int):  # past int64: OTLP carries it as a double, when it fits one
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
     if not math.isfinite(value) or (non_negative and value < 0):
         need = "a finite number >= 0" if non_negative else "a finite number"
-        raise ValueError(f"metric {name!r} value must be {need}, got {value!r}")
+        reject("metric value (out of range)",
+               f"metric {name!r} value must be {need}, got {safe_repr(value)}", "metrics")
+        return None
     return value
 
 
-def _check(attributes: dict[str, Any]) -> dict[str, Any]:
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """The dimensions to record: correlation IDs dropped, values of other types written
+    as text (each reported once; a ``ValueError`` when strict)."""
+    for key, value in attributes.items():
+        if type(value) in _EXACT_ATTRIBUTE_TYPES and key not in UNBOUNDED_ID_KEYS:
+            continue
+        return _checked_slowly(name, attributes)
+    return attributes
+
+
+def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
     for key, value in attributes.items():
         if key in UNBOUNDED_ID_KEYS:
-            raise ValueError(
-                f"{key} is a correlation ID and never a metric dimension: each value would be "
-                "a separately billed metric. It is on the log lines and spans already."
-            )
-        if not isinstance(value, _ATTRIBUTE_TYPES):
-            raise ValueError(
-                f"metric dimension {key}={value!r} must be str, bool, int or float, "
-                f"not {type(value).__name__}"
-            )
-    return attributes
+            reject(f"metric dimension {key}",
+                   f"{key} is a correlation ID and never a metric dimension: each value "
+                   "would be a separately billed metric. It is on the log lines and spans "
+                   "already", "metrics")
+        elif isinstance(value, _ATTRIBUTE_TYPES):
+            checked[key] = value
+        else:
+            reject(f"metric dimension type ({type(value).__name__})",
+                   f"metric {name!r} dimension {key}={safe_repr(value)} must be str, "
+                   f"bool, int or float, not {type(value).__name__}", "metrics")
+            checked[key] = safe_str(value, 1024)
+    return checked
 
 
 def count(name: str, value: float = 1, *, unit: str = "1", **attributes: Any) -> None:
@@ -114,8 +146,9 @@ def count(name: str, value: float = 1, *, unit: str = "1", **attributes: Any) ->
         >>> otelkit.count("MessagesProcessed", 1, status="completed")
     """
     counter = _instrument("counter", name, unit)
-    counter.add(_value(name, value, non_negative=True),
-                _check(attributes) if attributes else None)
+    number = _value(name, value, non_negative=True)
+    if number is not None:
+        counter.add(number, _check(name, attributes) if attributes else None)
 
 
 def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> None:
@@ -125,8 +158,9 @@ def record(name: str, value: float, *, unit: str = "", **attributes: Any) -> Non
         >>> otelkit.record("ProcessingDuration", 12.5, unit="ms", message_type="scheduled")
     """
     histogram = _instrument("histogram", name, unit)
-    histogram.record(_value(name, value, non_negative=True),
-                     _check(attributes) if attributes else None)
+    number = _value(name, value, non_negative=True)
+    if number is not None:
+        histogram.record(number, _check(name, attributes) if attributes else None)
 
 
 def gauge(name: str, value: float, *, unit: str = "1", **attributes: Any) -> None:
@@ -139,8 +173,9 @@ def gauge(name: str, value: float, *, unit: str = "1", **attributes: Any) -> Non
         >>> otelkit.gauge("ActiveSessions", 12, service_area="ca-central")
     """
     instrument = _instrument("gauge", name, unit)
-    instrument.set(_value(name, value, non_negative=False),
-                   _check(attributes) if attributes else None)
+    number = _value(name, value, non_negative=False)
+    if number is not None:
+        instrument.set(number, _check(name, attributes) if attributes else None)
 
 
 class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
@@ -156,7 +191,7 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
     def __init__(self, name: str, **attributes: Any) -> None:
         _instrument("histogram", name, "ms")  # validate the name now, not at first call
         self._name = name
-        self._attributes = _check(attributes)
+        self._attributes = _check(name, attributes)
 
     def _record(self, started: float, failed: bool) -> None:
         elapsed = (time.perf_counter() - started) * 1000.0

@@ -1,17 +1,21 @@
-"""The active pipeline: where spans, log records and metrics go right now.
+"""The active pipeline: where spans, log records and metrics go right now, and the
+settings every signal obeys on the way (redaction, propagation, debug-log buffering).
 
-``configure()`` builds one from settings and ``testing.capture()`` builds an in-memory one;
-both hand it to ``activate``. Hot paths read ``current()`` once per call and never lock.
+It is otelkit's one piece of configuration state. ``configure()`` builds one from
+settings and ``testing.capture()`` builds an in-memory one; both hand it to ``activate``,
+which switches everything at once, and ``capture()`` restores the previous one whole.
+Hot paths read ``current()`` once per call and never lock.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from otelkit import _switch
+from otelkit._propagation_policy import Policy
 
 LogSink = Callable[[dict[str, Any]], None]
 
@@ -32,6 +36,9 @@ class Pipeline:
         tracer_provider / meter_provider: SDK providers switched in behind the globals;
             None for a logs-only pipeline, whose spans and metrics go nowhere.
         flush / close: force-flush and shut down the providers; return success.
+        scrub: redact secret-looking fields and URL parameters.
+        propagation: where trace context and IDs may go, which IDs never leave.
+        log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
     """
 
     service: str = "unknown_service"
@@ -45,6 +52,21 @@ class Pipeline:
     meter_provider: Any = None
     flush: Callable[[float], bool] = lambda timeout: True
     close: Callable[[float], None] = lambda timeout: None
+    scrub: bool = True
+    propagation: Policy = field(default_factory=Policy)
+    log_buffer_capacity: int = 0
+
+    @property
+    def handler_level(self) -> int:
+        """The root logger's level: DEBUG while buffering, so the handler can hold those
+        records back; else ``level``."""
+        return logging.DEBUG if self.log_buffer_capacity else self.level
+
+    def without_exports(self) -> Pipeline:
+        """This pipeline's log lines and settings, with no providers: after ``shutdown()``."""
+        plain = Pipeline()
+        return replace(self, otel_loggers=None, tracer_provider=None, meter_provider=None,
+                       flush=plain.flush, close=plain.close)
 
 
 _active = Pipeline()

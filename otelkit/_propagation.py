@@ -15,11 +15,8 @@ there is not host-filtered; private IDs are still withheld.
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import baggage, trace
@@ -36,66 +33,28 @@ from opentelemetry.propagators.textmap import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from otelkit import _pipeline
 from otelkit._ids import context_with_ids, current_ids
-from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
+from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, WELL_KNOWN_ID_KEYS
+from otelkit._propagation_policy import Policy
 
-#: Host patterns that count as internal when ``propagate_to`` is not set.
-DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
-    "localhost", "*.localhost", "*.internal", "*.local", "*.svc", "*.svc.cluster.local",
-    "*.consul",
-)
 #: At most this many IDs are accepted from one incoming carrier (baggage can be forged).
 MAX_INCOMING_IDS = 16
 
 
-@dataclass(frozen=True)
-class Policy:
-    """Where trace context and IDs may go, and which IDs never leave."""
-
-    internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS
-    private_ids: frozenset[str] = PRIVATE_ID_KEYS
-
-    def is_internal(self, host: str) -> bool:
-        """Whether ``host`` (name or IP literal) may receive trace context and IDs."""
-        host = host.strip("[]").lower()
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
-        if address.is_loopback or (address.is_private and not address.is_link_local):
-            return True
-        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.internal_hosts)
-
-    def public_ids(self, ids: Mapping[str, str]) -> dict[str, str]:
-        """The bound IDs that may leave the process: well-known keys that are not private.
-
-        The same keys are the only ones read back from incoming baggage, so what one
-        service sends is exactly what the next one binds; other keys stay in-process.
-        """
-        return {k: v for k, v in ids.items()
-                if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids}
-
-
-_policy = Policy()
 # Set by the HTTP integration just before it injects: whether that request's host is allowed.
 _destination_allowed: ContextVar[bool | None] = ContextVar("otelkit_destination_allowed",
                                                            default=None)
 
 
-def set_policy(policy: Policy) -> None:
-    """Install the propagation policy (``configure()`` does)."""
-    global _policy
-    _policy = policy
-
-
 def policy() -> Policy:
-    """The propagation policy in force."""
-    return _policy
+    """The propagation policy of the active pipeline."""
+    return _pipeline.current().propagation
 
 
 def allow_next_injection(host: str) -> None:
     """Decide, for the request about to be sent to ``host``, whether headers go with it."""
-    _destination_allowed.set(_policy.is_internal(host))
+    _destination_allowed.set(policy().is_internal(host))
 
 
 # An X-Ray trace ID that arrived without a parent span (an ALB's ``X-Amzn-Trace-Id:
@@ -190,10 +149,11 @@ class OtelkitPropagator(TextMapPropagator):
         """
         for propagator in self._trace:
             propagator.inject(carrier, context, setter)
+        rules = policy()
         for key in baggage.get_all(context):
-            if key in _policy.private_ids:
+            if key in rules.private_ids:
                 context = baggage.remove_baggage(key, context)
-        outgoing = _policy.public_ids(current_ids(context))
+        outgoing = rules.public_ids(current_ids(context))
         for key, value in outgoing.items():
             context = baggage.set_baggage(key, value, context)
         self._baggage.inject(carrier, context, setter)
@@ -213,17 +173,6 @@ def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
             if len(ids) == MAX_INCOMING_IDS:
                 break
     return ids
-
-
-def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None) -> Policy:
-    """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
-    internal hosts; ``private_ids``, when given, replaces the default private keys."""
-    extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
-    return Policy(
-        internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
-        private_ids=PRIVATE_ID_KEYS if private_ids is None
-        else frozenset(k.strip() for k in private_ids if k.strip()),
-    )
 
 
 class LowercaseGetter(Getter[Mapping[str, Any]]):

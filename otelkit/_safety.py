@@ -7,17 +7,22 @@ test suite sets, it is re-raised instead, so a bug cannot hide behind the safety
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
+
+from otelkit._settings import from_environ
 
 _reported: set[str] = set()
 _lock = threading.Lock()
 
 
 def strict() -> bool:
-    """Whether internal errors are re-raised (``OTELKIT_STRICT=1``)."""
-    return os.environ.get("OTELKIT_STRICT", "").lower() in {"1", "true", "yes"}
+    """Whether internal errors are re-raised (``OTELKIT_STRICT=1``), read each time: a test
+    may turn it off for one test without re-configuring."""
+    try:
+        return bool(from_environ("strict"))
+    except ValueError:  # a typo in a debugging switch must not turn into a new failure
+        return False
 
 
 def report_internal_error(where: str, exc: BaseException) -> None:
@@ -35,3 +40,38 @@ def report_internal_error(where: str, exc: BaseException) -> None:
             f"otelkit: internal error in {where} (reported once, telemetry continues): "
             f"{type(exc).__name__}: {exc}\n"
         )
+
+
+def report_bad_input(where: str, detail: str) -> None:
+    """Report input otelkit cannot use (a malformed message, a bad metric value) that it
+    skipped: once per place on stderr, counted in the drop accounts, never raised.
+
+    Unlike an internal error this is not otelkit's bug, so strict mode does not raise:
+    the host program's data must never make its telemetry calls fail.
+    """
+    from otelkit import _drops  # late: _drops reports through this module
+
+    _drops.add("input", where)
+    _once(where, f"otelkit: skipped {where} (reported once): {detail}\n")
+
+
+def reject(where: str, message: str, signal: str) -> None:
+    """A call got a value it cannot record (a NaN metric value, a ``None`` dimension).
+
+    Under strict mode a ``ValueError`` with ``message``; otherwise reported once per
+    place on stderr, counted as dropped for ``signal``, and the caller drops or coerces.
+    """
+    if strict():
+        raise ValueError(message)
+    from otelkit import _drops
+
+    _drops.add(signal, where)
+    _once(where, f"otelkit: {message} (reported once per kind; dropped or coerced)\n")
+
+
+def _once(where: str, line: str) -> None:
+    with _lock:
+        first = where not in _reported
+        _reported.add(where)
+    if first:
+        sys.stderr.write(line)

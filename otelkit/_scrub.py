@@ -11,6 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from otelkit._pipeline import current
+from otelkit._safe_values import safe_str, truncate
+
 REDACTED = "[REDACTED]"
 
 _SECRET_NAME = re.compile(
@@ -25,14 +28,7 @@ _SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
 _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
 _MAX_DEPTH = 4
-_enabled = True
 _cache: dict[str, bool] = {}
-
-
-def set_enabled(enabled: bool) -> None:
-    """Turn redaction on or off (``configure(scrub=...)``)."""
-    global _enabled
-    _enabled = enabled
 
 
 def is_secret(name: str) -> bool:
@@ -52,12 +48,20 @@ _PRIMITIVES = (str, bool, int, float)
 
 
 def attribute_value(value: Any) -> Any:
-    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it)."""
+    """Coerce ``value`` to a type OpenTelemetry attributes accept (else the SDK drops it),
+    which the OTLP encoder can always encode: one bad value must not fail a whole batch."""
+    if isinstance(value, str):
+        return truncate(value)
     if isinstance(value, _PRIMITIVES):
+        if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            return safe_str(value)  # past int64: OTLP cannot carry it as an int
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, _PRIMITIVES) for v in value):
-        return tuple(value)
-    return str(value)
+        return tuple(attribute_value(v) for v in value)
+    return safe_str(value)  # never raises: a broken __str__ must not lose the record
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,7 +82,7 @@ def scrub_urls(text: str) -> str:
     Libraries log and record URLs verbatim (``HTTP Request: GET https://…?api_key=…``),
     so a key in a query string would otherwise reach log lines and span attributes.
     """
-    if not _enabled or "=" not in text or ("?" not in text and "&" not in text):
+    if "=" not in text or ("?" not in text and "&" not in text) or not current().scrub:
         return text  # the common case costs two substring checks
     return _QUERY_PARAMETER.sub(_redact_parameter, text)
 
@@ -90,7 +94,7 @@ def _redact_parameter(match: re.Match[str]) -> str:
 
 def scrub_in_place(fields: dict[str, Any]) -> None:
     """Redact secret-looking values of a dict the caller owns, nested dicts included."""
-    if _enabled:
+    if current().scrub:
         _scrub_level(fields, 0)
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Response
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otelkit
-from otelkit.integrations.asgi import OtelkitMiddleware
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
 from otelkit.testing import Capture
 from tests._servers import asgi_server, eventually, request
 
@@ -23,7 +23,7 @@ log = otelkit.get_logger("app.jobs")
 
 def _app(**options: Any) -> FastAPI:
     app = FastAPI()
-    app.add_middleware(OtelkitMiddleware, **options)
+    app.add_middleware(OtelkitASGIMiddleware, **options)
 
     @app.post("/api/v1/generate", status_code=202)
     async def generate() -> dict[str, str]:

@@ -22,8 +22,9 @@ from urllib.request import urlopen
 import pytest
 
 import otelkit
+from otelkit import _pipeline
 from otelkit._ids import current_ids
-from otelkit._propagation import OtelkitPropagator, Policy, set_policy
+from otelkit._propagation import OtelkitPropagator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +90,7 @@ def test_third_party_host_gets_nothing(services: tuple[int, int]) -> None:
 
 def test_only_well_known_public_ids_travel() -> None:
     """What one service sends is exactly what the next one binds back."""
-    set_policy(Policy())
+    _pipeline.activate(_pipeline.Pipeline())  # the default policy
     carrier: dict[str, str] = {}
     with otelkit.bind(job_id="job-1", user_id="u-1", tenant_id="t-1"), otelkit.span("x"):
         OtelkitPropagator().inject(carrier)

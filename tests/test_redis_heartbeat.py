@@ -15,7 +15,7 @@ import pytest
 import redis
 
 import otelkit
-from otelkit.integrations.redis_heartbeat import Heartbeat, read_fleet
+from otelkit.redis_heartbeat import Heartbeat, read_fleet
 from otelkit.testing import Capture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
@@ -192,7 +192,7 @@ def test_invalid_arguments_fail_at_the_call(redis_url: str) -> None:
 def test_missing_redis_names_the_extra() -> None:
     code = ("import sys; sys.modules['redis'] = None\n"
             "try:\n"
-            "    import otelkit.integrations.redis_heartbeat\n"
+            "    import otelkit.redis_heartbeat\n"
             "except ImportError as exc:\n"
             "    print(exc)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

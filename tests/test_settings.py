@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+import inspect
+from collections.abc import Iterable
+from pathlib import Path
+from types import UnionType
+from typing import get_args, get_type_hints
 
-from otelkit._settings import SETTINGS, resolve
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import otelkit
+from otelkit._settings import KEYWORDS, SETTINGS, Settings, from_environ, resolve
+from otelkit._settings_doc import rewrite
 
 
 def test_defaults_without_anything_set() -> None:
@@ -82,14 +92,86 @@ def test_unknown_option_is_a_type_error() -> None:
         resolve({"colour": True}, environ={})
 
 
-def test_every_setting_is_documented() -> None:
-    from pathlib import Path
-
-    reference = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text()
+def test_the_reference_page_is_the_generated_table() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text()
+    assert rewrite(page) == page, "docs/configuration.md is stale: run `make docs`"
     for setting in SETTINGS:
-        assert f"`{setting.name}`" in reference, setting.name
-        for env in setting.env:
-            assert f"`{env}`" in reference, env
+        assert f"`{setting.name}`" in page, setting.name
+        for env in setting.env_names:
+            assert f"`{env}`" in page, env
+
+
+def test_configure_takes_exactly_the_keyword_settings_typed_as_the_table() -> None:
+    signature = inspect.signature(otelkit.configure)
+    assert set(signature.parameters) == KEYWORDS
+    hints = get_type_hints(otelkit.configure)
+    table = get_type_hints(Settings)
+    for name, parameter in signature.parameters.items():
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert parameter.default is None, name
+        # The keyword accepts None, the resolved type, and natural spellings of it (any
+        # iterable for a tuple, a level number for a level name).
+        accepted = _members(hints[name])
+        if Iterable[str] in accepted:
+            accepted |= {tuple[str, ...]}
+        assert _members(table[name]) - {type(None)} <= accepted, name
+        assert type(None) in _members(hints[name]), name
+
+
+def _members(hint: object) -> set[object]:
+    return set(get_args(hint)) if isinstance(hint, UnionType) else {hint}
+
+
+def test_every_setting_has_a_doc_and_an_environment_variable() -> None:
+    for setting in SETTINGS:
+        assert setting.doc, setting.name
+        assert setting.env_names, setting.name
+
+
+def test_otel_sdk_disabled_and_strict_are_settings_too() -> None:
+    assert resolve({}, environ={"OTEL_SDK_DISABLED": "true"}).sdk_disabled is True
+    with pytest.raises(ValueError, match="OTEL_SDK_DISABLED='perhaps' is not a boolean"):
+        resolve({}, environ={"OTEL_SDK_DISABLED": "perhaps"})
+    assert from_environ("strict", {"OTELKIT_STRICT": "1"}) is True
+    assert from_environ("strict", {}) is False
+    with pytest.raises(TypeError, match="unknown options: strict"):
+        resolve({"strict": True}, environ={})
+
+
+def test_structured_logging_true_leaves_the_default() -> None:
+    assert resolve({}, environ={"STRUCTURED_LOGGING": "true", "STAGE": "prod"}
+                   ).log_format == "json"
+
+
+_ENV_VARS = sorted({name for setting in SETTINGS for name in setting.env_names})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_ENV_VARS), st.text(max_size=40), max_size=6))
+def test_any_environment_resolves_or_names_the_bad_variable(environ: dict[str, str]) -> None:
+    """Hostile environment text: a Settings, or a ValueError that names its variable."""
+    try:
+        resolved: Settings | str = resolve({}, environ=environ)
+    except ValueError as exc:
+        resolved = str(exc)
+    if isinstance(resolved, str):
+        assert any(resolved.startswith(name) for name in environ), resolved
+    else:
+        assert 0.0 <= resolved.sample_rate <= 1.0
+        assert resolved.export_timeout > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(KEYWORDS)),
+       st.one_of(st.text(max_size=20), st.integers(), st.floats(), st.booleans(),
+                 st.lists(st.text(max_size=5), max_size=3)))
+def test_any_argument_resolves_or_names_the_keyword(name: str, value: object) -> None:
+    error = ""
+    try:
+        resolve({name: value}, environ={})
+    except ValueError as exc:
+        error = str(exc)
+    assert not error or f"configure({name}=...)" in error, error
 
 
 def test_natural_argument_types_are_accepted() -> None:

@@ -11,7 +11,7 @@ from flask import Flask, Response
 from opentelemetry.trace import SpanKind
 
 import otelkit
-from otelkit.integrations.wsgi import OtelkitWSGIMiddleware
+from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 from otelkit.testing import Capture
 from tests._servers import eventually, request, wsgi_server
 

@@ -27,6 +27,7 @@ from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
 from otelkit._propagation import extract
+from otelkit._safety import report_bad_input, report_internal_error
 from otelkit._spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._messages import message_carrier
@@ -72,6 +73,9 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
 
     def __enter__(self) -> trace.Span:
         message = self._message
+        if not isinstance(message, Mapping):  # a message of no known shape: no context
+            report_bad_input("SQS message that is not a mapping", type(message).__name__)
+            message = {}
         record = _records.batch_record(message)
         if record is not None:  # inside lambda_handler: the record's span already runs
             self._record = record
@@ -80,11 +84,16 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
             return record.span
         # Over the current context, not a fresh one: the consumer's own IDs (worker_id)
         # stay bound, and a message that carries nothing nests under the current span.
-        parent = _log_buffer.scoped(
-            extract(message_carrier(message), otel_context.get_current()))
+        current_context = otel_context.get_current()
+        try:
+            parent = extract(message_carrier(message), current_context)
+            name, attributes = _records.describe(message, queue_url=self._queue_url)
+        except Exception as exc:  # a shape no one foresaw: process it without context
+            report_internal_error("process_message (reading the message)", exc)
+            parent, name, attributes = current_context, "process", {}
+        parent = _log_buffer.scoped(parent)
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
-        name, attributes = _records.describe(message, queue_url=self._queue_url)
         current = _switch.TRACER.delegate.start_span(
             name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
         self._span = current

@@ -21,8 +21,8 @@ from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
 from otelkit import _log_buffer, _metrics, _switch
-from otelkit._http_requests import RESPONSE_HEADER, incoming_context
 from otelkit._ids import context_with_ids, current_ids, validate_ids
+from otelkit._incoming_requests import RESPONSE_HEADER, incoming_context
 from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error
@@ -30,8 +30,9 @@ from otelkit._setup import flush
 from otelkit._spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._consume import process_message
+from otelkit.aws._detect import detect
 from otelkit.aws._paths import compile_path, search
-from otelkit.aws._sources import Source, detect
+from otelkit.aws._sources import DIRECT, Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +57,8 @@ def _take_cold_start() -> bool:
 
 def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]:
     attributes: dict[str, Any] = {"faas.trigger": source.trigger, "faas.coldstart": cold,
-                                  "cloud.provider": "aws", **source.attributes}
+                                  "cloud.provider": "aws", "cloud.event_source": source.name,
+                                  **source.attributes}
     for attribute, name in (("faas.invocation_id", "aws_request_id"),
                             ("faas.name", "function_name"),
                             ("faas.version", "function_version"),
@@ -90,7 +92,7 @@ def _invocation_context(source: Source, event: Any, path: tuple[str | int, ...] 
     echo: str | None = None
     if source.is_http:
         context, echo = incoming_context(source.headers)
-    elif source.headers:  # EventBridge detail carrying a producer's trace headers
+    elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
         context = extract(source.headers)
     else:
         context = Context()
@@ -160,6 +162,8 @@ class _Invocation:
         self.context_token: Any = None
         self.batch_token: Any = None
         self.single: process_message | None = None
+        self.single_record: _records.RecordSpan | None = None
+        self.single_token: Any = None
         try:
             self._start(handler_name, event, context, path)
         except Exception as exc:
@@ -171,7 +175,7 @@ class _Invocation:
             source = detect(event)
         except Exception as exc:  # a shape no one foresaw: trace it as a direct call
             report_internal_error("lambda_handler (event source)", exc)
-            source = Source("direct", "other")
+            source = Source(*DIRECT)
         cold = _take_cold_start()
         parent, self.echo = _invocation_context(source, event, path)
         parent = _log_buffer.scoped(parent)
@@ -182,19 +186,28 @@ class _Invocation:
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
-        if source.records:
+        if source.records or source.record_views:
             self.batch = _records.Batch(source.records,
-                                        source.attributes.get("messaging.system"))
+                                        source.attributes.get("messaging.system"),
+                                        source.record_views)
             self.batch_token = _records.set_batch(self.batch)
             if len(source.records) == 1:
                 self.single = process_message(source.records[0])
                 self.single.__enter__()
+            elif len(source.record_views) == 1:  # the whole handler works on that record
+                self.single_record = self.batch.spans[0]
+                self.single_token = otel_context.attach(self.single_record.context)
 
     def finish(self, result: Any, error: BaseException | None) -> Any:
         """End the spans (recording ``error`` or the HTTP status) and return the result."""
         try:
             if self.single is not None:
                 self.single.__exit__(type(error) if error else None, error, None)
+            if self.single_record is not None:
+                otel_context.detach(self.single_token)
+                self.single_record.outcome = "failed" if error is not None else "ok"
+                if error is not None:
+                    fail_span(self.single_record.span, error)
             if error is not None:
                 fail_span(self.span, error)
                 # One structured line per failed invocation: findable by its IDs, and the

@@ -27,14 +27,24 @@ from typing import Any
 from opentelemetry.context import Context
 
 from otelkit._propagation import extract
+from otelkit._safety import report_bad_input
 from otelkit.aws._inject import EVENT_DETAIL_KEY
 
 _XRAY_HEADER = "x-amzn-trace-id"
 
 
-def _attribute_values(attributes: Mapping[str, Any]) -> dict[str, str]:
-    """``{name: value}`` from any of the attribute spellings (String types only)."""
+def _attribute_values(attributes: object) -> dict[str, str]:
+    """``{name: value}`` from any of the attribute spellings (String types only).
+
+    Anything that is not a mapping of attribute mappings (``"oops"``, a list, None) is a
+    malformed message: it carries no context, and that is not an error of the consumer.
+    """
     values: dict[str, str] = {}
+    if not isinstance(attributes, Mapping):
+        if attributes is not None:
+            report_bad_input("message attributes of unknown shape",
+                             f"{type(attributes).__name__}, not a mapping")
+        return values
     for name, attribute in attributes.items():
         if not isinstance(attribute, Mapping):
             continue
@@ -52,7 +62,7 @@ def json_object(body: object) -> Mapping[str, Any] | None:
         return None
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -76,19 +86,22 @@ def _event_carrier(event: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def message_carrier(message: Mapping[str, Any]) -> dict[str, str]:
-    """The propagation headers a message carries, as a lowercase header mapping."""
+    """The propagation headers a message carries, as a lowercase header mapping; empty
+    for a message of no known shape."""
+    if not isinstance(message, Mapping):
+        return {}
     if "detail-type" in message:  # an EventBridge event handed over directly
         return _event_carrier(message)
     sns = message.get("Sns")
     if isinstance(sns, Mapping):  # Lambda SNS record
         return {k.lower(): v for k, v in
-                _attribute_values(sns.get("MessageAttributes") or {}).items()}
-    attributes = message.get("MessageAttributes") or message.get("messageAttributes") or {}
+                _attribute_values(sns.get("MessageAttributes")).items()}
+    attributes = message.get("MessageAttributes") or message.get("messageAttributes")
     carrier = {k.lower(): v for k, v in _attribute_values(attributes).items()}
     body = json_object(message.get("Body", message.get("body")))
     envelope = sns_envelope(body)
     if envelope is not None:  # SNS -> SQS without raw delivery: the producer's attributes
-        inner = _attribute_values(envelope.get("MessageAttributes") or {})
+        inner = _attribute_values(envelope.get("MessageAttributes"))
         carrier = {**carrier, **{k.lower(): v for k, v in inner.items()}}
     else:  # EventBridge -> SQS: the event is the body
         carrier = {**carrier, **_event_carrier(body)}

@@ -18,7 +18,7 @@ For a batch of one record, ``lambda_handler`` does that itself around the whole 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,8 +29,10 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from otelkit import _switch
 from otelkit._ids import context_with_ids, current_ids
+from otelkit._propagation import extract
+from otelkit._safety import report_bad_input, report_internal_error
 from otelkit.aws._messages import context_from_message, json_object, sns_envelope
-from otelkit.aws._sources import MESSAGING_SYSTEMS, destination_of, message_id_of
+from otelkit.aws._sources import MESSAGING_SYSTEMS, RecordView, destination_of, message_id_of
 
 
 def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
@@ -57,9 +59,9 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
         attributes["messaging.message.id"] = message_id
     body = message.get("Body", message.get("body"))
     if isinstance(body, str):
-        attributes["messaging.message.body.size"] = len(body.encode())
+        attributes["messaging.message.body.size"] = len(body.encode("utf-8", "surrogatepass"))
         envelope = sns_envelope(json_object(body))
-        if envelope is not None:
+        if envelope is not None and isinstance(envelope["TopicArn"], str):
             attributes["aws.sns.topic.arn"] = envelope["TopicArn"]
     return (f"process {destination}" if destination else "process"), attributes
 
@@ -78,10 +80,19 @@ class RecordSpan:
 def start_record_span(record: Mapping[str, Any], system: str | None = None) -> RecordSpan:
     """Start the span of ``record`` as a child of the current span, linked to its producer,
     with the producer's public IDs bound over the current ones."""
-    producer = context_from_message(record)
+    name, attributes = describe(record, system=system)
+    return _start(name, attributes, context_from_message(record))
+
+
+def start_view_span(view: RecordView) -> RecordSpan:
+    """``start_record_span`` for a stream or broker record (Kinesis, Kafka, MQ…)."""
+    producer = extract(view.carrier) if view.carrier else Context()
+    return _start(view.name, dict(view.attributes), producer)
+
+
+def _start(name: str, attributes: dict[str, Any], producer: Context) -> RecordSpan:
     producer_span = trace.get_current_span(producer).get_span_context()
     context = context_with_ids(dict(current_ids(producer)), otel_context.get_current())
-    name, attributes = describe(record, system=system)
     span = _switch.TRACER.delegate.start_span(
         name, context=context, kind=SpanKind.CONSUMER, attributes=attributes,
         links=[Link(producer_span)] if producer_span.is_valid else None)
@@ -89,17 +100,29 @@ def start_record_span(record: Mapping[str, Any], system: str | None = None) -> R
 
 
 class Batch:
-    """The record spans of one invocation, by message ID."""
+    """The record spans of one invocation, by message ID (sequence number for streams)."""
 
-    def __init__(self, records: list[Mapping[str, Any]], system: str | None) -> None:
+    def __init__(self, records: list[Mapping[str, Any]], system: str | None,
+                 views: Sequence[RecordView] = ()) -> None:
         self.spans: list[RecordSpan] = []
         self.by_id: dict[str, RecordSpan] = {}
-        for record in records:
-            started = start_record_span(record, system)
-            self.spans.append(started)
-            message_id = message_id_of(record)
-            if message_id:
-                self.by_id.setdefault(message_id, started)
+        for record in records:  # one malformed record never costs the others their spans
+            if not isinstance(record, Mapping):
+                report_bad_input("SQS/SNS record that is not a mapping", type(record).__name__)
+                record = {}
+            try:
+                started = start_record_span(record, system)
+            except Exception as exc:
+                report_internal_error("lambda_handler (record span)", exc)
+                started = start_record_span({}, system)
+            self._add(started, message_id_of(record))
+        for view in views:
+            self._add(start_view_span(view), view.message_id)
+
+    def _add(self, started: RecordSpan, message_id: str | None) -> None:
+        self.spans.append(started)
+        if message_id:
+            self.by_id.setdefault(message_id, started)
 
     def finish(self, error: BaseException | None, failed_ids: set[str]) -> None:
         """End every record span: failed if its processing failed, if it is listed in the

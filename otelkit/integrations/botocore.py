@@ -18,8 +18,6 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from otelkit.aws._inject import request_hook
 
-TARGET_MODULE = "botocore"
-
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument botocore once per process; spans follow otelkit's provider switches."""

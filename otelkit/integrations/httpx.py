@@ -18,8 +18,6 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from otelkit._propagation import allow_next_injection
 
-TARGET_MODULE = "httpx"
-
 
 def _host(request: Any) -> str:
     url = request.url

@@ -1,9 +1,4 @@
-"""The one module that builds OpenTelemetry SDK providers, exporters and processors.
-
-Everything else in otelkit uses the OpenTelemetry API only, so libraries can decorate with
-otelkit without forcing setup on the application, and ``import otelkit`` stays cheap: this
-module is imported by the first ``configure()`` or ``testing.capture()``.
-"""
+"""Building the SDK providers, exporters and processors of a pipeline from settings."""
 
 from __future__ import annotations
 
@@ -23,10 +18,12 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
+    Metric,
     MetricExporter,
     MetricExportResult,
     MetricReader,
     MetricsData,
+    NumberDataPoint,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource, ResourceDetector
@@ -36,14 +33,15 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _pipeline
-from otelkit._console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._emf import EMFExporter
+from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
+from otelkit._log_formats import renderer
 from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
-from otelkit._render import renderer
+from otelkit._propagation_policy import build_policy
 from otelkit._scrub import scrub_urls
+from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
+from otelkit._sdk.emf import EMFExporter
 from otelkit._settings import Settings
 
 # Attributes where instrumentations put URLs, query string included.
@@ -102,15 +100,36 @@ class PreserveMetricNames(MetricExporter):
 
 
 def rename_metrics(data: MetricsData) -> MetricsData:
-    """``data`` with every metric named as the user wrote it."""
+    """``data`` with every metric named as the user wrote it, and every int value OTLP's
+    int64 cannot carry (a counter summed past it) turned into a double: one such value
+    must not fail the encoding of the whole batch."""
     replace = dataclasses.replace
     return replace(data, resource_metrics=[
         replace(rm, scope_metrics=[
-            replace(sm, metrics=[replace(m, name=display_name(m.name)) for m in sm.metrics])
+            replace(sm, metrics=[_encodable(replace(m, name=display_name(m.name)))
+                                 for m in sm.metrics])
             for sm in rm.scope_metrics
         ])
         for rm in data.resource_metrics
     ])
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _encodable(metric: Metric) -> Metric:
+    points = getattr(metric.data, "data_points", ())
+    if not any(_past_int64(p) for p in points):
+        return metric
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p
+             for p in points]
+    data: Any = metric.data
+    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
+
+
+def _past_int64(point: object) -> bool:
+    return (isinstance(point, NumberDataPoint) and isinstance(point.value, int)
+            and not _INT64_MIN <= point.value <= _INT64_MAX)
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
@@ -277,17 +296,23 @@ def assemble(
     def close(timeout: float) -> None:
         _all_within([provider.shutdown for provider in providers], timeout)
 
+    level: int = logging.getLevelName(settings.log_level)
+    # Buffering holds back records below the level; at DEBUG there are none to hold.
+    buffering = settings.log_buffer and level > logging.DEBUG
     return _pipeline.Pipeline(
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
-        level=logging.getLevelName(settings.log_level),
+        level=level,
         render=render,
         otel_loggers=otel_loggers,
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         flush=flush,
         close=close,
+        scrub=settings.scrub,
+        propagation=build_policy(settings.propagate_to, settings.private_ids),
+        log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
     )
 
 
@@ -331,6 +356,8 @@ def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
 
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
+    if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
+        settings = dataclasses.replace(settings, endpoint=None, console=False)
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []

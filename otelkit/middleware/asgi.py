@@ -3,9 +3,9 @@ bound for the request and echoed in the response, and request log lines.
 
 Example:
     >>> from fastapi import FastAPI
-    >>> from otelkit.integrations.asgi import OtelkitMiddleware
+    >>> from otelkit.middleware.asgi import OtelkitASGIMiddleware
     >>> app = FastAPI()
-    >>> app.add_middleware(OtelkitMiddleware, quiet=("/health", "GET /api/v1/jobs/{id}"))
+    >>> app.add_middleware(OtelkitASGIMiddleware, quiet=("/health", "GET /api/v1/jobs/{id}"))
 
 Needs the ``asgi`` extra: ``pip install 'otelkit[asgi]'``.
 """
@@ -26,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
-from otelkit import _http_requests as http
+from otelkit import _incoming_requests as http
 from otelkit import _switch
 from otelkit._safety import report_internal_error
 
@@ -36,13 +36,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-__all__ = ["DEFAULT_QUIET_PATHS", "OtelkitMiddleware"]
+__all__ = ["DEFAULT_QUIET_PATHS", "OtelkitASGIMiddleware", "OtelkitMiddleware"]
 
 DEFAULT_QUIET_PATHS = http.DEFAULT_QUIET_PATHS
 _SCOPE_KEY = "otelkit.context"
 
 
-class OtelkitMiddleware:
+class OtelkitASGIMiddleware:
     """Trace, correlate and log every HTTP request of an ASGI application.
 
     For each request it starts a server span (through the upstream OpenTelemetry ASGI
@@ -146,3 +146,7 @@ class _RequestScope:
             request.completed(size)
         finally:
             otel_context.detach(token)
+
+
+#: The name this middleware had before the WSGI one existed; kept for existing code.
+OtelkitMiddleware = OtelkitASGIMiddleware

@@ -3,7 +3,7 @@ for the request and echoed in the response, and request log lines.
 
 Example:
     >>> from flask import Flask
-    >>> from otelkit.integrations.wsgi import OtelkitWSGIMiddleware
+    >>> from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
     >>> app = Flask(__name__)
     >>> app.wsgi_app = OtelkitWSGIMiddleware(app.wsgi_app, quiet=("/health",))
 
@@ -27,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
-from otelkit import _http_requests as http
+from otelkit import _incoming_requests as http
 from otelkit import _switch
 from otelkit._safety import report_internal_error
 
@@ -57,7 +57,7 @@ def _route(environ: Environ) -> str | None:
 class OtelkitWSGIMiddleware:
     """Trace, correlate and log every HTTP request of a WSGI application.
 
-    The WSGI twin of ``otelkit.integrations.asgi.OtelkitMiddleware``, with the same
+    The WSGI twin of ``otelkit.middleware.asgi.OtelkitASGIMiddleware``, with the same
     behaviour and arguments: a server span (upstream OpenTelemetry WSGI middleware) started
     from the context in the ``traceparent``/``X-Amzn-Trace-Id``/``baggage`` headers,
     ``correlation_id`` bound from ``X-Correlation-ID``/``X-Request-ID`` (or a new UUID)

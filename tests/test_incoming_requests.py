@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from otelkit._http_requests import RequestLog
+from otelkit._incoming_requests import RequestLog
 
 
 @pytest.mark.parametrize(("method", "path", "quiet"), [
@@ -36,7 +36,7 @@ def test_invalid_pattern_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(("module", "extra"), [
-    ("otelkit.integrations.asgi", "otelkit[asgi]"), ("otelkit.integrations.wsgi", "otelkit[wsgi]"),
+    ("otelkit.middleware.asgi", "otelkit[asgi]"), ("otelkit.middleware.wsgi", "otelkit[wsgi]"),
 ])
 def test_missing_upstream_names_the_extra(monkeypatch: pytest.MonkeyPatch, module: str,
                                           extra: str) -> None:

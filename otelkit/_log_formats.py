@@ -7,15 +7,14 @@ colours levels on a terminal; ``text`` is one plain ``key=value`` line per recor
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
+from otelkit._keys import RESERVED_FIELD_NAMES
+from otelkit._safe_values import plain, truncate
+
 Renderer = Callable[[dict[str, Any]], str]
 
-# Keys pretty/text show in fixed places (or not at all) rather than as key=value pairs.
-_HEADER_KEYS = frozenset({"timestamp", "level", "message", "logger", "service", "environment",
-                          "trace_id", "span_id", "xray_trace_id", "source", "exception"})
 _COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
             "CRITICAL": "\x1b[1;31m"}
 # Five characters at most, so messages line up in the pretty format.
@@ -26,38 +25,43 @@ _DIM = "\x1b[2m"
 _encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"),
                            allow_nan=False).encode
 
+#: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
+MAX_LINE_CHARS = 200_000
+
 
 def render_json(event: dict[str, Any]) -> str:
     """One JSON object per line; values JSON cannot express are written with ``str()``.
 
-    NaN and infinities are not JSON (CloudWatch and Loki reject the line), so a line that
-    holds one is written again with those numbers as strings.
+    The fast path encodes the event as it is. Only when that fails (a cycle, nesting
+    deeper than the stack, NaN, a ``__str__`` that raises, an int too long to print) or
+    the line is too long for a log store, the event is written again from ``plain()``.
     """
     try:
-        return _encode(event)
-    except ValueError:
-        return _encode(_finite(event))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
+        line = _encode(event)
+    except Exception:  # RecursionError included: it is the caller's data, not their stack
+        return _encode(plain(event))
+    if len(line) > MAX_LINE_CHARS:
+        return _encode(plain(event, MAX_LINE_CHARS // max(len(event), 8)))
+    return line
 
 
 def _value(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    if isinstance(value, str):
+        text = truncate(value)
+    else:
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
+        except Exception:
+            text = json.dumps(plain(value), ensure_ascii=False)
+        text = truncate(text)
     if not text or any(c in text for c in ' "=\n'):
         return json.dumps(text, ensure_ascii=False)
     return text
 
 
 def _pairs(event: dict[str, Any]) -> str:
-    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in _HEADER_KEYS)
+    # Every line's own fields are shown in fixed places (or not at all), not as key=value.
+    return " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in RESERVED_FIELD_NAMES)
 
 
 def render_text(event: dict[str, Any]) -> str:

@@ -1,0 +1,47 @@
+"""Shared set-up for benchmark modules: in-memory otelkit pipelines and bound IDs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from opentelemetry.sdk.resources import Resource
+
+import otelkit
+from otelkit import _pipeline
+from otelkit._sdk.providers import assemble
+from otelkit._settings import resolve
+
+IDS = {"job_id": "job-8f14e45fceea167a5a36dedd4bea2543", "session_id": "sess-abc",
+       "correlation_id": "660e9500-f39c-52e5-b827-557766551111"}
+
+
+def pipeline(**parts: object) -> _pipeline.Pipeline:
+    """An otelkit pipeline with only the given parts, nothing printed."""
+    settings = resolve({"console": False, "log_stdout": False, "resource_detectors": "none",
+                        "log_level": "INFO"}, environ={})
+    defaults: dict[str, object] = {"span_processors": [], "metric_readers": [],
+                                   "logger_provider": None, "render": None}
+    return assemble(settings=settings, resource=Resource.get_empty(),
+                    **{**defaults, **parts})  # type: ignore[arg-type]
+
+
+def activate(chosen: _pipeline.Pipeline) -> None:
+    _pipeline.activate(chosen)
+
+
+class BoundIds:
+    """Set-up and tear-down that keep the benchmark IDs bound while a pair is measured,
+    as they are for the whole of a service's handler (binding is not the measured cost)."""
+
+    def __init__(self, before: Callable[[], object] | None = None) -> None:
+        self._before = before
+        self._stack = ExitStack()
+
+    def setup(self) -> None:
+        if self._before is not None:
+            self._before()
+        self._stack.enter_context(otelkit.bind(**IDS))
+
+    def teardown(self) -> None:
+        self._stack.close()

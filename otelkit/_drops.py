@@ -1,0 +1,76 @@
+"""Drop accounting: what telemetry never left the process, per signal and reason.
+
+Every place that gives up on data counts it here: a full export queue, an export that
+failed or was refused, a collector that was down, a metric value or message that could
+not be used. ``otelkit.flush()`` reports what was dropped during it, a summary line goes
+to stderr at most once a minute while drops happen, and ``otelkit.dropped`` is exported
+as a metric of its own.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+
+#: The shortest time between two summary lines on stderr, in seconds.
+SUMMARY_INTERVAL = 60.0
+
+_lock = threading.Lock()
+_counts: Counter[tuple[str, str]] = Counter()
+_reported: Counter[tuple[str, str]] = Counter()
+_last_summary = 0.0
+
+
+def add(signal: str, reason: str, count: int = 1) -> None:
+    """Count ``count`` items of ``signal`` (spans, logs, metrics, input) dropped for
+    ``reason``; write the summary line when one is due."""
+    if count <= 0:
+        return
+    with _lock:
+        _counts[(signal, reason)] += count
+    summarize_if_due()
+
+
+def totals() -> dict[str, int]:
+    """Items dropped since start-up, per signal."""
+    with _lock:
+        found: Counter[str] = Counter()
+        for (signal, _), count in _counts.items():
+            found[signal] += count
+    return dict(found)
+
+
+def snapshot() -> dict[tuple[str, str], int]:
+    """Items dropped since start-up, per (signal, reason)."""
+    with _lock:
+        return dict(_counts)
+
+
+def summarize_if_due(now: float | None = None) -> None:
+    """Write one stderr line with the drops since the last line, if a minute has passed
+    (or none was written yet)."""
+    global _last_summary
+    now = time.monotonic() if now is None else now
+    with _lock:
+        if now - _last_summary < SUMMARY_INTERVAL and _last_summary:
+            return
+        new = {key: count - _reported[key] for key, count in _counts.items()
+               if count > _reported[key]}
+        if not new:
+            return
+        _last_summary = now
+        _reported.update(new)
+    parts = ", ".join(f"{count} {signal} ({reason})"
+                      for (signal, reason), count in sorted(new.items()))
+    sys.stderr.write(f"otelkit: dropped {parts}\n")
+
+
+def reset() -> None:
+    """Forget every count (a forked child starts its own accounts)."""
+    global _last_summary
+    with _lock:
+        _counts.clear()
+        _reported.clear()
+        _last_summary = 0.0
