@@ -201,8 +201,10 @@ def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
 
 _handler = OtelkitHandler()
 # Libraries whose DEBUG output drowns an application's; raised to INFO unless configured.
+# aws_xray_sdk logs whole segment documents at DEBUG: tens of MB an hour in dev.
 _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "asyncio",
-           "werkzeug", "moto", "opentelemetry", "redis")
+           "werkzeug", "moto", "opentelemetry", "redis", "aws_xray_sdk", "charset_normalizer",
+           "grpc", "h2", "multipart")
 
 
 # The AWS Lambda Python runtime puts this handler on the root logger; it writes every
@@ -227,9 +229,11 @@ def install(level: int, *, owns_stdout: bool = False) -> None:
     root.setLevel(level)
     for name in _CHATTY:
         chatty = logging.getLogger(name)
-        if chatty.level == logging.NOTSET or getattr(chatty, "_otelkit_level", False):
+        # Ours to change while unset or still at the level otelkit gave it last time; a
+        # level the application set (before or after configure()) is kept.
+        if chatty.level in (logging.NOTSET, getattr(chatty, "_otelkit_level", None)):
             chatty.setLevel(max(level, logging.INFO))
-            chatty._otelkit_level = True  # type: ignore[attr-defined]
+            chatty._otelkit_level = chatty.level  # type: ignore[attr-defined]
 
 
 def uninstall() -> None:

@@ -159,6 +159,9 @@ class OtelkitPropagator(TextMapPropagator):
         self._baggage.inject(carrier, context, setter)
 
 
+PROPAGATOR = OtelkitPropagator()  # stateless: one instance serves every message and request
+
+
 def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
     """The well-formed ID entries of incoming baggage (at most ``MAX_INCOMING_IDS``).
 
@@ -201,8 +204,12 @@ def extract(carrier: Mapping[str, Any], context: Context | None = None) -> Conte
     Without ``context`` the result starts from an empty Context (a new trace unless the
     carrier continues one); pass the current context to keep its IDs and span.
     """
-    lowered = {str(k).lower(): v for k, v in carrier.items()}
-    return OtelkitPropagator().extract(lowered, context, LOWERCASE_GETTER)
+    return extract_lowercased({str(k).lower(): v for k, v in carrier.items()}, context)
+
+
+def extract_lowercased(carrier: Mapping[str, Any], context: Context | None = None) -> Context:
+    """``extract`` for a carrier whose keys are already lower case (message readers)."""
+    return PROPAGATOR.extract(carrier, context, LOWERCASE_GETTER)
 
 
 def outgoing_headers(context: Context | None = None) -> dict[str, str]:
@@ -212,5 +219,5 @@ def outgoing_headers(context: Context | None = None) -> dict[str, str]:
     set), ``X-Amzn-Trace-Id`` and ``baggage`` (only when there are public IDs).
     """
     headers: dict[str, str] = {}
-    OtelkitPropagator().inject_unfiltered(headers, context)
+    PROPAGATOR.inject_unfiltered(headers, context)
     return headers

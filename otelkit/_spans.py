@@ -18,6 +18,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otelkit import _switch
+from otelkit._ids import current_ids
 from otelkit._scrub import scrub_attributes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +36,15 @@ def span_kind(kind: str | SpanKind) -> SpanKind:
         raise ValueError(
             f"unknown span kind {kind!r}; expected one of {', '.join(_KINDS)}"
         ) from None
+
+
+def with_ids(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """``attributes`` plus the bound IDs, passed at span start: the SDK validates them
+    once, and ``StampIds`` finds the span already stamped (no locked ``set_attributes``)."""
+    bound = current_ids()
+    if not bound:
+        return attributes
+    return {**attributes, **bound} if attributes else bound
 
 
 def fail_span(span: trace.Span, exc: BaseException) -> None:
@@ -69,7 +79,7 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
             raise RuntimeError(f"span({self._name!r}) is already open: a span() object is "
                                "entered once; write `with otelkit.span(...)` per block")
         current = _switch.TRACER.delegate.start_span(
-            self._name, kind=self._kind, attributes=self._attributes
+            self._name, kind=self._kind, attributes=with_ids(self._attributes)
         )
         self._span = current
         self._token = otel_context.attach(trace.set_span_in_context(current))
@@ -146,7 +156,8 @@ def _decorate(
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            current = tracer.delegate.start_span(span_name, kind=kind, attributes=attributes)
+            current = tracer.delegate.start_span(
+                span_name, kind=kind, attributes=with_ids(attributes))
             token = attach(in_context(current))
             try:
                 return await func(*args, **kwargs)
@@ -161,7 +172,8 @@ def _decorate(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        current = tracer.delegate.start_span(span_name, kind=kind, attributes=attributes)
+        current = tracer.delegate.start_span(
+                span_name, kind=kind, attributes=with_ids(attributes))
         token = attach(in_context(current))
         try:
             return func(*args, **kwargs)
@@ -183,7 +195,8 @@ def _traced_generator(
 ) -> Callable[..., Generator[Any, Any, Any]]:
     @functools.wraps(func)
     def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
+        current = _switch.TRACER.delegate.start_span(
+                span_name, kind=kind, attributes=with_ids(attributes))
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None
@@ -226,7 +239,8 @@ def _traced_async_generator(
 ) -> Callable[..., AsyncGenerator[Any, Any]]:
     @functools.wraps(func)
     async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
+        current = _switch.TRACER.delegate.start_span(
+                span_name, kind=kind, attributes=with_ids(attributes))
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None

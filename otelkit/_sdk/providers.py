@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,13 @@ class StampIds(SpanProcessor):
     redacts secret query parameters from the URLs instrumentations record.
 
     A processor, not our decorators, so spans made by instrumentations are covered too.
+    otelkit's own spans pass the IDs at start (``_spans.with_ids``): for those the
+    processor only confirms they are there, which is cheaper than setting them again.
     """
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         bound = current_ids(parent_context)
-        if bound:
+        if bound and not _stamped(span, bound):
             span.set_attributes(bound)
         if span.kind in _HTTP_KINDS:  # only client and server spans record URLs
             attributes = span.attributes or {}
@@ -68,6 +70,14 @@ class StampIds(SpanProcessor):
                     scrubbed = scrub_urls(value)
                     if scrubbed != value:
                         span.set_attribute(key, scrubbed)
+
+
+def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
+    attributes = span.attributes or {}
+    for key, value in bound.items():  # noqa: SIM110 - a plain loop costs half of all(genexpr)
+        if attributes.get(key) != value:
+            return False
+    return True
 
 
 class AdoptingIdGenerator(RandomIdGenerator):

@@ -26,11 +26,11 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
-from otelkit._propagation import extract
+from otelkit._propagation import extract_lowercased
 from otelkit._safety import report_bad_input, report_internal_error
 from otelkit._spans import fail_span
 from otelkit.aws import _records
-from otelkit.aws._messages import message_carrier
+from otelkit.aws._shapes import read
 
 
 class process_message:  # noqa: N801 - used like a function: ``with process_message(m):``
@@ -86,8 +86,9 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         # stay bound, and a message that carries nothing nests under the current span.
         current_context = otel_context.get_current()
         try:
-            parent = extract(message_carrier(message), current_context)
-            name, attributes = _records.describe(message, queue_url=self._queue_url)
+            reading = read(message)
+            parent = extract_lowercased(reading.carrier, current_context)
+            name, attributes = _records.describe(message, reading, queue_url=self._queue_url)
         except Exception as exc:  # a shape no one foresaw: process it without context
             report_internal_error("process_message (reading the message)", exc)
             parent, name, attributes = current_context, "process", {}

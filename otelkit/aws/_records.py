@@ -29,13 +29,13 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from otelkit import _switch
 from otelkit._ids import context_with_ids, current_ids
-from otelkit._propagation import extract
+from otelkit._propagation import extract, extract_lowercased
 from otelkit._safety import report_bad_input, report_internal_error
-from otelkit.aws._messages import context_from_message, json_object, sns_envelope
-from otelkit.aws._sources import MESSAGING_SYSTEMS, RecordView, destination_of, message_id_of
+from otelkit.aws._shapes import Reading, read
+from otelkit.aws._sources import RecordView, destination_of, message_id_of
 
 
-def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
+def describe(message: Mapping[str, Any], reading: Reading, *, queue_url: str | None = None,
              system: str | None = None) -> tuple[str, dict[str, Any]]:
     """The ``process`` span's name and messaging semantic-convention attributes.
 
@@ -43,9 +43,7 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
     ``message_id`` belongs to the application (the producer's own record ID travels in
     baggage) and must not be overwritten by the transport's.
     """
-    if system is None:
-        system = MESSAGING_SYSTEMS["sns" if isinstance(message.get("Sns"), Mapping) else "sqs"]
-    attributes: dict[str, Any] = {"messaging.system": system,
+    attributes: dict[str, Any] = {"messaging.system": system or reading.shape.system,
                                   "messaging.operation.type": "process",
                                   "messaging.operation.name": "process"}
     destination = destination_of(message)
@@ -57,12 +55,10 @@ def describe(message: Mapping[str, Any], *, queue_url: str | None = None,
     message_id = message_id_of(message)
     if message_id:
         attributes["messaging.message.id"] = message_id
-    body = message.get("Body", message.get("body"))
-    if isinstance(body, str):
-        attributes["messaging.message.body.size"] = len(body.encode("utf-8", "surrogatepass"))
-        envelope = sns_envelope(json_object(body))
-        if envelope is not None and isinstance(envelope["TopicArn"], str):
-            attributes["aws.sns.topic.arn"] = envelope["TopicArn"]
+    if reading.body_size is not None:
+        attributes["messaging.message.body.size"] = reading.body_size
+    if reading.topic_arn:
+        attributes["aws.sns.topic.arn"] = reading.topic_arn
     return (f"process {destination}" if destination else "process"), attributes
 
 
@@ -80,8 +76,9 @@ class RecordSpan:
 def start_record_span(record: Mapping[str, Any], system: str | None = None) -> RecordSpan:
     """Start the span of ``record`` as a child of the current span, linked to its producer,
     with the producer's public IDs bound over the current ones."""
-    name, attributes = describe(record, system=system)
-    return _start(name, attributes, context_from_message(record))
+    reading = read(record)
+    name, attributes = describe(record, reading, system=system)
+    return _start(name, attributes, extract_lowercased(reading.carrier))
 
 
 def start_view_span(view: RecordView) -> RecordSpan:
