@@ -13,6 +13,9 @@ from otelkit._version import __version__
 COMMANDS = {
     "collector": ("otelkit.collector._cli", "render and validate ADOT collector configs"),
     "ops": ("otelkit.ops._cli", "render alarms, dashboards and saved queries from a model"),
+    "logs": ("otelkit._logs_cli", "tail, errors, slow, find --id: lines from CloudWatch or files"),
+    "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
+    "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
 }
 
 _USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"
