@@ -25,6 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 import otelkit
 from otelkit import _logging
@@ -63,6 +64,32 @@ def span_pair() -> Pair:
     ids = BoundIds(lambda: activate(ours_pipeline))
     return Pair("@traced call, 3 bound IDs", decorated,
                 "SDK start/attach/detach/end, 3 attrs", bare, goal=1.05,
+                setup=ids.setup, teardown=ids.teardown)
+
+
+def unsampled_span_pair() -> Pair:
+    """A call whose trace is sampled out: what every call costs at ``sample_rate=0.05``."""
+    exporter = InMemorySpanExporter()
+    ours_pipeline = pipeline(span_processors=[SimpleSpanProcessor(exporter)], sample_rate=0.0)
+
+    @otelkit.traced
+    def decorated() -> None:
+        pass
+
+    provider = TracerProvider(resource=Resource.get_empty(),
+                              sampler=ParentBased(TraceIdRatioBased(0.0)))
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracer = provider.get_tracer("bench")
+
+    def bare() -> None:
+        current = tracer.start_span("decorated", attributes=IDS)
+        token = context.attach(trace.set_span_in_context(current))
+        context.detach(token)
+        current.end()
+
+    ids = BoundIds(lambda: activate(ours_pipeline))
+    return Pair("@traced call, sampled out", decorated,
+                "SDK flat path, ratio sampler 0", bare, goal=1.1,
                 setup=ids.setup, teardown=ids.teardown)
 
 
@@ -205,4 +232,5 @@ def startup_pair() -> Pair:
 
 
 def pairs() -> list[Pair]:
-    return [span_pair(), log_otlp_pair(), log_json_pair(), metric_pair(), startup_pair()]
+    return [span_pair(), unsampled_span_pair(), log_otlp_pair(), log_json_pair(),
+            metric_pair(), startup_pair()]

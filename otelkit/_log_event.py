@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import trace
@@ -32,6 +33,11 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "message", "asctime", "taskName", FIELDS_ATTR, "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+
+#: Fields of the unit of work the runtime is in, on every line written inside it: the
+#: Lambda invocation's ``function_request_id``, ``cold_start``… (set by ``lambda_handler``).
+scope_fields: ContextVar[dict[str, Any] | None] = ContextVar("otelkit_scope_fields",
+                                                               default=None)
 
 
 class _Timestamps:
@@ -92,6 +98,9 @@ def build_event(record: logging.LogRecord, pipeline: Pipeline,
     }
     if pipeline.static_fields:
         event.update(pipeline.static_fields)
+    scoped = scope_fields.get()
+    if scoped:
+        event.update(scoped)
     event.update(current_ids(context))
     if fields:
         for key, value in fields.items():

@@ -29,6 +29,7 @@ from otelkit._log_event import (
     build_event,
     exception_fields,
     record_fields,
+    scope_fields,
 )
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error
@@ -62,7 +63,8 @@ def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **current_ids(context)}
+    attributes: dict[str, Any] = {**static_fields, **(scope_fields.get() or {}),
+                                  **current_ids(context)}
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)

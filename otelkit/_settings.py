@@ -165,10 +165,16 @@ class Settings:
     protocol: str = setting(
         parse=choice(PROTOCOLS), default="http/protobuf", env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
         doc="`http/protobuf` or `grpc` (needs the `grpc` extra).")
+    lambda_function: str | None = setting(
+        parse=text, default=None, env=("AWS_LAMBDA_FUNCTION_NAME",), keyword=False,
+        doc="The Lambda function this process runs as (the runtime sets it). Console "
+            "output is off there by default.")
     console: bool = setting(
-        parse=flag, default=Computed(lambda r: r["endpoint"] is None, "on without endpoint"),
-        env=("OTELKIT_CONSOLE",),
-        doc="Print finished span trees and a metrics summary for humans.")
+        parse=flag, env=("OTELKIT_CONSOLE",),
+        default=Computed(lambda r: r["endpoint"] is None and not r["lambda_function"],
+                         "on without endpoint, off on Lambda"),
+        doc="Print finished span trees and a metrics summary for humans (stderr). On "
+            "Lambda they would be billed CloudWatch Logs lines on every invocation.")
     log_level: str = setting(
         parse=level, env=("LOG_LEVEL",),
         default=Computed(lambda r: "DEBUG" if _is_dev(r) else "INFO", "DEBUG in dev, else INFO"),

@@ -164,20 +164,47 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
     if unknown:
         raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
                          "known: auto, none, lambda, ecs, eks, ec2")
+    if names == {"lambda"}:  # the common case on Lambda: no import of the AWS detectors
+        return [LambdaResourceDetector()]
     if not names:
         return []
     from opentelemetry.sdk.extension.aws.resource import (  # 20 ms: only when needed
         AwsEc2ResourceDetector,
         AwsEcsResourceDetector,
         AwsEksResourceDetector,
-        AwsLambdaResourceDetector,
     )
 
     table: dict[str, Callable[[], ResourceDetector]] = {
-        "lambda": AwsLambdaResourceDetector, "ecs": AwsEcsResourceDetector,
+        "lambda": LambdaResourceDetector, "ecs": AwsEcsResourceDetector,
         "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
     }
     return [table[name]() for name in sorted(names)]
+
+
+#: Resource attributes from the variables the Lambda runtime sets.
+_LAMBDA_VARIABLES = (("cloud.region", "AWS_REGION"), ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
+                     ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
+                     ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"))
+
+
+class LambdaResourceDetector(ResourceDetector):
+    """The function's resource from the runtime's environment variables.
+
+    Unlike the upstream detector, which needs all five variables and fails on the first
+    missing one (``'AWS_LAMBDA_FUNCTION_VERSION'`` when a developer simulates Lambda by
+    setting only the function name), it takes whatever is set.
+    """
+
+    def detect(self) -> Resource:
+        attributes: dict[str, Any] = {"cloud.provider": "aws", "cloud.platform": "aws_lambda"}
+        for attribute, variable in _LAMBDA_VARIABLES:
+            value = os.environ.get(variable)
+            if value:
+                attributes[attribute] = value
+        memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        if memory.isdigit():
+            attributes["faas.max_memory"] = int(memory) * 2**20  # bytes, as semconv says
+        return Resource(attributes)
 
 
 def _on_ec2() -> bool:

@@ -20,13 +20,14 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
-from otelkit import _log_buffer, _metrics, _switch
+from otelkit import _log_buffer, _metrics, _pipeline, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._incoming_requests import RESPONSE_HEADER, incoming_context
+from otelkit._log_event import scope_fields
 from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
 from otelkit._safety import report_internal_error
-from otelkit._setup import flush
+from otelkit._setup import configure, flush
 from otelkit._spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._consume import process_message
@@ -72,6 +73,27 @@ def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]
         attributes["cloud.region"] = parts[3]
         attributes["cloud.account.id"] = parts[4]
     return attributes
+
+
+#: The LambdaContext attributes Powertools' Logger puts on every line, by field name:
+#: the same names keep existing CloudWatch Logs Insights queries working.
+_CONTEXT_FIELDS = (("function_name", "function_name"),
+                   ("function_memory_size", "memory_limit_in_mb"),
+                   ("function_arn", "invoked_function_arn"),
+                   ("function_request_id", "aws_request_id"))
+
+
+def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
+    """The invocation's fields for every log line written inside the handler."""
+    fields: dict[str, Any] = {"cold_start": cold}
+    for field_name, attribute in _CONTEXT_FIELDS:
+        value = getattr(context, attribute, None)
+        if field_name == "function_memory_size" and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if (isinstance(value, str) and value) or (isinstance(value, int)
+                                                  and not isinstance(value, bool)):
+            fields[field_name] = value
+    return fields
 
 
 def _lambda_xray_parent() -> Context | None:
@@ -151,6 +173,18 @@ def _flush_within(context: Any) -> None:
             report_internal_error("lambda_handler (flush)", exc)
 
 
+def _configure_if_needed() -> None:
+    """Configure from the environment when nothing else did: a function whose only
+    otelkit line is the decorator still writes JSON lines and exports (``capture()``
+    and an explicit ``configure()`` both count as configured)."""
+    if _pipeline.current().tracer_provider is not None:
+        return
+    try:
+        configure()
+    except Exception as exc:  # a bad variable must not fail the function: say so, go on
+        report_internal_error("lambda_handler (configure from the environment)", exc)
+
+
 class _Invocation:
     """Everything one invocation sets up around the handler, and how to tear it down."""
 
@@ -164,6 +198,7 @@ class _Invocation:
         self.single: process_message | None = None
         self.single_record: _records.RecordSpan | None = None
         self.single_token: Any = None
+        self.fields_token: Any = None
         try:
             self._start(handler_name, event, context, path)
         except Exception as exc:
@@ -177,6 +212,7 @@ class _Invocation:
             report_internal_error("lambda_handler (event source)", exc)
             source = Source(*DIRECT)
         cold = _take_cold_start()
+        self.fields_token = scope_fields.set(_line_fields(context, cold))
         parent, self.echo = _invocation_context(source, event, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
@@ -230,6 +266,8 @@ class _Invocation:
                 _records.reset_batch(self.batch_token)
             if self.context_token is not None:
                 otel_context.detach(self.context_token)
+            if self.fields_token is not None:
+                scope_fields.reset(self.fields_token)
             self.span.end()
         return result
 
@@ -257,6 +295,12 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     environment counts a ``ColdStart`` metric. Traces, metrics and logs are flushed
     before the handler returns, within the invocation's remaining time.
 
+    Without a ``configure()`` call, the first invocation configures otelkit from the
+    environment (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service
+    name defaults to the function's). Every log line written inside the handler carries
+    the fields Powertools' Logger adds: ``function_request_id``, ``cold_start``,
+    ``function_name``, ``function_arn`` and ``function_memory_size``.
+
     An exception is recorded on the span with ERROR status and re-raised. An event of
     unknown shape is traced as a direct invocation; telemetry never fails the handler.
 
@@ -276,6 +320,7 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
+            _configure_if_needed()
             invocation = _Invocation(handler_name, event, context, path)
             try:
                 result = handler(event, context)

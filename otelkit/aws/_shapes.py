@@ -22,6 +22,9 @@ from otelkit._safety import report_bad_input
 from otelkit.aws._inject import EVENT_DETAIL_KEY
 
 _XRAY_HEADER = "x-amzn-trace-id"
+# ``isinstance(x, Mapping)`` goes through the ABC machinery on every call; a plain dict
+# (what boto3 and Lambda give) is recognised by the first entry of the tuple at C speed.
+MAPPINGS = (dict, Mapping)
 # Attribute value keys, in every spelling: boto3 (StringValue), Lambda SQS (stringValue)
 # and SNS (Value). Binary and number attributes carry no propagation headers.
 _VALUE_KEYS = ("StringValue", "stringValue", "Value")
@@ -91,7 +94,7 @@ def shape_of(message: Mapping[str, Any]) -> Shape:
 
 def read(message: object) -> Reading:
     """The carrier and descriptive facts of ``message``, in any shape; never raises."""
-    if not isinstance(message, Mapping):
+    if not isinstance(message, MAPPINGS):
         return Reading(SHAPE_BY_NAME["sqs_message"], {})
     shape = shape_of(message)
     if shape.name == "eventbridge_event":
@@ -109,7 +112,7 @@ def read(message: object) -> Reading:
             else:
                 carrier.update(event_carrier(inner))
     system = message.get(shape.system_attributes) if shape.system_attributes else None
-    trace_header = system.get("AWSTraceHeader") if isinstance(system, Mapping) else None
+    trace_header = system.get("AWSTraceHeader") if isinstance(system, MAPPINGS) else None
     if isinstance(trace_header, str) and _XRAY_HEADER not in carrier:
         carrier[_XRAY_HEADER] = trace_header
     return reading
@@ -118,7 +121,7 @@ def read(message: object) -> Reading:
 def _at(message: Mapping[str, Any], path: tuple[str, ...]) -> object:
     value: object = message
     for key in path:
-        value = value.get(key) if isinstance(value, Mapping) else None
+        value = value.get(key) if isinstance(value, MAPPINGS) else None
     return value
 
 
@@ -133,13 +136,13 @@ def attribute_values(attributes: object) -> dict[str, str]:
     malformed message: it carries no context, and that is reported, not raised.
     """
     values: dict[str, str] = {}
-    if not isinstance(attributes, Mapping):
+    if not isinstance(attributes, MAPPINGS):
         if attributes is not None:
             report_bad_input("message attributes of unknown shape",
                              f"{type(attributes).__name__}, not a mapping")
         return values
     for name, attribute in attributes.items():
-        if not isinstance(attribute, Mapping):
+        if not isinstance(attribute, MAPPINGS):
             continue
         for key in _VALUE_KEYS:
             value = attribute.get(key)
@@ -169,7 +172,7 @@ def event_carrier(event: Mapping[str, Any]) -> dict[str, str]:
     if "detail-type" not in event:
         return {}
     detail = event.get("detail")
-    carried = detail.get(EVENT_DETAIL_KEY) if isinstance(detail, Mapping) else None
-    if not isinstance(carried, Mapping):
+    carried = detail.get(EVENT_DETAIL_KEY) if isinstance(detail, MAPPINGS) else None
+    if not isinstance(carried, MAPPINGS):
         return {}
     return {str(k).lower(): v for k, v in carried.items() if isinstance(v, str)}
