@@ -64,9 +64,10 @@ def test_traces_find_by_annotation(aws_endpoint: str, aws_env: dict[str, str]) -
 
 
 class _Health(BaseHTTPRequestHandler):
-    answers: ClassVar[dict[str, tuple[int, dict[str, str]]]] = {"/health": (200, {"status": "healthy", "worker_id": "worker-1"}),
-               "/sick": (503, {"status": "unhealthy", "reason": "redis down"}),
-               "/degraded": (200, {"status": "degraded"})}
+    answers: ClassVar[dict[str, tuple[int, dict[str, str]]]] = {
+        "/health": (200, {"status": "healthy", "worker_id": "worker-1"}),
+        "/sick": (503, {"status": "unhealthy", "reason": "redis down"}),
+        "/degraded": (200, {"status": "degraded"})}
 
     def do_GET(self) -> None:
         code, body = self.answers.get(self.path, (404, {}))
