@@ -23,6 +23,7 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from otelkit import _log_buffer, _pipeline
 from otelkit._ids import current_ids
+from otelkit._log_caps import cut
 from otelkit._log_event import (
     FIELDS_ATTR,
     _Timestamps,
@@ -105,6 +106,8 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
         attributes = otel_attributes(record, fields, pipeline.static_fields, context)
+    if pipeline.shape_event is not None:
+        pipeline.shape_event(event, attributes)
     return Prepared(record, event, attributes, context)
 
 
@@ -118,12 +121,15 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
         number, text = severity(record.levelno)
+        body = scrub_urls(record.getMessage())
+        if pipeline.max_message_chars is not None:
+            body = cut(body, pipeline.max_message_chars)
         pipeline.otel_loggers(record.name).emit(
             timestamp=int(record.created * 1e9),
             context=context,
             severity_number=number,
             severity_text=text,
-            body=scrub_urls(record.getMessage()),
+            body=body,
             attributes=attributes,
         )
 
@@ -134,6 +140,11 @@ class OtelkitHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         pipeline = _pipeline.current()
         try:
+            for control in pipeline.record_controls:
+                controlled = control(record)
+                if controlled is None:
+                    return
+                record = controlled
             if record.levelno < pipeline.level:  # reaches here only when buffering
                 buffer = _log_buffer.current()
                 if buffer is not None:

@@ -18,6 +18,11 @@ from otelkit import _switch
 from otelkit._propagation_policy import Policy
 
 LogSink = Callable[[dict[str, Any]], None]
+# A step every record passes before it is prepared: returns the record to write (the same
+# one, or a copy with fields added) or None to write nothing (error aggregation).
+RecordControl = Callable[[logging.LogRecord], "logging.LogRecord | None"]
+# A step that adjusts a prepared record's event and OTLP attributes in place (line caps).
+EventShaper = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
 
 
 @dataclass
@@ -36,6 +41,11 @@ class Pipeline:
         tracer_provider / meter_provider: SDK providers switched in behind the globals;
             None for a logs-only pipeline, whose spans and metrics go nowhere.
         flush / close: force-flush and shut down the providers; return success.
+        record_controls: steps each record passes first, in order (may drop it).
+        shape_event: adjusts each prepared event and OTLP attributes (line caps).
+        max_message_chars: the cap on the OTLP LogRecord body, as on the line's message.
+        error_aggregator: the ``ErrorAggregator`` among the record controls, if any
+            (``/stats`` lists its top errors).
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
@@ -52,6 +62,10 @@ class Pipeline:
     meter_provider: Any = None
     flush: Callable[[float], bool] = lambda timeout: True
     close: Callable[[float], None] = lambda timeout: None
+    record_controls: tuple[RecordControl, ...] = ()
+    shape_event: EventShaper | None = None
+    max_message_chars: int | None = None
+    error_aggregator: Any = None
     scrub: bool = True
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0

@@ -94,6 +94,16 @@ def positive(source: str, value: Any) -> float:
     return _number(source, value, lambda n: n > 0, "greater than 0")
 
 
+def whole(minimum: int) -> Parser[int]:
+    """A parser of whole numbers of at least ``minimum``."""
+
+    def parse(source: str, value: Any) -> int:
+        return int(_number(source, value, lambda n: n.is_integer() and n >= minimum,
+                           f"a whole number of at least {minimum}"))
+
+    return parse
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 

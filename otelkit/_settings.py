@@ -33,6 +33,7 @@ from otelkit._setting_parsers import (
     ratio,
     text,
     url,
+    whole,
 )
 
 __all__ = ["LOG_FORMATS", "LOG_LEVELS", "SETTINGS", "Settings", "resolve", "setting"]
@@ -162,6 +163,23 @@ class Settings:
     endpoint: str | None = setting(
         parse=url, default=None, env=("OTEL_EXPORTER_OTLP_ENDPOINT",),
         doc="OTLP collector base URL; unset means no network at all.")
+    traces_endpoint: str | None = setting(
+        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",),
+        doc="Full OTLP/HTTP URL for traces alone, e.g. "
+            "`https://xray.eu-west-1.amazonaws.com/v1/traces` (agentless; needs "
+            "CloudWatch Transaction Search). Wins over `endpoint` for traces.")
+    logs_endpoint: str | None = setting(
+        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",),
+        doc="Full OTLP/HTTP URL for logs alone, e.g. "
+            "`https://logs.eu-west-1.amazonaws.com/v1/logs` with the log group and stream "
+            "in `OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=…,x-aws-log-stream=…`.")
+    aws_sigv4: bool | None = setting(
+        parse=flag, default=None, env=("OTELKIT_AWS_SIGV4",),
+        shown="on for the AWS OTLP endpoints",
+        doc="Sign OTLP/HTTP exports with SigV4 from the AWS credentials (service `xray` for "
+            "traces, `logs` for logs). On by itself for `xray.<region>.amazonaws.com` and "
+            "`logs.<region>.amazonaws.com`; `true` forces it for any endpoint, `false` turns "
+            "it off. Metrics are not sent to a signed endpoint: use `emf_namespace`.")
     protocol: str = setting(
         parse=choice(PROTOCOLS), default="http/protobuf", env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
         doc="`http/protobuf` or `grpc` (needs the `grpc` extra).")
@@ -171,7 +189,8 @@ class Settings:
             "output is off there by default.")
     console: bool = setting(
         parse=flag, env=("OTELKIT_CONSOLE",),
-        default=Computed(lambda r: r["endpoint"] is None and not r["lambda_function"],
+        default=Computed(lambda r: not (r["endpoint"] or r["traces_endpoint"]
+                                        or r["lambda_function"]),
                          "on without endpoint, off on Lambda"),
         doc="Print finished span trees and a metrics summary for humans (stderr). On "
             "Lambda they would be billed CloudWatch Logs lines on every invocation.")
@@ -226,6 +245,19 @@ class Settings:
     export_timeout: float = setting(
         parse=positive, default=10.0, env=("OTELKIT_EXPORT_TIMEOUT",), shown="10",
         doc="Seconds one export may take before it is abandoned.")
+    max_message_chars: int | None = setting(
+        parse=whole(32), default=None, env=("OTELKIT_MAX_MESSAGE_CHARS",), shown="(unset: off)",
+        doc="Cut log messages longer than this many characters (at least 32), ending them "
+            "with `… [truncated, N chars]`.")
+    max_field_chars: int | None = setting(
+        parse=whole(32), default=None, env=("OTELKIT_MAX_FIELD_CHARS",), shown="(unset: off)",
+        doc="Cut any single field value of a log line longer than this (at least 32), the "
+            "same way; dicts and lists are cut as their JSON text.")
+    error_dedup_every: int | None = setting(
+        parse=whole(1), default=None, env=("OTELKIT_ERROR_DEDUP_EVERY",), shown="(unset: off)",
+        doc="Fingerprint ERROR records: write an error's first occurrence in full, then one "
+            "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
+            "`Errors` counter (1: fingerprint, write all).")
     strict: bool = setting(
         parse=flag, default=False, env=("OTELKIT_STRICT",), keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "

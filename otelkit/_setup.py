@@ -24,6 +24,9 @@ def configure(
     service_version: str | None = None,
     environment: str | None = None,
     endpoint: str | None = None,
+    traces_endpoint: str | None = None,
+    logs_endpoint: str | None = None,
+    aws_sigv4: bool | None = None,
     protocol: str | None = None,
     console: bool | None = None,
     log_level: str | int | None = None,
@@ -39,6 +42,9 @@ def configure(
     static_fields: Mapping[str, str] | str | None = None,
     scrub: bool | None = None,
     export_timeout: float | None = None,
+    max_message_chars: int | None = None,
+    max_field_chars: int | None = None,
+    error_dedup_every: int | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 

@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_buffer, _pipeline
+from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._metrics import display_name
@@ -269,10 +269,15 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
     return merged
 
 
-def _exporters(settings: Settings) -> tuple[SpanExporter, MetricExporter, LogRecordExporter]:
+Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
+
+
+def _exporters(settings: Settings) -> Exporters:
+    """The OTLP exporter of each signal that has somewhere to go (None for the others)."""
     endpoint, timeout = settings.endpoint, settings.export_timeout
-    assert endpoint is not None
-    if settings.protocol == "grpc":
+    if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
+        return None, None, None  # nothing leaves the process: import no exporter
+    if settings.protocol == "grpc" and endpoint:
         try:
             from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
             from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
@@ -293,9 +298,21 @@ def _exporters(settings: Settings) -> tuple[SpanExporter, MetricExporter, LogRec
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
         OTLPSpanExporter as HTTPSpanExporter,
     )
-    return (HTTPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=timeout),
-            HTTPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=timeout),
-            HTTPLogExporter(endpoint=f"{endpoint}/v1/logs", timeout=timeout))
+
+    from otelkit._sdk.sigv4 import signing_session, wants_signing
+
+    traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
+    logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
+    metrics = f"{endpoint}/v1/metrics" if endpoint else None
+    if metrics and wants_signing(metrics, settings.aws_sigv4):
+        metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
+    return (
+        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=signing_session(
+            traces, "traces", settings.aws_sigv4)) if traces else None,
+        HTTPMetricExporter(endpoint=metrics, timeout=timeout) if metrics else None,
+        HTTPLogExporter(endpoint=logs, timeout=timeout, session=signing_session(
+            logs, "logs", settings.aws_sigv4)) if logs else None,
+    )
 
 
 def assemble(
@@ -336,7 +353,12 @@ def assemble(
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
     buffering = settings.log_buffer and level > logging.DEBUG
+    aggregator = _error_aggregation.build(settings.error_dedup_every)
     return _pipeline.Pipeline(
+        record_controls=(aggregator,) if aggregator is not None else (),
+        error_aggregator=aggregator,
+        shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
@@ -394,15 +416,18 @@ def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
-        settings = dataclasses.replace(settings, endpoint=None, console=False)
+        settings = dataclasses.replace(settings, endpoint=None, traces_endpoint=None,
+                                       logs_endpoint=None, console=False)
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None
-    if settings.endpoint:
-        span_exporter, metric_exporter, log_exporter = _exporters(settings)
+    span_exporter, metric_exporter, log_exporter = _exporters(settings)
+    if span_exporter is not None:
         span_processors.append(BatchSpanProcessor(span_exporter))
+    if metric_exporter is not None:
         metric_readers.append(PeriodicExportingMetricReader(PreserveMetricNames(metric_exporter)))
+    if log_exporter is not None:
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     if settings.emf_namespace:

@@ -1,0 +1,197 @@
+"""Error aggregation: the first occurrence in full, then every Nth with its count."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import otelkit
+from otelkit import _error_aggregation, _pipeline
+from otelkit._error_aggregation import normalise
+from tests.otlp_receiver import attributes, otlp_receiver
+
+log = otelkit.get_logger("api")
+
+
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()
+            if line.startswith("{")]
+
+
+class PhoneError(Exception):
+    severity = "low"
+
+
+def validate(n: int) -> None:
+    raise PhoneError(f"Invalid phone number '+1555{n:04d}' in request {n}")
+
+
+def lookup(n: int) -> None:
+    raise PhoneError(f"Invalid phone number '+1555{n:04d}' in request {n}")
+
+
+def validate_in_a_span(n: int) -> None:
+    with otelkit.span("validate"):
+        try:
+            validate(n)
+        except PhoneError:
+            log.exception("Validation failed")
+            raise
+
+
+@pytest.fixture(params=["strict", "production"])
+def strictness(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "production":
+        monkeypatch.delenv("OTELKIT_STRICT")
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("strictness")
+def test_first_in_full_then_every_nth_with_the_count(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False, error_dedup_every=10)
+    for n in range(25):
+        try:
+            validate(n)
+        except PhoneError:
+            log.exception("Validation failed", endpoint="/api/users")
+    lines = _lines(capsys)
+    assert [line["count"] for line in lines] == [1, 10, 10]
+    assert len({line["error_hash"] for line in lines}) == 1
+    first = lines[0]
+    assert len(first["error_hash"]) == 8
+    assert first["severity"] == "low", "the exception class declares it"
+    assert first["error_type"] == "PhoneError"
+    assert first["endpoint"] == "/api/users"
+    assert "Traceback" in first["exception"], "written in full"
+    assert "'+15550000'" in first["error"]
+
+
+def test_the_fingerprint_separates_types_call_sites_and_messages(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTELKIT_ERROR_DEDUP_EVERY", "100")
+    otelkit.configure(log_format="json", console=False)
+    for call in (validate, lookup, validate, lookup):  # same type and message, two frames
+        try:
+            call(7)
+        except PhoneError:
+            log.exception("Validation failed")
+    for text in ("Card declined", "Card declined", "Timeout after 30s"):
+        log.error(text)
+    hashes = [line["error_hash"] for line in _lines(capsys)]
+    assert len(hashes) == 4, "one line per distinct fingerprint"
+    assert len(set(hashes)) == 4
+
+
+def test_normalise_ignores_numbers_ids_and_quoted_values() -> None:
+    assert normalise("order 12 of user 'ann' failed after 3.5s (req 0f3a9c21dd)") == \
+        normalise("order 9981 of user 'bob' failed after 0.2s (req 77aa01b2c3)")
+    assert normalise("job 6f1c2b7e-4a5d-4e8f-9a0b-1c2d3e4f5a6b lost") == "job <id> lost"
+    assert normalise("Card declined") != normalise("Card expired")
+
+
+def test_a_fingerprint_expires_and_is_written_in_full_again(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False, error_dedup_every=5)
+    aggregator = _pipeline.current().error_aggregator
+    now = [1000.0]
+    aggregator._clock = lambda: now[0]
+    for _ in range(3):
+        log.error("Redis unreachable")
+    now[0] += _error_aggregation.FINGERPRINT_TTL + 1
+    log.error("Redis unreachable")
+    assert [line["count"] for line in _lines(capsys)] == [1, 1]
+    assert aggregator.top()[0]["count"] == 1, "the expired history is gone"
+
+
+def test_remembered_fingerprints_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_error_aggregation, "MAX_FINGERPRINTS", 20)
+    otelkit.configure(log_stdout=False, console=False, error_dedup_every=3)
+    for n in range(50):
+        log.error(f"distinct error kind {'abcdefghijklmnopqrstuvwxyz'[n % 26]}{n // 26}x")
+    assert len(_pipeline.current().error_aggregator.top(1000)) == 20
+
+
+def test_severity_from_a_field_then_the_level(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False, error_dedup_every=1)
+    log.error("Payment provider down", severity="CRITICAL")
+    log.error("Something broke")
+    log.critical("Disk full")
+    logging.getLogger("lib").warning("warnings are not aggregated")
+    lines = _lines(capsys)
+    assert [line.get("severity") for line in lines] == ["critical", "high", "critical", None]
+    assert all(line["count"] == 1 for line in lines[:3]), "every=1 writes all, fingerprinted"
+
+
+def test_lifecycle_failures_are_always_written(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(log_format="json", console=False, error_dedup_every=10)
+    for n in range(3):
+        with pytest.raises(PhoneError), otelkit.job("booking", job_id=f"job-{n}"):
+            validate(1)
+    failed = [line for line in _lines(capsys) if line["message"] == "JOB_FAILED"]
+    assert [line["job_id"] for line in failed] == ["job-0", "job-1", "job-2"]
+    assert [line["count"] for line in failed] == [1, 1, 1]
+    assert len({line["error_hash"] for line in failed}) == 1
+
+
+def test_spans_keep_every_error_and_the_counter_counts_all() -> None:
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,
+                          error_dedup_every=10)
+        for n in range(25):
+            with pytest.raises(PhoneError):
+                validate_in_a_span(n)
+        assert otelkit.flush(timeout=10)
+    spans = [span for span in received.spans() if span["name"] == "validate"]
+    assert len(spans) == 25
+    assert all(any(e["name"] == "exception" for e in span["events"]) for span in spans)
+    logged = [r for r in received.logs() if r["body"]["stringValue"] == "Validation failed"]
+    assert [attributes(r["attributes"])["count"] for r in logged] == ["1", "10", "10"]
+    errors = {m["name"]: m for m in received.metrics()}["Errors"]
+    (point,) = errors["sum"]["dataPoints"]
+    assert point["asInt"] == "25"
+    assert attributes(point["attributes"]) == {"error_type": "PhoneError", "severity": "low"}
+
+
+def test_error_types_in_the_counter_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from otelkit.testing import capture
+
+    monkeypatch.setattr(_error_aggregation, "MAX_ERROR_TYPES", 3)
+    with capture() as cap:
+        aggregator = _error_aggregation.build(1)
+        assert aggregator is not None
+        _pipeline.current().record_controls = (aggregator,)
+        for n in range(6):
+            error = type(f"Kind{n}Error", (Exception,), {})
+            try:
+                raise error("x")
+            except Exception:
+                log.exception("failed")
+    types = sorted(attrs["error_type"] for attrs, _ in cap.metrics["Errors"])
+    assert types == ["Kind0Error", "Kind1Error", "Kind2Error", "other"]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(every=st.integers(min_value=1, max_value=7),
+       sequence=st.lists(st.sampled_from(["Card declined", "Redis down", "Bad input"]),
+                         max_size=60))
+def test_written_counts_add_up_to_the_occurrences(
+        capsys: pytest.CaptureFixture[str], every: int, sequence: list[str]) -> None:
+    otelkit.configure(log_format="json", console=False, error_dedup_every=every)
+    capsys.readouterr()
+    for message in sequence:
+        log.error(message)
+    lines = _lines(capsys)
+    for message in set(sequence):
+        occurrences = sequence.count(message)
+        written = [line["count"] for line in lines if line["message"] == message]
+        assert len(written) == 1 + (occurrences - 1) // every
+        pending = _pipeline.current().error_aggregator.top()
+        total = next(item["count"] for item in pending if item["message"] == message)
+        assert total == occurrences
+        assert sum(written) <= occurrences < sum(written) + every
