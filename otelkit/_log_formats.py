@@ -1,13 +1,13 @@
 """Log line formats for stdout: ``json`` for machines, ``pretty`` for people, ``text`` for both.
 
-``json`` is what CloudWatch Logs Insights and Loki parse; ``pretty`` aligns messages and
-colours levels on a terminal; ``text`` is one plain ``key=value`` line per record.
+``FORMATS`` at the bottom is the registry the ``log_format`` setting is checked against.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from otelkit._keys import RESERVED_FIELD_NAMES
@@ -98,10 +98,40 @@ def pretty_renderer(colour: bool) -> Renderer:
     return render_pretty
 
 
+@dataclass(frozen=True)
+class LogFormat:
+    """One value of the ``log_format`` setting.
+
+    Attributes:
+        name: the value, as ``LOG_FORMAT`` spells it.
+        build: makes the renderer; its argument says whether stdout is a terminal (colour).
+        doc: what the lines look like, for the configuration reference.
+    """
+
+    name: str
+    build: Callable[[bool], Renderer]
+    doc: str
+
+
+#: Every log format, by name. A new format is one entry here; the ``log_format`` setting
+#: accepts exactly these names.
+FORMATS: dict[str, LogFormat] = {fmt.name: fmt for fmt in (
+    LogFormat("json", lambda colour: render_json,
+              "one JSON object per line, what CloudWatch Logs Insights and Loki parse"),
+    LogFormat("pretty", pretty_renderer,
+              "aligned messages and coloured levels, for a terminal"),
+    LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
+)}
+LOG_FORMATS: tuple[str, ...] = tuple(FORMATS)
+
+
 def renderer(log_format: str, *, colour: bool) -> Renderer:
-    """The renderer for a ``LOG_FORMAT`` value (already validated)."""
-    if log_format == "json":
-        return render_json
-    if log_format == "text":
-        return render_text
-    return pretty_renderer(colour)
+    """The renderer for a ``log_format`` value.
+
+    Raises:
+        ValueError: no such format (the setting's parser rejects it before this).
+    """
+    found = FORMATS.get(log_format)
+    if found is None:
+        raise ValueError(f"unknown log format {log_format!r}; known: {', '.join(FORMATS)}")
+    return found.build(colour)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from otelkit._log_formats import FORMATS, LOG_FORMATS
 from otelkit._setting_parsers import (
     LOG_LEVELS,
     Parser,
@@ -40,7 +41,6 @@ __all__ = ["LOG_FORMATS", "LOG_LEVELS", "SETTINGS", "Settings", "resolve", "sett
 
 T = TypeVar("T")
 
-LOG_FORMATS = ("json", "pretty", "text")
 PROTOCOLS = ("http/protobuf", "grpc")
 #: Environments that count as development: DEBUG logs, pretty lines on a terminal.
 DEV_ENVIRONMENTS = frozenset({"dev", "development", "local"})
@@ -203,7 +203,8 @@ class Settings:
         env=("LOG_FORMAT", EnvAlias("STRUCTURED_LOGGING", _structured_logging)),
         default=Computed(lambda r: "pretty" if _is_dev(r) and sys.stdout.isatty() else "json",
                          "pretty in dev on a terminal, else json"),
-        doc="`json`, `pretty` or `text`. `STRUCTURED_LOGGING=false` means `text`.")
+        doc="; ".join(f"`{f.name}`: {f.doc}" for f in FORMATS.values())
+            + ". `STRUCTURED_LOGGING=false` means `text`.")
     log_stdout: bool = setting(
         parse=flag, default=True, env=("OTELKIT_LOG_STDOUT",),
         doc="Write log lines to stdout (what CloudWatch Logs collects).")

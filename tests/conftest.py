@@ -42,11 +42,7 @@ def aws_endpoint() -> Iterator[str]:
 
     Child processes reach it too: pass the URL and the dummy credentials in their env.
     """
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-    from _local_services import moto_server
+    from tests.support.servers import moto_server
 
     with moto_server() as url:
         yield url

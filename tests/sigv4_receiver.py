@@ -21,7 +21,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from google.protobuf.json_format import MessageToDict
 
-from tests.otlp_receiver import _MESSAGES
+from tests.support.otlp_receiver import _MESSAGES
 
 ACCESS_KEY, SECRET_KEY, TOKEN = "AKIDOTELKITTEST", "c2VjcmV0LWtleS1mb3ItdGVzdHM", "tok/en+="
 _AUTHORIZATION = re.compile(

@@ -14,7 +14,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 import otelkit
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 from otelkit.testing import Capture
-from tests._servers import asgi_server, eventually, request
+from tests.support.polling import eventually
+from tests.support.servers import asgi_server, request
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"

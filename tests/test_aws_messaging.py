@@ -71,6 +71,7 @@ def _hex_trace_id(span: Any) -> str:
     return f"{span.context.trace_id:032x}"
 
 
+@pytest.mark.slow
 def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
         producer: Capture, aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
@@ -85,7 +86,7 @@ def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
     publish_id = f"{publish.context.span_id:016x}"
 
     output = tmp_path / "consumer.json"
-    subprocess.run([sys.executable, "-m", "tests._message_consumer", str(output), "1",
+    subprocess.run([sys.executable, "-m", "tests.support.message_consumer", str(output), "1",
                     raw_url, envelope_url], cwd=ROOT, env=aws_env, check=True, timeout=60)
     consumed = json.loads(output.read_text())
 

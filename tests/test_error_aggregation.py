@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import otelkit
 from otelkit import _error_aggregation, _pipeline
 from otelkit._error_aggregation import normalise
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 log = otelkit.get_logger("api")
 

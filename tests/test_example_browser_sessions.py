@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.examples import run_example
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.examples import run_example
+from tests.support.otlp_receiver import attributes, otlp_receiver
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 Line = dict[str, Any]
 SCRIPT = "browser_sessions.py"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.examples import run_example
+import pytest
+
+from tests.support.examples import run_example
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 
 def test_demo_logs_the_job_request_and_nothing_for_polling_or_health() -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.examples import run_example
+import pytest
+
+from tests.support.examples import run_example
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 
 def test_each_record_is_processed_under_its_producers_ids() -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.examples import run_example
+import pytest
+
+from tests.support.examples import run_example
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 
 def test_one_correlation_id_on_every_log_line_of_the_pipeline() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tests.examples import run_example
-from tests.otlp_receiver import attributes, otlp_receiver
+import pytest
+
+from tests.support.examples import run_example
+from tests.support.otlp_receiver import attributes, otlp_receiver
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 
 def test_demo_prints_span_tree_ids_and_metrics() -> None:

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.examples import run_example
+from tests.support.examples import run_example
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 TWILIO_AUTH_TOKEN = "tw-auth-3b9d0c2e7f1a"
 STT_API_KEY = "sk-stt-live-8e41f7c2d9"

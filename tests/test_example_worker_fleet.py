@@ -8,7 +8,9 @@ from collections import defaultdict
 
 import pytest
 
-from tests.examples import run_example
+from tests.support.examples import run_example
+
+pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 WORKERS = {"worker-1", "worker-2", "worker-3"}
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 
 class RaisingRepr:

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 import otelkit
-from examples._local_services import fake_api
 from otelkit import _integrations
 from otelkit.testing import capture
+from tests.support.servers import fake_api
 
 
 def test_unknown_integration_name_is_a_clear_error() -> None:

@@ -292,6 +292,7 @@ hostile_keys = st.sampled_from(["Records", "records", "eventSource", "requestCon
                                 "version", "http", "tasks", "awslogs", "arguments"])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(hostile_keys, json_values, max_size=6) | json_values)
 def test_detection_never_raises_on_any_json(event: Any) -> None:

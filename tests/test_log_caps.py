@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import otelkit
 from otelkit._log_caps import cut
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 log = otelkit.get_logger("caps")
 

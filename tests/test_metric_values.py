@@ -10,7 +10,7 @@ import pytest
 
 import otelkit
 from otelkit import _drops, _safety
-from tests.otlp_receiver import otlp_receiver
+from tests.support.otlp_receiver import otlp_receiver
 
 BAD_CALLS: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {
     "none_dimension": ("count", ("Orders", 1), {"status": None}),

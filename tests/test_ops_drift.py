@@ -17,7 +17,7 @@ from otelkit.ops._dashboard_cw import dashboard_widgets
 from otelkit.ops._fields import insights_fields, logql_fields
 from otelkit.ops._model import MetricRef
 from otelkit.ops._presets import ERROR_LINES
-from tests.examples import run_example
+from tests.support.examples import run_example
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted((ROOT / "examples" / "ops").glob("*.yaml"))

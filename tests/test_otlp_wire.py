@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import otelkit
-from tests.otlp_receiver import attributes, otlp_receiver
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 
 def test_spans_logs_and_metrics_arrive_with_bound_ids_and_severities() -> None:
@@ -19,6 +19,9 @@ def test_spans_logs_and_metrics_arrive_with_bound_ids_and_severities() -> None:
             logging.getLogger("some.library").warning("plain stdlib warning")
             otelkit.count("MessagesProcessed", 2, status="completed")
         assert otelkit.flush(timeout=10)
+        # Shut down while the receiver still listens: the final metrics export then
+        # lands at once instead of waiting out the teardown's timeout on a closed port.
+        otelkit.shutdown(timeout=10)
 
     spans = {span["name"]: span for span in received.spans()}
     assert set(spans) == {"video.generate", "render scene"}

@@ -7,8 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,9 +16,8 @@ import redis
 import otelkit
 from otelkit.redis_heartbeat import Heartbeat, read_fleet
 from otelkit.testing import Capture
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from _local_services import REDIS_INSTALL_HINT, redis_server
+from tests.support.polling import eventually
+from tests.support.servers import REDIS_INSTALL_HINT, redis_server
 
 STATUS_FIELDS = {"worker_id", "state", "job_id", "jobs_processed", "jobs_failed",
                  "uptime_seconds", "hostname", "pid", "interval_seconds", "timestamp"}
@@ -44,21 +42,13 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
     conn.close()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-    return result
-
-
 def events(cap: Capture, event_type: str) -> list[dict[str, Any]]:
     return [line for line in cap.logs if line.get("event_type") == event_type]
 
 
 def test_beat_writes_the_status_hash_with_a_ttl(client: redis.Redis, redis_url: str) -> None:
     with Heartbeat(redis_url, "worker-1", interval=10, fields={"region": "eu-central-1"}) as hb:
-        status = wait_for(lambda: client.hgetall("otelkit:worker:worker-1"))
+        status = eventually(lambda: client.hgetall("otelkit:worker:worker-1"))
         ttl_ms = client.pttl(hb.key)
     assert set(status) == STATUS_FIELDS | {"region"}
     assert status["worker_id"] == "worker-1"
@@ -73,9 +63,9 @@ def test_beat_writes_the_status_hash_with_a_ttl(client: redis.Redis, redis_url: 
 
 def test_a_dead_workers_hash_expires(client: redis.Redis, redis_url: str) -> None:
     hb = Heartbeat(redis_url, "worker-1", interval=0.05, ttl=0.2).start()
-    wait_for(lambda: client.exists(hb.key))
+    eventually(lambda: client.exists(hb.key))
     hb.stop()
-    wait_for(lambda: not client.exists(hb.key), timeout=2)
+    eventually(lambda: not client.exists(hb.key), timeout=2)
     assert read_fleet(client) == {}
 
 
@@ -126,7 +116,7 @@ def test_logs_transitions_once_and_no_line_per_beat(otelkit_capture: Capture,
     hb.start()  # already running: nothing new
     hb.set_state("DRAINING", reason="deploy")
     hb.set_state("DRAINING")
-    wait_for(lambda: client.xlen(hb.stream) >= 5)  # several beats, even at DEBUG level
+    eventually(lambda: client.xlen(hb.stream) >= 5)  # several beats, even at DEBUG level
     hb.stop()
     hb.stop()
     types = [line["event_type"] for line in otelkit_capture.logs if "event_type" in line]
@@ -147,7 +137,7 @@ def test_redis_outage_never_reaches_the_worker(otelkit_capture: Capture) -> None
         with otelkit.bind(hostname="bot-server-01"):
             hb = Heartbeat(url, "worker-4", interval=0.05).start()
         before = redis.Redis.from_url(url)
-        wait_for(lambda: before.exists(hb.key))
+        eventually(lambda: before.exists(hb.key))
         before.close()
     # Redis is down: jobs go on, the heartbeat warns once however many beats fail.
     for n in range(10):
@@ -161,7 +151,7 @@ def test_redis_outage_never_reaches_the_worker(otelkit_capture: Capture) -> None
     assert (failed[0]["worker_id"], failed[0]["hostname"]) == ("worker-4", "bot-server-01")
     assert "job_id" not in failed[0]  # the heartbeat belongs to the worker, not to a job
     with redis_server(port=port):
-        recovered = wait_for(lambda: events(otelkit_capture, "HEARTBEAT_RECOVERED"))
+        recovered = eventually(lambda: events(otelkit_capture, "HEARTBEAT_RECOVERED"))
         assert recovered[0]["missed_beats"] >= 2
         assert recovered[0]["outage_seconds"] > 0.3
         fresh = redis.Redis.from_url(url, decode_responses=True)
@@ -174,7 +164,7 @@ def test_redis_outage_never_reaches_the_worker(otelkit_capture: Capture) -> None
 
 async def test_async_context_manager(client: redis.Redis, redis_url: str) -> None:
     async with Heartbeat(redis_url, "worker-5", interval=10) as hb:
-        wait_for(lambda: client.exists(hb.key))
+        eventually(lambda: client.exists(hb.key))
         with hb.working("browser.navigate.async1"):
             assert hb.state == "BUSY"
     assert client.hget("otelkit:worker:worker-5", "state") == "STOPPED"

@@ -10,7 +10,7 @@ import pytest
 
 import otelkit
 from otelkit import _pipeline
-from tests.examples import run_example
+from tests.support.examples import run_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +21,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_closed_collector_costs_no_latency_and_shutdown_is_bounded() -> None:
     otelkit.configure(endpoint=f"http://127.0.0.1:{_closed_port()}", log_stdout=False,
                       console=False)
@@ -39,6 +40,7 @@ def test_closed_collector_costs_no_latency_and_shutdown_is_bounded() -> None:
     assert time.perf_counter() - started < 2.5
 
 
+@pytest.mark.slow
 def test_demo_runs_against_a_closed_collector() -> None:
     started = time.perf_counter()
     _, lines = run_example("video_pipeline.py", env={
@@ -85,6 +87,7 @@ def test_sdk_disabled_keeps_logs_and_exports_nothing(
     assert _pipeline.current().otel_loggers is None
 
 
+@pytest.mark.slow
 def test_a_collector_that_never_answers_bounds_flush_and_shutdown() -> None:
     """It accepts connections and says nothing: flush still returns within its timeout."""
     with socket.socket() as silent:

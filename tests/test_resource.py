@@ -78,6 +78,7 @@ def test_ecs_task_metadata_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
     assert attributes["service.name"] == "video-api", "configured values win over detected"
 
 
+@pytest.mark.slow
 def test_a_metadata_endpoint_that_hangs_does_not_hold_start_up(
         monkeypatch: pytest.MonkeyPatch) -> None:
     with ecs_metadata_endpoint(delay=4.0) as url:

@@ -69,7 +69,7 @@ def test_capture_alone_records_instrumented_httpx_calls() -> None:
     """No configure(): a user's test still sees the client spans of its HTTP calls."""
     import httpx
 
-    from examples._local_services import fake_api
+    from tests.support.servers import fake_api
 
     with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-t"):
         httpx.post(f"{url}/v1/scenes", json={"scene": 1})

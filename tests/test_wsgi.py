@@ -13,7 +13,8 @@ from opentelemetry.trace import SpanKind
 import otelkit
 from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 from otelkit.testing import Capture
-from tests._servers import eventually, request, wsgi_server
+from tests.support.polling import eventually
+from tests.support.servers import request, wsgi_server
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"

@@ -1,18 +1,28 @@
-"""Real HTTP servers on loopback for the middleware tests: uvicorn (ASGI), werkzeug (WSGI)."""
+"""Real servers on loopback for the tests.
+
+The examples' local services (``fake_api``, ``moto_server``, ``redis_server``,
+``asgi_server``) are defined next to the examples, which run standalone; tests reach them
+through this module only, so they are loaded once, as ``examples._local_services``.
+``wsgi_server`` and ``request`` are the tests' own.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-from examples._local_services import asgi_server
+from examples._local_services import (
+    REDIS_INSTALL_HINT,
+    asgi_server,
+    fake_api,
+    moto_server,
+    redis_server,
+)
 
-__all__ = ["asgi_server", "request", "wsgi_server"]
-
-T = TypeVar("T")
+__all__ = ["REDIS_INSTALL_HINT", "asgi_server", "fake_api", "moto_server", "redis_server",
+           "request", "wsgi_server"]
 
 
 @contextmanager
@@ -38,16 +48,3 @@ def request(method: str, url: str, **options: Any) -> Any:
 
     with suppress_http_instrumentation():
         return httpx.request(method, url, **options)
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 3.0) -> T:
-    """``probe()``'s first truthy result: a server finishes its span and its last log
-    line just after the client has the response."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)

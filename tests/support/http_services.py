@@ -5,7 +5,7 @@ it received, as JSON. ``caller``: configured with otelkit; ``GET /call?url=...&p
 binds IDs, calls ``url`` with httpx (through ``proxy`` when given) and answers with its
 own trace ID and what the echo service saw.
 
-Usage: ``python -m tests._http_services echo|caller``; prints ``READY <port>`` once
+Usage: ``python -m tests.support.http_services echo|caller``; prints ``READY <port>`` once
 listening on 127.0.0.1.
 """
 

@@ -1,7 +1,7 @@
 """A consumer process for the messaging tests: receives from SQS queues with otelkit and
 writes what it captured (spans and log records) as JSON to a file.
 
-Usage: ``python -m tests._message_consumer OUTPUT_PATH EXPECTED_COUNT QUEUE_URL...``
+Usage: ``python -m tests.support.message_consumer OUTPUT_PATH EXPECTED_COUNT QUEUE_URL...``
 (AWS endpoint and credentials come from the environment).
 """
 
