@@ -12,6 +12,7 @@ from otelkit._logging import get_logger
 from otelkit._metrics import count, gauge, record, timed
 from otelkit._setup import configure, flush, shutdown
 from otelkit._spans import span, traced
+from otelkit._throttle import throttled
 from otelkit._version import __version__
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "session",
     "shutdown",
     "span",
+    "throttled",
     "timed",
     "traced",
 ]

@@ -9,10 +9,16 @@ buffer. Production logs stay at INFO, and a failure still comes with its DEBUG c
 
 The buffer is bounded; when the oldest records had to make room, the flush says how
 many, so nothing disappears without a trace.
+
+``log_sample_rate`` extends the same idea to INFO: each unit of work is kept whole with
+that probability. A unit that is not kept holds its INFO-and-below lines back like DEBUG
+lines, so a unit that fails still writes every line, and one that succeeds writes none.
+The draw is made once, by the outermost unit of work.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import deque
 from typing import Any
@@ -30,9 +36,11 @@ _KEY = otel_context.create_key("otelkit.log_buffer")
 class LogBuffer:
     """The held-back records of one unit of work (shared by its threads via ``carry``)."""
 
-    __slots__ = ("_dropped", "_items", "_lock")
+    __slots__ = ("_dropped", "_items", "_lock", "sampled_out")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, sampled_out: bool = False) -> None:
+        #: True when the unit of work's INFO lines are held back too (``log_sample_rate``).
+        self.sampled_out = sampled_out
         self._items: deque[Any] = deque(maxlen=capacity)
         self._dropped = 0
         self._lock = threading.Lock()
@@ -56,10 +64,13 @@ class LogBuffer:
 def scoped(context: Context) -> Context:
     """``context`` with a fresh buffer, unless buffering is off or an enclosing unit of
     work already has one (a failure then brings back the whole unit's DEBUG lines)."""
-    capacity = _pipeline.current().log_buffer_capacity
-    if not capacity or otel_context.get_value(_KEY, context) is not None:
+    pipeline = _pipeline.current()
+    capacity, rate = pipeline.log_buffer_capacity, pipeline.log_sample_rate
+    if (not capacity and rate >= 1.0) or otel_context.get_value(_KEY, context) is not None:
         return context
-    return otel_context.set_value(_KEY, LogBuffer(capacity), context)
+    sampled_out = rate < 1.0 and random.random() >= rate  # noqa: S311 - not cryptography
+    return otel_context.set_value(
+        _KEY, LogBuffer(capacity or CAPACITY, sampled_out=sampled_out), context)
 
 
 def current() -> LogBuffer | None:

@@ -150,6 +150,11 @@ class OtelkitHandler(logging.Handler):
                 if buffer is not None:
                     buffer.add(prepare(record, pipeline))
                 return
+            if record.levelno <= logging.INFO and pipeline.log_sample_rate < 1.0:
+                buffer = _log_buffer.current()
+                if buffer is not None and buffer.sampled_out:
+                    buffer.add(prepare(record, pipeline))
+                    return
             if record.levelno >= logging.ERROR:
                 _flush_buffer(pipeline)
             deliver(prepare(record, pipeline), pipeline)
@@ -193,11 +198,12 @@ def _write_fallback(record: logging.LogRecord, exc: Exception,
 
 
 def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:
-    """Write the held-back DEBUG records of the failing unit of work, before its error."""
+    """Write the held-back records of the failing unit of work, before its error."""
     buffer = _log_buffer.current()
     if buffer is None:
         return
     held, dropped = buffer.drain()
+    buffer.sampled_out = False  # failed work: its later lines are written as they come
     if dropped:
         notice = logging.LogRecord(
             "otelkit", logging.WARNING, __file__, 0,

@@ -49,6 +49,10 @@ class Pipeline:
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
+        lambda_single_record: ``link`` or ``continue``: whether a Lambda invocation for
+            one SQS/SNS record starts a new trace linked to the producer, or continues it.
+        log_sample_rate: share of units of work whose INFO-and-below lines are written
+            as they happen; the others hold them back until an error.
     """
 
     service: str = "unknown_service"
@@ -69,6 +73,8 @@ class Pipeline:
     scrub: bool = True
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
+    lambda_single_record: str = "link"
+    log_sample_rate: float = 1.0
 
     @property
     def handler_level(self) -> int:

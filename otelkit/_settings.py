@@ -259,6 +259,18 @@ class Settings:
         doc="Fingerprint ERROR records: write an error's first occurrence in full, then one "
             "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
             "`Errors` counter (1: fingerprint, write all).")
+    lambda_single_record: str = setting(
+        parse=choice(("link", "continue")), default="link",
+        env=("OTELKIT_LAMBDA_SINGLE_RECORD",),
+        doc="For a Lambda invocation with one SQS/SNS (or Kafka, MQ) record: `link` starts "
+            "a new trace linked to the producer's (the messaging conventions' batch "
+            "model); `continue` makes the invocation a child of the producer's span, so "
+            "a one-message hop is one trace end to end.")
+    log_sample_rate: float = setting(
+        parse=ratio, default=1.0, env=("OTELKIT_LOG_SAMPLE_RATE",),
+        doc="Share of units of work (requests, jobs, sessions, invocations, messages) whose "
+            "INFO-and-below lines are written; the others write theirs only if they log an "
+            "ERROR (the last 200 at most).")
     strict: bool = setting(
         parse=flag, default=False, env=("OTELKIT_STRICT",), keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "

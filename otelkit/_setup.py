@@ -45,6 +45,8 @@ def configure(
     max_message_chars: int | None = None,
     max_field_chars: int | None = None,
     error_dedup_every: int | None = None,
+    lambda_single_record: str | None = None,
+    log_sample_rate: float | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 

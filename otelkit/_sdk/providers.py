@@ -372,6 +372,8 @@ def assemble(
         scrub=settings.scrub,
         propagation=build_policy(settings.propagate_to, settings.private_ids),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
+        lambda_single_record=settings.lambda_single_record,
+        log_sample_rate=settings.log_sample_rate,
     )
 
 

@@ -16,6 +16,9 @@ every messaging call that can hold one:
   hands that to X-Ray but not to the target's event, and entries have no attributes, so
   ``traceparent`` and ``baggage`` travel inside the ``Detail`` JSON object under the key
   ``_otelkit`` (only when ``Detail`` is an object and the entry stays under 256 KiB).
+* Lambda ``Invoke``/``InvokeWithResponseStream``: the client context's ``custom`` map
+  for synchronous calls (Lambda drops the client context of ``Event`` invocations),
+  else the payload's ``headers`` object; ``lambda_handler`` reads either back.
 
 A send never fails because of this: what does not fit is left out and named in one
 warning log record per call, and an internal error is reported and the call proceeds.
@@ -23,6 +26,8 @@ warning log record per call, and an internal error is reported and the call proc
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
@@ -188,7 +193,71 @@ def _events_put_events(params: MutableMapping[str, Any], headers: Mapping[str, s
         )
 
 
+#: Lambda's limit on the base64-encoded client context.
+MAX_CLIENT_CONTEXT_BYTES = 3583
+
+
+def client_context_with(encoded: object, carrier: Mapping[str, str]) -> str | None:
+    """A base64 client context whose ``custom`` map holds ``carrier``, keeping whatever
+    the caller put there; None when the caller's is unreadable or the result too large."""
+    document: dict[str, Any] = {}
+    if isinstance(encoded, str) and encoded:
+        try:
+            parsed = json.loads(base64.b64decode(encoded, validate=True))
+        except (ValueError, binascii.Error):
+            return None  # not ours to repair: the call goes as the caller wrote it
+        if not isinstance(parsed, dict):
+            return None
+        document = parsed
+    custom = document.get("custom")
+    document["custom"] = {**(custom if isinstance(custom, dict) else {}), **carrier}
+    result = base64.b64encode(json.dumps(document, separators=(",", ":")).encode()).decode()
+    return result if len(result) <= MAX_CLIENT_CONTEXT_BYTES else None
+
+
+def payload_with(payload: object, carrier: Mapping[str, str]) -> str | None:
+    """A JSON-object payload with ``carrier`` merged into its ``headers`` object; None
+    for any other payload (a list, a scalar, bytes that are not JSON), left untouched."""
+    if isinstance(payload, (bytes, bytearray)):
+        payload = bytes(payload).decode(errors="replace")
+    if not isinstance(payload, str):
+        return None
+    try:
+        parsed = json.loads(payload)
+    except ValueError:
+        return None
+    headers = parsed.get("headers", {}) if isinstance(parsed, dict) else None
+    if not isinstance(headers, dict):
+        return None
+    parsed["headers"] = {**headers, **carrier}
+    return json.dumps(parsed)
+
+
+def _lambda_invoke(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
+    """Synchronous calls carry the context in the client context, which Lambda hands
+    to the function; asynchronous ones (``Event``) drop it, so it goes in the payload."""
+    carrier = {name: headers[name] for name in (*_ATTRIBUTE_PRIORITY, XRAY_HEADER)
+               if name in headers}
+    if not carrier:
+        return
+    if params.get("InvocationType", "RequestResponse") != "Event":
+        updated = client_context_with(params.get("ClientContext"), carrier)
+        if updated is not None:
+            params["ClientContext"] = updated
+            return
+    payload = payload_with(params.get("Payload"), carrier)
+    if payload is not None:
+        params["Payload"] = payload
+    else:
+        _log.warning("Trace context not carried on lambda.Invoke: no room in the client "
+                     "context and the payload is not a JSON object",
+                     event_type="PROPAGATION_TRUNCATED", operation="Invoke",
+                     destination=str(params.get("FunctionName")))
+
+
 _INJECTORS: dict[tuple[str, str], _Injector] = {
+    ("lambda", "Invoke"): _lambda_invoke,
+    ("lambda", "InvokeWithResponseStream"): _lambda_invoke,
     ("sqs", "SendMessage"): _sqs_send_message,
     ("sqs", "SendMessageBatch"): _batch("SendMessageBatch", "Entries", "QueueUrl",
                                         system_trace_header=True),

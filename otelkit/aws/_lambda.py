@@ -31,6 +31,7 @@ from otelkit._setup import configure, flush
 from otelkit._spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._consume import process_message
+from otelkit.aws._continuity import caller_context
 from otelkit.aws._detect import detect
 from otelkit.aws._paths import compile_path, search
 from otelkit.aws._sources import DIRECT, Source
@@ -108,16 +109,16 @@ def _lambda_xray_parent() -> Context | None:
     return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
 
 
-def _invocation_context(source: Source, event: Any, path: tuple[str | int, ...] | None
-                        ) -> tuple[Context, str | None]:
+def _invocation_context(source: Source, event: Any, lambda_context: Any,
+                        path: tuple[str | int, ...] | None) -> tuple[Context, str | None]:
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
     if source.is_http:
         context, echo = incoming_context(source.headers)
     elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
         context = extract(source.headers)
-    else:
-        context = Context()
+    else:  # lambda.invoke's client context or payload; a single record's producer
+        context = caller_context(source, event, lambda_context)
     if not trace.get_current_span(context).get_span_context().is_valid:
         context = _lambda_xray_parent() or context
     fields = {**current_ids(), **current_ids(context)}
@@ -213,7 +214,7 @@ class _Invocation:
             source = Source(*DIRECT)
         cold = _take_cold_start()
         self.fields_token = scope_fields.set(_line_fields(context, cold))
-        parent, self.echo = _invocation_context(source, event, path)
+        parent, self.echo = _invocation_context(source, event, context, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
         self.span = start_span_from(
