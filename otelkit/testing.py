@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from otelkit._sdk.capture import Capture
 
+__all__ = ["Capture", "capture", "otelkit_capture"]
+
 
 def capture(*, service_name: str = "test-service", environment: str = "test",
             level: str = "DEBUG") -> Capture:

@@ -138,7 +138,7 @@ async def test_one_bind_object_entered_by_concurrent_tasks() -> None:
             await asyncio.sleep(delay)
             return otelkit.ids()
 
-    assert await asyncio.gather(work("a", 0.02), work("b", 0.0)) == [
+    assert list(await asyncio.gather(work("a", 0.02), work("b", 0.0))) == [
         {"worker_id": "w-1", "job_id": "a"}, {"worker_id": "w-1", "job_id": "b"}]
     assert otelkit.ids() == {}
 
@@ -154,4 +154,4 @@ def test_decorating_a_generator_is_refused_with_a_way_out() -> None:
 
     for decorator in (otelkit.bind(job_id="j"), otelkit.job("render"), otelkit.timed("T")):
         with pytest.raises(TypeError, match="cannot decorate the generator function"):
-            decorator(frames)  # type: ignore[operator]
+            decorator(frames)

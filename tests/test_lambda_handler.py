@@ -227,7 +227,10 @@ def test_eventbridge_event_with_correlation_path(otelkit_capture: Capture) -> No
 ])
 def test_correlation_paths_find_the_sources_own_id(otelkit_capture: Capture, path: str,
                                                    fixture: str, expected: str) -> None:
-    handler = otelkit.aws.lambda_handler(correlation_id_path=path)(lambda e, c: None)
+    def ignore(event: Any, context: Any) -> None:
+        return None
+
+    handler = otelkit.aws.lambda_handler(correlation_id_path=path)(ignore)
     handler(event(fixture), FakeContext())
     assert invocation(otelkit_capture).attributes["correlation_id"] == expected
 
@@ -293,7 +296,11 @@ def test_flush_is_bounded_by_the_remaining_time(monkeypatch: pytest.MonkeyPatch,
         order.append("handler")
         return "done"
 
-    monkeypatch.setattr(_lambda, "flush", lambda timeout: calls.append(timeout) or True)
+    def flush(timeout: float) -> bool:
+        calls.append(timeout)
+        return True
+
+    monkeypatch.setattr(_lambda, "flush", flush)
     assert handler({}, FakeContext(remaining_ms=remaining_ms)) == "done"
     assert calls == ([] if expected is None else [pytest.approx(expected)])
 
@@ -307,8 +314,11 @@ def test_all_signals_reach_the_exporter_before_the_handler_returns(
 
     pipeline = _pipeline.current()
     original = pipeline.flush
-    monkeypatch.setattr(pipeline, "flush", lambda timeout: exported.append("flush") or
-                        original(timeout))
+    def flush(timeout: float) -> bool:
+        exported.append("flush")
+        return original(timeout)
+
+    monkeypatch.setattr(pipeline, "flush", flush)
     echo_handler({}, FakeContext())
     assert exported == ["flush"]
 

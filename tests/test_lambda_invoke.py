@@ -113,7 +113,9 @@ def test_invoke_carries_trace_and_public_ids_to_the_callee(
 def test_client_context_keeps_the_callers_entries_and_its_limit() -> None:
     original = base64.b64encode(json.dumps({"custom": {"tenant": "t-1"},
                                             "client": {"app": "x"}}).encode()).decode()
-    merged = json.loads(base64.b64decode(client_context_with(original, {"traceparent": "tp"})))
+    encoded = client_context_with(original, {"traceparent": "tp"})
+    assert encoded is not None
+    merged = json.loads(base64.b64decode(encoded))
     assert merged == {"custom": {"tenant": "t-1", "traceparent": "tp"}, "client": {"app": "x"}}
     big = base64.b64encode(json.dumps({"custom": {"k": "v" * 2600}}).encode()).decode()
     assert client_context_with(big, {"traceparent": "t" * 55}) is None

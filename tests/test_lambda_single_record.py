@@ -4,7 +4,7 @@ default) or continues the producer's trace, through a real SQS queue (moto serve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
         yield captured
 
 
-def _lambda_record(message: dict[str, Any], arn: str) -> dict[str, Any]:
+def _lambda_record(message: Mapping[str, Any], arn: str) -> dict[str, Any]:
     """The record Lambda's SQS event source mapping builds from a queue message."""
     return {
         "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],

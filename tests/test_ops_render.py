@@ -129,7 +129,7 @@ def _threshold(props: dict[str, Any]) -> tuple[Any, ...]:
 
 
 # The seeds' alarms, as (alarm, metric, statistic, period, comparison, threshold).
-SEED_ALARMS = {
+SEED_ALARMS: dict[str, list[tuple[str, str | None, str, int, str, float]]] = {
     "rez_agent": [
         ("DLQHasMessages", "ApproximateNumberOfMessagesVisible", "Maximum", 60,
          "GreaterThanThreshold", 0),
@@ -162,7 +162,7 @@ def test_the_seed_alarms_are_in_the_template(name: str,
                                              renders: dict[tuple[str, str], Path]) -> None:
     folder = renders[name, "prod"]
     for alarm, *expected in SEED_ALARMS[name]:
-        props = _alarm(folder, alarm)
+        props = _alarm(folder, str(alarm))
         assert _threshold(props) == tuple(expected), alarm
         assert "Runbook: https://" in props["AlarmDescription"]
         assert props["AlarmActions"]

@@ -10,7 +10,7 @@ import pytest
 import otelkit
 from otelkit._sdk.sigv4 import SigV4Auth, signing_session
 from otelkit.aws import _lambda
-from tests.sigv4_receiver import (
+from tests.support.sigv4_receiver import (
     ACCESS_KEY,
     SECRET_KEY,
     TOKEN,
@@ -58,7 +58,8 @@ def test_forced_signing_sends_valid_signatures_for_traces_and_logs(
         assert {"x-aws-log-group", "x-aws-log-stream", "content-type", "host"} <= set(
             verdict.signed_headers)
         assert verdict.headers["x-aws-log-group"] == "/aws/lambda/orders"
-    spans = [s for v in traces for rs in v.body["resourceSpans"] for ss in rs["scopeSpans"]
+    bodies = [v.body for v in traces if v.body is not None]
+    spans = [s for body in bodies for rs in body["resourceSpans"] for ss in rs["scopeSpans"]
              for s in ss["spans"]]
     assert [s["name"] for s in spans] == ["video-worker"]
 
@@ -92,8 +93,12 @@ def test_the_receiver_rejects_a_signature_made_with_another_secret() -> None:
 
     prepared = requests.Request("POST", "http://127.0.0.1:9/v1/traces", data=b"\x0a\x00",
                                 headers={"Content-Type": "application/x-protobuf"}).prepare()
-    signed = session.auth(prepared)  # type: ignore[misc]
-    headers = {k.lower(): v for k, v in signed.headers.items()} | {"host": "127.0.0.1:9"}
+    auth = session.auth
+    assert callable(auth)
+    signed = auth(prepared)
+    assert isinstance(signed.url, str)
+    assert isinstance(signed.body, bytes)
+    headers = {k.lower(): str(v) for k, v in signed.headers.items()} | {"host": "127.0.0.1:9"}
     right, parts = expected_signature("POST", signed.url, headers, signed.body)
     wrong, _ = expected_signature("POST", signed.url, headers, signed.body, secret="other")
     assert right == parts["signature"] != wrong

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
 from opentelemetry import trace
@@ -60,7 +60,7 @@ async def test_traced_async_with_name_kind_and_attributes(otelkit_capture: Captu
         await asyncio.sleep(0)
         return n
 
-    assert await asyncio.gather(render(1), render(2)) == [1, 2]
+    assert list(await asyncio.gather(render(1), render(2))) == [1, 2]
     spans = otelkit_capture.spans
     assert [s.name for s in spans] == ["render scene", "render scene"]
     assert all(s.attributes["stage"] == "render" for s in spans)
@@ -101,7 +101,7 @@ def test_traced_generator_span_covers_iteration_and_stays_private(
 
 def test_traced_generator_send_throw_and_early_close(otelkit_capture: Capture) -> None:
     @otelkit.traced("echo")
-    def echo() -> Iterator[object]:
+    def echo() -> Generator[object, object, None]:
         received: object = None
         while True:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def test_examples_helpers_load_once_under_one_name() -> None:
 
 
 def test_eventually_returns_the_first_truthy_result() -> None:
-    answers = iter([None, 0, [], "found", "later"])
+    answers: Iterator[object] = iter([None, 0, [], "found", "later"])
     assert eventually(lambda: next(answers)) == "found"
 
 

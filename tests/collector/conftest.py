@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from collector_helpers import SHIPPED
+
+from tests.support.collector import SHIPPED
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from collector_helpers import line_of
 
 from otelkit.collector import ADOT, LAMBDA, Problem, check_text
+from tests.support.collector import line_of
 
 
 def messages(problems: list[Problem]) -> list[str]:

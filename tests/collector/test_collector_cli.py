@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from collector_helpers import SHIPPED, line_of
 
 from otelkit.collector._cli import main
+from tests.support.collector import SHIPPED, line_of
 
 
 def test_render_prints_the_config(capsys: pytest.CaptureFixture[str]) -> None:

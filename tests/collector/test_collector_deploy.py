@@ -10,9 +10,9 @@ import pytest
 import yaml
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
-from collector_helpers import SHIPPED
 
 from otelkit.collector import model_for
+from tests.support.collector import SHIPPED
 
 
 def load_json(relative: str) -> Any:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from collector_helpers import SHIPPED
 
 from otelkit.collector import TARGETS, model_for
 from otelkit.collector._bundle import render_files
 from otelkit.collector._cli import main
 from otelkit.collector._render import GENERATED
+from tests.support.collector import SHIPPED
 
 RENDERED = {path: text for t in TARGETS for path, text in render_files(model_for(t)).items()}
 
