@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-fast lint typecheck bench docs clean
+.PHONY: install system-deps demo test test-fast lint format typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,10 @@ system-deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@command -v promtool >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing prometheus (Debian package, for promtool) for the tests"; \
+	  echo "installing prometheus (Debian package) for promtool, which checks /metrics and alerting rules"; \
 	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends prometheus >/dev/null; }
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus >/dev/null; }
 
 # checkov pins packages (packaging<24) that clash with the dev tools: its own venv.
 CHECKOV := $(VENV)/checkov/bin/checkov
@@ -40,6 +40,7 @@ demo: $(STAMP)  ## run the instrumented video pipeline demo (no AWS account need
 
 test: $(STAMP) system-deps $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -49,6 +50,7 @@ test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the q
 
 lint: $(STAMP)
 	$(BIN)/ruff check otelkit tests examples benchmarks
+	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -59,6 +61,9 @@ bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/b
 
 docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+
+format: $(STAMP)  ## apply the code format that `make test` checks
+	$(BIN)/ruff format otelkit tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

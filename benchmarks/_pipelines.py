@@ -12,18 +12,32 @@ from otelkit import _pipeline
 from otelkit._sdk.providers import assemble
 from otelkit._settings import resolve
 
-IDS = {"job_id": "job-8f14e45fceea167a5a36dedd4bea2543", "session_id": "sess-abc",
-       "correlation_id": "660e9500-f39c-52e5-b827-557766551111"}
+IDS = {
+    "job_id": "job-8f14e45fceea167a5a36dedd4bea2543",
+    "session_id": "sess-abc",
+    "correlation_id": "660e9500-f39c-52e5-b827-557766551111",
+}
 
 
 def pipeline(*, sample_rate: float = 1.0, **parts: object) -> _pipeline.Pipeline:
     """An otelkit pipeline with only the given parts, nothing printed."""
-    settings = resolve({"console": False, "log_stdout": False, "resource_detectors": "none",
-                        "log_level": "INFO", "sample_rate": sample_rate}, environ={})
-    defaults: dict[str, object] = {"span_processors": [], "metric_readers": [],
-                                   "logger_provider": None, "render": None}
-    return assemble(settings=settings, resource=Resource.get_empty(),
-                    **{**defaults, **parts})  # type: ignore[arg-type]
+    settings = resolve(
+        {
+            "console": False,
+            "log_stdout": False,
+            "resource_detectors": "none",
+            "log_level": "INFO",
+            "sample_rate": sample_rate,
+        },
+        environ={},
+    )
+    defaults: dict[str, object] = {
+        "span_processors": [],
+        "metric_readers": [],
+        "logger_provider": None,
+        "render": None,
+    }
+    return assemble(settings=settings, resource=Resource.get_empty(), **{**defaults, **parts})  # type: ignore[arg-type]
 
 
 def activate(chosen: _pipeline.Pipeline) -> None:

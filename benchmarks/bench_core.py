@@ -62,9 +62,15 @@ def span_pair() -> Pair:
             current.end()
 
     ids = BoundIds(lambda: activate(ours_pipeline))
-    return Pair("@traced call, 3 bound IDs", decorated,
-                "SDK start/attach/detach/end, 3 attrs", bare, goal=1.05,
-                setup=ids.setup, teardown=ids.teardown)
+    return Pair(
+        "@traced call, 3 bound IDs",
+        decorated,
+        "SDK start/attach/detach/end, 3 attrs",
+        bare,
+        goal=1.05,
+        setup=ids.setup,
+        teardown=ids.teardown,
+    )
 
 
 def unsampled_span_pair() -> Pair:
@@ -76,8 +82,9 @@ def unsampled_span_pair() -> Pair:
     def decorated() -> None:
         pass
 
-    provider = TracerProvider(resource=Resource.get_empty(),
-                              sampler=ParentBased(TraceIdRatioBased(0.0)))
+    provider = TracerProvider(
+        resource=Resource.get_empty(), sampler=ParentBased(TraceIdRatioBased(0.0))
+    )
     provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
     tracer = provider.get_tracer("bench")
 
@@ -88,9 +95,15 @@ def unsampled_span_pair() -> Pair:
         current.end()
 
     ids = BoundIds(lambda: activate(ours_pipeline))
-    return Pair("@traced call, sampled out", decorated,
-                "SDK flat path, ratio sampler 0", bare, goal=1.1,
-                setup=ids.setup, teardown=ids.teardown)
+    return Pair(
+        "@traced call, sampled out",
+        decorated,
+        "SDK flat path, ratio sampler 0",
+        bare,
+        goal=1.1,
+        setup=ids.setup,
+        teardown=ids.teardown,
+    )
 
 
 def log_otlp_pair() -> Pair:
@@ -124,9 +137,15 @@ def log_otlp_pair() -> Pair:
         activate(otlp_only)
 
     ids = BoundIds(install)
-    return Pair("log line -> OTLP LogRecord, 3 IDs", ours_otlp,
-                "SDK LoggingHandler, 3 extras", bare, goal=1.0,
-                setup=ids.setup, teardown=ids.teardown)
+    return Pair(
+        "log line -> OTLP LogRecord, 3 IDs",
+        ours_otlp,
+        "SDK LoggingHandler, 3 extras",
+        bare,
+        goal=1.0,
+        setup=ids.setup,
+        teardown=ids.teardown,
+    )
 
 
 def log_json_pair() -> Pair:
@@ -158,8 +177,7 @@ def log_json_pair() -> Pair:
         logger_factory=structlog.PrintLoggerFactory(file=sink),
         cache_logger_on_first_use=True,
     )
-    slog = structlog.get_logger().bind(logger="bench.structlog", service="bench",
-                                       environment="dev")
+    slog = structlog.get_logger().bind(logger="bench.structlog", service="bench", environment="dev")
 
     def with_structlog() -> None:
         slog.info("Scene generated", scene=1)
@@ -183,40 +201,58 @@ def log_json_pair() -> Pair:
         sys.stdout = real_stdout
         structlog.contextvars.clear_contextvars()
 
-    return Pair("log line -> JSON line, 3 IDs", ours_json,
-                "structlog JSON, same fields", with_structlog, goal=1.1, anchor="structlog",
-                setup=setup, teardown=teardown)
+    return Pair(
+        "log line -> JSON line, 3 IDs",
+        ours_json,
+        "structlog JSON, same fields",
+        with_structlog,
+        goal=1.1,
+        anchor="structlog",
+        setup=setup,
+        teardown=teardown,
+    )
 
 
 def metric_pair() -> Pair:
     metrics_only = pipeline(metric_readers=[InMemoryMetricReader()])
-    bare_counter = MeterProvider(metric_readers=[InMemoryMetricReader()],
-                                 shutdown_on_exit=False).get_meter("bench").create_counter("c")
+    bare_counter = (
+        MeterProvider(metric_readers=[InMemoryMetricReader()], shutdown_on_exit=False)
+        .get_meter("bench")
+        .create_counter("c")
+    )
     attributes = {"status": "completed"}
-    return Pair("otelkit.count, 1 dimension",
-                lambda: otelkit.count("MessagesProcessed", 1, status="completed"),
-                "SDK Counter.add, 1 attribute", lambda: bare_counter.add(1, attributes),
-                goal=1.2, setup=lambda: activate(metrics_only))
+    return Pair(
+        "otelkit.count, 1 dimension",
+        lambda: otelkit.count("MessagesProcessed", 1, status="completed"),
+        "SDK Counter.add, 1 attribute",
+        lambda: bare_counter.add(1, attributes),
+        goal=1.2,
+        setup=lambda: activate(metrics_only),
+    )
 
 
-STARTUP_OURS = ("import otelkit; otelkit.configure(endpoint='http://127.0.0.1:9', "
-                "log_stdout=False, console=False)")
-STARTUP_BARE = "\n".join([
-    "from opentelemetry.sdk.trace import TracerProvider",
-    "from opentelemetry.sdk.trace.export import BatchSpanProcessor",
-    "from opentelemetry.sdk.metrics import MeterProvider",
-    "from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader",
-    "from opentelemetry.sdk._logs import LoggerProvider",
-    "from opentelemetry.sdk._logs.export import BatchLogRecordProcessor",
-    "from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter",
-    "from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter",
-    "from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter",
-    # Build what configure() builds, so both sides pay for the exporters' HTTP stack.
-    "url = 'http://127.0.0.1:9'",
-    "TracerProvider().add_span_processor(BatchSpanProcessor(OTLPSpanExporter(url)))",
-    "MeterProvider([PeriodicExportingMetricReader(OTLPMetricExporter(url))])",
-    "LoggerProvider().add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(url)))",
-])
+STARTUP_OURS = (
+    "import otelkit; otelkit.configure(endpoint='http://127.0.0.1:9', "
+    "log_stdout=False, console=False)"
+)
+STARTUP_BARE = "\n".join(
+    [
+        "from opentelemetry.sdk.trace import TracerProvider",
+        "from opentelemetry.sdk.trace.export import BatchSpanProcessor",
+        "from opentelemetry.sdk.metrics import MeterProvider",
+        "from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader",
+        "from opentelemetry.sdk._logs import LoggerProvider",
+        "from opentelemetry.sdk._logs.export import BatchLogRecordProcessor",
+        "from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter",
+        "from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter",
+        "from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter",
+        # Build what configure() builds, so both sides pay for the exporters' HTTP stack.
+        "url = 'http://127.0.0.1:9'",
+        "TracerProvider().add_span_processor(BatchSpanProcessor(OTLPSpanExporter(url)))",
+        "MeterProvider([PeriodicExportingMetricReader(OTLPMetricExporter(url))])",
+        "LoggerProvider().add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(url)))",
+    ]
+)
 
 
 def _process(code: str) -> None:
@@ -226,11 +262,23 @@ def _process(code: str) -> None:
 def startup_pair() -> Pair:
     # One process per call, 30 paired rounds; otelkit is byte-compiled by the runner and
     # the SDK by pip, so neither side pays for compiling.
-    return Pair("import otelkit + configure() (process)", lambda: _process(STARTUP_OURS),
-                "import + build SDK, OTLP exporters", lambda: _process(STARTUP_BARE),
-                goal=1.25, number=1, rounds=30)
+    return Pair(
+        "import otelkit + configure() (process)",
+        lambda: _process(STARTUP_OURS),
+        "import + build SDK, OTLP exporters",
+        lambda: _process(STARTUP_BARE),
+        goal=1.25,
+        number=1,
+        rounds=30,
+    )
 
 
 def pairs() -> list[Pair]:
-    return [span_pair(), unsampled_span_pair(), log_otlp_pair(), log_json_pair(),
-            metric_pair(), startup_pair()]
+    return [
+        span_pair(),
+        unsampled_span_pair(),
+        log_otlp_pair(),
+        log_json_pair(),
+        metric_pair(),
+        startup_pair(),
+    ]

@@ -29,7 +29,9 @@ SPANS = 100
 def _start_receiver() -> str:
     receiver = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("_receiver.py"))],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     atexit.register(receiver.terminate)
     assert receiver.stdout is not None
     return f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
@@ -60,9 +62,15 @@ def export_pair() -> Pair:
         provider.force_flush(5000)
 
     def configure() -> None:
-        otelkit.configure(service_name="bench", endpoint=endpoint, console=False,
-                          log_stdout=False, resource_detectors="none", environment="prod",
-                          sample_rate=1.0)
+        otelkit.configure(
+            service_name="bench",
+            endpoint=endpoint,
+            console=False,
+            log_stdout=False,
+            resource_detectors="none",
+            environment="prod",
+            sample_rate=1.0,
+        )
 
     ids = BoundIds(configure)
 
@@ -71,9 +79,17 @@ def export_pair() -> Pair:
         otelkit.shutdown(2.0)
         provider.shutdown()
 
-    return Pair(f"{SPANS} spans exported over OTLP/HTTP (CPU)", ours,
-                "SDK BatchSpanProcessor + OTLP exporter", bare, goal=1.1, clock="cpu",
-                rounds=11, setup=ids.setup, teardown=teardown)
+    return Pair(
+        f"{SPANS} spans exported over OTLP/HTTP (CPU)",
+        ours,
+        "SDK BatchSpanProcessor + OTLP exporter",
+        bare,
+        goal=1.1,
+        clock="cpu",
+        rounds=11,
+        setup=ids.setup,
+        teardown=teardown,
+    )
 
 
 def pairs() -> list[Pair]:

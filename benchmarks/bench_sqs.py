@@ -28,15 +28,27 @@ import otelkit
 
 QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-LARGE_BODY = json.dumps({"order_id": "o-1", "lines": [
-    {"sku": f"sku-{n:04d}", "quantity": n, "price": n * 1.25, "note": "gift wrap"}
-    for n in range(24)]})
+LARGE_BODY = json.dumps(
+    {
+        "order_id": "o-1",
+        "lines": [
+            {"sku": f"sku-{n:04d}", "quantity": n, "price": n * 1.25, "note": "gift wrap"}
+            for n in range(24)
+        ],
+    }
+)
 
 
 def _message(body: str) -> dict[str, object]:
-    return {"MessageId": "m-1", "ReceiptHandle": "r", "Body": body, "MessageAttributes": {
-        "traceparent": {"DataType": "String", "StringValue": TRACEPARENT},
-        "baggage": {"DataType": "String", "StringValue": "correlation_id=c-1,job_id=job-1"}}}
+    return {
+        "MessageId": "m-1",
+        "ReceiptHandle": "r",
+        "Body": body,
+        "MessageAttributes": {
+            "traceparent": {"DataType": "String", "StringValue": TRACEPARENT},
+            "baggage": {"DataType": "String", "StringValue": "correlation_id=c-1,job_id=job-1"},
+        },
+    }
 
 
 def _pair(label: str, body: str) -> Pair:
@@ -58,27 +70,43 @@ def _pair(label: str, body: str) -> Pair:
 
     def bare() -> None:
         attributes = message["MessageAttributes"]
-        carrier = {name.lower(): value["StringValue"]  # type: ignore[index]
-                   for name, value in attributes.items()}  # type: ignore[attr-defined]
+        carrier = {
+            name.lower(): value["StringValue"]  # type: ignore[index]
+            for name, value in attributes.items()
+        }  # type: ignore[attr-defined]
         parent = propagator.extract(carrier)
         producer = trace.get_current_span(parent).get_span_context()
         body_text = message["Body"]
         span = tracer.start_span(
-            "process orders", context=parent, kind=SpanKind.CONSUMER, links=[Link(producer)],
-            attributes={"messaging.system": "aws_sqs", "messaging.operation.type": "process",
-                        "messaging.operation.name": "process",
-                        "messaging.destination.name": "orders", "aws.sqs.queue.url": QUEUE_URL,
-                        "messaging.message.id": "m-1",
-                        "messaging.message.body.size": len(body_text.encode()),  # type: ignore[attr-defined]
-                        **baggage.get_all(parent)})
+            "process orders",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            links=[Link(producer)],
+            attributes={
+                "messaging.system": "aws_sqs",
+                "messaging.operation.type": "process",
+                "messaging.operation.name": "process",
+                "messaging.destination.name": "orders",
+                "aws.sqs.queue.url": QUEUE_URL,
+                "messaging.message.id": "m-1",
+                "messaging.message.body.size": len(body_text.encode()),  # type: ignore[attr-defined]
+                **baggage.get_all(parent),
+            },
+        )
         token = context.attach(trace.set_span_in_context(span, parent))
         context.detach(token)
         span.end()
         if len(bare_exporter._finished_spans) > 10_000:
             bare_exporter.clear()
 
-    return Pair(f"process_message, {label}", ours, "SDK extract + CONSUMER span", bare,
-                goal=1.05, setup=lambda: activate(ours_pipeline))
+    return Pair(
+        f"process_message, {label}",
+        ours,
+        "SDK extract + CONSUMER span",
+        bare,
+        goal=1.05,
+        setup=lambda: activate(ours_pipeline),
+    )
 
 
 def pairs() -> list[Pair]:

@@ -120,8 +120,14 @@ def measure(pair: Pair) -> Result:
         if pair.teardown is not None:
             pair.teardown()
     deciles = statistics.quantiles(ratios, n=10) if len(ratios) > 1 else ratios * 9
-    return Result(pair, statistics.median(ours) * 1e6, statistics.median(base) * 1e6,
-                  statistics.median(ratios), deciles[0], deciles[-1])
+    return Result(
+        pair,
+        statistics.median(ours) * 1e6,
+        statistics.median(base) * 1e6,
+        statistics.median(ratios),
+        deciles[0],
+        deciles[-1],
+    )
 
 
 def run_all(pairs: Iterable[Pair]) -> list[Result]:

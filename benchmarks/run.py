@@ -36,10 +36,12 @@ def discover() -> list[tuple[str, Pair]]:
 
 def text_row(group: str, result: Result) -> str:
     pair = result.pair
-    return (f"{group:<9} {pair.name:<44} {result.ours_us:11.2f} us  vs  "
-            f"{pair.baseline_name:<44} {result.baseline_us:11.2f} us  "
-            f"{result.ratio:5.2f}x [{result.ratio_low:4.2f}-{result.ratio_high:4.2f}]  "
-            f"{_goal(pair)} {result.verdict}")
+    return (
+        f"{group:<9} {pair.name:<44} {result.ours_us:11.2f} us  vs  "
+        f"{pair.baseline_name:<44} {result.baseline_us:11.2f} us  "
+        f"{result.ratio:5.2f}x [{result.ratio_low:4.2f}-{result.ratio_high:4.2f}]  "
+        f"{_goal(pair)} {result.verdict}"
+    )
 
 
 def _goal(pair: Pair) -> str:
@@ -60,7 +62,8 @@ def markdown(results: list[tuple[str, Result]]) -> str:
         lines.append(
             f"| {group} | {p.name} | {r.ours_us:.2f} | {p.baseline_name} ({p.anchor}) | "
             f"{r.baseline_us:.2f} | **{r.ratio:.2f}x** | {r.ratio_low:.2f}-{r.ratio_high:.2f} | "
-            f"{goal} | {r.verdict} |")
+            f"{goal} | {r.verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -83,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     compileall.compile_dir(str(HERE.parent / "otelkit"), quiet=1)
     results = []
-    print("otelkit hot paths: median per-call time, ratio = otelkit / baseline "
-          "(median of paired rounds [10th-90th percentile])")
+    print(
+        "otelkit hot paths: median per-call time, ratio = otelkit / baseline "
+        "(median of paired rounds [10th-90th percentile])"
+    )
     for group, pair in discover():
         if args.only and args.only not in group and args.only not in pair.name:
             continue

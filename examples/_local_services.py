@@ -45,8 +45,10 @@ class _FakeModelAPI(BaseHTTPRequestHandler):
             scene = request.get("scene", 0)
             body = {"prediction_id": f"kling-{scene}", "status": "succeeded"}
         elif self.path == "/v1/notify":  # a push-notification service (ntfy-like)
-            body = {"notification_id": f"ntf-{request.get('message_id', 'unknown')}",
-                    "delivered": True}
+            body = {
+                "notification_id": f"ntf-{request.get('message_id', 'unknown')}",
+                "delivered": True,
+            }
         elif self.path == "/v1/transcribe":  # a speech-to-text service
             if request.get("format") not in ("wav", "mp3"):
                 self.send_error(422, "unsupported audio format")
@@ -145,16 +147,33 @@ def redis_server(port: int | None = None) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="redis-") as workdir:
         log_path = os.path.join(workdir, "redis.log")
         server = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", workdir, "--logfile", log_path],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+                "--logfile",
+                log_path,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 5.0
             while not _answers_ping(port):
                 if server.poll() is not None or time.monotonic() > deadline:
                     with open(log_path, encoding="utf-8", errors="replace") as log:
-                        raise RuntimeError(f"redis-server did not start on port {port}:\n"
-                                           f"{log.read()[-2000:]}")
+                        raise RuntimeError(
+                            f"redis-server did not start on port {port}:\n{log.read()[-2000:]}"
+                        )
                 time.sleep(0.01)
             yield f"redis://127.0.0.1:{port}/0"
         finally:
@@ -175,8 +194,11 @@ def asgi_server(app: Any) -> Iterator[str]:
     """
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -190,4 +212,3 @@ def asgi_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
-

@@ -129,34 +129,42 @@ class SessionStore:
 
     def create_table(self) -> None:
         self._db.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}])
-        self._db.update_time_to_live(
             TableName=TABLE,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
+        )
+        self._db.update_time_to_live(
+            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+        )
 
     def create(self, session_id: str, request: SessionRequest) -> None:
         now = int(time.time())
-        self._db.put_item(TableName=TABLE, Item={
-            "sessionId": {"S": session_id},
-            "projectId": {"S": request.project_id},
-            "userId": {"S": request.user_id},
-            "status": {"S": "CREATING"},
-            "createdAt": {"N": str(now)},
-            "expiresAt": {"N": str(now + request.timeout_s + RETENTION_AFTER_STOP_S)},
-        })
+        self._db.put_item(
+            TableName=TABLE,
+            Item={
+                "sessionId": {"S": session_id},
+                "projectId": {"S": request.project_id},
+                "userId": {"S": request.user_id},
+                "status": {"S": "CREATING"},
+                "createdAt": {"N": str(now)},
+                "expiresAt": {"N": str(now + request.timeout_s + RETENTION_AFTER_STOP_S)},
+            },
+        )
 
     def set_status(self, session_id: str, status: str, **attributes: str | int) -> None:
         values: dict[str, Any] = {"status": status, "updatedAt": int(time.time()), **attributes}
         names = {f"#{key}": key for key in values}
         self._db.update_item(
-            TableName=TABLE, Key={"sessionId": {"S": session_id}},
+            TableName=TABLE,
+            Key={"sessionId": {"S": session_id}},
             UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in values),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={
                 f":{key}": {"S": value} if isinstance(value, str) else {"N": str(value)}
-                for key, value in values.items()})
+                for key, value in values.items()
+            },
+        )
 
 
 class RemoteBrowser:
@@ -167,8 +175,10 @@ class RemoteBrowser:
 
     async def perform(self, step: Step, attempt: int) -> int:
         """Run one operation; return the bytes it moved through the session's proxy."""
-        with otelkit.span(f"browser.{step.operation}", url=step.url, attempt=attempt), \
-                otelkit.timed("BrowserOperationDuration", operation=step.operation):
+        with (
+            otelkit.span(f"browser.{step.operation}", url=step.url, attempt=attempt),
+            otelkit.timed("BrowserOperationDuration", operation=step.operation),
+        ):
             await asyncio.sleep(self._rng.uniform(0.01, 0.03))
             if step.operation in self._request.broken:
                 raise TimeoutError(f"Navigation timeout of 30000 ms exceeded: {step.url}")
@@ -191,8 +201,12 @@ async def resource_metrics(usage: Usage, rng: random.Random) -> AsyncIterator[No
             memory_mb = round(rng.uniform(350.0, 900.0), 1)
             usage.cpu_samples.append(cpu)
             usage.peak_memory_mb = max(usage.peak_memory_mb, memory_mb)
-            otelkit.event("RESOURCE_METRICS", cpu_percent=cpu, memory_mb=memory_mb,
-                          network_bytes=usage.network_bytes)
+            otelkit.event(
+                "RESOURCE_METRICS",
+                cpu_percent=cpu,
+                memory_mb=memory_mb,
+                network_bytes=usage.network_bytes,
+            )
             otelkit.record("SessionCpuPercent", cpu, unit="%")
             await asyncio.sleep(METRICS_INTERVAL_S)
 
@@ -217,8 +231,9 @@ class SessionManager:
         rng = random.Random(session_id)
         # The authorizer resolved the project from the API key: bound for all that follows.
         with otelkit.bind(project_id=request.project_id):
-            async with otelkit.session(session_id, name="browser.session",
-                                       user_id=request.user_id, browser="chromium"):
+            async with otelkit.session(
+                session_id, name="browser.session", user_id=request.user_id, browser="chromium"
+            ):
                 started = time.monotonic()
                 await asyncio.to_thread(self._store.create, session_id, request)
                 otelkit.event("SESSION_CREATED", status="CREATING", timeout=request.timeout_s)
@@ -243,12 +258,16 @@ class SessionManager:
         await asyncio.sleep(rng.uniform(0.03, 0.08))  # the task pulls its image, Chrome starts
         public_ip = f"203.0.113.{rng.randrange(2, 250)}"
         await asyncio.to_thread(self._store.set_status, session_id, "READY", publicIp=public_ip)
-        otelkit.event("SESSION_READY", status="READY", duration_ms=_elapsed_ms(started),
-                      public_ip=public_ip, task_arn=task_arn,
-                      container_id=f"{rng.getrandbits(48):012x}")
+        otelkit.event(
+            "SESSION_READY",
+            status="READY",
+            duration_ms=_elapsed_ms(started),
+            public_ip=public_ip,
+            task_arn=task_arn,
+            container_id=f"{rng.getrandbits(48):012x}",
+        )
 
-    async def _drive(self, request: SessionRequest, browser: RemoteBrowser,
-                     usage: Usage) -> None:
+    async def _drive(self, request: SessionRequest, browser: RemoteBrowser, usage: Usage) -> None:
         for step in request.steps:
             for attempt in range(MAX_ATTEMPTS):
                 try:
@@ -256,60 +275,115 @@ class SessionManager:
                     break
                 except (TimeoutError, ConnectionError) as exc:
                     fatal = attempt == MAX_ATTEMPTS - 1
-                    otelkit.event("SESSION_ERROR", level="ERROR" if fatal else "WARNING",
-                                  error=str(exc), operation=step.operation, url=step.url,
-                                  retry_count=attempt, fatal=fatal)
-                    otelkit.count("SessionErrors", 1, project_id=request.project_id,
-                                  operation=step.operation, fatal=fatal)
+                    otelkit.event(
+                        "SESSION_ERROR",
+                        level="ERROR" if fatal else "WARNING",
+                        error=str(exc),
+                        operation=step.operation,
+                        url=step.url,
+                        retry_count=attempt,
+                        fatal=fatal,
+                    )
+                    otelkit.count(
+                        "SessionErrors",
+                        1,
+                        project_id=request.project_id,
+                        operation=step.operation,
+                        fatal=fatal,
+                    )
                     if fatal:
                         raise
             usage.network_bytes += moved
             target = {"selector": step.selector} if step.selector else {}
-            otelkit.event("BROWSER_OPERATION", operation=step.operation, url=step.url,
-                          **target, success=True, bytes=moved)
+            otelkit.event(
+                "BROWSER_OPERATION",
+                operation=step.operation,
+                url=step.url,
+                **target,
+                success=True,
+                bytes=moved,
+            )
             otelkit.count("BrowserOperations", 1, operation=step.operation)
         if not request.released:
             log.info("Client idle, waiting for the session timeout", timeout=request.timeout_s)
             await asyncio.sleep(request.timeout_s * TIME_SCALE)
 
-    async def _terminate(self, session_id: str, request: SessionRequest, started: float,
-                         usage: Usage, error: BaseException | None = None) -> None:
+    async def _terminate(
+        self,
+        session_id: str,
+        request: SessionRequest,
+        started: float,
+        usage: Usage,
+        error: BaseException | None = None,
+    ) -> None:
         status = "FAILED" if error else "STOPPED"
         reason = "error" if error else ("manual" if request.released else "timeout")
         expires_at = int(time.time()) + RETENTION_AFTER_STOP_S
-        await asyncio.to_thread(self._store.set_status, session_id, status,
-                                endReason=reason, expiresAt=expires_at)
+        await asyncio.to_thread(
+            self._store.set_status, session_id, status, endReason=reason, expiresAt=expires_at
+        )
         failure = {"error": str(error)} if error else {}
-        otelkit.event("SESSION_TERMINATED", status=status, level="ERROR" if error else "INFO",
-                      duration_ms=_elapsed_ms(started), reason=reason,
-                      proxy_bytes=usage.network_bytes, cpu_usage=usage.avg_cpu,
-                      memory_usage=usage.peak_memory_mb, **failure)
-        otelkit.record("SessionProxyBytes", usage.network_bytes, unit="By",
-                       project_id=request.project_id)
+        otelkit.event(
+            "SESSION_TERMINATED",
+            status=status,
+            level="ERROR" if error else "INFO",
+            duration_ms=_elapsed_ms(started),
+            reason=reason,
+            proxy_bytes=usage.network_bytes,
+            cpu_usage=usage.avg_cpu,
+            memory_usage=usage.peak_memory_mb,
+            **failure,
+        )
+        otelkit.record(
+            "SessionProxyBytes", usage.network_bytes, unit="By", project_id=request.project_id
+        )
 
 
 SITE = "https://shop.example.com"
 REQUESTS = (
-    SessionRequest("proj_123", "user-ana", (
-        Step("navigate", f"{SITE}/pricing"),
-        Step("extract", f"{SITE}/pricing", "table.plans"),
-        Step("screenshot", f"{SITE}/pricing"))),
-    SessionRequest("proj_456", "user-ben", (
-        Step("navigate", f"{SITE}/login"),
-        Step("act", f"{SITE}/login", "button#accept-cookies"),
-        Step("screenshot", f"{SITE}/account")), flaky=frozenset({"screenshot"})),
-    SessionRequest("proj_456", "user-ben", (
-        Step("navigate", f"{SITE}/catalog"),
-        Step("extract", f"{SITE}/catalog", "ul.products > li")), timeout_s=60, released=False),
-    SessionRequest("proj_123", "user-cho", (
-        Step("navigate", "https://slow.example.net/report"),), broken=frozenset({"navigate"})),
+    SessionRequest(
+        "proj_123",
+        "user-ana",
+        (
+            Step("navigate", f"{SITE}/pricing"),
+            Step("extract", f"{SITE}/pricing", "table.plans"),
+            Step("screenshot", f"{SITE}/pricing"),
+        ),
+    ),
+    SessionRequest(
+        "proj_456",
+        "user-ben",
+        (
+            Step("navigate", f"{SITE}/login"),
+            Step("act", f"{SITE}/login", "button#accept-cookies"),
+            Step("screenshot", f"{SITE}/account"),
+        ),
+        flaky=frozenset({"screenshot"}),
+    ),
+    SessionRequest(
+        "proj_456",
+        "user-ben",
+        (
+            Step("navigate", f"{SITE}/catalog"),
+            Step("extract", f"{SITE}/catalog", "ul.products > li"),
+        ),
+        timeout_s=60,
+        released=False,
+    ),
+    SessionRequest(
+        "proj_123",
+        "user-cho",
+        (Step("navigate", "https://slow.example.net/report"),),
+        broken=frozenset({"navigate"}),
+    ),
 )
 
 
 async def serve(manager: SessionManager) -> None:
     """Run every requested session at once; a failed one does not stop the others."""
-    results = await asyncio.gather(*(manager.run(request) for request in REQUESTS),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(manager.run(request) for request in REQUESTS), return_exceptions=True
+    )
     failed = sum(isinstance(result, BaseException) for result in results)
     log.info("All sessions finished", sessions=len(results), failed=failed)
 
@@ -323,8 +397,9 @@ def _log_format() -> str | None:
 
 
 def main() -> None:
-    otelkit.configure(service_name="wallcrawler-sessions", service_version="1.0.0",
-                      log_format=_log_format())
+    otelkit.configure(
+        service_name="wallcrawler-sessions", service_version="1.0.0", log_format=_log_format()
+    )
     with moto_server() as aws_url:
         store = SessionStore(boto3.client("dynamodb", endpoint_url=aws_url))
         store.create_table()

@@ -71,12 +71,16 @@ def demo() -> None:
     with asgi_server(app) as url, httpx.Client(base_url=url) as client:
         created = client.post("/api/v1/jobs", headers={"X-Correlation-ID": "corr-demo-1"})
         job_id = created.json()["job_id"]
-        show(f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
-             f"x-correlation-id={created.headers['x-correlation-id']}")
+        show(
+            f"POST /api/v1/jobs -> {created.status_code} job_id={job_id} "
+            f"x-correlation-id={created.headers['x-correlation-id']}"
+        )
         for _ in range(2):
             polled = client.get(f"/api/v1/jobs/{job_id}")
-            show(f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
-                 f"x-correlation-id={polled.headers['x-correlation-id']}")
+            show(
+                f"GET /api/v1/jobs/{job_id} -> {polled.status_code} "
+                f"x-correlation-id={polled.headers['x-correlation-id']}"
+            )
         show(f"GET /health -> {client.get('/health').status_code}")
     otelkit.flush()
 
@@ -89,5 +93,4 @@ if __name__ == "__main__":
     if options.demo:
         demo()
     else:
-        uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None,
-                    access_log=False)
+        uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None, access_log=False)

@@ -69,12 +69,21 @@ def sqs_record(message_id: str, body: str, **attributes: str) -> dict[str, Any]:
         "messageId": message_id,
         "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
         "body": body,
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
-                       "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                       "ApproximateFirstReceiveTimestamp": "1700000000010"},
-        "messageAttributes": {name: {"stringValue": value, "stringListValues": [],
-                                     "binaryListValues": [], "dataType": "String"}
-                              for name, value in attributes.items()},
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1700000000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1700000000010",
+        },
+        "messageAttributes": {
+            name: {
+                "stringValue": value,
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            }
+            for name, value in attributes.items()
+        },
         "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
         "eventSource": "aws:sqs",
         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:video-jobs",
@@ -82,14 +91,22 @@ def sqs_record(message_id: str, body: str, **attributes: str) -> dict[str, Any]:
     }
 
 
-EVENT = {"Records": [
-    sqs_record("059f36b4-87a3-44ab-83d2-661975830a7d", json.dumps({"scenes": 3}),
-               traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-               baggage="job_id=job-6f1c2a7e9b3d4c5f8a1b2c3d4e5f6a7b"),
-    sqs_record("2e1424d4-f796-459a-8184-9c92662be6da", "not json",
-               traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-               baggage="job_id=job-0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a"),
-]}
+EVENT = {
+    "Records": [
+        sqs_record(
+            "059f36b4-87a3-44ab-83d2-661975830a7d",
+            json.dumps({"scenes": 3}),
+            traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            baggage="job_id=job-6f1c2a7e9b3d4c5f8a1b2c3d4e5f6a7b",
+        ),
+        sqs_record(
+            "2e1424d4-f796-459a-8184-9c92662be6da",
+            "not json",
+            traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            baggage="job_id=job-0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a",
+        ),
+    ]
+}
 
 if __name__ == "__main__":
     result = handler(EVENT, LocalContext())

@@ -48,8 +48,7 @@ def provision(sns: Any, sqs: Any) -> tuple[str, str]:
     topic_arn = sns.create_topic(Name=f"rez-agent-messages-{STAGE}")["TopicArn"]
     queue_url = sqs.create_queue(QueueName=f"rez-agent-message-queue-{STAGE}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs",
-                  Endpoint=queue_arn["Attributes"]["QueueArn"])
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
     return topic_arn, queue_url
 
 
@@ -57,15 +56,19 @@ def schedule(sns: Any, topic_arn: str) -> str:
     """The scheduler: create a message and publish it; returns its correlation ID."""
     correlation_id = str(uuid.uuid4())
     message_id = otelkit.new_id("msg")
-    with otelkit.bind(correlation_id=correlation_id, message_id=message_id), \
-            otelkit.span("scheduler.run", stage="scheduler"):
+    with (
+        otelkit.bind(correlation_id=correlation_id, message_id=message_id),
+        otelkit.span("scheduler.run", stage="scheduler"),
+    ):
         log.info("Scheduled message created", message_type="scheduled_hello", stage=STAGE)
-        otelkit.count("MessagesCreated", 1, message_type="scheduled_hello",
-                      created_by="scheduler")
-        sns.publish(TopicArn=topic_arn,
-                    Message=json.dumps({"message_id": message_id, "text": "Hello!"}),
-                    MessageAttributes={"message_type": {"DataType": "String",
-                                                        "StringValue": "scheduled_hello"}})
+        otelkit.count("MessagesCreated", 1, message_type="scheduled_hello", created_by="scheduler")
+        sns.publish(
+            TopicArn=topic_arn,
+            Message=json.dumps({"message_id": message_id, "text": "Hello!"}),
+            MessageAttributes={
+                "message_type": {"DataType": "String", "StringValue": "scheduled_hello"}
+            },
+        )
         log.info("Published message to SNS", topic_arn=topic_arn)
     return correlation_id
 
@@ -79,20 +82,28 @@ def notify(client: httpx.Client, payload: dict[str, Any]) -> str:
     response = client.post("/v1/notify", json=payload)
     response.raise_for_status()
     notification_id: str = response.json()["notification_id"]
-    log.info("Notification sent successfully", notification_id=notification_id,
-             service_saw_baggage=response.headers.get("X-Seen-Baggage", ""))
+    log.info(
+        "Notification sent successfully",
+        notification_id=notification_id,
+        service_saw_baggage=response.headers.get("X-Seen-Baggage", ""),
+    )
     otelkit.count("NotificationsSent", 1, status="success")
     return notification_id
 
 
 def process(sqs: Any, queue_url: str, api_url: str) -> None:
     """The processor: receive, process each message in its own span, delete."""
-    response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                   WaitTimeSeconds=1, MessageAttributeNames=["All"],
-                                   MessageSystemAttributeNames=["AWSTraceHeader"])
-    with httpx.Client(base_url=api_url, trust_env=False) as client, \
-            otelkit.aws.process_messages(response.get("Messages", []),
-                                         queue_url=queue_url) as messages:
+    response = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=1,
+        MessageAttributeNames=["All"],
+        MessageSystemAttributeNames=["AWSTraceHeader"],
+    )
+    with (
+        httpx.Client(base_url=api_url, trust_env=False) as client,
+        otelkit.aws.process_messages(response.get("Messages", []), queue_url=queue_url) as messages,
+    ):
         for message in messages:
             started = time.perf_counter()
             log.info("SQS message received", attempt=1)
@@ -100,11 +111,19 @@ def process(sqs: Any, queue_url: str, api_url: str) -> None:
             log.info("Message status updated", old_status="created", new_status="processing")
             notify(client, payload)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            log.info("Message status updated", old_status="processing", new_status="completed",
-                     duration_ms=round((time.perf_counter() - started) * 1000, 3))
+            log.info(
+                "Message status updated",
+                old_status="processing",
+                new_status="completed",
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
             otelkit.count("MessagesProcessed", 1, status="completed")
-            otelkit.record("ProcessingDuration", (time.perf_counter() - started) * 1000,
-                           unit="ms", message_type="scheduled_hello")
+            otelkit.record(
+                "ProcessingDuration",
+                (time.perf_counter() - started) * 1000,
+                unit="ms",
+                message_type="scheduled_hello",
+            )
 
 
 def main() -> None:
@@ -113,8 +132,12 @@ def main() -> None:
         sqs = boto3.client("sqs", endpoint_url=aws_url)
         topic_arn, queue_url = provision(sns, sqs)
         # Telemetry starts with the pipeline; provisioning above is not part of it.
-        otelkit.configure(service_name="rez-agent", service_version="1.0.0",
-                          environment=STAGE, log_format=os.environ.get("LOG_FORMAT", "pretty"))
+        otelkit.configure(
+            service_name="rez-agent",
+            service_version="1.0.0",
+            environment=STAGE,
+            log_format=os.environ.get("LOG_FORMAT", "pretty"),
+        )
         schedule(sns, topic_arn)
         # A thread starts with an empty context: only the message can bring the IDs.
         processor = threading.Thread(target=process, args=(sqs, queue_url, api_url))

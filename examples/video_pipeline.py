@@ -39,8 +39,11 @@ async def generate_script(client: httpx.AsyncClient, prompt: str) -> dict[str, A
     response = await client.post("/v1/script", json={"prompt": prompt})
     response.raise_for_status()
     script: dict[str, Any] = response.json()
-    log.info("Script generated successfully", script_id=script["script_id"],
-             num_scenes=len(script["scenes"]))
+    log.info(
+        "Script generated successfully",
+        script_id=script["script_id"],
+        num_scenes=len(script["scenes"]),
+    )
     return script
 
 
@@ -55,8 +58,12 @@ async def render_scene(client: httpx.AsyncClient, scene: dict[str, Any]) -> str:
         log.debug("Video model still processing", scene=number, attempt=attempt)
         await asyncio.sleep(0.01 * number)
     video_url = f"s3://{BUCKET}/scenes/{number}.mp4"
-    log.info("Scene video generated", scene=number, prediction_id=prediction["prediction_id"],
-             video_url=video_url)
+    log.info(
+        "Scene video generated",
+        scene=number,
+        prediction_id=prediction["prediction_id"],
+        video_url=video_url,
+    )
     otelkit.count("ScenesRendered", 1, model="kling")
     return video_url
 
@@ -87,8 +94,11 @@ async def generate_video(api_url: str, s3: Any, prompt: str, user_id: str) -> st
 
 def main() -> None:
     # Pretty lines for people even when piped; LOG_FORMAT=json shows what CloudWatch gets.
-    otelkit.configure(service_name="video-pipeline", service_version="1.0.0",
-                      log_format=os.environ.get("LOG_FORMAT", "pretty"))
+    otelkit.configure(
+        service_name="video-pipeline",
+        service_version="1.0.0",
+        log_format=os.environ.get("LOG_FORMAT", "pretty"),
+    )
     with fake_api() as api_url, moto_server() as aws_url:
         s3 = boto3.client("s3", endpoint_url=aws_url)
         s3.create_bucket(Bucket=BUCKET)

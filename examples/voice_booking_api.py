@@ -82,8 +82,11 @@ from otelkit.middleware.asgi import OtelkitASGIMiddleware
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server, fake_api
 
-otelkit.configure(service_name="bella-api", service_version="3.0.0",
-                  log_format=os.environ.get("LOG_FORMAT", "pretty"))
+otelkit.configure(
+    service_name="bella-api",
+    service_version="3.0.0",
+    log_format=os.environ.get("LOG_FORMAT", "pretty"),
+)
 log = otelkit.get_logger("bella.api")
 
 # Secrets come from the task definition's secrets; these defaults are for the local demo.
@@ -94,8 +97,10 @@ SLOW_REQUEST_MS = float(os.environ.get("SLOW_REQUEST_MS", "2000"))
 QUIET = ("/health",)  # the ALB health check: no request logs, no endpoint metrics
 
 TWIML = "application/xml"
-ASK = ('<Response><Say>Hi, this is Bella. How can I help?</Say>'
-       '<Record action="/twilio/recording" maxLength="30"/></Response>')
+ASK = (
+    "<Response><Say>Hi, this is Bella. How can I help?</Say>"
+    '<Record action="/twilio/recording" maxLength="30"/></Response>'
+)
 
 
 class UpstreamError(Exception):
@@ -110,6 +115,7 @@ class AbandonedCallError(Exception):
 
 # --- error fingerprinting (not an otelkit feature) ----------------------------------------
 
+
 class ErrorFingerprints:
     """Group errors by type, route and digit-free message; log the 1st and every Nth."""
 
@@ -123,8 +129,14 @@ class ErrorFingerprints:
         error_hash = hashlib.blake2s(key, digest_size=4).hexdigest()
         count = self.counts[error_hash] = self.counts.get(error_hash, 0) + 1
         if count == 1 or count % self.every == 0:
-            log.error("Aggregated error", exc_info=exc, error_hash=error_hash,
-                      error_count=count, severity=severity, endpoint=endpoint)
+            log.error(
+                "Aggregated error",
+                exc_info=exc,
+                error_hash=error_hash,
+                error_count=count,
+                severity=severity,
+                endpoint=endpoint,
+            )
         return error_hash
 
 
@@ -146,6 +158,7 @@ def call_ids(request: Request) -> dict[str, str]:
 
 # --- per-endpoint timing, errors and slow requests (not an otelkit feature) --------------
 
+
 async def endpoint_metrics(request: Request, call_next: RequestResponseEndpoint) -> Response:
     """Latency and error metrics by route; a WARN line above ``SLOW_REQUEST_MS``."""
     if request.url.path in QUIET:
@@ -158,16 +171,22 @@ async def endpoint_metrics(request: Request, call_next: RequestResponseEndpoint)
     finally:
         elapsed_ms = round((time.perf_counter() - started) * 1000.0, 1)
         endpoint = route_of(request)
-        otelkit.record("EndpointLatency", elapsed_ms, unit="ms", endpoint=endpoint,
-                       method=request.method)
+        otelkit.record(
+            "EndpointLatency", elapsed_ms, unit="ms", endpoint=endpoint, method=request.method
+        )
         otelkit.count("Requests", 1, endpoint=endpoint, status_class=f"{status // 100}xx")
         if status >= 500:
             otelkit.count("RequestErrors", 1, endpoint=endpoint)
         if elapsed_ms > SLOW_REQUEST_MS:
             otelkit.count("SlowRequests", 1, endpoint=endpoint)
             with otelkit.bind(**call_ids(request)):
-                log.warning("Slow request", endpoint=endpoint, method=request.method,
-                            duration_ms=elapsed_ms, threshold_ms=SLOW_REQUEST_MS)
+                log.warning(
+                    "Slow request",
+                    endpoint=endpoint,
+                    method=request.method,
+                    duration_ms=elapsed_ms,
+                    threshold_ms=SLOW_REQUEST_MS,
+                )
 
 
 app = FastAPI(title="bella-api")
@@ -179,11 +198,15 @@ app.add_middleware(OtelkitASGIMiddleware, quiet=QUIET)  # added last: the outerm
 async def upstream_failed(request: Request, exc: Exception) -> Response:
     with otelkit.bind(**call_ids(request)):
         fingerprints.report(exc, route_of(request), UpstreamError.severity)
-    return Response("<Response><Say>Sorry, something went wrong.</Say></Response>",
-                    status_code=502, media_type=TWIML)
+    return Response(
+        "<Response><Say>Sorry, something went wrong.</Say></Response>",
+        status_code=502,
+        media_type=TWIML,
+    )
 
 
 # --- calls --------------------------------------------------------------------------------
+
 
 @dataclass
 class Call:
@@ -226,8 +249,9 @@ async def twilio_params(request: Request) -> dict[str, str]:
     params = dict(parse_qsl((await request.body()).decode()))
     signature = request.headers.get("x-twilio-signature", "")
     if not hmac.compare_digest(signature, twilio_signature(str(request.url), params)):
-        otelkit.event("signature_validation_failed", status="rejected", level="WARN",
-                      signed=bool(signature))
+        otelkit.event(
+            "signature_validation_failed", status="rejected", level="WARN", signed=bool(signature)
+        )
         raise HTTPException(status_code=403, detail="invalid signature")
     request.state.session_id = params.get("CallSid")
     return params
@@ -240,11 +264,14 @@ async def transcribe(recording_url: str, duration_s: float) -> str:
     audio_format = recording_url.rsplit(".", 1)[-1]
     async with httpx.AsyncClient(base_url=STT_URL, trust_env=False) as client:
         response = await client.post(
-            "/v1/transcribe", headers={"Authorization": f"Bearer {STT_API_KEY}"},
-            json={"audio_url": recording_url, "format": audio_format, "duration_s": duration_s})
+            "/v1/transcribe",
+            headers={"Authorization": f"Bearer {STT_API_KEY}"},
+            json={"audio_url": recording_url, "format": audio_format, "duration_s": duration_s},
+        )
     if response.is_error:
-        raise UpstreamError(f"speech-to-text answered {response.status_code} "
-                            f"for {audio_format} audio")
+        raise UpstreamError(
+            f"speech-to-text answered {response.status_code} for {audio_format} audio"
+        )
     transcript: str = response.json()["transcript"]
     return transcript
 
@@ -255,8 +282,9 @@ async def incoming_call(request: Request) -> Response:
     params = await twilio_params(request)
     call = calls.setdefault(params["CallSid"], Call(params["CallSid"]))
     with otelkit.bind(session_id=call.session_id):
-        log.info("Incoming call", caller_suffix=params.get("From", "")[-4:],
-                 active_sessions=live_calls())
+        log.info(
+            "Incoming call", caller_suffix=params.get("From", "")[-4:], active_sessions=live_calls()
+        )
         call.holder = asyncio.create_task(hold_call(call))
         await asyncio.sleep(0)  # let the session write SESSION_STARTED first
     return Response(ASK, media_type=TWIML)
@@ -271,16 +299,18 @@ async def caller_spoke(request: Request) -> Response:
         raise HTTPException(status_code=404, detail="unknown call")
     with otelkit.bind(session_id=call.session_id):
         try:
-            text = await transcribe(params["RecordingUrl"],
-                                    float(params.get("RecordingDuration", "0")))
+            text = await transcribe(
+                params["RecordingUrl"], float(params.get("RecordingDuration", "0"))
+            )
         except UpstreamError:
             call.failed_turns += 1
             raise
         log.info("Caller said", words=len(text.split()))
         if call.pending is not None and text.startswith("yes"):
             call.booking_id = otelkit.new_id("bkg")
-            otelkit.event("BOOKING_CONFIRMED", status="confirmed",
-                          booking_id=call.booking_id, **call.pending)
+            otelkit.event(
+                "BOOKING_CONFIRMED", status="confirmed", booking_id=call.booking_id, **call.pending
+            )
             otelkit.count("BookingsConfirmed", 1, treatment=call.pending["treatment"])
             reply = "You're booked. See you then!"
         elif "haircut" in text:
@@ -314,6 +344,7 @@ async def health() -> dict[str, str]:
 
 # --- demo ---------------------------------------------------------------------------------
 
+
 def demo(slow_ms: float) -> None:
     """Serve on a free loopback port and play Twilio and the ALB against it, then stop."""
     global SLOW_REQUEST_MS
@@ -334,8 +365,10 @@ def play_calls(base_url: str, slow_ms: float) -> None:
         """One request as Twilio sends it through the ALB (http.client: not traced, as
         Twilio is not)."""
         # The ALB adds the caller's address and a new X-Ray trace ID (Root only).
-        headers = {"X-Forwarded-For": "54.172.60.1",
-                   "X-Amzn-Trace-Id": f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"}
+        headers = {
+            "X-Forwarded-For": "54.172.60.1",
+            "X-Amzn-Trace-Id": f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}",
+        }
         if params is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             if sign:
@@ -349,23 +382,33 @@ def play_calls(base_url: str, slow_ms: float) -> None:
             response.read()
         finally:
             connection.close()
-        sys.stdout.write(f"{method} {path} -> {response.status} "
-                         f"x-correlation-id={response.getheader('x-correlation-id')} "
-                         f"alb-trace={headers['X-Amzn-Trace-Id']}\n")
+        sys.stdout.write(
+            f"{method} {path} -> {response.status} "
+            f"x-correlation-id={response.getheader('x-correlation-id')} "
+            f"alb-trace={headers['X-Amzn-Trace-Id']}\n"
+        )
 
     a, b = "CA" + "a1" * 16, "CA" + "b2" * 16
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC01/Recordings"
     send("/health")
     send("/twilio/voice", {"CallSid": a, "From": "+14165550123", "To": "+14165550100"})
     send("/twilio/voice", {"CallSid": b, "From": "+16475550199", "To": "+14165550100"})
-    send("/twilio/recording", {"CallSid": a, "RecordingUrl": f"{recording}/RE-haircut.wav",
-                               "RecordingDuration": "25"})
-    send("/twilio/recording", {"CallSid": b, "RecordingUrl": f"{recording}/RE-b1.amr",
-                               "RecordingDuration": "6"})
-    send("/twilio/recording", {"CallSid": a, "RecordingUrl": f"{recording}/RE-yes.wav",
-                               "RecordingDuration": "2"})
-    send("/twilio/recording", {"CallSid": b, "RecordingUrl": f"{recording}/RE-b2.amr",
-                               "RecordingDuration": "4"})
+    send(
+        "/twilio/recording",
+        {"CallSid": a, "RecordingUrl": f"{recording}/RE-haircut.wav", "RecordingDuration": "25"},
+    )
+    send(
+        "/twilio/recording",
+        {"CallSid": b, "RecordingUrl": f"{recording}/RE-b1.amr", "RecordingDuration": "6"},
+    )
+    send(
+        "/twilio/recording",
+        {"CallSid": a, "RecordingUrl": f"{recording}/RE-yes.wav", "RecordingDuration": "2"},
+    )
+    send(
+        "/twilio/recording",
+        {"CallSid": b, "RecordingUrl": f"{recording}/RE-b2.amr", "RecordingDuration": "4"},
+    )
     send("/twilio/status", {"CallSid": a, "CallStatus": "completed"})
     send("/twilio/status", {"CallSid": b, "CallStatus": "completed"})
     send("/twilio/voice", {"CallSid": "CA" + "0" * 32, "From": "+15555550000"}, sign=False)
@@ -375,8 +418,12 @@ def play_calls(base_url: str, slow_ms: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", action="store_true", help="play two calls and exit")
-    parser.add_argument("--slow-ms", type=float, default=300.0,
-                        help="the demo's slow-request threshold (short, to stay fast)")
+    parser.add_argument(
+        "--slow-ms",
+        type=float,
+        default=300.0,
+        help="the demo's slow-request threshold (short, to stay fast)",
+    )
     parser.add_argument("--port", type=int, default=8000)
     options = parser.parse_args()
     with fake_api() as stt_url:
@@ -384,5 +431,4 @@ if __name__ == "__main__":
         if options.demo:
             demo(options.slow_ms)
         else:
-            uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None,
-                        access_log=False)
+            uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None, access_log=False)

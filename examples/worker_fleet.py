@@ -34,9 +34,17 @@ from _local_services import redis_server
 log = otelkit.get_logger("bot.worker")
 QUEUE = "jobs:browser"
 WORKERS = ("worker-1", "worker-2", "worker-3")
-PAGES = ("https://example.com/login", "https://example.com/inbox", "https://example.com/search",
-         "https://example.com/hang", "https://example.com/settings", "https://example.com/cart",
-         "https://example.com/orders", "https://example.com/profile", "https://example.com/help")
+PAGES = (
+    "https://example.com/login",
+    "https://example.com/inbox",
+    "https://example.com/search",
+    "https://example.com/hang",
+    "https://example.com/settings",
+    "https://example.com/cart",
+    "https://example.com/orders",
+    "https://example.com/profile",
+    "https://example.com/help",
+)
 
 
 def enqueue_jobs(client: redis.Redis) -> None:
@@ -57,16 +65,19 @@ def navigate(url: str) -> None:
 
 def run_worker(worker_id: str, redis_url: str, ready: threading.Barrier) -> None:
     # Bound per thread: this worker's lines carry its worker_id, never another's.
-    with otelkit.bind(worker_id=worker_id), \
-         Heartbeat(redis_url, worker_id, interval=0.2, fields={"queue": QUEUE},
-                   ttl=30) as heartbeat:  # a long TTL, so the fleet can be read afterwards
+    with (
+        otelkit.bind(worker_id=worker_id),
+        Heartbeat(redis_url, worker_id, interval=0.2, fields={"queue": QUEUE}, ttl=30) as heartbeat,
+    ):  # a long TTL, so the fleet can be read afterwards
         client = redis.Redis.from_url(redis_url)
         ready.wait()  # start pulling together, so the jobs spread over the fleet
         while (raw := client.lpop(QUEUE)) is not None:
             message = json.loads(raw)  # type: ignore[arg-type]
             try:
-                with otelkit.job("browser.navigate", job_id=message["job_id"],
-                                 url=message["url"]), heartbeat.working():
+                with (
+                    otelkit.job("browser.navigate", job_id=message["job_id"], url=message["url"]),
+                    heartbeat.working(),
+                ):
                     navigate(message["url"])
             except TimeoutError:
                 pass  # JOB_FAILED is logged, the heartbeat counts it; the worker goes on
@@ -76,29 +87,39 @@ def run_worker(worker_id: str, redis_url: str, ready: threading.Barrier) -> None
 
 def print_fleet(client: redis.Redis, title: str) -> None:
     """What a dashboard shows: every live worker's latest heartbeat, read from Redis."""
-    lines = [f"\n{title} (hashes otelkit:worker:*, stream otelkit:workers:status "
-             f"with {client.xlen('otelkit:workers:status')} entries):"]
+    lines = [
+        f"\n{title} (hashes otelkit:worker:*, stream otelkit:workers:status "
+        f"with {client.xlen('otelkit:workers:status')} entries):"
+    ]
     for worker_id, status in read_fleet(client).items():
-        lines.append(f"  {worker_id}  {status['state']:<8} job={status['job_id'] or '-':<24} "
-                     f"processed={status['jobs_processed']} failed={status['jobs_failed']} "
-                     f"uptime={status['uptime_seconds']}s host={status['hostname']} "
-                     f"pid={status['pid']}")
+        lines.append(
+            f"  {worker_id}  {status['state']:<8} job={status['job_id'] or '-':<24} "
+            f"processed={status['jobs_processed']} failed={status['jobs_failed']} "
+            f"uptime={status['uptime_seconds']}s host={status['hostname']} "
+            f"pid={status['pid']}"
+        )
     sys.stdout.write("\n".join(lines) + "\n\n")  # one write: worker threads log meanwhile
 
 
 def main() -> None:
     # Deployment context on every line of every worker, whatever thread writes it.
-    otelkit.configure(service_name="bot-worker", service_version="1.0.0",
-                      log_format=os.environ.get("LOG_FORMAT", "pretty"),
-                      static_fields={"hostname": socket.gethostname(),
-                                     "deployment_env": os.environ.get("DEPLOYMENT_ENV", "local")})
+    otelkit.configure(
+        service_name="bot-worker",
+        service_version="1.0.0",
+        log_format=os.environ.get("LOG_FORMAT", "pretty"),
+        static_fields={
+            "hostname": socket.gethostname(),
+            "deployment_env": os.environ.get("DEPLOYMENT_ENV", "local"),
+        },
+    )
     with redis_server() as redis_url:
         client = redis.Redis.from_url(redis_url)
         enqueue_jobs(client)
         ready = threading.Barrier(len(WORKERS), timeout=10)
-        threads = [threading.Thread(target=run_worker, name=worker_id,
-                                    args=(worker_id, redis_url, ready))
-                   for worker_id in WORKERS]
+        threads = [
+            threading.Thread(target=run_worker, name=worker_id, args=(worker_id, redis_url, ready))
+            for worker_id in WORKERS
+        ]
         for thread in threads:
             thread.start()
         time.sleep(0.3)

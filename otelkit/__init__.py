@@ -33,6 +33,7 @@ __all__ = [
     "session",
     "shutdown",
     "span",
+    "start_http_server",
     "throttled",
     "timed",
     "traced",
@@ -40,6 +41,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from otelkit import aws
+    from otelkit.runtime import start_http_server
 
 
 def __getattr__(name: str) -> Any:
@@ -48,4 +50,8 @@ def __getattr__(name: str) -> Any:
         import otelkit.aws
 
         return otelkit.aws
+    if name == "start_http_server":  # the runtime server loads on first use, like aws
+        from otelkit.runtime import start_http_server
+
+        return start_http_server
     raise AttributeError(f"module 'otelkit' has no attribute {name!r}")

@@ -40,8 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"otelkit {__version__}\n")
         return 0
     if command not in COMMANDS:
-        sys.stderr.write(_usage() + f"\notelkit: unknown command {command!r} "
-                                    f"(choose from {', '.join(COMMANDS)})\n")
+        sys.stderr.write(
+            _usage() + f"\notelkit: unknown command {command!r} "
+            f"(choose from {', '.join(COMMANDS)})\n"
+        )
         return USAGE
     try:
         run: Callable[[list[str]], int] = importlib.import_module(COMMANDS[command][0]).main

@@ -8,8 +8,13 @@ from collections.abc import Sequence
 
 # The module a subcommand failed to import -> the extra that installs it.
 EXTRA_OF_MODULE = {
-    "yaml": "collector", "troposphere": "ops", "grafana_foundation_sdk": "ops",
-    "boto3": "ops", "botocore": "ops", "httpx": "httpx", "redis": "redis",
+    "yaml": "collector",
+    "troposphere": "ops",
+    "grafana_foundation_sdk": "ops",
+    "boto3": "ops",
+    "botocore": "ops",
+    "httpx": "httpx",
+    "redis": "redis",
 }
 
 # Exit codes of every subcommand (docs/cli.md lists them).
@@ -22,12 +27,12 @@ def missing_extra_line(command: str, exc: ModuleNotFoundError) -> str | None:
     extra = EXTRA_OF_MODULE.get(module)
     if extra is None:
         return None
-    return (f"otelkit {command}: needs the '{module}' package: "
-            f"pip install 'otelkit[{extra}]'\n")
+    return f"otelkit {command}: needs the '{module}' package: pip install 'otelkit[{extra}]'\n"
 
 
-def parse_or_exit_code(parser: argparse.ArgumentParser,
-                       argv: Sequence[str]) -> argparse.Namespace | int:
+def parse_or_exit_code(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> argparse.Namespace | int:
     """Parse ``argv``; an exit code instead when argparse would exit (help, bad usage).
 
     argparse's own messages already name the bad option or value ("unrecognized

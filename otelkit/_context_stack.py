@@ -32,7 +32,6 @@ class ContextStack(Generic[T]):
         stack = self._var.get()
         for index in range(len(stack) - 1, -1, -1):
             if stack[index][0] is owner:
-                self._var.set(stack[:index] + stack[index + 1:])
+                self._var.set(stack[:index] + stack[index + 1 :])
                 return stack[index][1]
-        raise RuntimeError(f"{type(owner).__name__} exited without being entered "
-                           "in this context")
+        raise RuntimeError(f"{type(owner).__name__} exited without being entered in this context")

@@ -56,14 +56,16 @@ def summarize_if_due(now: float | None = None) -> None:
     with _lock:
         if now - _last_summary < SUMMARY_INTERVAL and _last_summary:
             return
-        new = {key: count - _reported[key] for key, count in _counts.items()
-               if count > _reported[key]}
+        new = {
+            key: count - _reported[key] for key, count in _counts.items() if count > _reported[key]
+        }
         if not new:
             return
         _last_summary = now
         _reported.update(new)
-    parts = ", ".join(f"{count} {signal} ({reason})"
-                      for (signal, reason), count in sorted(new.items()))
+    parts = ", ".join(
+        f"{count} {signal} ({reason})" for (signal, reason), count in sorted(new.items())
+    )
     sys.stderr.write(f"otelkit: dropped {parts}\n")
 
 

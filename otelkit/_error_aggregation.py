@@ -50,8 +50,7 @@ _NORMALISE = (
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 )
 # Where library code lives: frames there are not "the application's code".
-_LIBRARY_PATHS = tuple({sysconfig.get_paths()[name] for name in ("stdlib", "purelib",
-                                                                   "platlib")})
+_LIBRARY_PATHS = tuple({sysconfig.get_paths()[name] for name in ("stdlib", "purelib", "platlib")})
 
 
 def normalise(message: str) -> str:
@@ -114,8 +113,12 @@ class ErrorAggregator:
         clock: seconds, for expiry (tests pass a fake one).
     """
 
-    def __init__(self, every: int, count_error: Callable[[str, str], None],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        every: int,
+        count_error: Callable[[str, str], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.every = every
         self._count_error = count_error
         self._clock = clock
@@ -129,8 +132,11 @@ class ErrorAggregator:
             return record
         exc = record.exc_info[1] if record.exc_info else None
         fields = _fields(record)
-        error_type = type(exc).__name__ if exc is not None else str(
-            fields.get("error_type", record.levelname))
+        error_type = (
+            type(exc).__name__
+            if exc is not None
+            else str(fields.get("error_type", record.levelname))
+        )
         template = record.msg if isinstance(record.msg, str) else str(record.msg)
         message = normalise(f"{template} {exc}" if exc is not None else template)
         key = f"{error_type}|{message}|{_top_frame(record)}"
@@ -149,8 +155,9 @@ class ErrorAggregator:
             setattr(stamped, FIELDS_ATTR, {**fields, "severity": severity})
         return stamped
 
-    def _note(self, error_hash: str, error_type: str, message: str, severity: str,
-              lifecycle: bool) -> tuple[bool, int]:
+    def _note(
+        self, error_hash: str, error_type: str, message: str, severity: str, lifecycle: bool
+    ) -> tuple[bool, int]:
         """Count one occurrence; return whether to write it and the count it carries.
 
         A lifecycle record is always written, standing for itself alone.
@@ -202,9 +209,17 @@ class ErrorAggregator:
         with self._lock:
             live = [f for f in self._known.values() if now - f.last_seen <= FINGERPRINT_TTL]
         live.sort(key=lambda f: f.total, reverse=True)
-        return [{"error_hash": f.error_hash, "error_type": f.error_type,
-                 "message": f.message, "severity": f.severity, "count": f.total,
-                 "seconds_since_last": round(now - f.last_seen, 3)} for f in live[:limit]]
+        return [
+            {
+                "error_hash": f.error_hash,
+                "error_type": f.error_type,
+                "message": f.message,
+                "severity": f.severity,
+                "count": f.total,
+                "seconds_since_last": round(now - f.last_seen, 3),
+            }
+            for f in live[:limit]
+        ]
 
     def summary(self) -> dict[str, Any]:
         """Totals over the live fingerprints, by severity (the seed's ``errors`` block)."""
@@ -212,8 +227,11 @@ class ErrorAggregator:
         by_severity: dict[str, int] = {}
         for item in live:
             by_severity[item["severity"]] = by_severity.get(item["severity"], 0) + item["count"]
-        return {"total_unique_errors": len(live), "total_error_count": sum(by_severity.values()),
-                "by_severity": by_severity}
+        return {
+            "total_unique_errors": len(live),
+            "total_error_count": sum(by_severity.values()),
+            "by_severity": by_severity,
+        }
 
 
 def build(every: int | None) -> ErrorAggregator | None:

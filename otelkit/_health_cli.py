@@ -18,16 +18,18 @@ HEALTHY = {"healthy", "ok", "pass", "up"}
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit health``; 0 healthy, 1 unhealthy or unreachable, 2 bad usage."""
-    parser = argparse.ArgumentParser(prog="otelkit health",
-                                     description="Check a service's health endpoint.")
+    parser = argparse.ArgumentParser(
+        prog="otelkit health", description="Check a service's health endpoint."
+    )
     parser.add_argument("url", help="http://host:port[/path]; /health when no path is given")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds (default 5)")
     parser.add_argument("--json", action="store_true", help="the result as one JSON document")
     args = parse_or_exit_code(parser, argv)
     if isinstance(args, int):
         return args
-    url = args.url if urlsplit(args.url).path not in {"", "/"} else (
-        args.url.rstrip("/") + "/health")
+    url = (
+        args.url if urlsplit(args.url).path not in {"", "/"} else (args.url.rstrip("/") + "/health")
+    )
     if urlsplit(url).scheme not in {"http", "https"}:
         sys.stderr.write(f"otelkit health: {args.url!r} is not an http(s) URL\n")
         return 2
@@ -35,10 +37,15 @@ def main(argv: Sequence[str]) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
     else:
-        details = " ".join(f"{k}={v}" for k, v in result["body"].items()
-                           if k != "status" and not isinstance(v, dict | list))
-        sys.stdout.write(f"{result['verdict']:<9} {result['http_status'] or '-'}  {url}"
-                         f"  {details}".rstrip() + "\n")
+        details = " ".join(
+            f"{k}={v}"
+            for k, v in result["body"].items()
+            if k != "status" and not isinstance(v, dict | list)
+        )
+        sys.stdout.write(
+            f"{result['verdict']:<9} {result['http_status'] or '-'}  {url}  {details}".rstrip()
+            + "\n"
+        )
     return 0 if result["verdict"] == "healthy" else 1
 
 
@@ -61,5 +68,4 @@ def check(url: str, timeout: float) -> dict[str, Any]:
         pass
     reported = str(body.get("status", "healthy")).lower()
     healthy = 200 <= status < 300 and reported in HEALTHY
-    return {"verdict": "healthy" if healthy else "unhealthy", "http_status": status,
-            "body": body}
+    return {"verdict": "healthy" if healthy else "unhealthy", "http_status": status, "body": body}

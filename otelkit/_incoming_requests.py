@@ -25,7 +25,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_buffer, _switch
+from otelkit import _log_buffer, _request_stats, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._propagation import extract, start_span_from
@@ -55,8 +55,14 @@ class _IncomingContextTracer(trace.Tracer):
     def __init__(self, delegate: trace.Tracer) -> None:
         self._delegate = delegate
 
-    def start_span(self, name: str, context: Context | None = None,
-                   kind: SpanKind = SpanKind.INTERNAL, *args: Any, **kwargs: Any) -> trace.Span:
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        *args: Any,
+        **kwargs: Any,
+    ) -> trace.Span:
         if kind is SpanKind.SERVER:
             incoming = _incoming.get()
             if incoming is not None:
@@ -71,11 +77,18 @@ class IncomingContextTracerProvider(trace.TracerProvider):
     """The tracer provider handed to the upstream middleware (otelkit's switchable one
     underneath, so ``configure()`` and ``testing.capture()`` see its spans)."""
 
-    def get_tracer(self, instrumenting_module_name: str,
-                   instrumenting_library_version: str | None = None,
-                   schema_url: str | None = None, attributes: Any = None) -> trace.Tracer:
-        return _IncomingContextTracer(_switch.TRACER_PROVIDER.get_tracer(
-            instrumenting_module_name, instrumenting_library_version, schema_url, attributes))
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> trace.Tracer:
+        return _IncomingContextTracer(
+            _switch.TRACER_PROVIDER.get_tracer(
+                instrumenting_module_name, instrumenting_library_version, schema_url, attributes
+            )
+        )
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -115,9 +128,13 @@ class RequestLog:
         response_header: the header that echoes the correlation ID; None to not send it.
     """
 
-    def __init__(self, quiet: Iterable[QuietPattern] = DEFAULT_QUIET_PATHS, *,
-                 log_requests: bool = True,
-                 response_header: str | None = RESPONSE_HEADER) -> None:
+    def __init__(
+        self,
+        quiet: Iterable[QuietPattern] = DEFAULT_QUIET_PATHS,
+        *,
+        log_requests: bool = True,
+        response_header: str | None = RESPONSE_HEADER,
+    ) -> None:
         if isinstance(quiet, (str, re.Pattern)):
             quiet = (quiet,)
         self._quiet = tuple(_compile(p) for p in quiet)
@@ -187,6 +204,7 @@ class Request:
         fields.update(status=status, latency_ms=latency, response_size=response_size)
         if error is not None:
             fields["error"] = f"{type(error).__name__}: {error}"
+        _request_stats.observe(self.route, status, latency, failed=error is not None)
         _log(level, "Request completed", **fields)
 
 

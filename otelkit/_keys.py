@@ -24,9 +24,16 @@ WELL_KNOWN_ID_KEYS: tuple[str, ...] = (
 #: IDs that name one unit of work or one person: unbounded in number, so never a metric
 #: dimension (each value would be a separately billed metric). ``project_id`` and
 #: ``worker_id`` name long-lived, countable things and may be dimensions when asked for.
-UNBOUNDED_ID_KEYS: frozenset[str] = frozenset({
-    "correlation_id", "job_id", "session_id", "message_id", "user_id", "request_id",
-})
+UNBOUNDED_ID_KEYS: frozenset[str] = frozenset(
+    {
+        "correlation_id",
+        "job_id",
+        "session_id",
+        "message_id",
+        "user_id",
+        "request_id",
+    }
+)
 
 #: Keys that identify a person: bound and logged in-process, never sent to another host
 #: unless the user opts in explicitly.
@@ -41,7 +48,18 @@ ID_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_ID_VALUE_LENGTH = 256
 
 #: Fields every log line has: never an ID, a static field or a keyword field's own name.
-RESERVED_FIELD_NAMES: frozenset[str] = frozenset({
-    "timestamp", "level", "message", "logger", "service", "environment",
-    "trace_id", "span_id", "xray_trace_id", "source", "exception",
-})
+RESERVED_FIELD_NAMES: frozenset[str] = frozenset(
+    {
+        "timestamp",
+        "level",
+        "message",
+        "logger",
+        "service",
+        "environment",
+        "trace_id",
+        "span_id",
+        "xray_trace_id",
+        "source",
+        "exception",
+    }
+)

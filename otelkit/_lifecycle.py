@@ -33,8 +33,14 @@ from otelkit._spans import fail_span
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-           "WARNING": logging.WARNING, "ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL}
+_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+}
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,30 @@ class _Kind:
     name_key: str
 
 
-_JOB = _Kind("job_id", "job", "otelkit.job", "JOB_STARTED", "JOB_COMPLETED", "JOB_FAILED",
-             "completed", "Jobs", "JobDuration", "job_name")
-_SESSION = _Kind("session_id", "sess", "otelkit.session", "SESSION_STARTED", "SESSION_ENDED",
-                 "SESSION_FAILED", "ended", "Sessions", "SessionDuration", "session_name")
+_JOB = _Kind(
+    "job_id",
+    "job",
+    "otelkit.job",
+    "JOB_STARTED",
+    "JOB_COMPLETED",
+    "JOB_FAILED",
+    "completed",
+    "Jobs",
+    "JobDuration",
+    "job_name",
+)
+_SESSION = _Kind(
+    "session_id",
+    "sess",
+    "otelkit.session",
+    "SESSION_STARTED",
+    "SESSION_ENDED",
+    "SESSION_FAILED",
+    "ended",
+    "Sessions",
+    "SessionDuration",
+    "session_name",
+)
 
 
 _open_scopes: ContextStack[_Scope] = ContextStack("otelkit_scopes")
@@ -76,13 +102,24 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def _write(logger_name: str, level: int, message: str, fields: dict[str, Any],
-           exc: BaseException | None = None) -> None:
+def _write(
+    logger_name: str,
+    level: int,
+    message: str,
+    fields: dict[str, Any],
+    exc: BaseException | None = None,
+) -> None:
     logger = logging.getLogger(logger_name)
     if logger.isEnabledFor(level):
         exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
-        logger._log(level, message, (), exc_info=exc_info, extra={FIELDS_ATTR: fields},
-                    stacklevel=_caller_stacklevel() + 1)
+        logger._log(
+            level,
+            message,
+            (),
+            exc_info=exc_info,
+            extra={FIELDS_ATTR: fields},
+            stacklevel=_caller_stacklevel() + 1,
+        )
 
 
 def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -113,13 +150,17 @@ class _Scope:
         kind = self._kind
         ctx = _log_buffer.scoped(context_with_ids(self._ids))
         attributes = scrub_attributes({**self._name_field(), **self._fields})
-        self.span = _switch.TRACER.delegate.start_span(self.name, context=ctx,
-                                                       attributes=attributes)
+        self.span = _switch.TRACER.delegate.start_span(
+            self.name, context=ctx, attributes=attributes
+        )
         self._token = otel_context.attach(trace.set_span_in_context(self.span, ctx))
         self._started = time.perf_counter()
-        _write(kind.logger, logging.INFO, kind.started,
-               {"event_type": kind.started, "status": "started", **self._name_field(),
-                **self._fields})
+        _write(
+            kind.logger,
+            logging.INFO,
+            kind.started,
+            {"event_type": kind.started, "status": "started", **self._name_field(), **self._fields},
+        )
         return self
 
     def __exit__(
@@ -133,15 +174,32 @@ class _Scope:
         name_field = self._name_field()
         try:
             if exc is None:
-                _write(kind.logger, logging.INFO, kind.succeeded,
-                       {"event_type": kind.succeeded, "status": kind.success_status,
-                        "duration_ms": duration_ms, **name_field})
+                _write(
+                    kind.logger,
+                    logging.INFO,
+                    kind.succeeded,
+                    {
+                        "event_type": kind.succeeded,
+                        "status": kind.success_status,
+                        "duration_ms": duration_ms,
+                        **name_field,
+                    },
+                )
             else:
                 fail_span(self.span, exc)
-                _write(kind.logger, logging.ERROR, kind.failed,
-                       {"event_type": kind.failed, "status": "failed",
-                        "duration_ms": duration_ms, "error": str(exc) or type(exc).__name__,
-                        **name_field}, exc=exc)
+                _write(
+                    kind.logger,
+                    logging.ERROR,
+                    kind.failed,
+                    {
+                        "event_type": kind.failed,
+                        "status": "failed",
+                        "duration_ms": duration_ms,
+                        "error": str(exc) or type(exc).__name__,
+                        **name_field,
+                    },
+                    exc=exc,
+                )
             outcome = "success" if exc is None else "error"
             dims = {**name_field, "outcome": outcome}
             _metrics.count(kind.count_metric, 1, **dims)
@@ -189,15 +247,23 @@ class _Runner:
         _open_scopes.push(self, running)
         return running.__enter__()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         _open_scopes.pop(self).__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> Any:
         return self.__enter__()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: F) -> F:
@@ -270,8 +336,9 @@ class session(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.sess
 
     _id_key = "session_id"
 
-    def __init__(self, session_id: str | None = None, *, name: str = "session",
-                 **fields: Any) -> None:
+    def __init__(
+        self, session_id: str | None = None, *, name: str = "session", **fields: Any
+    ) -> None:
         super().__init__(name, session_id, fields)
 
     def _make(self, scope_id: str | None) -> Session:
@@ -284,8 +351,9 @@ class session(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.sess
         return self.__enter__()
 
 
-def event(event_type: str, *, status: str | None = None, level: str = "INFO",
-          **fields: Any) -> None:
+def event(
+    event_type: str, *, status: str | None = None, level: str = "INFO", **fields: Any
+) -> None:
     """Write one lifecycle record and add a span event named ``event_type`` to the current span.
 
     Example:

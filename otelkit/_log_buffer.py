@@ -70,7 +70,8 @@ def scoped(context: Context) -> Context:
         return context
     sampled_out = rate < 1.0 and random.random() >= rate  # noqa: S311 - not cryptography
     return otel_context.set_value(
-        _KEY, LogBuffer(capacity or CAPACITY, sampled_out=sampled_out), context)
+        _KEY, LogBuffer(capacity or CAPACITY, sampled_out=sampled_out), context
+    )
 
 
 def current() -> LogBuffer | None:

@@ -16,8 +16,19 @@ from typing import Any
 from otelkit._safe_values import plain, safe_str
 
 # Keys that are the line's own structure, never user data.
-_STRUCTURE = frozenset({"timestamp", "level", "logger", "service", "environment",
-                        "trace_id", "span_id", "xray_trace_id", "source"})
+_STRUCTURE = frozenset(
+    {
+        "timestamp",
+        "level",
+        "logger",
+        "service",
+        "environment",
+        "trace_id",
+        "span_id",
+        "xray_trace_id",
+        "source",
+    }
+)
 
 
 def cut(text: str, limit: int) -> str:

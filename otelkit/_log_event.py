@@ -30,14 +30,17 @@ FIELDS_ATTR = "otelkit_fields"
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName", FIELDS_ATTR, "color_message",
+    "message",
+    "asctime",
+    "taskName",
+    FIELDS_ATTR,
+    "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 
 #: Fields of the unit of work the runtime is in, on every line written inside it: the
 #: Lambda invocation's ``function_request_id``, ``cold_start``… (set by ``lambda_handler``).
-scope_fields: ContextVar[dict[str, Any] | None] = ContextVar("otelkit_scope_fields",
-                                                               default=None)
+scope_fields: ContextVar[dict[str, Any] | None] = ContextVar("otelkit_scope_fields", default=None)
 
 
 class _Timestamps:
@@ -85,8 +88,12 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
     return fields
 
 
-def build_event(record: logging.LogRecord, pipeline: Pipeline,
-                fields: dict[str, Any] | None, context: Context | None = None) -> dict[str, Any]:
+def build_event(
+    record: logging.LogRecord,
+    pipeline: Pipeline,
+    fields: dict[str, Any] | None,
+    context: Context | None = None,
+) -> dict[str, Any]:
     """Build the log event for ``record``, stamped with the current context's IDs and span."""
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),

@@ -15,15 +15,21 @@ from otelkit._safe_values import plain, truncate
 
 Renderer = Callable[[dict[str, Any]], str]
 
-_COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m",
-            "CRITICAL": "\x1b[1;31m"}
+_COLOURS = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
 # Five characters at most, so messages line up in the pretty format.
 _SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
-_encode = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"),
-                           allow_nan=False).encode
+_encode = json.JSONEncoder(
+    default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
 
 #: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
 MAX_LINE_CHARS = 200_000
@@ -115,13 +121,20 @@ class LogFormat:
 
 #: Every log format, by name. A new format is one entry here; the ``log_format`` setting
 #: accepts exactly these names.
-FORMATS: dict[str, LogFormat] = {fmt.name: fmt for fmt in (
-    LogFormat("json", lambda colour: render_json,
-              "one JSON object per line, what CloudWatch Logs Insights and Loki parse"),
-    LogFormat("pretty", pretty_renderer,
-              "aligned messages and coloured levels, for a terminal"),
-    LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
-)}
+FORMATS: dict[str, LogFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        LogFormat(
+            "json",
+            lambda colour: render_json,
+            "one JSON object per line, what CloudWatch Logs Insights and Loki parse",
+        ),
+        LogFormat(
+            "pretty", pretty_renderer, "aligned messages and coloured levels, for a terminal"
+        ),
+        LogFormat("text", lambda colour: render_text, "one plain `key=value` line per record"),
+    )
+}
 LOG_FORMATS: tuple[str, ...] = tuple(FORMATS)
 
 

@@ -56,16 +56,23 @@ def severity(levelno: int) -> tuple[SeverityNumber, str]:
     return _SEVERITY[max(below)] if below else (SeverityNumber.TRACE, "TRACE")
 
 
-def otel_attributes(record: logging.LogRecord, fields: Mapping[str, Any] | None,
-                    static_fields: Mapping[str, str], context: Context) -> dict[str, Any]:
+def otel_attributes(
+    record: logging.LogRecord,
+    fields: Mapping[str, Any] | None,
+    static_fields: Mapping[str, str],
+    context: Context,
+) -> dict[str, Any]:
     """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
     semantic-convention extras.
 
     Trace context, severity, body, service and environment travel in the LogRecord's own
     fields and its resource, so they are not repeated here.
     """
-    attributes: dict[str, Any] = {**static_fields, **(scope_fields.get() or {}),
-                                  **current_ids(context)}
+    attributes: dict[str, Any] = {
+        **static_fields,
+        **(scope_fields.get() or {}),
+        **current_ids(context),
+    }
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)
@@ -166,8 +173,9 @@ class OtelkitHandler(logging.Handler):
         sys.stdout.flush()
 
 
-def _write_fallback(record: logging.LogRecord, exc: Exception,
-                    pipeline: _pipeline.Pipeline) -> None:
+def _write_fallback(
+    record: logging.LogRecord, exc: Exception, pipeline: _pipeline.Pipeline
+) -> None:
     """A record that could not be written normally (a bad ``%`` format, a field no
     format could write) still leaves one JSON line: its time, level, logger, message,
     bound IDs and trace context, and what went wrong."""
@@ -179,10 +187,14 @@ def _write_fallback(record: logging.LogRecord, exc: Exception,
             message, args = safe_str(record.msg), {"args": safe_repr(record.args, MAX_TEXT)}
         context = otel_context.get_current()
         line: dict[str, Any] = {
-            "timestamp": _Timestamps.format(record.created), "level": record.levelname,
-            "message": truncate(message), "logger": record.name,
-            "service": pipeline.service, "environment": pipeline.environment,
-            **args, **current_ids(context),
+            "timestamp": _Timestamps.format(record.created),
+            "level": record.levelname,
+            "message": truncate(message),
+            "logger": record.name,
+            "service": pipeline.service,
+            "environment": pipeline.environment,
+            **args,
+            **current_ids(context),
         }
         span_context = trace.get_current_span(context).get_span_context()
         if span_context.is_valid:
@@ -206,24 +218,46 @@ def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:
     buffer.sampled_out = False  # failed work: its later lines are written as they come
     if dropped:
         notice = logging.LogRecord(
-            "otelkit", logging.WARNING, __file__, 0,
-            "%d earlier buffered log records were dropped (buffer full)", (dropped,), None)
+            "otelkit",
+            logging.WARNING,
+            __file__,
+            0,
+            "%d earlier buffered log records were dropped (buffer full)",
+            (dropped,),
+            None,
+        )
         deliver(prepare(notice, pipeline), pipeline)
     for prepared in held:
         deliver(prepared, pipeline)
 
 
 def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
-    return bool(otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY, context)) or \
-        record.name.startswith(_EXPORT_PATH_LOGGERS)
+    return bool(
+        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY, context)
+    ) or record.name.startswith(_EXPORT_PATH_LOGGERS)
 
 
 _handler = OtelkitHandler()
 # Libraries whose DEBUG output drowns an application's; raised to INFO unless configured.
 # aws_xray_sdk logs whole segment documents at DEBUG: tens of MB an hour in dev.
-_CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "hpack", "asyncio",
-           "werkzeug", "moto", "opentelemetry", "redis", "aws_xray_sdk", "charset_normalizer",
-           "grpc", "h2", "multipart")
+_CHATTY = (
+    "botocore",
+    "boto3",
+    "s3transfer",
+    "urllib3",
+    "httpcore",
+    "hpack",
+    "asyncio",
+    "werkzeug",
+    "moto",
+    "opentelemetry",
+    "redis",
+    "aws_xray_sdk",
+    "charset_normalizer",
+    "grpc",
+    "h2",
+    "multipart",
+)
 
 
 # The AWS Lambda Python runtime puts this handler on the root logger; it writes every
@@ -286,8 +320,9 @@ class Logger:
         """Whether a record of ``level`` would be processed."""
         return self._logger.isEnabledFor(level)
 
-    def _log(self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
-             ) -> None:
+    def _log(
+        self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
+    ) -> None:
         exc_info = fields.pop("exc_info", None)
         stack_info = fields.pop("stack_info", False)
         stacklevel = fields.pop("stacklevel", 1)
@@ -295,8 +330,15 @@ class Logger:
         if fields:
             extra = {**extra, FIELDS_ATTR: fields} if extra else {FIELDS_ATTR: fields}
         # +2 skips this frame and the public method, so file:line is the caller's.
-        self._logger._log(level, msg, args, exc_info=exc_info, extra=extra,
-                          stack_info=stack_info, stacklevel=stacklevel + 2)
+        self._logger._log(
+            level,
+            msg,
+            args,
+            exc_info=exc_info,
+            extra=extra,
+            stack_info=stack_info,
+            stacklevel=stacklevel + 2,
+        )
 
     def debug(self, msg: object, *args: object, **fields: Any) -> None:
         """Log at DEBUG."""

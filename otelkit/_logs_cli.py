@@ -39,8 +39,9 @@ def _has_id(line: Line, args: argparse.Namespace) -> bool:
 
 
 # verb -> (selects a line, CloudWatch filter pattern narrowing the search, help)
-VERBS: dict[str, tuple[Callable[[Line, argparse.Namespace], bool],
-                       Callable[[argparse.Namespace], str], str]] = {
+VERBS: dict[
+    str, tuple[Callable[[Line, argparse.Namespace], bool], Callable[[argparse.Namespace], str], str]
+] = {
     "tail": (lambda _line, _args: True, lambda _args: "", "the latest lines"),
     "errors": (_is_error, lambda _args: '"ERROR"', "ERROR and CRITICAL lines"),
     "slow": (_is_slow, lambda _args: "", "lines with latency_ms or duration_ms above --slow-ms"),
@@ -55,35 +56,39 @@ def main(argv: Sequence[str]) -> int:
         return args
     select, pattern, _ = VERBS[args.verb]
     since_ms = int((time.time() - args.since) * 1000)
-    source = (_files(args.file) if args.file
-              else _cloudwatch(args.group, since_ms, pattern(args)))
-    lines = [line for line in source
-             if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms]
+    source = _files(args.file) if args.file else _cloudwatch(args.group, since_ms, pattern(args))
+    lines = [
+        line for line in source if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
+    ]
     lines.sort(key=lambda line: str(line.get("timestamp", "")))
-    for line in lines[-args.limit:]:
+    for line in lines[-args.limit :]:
         sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
     return 1 if args.verb == "find" and not lines else 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="otelkit logs",
-                                     description="Read otelkit's JSON log lines back.")
+    parser = argparse.ArgumentParser(
+        prog="otelkit logs", description="Read otelkit's JSON log lines back."
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
     for verb, (_, _, text) in VERBS.items():
         sub = verbs.add_parser(verb, help=text)
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--group", action="append", help="CloudWatch log group (repeatable)")
-        where.add_argument("--file", action="append", type=Path,
-                           help="JSONL file, .gz too (repeatable)")
-        sub.add_argument("--since", type=_duration, default=3600,
-                         help="how far back: 30m, 2h, 1d (default 1h)")
+        where.add_argument(
+            "--file", action="append", type=Path, help="JSONL file, .gz too (repeatable)"
+        )
+        sub.add_argument(
+            "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
+        )
         sub.add_argument("--limit", type=int, default=100, help="at most this many lines")
         sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
         if verb == "find":
             sub.add_argument("--id", required=True, help="a job, session, correlation… ID")
         if verb == "slow":
-            sub.add_argument("--slow-ms", type=float, default=2000.0,
-                             help="threshold in ms (default 2000)")
+            sub.add_argument(
+                "--slow-ms", type=float, default=2000.0, help="threshold in ms (default 2000)"
+            )
     return parser
 
 
@@ -141,7 +146,12 @@ def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line
 def render_line(line: Line) -> str:
     """One line for a terminal: time, level, service, message, then the other fields."""
     head = ("timestamp", "level", "service", "message")
-    rest = " ".join(f"{k}={v}" for k, v in line.items()
-                    if k not in head and k not in {"logger", "source", "exception"})
-    return (f"{line.get('timestamp', '-')} {line.get('level', '-')!s:<8} "
-            f"{line.get('service', '-')}: {line.get('message', '')}  {rest}").rstrip()
+    rest = " ".join(
+        f"{k}={v}"
+        for k, v in line.items()
+        if k not in head and k not in {"logger", "source", "exception"}
+    )
+    return (
+        f"{line.get('timestamp', '-')} {line.get('level', '-')!s:<8} "
+        f"{line.get('service', '-')}: {line.get('message', '')}  {rest}"
+    ).rstrip()

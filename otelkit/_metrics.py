@@ -37,8 +37,11 @@ _open_timers: ContextStack[float] = ContextStack("otelkit_timers")
 _instruments: dict[str, tuple[str, str, Any]] = {}
 _display_names: dict[str, str] = {}
 _lock = threading.Lock()
-_KIND_WORDS = {"counter": "a counter (count)", "histogram": "a histogram (record/timed)",
-               "gauge": "a gauge (gauge)"}
+_KIND_WORDS = {
+    "counter": "a counter (count)",
+    "histogram": "a histogram (record/timed)",
+    "gauge": "a gauge (gauge)",
+}
 
 
 def display_name(name: str) -> str:
@@ -52,11 +55,14 @@ def _instrument(kind: str, name: str, unit: str) -> Any:
         found = _create(kind, name, unit)
     known_kind, known_unit, instrument = found
     if kind != known_kind:
-        raise ValueError(f"metric {name!r} is {_KIND_WORDS[known_kind]}; it cannot also be "
-                         f"{_KIND_WORDS[kind]}")
+        raise ValueError(
+            f"metric {name!r} is {_KIND_WORDS[known_kind]}; it cannot also be {_KIND_WORDS[kind]}"
+        )
     if unit != known_unit:
-        raise ValueError(f"metric {name!r} was first recorded with unit {known_unit!r}, "
-                         f"not {unit!r}; one metric has one unit")
+        raise ValueError(
+            f"metric {name!r} was first recorded with unit {known_unit!r}, "
+            f"not {unit!r}; one metric has one unit"
+        )
     return instrument
 
 
@@ -74,8 +80,11 @@ def _create(kind: str, name: str, unit: str) -> tuple[str, str, Any]:
                 "OpenTelemetry treats them as one instrument"
             )
         meter = _switch.METER
-        create = {"counter": meter.create_counter, "histogram": meter.create_histogram,
-                  "gauge": meter.create_gauge}[kind]
+        create = {
+            "counter": meter.create_counter,
+            "histogram": meter.create_histogram,
+            "gauge": meter.create_gauge,
+        }[kind]
         return _instruments.setdefault(name, (kind, unit, create(name, unit=unit)))
 
 
@@ -92,8 +101,11 @@ def _value(name: str, value: object, *, non_negative: bool) -> float | None:
         if (0 if non_negative else _INT64_MIN) <= number <= _INT64_MAX:
             return number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        reject(f"metric value ({type(value).__name__})",
-               f"metric {name!r} value must be a number, got {safe_repr(value)}", "metrics")
+        reject(
+            f"metric value ({type(value).__name__})",
+            f"metric {name!r} value must be a number, got {safe_repr(value)}",
+            "metrics",
+        )
         return None
     if isinstance(value, int):  # past int64: OTLP carries it as a double, when it fits one
         try:
@@ -102,8 +114,11 @@ def _value(name: str, value: object, *, non_negative: bool) -> float | None:
             value = math.inf
     if not math.isfinite(value) or (non_negative and value < 0):
         need = "a finite number >= 0" if non_negative else "a finite number"
-        reject("metric value (out of range)",
-               f"metric {name!r} value must be {need}, got {safe_repr(value)}", "metrics")
+        reject(
+            "metric value (out of range)",
+            f"metric {name!r} value must be {need}, got {safe_repr(value)}",
+            "metrics",
+        )
         return None
     return value
 
@@ -125,16 +140,22 @@ def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for key, value in attributes.items():
         if key in UNBOUNDED_ID_KEYS:
-            reject(f"metric dimension {key}",
-                   f"{key} is a correlation ID and never a metric dimension: each value "
-                   "would be a separately billed metric. It is on the log lines and spans "
-                   "already", "metrics")
+            reject(
+                f"metric dimension {key}",
+                f"{key} is a correlation ID and never a metric dimension: each value "
+                "would be a separately billed metric. It is on the log lines and spans "
+                "already",
+                "metrics",
+            )
         elif isinstance(value, _ATTRIBUTE_TYPES):
             checked[key] = value
         else:
-            reject(f"metric dimension type ({type(value).__name__})",
-                   f"metric {name!r} dimension {key}={safe_repr(value)} must be str, "
-                   f"bool, int or float, not {type(value).__name__}", "metrics")
+            reject(
+                f"metric dimension type ({type(value).__name__})",
+                f"metric {name!r} dimension {key}={safe_repr(value)} must be str, "
+                f"bool, int or float, not {type(value).__name__}",
+                "metrics",
+            )
             checked[key] = safe_str(value, 1024)
     return checked
 

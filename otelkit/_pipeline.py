@@ -49,6 +49,9 @@ class Pipeline:
         scrub: redact secret-looking fields and URL parameters.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
+        prometheus_text: renders the metrics in the Prometheus text format (``/metrics``);
+            None without the Prometheus reader.
+        service_version: ``service.version``, shown by ``/health``.
         lambda_single_record: ``link`` or ``continue``: whether a Lambda invocation for
             one SQS/SNS record starts a new trace linked to the producer, or continues it.
         log_sample_rate: share of units of work whose INFO-and-below lines are written
@@ -75,6 +78,8 @@ class Pipeline:
     log_buffer_capacity: int = 0
     lambda_single_record: str = "link"
     log_sample_rate: float = 1.0
+    prometheus_text: Callable[[], bytes] | None = None
+    service_version: str | None = None
 
     @property
     def handler_level(self) -> int:
@@ -85,8 +90,14 @@ class Pipeline:
     def without_exports(self) -> Pipeline:
         """This pipeline's log lines and settings, with no providers: after ``shutdown()``."""
         plain = Pipeline()
-        return replace(self, otel_loggers=None, tracer_provider=None, meter_provider=None,
-                       flush=plain.flush, close=plain.close)
+        return replace(
+            self,
+            otel_loggers=None,
+            tracer_provider=None,
+            meter_provider=None,
+            flush=plain.flush,
+            close=plain.close,
+        )
 
 
 _active = Pipeline()

@@ -43,8 +43,9 @@ MAX_INCOMING_IDS = 16
 
 
 # Set by the HTTP integration just before it injects: whether that request's host is allowed.
-_destination_allowed: ContextVar[bool | None] = ContextVar("otelkit_destination_allowed",
-                                                           default=None)
+_destination_allowed: ContextVar[bool | None] = ContextVar(
+    "otelkit_destination_allowed", default=None
+)
 
 
 def policy() -> Policy:
@@ -81,8 +82,7 @@ def _xray_root(carrier: CarrierT, getter: Getter[CarrierT]) -> int | None:
     return None
 
 
-def start_span_from(tracer: trace.Tracer, name: str, context: Context,
-                    **kwargs: Any) -> trace.Span:
+def start_span_from(tracer: trace.Tracer, name: str, context: Context, **kwargs: Any) -> trace.Span:
     """Start the first span of incoming work from its extracted ``context``.
 
     An ALB (and API Gateway) stamps requests with an X-Ray ``Root`` trace ID but no parent
@@ -119,8 +119,12 @@ class OtelkitPropagator(TextMapPropagator):
             names |= propagator.fields
         return names
 
-    def extract(self, carrier: CarrierT, context: Context | None = None,
-                getter: Getter[CarrierT] = default_getter) -> Context:
+    def extract(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        getter: Getter[CarrierT] = default_getter,
+    ) -> Context:
         for propagator in self._trace:
             context = propagator.extract(carrier, context, getter)
         if not trace.get_current_span(context).get_span_context().is_valid:
@@ -131,8 +135,12 @@ class OtelkitPropagator(TextMapPropagator):
         incoming = ids_from_baggage(baggage.get_all(context))
         return context_with_ids(incoming, context) if incoming else context
 
-    def inject(self, carrier: CarrierT, context: Context | None = None,
-               setter: Setter[CarrierT] = default_setter) -> None:
+    def inject(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        setter: Setter[CarrierT] = default_setter,
+    ) -> None:
         allowed = _destination_allowed.get()
         if allowed is not None:
             _destination_allowed.set(None)  # the decision was for this one request
@@ -140,8 +148,12 @@ class OtelkitPropagator(TextMapPropagator):
                 return
         self.inject_unfiltered(carrier, context, setter)
 
-    def inject_unfiltered(self, carrier: CarrierT, context: Context | None = None,
-                          setter: Setter[CarrierT] = default_setter) -> None:
+    def inject_unfiltered(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        setter: Setter[CarrierT] = default_setter,
+    ) -> None:
         """Inject without the per-host decision: for the user's own queues and topics.
 
         Private IDs are still withheld, including baggage entries of that name that
@@ -170,8 +182,13 @@ def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
     """
     ids: dict[str, str] = {}
     for key, value in entries.items():
-        if (key in WELL_KNOWN_ID_KEYS and isinstance(value, str) and ID_KEY_PATTERN.match(key)
-                and 0 < len(value) <= MAX_ID_VALUE_LENGTH and value.isprintable()):
+        if (
+            key in WELL_KNOWN_ID_KEYS
+            and isinstance(value, str)
+            and ID_KEY_PATTERN.match(key)
+            and 0 < len(value) <= MAX_ID_VALUE_LENGTH
+            and value.isprintable()
+        ):
             ids[key] = value
             if len(ids) == MAX_INCOMING_IDS:
                 break

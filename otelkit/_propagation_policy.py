@@ -15,7 +15,12 @@ from otelkit._keys import PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
 
 #: Host patterns that count as internal when ``propagate_to`` is not set.
 DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
-    "localhost", "*.localhost", "*.internal", "*.local", "*.svc", "*.svc.cluster.local",
+    "localhost",
+    "*.localhost",
+    "*.internal",
+    "*.local",
+    "*.svc",
+    "*.svc.cluster.local",
     "*.consul",
 )
 
@@ -44,8 +49,9 @@ class Policy:
         The same keys are the only ones read back from incoming baggage, so what one
         service sends is exactly what the next one binds; other keys stay in-process.
         """
-        return {k: v for k, v in ids.items()
-                if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids}
+        return {
+            k: v for k, v in ids.items() if k in WELL_KNOWN_ID_KEYS and k not in self.private_ids
+        }
 
 
 def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] | None) -> Policy:
@@ -54,6 +60,7 @@ def build_policy(propagate_to: Iterable[str] | None, private_ids: Iterable[str] 
     extra = tuple(p.strip().lower() for p in propagate_to or () if p.strip())
     return Policy(
         internal_hosts=DEFAULT_INTERNAL_HOSTS + extra,
-        private_ids=PRIVATE_ID_KEYS if private_ids is None
+        private_ids=PRIVATE_ID_KEYS
+        if private_ids is None
         else frozenset(k.strip() for k in private_ids if k.strip()),
     )

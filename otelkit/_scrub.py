@@ -22,8 +22,17 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 # Names that contain a secret-looking word but are safe and common in telemetry.
-_SAFE_NAMES = frozenset({"tokens", "prompt_tokens", "completion_tokens", "total_tokens",
-                         "max_tokens", "auth_method", "auth_result"})
+_SAFE_NAMES = frozenset(
+    {
+        "tokens",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "max_tokens",
+        "auth_method",
+        "auth_result",
+    }
+)
 # Suffixes that name something *about* a secret, never the secret: ``api_key_id``,
 # ``secret_arn``, ``token_count``. Redacting those would hide exactly what one searches by.
 _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_at")
@@ -37,8 +46,11 @@ def is_secret(name: str) -> bool:
         return _cache[name]
     except KeyError:
         lowered = name.lower()
-        secret = (lowered not in _SAFE_NAMES and not lowered.endswith(_SAFE_SUFFIXES)
-                  and _SECRET_NAME.search(name) is not None)
+        secret = (
+            lowered not in _SAFE_NAMES
+            and not lowered.endswith(_SAFE_SUFFIXES)
+            and _SECRET_NAME.search(name) is not None
+        )
         if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
             _cache[name] = secret
         return secret

@@ -29,8 +29,10 @@ def url(source: str, value: Any) -> str:
     """An ``http://`` or ``https://`` URL, without a trailing slash."""
     found = str(value).strip()
     if not found.startswith(("http://", "https://")):
-        raise ValueError(f"{source}={found!r} must be a URL starting with http:// or "
-                         "https:// (for example http://localhost:4318)")
+        raise ValueError(
+            f"{source}={found!r} must be a URL starting with http:// or "
+            "https:// (for example http://localhost:4318)"
+        )
     return found.rstrip("/")
 
 
@@ -98,10 +100,28 @@ def whole(minimum: int) -> Parser[int]:
     """A parser of whole numbers of at least ``minimum``."""
 
     def parse(source: str, value: Any) -> int:
-        return int(_number(source, value, lambda n: n.is_integer() and n >= minimum,
-                           f"a whole number of at least {minimum}"))
+        return int(
+            _number(
+                source,
+                value,
+                lambda n: n.is_integer() and n >= minimum,
+                f"a whole number of at least {minimum}",
+            )
+        )
 
     return parse
+
+
+def port(source: str, value: Any) -> int:
+    """A TCP port, 0-65535 (0: any free port)."""
+    return int(
+        _number(
+            source,
+            value,
+            lambda n: n.is_integer() and 0 <= n <= 65535,
+            "a port number from 0 to 65535",
+        )
+    )
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -113,9 +133,11 @@ def names(source: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return _split(value)
     if not isinstance(value, (list, tuple, set, frozenset)) or not all(
-            isinstance(item, str) for item in value):
-        raise ValueError(f"{source}={value!r} must be a comma-separated string or a "
-                         "list of strings")
+        isinstance(item, str) for item in value
+    ):
+        raise ValueError(
+            f"{source}={value!r} must be a comma-separated string or a list of strings"
+        )
     return tuple(value)
 
 
@@ -138,8 +160,9 @@ def fields(source: str, value: Any) -> dict[str, str]:
     result: dict[str, str] = {}
     for key, found in pairs:
         if not ID_KEY_PATTERN.match(key) or not isinstance(found, str):
-            raise ValueError(f"{source}: field {key}={found!r} needs a snake_case key and a "
-                             "string value")
+            raise ValueError(
+                f"{source}: field {key}={found!r} needs a snake_case key and a string value"
+            )
         if key in RESERVED_FIELD_NAMES:
             raise ValueError(f"{source}: {key!r} names a field every log line has")
         result[key] = found

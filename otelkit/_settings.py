@@ -30,6 +30,7 @@ from otelkit._setting_parsers import (
     level,
     lowercase_names,
     names,
+    port,
     positive,
     ratio,
     text,
@@ -122,11 +123,17 @@ class Setting(Generic[T]):
         return self.default
 
 
-def setting(*, parse: Parser[T], default: T | Computed[T], env: tuple[str | EnvAlias, ...],
-            doc: str, keyword: bool = True, shown: str | None = None) -> T:
+def setting(
+    *,
+    parse: Parser[T],
+    default: T | Computed[T],
+    env: tuple[str | EnvAlias, ...],
+    doc: str,
+    keyword: bool = True,
+    shown: str | None = None,
+) -> T:
     """Declare one field of ``Settings`` (typed as what ``parse`` returns)."""
-    spec = Setting(parse=parse, default=default, env=env, doc=doc, keyword=keyword,
-                   shown=shown)
+    spec = Setting(parse=parse, default=default, env=env, doc=doc, keyword=keyword, shown=shown)
     return dataclasses.field(metadata={_METADATA_KEY: spec})  # type: ignore[no-any-return]
 
 
@@ -147,134 +154,254 @@ class Settings:
     """
 
     service_name: str = setting(
-        parse=text, default="unknown_service",
+        parse=text,
+        default="unknown_service",
         env=("OTEL_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME"),
-        doc="`service.name` on every signal; the Loki `service_name` label.")
+        doc="`service.name` on every signal; the Loki `service_name` label.",
+    )
     service_version: str | None = setting(
-        parse=text, default=None, env=("OTEL_SERVICE_VERSION",),
-        doc="`service.version` resource attribute.")
+        parse=text,
+        default=None,
+        env=("OTEL_SERVICE_VERSION",),
+        doc="`service.version` resource attribute.",
+    )
     environment: str = setting(
-        parse=text, default="dev", env=("DEPLOYMENT_ENV", "STAGE"),
+        parse=text,
+        default="dev",
+        env=("DEPLOYMENT_ENV", "STAGE"),
         doc="`deployment.environment` and the `environment` log field. `dev`, "
-            "`development` and `local` count as development.")
+        "`development` and `local` count as development.",
+    )
     sdk_disabled: bool = setting(
-        parse=flag, default=False, env=("OTEL_SDK_DISABLED",), keyword=False,
-        doc="Keep log lines on stdout but build no exporters and send nothing anywhere.")
+        parse=flag,
+        default=False,
+        env=("OTEL_SDK_DISABLED",),
+        keyword=False,
+        doc="Keep log lines on stdout but build no exporters and send nothing anywhere.",
+    )
     endpoint: str | None = setting(
-        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_ENDPOINT",),
-        doc="OTLP collector base URL; unset means no network at all.")
+        parse=url,
+        default=None,
+        env=("OTEL_EXPORTER_OTLP_ENDPOINT",),
+        doc="OTLP collector base URL; unset means no network at all.",
+    )
     traces_endpoint: str | None = setting(
-        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",),
+        parse=url,
+        default=None,
+        env=("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",),
         doc="Full OTLP/HTTP URL for traces alone, e.g. "
-            "`https://xray.eu-west-1.amazonaws.com/v1/traces` (agentless; needs "
-            "CloudWatch Transaction Search). Wins over `endpoint` for traces.")
+        "`https://xray.eu-west-1.amazonaws.com/v1/traces` (agentless; needs "
+        "CloudWatch Transaction Search). Wins over `endpoint` for traces.",
+    )
     logs_endpoint: str | None = setting(
-        parse=url, default=None, env=("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",),
+        parse=url,
+        default=None,
+        env=("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",),
         doc="Full OTLP/HTTP URL for logs alone, e.g. "
-            "`https://logs.eu-west-1.amazonaws.com/v1/logs` with the log group and stream "
-            "in `OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=…,x-aws-log-stream=…`.")
+        "`https://logs.eu-west-1.amazonaws.com/v1/logs` with the log group and stream "
+        "in `OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=…,x-aws-log-stream=…`.",
+    )
     aws_sigv4: bool | None = setting(
-        parse=flag, default=None, env=("OTELKIT_AWS_SIGV4",),
+        parse=flag,
+        default=None,
+        env=("OTELKIT_AWS_SIGV4",),
         shown="on for the AWS OTLP endpoints",
         doc="Sign OTLP/HTTP exports with SigV4 from the AWS credentials (service `xray` for "
-            "traces, `logs` for logs). On by itself for `xray.<region>.amazonaws.com` and "
-            "`logs.<region>.amazonaws.com`; `true` forces it for any endpoint, `false` turns "
-            "it off. Metrics are not sent to a signed endpoint: use `emf_namespace`.")
+        "traces, `logs` for logs). On by itself for `xray.<region>.amazonaws.com` and "
+        "`logs.<region>.amazonaws.com`; `true` forces it for any endpoint, `false` turns "
+        "it off. Metrics are not sent to a signed endpoint: use `emf_namespace`.",
+    )
     protocol: str = setting(
-        parse=choice(PROTOCOLS), default="http/protobuf", env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
-        doc="`http/protobuf` or `grpc` (needs the `grpc` extra).")
+        parse=choice(PROTOCOLS),
+        default="http/protobuf",
+        env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
+        doc="`http/protobuf` or `grpc` (needs the `grpc` extra).",
+    )
     lambda_function: str | None = setting(
-        parse=text, default=None, env=("AWS_LAMBDA_FUNCTION_NAME",), keyword=False,
+        parse=text,
+        default=None,
+        env=("AWS_LAMBDA_FUNCTION_NAME",),
+        keyword=False,
         doc="The Lambda function this process runs as (the runtime sets it). Console "
-            "output is off there by default.")
+        "output is off there by default.",
+    )
     console: bool = setting(
-        parse=flag, env=("OTELKIT_CONSOLE",),
-        default=Computed(lambda r: not (r["endpoint"] or r["traces_endpoint"]
-                                        or r["lambda_function"]),
-                         "on without endpoint, off on Lambda"),
+        parse=flag,
+        env=("OTELKIT_CONSOLE",),
+        default=Computed(
+            lambda r: not (r["endpoint"] or r["traces_endpoint"] or r["lambda_function"]),
+            "on without endpoint, off on Lambda",
+        ),
         doc="Print finished span trees and a metrics summary for humans (stderr). On "
-            "Lambda they would be billed CloudWatch Logs lines on every invocation.")
+        "Lambda they would be billed CloudWatch Logs lines on every invocation.",
+    )
     log_level: str = setting(
-        parse=level, env=("LOG_LEVEL",),
+        parse=level,
+        env=("LOG_LEVEL",),
         default=Computed(lambda r: "DEBUG" if _is_dev(r) else "INFO", "DEBUG in dev, else INFO"),
-        doc="Root log level (a name, or a `logging` constant as an argument).")
+        doc="Root log level (a name, or a `logging` constant as an argument).",
+    )
     log_format: str = setting(
         parse=choice(LOG_FORMATS),
         env=("LOG_FORMAT", EnvAlias("STRUCTURED_LOGGING", _structured_logging)),
-        default=Computed(lambda r: "pretty" if _is_dev(r) and sys.stdout.isatty() else "json",
-                         "pretty in dev on a terminal, else json"),
+        default=Computed(
+            lambda r: "pretty" if _is_dev(r) and sys.stdout.isatty() else "json",
+            "pretty in dev on a terminal, else json",
+        ),
         doc="; ".join(f"`{f.name}`: {f.doc}" for f in FORMATS.values())
-            + ". `STRUCTURED_LOGGING=false` means `text`.")
+        + ". `STRUCTURED_LOGGING=false` means `text`.",
+    )
     log_stdout: bool = setting(
-        parse=flag, default=True, env=("OTELKIT_LOG_STDOUT",),
-        doc="Write log lines to stdout (what CloudWatch Logs collects).")
+        parse=flag,
+        default=True,
+        env=("OTELKIT_LOG_STDOUT",),
+        doc="Write log lines to stdout (what CloudWatch Logs collects).",
+    )
     log_buffer: bool = setting(
-        parse=flag, default=False, env=("OTELKIT_LOG_BUFFER",),
+        parse=flag,
+        default=False,
+        env=("OTELKIT_LOG_BUFFER",),
         doc="Hold DEBUG lines of each job, session, invocation, request or message back and "
-            "write them only if it logs an ERROR (the last 200 at most).")
+        "write them only if it logs an ERROR (the last 200 at most).",
+    )
     emf_namespace: str | None = setting(
-        parse=text, default=None, env=("OTELKIT_EMF_NAMESPACE",), shown="(unset: off)",
+        parse=text,
+        default=None,
+        env=("OTELKIT_EMF_NAMESPACE",),
+        shown="(unset: off)",
         doc="Also write metrics to stdout as CloudWatch EMF documents in this namespace: "
-            "metrics from Lambda or a batch job with no collector.")
+        "metrics from Lambda or a batch job with no collector.",
+    )
     instrument: tuple[str, ...] | None = setting(
-        parse=names, default=None, env=("OTELKIT_INSTRUMENT",),
+        parse=names,
+        default=None,
+        env=("OTELKIT_INSTRUMENT",),
         shown="botocore,httpx (those installed)",
-        doc="Comma-separated integrations to turn on.")
+        doc="Comma-separated integrations to turn on.",
+    )
     sample_rate: float = setting(
-        parse=ratio, default=1.0, env=("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
-        doc="Parent-based head sampling ratio, 0.0-1.0.")
+        parse=ratio,
+        default=1.0,
+        env=("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
+        doc="Parent-based head sampling ratio, 0.0-1.0.",
+    )
     resource_detectors: tuple[str, ...] = setting(
-        parse=lowercase_names, default=("auto",), env=("OTELKIT_RESOURCE_DETECTORS",),
+        parse=lowercase_names,
+        default=("auto",),
+        env=("OTELKIT_RESOURCE_DETECTORS",),
         shown="auto",
         doc="`auto` (only where the environment shows the platform), `none`, or a list of "
-            "`lambda,ecs,eks,ec2`.")
+        "`lambda,ecs,eks,ec2`.",
+    )
     propagate_to: tuple[str, ...] | None = setting(
-        parse=names, default=None, env=("OTELKIT_PROPAGATE_TO",), shown="(none)",
+        parse=names,
+        default=None,
+        env=("OTELKIT_PROPAGATE_TO",),
+        shown="(none)",
         doc="Comma-separated host patterns (fnmatch) that also receive trace headers and IDs "
-            "over HTTP. Loopback, private IP addresses, localhost, *.internal, *.local, "
-            "*.svc, *.svc.cluster.local and *.consul always do.")
+        "over HTTP. Loopback, private IP addresses, localhost, *.internal, *.local, "
+        "*.svc, *.svc.cluster.local and *.consul always do.",
+    )
     private_ids: tuple[str, ...] | None = setting(
-        parse=names, default=None, env=("OTELKIT_PRIVATE_IDS",), shown="user_id",
-        doc="Comma-separated ID keys that are logged here but never sent to another process.")
+        parse=names,
+        default=None,
+        env=("OTELKIT_PRIVATE_IDS",),
+        shown="user_id",
+        doc="Comma-separated ID keys that are logged here but never sent to another process.",
+    )
     static_fields: Mapping[str, str] = setting(
-        parse=fields, default=MappingProxyType({}), env=("OTELKIT_STATIC_FIELDS",), shown="(none)",
+        parse=fields,
+        default=MappingProxyType({}),
+        env=("OTELKIT_STATIC_FIELDS",),
+        shown="(none)",
         doc="Fields on every log line of the process, e.g. `hostname=bot-01,region=eu-west-1` "
-            "(a mapping as an argument). For deployment facts that are not IDs.")
+        "(a mapping as an argument). For deployment facts that are not IDs.",
+    )
     scrub: bool = setting(
-        parse=flag, default=True, env=("OTELKIT_SCRUB",),
-        doc="Redact fields whose names look secret (password, token, authorization…).")
+        parse=flag,
+        default=True,
+        env=("OTELKIT_SCRUB",),
+        doc="Redact fields whose names look secret (password, token, authorization…).",
+    )
     export_timeout: float = setting(
-        parse=positive, default=10.0, env=("OTELKIT_EXPORT_TIMEOUT",), shown="10",
-        doc="Seconds one export may take before it is abandoned.")
+        parse=positive,
+        default=10.0,
+        env=("OTELKIT_EXPORT_TIMEOUT",),
+        shown="10",
+        doc="Seconds one export may take before it is abandoned.",
+    )
     max_message_chars: int | None = setting(
-        parse=whole(32), default=None, env=("OTELKIT_MAX_MESSAGE_CHARS",), shown="(unset: off)",
+        parse=whole(32),
+        default=None,
+        env=("OTELKIT_MAX_MESSAGE_CHARS",),
+        shown="(unset: off)",
         doc="Cut log messages longer than this many characters (at least 32), ending them "
-            "with `… [truncated, N chars]`.")
+        "with `… [truncated, N chars]`.",
+    )
     max_field_chars: int | None = setting(
-        parse=whole(32), default=None, env=("OTELKIT_MAX_FIELD_CHARS",), shown="(unset: off)",
+        parse=whole(32),
+        default=None,
+        env=("OTELKIT_MAX_FIELD_CHARS",),
+        shown="(unset: off)",
         doc="Cut any single field value of a log line longer than this (at least 32), the "
-            "same way; dicts and lists are cut as their JSON text.")
+        "same way; dicts and lists are cut as their JSON text.",
+    )
     error_dedup_every: int | None = setting(
-        parse=whole(1), default=None, env=("OTELKIT_ERROR_DEDUP_EVERY",), shown="(unset: off)",
+        parse=whole(1),
+        default=None,
+        env=("OTELKIT_ERROR_DEDUP_EVERY",),
+        shown="(unset: off)",
         doc="Fingerprint ERROR records: write an error's first occurrence in full, then one "
-            "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
-            "`Errors` counter (1: fingerprint, write all).")
+        "line per N occurrences with `count`; adds `error_hash`, `severity` and the "
+        "`Errors` counter (1: fingerprint, write all).",
+    )
     lambda_single_record: str = setting(
-        parse=choice(("link", "continue")), default="link",
+        parse=choice(("link", "continue")),
+        default="link",
         env=("OTELKIT_LAMBDA_SINGLE_RECORD",),
         doc="For a Lambda invocation with one SQS/SNS (or Kafka, MQ) record: `link` starts "
-            "a new trace linked to the producer's (the messaging conventions' batch "
-            "model); `continue` makes the invocation a child of the producer's span, so "
-            "a one-message hop is one trace end to end.")
+        "a new trace linked to the producer's (the messaging conventions' batch "
+        "model); `continue` makes the invocation a child of the producer's span, so "
+        "a one-message hop is one trace end to end.",
+    )
     log_sample_rate: float = setting(
-        parse=ratio, default=1.0, env=("OTELKIT_LOG_SAMPLE_RATE",),
+        parse=ratio,
+        default=1.0,
+        env=("OTELKIT_LOG_SAMPLE_RATE",),
         doc="Share of units of work (requests, jobs, sessions, invocations, messages) whose "
-            "INFO-and-below lines are written; the others write theirs only if they log an "
-            "ERROR (the last 200 at most).")
+        "INFO-and-below lines are written; the others write theirs only if they log an "
+        "ERROR (the last 200 at most).",
+    )
+    metrics_port: int | None = setting(
+        parse=port,
+        default=None,
+        env=("METRICS_PORT",),
+        shown="(unset: no server)",
+        doc="Serve `/health`, `/metrics` (Prometheus) and `/stats` on this port from "
+        "`configure()` (0: any free port). Needs the `runtime` extra.",
+    )
+    metrics_host: str = setting(
+        parse=text,
+        default="127.0.0.1",
+        env=("METRICS_HOST",),
+        doc="Address the runtime endpoints listen on; `0.0.0.0` for a Prometheus scraping "
+        "from outside the container.",
+    )
+    prometheus: bool = setting(
+        parse=flag,
+        default=Computed(lambda r: r["metrics_port"] is not None, "on with metrics_port"),
+        env=("OTELKIT_PROMETHEUS",),
+        doc="Keep metrics for a Prometheus scrape of `/metrics` (the OpenTelemetry "
+        "Prometheus reader).",
+    )
     strict: bool = setting(
-        parse=flag, default=False, env=("OTELKIT_STRICT",), keyword=False,
+        parse=flag,
+        default=False,
+        env=("OTELKIT_STRICT",),
+        keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "
-            "(read when an error happens). For otelkit's own tests; not for production.")
+        "(read when an error happens). For otelkit's own tests; not for production.",
+    )
 
 
 #: The table, in resolution order.

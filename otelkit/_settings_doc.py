@@ -17,8 +17,10 @@ END = "<!-- end of generated settings table -->"
 
 def reference_table() -> str:
     """The markdown table of every setting, in the table's order."""
-    lines = ["| option | environment variables | default | what it does |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        "| option | environment variables | default | what it does |",
+        "| --- | --- | --- | --- |",
+    ]
     for spec in SETTINGS:
         option = f"`{spec.name}`" if spec.keyword else f"— (`{spec.name}`, environment only)"
         env = ", ".join(f"`{name}`" for name in spec.env_names)

@@ -9,6 +9,7 @@ import atexit
 import sys
 import threading
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from otelkit import _logging, _pipeline
 from otelkit._settings import resolve
@@ -16,6 +17,7 @@ from otelkit._settings import resolve
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
 _atexit_registered = False
+_options: dict[str, Any] = {}  # the last configure() call's arguments
 
 
 def configure(
@@ -47,6 +49,9 @@ def configure(
     error_dedup_every: int | None = None,
     lambda_single_record: str | None = None,
     log_sample_rate: float | None = None,
+    metrics_port: int | None = None,
+    metrics_host: str | None = None,
+    prometheus: bool | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 
@@ -59,9 +64,11 @@ def configure(
         ValueError: an option or environment variable has an invalid value.
         ImportError: an explicitly requested integration or protocol is not installed.
     """
-    settings = resolve(locals())  # the keywords, by name: exactly the table's settings
-    global _configured, _atexit_registered
+    options = dict(locals())
+    settings = resolve(options)  # the keywords, by name: exactly the table's settings
+    global _configured, _atexit_registered, _options
     with _lock:
+        _options = options
         # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
         from opentelemetry import propagate
 
@@ -75,11 +82,28 @@ def configure(
         _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
         _integrations.enable(settings.instrument)
         if previous is not None:  # drain it in the background: re-configuring never waits
-            threading.Thread(target=previous.close, args=(settings.export_timeout,),
-                             name="otelkit-close", daemon=True).start()
+            threading.Thread(
+                target=previous.close,
+                args=(settings.export_timeout,),
+                name="otelkit-close",
+                daemon=True,
+            ).start()
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True
+    if settings.metrics_port is not None:
+        from otelkit.runtime import serve_configured
+
+        serve_configured(settings.metrics_port, settings.metrics_host)
+
+
+def with_prometheus() -> None:
+    """Configure again as last time, with the Prometheus reader (``start_http_server``)."""
+    with _lock:
+        if _pipeline.current().prometheus_text is not None:
+            return
+        options = {**_options, "prometheus": True}
+    configure(**options)
 
 
 def flush(timeout: float = 5.0) -> bool:
@@ -91,6 +115,9 @@ def flush(timeout: float = 5.0) -> bool:
 def shutdown(timeout: float = 5.0) -> None:
     """Flush and stop every signal; returns within ``timeout`` even if the collector is down."""
     global _configured
+    servers = sys.modules.get("otelkit.runtime")  # loaded only if one was started
+    if servers is not None:
+        servers.stop_all()
     with _lock:
         pipeline, _configured = _configured, None
         if pipeline is None:

@@ -76,8 +76,10 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
 
     def __enter__(self) -> trace.Span:
         if self._span is not None:
-            raise RuntimeError(f"span({self._name!r}) is already open: a span() object is "
-                               "entered once; write `with otelkit.span(...)` per block")
+            raise RuntimeError(
+                f"span({self._name!r}) is already open: a span() object is "
+                "entered once; write `with otelkit.span(...)` per block"
+            )
         current = _switch.TRACER.delegate.start_span(
             self._name, kind=self._kind, attributes=with_ids(self._attributes)
         )
@@ -157,7 +159,8 @@ def _decorate(
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             current = tracer.delegate.start_span(
-                span_name, kind=kind, attributes=with_ids(attributes))
+                span_name, kind=kind, attributes=with_ids(attributes)
+            )
             token = attach(in_context(current))
             try:
                 return await func(*args, **kwargs)
@@ -172,8 +175,7 @@ def _decorate(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        current = tracer.delegate.start_span(
-                span_name, kind=kind, attributes=with_ids(attributes))
+        current = tracer.delegate.start_span(span_name, kind=kind, attributes=with_ids(attributes))
         token = attach(in_context(current))
         try:
             return func(*args, **kwargs)
@@ -196,7 +198,8 @@ def _traced_generator(
     @functools.wraps(func)
     def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         current = _switch.TRACER.delegate.start_span(
-                span_name, kind=kind, attributes=with_ids(attributes))
+            span_name, kind=kind, attributes=with_ids(attributes)
+        )
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None
@@ -240,7 +243,8 @@ def _traced_async_generator(
     @functools.wraps(func)
     async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         current = _switch.TRACER.delegate.start_span(
-                span_name, kind=kind, attributes=with_ids(attributes))
+            span_name, kind=kind, attributes=with_ids(attributes)
+        )
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None

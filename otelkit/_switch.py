@@ -165,19 +165,28 @@ class SwitchableMeter(metrics.Meter):
         return self._make("create_gauge", name, unit, description)
 
     def create_observable_counter(
-        self, name: str, callbacks: Sequence[Any] | None = None, unit: str = "",
+        self,
+        name: str,
+        callbacks: Sequence[Any] | None = None,
+        unit: str = "",
         description: str = "",
     ) -> Any:
         return self._make("create_observable_counter", name, callbacks, unit, description)
 
     def create_observable_gauge(
-        self, name: str, callbacks: Sequence[Any] | None = None, unit: str = "",
+        self,
+        name: str,
+        callbacks: Sequence[Any] | None = None,
+        unit: str = "",
         description: str = "",
     ) -> Any:
         return self._make("create_observable_gauge", name, callbacks, unit, description)
 
     def create_observable_up_down_counter(
-        self, name: str, callbacks: Sequence[Any] | None = None, unit: str = "",
+        self,
+        name: str,
+        callbacks: Sequence[Any] | None = None,
+        unit: str = "",
         description: str = "",
     ) -> Any:
         return self._make("create_observable_up_down_counter", name, callbacks, unit, description)
@@ -203,8 +212,7 @@ def follow_global() -> None:
     TRACER.delegate = trace.get_tracer("otelkit")
 
 
-def connect(tracer_provider: trace.TracerProvider,
-            meter_provider: metrics.MeterProvider) -> None:
+def connect(tracer_provider: trace.TracerProvider, meter_provider: metrics.MeterProvider) -> None:
     """Send every span and measurement, otelkit's and instrumentations', to these providers."""
     install_globals()
     TRACER_PROVIDER.switch(tracer_provider)  # otelkit's TRACER is one of its tracers

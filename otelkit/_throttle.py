@@ -30,11 +30,24 @@ class ThrottledLogger:
     Made by ``otelkit.throttled``; share one instance per call site, across threads too.
     """
 
-    __slots__ = ("_clock", "_every", "_interval", "_last", "_lock", "_logger", "_seen",
-                 "_suppressed")
+    __slots__ = (
+        "_clock",
+        "_every",
+        "_interval",
+        "_last",
+        "_lock",
+        "_logger",
+        "_seen",
+        "_suppressed",
+    )
 
-    def __init__(self, logger: Logger, every: int | None, interval: float | None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        logger: Logger,
+        every: int | None,
+        interval: float | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._logger = logger
         self._every = every
         self._interval = interval
@@ -52,8 +65,7 @@ class ThrottledLogger:
                 write = always or (self._seen - 1) % self._every == 0
             else:
                 now = self._clock()
-                write = always or self._last is None or now - self._last >= (
-                    self._interval or 0.0)
+                write = always or self._last is None or now - self._last >= (self._interval or 0.0)
                 if write:
                     self._last = now
             if not write:
@@ -97,8 +109,12 @@ class ThrottledLogger:
         self.log(logging.ERROR, msg, *args, **fields)
 
 
-def throttled(logger: Logger | logging.Logger | str | None = None, *, every: int | None = None,
-              interval: float | None = None) -> ThrottledLogger:
+def throttled(
+    logger: Logger | logging.Logger | str | None = None,
+    *,
+    every: int | None = None,
+    interval: float | None = None,
+) -> ThrottledLogger:
     """A logger for one noisy call site that writes one call in ``every``, or at most one
     line per ``interval`` seconds; written lines say how many calls were ``suppressed``.
 
@@ -118,12 +134,14 @@ def throttled(logger: Logger | logging.Logger | str | None = None, *, every: int
     """
     if (every is None) == (interval is None):
         raise ValueError("throttled() needs exactly one of every= or interval=")
-    if every is not None and (isinstance(every, bool) or not isinstance(every, int)
-                              or every < 1):
+    if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
         raise ValueError(f"every must be a whole number of at least 1, got {every!r}")
-    if interval is not None and (isinstance(interval, bool)
-                                 or not isinstance(interval, (int, float))
-                                 or not interval > 0 or interval == float("inf")):
+    if interval is not None and (
+        isinstance(interval, bool)
+        or not isinstance(interval, (int, float))
+        or not interval > 0
+        or interval == float("inf")
+    ):
         raise ValueError(f"interval must be a number of seconds above 0, got {interval!r}")
     if isinstance(logger, Logger):
         front = logger

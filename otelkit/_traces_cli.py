@@ -23,12 +23,12 @@ _BATCH = 5  # BatchGetTraces takes at most five IDs per call
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit traces``; 0 traces printed, 1 none matched, 2 bad usage."""
-    parser = argparse.ArgumentParser(prog="otelkit traces",
-                                     description="Find traces in AWS X-Ray.")
+    parser = argparse.ArgumentParser(prog="otelkit traces", description="Find traces in AWS X-Ray.")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="find")
     find = verbs.add_parser("find", help="traces carrying an annotation")
-    find.add_argument("--annotation", required=True, type=_annotation,
-                      help="KEY=VALUE, e.g. job_id=job-abc123")
+    find.add_argument(
+        "--annotation", required=True, type=_annotation, help="KEY=VALUE, e.g. job_id=job-abc123"
+    )
     find.add_argument("--since", type=float, default=6.0, help="hours back (default 6)")
     find.add_argument("--json", action="store_true", help="one JSON document per trace")
     args = parse_or_exit_code(parser, argv)
@@ -60,17 +60,22 @@ def find_traces(key: str, value: str, window: timedelta) -> Iterator[dict[str, A
     try:
         ids = _summary_ids(client, {**window_args, "FilterExpression": expression})
     except ClientError as exc:
-        sys.stderr.write(f"otelkit traces: the service did not evaluate {expression!r} "
-                         f"({exc.response['Error'].get('Code')}); scanning the window\n")
+        sys.stderr.write(
+            f"otelkit traces: the service did not evaluate {expression!r} "
+            f"({exc.response['Error'].get('Code')}); scanning the window\n"
+        )
         ids = _summary_ids(client, window_args)
     for start in range(0, len(ids), _BATCH):
-        response = client.batch_get_traces(TraceIds=ids[start:start + _BATCH])
+        response = client.batch_get_traces(TraceIds=ids[start : start + _BATCH])
         for trace in response["Traces"]:
             segments = [json.loads(s["Document"]) for s in trace.get("Segments", [])]
             if any(_annotations(s).get(key) == value for s in segments):
-                yield {"id": trace["Id"], "duration": trace.get("Duration"),
-                       "segments": sorted({s.get("name", "?") for s in segments}),
-                       "annotations": _merged(segments)}
+                yield {
+                    "id": trace["Id"],
+                    "duration": trace.get("Duration"),
+                    "segments": sorted({s.get("name", "?") for s in segments}),
+                    "annotations": _merged(segments),
+                }
 
 
 def _summary_ids(client: Any, args: dict[str, Any]) -> list[str]:

@@ -33,9 +33,7 @@ try:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
-    raise ImportError(
-        "the redis heartbeat needs redis-py: pip install 'otelkit[redis]'"
-    ) from exc
+    raise ImportError("the redis heartbeat needs redis-py: pip install 'otelkit[redis]'") from exc
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
@@ -77,9 +75,17 @@ class Heartbeat:
         fields: Constant fields added to every beat (container ID, region, queue…).
     """
 
-    def __init__(self, client: redis.Redis | str, worker_id: str, *, interval: float = 30.0,
-                 ttl: float | None = None, prefix: str = "otelkit", stream_maxlen: int = 10_000,
-                 fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis | str,
+        worker_id: str,
+        *,
+        interval: float = 30.0,
+        ttl: float | None = None,
+        prefix: str = "otelkit",
+        stream_maxlen: int = 10_000,
+        fields: Mapping[str, str] | None = None,
+    ) -> None:
         if interval <= 0:
             raise ValueError(f"interval must be positive, got {interval!r}")
         self._as_worker = otelkit.bind(worker_id=worker_id)  # validated here, not in a thread
@@ -94,9 +100,12 @@ class Heartbeat:
         self._owns_client = isinstance(client, str)
         if isinstance(client, str):
             timeout = min(interval, 5.0)
-            client = redis.Redis.from_url(client, socket_timeout=timeout,
-                                          socket_connect_timeout=timeout,
-                                          retry=Retry(NoBackoff(), 0))
+            client = redis.Redis.from_url(
+                client,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
+            )
         self._client = client
         self._lock = threading.Lock()
         self._state = IDLE
@@ -124,12 +133,19 @@ class Heartbeat:
         with self._lock:
             self._state, self._started = IDLE, time.monotonic()
         with self._as_worker:
-            otelkit.event("WORKER_STARTED", status="started", state=IDLE,
-                          hostname=socket.gethostname(), pid=os.getpid(),
-                          heartbeat_key=self.key, heartbeat_interval=self.interval)
+            otelkit.event(
+                "WORKER_STARTED",
+                status="started",
+                state=IDLE,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                heartbeat_key=self.key,
+                heartbeat_interval=self.interval,
+            )
         self._wake.clear()
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=f"heartbeat-{self.worker_id}")
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name=f"heartbeat-{self.worker_id}"
+        )
         self._thread.start()
         return self
 
@@ -150,24 +166,36 @@ class Heartbeat:
             self._client.close()
         status = self.status()
         with self._as_worker:
-            otelkit.event("WORKER_STOPPED", status="stopped", state=STOPPED,
-                          uptime_seconds=status["uptime_seconds"],
-                          jobs_processed=status["jobs_processed"],
-                          jobs_failed=status["jobs_failed"])
+            otelkit.event(
+                "WORKER_STOPPED",
+                status="stopped",
+                state=STOPPED,
+                uptime_seconds=status["uptime_seconds"],
+                jobs_processed=status["jobs_processed"],
+                jobs_failed=status["jobs_failed"],
+            )
 
     def __enter__(self) -> Heartbeat:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     async def __aenter__(self) -> Heartbeat:
         # The thread keeps beating while the event loop is busy; starting it never blocks.
         return self.start()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await asyncio.to_thread(self.stop)  # the last beat is a network call
 
     # -- what the worker reports -------------------------------------------------------
@@ -186,14 +214,17 @@ class Heartbeat:
         records already tell that story. ``STOPPED`` is ``stop()``'s to set.
         """
         if not isinstance(state, str) or not state or state == STOPPED:
-            raise ValueError(f"state must be a non-empty string other than {STOPPED!r} "
-                             f"(call stop()), got {state!r}")
+            raise ValueError(
+                f"state must be a non-empty string other than {STOPPED!r} "
+                f"(call stop()), got {state!r}"
+            )
         with self._lock:
             previous, self._state = self._state, state
         if previous != state:
             with self._as_worker:
-                otelkit.event("WORKER_STATE_CHANGED", state=state, previous_state=previous,
-                              **fields)
+                otelkit.event(
+                    "WORKER_STATE_CHANGED", state=state, previous_state=previous, **fields
+                )
             self._wake.set()
 
     @contextmanager
@@ -276,14 +307,23 @@ class Heartbeat:
                 self._failing_since, self._missed = None, 0
         if error is not None and began is None:
             with self._in_thread:
-                otelkit.event("HEARTBEAT_FAILED", status="failing", level="WARNING",
-                              error=str(error) or type(error).__name__,
-                              error_type=type(error).__name__, heartbeat_key=self.key)
+                otelkit.event(
+                    "HEARTBEAT_FAILED",
+                    status="failing",
+                    level="WARNING",
+                    error=str(error) or type(error).__name__,
+                    error_type=type(error).__name__,
+                    heartbeat_key=self.key,
+                )
         elif error is None and began is not None:
             with self._in_thread:
-                otelkit.event("HEARTBEAT_RECOVERED", status="recovered",
-                              outage_seconds=round(now - began, 3), missed_beats=missed,
-                              heartbeat_key=self.key)
+                otelkit.event(
+                    "HEARTBEAT_RECOVERED",
+                    status="recovered",
+                    outage_seconds=round(now - began, 3),
+                    missed_beats=missed,
+                    heartbeat_key=self.key,
+                )
 
     def _run(self) -> None:
         stopping = False

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["Capture", "capture", "otelkit_capture"]
 
 
-def capture(*, service_name: str = "test-service", environment: str = "test",
-            level: str = "DEBUG") -> Capture:
+def capture(
+    *, service_name: str = "test-service", environment: str = "test", level: str = "DEBUG"
+) -> Capture:
     """Capture spans, logs and metrics in memory for a ``with`` block."""
     from otelkit._sdk.capture import Capture  # the SDK: imported on first use only
 

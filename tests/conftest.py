@@ -14,11 +14,22 @@ import otelkit
 os.environ["OTELKIT_STRICT"] = "1"
 
 _SETTINGS_ENV = (
-    "OTEL_SERVICE_NAME", "OTEL_SERVICE_VERSION", "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SDK_DISABLED",
-    "OTEL_RESOURCE_ATTRIBUTES", "DEPLOYMENT_ENV", "STAGE", "LOG_LEVEL", "LOG_FORMAT",
-    "STRUCTURED_LOGGING", "AWS_LAMBDA_FUNCTION_NAME", "ECS_CONTAINER_METADATA_URI",
-    "ECS_CONTAINER_METADATA_URI_V4", "KUBERNETES_SERVICE_HOST",
+    "OTEL_SERVICE_NAME",
+    "OTEL_SERVICE_VERSION",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_SDK_DISABLED",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "DEPLOYMENT_ENV",
+    "STAGE",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "STRUCTURED_LOGGING",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "KUBERNETES_SERVICE_HOST",
 )
 
 
@@ -51,5 +62,10 @@ def aws_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def aws_env(aws_endpoint: str) -> dict[str, str]:
     """Environment for a child process that talks to ``aws_endpoint``."""
-    return {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": aws_endpoint}
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": aws_endpoint,
+    }

@@ -54,24 +54,33 @@ def url() -> Iterator[str]:
 
 
 def _request_logs(cap: Capture, count: int) -> list[dict[str, Any]]:
-    return eventually(lambda: (found := [line for line in cap.logs if line["logger"] ==
-                                         "otelkit.http"]) and len(found) >= count and found)
+    return eventually(
+        lambda: (
+            (found := [line for line in cap.logs if line["logger"] == "otelkit.http"])
+            and len(found) >= count
+            and found
+        )
+    )
 
 
 def _server_span(cap: Capture, name: str) -> Any:
-    return eventually(lambda: next((s for s in cap.spans if s.name == name
-                                    and s.kind is SpanKind.SERVER), None))
+    return eventually(
+        lambda: next((s for s in cap.spans if s.name == name and s.kind is SpanKind.SERVER), None)
+    )
 
 
-def test_request_continues_the_trace_binds_ids_and_logs(url: str,
-                                                        otelkit_capture: Capture) -> None:
-    response = request("POST", f"{url}/api/v1/generate", headers={
-        "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01",
-        "baggage": "job_id=job-abc,project_id=proj_9",
-        "X-Correlation-ID": "corr-42",
-        "Authorization": "Bearer sk-very-secret",
-        "X-Forwarded-For": "192.168.1.100, 10.0.0.2",
-    })
+def test_request_continues_the_trace_binds_ids_and_logs(url: str, otelkit_capture: Capture) -> None:
+    response = request(
+        "POST",
+        f"{url}/api/v1/generate",
+        headers={
+            "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01",
+            "baggage": "job_id=job-abc,project_id=proj_9",
+            "X-Correlation-ID": "corr-42",
+            "Authorization": "Bearer sk-very-secret",
+            "X-Forwarded-For": "192.168.1.100, 10.0.0.2",
+        },
+    )
     assert response.status_code == 202
     assert response.headers["x-correlation-id"] == "corr-42"
 
@@ -92,24 +101,28 @@ def test_request_continues_the_trace_binds_ids_and_logs(url: str,
         assert line["span_id"] == format(server.context.span_id, "016x")
     assert started["message"] == "Request started"
     assert (started["method"], started["path"], started["client_ip"]) == (
-        "POST", "/api/v1/generate", "192.168.1.100")
+        "POST",
+        "/api/v1/generate",
+        "192.168.1.100",
+    )
     assert completed["message"] == "Request completed"
     assert completed["level"] == "INFO"
     assert (completed["status"], completed["response_size"]) == (202, len(response.content))
     assert completed["route"] == "/api/v1/generate", "stats by endpoint, not by ID"
     assert 0 < completed["latency_ms"] < 5000
 
-    everything = json.dumps([dict(s.attributes) for s in otelkit_capture.spans]
-                            + otelkit_capture.logs, default=str)
+    everything = json.dumps(
+        [dict(s.attributes) for s in otelkit_capture.spans] + otelkit_capture.logs, default=str
+    )
     assert "sk-very-secret" not in everything
     assert "authorization" not in everything.lower()
 
 
 def test_correlation_id_is_generated_or_taken_from_x_request_id(
-        url: str, otelkit_capture: Capture) -> None:
+    url: str, otelkit_capture: Capture
+) -> None:
     generated = request("POST", f"{url}/api/v1/generate").headers["x-correlation-id"]
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
-                        generated)
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", generated)
     taken = request("POST", f"{url}/api/v1/generate", headers={"X-Request-ID": "req-7"})
     assert taken.headers["x-correlation-id"] == "req-7"
     malformed = request("POST", f"{url}/api/v1/generate", headers={"X-Correlation-ID": "x" * 300})
@@ -119,8 +132,7 @@ def test_correlation_id_is_generated_or_taken_from_x_request_id(
     assert [line["correlation_id"] for line in lines[:4]] == [generated] * 2 + ["req-7"] * 2
 
 
-def test_quiet_paths_log_nothing_but_still_make_spans(url: str,
-                                                      otelkit_capture: Capture) -> None:
+def test_quiet_paths_log_nothing_but_still_make_spans(url: str, otelkit_capture: Capture) -> None:
     assert request("GET", f"{url}/health").text == "ok"
     polled = request("GET", f"{url}/api/v1/jobs/job-123", headers={"X-Correlation-ID": "corr-poll"})
     assert polled.headers["x-correlation-id"] == "corr-poll"
@@ -128,8 +140,7 @@ def test_quiet_paths_log_nothing_but_still_make_spans(url: str,
 
     _request_logs(otelkit_capture, 2)
     _server_span(otelkit_capture, "POST /api/v1/generate")
-    http_paths = [line["path"] for line in otelkit_capture.logs if line["logger"] ==
-                  "otelkit.http"]
+    http_paths = [line["path"] for line in otelkit_capture.logs if line["logger"] == "otelkit.http"]
     assert http_paths == ["/api/v1/generate", "/api/v1/generate"]
     health = _server_span(otelkit_capture, "GET /health")
     poll = _server_span(otelkit_capture, "GET /api/v1/jobs/{job_id}")
@@ -141,7 +152,8 @@ def test_quiet_paths_log_nothing_but_still_make_spans(url: str,
 
 
 def test_unhandled_exception_is_logged_as_error_and_fails_the_span(
-        url: str, otelkit_capture: Capture) -> None:
+    url: str, otelkit_capture: Capture
+) -> None:
     assert request("GET", f"{url}/boom").status_code == 500
     _, completed = _request_logs(otelkit_capture, 2)
     assert completed["level"] == "ERROR"

@@ -26,15 +26,21 @@ CORRELATION_ID = "corr-4f1c2a"
 @pytest.fixture
 def producer(aws_endpoint: str) -> Iterator[Capture]:
     """otelkit configured with the botocore integration, capturing in memory."""
-    otelkit.configure(service_name="producer", console=False, log_format="json",
-                      instrument=("botocore",))
+    otelkit.configure(
+        service_name="producer", console=False, log_format="json", instrument=("botocore",)
+    )
     with capture(service_name="producer") as cap:
         yield cap
 
 
 def _client(service: Any, endpoint: str) -> Any:  # Any: boto3-stubs overloads by literal
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _queue(sqs: Any, name: str) -> tuple[str, str]:
@@ -49,16 +55,20 @@ def _fan_out(sns: Any, sqs: Any, topic_name: str, queues: str) -> tuple[str, str
     topic = sns.create_topic(Name=topic_name)["TopicArn"]
     raw_url, raw_arn = _queue(sqs, f"{queues}-raw")
     envelope_url, envelope_arn = _queue(sqs, f"{queues}-envelope")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
-                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
     return topic, raw_url, envelope_url
 
 
 def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
-    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                   MessageAttributeNames=["All"],
-                                   MessageSystemAttributeNames=["AWSTraceHeader"])
+    response = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        MessageSystemAttributeNames=["AWSTraceHeader"],
+    )
     messages: list[dict[str, Any]] = response.get("Messages", [])
     return messages
 
@@ -73,21 +83,39 @@ def _hex_trace_id(span: Any) -> str:
 
 @pytest.mark.slow
 def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
-        producer: Capture, aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) -> None:
+    producer: Capture, aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path
+) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
     topic, raw_url, envelope_url = _fan_out(sns, sqs, "rez-messages", "rez")
 
     with otelkit.bind(correlation_id=CORRELATION_ID, message_id="msg-1", user_id="u-secret"):
-        sns.publish(TopicArn=topic, Message='{"text": "hello"}',
-                    MessageAttributes={"message_type": {"DataType": "String",
-                                                        "StringValue": "scheduled_hello"}})
+        sns.publish(
+            TopicArn=topic,
+            Message='{"text": "hello"}',
+            MessageAttributes={
+                "message_type": {"DataType": "String", "StringValue": "scheduled_hello"}
+            },
+        )
     publish = producer.span("rez-messages send")
     trace_id = _hex_trace_id(publish)
     publish_id = f"{publish.context.span_id:016x}"
 
     output = tmp_path / "consumer.json"
-    subprocess.run([sys.executable, "-m", "tests.support.message_consumer", str(output), "1",
-                    raw_url, envelope_url], cwd=ROOT, env=aws_env, check=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.message_consumer",
+            str(output),
+            "1",
+            raw_url,
+            envelope_url,
+        ],
+        cwd=ROOT,
+        env=aws_env,
+        check=True,
+        timeout=60,
+    )
     consumed = json.loads(output.read_text())
 
     processed = [s for s in consumed["spans"] if s["kind"] == "CONSUMER"]
@@ -116,7 +144,8 @@ def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
 
 
 def test_sns_message_attributes_hold_traceparent_and_baggage_only(
-        producer: Capture, aws_endpoint: str) -> None:
+    producer: Capture, aws_endpoint: str
+) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
     topic, raw_url, envelope_url = _fan_out(sns, sqs, "attrs-topic", "attrs")
 
@@ -135,7 +164,8 @@ def test_sns_message_attributes_hold_traceparent_and_baggage_only(
 
 
 def test_send_message_sets_attributes_and_aws_trace_header(
-        producer: Capture, aws_endpoint: str) -> None:
+    producer: Capture, aws_endpoint: str
+) -> None:
     sqs = _client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "direct")
     with otelkit.bind(correlation_id=CORRELATION_ID, user_id="u-secret"):
@@ -153,7 +183,8 @@ def test_send_message_sets_attributes_and_aws_trace_header(
 
 
 def test_send_message_batch_carries_context_without_touching_caller_entries(
-        producer: Capture, aws_endpoint: str) -> None:
+    producer: Capture, aws_endpoint: str
+) -> None:
     sqs = _client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "batch")
     entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(3)]
@@ -172,16 +203,21 @@ def test_send_message_batch_carries_context_without_touching_caller_entries(
     assert otelkit.ids() == {}
 
 
-def test_publish_batch_carries_context_to_each_entry(producer: Capture,
-                                                     aws_endpoint: str) -> None:
+def test_publish_batch_carries_context_to_each_entry(producer: Capture, aws_endpoint: str) -> None:
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
     topic = sns.create_topic(Name="batch-topic")["TopicArn"]
     url, arn = _queue(sqs, "batch-raw")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
     with otelkit.bind(correlation_id=CORRELATION_ID):
-        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-            {"Id": "a", "Message": "first"}, {"Id": "b", "Message": "second"}])
+        sns.publish_batch(
+            TopicArn=topic,
+            PublishBatchRequestEntries=[
+                {"Id": "a", "Message": "first"},
+                {"Id": "b", "Message": "second"},
+            ],
+        )
     trace_id = _hex_trace_id(producer.span("batch-topic send"))
 
     messages = _receive(sqs, url)
@@ -192,20 +228,28 @@ def test_publish_batch_carries_context_to_each_entry(producer: Capture,
         assert carried["baggage"] == f"correlation_id={CORRELATION_ID}"
 
 
-def test_put_events_carries_trace_header_and_ids_in_detail(producer: Capture,
-                                                           aws_endpoint: str) -> None:
+def test_put_events_carries_trace_header_and_ids_in_detail(
+    producer: Capture, aws_endpoint: str
+) -> None:
     events, sqs = _client("events", aws_endpoint), _client("sqs", aws_endpoint)
     url, arn = _queue(sqs, "events-target")
     events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop.orders"]}))
     events.put_targets(Rule="orders", Targets=[{"Id": "queue", "Arn": arn}])
     sent: list[dict[str, Any]] = []
     events.meta.events.register(
-        "before-send.events.PutEvents",
-        lambda request, **_: sent.append(json.loads(request.body)))
+        "before-send.events.PutEvents", lambda request, **_: sent.append(json.loads(request.body))
+    )
 
     with otelkit.bind(correlation_id=CORRELATION_ID, user_id="u-secret"):
-        events.put_events(Entries=[{"Source": "shop.orders", "DetailType": "OrderPlaced",
-                                    "Detail": '{"order": 42,  "total": 9.50}'}])
+        events.put_events(
+            Entries=[
+                {
+                    "Source": "shop.orders",
+                    "DetailType": "OrderPlaced",
+                    "Detail": '{"order": 42,  "total": 9.50}',
+                }
+            ]
+        )
     put = producer.span("EventBridge.PutEvents")
     trace_id = _hex_trace_id(put)
 
@@ -225,18 +269,26 @@ def test_put_events_carries_trace_header_and_ids_in_detail(producer: Capture,
     assert [link.context.span_id for link in span.links] == [put.context.span_id]
 
 
-@pytest.mark.parametrize(("user_attributes", "carried", "dropped"), [
-    (8, {"traceparent", "baggage"}, None),
-    (9, {"traceparent"}, ["baggage"]),
-    (10, set(), ["baggage", "traceparent"]),
-])
+@pytest.mark.parametrize(
+    ("user_attributes", "carried", "dropped"),
+    [
+        (8, {"traceparent", "baggage"}, None),
+        (9, {"traceparent"}, ["baggage"]),
+        (10, set(), ["baggage", "traceparent"]),
+    ],
+)
 def test_attribute_limit_never_fails_the_send_and_says_what_was_left_out(
-        producer: Capture, aws_endpoint: str, user_attributes: int, carried: set[str],
-        dropped: list[str] | None) -> None:
+    producer: Capture,
+    aws_endpoint: str,
+    user_attributes: int,
+    carried: set[str],
+    dropped: list[str] | None,
+) -> None:
     sqs = _client("sqs", aws_endpoint)
     url, _ = _queue(sqs, f"limit-{user_attributes}")
-    attributes = {f"attr{n}": {"DataType": "String", "StringValue": str(n)}
-                  for n in range(user_attributes)}
+    attributes = {
+        f"attr{n}": {"DataType": "String", "StringValue": str(n)} for n in range(user_attributes)
+    }
     with otelkit.bind(correlation_id=CORRELATION_ID):
         sqs.send_message(QueueUrl=url, MessageBody="full", MessageAttributes=attributes)
 
@@ -245,8 +297,7 @@ def test_attribute_limit_never_fails_the_send_and_says_what_was_left_out(
     assert names == set(attributes) | carried
     assert len(names) <= 10
     assert "AWSTraceHeader" in message["Attributes"]  # a system attribute: not counted
-    warnings = [line for line in producer.logs
-                if line.get("event_type") == "PROPAGATION_TRUNCATED"]
+    warnings = [line for line in producer.logs if line.get("event_type") == "PROPAGATION_TRUNCATED"]
     if dropped is None:
         assert warnings == []
     else:
@@ -259,27 +310,35 @@ def test_attribute_limit_never_fails_the_send_and_says_what_was_left_out(
 
 
 def test_sns_publish_with_nine_attributes_still_carries_traceparent(
-        producer: Capture, aws_endpoint: str) -> None:
+    producer: Capture, aws_endpoint: str
+) -> None:
     # Upstream injects all-or-nothing and gives up here; otelkit carries what fits.
     sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
     topic = sns.create_topic(Name="full-topic")["TopicArn"]
     url, arn = _queue(sqs, "full-raw")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
     attributes = {f"attr{n}": {"DataType": "String", "StringValue": str(n)} for n in range(9)}
     with otelkit.bind(correlation_id=CORRELATION_ID):
         sns.publish(TopicArn=topic, Message="full", MessageAttributes=attributes)
     [message] = _receive(sqs, url)
     assert set(message["MessageAttributes"]) == {f"attr{n}" for n in range(9)} | {"traceparent"}
-    [warning] = [line for line in producer.logs
-                 if line.get("event_type") == "PROPAGATION_TRUNCATED"]
+    [warning] = [
+        line for line in producer.logs if line.get("event_type") == "PROPAGATION_TRUNCATED"
+    ]
     assert warning["dropped_attributes"] == ["baggage"]
     assert warning["operation"] == "Publish"
 
 
 def test_configured_private_ids_never_reach_message_attributes(aws_endpoint: str) -> None:
-    otelkit.configure(service_name="producer", console=False, log_format="json",
-                      instrument=("botocore",), private_ids=["user_id", "session_id"])
+    otelkit.configure(
+        service_name="producer",
+        console=False,
+        log_format="json",
+        instrument=("botocore",),
+        private_ids=["user_id", "session_id"],
+    )
     sqs = _client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "private")
     with otelkit.bind(correlation_id=CORRELATION_ID, session_id="s-secret", user_id="u-secret"):
@@ -290,8 +349,11 @@ def test_configured_private_ids_never_reach_message_attributes(aws_endpoint: str
 
 
 def test_an_injection_error_is_reported_and_the_message_is_still_sent(
-        producer: Capture, aws_endpoint: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    producer: Capture,
+    aws_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from otelkit.aws import _inject
 
     def broken(context: object = None) -> dict[str, str]:

@@ -13,7 +13,8 @@ import otelkit
 
 @pytest.mark.parametrize("library", ["aws_xray_sdk.core.recorder", "botocore.endpoint"])
 def test_library_debug_lines_are_not_rendered_in_dev(
-        library: str, capsys: pytest.CaptureFixture[str]) -> None:
+    library: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     otelkit.configure(service_name="svc", environment="dev", log_format="json", console=False)
     try:
         logging.getLogger(library).debug("segment %s", '{"trace_id": "1-..."}' * 50)
@@ -23,14 +24,15 @@ def test_library_debug_lines_are_not_rendered_in_dev(
         otelkit.shutdown()
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(line["logger"], line["message"]) for line in lines] == [
-        (library, "throttled"), ("app", "app detail")]
+        (library, "throttled"),
+        ("app", "app detail"),
+    ]
 
 
 def test_a_level_the_application_set_is_kept(capsys: pytest.CaptureFixture[str]) -> None:
     logging.getLogger("aws_xray_sdk").setLevel(logging.DEBUG)
     try:
-        otelkit.configure(service_name="svc", environment="dev", log_format="json",
-                          console=False)
+        otelkit.configure(service_name="svc", environment="dev", log_format="json", console=False)
         logging.getLogger("aws_xray_sdk.core").debug("wanted")
         otelkit.shutdown()
     finally:

@@ -21,21 +21,25 @@ QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
 
 
 def _message(number: int, **ids: str) -> dict[str, Any]:
-    attributes = {"traceparent": {"DataType": "String",
-                                  "StringValue": f"00-{TRACE_ID}-{PRODUCER_SPAN_ID}-01"}}
+    attributes = {
+        "traceparent": {"DataType": "String", "StringValue": f"00-{TRACE_ID}-{PRODUCER_SPAN_ID}-01"}
+    }
     if ids:
         baggage = ",".join(f"{k}={v}" for k, v in ids.items())
         attributes["baggage"] = {"DataType": "String", "StringValue": baggage}
-    return {"MessageId": f"m-{number}", "ReceiptHandle": "r", "Body": f"body {number}",
-            "MessageAttributes": attributes}
+    return {
+        "MessageId": f"m-{number}",
+        "ReceiptHandle": "r",
+        "Body": f"body {number}",
+        "MessageAttributes": attributes,
+    }
 
 
 def _nothing_current() -> bool:
     return not trace.get_current_span().get_span_context().is_valid and otelkit.ids() == {}
 
 
-def test_each_message_gets_a_consumer_span_linked_to_the_producer(
-        otelkit_capture: Capture) -> None:
+def test_each_message_gets_a_consumer_span_linked_to_the_producer(otelkit_capture: Capture) -> None:
     seen = []
     messages = [_message(1, correlation_id="c-1"), _message(2, correlation_id="c-2")]
     for message in otelkit.aws.process_messages(messages, queue_url=QUEUE_URL):
@@ -49,28 +53,33 @@ def test_each_message_gets_a_consumer_span_linked_to_the_producer(
     assert f"{first.parent.span_id:016x}" == PRODUCER_SPAN_ID
     assert [f"{link.context.span_id:016x}" for link in first.links] == [PRODUCER_SPAN_ID]
     assert dict(first.attributes) == {
-        "messaging.system": "aws_sqs", "messaging.operation.name": "process",
-        "messaging.operation.type": "process", "messaging.destination.name": "orders",
-        "aws.sqs.queue.url": QUEUE_URL, "messaging.message.id": "m-1",
-        "messaging.message.body.size": 6, "correlation_id": "c-1",
+        "messaging.system": "aws_sqs",
+        "messaging.operation.name": "process",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": "orders",
+        "aws.sqs.queue.url": QUEUE_URL,
+        "messaging.message.id": "m-1",
+        "messaging.message.body.size": 6,
+        "correlation_id": "c-1",
     }
     assert second.attributes["correlation_id"] == "c-2"
 
 
 def test_leaving_with_after_break_ends_the_span_and_restores_the_context(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     messages = [_message(n) for n in range(3)]
     with otelkit.aws.process_messages(messages, queue_url=QUEUE_URL) as batch:
         for message in batch:
             if message["MessageId"] == "m-1":
                 break
     assert _nothing_current()
-    assert [s.attributes["messaging.message.id"] for s in otelkit_capture.spans] == ["m-0",
-                                                                                      "m-1"]
+    assert [s.attributes["messaging.message.id"] for s in otelkit_capture.spans] == ["m-0", "m-1"]
 
 
 def test_exception_in_with_body_is_recorded_on_that_message_and_reraised(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     batch = otelkit.aws.process_messages([_message(0), _message(1)])
     with pytest.raises(ValueError, match="bad payload"), batch:  # noqa: PT012 - loop body
         for message in batch:
@@ -84,7 +93,8 @@ def test_exception_in_with_body_is_recorded_on_that_message_and_reraised(
 
 
 def test_bare_loop_left_by_break_does_not_leak_the_message_context(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     for message in otelkit.aws.process_messages([_message(0), _message(1)]):
         assert message["MessageId"] == "m-0"
         break
@@ -93,7 +103,8 @@ def test_bare_loop_left_by_break_does_not_leak_the_message_context(
 
 
 def test_process_message_records_failures_and_keeps_the_batch_going(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     failures = []
     for message in [_message(0, correlation_id="c-0"), _message(1, correlation_id="c-1")]:
         try:
@@ -109,10 +120,14 @@ def test_process_message_records_failures_and_keeps_the_batch_going(
 
 
 def test_consumer_ids_stay_bound_and_a_bare_message_nests_under_the_current_span(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     bare = {"MessageId": "m-x", "Body": "no context"}
-    with otelkit.bind(worker_id="w-1"), otelkit.span("poll") as poll, \
-            otelkit.aws.process_message(bare):
+    with (
+        otelkit.bind(worker_id="w-1"),
+        otelkit.span("poll") as poll,
+        otelkit.aws.process_message(bare),
+    ):
         assert otelkit.ids() == {"worker_id": "w-1"}
     processed = otelkit_capture.span("process")
     assert processed.parent.span_id == poll.get_span_context().span_id
@@ -120,7 +135,8 @@ def test_consumer_ids_stay_bound_and_a_bare_message_nests_under_the_current_span
 
 
 def test_lambda_sqs_record_names_its_queue_from_the_event_source_arn(
-        otelkit_capture: Capture) -> None:
+    otelkit_capture: Capture,
+) -> None:
     record = json.loads((FIXTURES / "sqsEvent.json").read_text())["Records"][0]
     with otelkit.aws.process_message(record):
         pass
@@ -129,11 +145,15 @@ def test_lambda_sqs_record_names_its_queue_from_the_event_source_arn(
 
 
 def test_sns_envelope_without_raw_delivery_is_read(otelkit_capture: Capture) -> None:
-    envelope = {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:topic",
-                "Message": "hi", "MessageAttributes": {
-                    "traceparent": {"Type": "String",
-                                    "Value": f"00-{TRACE_ID}-{PRODUCER_SPAN_ID}-01"},
-                    "baggage": {"Type": "String", "Value": "correlation_id=c-9,user_id=u-1"}}}
+    envelope = {
+        "Type": "Notification",
+        "TopicArn": "arn:aws:sns:us-east-1:1:topic",
+        "Message": "hi",
+        "MessageAttributes": {
+            "traceparent": {"Type": "String", "Value": f"00-{TRACE_ID}-{PRODUCER_SPAN_ID}-01"},
+            "baggage": {"Type": "String", "Value": "correlation_id=c-9,user_id=u-1"},
+        },
+    }
     message = {"MessageId": "m-e", "Body": json.dumps(envelope)}
     with otelkit.aws.process_message(message, queue_url=QUEUE_URL):
         assert otelkit.ids()["correlation_id"] == "c-9"
@@ -143,10 +163,16 @@ def test_sns_envelope_without_raw_delivery_is_read(otelkit_capture: Capture) -> 
 
 
 def test_aws_trace_header_system_attribute_alone_continues_the_trace(
-        otelkit_capture: Capture) -> None:
-    message = {"MessageId": "m-x", "Body": "x", "Attributes": {
-        "AWSTraceHeader": "Root=1-5759e988-bd862e3fe1be46a994272793;"
-                          "Parent=53995c3f42cd8ad8;Sampled=1"}}
+    otelkit_capture: Capture,
+) -> None:
+    message = {
+        "MessageId": "m-x",
+        "Body": "x",
+        "Attributes": {
+            "AWSTraceHeader": "Root=1-5759e988-bd862e3fe1be46a994272793;"
+            "Parent=53995c3f42cd8ad8;Sampled=1"
+        },
+    }
     with otelkit.aws.process_message(message):
         pass
     [span] = otelkit_capture.spans

@@ -11,18 +11,23 @@ import otelkit
 
 
 def _documents(out: str) -> list[dict[str, Any]]:
-    return [doc for doc in (json.loads(line) for line in out.splitlines()
-                            if line.startswith('{"_aws"'))]
+    return [
+        doc for doc in (json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"'))
+    ]
 
 
 def _by_metric(documents: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [doc for doc in documents
-            if any(m["Name"] == name for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"])]
+    return [
+        doc
+        for doc in documents
+        if any(m["Name"] == name for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"])
+    ]
 
 
 def test_metrics_become_valid_emf_documents(capsys: pytest.CaptureFixture[str]) -> None:
-    otelkit.configure(service_name="rez-agent", emf_namespace="RezAgent", console=False,
-                      log_stdout=False)
+    otelkit.configure(
+        service_name="rez-agent", emf_namespace="RezAgent", console=False, log_stdout=False
+    )
     with otelkit.bind(correlation_id="c-1", message_id="m-1"):
         otelkit.count("MessagesProcessed", 2, status="completed")
         otelkit.count("MessagesProcessed", 1, status="failed")
@@ -32,27 +37,29 @@ def test_metrics_become_valid_emf_documents(capsys: pytest.CaptureFixture[str]) 
     assert otelkit.flush()
     documents = _documents(capsys.readouterr().out)
 
-    completed, = (doc for doc in documents if doc.get("status") == "completed")
+    (completed,) = (doc for doc in documents if doc.get("status") == "completed")
     directive = completed["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "RezAgent"
     assert directive["Dimensions"] == [["service", "status"]], "never an ID"
     assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {
-        "MessagesProcessed": "Count", "ProcessingDuration": "Milliseconds"}
+        "MessagesProcessed": "Count",
+        "ProcessingDuration": "Milliseconds",
+    }
     assert completed["MessagesProcessed"] == 2
-    assert completed["ProcessingDuration"] == {"Min": 7.5, "Max": 12.5, "Sum": 20.0,
-                                               "Count": 2}
+    assert completed["ProcessingDuration"] == {"Min": 7.5, "Max": 12.5, "Sum": 20.0, "Count": 2}
     assert (completed["service"], completed["status"]) == ("rez-agent", "completed")
     assert isinstance(completed["_aws"]["Timestamp"], int)
-    failed, = (doc for doc in documents if doc.get("status") == "failed")
+    (failed,) = (doc for doc in documents if doc.get("status") == "failed")
     assert failed["MessagesProcessed"] == 1
-    depth, = _by_metric(documents, "QueueDepth")
+    (depth,) = _by_metric(documents, "QueueDepth")
     assert depth["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
     assert depth["QueueDepth"] == 4
     assert not any("correlation_id" in doc or "message_id" in doc for doc in documents)
 
 
 def test_each_flush_reports_only_what_happened_since_the_last(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Delta temporality: one flush per Lambda invocation reports that invocation."""
     otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
     otelkit.count("Invocations", 1)
@@ -60,14 +67,16 @@ def test_each_flush_reports_only_what_happened_since_the_last(
     otelkit.count("Invocations", 1)
     otelkit.flush()
     otelkit.flush()  # nothing new: no document, not a zero
-    values = [doc["Invocations"] for doc in _by_metric(_documents(capsys.readouterr().out),
-                                                      "Invocations")]
+    values = [
+        doc["Invocations"] for doc in _by_metric(_documents(capsys.readouterr().out), "Invocations")
+    ]
     assert values == [1, 1]
 
 
 def test_lambda_invocation_flushes_its_metrics_as_emf(capsys: pytest.CaptureFixture[str]) -> None:
-    otelkit.configure(service_name="scheduler", emf_namespace="RezAgent", console=False,
-                      log_stdout=False)
+    otelkit.configure(
+        service_name="scheduler", emf_namespace="RezAgent", console=False, log_stdout=False
+    )
 
     @otelkit.aws.lambda_handler
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -75,7 +84,7 @@ def test_lambda_invocation_flushes_its_metrics_as_emf(capsys: pytest.CaptureFixt
         return {"ok": True}
 
     handler({}, None)
-    created, = _by_metric(_documents(capsys.readouterr().out), "MessagesCreated")
+    (created,) = _by_metric(_documents(capsys.readouterr().out), "MessagesCreated")
     assert created["message_type"] == "scheduled"
 
 
@@ -84,6 +93,6 @@ def test_too_many_dimensions_are_cut_and_said(capsys: pytest.CaptureFixture[str]
     otelkit.count("WideMetric", 1, **{f"d{n:02d}": "x" for n in range(35)})
     otelkit.flush()
     out = capsys.readouterr().out
-    wide, = _by_metric(_documents(out), "WideMetric")
+    (wide,) = _by_metric(_documents(out), "WideMetric")
     assert len(wide["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) == 30
     assert "metric WideMetric has 36 dimensions; EMF allows 30" in out

@@ -19,8 +19,9 @@ log = otelkit.get_logger("api")
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()
-            if line.startswith("{")]
+    return [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
 
 
 class PhoneError(Exception):
@@ -72,7 +73,8 @@ def test_first_in_full_then_every_nth_with_the_count(capsys: pytest.CaptureFixtu
 
 
 def test_the_fingerprint_separates_types_call_sites_and_messages(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OTELKIT_ERROR_DEDUP_EVERY", "100")
     otelkit.configure(log_format="json", console=False)
     for call in (validate, lookup, validate, lookup):  # same type and message, two frames
@@ -88,14 +90,16 @@ def test_the_fingerprint_separates_types_call_sites_and_messages(
 
 
 def test_normalise_ignores_numbers_ids_and_quoted_values() -> None:
-    assert normalise("order 12 of user 'ann' failed after 3.5s (req 0f3a9c21dd)") == \
-        normalise("order 9981 of user 'bob' failed after 0.2s (req 77aa01b2c3)")
+    assert normalise("order 12 of user 'ann' failed after 3.5s (req 0f3a9c21dd)") == normalise(
+        "order 9981 of user 'bob' failed after 0.2s (req 77aa01b2c3)"
+    )
     assert normalise("job 6f1c2b7e-4a5d-4e8f-9a0b-1c2d3e4f5a6b lost") == "job <id> lost"
     assert normalise("Card declined") != normalise("Card expired")
 
 
 def test_a_fingerprint_expires_and_is_written_in_full_again(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json", console=False, error_dedup_every=5)
     aggregator = _pipeline.current().error_aggregator
     now = [1000.0]
@@ -140,8 +144,7 @@ def test_lifecycle_failures_are_always_written(capsys: pytest.CaptureFixture[str
 
 def test_spans_keep_every_error_and_the_counter_counts_all() -> None:
     with otlp_receiver() as (endpoint, received):
-        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,
-                          error_dedup_every=10)
+        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, error_dedup_every=10)
         for n in range(25):
             with pytest.raises(PhoneError):
                 validate_in_a_span(n)
@@ -175,13 +178,16 @@ def test_error_types_in_the_counter_are_bounded(monkeypatch: pytest.MonkeyPatch)
     assert types == ["Kind0Error", "Kind1Error", "Kind2Error", "other"]
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(every=st.integers(min_value=1, max_value=7),
-       sequence=st.lists(st.sampled_from(["Card declined", "Redis down", "Bad input"]),
-                         max_size=60))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    every=st.integers(min_value=1, max_value=7),
+    sequence=st.lists(st.sampled_from(["Card declined", "Redis down", "Bad input"]), max_size=60),
+)
 def test_written_counts_add_up_to_the_occurrences(
-        capsys: pytest.CaptureFixture[str], every: int, sequence: list[str]) -> None:
+    capsys: pytest.CaptureFixture[str], every: int, sequence: list[str]
+) -> None:
     otelkit.configure(log_format="json", console=False, error_dedup_every=every)
     capsys.readouterr()
     for message in sequence:

@@ -22,8 +22,14 @@ pytestmark = pytest.mark.slow  # each test runs an example as a program
 Line = dict[str, Any]
 SCRIPT = "browser_sessions.py"
 SETUP = {"SESSION_STARTED", "SESSION_CREATED", "SESSION_STARTING", "SESSION_READY"}
-CUSTOM_METRICS = ("SessionErrors", "BrowserOperations", "BrowserOperationDuration",
-                  "SessionProvisioningDuration", "SessionProxyBytes", "SessionCpuPercent")
+CUSTOM_METRICS = (
+    "SessionErrors",
+    "BrowserOperations",
+    "BrowserOperationDuration",
+    "SessionProvisioningDuration",
+    "SessionProxyBytes",
+    "SessionCpuPercent",
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +67,11 @@ def failed_session(lines: list[Line]) -> str:
 
 def lifecycle(history: list[Line]) -> list[str]:
     """The event types of a session's history, without the periodic resource samples."""
-    return [line["event_type"] for line in history
-            if line.get("event_type") not in (None, "RESOURCE_METRICS")]
+    return [
+        line["event_type"]
+        for line in history
+        if line.get("event_type") not in (None, "RESOURCE_METRICS")
+    ]
 
 
 def test_debug_specific_session_returns_its_whole_lifecycle_in_order(lines: list[Line]) -> None:
@@ -75,10 +84,18 @@ def test_debug_specific_session_returns_its_whole_lifecycle_in_order(lines: list
         history = where(lines, session_id=session_id)
         assert by_timestamp(history) == history  # written in the order it happened
         events = lifecycle(history)
-        assert events[:4] == ["SESSION_STARTED", "SESSION_CREATED", "SESSION_STARTING",
-                              "SESSION_READY"]
-        assert [line.get("status") for line in history if line.get("event_type") in SETUP] \
-            == ["started", "CREATING", "STARTING", "READY"]
+        assert events[:4] == [
+            "SESSION_STARTED",
+            "SESSION_CREATED",
+            "SESSION_STARTING",
+            "SESSION_READY",
+        ]
+        assert [line.get("status") for line in history if line.get("event_type") in SETUP] == [
+            "started",
+            "CREATING",
+            "STARTING",
+            "READY",
+        ]
         [terminated] = where(history, event_type="SESSION_TERMINATED")
         if session_id == failed:
             assert events[4:] == ["SESSION_ERROR"] * 3 + ["SESSION_TERMINATED", "SESSION_FAILED"]
@@ -105,11 +122,16 @@ def test_every_line_of_a_session_carries_its_session_and_project(lines: list[Lin
             assert line.get("project_id", "").startswith("proj_"), line
             projects[line["session_id"]].add(line["project_id"])
     assert all(len(found) == 1 for found in projects.values()), projects
-    assert sorted(p for found in projects.values() for p in found) \
-        == ["proj_123", "proj_123", "proj_456", "proj_456"]
+    assert sorted(p for found in projects.values() for p in found) == [
+        "proj_123",
+        "proj_123",
+        "proj_456",
+        "proj_456",
+    ]
     # every line written inside a session's trace, whatever wrote it, carries its IDs
-    session_of_trace = {line["trace_id"]: line["session_id"]
-                        for line in where(lines, event_type="SESSION_STARTED")}
+    session_of_trace = {
+        line["trace_id"]: line["session_id"] for line in where(lines, event_type="SESSION_STARTED")
+    }
     in_sessions = [line for line in lines if line.get("trace_id") in session_of_trace]
     assert len(in_sessions) >= 40
     for line in in_sessions:
@@ -124,14 +146,16 @@ def test_find_failed_sessions_by_project(lines: list[Line]) -> None:
     # fields @timestamp, session_id, error, operation
     # | filter event_type = "SESSION_ERROR" and project_id = "proj_123"
     # | sort @timestamp desc | limit 100
-    rows = by_timestamp(where(lines, event_type="SESSION_ERROR", project_id="proj_123"),
-                        desc=True)[:100]
+    rows = by_timestamp(where(lines, event_type="SESSION_ERROR", project_id="proj_123"), desc=True)[
+        :100
+    ]
     assert {row["session_id"] for row in rows} == {failed_session(lines)}
     assert [row["retry_count"] for row in rows] == [2, 1, 0]
     assert [row["fatal"] for row in rows] == [True, False, False]
     assert [row["level"] for row in rows] == ["ERROR", "WARNING", "WARNING"]
-    assert all(row["operation"] == "navigate" and "Navigation timeout" in row["error"]
-               for row in rows)
+    assert all(
+        row["operation"] == "navigate" and "Navigation timeout" in row["error"] for row in rows
+    )
     # the other project's recovered error is there, and the project filter leaves it out
     [recovered] = where(lines, event_type="SESSION_ERROR", project_id="proj_456")
     assert recovered["fatal"] is False
@@ -174,28 +198,41 @@ def test_resource_usage_by_project(lines: list[Line]) -> None:
     stats: dict[str, dict[str, Any]] = {}
     for project in ("proj_123", "proj_456"):
         rows = where(lines, event_type="SESSION_TERMINATED", project_id=project)
-        assert all(is_number(row["proxy_bytes"]) and is_number(row["cpu_usage"])
-                   and is_number(row["memory_usage"]) for row in rows)
-        stats[project] = {"total_bytes": sum(row["proxy_bytes"] for row in rows),
-                          "avg_cpu": sum(row["cpu_usage"] for row in rows) / len(rows),
-                          "session_count": len(rows)}
+        assert all(
+            is_number(row["proxy_bytes"])
+            and is_number(row["cpu_usage"])
+            and is_number(row["memory_usage"])
+            for row in rows
+        )
+        stats[project] = {
+            "total_bytes": sum(row["proxy_bytes"] for row in rows),
+            "avg_cpu": sum(row["cpu_usage"] for row in rows) / len(rows),
+            "session_count": len(rows),
+        }
     assert {p: s["session_count"] for p, s in stats.items()} == {"proj_123": 2, "proj_456": 2}
     for project, row in stats.items():
-        moved = sum(op["bytes"] for op in where(lines, event_type="BROWSER_OPERATION",
-                                                project_id=project))
+        moved = sum(
+            op["bytes"] for op in where(lines, event_type="BROWSER_OPERATION", project_id=project)
+        )
         assert row["total_bytes"] == moved > 0
         assert 5.0 <= row["avg_cpu"] <= 70.0
     samples = where(lines, event_type="RESOURCE_METRICS")
-    assert all(is_number(s["cpu_percent"]) and is_number(s["memory_mb"])
-               and is_number(s["network_bytes"]) for s in samples)
+    assert all(
+        is_number(s["cpu_percent"]) and is_number(s["memory_mb"]) and is_number(s["network_bytes"])
+        for s in samples
+    )
 
 
 def test_console_shows_session_traces_and_metrics(
-        run: tuple[subprocess.CompletedProcess[str], list[Line]]) -> None:
+    run: tuple[subprocess.CompletedProcess[str], list[Line]],
+) -> None:
     result, lines = run
     failed = failed_session(lines)
-    header = next(line for line in result.stderr.splitlines()
-                  if line.startswith("── trace") and f"session_id={failed}" in line)
+    header = next(
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("── trace") and f"session_id={failed}" in line
+    )
     assert "project_id=proj_123" in header
     assert "✗ browser.session" in result.stderr
     assert "DynamoDB.UpdateItem" in result.stderr
@@ -224,8 +261,11 @@ def test_dynamodb_spans_carry_the_session_ids() -> None:
     with otlp_receiver() as (endpoint, received):
         run_example(SCRIPT, env={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
     spans = received.spans()
-    sessions = {attributes(span["attributes"])["session_id"]: span for span in spans
-                if span["name"] == "browser.session"}
+    sessions = {
+        attributes(span["attributes"])["session_id"]: span
+        for span in spans
+        if span["name"] == "browser.session"
+    }
     assert len(sessions) == 4
     calls = [span for span in spans if span["name"] in {"DynamoDB.PutItem", "DynamoDB.UpdateItem"}]
     assert len(calls) == 4 * 4  # create, STARTING, READY, stopped

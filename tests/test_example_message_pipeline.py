@@ -18,8 +18,11 @@ def test_one_correlation_id_on_every_log_line_of_the_pipeline() -> None:
     assert correlation_id is not None
     assert len({line["trace_id"] for line in lines}) == 1  # one trace, end to end
     messages = [line["message"] for line in lines]
-    for stage in ("Published message to SNS", "SQS message received",
-                  "Notification sent successfully"):
+    for stage in (
+        "Published message to SNS",
+        "SQS message received",
+        "Notification sent successfully",
+    ):
         assert stage in messages
     assert any(line["logger"] == "httpx" for line in lines)
     sent = next(line for line in lines if line["message"] == "Notification sent successfully")

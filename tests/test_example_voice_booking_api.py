@@ -18,8 +18,10 @@ pytestmark = pytest.mark.slow  # each test runs an example as a program
 TWILIO_AUTH_TOKEN = "tw-auth-3b9d0c2e7f1a"
 STT_API_KEY = "sk-stt-live-8e41f7c2d9"
 CALL_A, CALL_B = "CA" + "a1" * 16, "CA" + "b2" * 16
-PRINTED = re.compile(r"(GET|POST) (\S+) -> (\d{3}) x-correlation-id=(\S+) "
-                     r"alb-trace=Root=1-([0-9a-f]{8})-([0-9a-f]{24})")
+PRINTED = re.compile(
+    r"(GET|POST) (\S+) -> (\d{3}) x-correlation-id=(\S+) "
+    r"alb-trace=Root=1-([0-9a-f]{8})-([0-9a-f]{24})"
+)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 Line = dict[str, Any]
@@ -51,8 +53,11 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo() -> Demo:
-    result, lines = run_example("voice_booking_api.py", "--demo", env={
-        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "STT_API_KEY": STT_API_KEY})
+    result, lines = run_example(
+        "voice_booking_api.py",
+        "--demo",
+        env={"TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "STT_API_KEY": STT_API_KEY},
+    )
     printed = [text for text in result.stdout.splitlines() if not text.startswith("{")]
     assert printed[0] == "slow-request threshold: 300 ms (production: 2000 ms)"
     sent = []
@@ -67,20 +72,31 @@ def demo() -> Demo:
 def test_each_request_has_one_correlation_id_echoed_and_on_all_its_lines(demo: Demo) -> None:
     assert [(s.method, s.path, s.status) for s in demo.sent] == [
         ("GET", "/health", 200),
-        ("POST", "/twilio/voice", 200), ("POST", "/twilio/voice", 200),
-        ("POST", "/twilio/recording", 200), ("POST", "/twilio/recording", 502),
-        ("POST", "/twilio/recording", 200), ("POST", "/twilio/recording", 502),
-        ("POST", "/twilio/status", 204), ("POST", "/twilio/status", 204),
-        ("POST", "/twilio/voice", 403), ("GET", "/health", 200)]
+        ("POST", "/twilio/voice", 200),
+        ("POST", "/twilio/voice", 200),
+        ("POST", "/twilio/recording", 200),
+        ("POST", "/twilio/recording", 502),
+        ("POST", "/twilio/recording", 200),
+        ("POST", "/twilio/recording", 502),
+        ("POST", "/twilio/status", 204),
+        ("POST", "/twilio/status", 204),
+        ("POST", "/twilio/voice", 403),
+        ("GET", "/health", 200),
+    ]
     # a fresh ID per request, echoed in X-Correlation-ID, failures included
     assert all(UUID.fullmatch(s.correlation_id) for s in demo.sent)
     assert len({s.correlation_id for s in demo.sent}) == len(demo.sent)
     for sent in demo.sent[1:-1]:
         mine = demo.by_correlation(sent.correlation_id)
-        request_lines = [(line["message"], line["path"], line.get("status")) for line in mine
-                         if line["logger"] == "otelkit.http"]
-        assert request_lines == [("Request started", sent.path, None),
-                                 ("Request completed", sent.path, sent.status)]
+        request_lines = [
+            (line["message"], line["path"], line.get("status"))
+            for line in mine
+            if line["logger"] == "otelkit.http"
+        ]
+        assert request_lines == [
+            ("Request started", sent.path, None),
+            ("Request completed", sent.path, sent.status),
+        ]
         assert len({line["trace_id"] for line in mine}) == 1
     # and the other way round: each trace's lines carry one correlation ID, none lacks it
     app_lines = [line for line in demo.lines if "trace_id" in line]
@@ -97,7 +113,11 @@ def test_the_call_session_id_is_on_every_line_the_call_writes(demo: Demo) -> Non
         # the call's webhooks, found by session_id alone, in order
         requests = list(dict.fromkeys(line["correlation_id"] for line in lines))
         assert [s.path for s in demo.sent if s.correlation_id in requests] == [
-            "/twilio/voice", "/twilio/recording", "/twilio/recording", "/twilio/status"]
+            "/twilio/voice",
+            "/twilio/recording",
+            "/twilio/recording",
+            "/twilio/status",
+        ]
         # everything the application wrote while handling them carries the call's ID
         # (otelkit's request lines are written outside the handler: they join by
         # correlation_id)
@@ -109,18 +129,23 @@ def test_the_call_session_id_is_on_every_line_the_call_writes(demo: Demo) -> Non
         assert lifecycle == ["SESSION_STARTED", outcome]
         # the session's records belong to the webhook that opened the call
         opened = demo.sent[opener].correlation_id
-        assert {line["correlation_id"] for line in lines
-                if line["logger"] == "otelkit.session"} == {opened}
+        assert {
+            line["correlation_id"] for line in lines if line["logger"] == "otelkit.session"
+        } == {opened}
     ended = next(line for line in demo.lines if line["message"] == "SESSION_ENDED")
     failed = next(line for line in demo.lines if line["message"] == "SESSION_FAILED")
     assert isinstance(ended["duration_ms"], float)
     assert (failed["level"], failed["error_type"]) == ("ERROR", "AbandonedCallError")
     booked = next(line for line in demo.lines if line["message"] == "BOOKING_CONFIRMED")
     assert (booked["session_id"], booked["status"], booked["treatment"]) == (
-        CALL_A, "confirmed", "haircut")
+        CALL_A,
+        "confirmed",
+        "haircut",
+    )
     assert re.fullmatch(r"bkg-[0-9a-f]{32}", booked["booking_id"])
-    incoming = [line["active_sessions"] for line in demo.lines
-                if line["message"] == "Incoming call"]
+    incoming = [
+        line["active_sessions"] for line in demo.lines if line["message"] == "Incoming call"
+    ]
     assert incoming == [1, 2]
 
 
@@ -135,30 +160,43 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
     assert {line["level"] for line in completed if line["status"] >= 500} == {"ERROR"}
     # filter message = "Slow request": the 25-second recording takes 500 ms to transcribe,
     # above the demo's 300 ms (on a loaded machine other requests may join it)
-    slow = {line["correlation_id"]: line for line in demo.lines
-            if line["message"] == "Slow request"}
+    slow = {
+        line["correlation_id"]: line for line in demo.lines if line["message"] == "Slow request"
+    }
     haircut = slow[demo.sent[3].correlation_id]
     assert (haircut["level"], haircut["endpoint"], haircut["session_id"]) == (
-        "WARNING", "/twilio/recording", CALL_A)
-    assert all(type(line["duration_ms"]) is float and
-               line["duration_ms"] > line["threshold_ms"] == 300.0 for line in slow.values())
+        "WARNING",
+        "/twilio/recording",
+        CALL_A,
+    )
+    assert all(
+        type(line["duration_ms"]) is float and line["duration_ms"] > line["threshold_ms"] == 300.0
+        for line in slow.values()
+    )
     # the same question from the request lines alone: filter latency_ms > 300
-    assert demo.sent[3].correlation_id in {line["correlation_id"] for line in completed
-                                           if line["latency_ms"] > 300}
+    assert demo.sent[3].correlation_id in {
+        line["correlation_id"] for line in completed if line["latency_ms"] > 300
+    }
     # filter ispresent(error_hash) | stats max(error_count) by error_hash: two failures of
     # one kind, written once (the first; then every 10th), each request still logged
     aggregated = [line for line in demo.lines if "error_hash" in line]
     assert len(aggregated) == 1
     first = aggregated[0]
     assert re.fullmatch(r"[0-9a-f]{8}", first["error_hash"])
-    assert (first["error_type"], first["error_count"], first["severity"], first["endpoint"]) \
-        == ("UpstreamError", 1, "high", "/twilio/recording")
+    assert (first["error_type"], first["error_count"], first["severity"], first["endpoint"]) == (
+        "UpstreamError",
+        1,
+        "high",
+        "/twilio/recording",
+    )
     assert "Traceback" in first["exception"]
     # filter message = "signature_validation_failed"
-    rejected = next(line for line in demo.lines
-                    if line["message"] == "signature_validation_failed")
+    rejected = next(line for line in demo.lines if line["message"] == "signature_validation_failed")
     assert (rejected["level"], rejected["status"], rejected["signed"]) == (
-        "WARNING", "rejected", False)
+        "WARNING",
+        "rejected",
+        False,
+    )
     # the endpoint metrics, by route (console metrics on stderr)
     assert "RequestErrors" in demo.result.stderr
     assert re.search(r"SlowRequests +\d+ +endpoint=/twilio/recording", demo.result.stderr)
@@ -169,8 +207,7 @@ def test_no_secret_or_phone_number_reaches_any_line(demo: Demo) -> None:
     for secret in (TWILIO_AUTH_TOKEN, STT_API_KEY, "Bearer", "+14165550123", "+16475550199"):
         assert secret not in everything
     assert "x-twilio-signature" not in everything.lower()
-    assert not [line for line in demo.lines
-                if any("authorization" in key.lower() for key in line)]
+    assert not [line for line in demo.lines if any("authorization" in key.lower() for key in line)]
 
 
 def test_health_checks_write_no_request_logs(demo: Demo) -> None:

@@ -17,8 +17,11 @@ WORKERS = {"worker-1", "worker-2", "worker-3"}
 
 def test_worker_fleet_lines_carry_worker_and_job() -> None:
     if shutil.which("redis-server") is None:
-        pytest.fail("redis-server not found on PATH: the example runs a real Redis. Install "
-                    "it with `apt-get install -y redis-server` (CI does).", pytrace=False)
+        pytest.fail(
+            "redis-server not found on PATH: the example runs a real Redis. Install "
+            "it with `apt-get install -y redis-server` (CI does).",
+            pytrace=False,
+        )
     result, lines = run_example("worker_fleet.py", timeout=30)
 
     by_job: defaultdict[str, list[dict[str, object]]] = defaultdict(list)
@@ -45,8 +48,9 @@ def test_worker_fleet_lines_carry_worker_and_job() -> None:
 
     # transitions are logged, heartbeats are not
     for event_type in ("WORKER_STARTED", "WORKER_STATE_CHANGED", "WORKER_STOPPED"):
-        assert {line["worker_id"] for line in lines
-                if line.get("event_type") == event_type} == WORKERS
+        assert {
+            line["worker_id"] for line in lines if line.get("event_type") == event_type
+        } == WORKERS
     assert not [line for line in lines if "HEARTBEAT" in str(line.get("event_type"))]
     stopped = [line for line in lines if line.get("event_type") == "WORKER_STOPPED"]
     assert sum(line["jobs_processed"] for line in stopped) == 9

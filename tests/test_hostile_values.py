@@ -68,8 +68,7 @@ def _lines(out: str) -> list[dict[str, Any]]:
 
 @pytest.mark.usefixtures("lenient")
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_json_line_written_for_hostile_field(name: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_line_written_for_hostile_field(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     otelkit.configure(log_format="json", console=False)
     log = otelkit.get_logger("app")
     with otelkit.bind(job_id="job-1"), otelkit.span("work"):
@@ -97,8 +96,9 @@ def test_cycles_and_depth_do_not_raise_in_strict_mode(capsys: pytest.CaptureFixt
 
 @pytest.mark.usefixtures("lenient")
 @pytest.mark.parametrize("log_format", ["text", "pretty"])
-def test_text_formats_survive_every_hostile_field(log_format: str,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_formats_survive_every_hostile_field(
+    log_format: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     otelkit.configure(log_format=log_format, console=False)
     log = otelkit.get_logger("app")
     for name, value in HOSTILE.items():
@@ -111,11 +111,13 @@ def test_text_formats_survive_every_hostile_field(log_format: str,
 
 @pytest.mark.usefixtures("lenient")
 def test_fallback_line_keeps_time_level_ids_and_trace(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     otelkit.configure(log_format="json", console=False)
     root = logging.getLogger()  # pytest's own capture handler would raise on the bad format
-    monkeypatch.setattr(root, "handlers", [h for h in root.handlers
-                                           if type(h).__name__ == "OtelkitHandler"])
+    monkeypatch.setattr(
+        root, "handlers", [h for h in root.handlers if type(h).__name__ == "OtelkitHandler"]
+    )
     with otelkit.bind(job_id="job-7"), otelkit.span("work"):
         otelkit.get_logger("app").warning("%d items", "not a number")
     captured = capsys.readouterr()
@@ -141,8 +143,7 @@ def test_otlp_records_carry_hostile_fields() -> None:
         assert otelkit.flush(timeout=5.0)
         otelkit.shutdown()
         records = received.logs()
-    bodies = {record["body"]["stringValue"]: attributes(record["attributes"])
-              for record in records}
+    bodies = {record["body"]["stringValue"]: attributes(record["attributes"]) for record in records}
     assert set(bodies) == {f"hostile {name}" for name in HOSTILE}
     assert bodies["hostile raising_repr"]["value"] == "<unprintable RaisingRepr>"
     assert len(bodies["hostile huge_str"]["value"]) < 20_000

@@ -30,8 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _start(role: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.http_services", role],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.http_services", role],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     assert line.startswith("READY "), f"{role} did not start: {line!r}"
@@ -58,15 +63,13 @@ def _call(services: tuple[int, int], url: str, via_proxy: bool = False) -> dict[
     query = {"url": url}
     if via_proxy:
         query["proxy"] = f"http://127.0.0.1:{echo_port}"
-    with urlopen(f"http://127.0.0.1:{caller_port}/call?{urlencode(query)}",
-                 timeout=10) as response:
+    with urlopen(f"http://127.0.0.1:{caller_port}/call?{urlencode(query)}", timeout=10) as response:
         answer: dict[str, Any] = json.load(response)
     answer["seen"] = {k.lower(): v for k, v in answer["seen"].items()}
     return answer
 
 
-def test_internal_service_gets_trace_context_and_public_ids(
-        services: tuple[int, int]) -> None:
+def test_internal_service_gets_trace_context_and_public_ids(services: tuple[int, int]) -> None:
     answer = _call(services, f"http://127.0.0.1:{services[1]}/work")
     seen, trace_id = answer["seen"], answer["trace_id"]
     assert seen["traceparent"].split("-")[1] == trace_id

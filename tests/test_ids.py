@@ -19,8 +19,11 @@ def test_bind_nests_and_unwinds() -> None:
     with otelkit.bind(job_id="job-1", session_id="sess-9") as bound:
         assert bound == {"job_id": "job-1", "session_id": "sess-9"}
         with otelkit.bind(job_id="job-2", worker_id="worker-3"):
-            assert otelkit.ids() == {"job_id": "job-2", "session_id": "sess-9",
-                                     "worker_id": "worker-3"}
+            assert otelkit.ids() == {
+                "job_id": "job-2",
+                "session_id": "sess-9",
+                "worker_id": "worker-3",
+            }
         assert otelkit.ids() == {"job_id": "job-1", "session_id": "sess-9"}
     assert otelkit.ids() == {}
 
@@ -87,8 +90,11 @@ def test_carry_takes_ids_and_span_into_a_thread_pool(otelkit_capture: Capture) -
         with otelkit.span("child"):
             return otelkit.ids()
 
-    with otelkit.bind(job_id="job-pool"), otelkit.span("parent"), \
-            ThreadPoolExecutor(max_workers=2) as pool:
+    with (
+        otelkit.bind(job_id="job-pool"),
+        otelkit.span("parent"),
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
         carried = [pool.submit(otelkit.carry(child)) for _ in range(4)]
         bare = pool.submit(otelkit.ids)
         results = [future.result() for future in carried]
@@ -139,7 +145,9 @@ async def test_one_bind_object_entered_by_concurrent_tasks() -> None:
             return otelkit.ids()
 
     assert list(await asyncio.gather(work("a", 0.02), work("b", 0.0))) == [
-        {"worker_id": "w-1", "job_id": "a"}, {"worker_id": "w-1", "job_id": "b"}]
+        {"worker_id": "w-1", "job_id": "a"},
+        {"worker_id": "w-1", "job_id": "b"},
+    ]
     assert otelkit.ids() == {}
 
 

@@ -11,17 +11,34 @@ import pytest
 from otelkit._incoming_requests import RequestLog
 
 
-@pytest.mark.parametrize(("method", "path", "quiet"), [
-    ("GET", "/health", True), ("HEAD", "/healthz", True), ("GET", "/ready", True),
-    ("GET", "/api/v1/jobs/job-1", True), ("DELETE", "/api/v1/jobs/job-1", False),
-    ("GET", "/api/v1/jobs/job-1/logs", False), ("GET", "/api/v1/jobs", False),
-    ("GET", "/static/css/site.css", True), ("POST", "/internal/anything/deep", True),
-    ("GET", "/healthcheck", False),
-])
-def test_quiet_patterns_are_method_aware_segment_globs_or_regexes(method: str, path: str,
-                                                                  quiet: bool) -> None:
-    log = RequestLog(("/health", "/healthz", "/ready", "GET /api/v1/jobs/{id}",
-                      "/static/**", re.compile(r"/internal/.*")))
+@pytest.mark.parametrize(
+    ("method", "path", "quiet"),
+    [
+        ("GET", "/health", True),
+        ("HEAD", "/healthz", True),
+        ("GET", "/ready", True),
+        ("GET", "/api/v1/jobs/job-1", True),
+        ("DELETE", "/api/v1/jobs/job-1", False),
+        ("GET", "/api/v1/jobs/job-1/logs", False),
+        ("GET", "/api/v1/jobs", False),
+        ("GET", "/static/css/site.css", True),
+        ("POST", "/internal/anything/deep", True),
+        ("GET", "/healthcheck", False),
+    ],
+)
+def test_quiet_patterns_are_method_aware_segment_globs_or_regexes(
+    method: str, path: str, quiet: bool
+) -> None:
+    log = RequestLog(
+        (
+            "/health",
+            "/healthz",
+            "/ready",
+            "GET /api/v1/jobs/{id}",
+            "/static/**",
+            re.compile(r"/internal/.*"),
+        )
+    )
     assert log.is_quiet(method, path) is quiet
 
 
@@ -35,11 +52,16 @@ def test_invalid_pattern_is_rejected() -> None:
         RequestLog(("",))
 
 
-@pytest.mark.parametrize(("module", "extra"), [
-    ("otelkit.middleware.asgi", "otelkit[asgi]"), ("otelkit.middleware.wsgi", "otelkit[wsgi]"),
-])
-def test_missing_upstream_names_the_extra(monkeypatch: pytest.MonkeyPatch, module: str,
-                                          extra: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "extra"),
+    [
+        ("otelkit.middleware.asgi", "otelkit[asgi]"),
+        ("otelkit.middleware.wsgi", "otelkit[wsgi]"),
+    ],
+)
+def test_missing_upstream_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, extra: str
+) -> None:
     upstream = "opentelemetry.instrumentation." + module.rsplit(".", 1)[1]
     monkeypatch.setitem(sys.modules, upstream, None)  # what an absent package looks like
     monkeypatch.delitem(sys.modules, module, raising=False)

@@ -20,21 +20,27 @@ def test_unknown_integration_name_is_a_clear_error() -> None:
 
 
 def test_requested_integration_whose_library_is_missing_names_the_extra(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(_integrations, "_enabled", set())  # as in a fresh process
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "httpx" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "httpx" else real_find_spec(name, *a),
+    )
     with pytest.raises(ImportError, match=r"pip install 'otelkit\[httpx\]'"):
         otelkit.configure(console=False, instrument=("httpx",))
 
 
-def test_missing_instrumentation_package_names_the_extra(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_instrumentation_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "opentelemetry.instrumentation.botocore", None)
     monkeypatch.delitem(sys.modules, "otelkit.integrations.botocore", raising=False)
-    with pytest.raises(ImportError, match=r"opentelemetry-instrumentation-botocore: "
-                                          r"pip install 'otelkit\[botocore\]'"):
+    with pytest.raises(
+        ImportError,
+        match=r"opentelemetry-instrumentation-botocore: "
+        r"pip install 'otelkit\[botocore\]'",
+    ):
         importlib.import_module("otelkit.integrations.botocore")
 
 
@@ -45,7 +51,7 @@ def test_httpx_spans_carry_ids_and_never_a_secret_query_value() -> None:
     otelkit.configure(console=False, log_stdout=False)
     with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-http"):
         httpx.post(f"{url}/v1/scenes?api_key=sk-live-123&page=2", json={"scene": 1})
-    span, = cap.spans
+    (span,) = cap.spans
     assert span.attributes["job_id"] == "job-http"
     assert span.attributes["http.url"].endswith("/v1/scenes?api_key=[REDACTED]&page=2")
     assert all("sk-live-123" not in str(line) for line in cap.logs)

@@ -80,23 +80,38 @@ def cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
         yield captured
 
 
-@pytest.mark.parametrize(("invocation_type", "client_context"), [
-    ("RequestResponse", None),
-    ("RequestResponse", {"custom": {"tenant": "t-1"}, "env": {"locale": "en"}}),
-    ("Event", None),
-])
+@pytest.mark.parametrize(
+    ("invocation_type", "client_context"),
+    [
+        ("RequestResponse", None),
+        ("RequestResponse", {"custom": {"tenant": "t-1"}, "env": {"locale": "en"}}),
+        ("Event", None),
+    ],
+)
 def test_invoke_carries_trace_and_public_ids_to_the_callee(
-        cap: Capture, invocation_type: str, client_context: dict[str, Any] | None) -> None:
+    cap: Capture, invocation_type: str, client_context: dict[str, Any] | None
+) -> None:
     extra = {}
     if client_context is not None:
         extra["ClientContext"] = base64.b64encode(json.dumps(client_context).encode()).decode()
     with lambda_api() as url:
-        client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
-        with otelkit.bind(correlation_id="corr-001", user_id="u-private"), \
-                otelkit.span("process message"):
-            client.invoke(FunctionName="notification-service", InvocationType=invocation_type,
-                          Payload=json.dumps({"message_id": "m-1"}), **extra)
+        client = boto3.client(
+            "lambda",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        with (
+            otelkit.bind(correlation_id="corr-001", user_id="u-private"),
+            otelkit.span("process message"),
+        ):
+            client.invoke(
+                FunctionName="notification-service",
+                InvocationType=invocation_type,
+                Payload=json.dumps({"message_id": "m-1"}),
+                **extra,
+            )
 
     invoke_span = next(s for s in cap.spans if s.kind.name == "CLIENT")
     callee = cap.span("notification-service")
@@ -111,27 +126,37 @@ def test_invoke_carries_trace_and_public_ids_to_the_callee(
 
 
 def test_client_context_keeps_the_callers_entries_and_its_limit() -> None:
-    original = base64.b64encode(json.dumps({"custom": {"tenant": "t-1"},
-                                            "client": {"app": "x"}}).encode()).decode()
+    original = base64.b64encode(
+        json.dumps({"custom": {"tenant": "t-1"}, "client": {"app": "x"}}).encode()
+    ).decode()
     encoded = client_context_with(original, {"traceparent": "tp"})
     assert encoded is not None
     merged = json.loads(base64.b64decode(encoded))
     assert merged == {"custom": {"tenant": "t-1", "traceparent": "tp"}, "client": {"app": "x"}}
     big = base64.b64encode(json.dumps({"custom": {"k": "v" * 2600}}).encode()).decode()
     assert client_context_with(big, {"traceparent": "t" * 55}) is None
-    assert len(client_context_with(None, {"traceparent": "t" * 55}) or "") < \
-        MAX_CLIENT_CONTEXT_BYTES
+    assert (
+        len(client_context_with(None, {"traceparent": "t" * 55}) or "") < MAX_CLIENT_CONTEXT_BYTES
+    )
     assert client_context_with("not base64!", {"traceparent": "tp"}) is None
 
 
 def test_a_too_large_client_context_falls_back_to_the_payload(cap: Capture) -> None:
     big = base64.b64encode(json.dumps({"custom": {"k": "v" * 2600}}).encode()).decode()
     with lambda_api() as url:
-        client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(
+            "lambda",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         with otelkit.span("process message"):
-            client.invoke(FunctionName="notification-service", ClientContext=big,
-                          Payload=json.dumps({"message_id": "m-2"}))
+            client.invoke(
+                FunctionName="notification-service",
+                ClientContext=big,
+                Payload=json.dumps({"message_id": "m-2"}),
+            )
     invoke_span = next(s for s in cap.spans if s.kind.name == "CLIENT")
     assert cap.span("notification-service").parent.span_id == invoke_span.context.span_id
 
@@ -144,8 +169,13 @@ def test_a_direct_invocation_without_context_starts_a_trace(cap: Capture) -> Non
 def test_a_synchronous_call_needs_no_json_object_payload(cap: Capture) -> None:
     """Only the client context can carry the context here: the payload is a JSON list."""
     with lambda_api() as url:
-        client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(
+            "lambda",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         with otelkit.bind(correlation_id="corr-list"), otelkit.span("process message"):
             client.invoke(FunctionName="notification-service", Payload=json.dumps([1, 2]))
     invoke_span = next(s for s in cap.spans if s.kind.name == "CLIENT")

@@ -34,39 +34,52 @@ def cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
 def _lambda_record(message: Mapping[str, Any], arn: str) -> dict[str, Any]:
     """The record Lambda's SQS event source mapping builds from a queue message."""
     return {
-        "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"], "md5OfBody": message["MD5OfBody"],
-        "attributes": {"ApproximateReceiveCount": "1",
-                       **{k: v for k, v in message.get("Attributes", {}).items()}},
-        "messageAttributes": {name: {"stringValue": value["StringValue"],
-                                     "dataType": value["DataType"]}
-                              for name, value in message.get("MessageAttributes", {}).items()},
-        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "us-east-1",
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "md5OfBody": message["MD5OfBody"],
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            **{k: v for k, v in message.get("Attributes", {}).items()},
+        },
+        "messageAttributes": {
+            name: {"stringValue": value["StringValue"], "dataType": value["DataType"]}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": "us-east-1",
     }
 
 
 def _send_and_receive(endpoint: str) -> dict[str, Any]:
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     url = sqs.create_queue(QueueName="rez-agent-message-queue")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     with otelkit.bind(correlation_id="corr-sched-1"), otelkit.span("schedule message"):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"text": "hello"}))
-    messages = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"],
-                                   MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    messages = sqs.receive_message(
+        QueueUrl=url, MessageAttributeNames=["All"], MessageSystemAttributeNames=["AWSTraceHeader"]
+    )["Messages"]
     sqs.delete_queue(QueueUrl=url)
     return {"Records": [_lambda_record(messages[0], arn["Attributes"]["QueueArn"])]}
 
 
 @pytest.mark.parametrize("mode", ["link", "continue"])
-def test_one_record_through_a_real_queue(cap: Capture, aws_endpoint: str,
-                                         monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+def test_one_record_through_a_real_queue(
+    cap: Capture, aws_endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
     event = _send_and_receive(aws_endpoint)
     monkeypatch.setattr(_pipeline.current(), "lambda_single_record", mode)
     processor(event, FakeContext())
 
-    send = next(s for s in cap.spans if s.kind.name == "PRODUCER" or
-                s.name.endswith("SendMessage"))
+    send = next(s for s in cap.spans if s.kind.name == "PRODUCER" or s.name.endswith("SendMessage"))
     invocation, record = cap.span("video-worker"), cap.span("process rez-agent-message-queue")
     assert record.parent.span_id == invocation.context.span_id
     assert record.links[0].context.span_id == send.context.span_id, "linked either way"
@@ -81,12 +94,14 @@ def test_one_record_through_a_real_queue(cap: Capture, aws_endpoint: str,
         assert invocation.parent is None
 
 
-def test_continue_applies_to_one_record_only(cap: Capture,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    batch = json.loads((Path(__file__).parent / "fixtures" / "lambda-events" /
-                        "sqsEvent.json").read_text())
-    batch["Records"][0]["messageAttributes"]["traceparent"] = {"stringValue": TRACEPARENT,
-                                                               "dataType": "String"}
+def test_continue_applies_to_one_record_only(cap: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = json.loads(
+        (Path(__file__).parent / "fixtures" / "lambda-events" / "sqsEvent.json").read_text()
+    )
+    batch["Records"][0]["messageAttributes"]["traceparent"] = {
+        "stringValue": TRACEPARENT,
+        "dataType": "String",
+    }
     monkeypatch.setattr(_pipeline.current(), "lambda_single_record", "continue")
     processor(batch, FakeContext())
     assert cap.span("video-worker").parent is None, "two producers: no single parent"
@@ -94,8 +109,10 @@ def test_continue_applies_to_one_record_only(cap: Capture,
     batch["Records"] = batch["Records"][:1]
     processor(batch, FakeContext())
     invocation = cap.span("video-worker")
-    assert (format(invocation.context.trace_id, "032x"),
-            format(invocation.parent.span_id, "016x")) == (TRACE_ID, PARENT_ID)
+    assert (
+        format(invocation.context.trace_id, "032x"),
+        format(invocation.parent.span_id, "016x"),
+    ) == (TRACE_ID, PARENT_ID)
 
 
 def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,109 +49,275 @@ def handler(event: Any, context: Any) -> Any:
 
 # (event, cloud.event_source, faas.trigger, span kind, attributes the span must have)
 CASES: list[tuple[str, str, str, SpanKind, dict[str, Any]]] = [
-    ("apiGatewayProxyEvent", "api_gateway_rest", "http", SERVER,
-     {"http.request.method": "GET", "http.route": "/my/path"}),
-    ("apiGatewayProxyV2Event", "api_gateway_http", "http", SERVER,
-     {"http.request.method": "POST"}),
+    (
+        "apiGatewayProxyEvent",
+        "api_gateway_rest",
+        "http",
+        SERVER,
+        {"http.request.method": "GET", "http.route": "/my/path"},
+    ),
+    ("apiGatewayProxyV2Event", "api_gateway_http", "http", SERVER, {"http.request.method": "POST"}),
     ("lambdaFunctionUrlEvent", "function_url", "http", SERVER, {"http.request.method": "GET"}),
     ("albEvent", "alb", "http", SERVER, {"url.path": "/lambda"}),
-    ("vpcLatticeV2", "vpc_lattice", "http", SERVER,
-     {"http.request.method": "GET", "url.path": "/orders", "client.address": "10.0.0.9"}),
-    ("cloudFrontViewerRequest", "cloudfront", "http", SERVER,
-     {"http.request.method": "GET", "url.path": "/index.html",
-      "client.address": "203.0.113.178", "aws.cloudfront.event_type": "viewer-request",
-      "aws.cloudfront.distribution_id": "EDFDVBD6EXAMPLE"}),
-    ("apiGatewayAuthorizerToken", "api_gateway_authorizer", "other", SERVER,
-     {"aws.api_gateway.authorizer.type": "TOKEN"}),
-    ("apiGatewayAuthorizerRequest", "api_gateway_authorizer", "other", SERVER,
-     {"aws.api_gateway.authorizer.type": "REQUEST"}),
-    ("apiGatewayAuthorizerV2", "api_gateway_authorizer", "other", SERVER,
-     {"aws.api_gateway.authorizer.type": "REQUEST"}),
-    ("webSocketConnect", "api_gateway_websocket", "other", SERVER,
-     {"aws.api_gateway.route_key": "$connect", "client.address": "198.51.100.7"}),
-    ("webSocketMessage", "api_gateway_websocket", "other", SERVER,
-     {"aws.api_gateway.route_key": "chat"}),
-    ("webSocketDisconnect", "api_gateway_websocket", "other", SERVER,
-     {"aws.api_gateway.route_key": "$disconnect"}),
+    (
+        "vpcLatticeV2",
+        "vpc_lattice",
+        "http",
+        SERVER,
+        {"http.request.method": "GET", "url.path": "/orders", "client.address": "10.0.0.9"},
+    ),
+    (
+        "cloudFrontViewerRequest",
+        "cloudfront",
+        "http",
+        SERVER,
+        {
+            "http.request.method": "GET",
+            "url.path": "/index.html",
+            "client.address": "203.0.113.178",
+            "aws.cloudfront.event_type": "viewer-request",
+            "aws.cloudfront.distribution_id": "EDFDVBD6EXAMPLE",
+        },
+    ),
+    (
+        "apiGatewayAuthorizerToken",
+        "api_gateway_authorizer",
+        "other",
+        SERVER,
+        {"aws.api_gateway.authorizer.type": "TOKEN"},
+    ),
+    (
+        "apiGatewayAuthorizerRequest",
+        "api_gateway_authorizer",
+        "other",
+        SERVER,
+        {"aws.api_gateway.authorizer.type": "REQUEST"},
+    ),
+    (
+        "apiGatewayAuthorizerV2",
+        "api_gateway_authorizer",
+        "other",
+        SERVER,
+        {"aws.api_gateway.authorizer.type": "REQUEST"},
+    ),
+    (
+        "webSocketConnect",
+        "api_gateway_websocket",
+        "other",
+        SERVER,
+        {"aws.api_gateway.route_key": "$connect", "client.address": "198.51.100.7"},
+    ),
+    (
+        "webSocketMessage",
+        "api_gateway_websocket",
+        "other",
+        SERVER,
+        {"aws.api_gateway.route_key": "chat"},
+    ),
+    (
+        "webSocketDisconnect",
+        "api_gateway_websocket",
+        "other",
+        SERVER,
+        {"aws.api_gateway.route_key": "$disconnect"},
+    ),
     ("sqsEvent", "sqs", "pubsub", CONSUMER, {"messaging.system": "aws_sqs"}),
     ("snsEvent", "sns", "pubsub", CONSUMER, {"messaging.system": "aws.sns"}),
-    ("eventBridgeEvent", "eventbridge", "pubsub", CONSUMER,
-     {"cloudevents.event_source": "aws.ec2"}),
-    ("eventBridgeScheduler", "eventbridge", "timer", CONSUMER,
-     {"faas.time": "2024-01-01T00:00:00Z"}),
-    ("s3Event", "s3", "datasource", CONSUMER,
-     {"faas.document.collection": "lambda-artifacts-deafc19498e3f2df",
-      "faas.document.operation": "insert",
-      "faas.document.name": "b21b84d653bb07b05b1e6b33684dc11b"}),
-    ("dynamoStreamEvent", "dynamodb", "datasource", CONSUMER,
-     {"db.system.name": "aws.dynamodb", "messaging.batch.message_count": 2}),
-    ("kinesisStreamEvent", "kinesis", "pubsub", CONSUMER,
-     {"messaging.system": "aws.kinesis", "aws.kinesis.stream_name": "lambda-stream",
-      "messaging.batch.message_count": 2}),
-    ("kafkaMsk", "msk", "pubsub", CONSUMER,
-     {"messaging.system": "kafka", "messaging.destination.name": "orders",
-      "messaging.batch.message_count": 2,
-      "server.address": "b-1.orders.kafka.eu-west-1.amazonaws.com"}),
-    ("kafkaSelfManaged", "kafka", "pubsub", CONSUMER,
-     {"messaging.system": "kafka", "messaging.destination.name": "payments"}),
-    ("activeMq", "activemq", "pubsub", CONSUMER,
-     {"messaging.system": "activemq", "messaging.destination.name": "orders.queue"}),
-    ("rabbitMq", "rabbitmq", "pubsub", CONSUMER,
-     {"messaging.system": "rabbitmq", "messaging.destination.name": "pizzaQueue"}),
-    ("documentDb", "documentdb", "datasource", CONSUMER,
-     {"faas.document.collection": "shop", "faas.document.name": "orders",
-      "faas.document.operation": "insert"}),
-    ("ses", "ses", "pubsub", CONSUMER,
-     {"messaging.message.id": "5h5auqp1oa1bg49b2q8f8tmli1oju8pcma2bt4o1"}),
-    ("codeCommit", "codecommit", "other", SERVER,
-     {"aws.codecommit.repository": "video-repo"}),
+    (
+        "eventBridgeEvent",
+        "eventbridge",
+        "pubsub",
+        CONSUMER,
+        {"cloudevents.event_source": "aws.ec2"},
+    ),
+    (
+        "eventBridgeScheduler",
+        "eventbridge",
+        "timer",
+        CONSUMER,
+        {"faas.time": "2024-01-01T00:00:00Z"},
+    ),
+    (
+        "s3Event",
+        "s3",
+        "datasource",
+        CONSUMER,
+        {
+            "faas.document.collection": "lambda-artifacts-deafc19498e3f2df",
+            "faas.document.operation": "insert",
+            "faas.document.name": "b21b84d653bb07b05b1e6b33684dc11b",
+        },
+    ),
+    (
+        "dynamoStreamEvent",
+        "dynamodb",
+        "datasource",
+        CONSUMER,
+        {"db.system.name": "aws.dynamodb", "messaging.batch.message_count": 2},
+    ),
+    (
+        "kinesisStreamEvent",
+        "kinesis",
+        "pubsub",
+        CONSUMER,
+        {
+            "messaging.system": "aws.kinesis",
+            "aws.kinesis.stream_name": "lambda-stream",
+            "messaging.batch.message_count": 2,
+        },
+    ),
+    (
+        "kafkaMsk",
+        "msk",
+        "pubsub",
+        CONSUMER,
+        {
+            "messaging.system": "kafka",
+            "messaging.destination.name": "orders",
+            "messaging.batch.message_count": 2,
+            "server.address": "b-1.orders.kafka.eu-west-1.amazonaws.com",
+        },
+    ),
+    (
+        "kafkaSelfManaged",
+        "kafka",
+        "pubsub",
+        CONSUMER,
+        {"messaging.system": "kafka", "messaging.destination.name": "payments"},
+    ),
+    (
+        "activeMq",
+        "activemq",
+        "pubsub",
+        CONSUMER,
+        {"messaging.system": "activemq", "messaging.destination.name": "orders.queue"},
+    ),
+    (
+        "rabbitMq",
+        "rabbitmq",
+        "pubsub",
+        CONSUMER,
+        {"messaging.system": "rabbitmq", "messaging.destination.name": "pizzaQueue"},
+    ),
+    (
+        "documentDb",
+        "documentdb",
+        "datasource",
+        CONSUMER,
+        {
+            "faas.document.collection": "shop",
+            "faas.document.name": "orders",
+            "faas.document.operation": "insert",
+        },
+    ),
+    (
+        "ses",
+        "ses",
+        "pubsub",
+        CONSUMER,
+        {"messaging.message.id": "5h5auqp1oa1bg49b2q8f8tmli1oju8pcma2bt4o1"},
+    ),
+    ("codeCommit", "codecommit", "other", SERVER, {"aws.codecommit.repository": "video-repo"}),
     ("cloudWatchLogs", "cloudwatch_logs", "pubsub", CONSUMER, {}),
     ("firehose", "firehose", "pubsub", CONSUMER, {"messaging.batch.message_count": 1}),
     ("kinesisAnalyticsOutput", "kinesis_analytics", "pubsub", CONSUMER, {}),
-    ("s3Batch", "s3_batch", "datasource", CONSUMER,
-     {"faas.document.collection": "rendered-videos", "faas.document.name": "videos/1.mp4"}),
-    ("s3ObjectLambda", "s3_object_lambda", "datasource", CONSUMER,
-     {"faas.document.operation": "getObject"}),
-    ("cognitoPreSignUp", "cognito_user_pool", "other", SERVER,
-     {"aws.cognito.trigger_source": "PreSignUp_SignUp"}),
+    (
+        "s3Batch",
+        "s3_batch",
+        "datasource",
+        CONSUMER,
+        {"faas.document.collection": "rendered-videos", "faas.document.name": "videos/1.mp4"},
+    ),
+    (
+        "s3ObjectLambda",
+        "s3_object_lambda",
+        "datasource",
+        CONSUMER,
+        {"faas.document.operation": "getObject"},
+    ),
+    (
+        "cognitoPreSignUp",
+        "cognito_user_pool",
+        "other",
+        SERVER,
+        {"aws.cognito.trigger_source": "PreSignUp_SignUp"},
+    ),
     ("cognitoSync", "cognito_sync", "datasource", CONSUMER, {"faas.document.name": "prefs"}),
-    ("appSyncResolver", "appsync_resolver", "other", SERVER,
-     {"graphql.operation.type": "query", "aws.appsync.field": "Query.getOrder"}),
-    ("appSyncAuthorizer", "appsync_authorizer", "other", SERVER,
-     {"graphql.operation.name": "Q"}),
+    (
+        "appSyncResolver",
+        "appsync_resolver",
+        "other",
+        SERVER,
+        {"graphql.operation.type": "query", "aws.appsync.field": "Query.getOrder"},
+    ),
+    ("appSyncAuthorizer", "appsync_authorizer", "other", SERVER, {"graphql.operation.name": "Q"}),
     ("lexV1", "lex", "other", SERVER, {"aws.lex.intent": "BookRoom"}),
     ("lexV2", "lex_v2", "other", SERVER, {"aws.lex.intent": "BookTable"}),
-    ("cloudFormationCustomResource", "cloudformation_custom_resource", "other", SERVER,
-     {"aws.cloudformation.request_type": "Create"}),
+    (
+        "cloudFormationCustomResource",
+        "cloudformation_custom_resource",
+        "other",
+        SERVER,
+        {"aws.cloudformation.request_type": "Create"},
+    ),
     ("configRule", "config_rule", "other", SERVER, {"aws.config.rule_name": "tagged-buckets"}),
-    ("secretsManagerRotation", "secrets_manager_rotation", "other", SERVER,
-     {"aws.secretsmanager.rotation_step": "createSecret"}),
+    (
+        "secretsManagerRotation",
+        "secrets_manager_rotation",
+        "other",
+        SERVER,
+        {"aws.secretsmanager.rotation_step": "createSecret"},
+    ),
     ("codePipelineJob", "codepipeline", "other", SERVER, {}),
     ("codeDeployHook", "codedeploy_lifecycle_hook", "other", SERVER, {}),
     ("connectContactFlow", "connect", "other", SERVER, {}),
-    ("bedrockAgent", "bedrock_agent", "other", SERVER,
-     {"aws.bedrock.agent.action_group": "Claims"}),
-    ("cloudWatchAlarm", "cloudwatch_alarm", "other", SERVER,
-     {"aws.cloudwatch.alarm_state": "ALARM"}),
+    (
+        "bedrockAgent",
+        "bedrock_agent",
+        "other",
+        SERVER,
+        {"aws.bedrock.agent.action_group": "Claims"},
+    ),
+    (
+        "cloudWatchAlarm",
+        "cloudwatch_alarm",
+        "other",
+        SERVER,
+        {"aws.cloudwatch.alarm_state": "ALARM"},
+    ),
     ("cloudWatchDashboardWidget", "cloudwatch_dashboard", "other", SERVER, {}),
     ("iotCustomAuthorizer", "iot_authorizer", "other", SERVER, {}),
     ("iotPreProvisioningHook", "iot_provisioning_hook", "other", SERVER, {}),
     ("clientVpnConnection", "client_vpn", "other", SERVER, {}),
-    ("transferFamilyAuthorizer", "transfer_family_authorizer", "other", SERVER,
-     {"aws.transfer.protocol": "SFTP"}),
+    (
+        "transferFamilyAuthorizer",
+        "transfer_family_authorizer",
+        "other",
+        SERVER,
+        {"aws.transfer.protocol": "SFTP"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "source", "trigger", "kind", "expected"), CASES,
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("name", "source", "trigger", "kind", "expected"), CASES, ids=[case[0] for case in CASES]
+)
 def test_each_source_is_named_on_the_invocation_span(
-        otelkit_capture: Capture, name: str, source: str, trigger: str, kind: SpanKind,
-        expected: dict[str, Any]) -> None:
+    otelkit_capture: Capture,
+    name: str,
+    source: str,
+    trigger: str,
+    kind: SpanKind,
+    expected: dict[str, Any],
+) -> None:
     handler(load(name), FakeContext())
     span = otelkit_capture.span("video-worker")
     attributes = dict(span.attributes)
     assert (attributes["cloud.event_source"], attributes["faas.trigger"], span.kind) == (
-        source, trigger, kind)
+        source,
+        trigger,
+        kind,
+    )
     assert attributes | expected == attributes
     if trigger != "http":
         assert "http.request.method" not in attributes
@@ -202,16 +368,19 @@ def test_authorizer_is_not_traced_as_a_request(otelkit_capture: Capture) -> None
     assert span.parent is None
 
 
-def test_websocket_routes_share_one_label_and_differ_by_route_key(
-        otelkit_capture: Capture) -> None:
+def test_websocket_routes_share_one_label_and_differ_by_route_key(otelkit_capture: Capture) -> None:
     for name in ("webSocketConnect", "webSocketMessage", "webSocketDisconnect"):
         handler(load(name), FakeContext())
     spans = [s for s in otelkit_capture.spans if s.name == "video-worker"]
     assert {s.attributes["cloud.event_source"] for s in spans} == {"api_gateway_websocket"}
     assert [s.attributes["aws.api_gateway.route_key"] for s in spans] == [
-        "$connect", "chat", "$disconnect"]
+        "$connect",
+        "chat",
+        "$disconnect",
+    ]
     assert {s.attributes["aws.api_gateway.websocket.connection_id"] for s in spans} == {
-        "BFaT_fALIAMCKug="}
+        "BFaT_fALIAMCKug="
+    }
 
 
 def test_kinesis_records_get_spans_named_by_sequence_number(otelkit_capture: Capture) -> None:
@@ -235,7 +404,8 @@ def test_kafka_record_links_to_its_producer_and_binds_its_ids(otelkit_capture: C
 
     event = load("kafkaMsk")
     event["records"]["orders-0"][0]["headers"] = _kafka_headers(
-        traceparent=TRACEPARENT, baggage="job_id=job-42")
+        traceparent=TRACEPARENT, baggage="job_id=job-42"
+    )
     handler(event, FakeContext())
     linked, plain = (s for s in otelkit_capture.spans if s.name == "process orders")
     assert format(linked.links[0].context.trace_id, "032x") == TRACE_ID
@@ -244,15 +414,27 @@ def test_kafka_record_links_to_its_producer_and_binds_its_ids(otelkit_capture: C
     assert not plain.links
 
 
-@pytest.mark.parametrize(("name", "place"), [
-    ("activeMq", lambda e, c: e["messages"][0]["properties"].update(c)),
-    ("rabbitMq", lambda e, c: e["rmqMessagesByQueue"]["pizzaQueue::/"][0]
-     ["basicProperties"]["headers"].update(c)),
-    ("kafkaSelfManaged", lambda e, c: e["records"]["payments-3"][0]["headers"].extend(
-        [{k: list(v.encode())} for k, v in c.items()])),
-])
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("activeMq", lambda e, c: e["messages"][0]["properties"].update(c)),
+        (
+            "rabbitMq",
+            lambda e, c: e["rmqMessagesByQueue"]["pizzaQueue::/"][0]["basicProperties"][
+                "headers"
+            ].update(c),
+        ),
+        (
+            "kafkaSelfManaged",
+            lambda e, c: e["records"]["payments-3"][0]["headers"].extend(
+                [{k: list(v.encode())} for k, v in c.items()]
+            ),
+        ),
+    ],
+)
 def test_a_single_broker_record_runs_the_handler_in_its_span(
-        otelkit_capture: Capture, name: str, place: Any) -> None:
+    otelkit_capture: Capture, name: str, place: Any
+) -> None:
     event = load(name)
     place(event, {"traceparent": TRACEPARENT, "baggage": "correlation_id=corr-5"})
     seen: list[dict[str, str]] = []
@@ -283,13 +465,34 @@ def test_a_failed_single_record_is_failed(otelkit_capture: Capture) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                                 max_size=5),
-    max_leaves=25)
-hostile_keys = st.sampled_from(["Records", "records", "eventSource", "requestContext", "type",
-                                "methodArn", "headers", "info", "messages", "events",
-                                "rmqMessagesByQueue", "cf", "detail-type", "source",
-                                "version", "http", "tasks", "awslogs", "arguments"])
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+hostile_keys = st.sampled_from(
+    [
+        "Records",
+        "records",
+        "eventSource",
+        "requestContext",
+        "type",
+        "methodArn",
+        "headers",
+        "info",
+        "messages",
+        "events",
+        "rmqMessagesByQueue",
+        "cf",
+        "detail-type",
+        "source",
+        "version",
+        "http",
+        "tasks",
+        "awslogs",
+        "arguments",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -303,8 +506,9 @@ def test_detection_never_raises_on_any_json(event: Any) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(sorted(EVENTS)), st.text(max_size=5), json_values)
-def test_a_documented_shape_with_one_odd_field_still_detects(name: str, key: str,
-                                                            value: Any) -> None:
+def test_a_documented_shape_with_one_odd_field_still_detects(
+    name: str, key: str, value: Any
+) -> None:
     event = load(name)
     if isinstance(event, dict):
         event[key] = value

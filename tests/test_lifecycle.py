@@ -24,8 +24,8 @@ def test_job_success_writes_lifecycle_span_and_metrics(otelkit_capture: Capture)
         log.info("Scene generated", scene=1)
     assert otelkit.ids() == {}
 
-    started, = _events(otelkit_capture, "JOB_STARTED")
-    completed, = _events(otelkit_capture, "JOB_COMPLETED")
+    (started,) = _events(otelkit_capture, "JOB_STARTED")
+    (completed,) = _events(otelkit_capture, "JOB_COMPLETED")
     assert started["status"] == "started"
     assert started["job_name"] == "video.generate"
     assert started["prompt_chars"] == 26
@@ -41,7 +41,7 @@ def test_job_success_writes_lifecycle_span_and_metrics(otelkit_capture: Capture)
     assert span.attributes["prompt_chars"] == 26
     metrics = otelkit_capture.metrics
     assert metrics["Jobs"] == [({"job_name": "video.generate", "outcome": "success"}, 1)]
-    (dims, histogram), = metrics["JobDuration"]
+    ((dims, histogram),) = metrics["JobDuration"]
     assert dims == {"job_name": "video.generate", "outcome": "success"}
     assert histogram["count"] == 1
 
@@ -49,7 +49,7 @@ def test_job_success_writes_lifecycle_span_and_metrics(otelkit_capture: Capture)
 def test_job_failure_is_findable(otelkit_capture: Capture) -> None:
     with pytest.raises(TimeoutError), otelkit.job("video.generate", job_id="job-given"):
         raise TimeoutError("video model did not answer")
-    failed, = _events(otelkit_capture, "JOB_FAILED")
+    (failed,) = _events(otelkit_capture, "JOB_FAILED")
     assert failed["level"] == "ERROR"
     assert failed["status"] == "failed"
     assert failed["error"] == "video model did not answer"
@@ -59,7 +59,8 @@ def test_job_failure_is_findable(otelkit_capture: Capture) -> None:
     span = otelkit_capture.span("video.generate")
     assert span.status.status_code is StatusCode.ERROR
     assert otelkit_capture.metrics["Jobs"] == [
-        ({"job_name": "video.generate", "outcome": "error"}, 1)]
+        ({"job_name": "video.generate", "outcome": "error"}, 1)
+    ]
 
 
 def test_job_decorator_takes_job_id_from_the_call(otelkit_capture: Capture) -> None:
@@ -112,8 +113,10 @@ def test_session_lifecycle(otelkit_capture: Capture) -> None:
     span = otelkit_capture.span("session")
     assert span.events[0].name == "SESSION_READY"
     assert span.events[0].attributes["public_ip"] == "10.0.0.1"
-    assert otelkit_capture.metrics["Sessions"][0][0] == {"session_name": "session",
-                                                        "outcome": "success"}
+    assert otelkit_capture.metrics["Sessions"][0][0] == {
+        "session_name": "session",
+        "outcome": "success",
+    }
 
 
 def test_event_levels_and_validation(otelkit_capture: Capture) -> None:

@@ -14,8 +14,9 @@ log = otelkit.get_logger("worker")
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()
-            if line.startswith("{")]
+    return [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
 
 
 @pytest.fixture
@@ -29,12 +30,16 @@ def test_successful_work_writes_no_debug(capsys: pytest.CaptureFixture[str]) -> 
         log.debug("Kling still processing", attempt=1)
         log.info("Scene generated")
     assert [line["message"] for line in _lines(capsys)] == [
-        "JOB_STARTED", "Scene generated", "JOB_COMPLETED"]
+        "JOB_STARTED",
+        "Scene generated",
+        "JOB_COMPLETED",
+    ]
 
 
 @pytest.mark.usefixtures("buffered")
 def test_failed_work_brings_its_debug_lines_back_in_order(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     polls: list[Any] = []
 
     def render() -> None:
@@ -51,28 +56,32 @@ def test_failed_work_brings_its_debug_lines_back_in_order(
     poll = polls[0]
     lines = _lines(capsys)
     assert [line["message"] for line in lines] == [
-        "JOB_STARTED", "Giving up", "Kling still processing", "Kling still processing",
-        "JOB_FAILED"]
+        "JOB_STARTED",
+        "Giving up",
+        "Kling still processing",
+        "Kling still processing",
+        "JOB_FAILED",
+    ]
     debug = [line for line in lines if line["level"] == "DEBUG"]
     assert [line["attempt"] for line in debug] == [1, 2]
     assert all(line["job_id"] == "job-7" for line in debug)
-    assert debug[0]["span_id"] == format(poll.get_span_context().span_id, "016x"), \
+    assert debug[0]["span_id"] == format(poll.get_span_context().span_id, "016x"), (
         "each held line keeps the span it was written in"
+    )
     assert debug[0]["timestamp"] <= lines[1]["timestamp"]
 
 
 @pytest.mark.usefixtures("buffered")
-def test_debug_outside_any_unit_of_work_is_not_written(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_debug_outside_any_unit_of_work_is_not_written(capsys: pytest.CaptureFixture[str]) -> None:
     log.debug("module import chatter")
     logging.getLogger("lib").error("an error, but there is nothing held back")
     assert [line["message"] for line in _lines(capsys)] == [
-        "an error, but there is nothing held back"]
+        "an error, but there is nothing held back"
+    ]
 
 
 @pytest.mark.usefixtures("buffered")
-def test_a_full_buffer_says_how_many_lines_it_dropped(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_full_buffer_says_how_many_lines_it_dropped(capsys: pytest.CaptureFixture[str]) -> None:
     with otelkit.session("sess-1"):
         for n in range(250):
             log.debug("tick", n=n)
@@ -86,7 +95,8 @@ def test_a_full_buffer_says_how_many_lines_it_dropped(
 
 @pytest.mark.usefixtures("buffered")
 def test_a_failed_lambda_invocation_writes_its_debug_lines(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     @otelkit.aws.lambda_handler
     def handler(event: dict[str, Any], context: Any) -> None:
         log.debug("Parsed event", records=0)
@@ -96,8 +106,7 @@ def test_a_failed_lambda_invocation_writes_its_debug_lines(
         handler({}, None)
     parsed, failed = _lines(capsys)
     assert (parsed["message"], parsed["records"]) == ("Parsed event", 0)
-    assert (failed["message"], failed["event_type"]) == ("Invocation failed",
-                                                         "INVOCATION_FAILED")
+    assert (failed["message"], failed["event_type"]) == ("Invocation failed", "INVOCATION_FAILED")
     assert failed["error"] == "bad input"
     assert parsed["trace_id"] == failed["trace_id"]
 

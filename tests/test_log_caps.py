@@ -18,8 +18,9 @@ log = otelkit.get_logger("caps")
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()
-            if line.startswith("{")]
+    return [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
 
 
 @pytest.fixture(params=["strict", "production"])
@@ -31,7 +32,8 @@ def strictness(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.usefixtures("strictness")
 def test_a_long_message_is_cut_to_the_limit_with_its_original_length(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json", console=False, max_message_chars=200)
     message = "Twilio webhook " + "x" * 385
     log.info(message, call_sid="CA1")
@@ -45,7 +47,8 @@ def test_a_long_message_is_cut_to_the_limit_with_its_original_length(
 
 
 def test_the_environment_variable_sets_the_limit(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OTELKIT_MAX_MESSAGE_CHARS", "50")
     otelkit.configure(log_format="json", console=False)
     logging.getLogger("lib").warning("%s", "y" * 120)  # plain stdlib records too
@@ -56,7 +59,8 @@ def test_the_environment_variable_sets_the_limit(
 
 @pytest.mark.parametrize("value", ["0", "12", "2.5", "lots", "inf"])
 def test_a_limit_that_is_not_a_usable_whole_number_is_refused(
-        value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OTELKIT_MAX_MESSAGE_CHARS", value)
     with pytest.raises(ValueError, match="OTELKIT_MAX_MESSAGE_CHARS"):
         otelkit.configure(console=False)
@@ -66,8 +70,9 @@ def test_a_limit_that_is_not_a_usable_whole_number_is_refused(
 def test_field_values_are_cut_whatever_their_type(capsys: pytest.CaptureFixture[str]) -> None:
     otelkit.configure(log_format="json", console=False, max_field_chars=64)
     page = "<html>" + "p" * 5000
-    log.info("Fetched", body=page, rows=[{"n": n} for n in range(100)], status=200,
-             ok=True, short="fine")
+    log.info(
+        "Fetched", body=page, rows=[{"n": n} for n in range(100)], status=200, ok=True, short="fine"
+    )
     try:
         raise ValueError("boom " * 100)
     except ValueError:
@@ -102,8 +107,13 @@ def test_hostile_values_are_cut_into_valid_lines(capsys: pytest.CaptureFixture[s
 
 def test_the_otlp_body_and_attributes_are_capped_too() -> None:
     with otlp_receiver() as (endpoint, received):
-        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False,
-                          max_message_chars=40, max_field_chars=40)
+        otelkit.configure(
+            endpoint=endpoint,
+            log_stdout=False,
+            console=False,
+            max_message_chars=40,
+            max_field_chars=40,
+        )
         log.warning("m" * 100, note="n" * 100)
         assert otelkit.flush(timeout=10)
     (record,) = [r for r in received.logs() if r["body"]["stringValue"].startswith("mmm")]
@@ -112,20 +122,29 @@ def test_the_otlp_body_and_attributes_are_capped_too() -> None:
 
 
 _text = st.text(alphabet=st.characters(codec="utf-8"), max_size=600)
-_values = st.recursive(st.none() | st.booleans() | st.integers()
-                       | st.floats(allow_nan=False, allow_infinity=False) | _text,
-                       lambda inner: st.lists(inner, max_size=5)
-                       | st.dictionaries(st.text(max_size=5), inner, max_size=5),
-                       max_leaves=20)
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text,
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(message=_text, value=_values, limit=st.integers(min_value=32, max_value=300))
 def test_any_message_and_value_give_one_valid_line_within_the_limits(
-        capsys: pytest.CaptureFixture[str], message: str, value: Any, limit: int) -> None:
-    otelkit.configure(log_format="json", console=False, max_message_chars=limit,
-                      max_field_chars=limit)
+    capsys: pytest.CaptureFixture[str], message: str, value: Any, limit: int
+) -> None:
+    otelkit.configure(
+        log_format="json", console=False, max_message_chars=limit, max_field_chars=limit
+    )
     capsys.readouterr()
     log.info(message, value=value)
     out = capsys.readouterr().out

@@ -12,8 +12,9 @@ from otelkit._settings import resolve
 
 
 @pytest.mark.parametrize("name", LOG_FORMATS)
-def test_each_registered_format_writes_a_line(name: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_registered_format_writes_a_line(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     otelkit.configure(log_format=name, console=False, resource_detectors="none")
     otelkit.get_logger("app").info("format check", order_id="o-7")
     out = capsys.readouterr().out

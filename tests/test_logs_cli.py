@@ -16,20 +16,48 @@ import pytest
 
 NOW = datetime.now(UTC).isoformat()
 LINES: list[dict[str, Any]] = [
-    {"timestamp": NOW, "level": "INFO", "service": "svc", "message": "Job started",
-     "job_id": "job-1"},
-    {"timestamp": NOW, "level": "ERROR", "service": "svc", "message": "Job failed",
-     "job_id": "job-1", "error": "boom"},
-    {"timestamp": NOW, "level": "INFO", "service": "svc", "message": "Request completed",
-     "latency_ms": 2500.0, "correlation_id": "c-9"},
-    {"timestamp": NOW, "level": "INFO", "service": "svc", "message": "Other job",
-     "job_id": "job-2"},
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Job started",
+        "job_id": "job-1",
+    },
+    {
+        "timestamp": NOW,
+        "level": "ERROR",
+        "service": "svc",
+        "message": "Job failed",
+        "job_id": "job-1",
+        "error": "boom",
+    },
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Request completed",
+        "latency_ms": 2500.0,
+        "correlation_id": "c-9",
+    },
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Other job",
+        "job_id": "job-2",
+    },
 ]
 
 
 def _otelkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "otelkit", "logs", *args], env=env,
-                          capture_output=True, text=True, check=False, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "otelkit", "logs", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -46,7 +74,9 @@ def test_verbs_over_a_local_file(jsonl: Path) -> None:
     found = _otelkit("find", "--id", "job-1", "--file", str(jsonl), "--json")
     assert found.returncode == 0, found.stderr
     assert [json.loads(x)["message"] for x in found.stdout.splitlines()] == [
-        "Job started", "Job failed"]
+        "Job started",
+        "Job failed",
+    ]
     errors = _otelkit("errors", "--file", str(jsonl))
     assert errors.stdout.count("\n") == 1
     assert "ERROR    svc: Job failed" in errors.stdout
@@ -61,19 +91,31 @@ def test_verbs_over_a_local_file(jsonl: Path) -> None:
 
 @pytest.mark.slow
 def test_verbs_over_cloudwatch_logs(aws_endpoint: str, aws_env: dict[str, str]) -> None:
-    client = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "logs",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     group = f"/ecs/svc-{time.time_ns()}"
     client.create_log_group(logGroupName=group)
     client.create_log_stream(logGroupName=group, logStreamName="task-1")
     now_ms = int(time.time() * 1000)
-    client.put_log_events(logGroupName=group, logStreamName="task-1", logEvents=[
-        {"timestamp": now_ms + i, "message": json.dumps(line)} for i, line in enumerate(LINES)])
+    client.put_log_events(
+        logGroupName=group,
+        logStreamName="task-1",
+        logEvents=[
+            {"timestamp": now_ms + i, "message": json.dumps(line)} for i, line in enumerate(LINES)
+        ],
+    )
 
     found = _otelkit("find", "--id", "job-1", "--group", group, "--json", env=aws_env)
     assert found.returncode == 0, found.stderr
     assert [json.loads(x)["message"] for x in found.stdout.splitlines()] == [
-        "Job started", "Job failed"]
+        "Job started",
+        "Job failed",
+    ]
     tail = _otelkit("tail", "--group", group, "--limit", "2", env=aws_env)
     assert tail.stdout.count("\n") == 2
     errors = _otelkit("errors", "--group", group, "--json", env=aws_env)

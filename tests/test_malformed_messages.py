@@ -20,8 +20,14 @@ DEEP_BODY = '{"a":' * 50_000 + "1" + "}" * 50_000  # ~300 KB, deeper than any st
 
 
 def _sns_envelope(attributes: object) -> str:
-    return json.dumps({"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:t",
-                       "Message": "hi", "MessageAttributes": attributes})
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "TopicArn": "arn:aws:sns:us-east-1:1:t",
+            "Message": "hi",
+            "MessageAttributes": attributes,
+        }
+    )
 
 
 MALFORMED: dict[str, Any] = {
@@ -29,8 +35,10 @@ MALFORMED: dict[str, Any] = {
     "attributes_list": {"MessageId": "m", "Body": "x", "MessageAttributes": ["oops"]},
     "lambda_attributes_string": {"messageId": "m", "body": "x", "messageAttributes": "oops"},
     "envelope_attributes_string": {"MessageId": "m", "Body": _sns_envelope("oops")},
-    "envelope_topic_not_string": {"MessageId": "m", "Body": json.dumps(
-        {"Type": "Notification", "TopicArn": {"x": 1}, "MessageAttributes": {}})},
+    "envelope_topic_not_string": {
+        "MessageId": "m",
+        "Body": json.dumps({"Type": "Notification", "TopicArn": {"x": 1}, "MessageAttributes": {}}),
+    },
     "deep_body": {"MessageId": "m", "Body": DEEP_BODY},
     "system_attributes_string": {"MessageId": "m", "Body": "x", "Attributes": "oops"},
     "lone_surrogate_body": {"MessageId": "m", "Body": "\ud800"},
@@ -42,8 +50,12 @@ MALFORMED: dict[str, Any] = {
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 def test_process_message_treats_malformed_messages_as_no_context(
-        name: str, strict: bool, otelkit_capture: Capture,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str,
+    strict: bool,
+    otelkit_capture: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     if not strict:
         monkeypatch.delenv("OTELKIT_STRICT")
     with otelkit.aws.process_message(MALFORMED[name]) as span:
@@ -54,8 +66,9 @@ def test_process_message_treats_malformed_messages_as_no_context(
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_malformed_attributes_are_reported_once(otelkit_capture: Capture,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_attributes_are_reported_once(
+    otelkit_capture: Capture, capsys: pytest.CaptureFixture[str]
+) -> None:
     for _ in range(3):
         with otelkit.aws.process_message(MALFORMED["attributes_string"]):
             pass
@@ -64,8 +77,11 @@ def test_malformed_attributes_are_reported_once(otelkit_capture: Capture,
 
 
 def test_process_messages_keeps_going_past_a_malformed_message(otelkit_capture: Capture) -> None:
-    good = {"MessageId": "good", "Body": "x", "MessageAttributes": {
-        "traceparent": {"DataType": "String", "StringValue": TRACEPARENT}}}
+    good = {
+        "MessageId": "good",
+        "Body": "x",
+        "MessageAttributes": {"traceparent": {"DataType": "String", "StringValue": TRACEPARENT}},
+    }
     messages = [MALFORMED["attributes_string"], MALFORMED["deep_body"], good]
     handled = [m.get("MessageId") for m in otelkit.aws.process_messages(messages)]
     assert handled == ["m", "m", "good"]
@@ -75,13 +91,13 @@ def test_process_messages_keeps_going_past_a_malformed_message(otelkit_capture: 
 
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
 def test_one_bad_record_costs_no_other_record_its_span(
-        strict: bool, otelkit_capture: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    strict: bool, otelkit_capture: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not strict:
         monkeypatch.delenv("OTELKIT_STRICT")
     batch = json.loads((EVENTS / "sqsEvent.json").read_text())
     first, second = batch["Records"]
-    first["messageAttributes"] = {"traceparent": {"stringValue": TRACEPARENT,
-                                                  "dataType": "String"}}
+    first["messageAttributes"] = {"traceparent": {"stringValue": TRACEPARENT, "dataType": "String"}}
     bad = copy.deepcopy(second)
     bad["messageId"] = "bad"
     bad["messageAttributes"] = "oops"
@@ -102,4 +118,4 @@ def test_one_bad_record_costs_no_other_record_its_span(
     assert processed == [first["messageId"], "bad", "deep", second["messageId"]]
     record_spans = [s for s in otelkit_capture.spans if s.name.startswith("process")]
     assert len(record_spans) == 4
-    assert [link.context.span_id for link in record_spans[0].links] == [0x00f067aa0ba902b7]
+    assert [link.context.span_id for link in record_spans[0].links] == [0x00F067AA0BA902B7]

@@ -19,24 +19,42 @@ TOPIC = "arn:aws:sns:eu-west-1:123456789012:orders"
 
 
 def _sns_envelope(**attributes: str) -> str:
-    return json.dumps({
-        "Type": "Notification", "MessageId": "n-1", "TopicArn": TOPIC, "Message": "hello",
-        "MessageAttributes": {k: {"Type": "String", "Value": v} for k, v in attributes.items()},
-    })
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "n-1",
+            "TopicArn": TOPIC,
+            "Message": "hello",
+            "MessageAttributes": {k: {"Type": "String", "Value": v} for k, v in attributes.items()},
+        }
+    )
 
 
 SHAPED = {
-    "sqs_message": {"MessageId": "m", "Body": "x",
-                    "MessageAttributes": {"traceparent": {"DataType": "String",
-                                                          "StringValue": TRACEPARENT}}},
-    "sqs_record": {"messageId": "m", "body": "x", "eventSource": "aws:sqs",
-                   "messageAttributes": {"traceparent": {"dataType": "String",
-                                                         "stringValue": TRACEPARENT}}},
-    "sns_record": {"EventSource": "aws:sns",
-                   "Sns": {"MessageId": "m", "TopicArn": TOPIC, "MessageAttributes": {
-                       "traceparent": {"Type": "String", "Value": TRACEPARENT}}}},
-    "eventbridge_event": {"detail-type": "OrderPlaced", "source": "shop",
-                          "detail": {"_otelkit": {"traceparent": TRACEPARENT}}},
+    "sqs_message": {
+        "MessageId": "m",
+        "Body": "x",
+        "MessageAttributes": {"traceparent": {"DataType": "String", "StringValue": TRACEPARENT}},
+    },
+    "sqs_record": {
+        "messageId": "m",
+        "body": "x",
+        "eventSource": "aws:sqs",
+        "messageAttributes": {"traceparent": {"dataType": "String", "stringValue": TRACEPARENT}},
+    },
+    "sns_record": {
+        "EventSource": "aws:sns",
+        "Sns": {
+            "MessageId": "m",
+            "TopicArn": TOPIC,
+            "MessageAttributes": {"traceparent": {"Type": "String", "Value": TRACEPARENT}},
+        },
+    },
+    "eventbridge_event": {
+        "detail-type": "OrderPlaced",
+        "source": "shop",
+        "detail": {"_otelkit": {"traceparent": TRACEPARENT}},
+    },
 }
 
 
@@ -54,7 +72,8 @@ def test_the_shape_table_has_one_fallback_and_it_is_last() -> None:
 
 
 def test_an_sns_envelope_in_an_sqs_body_is_parsed_once(
-        monkeypatch: pytest.MonkeyPatch, otelkit_capture: Capture) -> None:
+    monkeypatch: pytest.MonkeyPatch, otelkit_capture: Capture
+) -> None:
     calls = []
     real_loads = json.loads
 
@@ -62,8 +81,10 @@ def test_an_sns_envelope_in_an_sqs_body_is_parsed_once(
         calls.append(len(text))
         return real_loads(text, **kwargs)
 
-    message = {"MessageId": "m-1", "Body": _sns_envelope(traceparent=TRACEPARENT,
-                                                         baggage="correlation_id=c-9")}
+    message = {
+        "MessageId": "m-1",
+        "Body": _sns_envelope(traceparent=TRACEPARENT, baggage="correlation_id=c-9"),
+    }
     monkeypatch.setattr(json, "loads", counting_loads)  # the module _shapes reads with
     with otelkit.aws.process_message(message):
         assert otelkit.ids()["correlation_id"] == "c-9"
@@ -74,7 +95,8 @@ def test_an_sns_envelope_in_an_sqs_body_is_parsed_once(
 
 
 def test_a_large_json_body_that_cannot_be_an_envelope_is_never_parsed(
-        monkeypatch: pytest.MonkeyPatch, otelkit_capture: Capture) -> None:
+    monkeypatch: pytest.MonkeyPatch, otelkit_capture: Capture
+) -> None:
     calls = []
     monkeypatch.setattr(json, "loads", lambda *a, **k: calls.append(1))
     body = json.dumps({"order": list(range(500)), "note": "x" * 2000})
@@ -84,8 +106,7 @@ def test_a_large_json_body_that_cannot_be_an_envelope_is_never_parsed(
     assert otelkit_capture.spans[0].attributes["messaging.message.body.size"] == len(body)
 
 
-def test_a_body_nested_deeper_than_the_parser_goes_is_no_context(
-        otelkit_capture: Capture) -> None:
+def test_a_body_nested_deeper_than_the_parser_goes_is_no_context(otelkit_capture: Capture) -> None:
     body = '{"TopicArn": "t", "a":' * 50_000 + "1" + "}" * 50_000
     with otelkit.aws.process_message({"MessageId": "m-3", "Body": body}):
         pass
@@ -95,11 +116,25 @@ def test_a_body_nested_deeper_than_the_parser_goes_is_no_context(
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=20)
-KEYS = st.sampled_from(["Body", "body", "MessageAttributes", "messageAttributes", "Sns",
-                        "Attributes", "attributes", "detail-type", "detail", "MessageId"])
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+KEYS = st.sampled_from(
+    [
+        "Body",
+        "body",
+        "MessageAttributes",
+        "messageAttributes",
+        "Sns",
+        "Attributes",
+        "attributes",
+        "detail-type",
+        "detail",
+        "MessageId",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)

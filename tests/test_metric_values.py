@@ -38,7 +38,8 @@ def _call(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", sorted(BAD_CALLS))
 def test_bad_values_never_raise_when_unconfigured(
-        name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("OTELKIT_STRICT")
     _call(*BAD_CALLS[name])
     assert "otelkit:" in capsys.readouterr().err
@@ -51,7 +52,8 @@ def test_strict_mode_raises_on_bad_values(name: str) -> None:
 
 
 def test_bad_values_are_dropped_or_coerced_and_counted(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("OTELKIT_STRICT")
     before = _drops.totals().get("metrics", 0)
     with otlp_receiver() as (endpoint, received):
@@ -59,16 +61,19 @@ def test_bad_values_are_dropped_or_coerced_and_counted(
         for _ in range(3):
             for call in BAD_CALLS.values():
                 _call(*call)
-        otelkit.count("Orders", 2**63)       # past int64: carried as a double
+        otelkit.count("Orders", 2**63)  # past int64: carried as a double
         otelkit.count("Huge", 2**62)
-        otelkit.count("Huge", 2**62)         # the sum passes int64
+        otelkit.count("Huge", 2**62)  # the sum passes int64
         otelkit.count("Orders", 1, status="ok")
         assert otelkit.flush(timeout=5.0)
         otelkit.shutdown()
         metrics = {m["name"]: m for m in received.metrics()}
-    points = {tuple(sorted((a["key"], next(iter(a["value"].values())))
-                           for a in p.get("attributes", []))): p
-              for p in metrics["Orders"]["sum"]["dataPoints"]}
+    points = {
+        tuple(
+            sorted((a["key"], next(iter(a["value"].values()))) for a in p.get("attributes", []))
+        ): p
+        for p in metrics["Orders"]["sum"]["dataPoints"]
+    }
     assert points[(("status", "ok"),)]["asInt"] == "1"
     assert points[(("status", "None"),)]["asInt"] == "3"  # coerced to text, kept
     assert points[()]["asDouble"] == pytest.approx(2.0**63 + 3)  # job_id dropped, kept

@@ -19,9 +19,12 @@ def test_count_and_record_keep_names_and_dimensions(otelkit_capture: Capture) ->
         otelkit.record("ProcessingDuration", 7.5, unit="ms", message_type="scheduled")
     metrics = otelkit_capture.metrics
     assert sorted(metrics["MessagesProcessed"], key=lambda p: p[1]) == [
-        ({"status": "failed"}, 1), ({"status": "completed"}, 3)]
+        ({"status": "failed"}, 1),
+        ({"status": "completed"}, 3),
+    ]
     assert metrics["ProcessingDuration"] == [
-        ({"message_type": "scheduled"}, {"count": 2, "sum": 20.0, "min": 7.5, "max": 12.5})]
+        ({"message_type": "scheduled"}, {"count": 2, "sum": 20.0, "min": 7.5, "max": 12.5})
+    ]
 
 
 def test_timed_decorator_and_block(otelkit_capture: Capture) -> None:
@@ -48,7 +51,7 @@ async def test_timed_async(otelkit_capture: Capture) -> None:
         return 1
 
     assert await poll() == 1
-    (dims, value), = otelkit_capture.metrics["PollDuration"]
+    ((dims, value),) = otelkit_capture.metrics["PollDuration"]
     assert dims == {"outcome": "success"}
     assert value["min"] >= 9.0, "milliseconds"
 
@@ -90,7 +93,7 @@ async def test_one_timed_object_times_concurrent_blocks(otelkit_capture: Capture
             await asyncio.sleep(delay)
 
     await asyncio.gather(step(0.05), step(0.001))
-    (_, value), = otelkit_capture.metrics["StepDuration"]
+    ((_, value),) = otelkit_capture.metrics["StepDuration"]
     assert value["count"] == 2
     assert value["min"] < 25 <= value["max"], "each block measured from its own start"
 

@@ -24,12 +24,14 @@ def test_old_path_is_the_new_module(old: str, new: str) -> None:
 
 def test_old_path_first_then_new_path_gives_one_module() -> None:
     """Imported under the old path first, in a fresh process: still one module object."""
-    code = ("import sys\n"
-            "from otelkit.integrations.asgi import OtelkitMiddleware\n"
-            "from otelkit.middleware.asgi import OtelkitASGIMiddleware\n"
-            "assert OtelkitMiddleware is OtelkitASGIMiddleware\n"
-            "assert sys.modules['otelkit.integrations.asgi'] is "
-            "sys.modules['otelkit.middleware.asgi']\n")
+    code = (
+        "import sys\n"
+        "from otelkit.integrations.asgi import OtelkitMiddleware\n"
+        "from otelkit.middleware.asgi import OtelkitASGIMiddleware\n"
+        "assert OtelkitMiddleware is OtelkitASGIMiddleware\n"
+        "assert sys.modules['otelkit.integrations.asgi'] is "
+        "sys.modules['otelkit.middleware.asgi']\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

@@ -52,7 +52,8 @@ def _collect(lines: list[dict[str, object]], emitted: Emitted) -> Emitted:
             for declaration in aws["CloudWatchMetrics"]:
                 for metric in declaration["Metrics"]:
                     emitted.metrics.setdefault(metric["Name"], set()).update(
-                        frozenset(dims) for dims in declaration["Dimensions"])
+                        frozenset(dims) for dims in declaration["Dimensions"]
+                    )
             continue
         emitted.fields.update(line)
         if isinstance(line.get("service"), str):
@@ -98,26 +99,44 @@ def test_every_name_the_model_uses_is_emitted(path: Path, failure_fields: set[st
             continue
         keys = frozenset(model.dimensions(ref, "prod"))
         if ref.metric not in emitted.metrics:
-            problems.append(f"{where}: metric {ref.metric} is not emitted "
-                            f"(emitted: {', '.join(sorted(emitted.metrics))})")
+            problems.append(
+                f"{where}: metric {ref.metric} is not emitted "
+                f"(emitted: {', '.join(sorted(emitted.metrics))})"
+            )
         elif keys not in emitted.metrics[ref.metric]:
-            problems.append(f"{where}: {ref.metric} has no dimension set {sorted(keys)} "
-                            f"(emitted: {[sorted(s) for s in emitted.metrics[ref.metric]]})")
+            problems.append(
+                f"{where}: {ref.metric} has no dimension set {sorted(keys)} "
+                f"(emitted: {[sorted(s) for s in emitted.metrics[ref.metric]]})"
+            )
     known = emitted.fields | failure_fields
     for query in model.queries:
-        used = (insights_fields(query.insights or "") | logql_fields(query.logql or ""))
-        problems += [f"query {query.name}: field {name} is never written"
-                     for name in sorted(used - known)]
+        used = insights_fields(query.insights or "") | logql_fields(query.logql or "")
+        problems += [
+            f"query {query.name}: field {name} is never written" for name in sorted(used - known)
+        ]
     assert not problems, "\n".join(problems)
 
 
 def test_the_drift_check_catches_a_renamed_metric_and_field() -> None:
     """The comparison itself: a name the example does not write is reported."""
-    emitted = _collect([
-        {"_aws": {"CloudWatchMetrics": [{"Namespace": "N", "Dimensions": [["service"]],
-                                         "Metrics": [{"Name": "Jobs"}]}]}, "service": "s"},
-        {"service": "s", "level": "INFO", "job_id": "j"},
-    ], Emitted())
+    emitted = _collect(
+        [
+            {
+                "_aws": {
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": "N",
+                            "Dimensions": [["service"]],
+                            "Metrics": [{"Name": "Jobs"}],
+                        }
+                    ]
+                },
+                "service": "s",
+            },
+            {"service": "s", "level": "INFO", "job_id": "j"},
+        ],
+        Emitted(),
+    )
     assert emitted.metrics == {"Jobs": {frozenset({"service"})}}
     assert insights_fields('filter jobid = "x"') - emitted.fields == {"jobid"}
     assert json.dumps(sorted(emitted.fields)) == '["job_id", "level", "service"]'

@@ -26,10 +26,16 @@ class _CfnLoader(yaml.SafeLoader):
     """Reads CloudFormation YAML, short-form intrinsics (!Ref, !Sub…) as plain data."""
 
 
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: (
-    loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
-    else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
-    else loader.construct_mapping(node)))
+_CfnLoader.add_multi_constructor(
+    "!",
+    lambda loader, suffix, node: (
+        loader.construct_scalar(node)
+        if isinstance(node, yaml.ScalarNode)
+        else loader.construct_sequence(node)
+        if isinstance(node, yaml.SequenceNode)
+        else loader.construct_mapping(node)
+    ),
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +52,9 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
 
 
 def template(folder: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load((folder / "cloudformation.yaml").read_text(),
-                                       Loader=_CfnLoader)
+    loaded: dict[str, Any] = yaml.load(
+        (folder / "cloudformation.yaml").read_text(), Loader=_CfnLoader
+    )
     return loaded
 
 
@@ -58,23 +65,36 @@ def test_there_is_a_model_per_example_system() -> None:
 @pytest.mark.slow
 def test_cfn_lint_finds_nothing_in_any_template(renders: dict[tuple[str, str], Path]) -> None:
     templates = [str(folder / "cloudformation.yaml") for folder in renders.values()]
-    result = subprocess.run([str(BIN / "cfn-lint"), *templates], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [str(BIN / "cfn-lint"), *templates], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.slow
-def test_checkov_passes_every_template(renders: dict[tuple[str, str], Path],
-                                       tmp_path: Path) -> None:
+def test_checkov_passes_every_template(
+    renders: dict[tuple[str, str], Path], tmp_path: Path
+) -> None:
     checkov = ROOT / ".venv" / "checkov" / "bin" / "checkov"
     assert checkov.exists(), "make test installs checkov in .venv/checkov"
     for (name, stage), folder in renders.items():
         shutil.copy(folder / "cloudformation.yaml", tmp_path / f"{name}-{stage}.yaml")
-    result = subprocess.run([str(checkov), "-d", str(tmp_path), "--framework",
-                             "cloudformation", "--skip-download", "--output", "json"],
-                            capture_output=True, text=True, check=False,
-                            env={"PATH": "/usr/bin:/bin", "BC_SKIP_MAPPING": "TRUE",
-                                 "HOME": str(tmp_path)})
+    result = subprocess.run(
+        [
+            str(checkov),
+            "-d",
+            str(tmp_path),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "BC_SKIP_MAPPING": "TRUE", "HOME": str(tmp_path)},
+    )
     report = json.loads(result.stdout)
     summary = report["summary"] if isinstance(report, dict) else report[0]["summary"]
     assert summary["failed"] == 0, result.stdout
@@ -84,13 +104,17 @@ def test_checkov_passes_every_template(renders: dict[tuple[str, str], Path],
 
 @pytest.mark.slow
 def test_promtool_accepts_every_rules_file(renders: dict[tuple[str, str], Path]) -> None:
-    rules = [str(f / "prometheus-rules.yaml") for f in renders.values()
-             if (f / "prometheus-rules.yaml").exists()]
+    rules = [
+        str(f / "prometheus-rules.yaml")
+        for f in renders.values()
+        if (f / "prometheus-rules.yaml").exists()
+    ]
     assert rules, "the worker fleet model has Prometheus rules"
     promtool = shutil.which("promtool")
     assert promtool, "make test installs Debian's prometheus package (promtool)"
-    result = subprocess.run([promtool, "check", "rules", *rules], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [promtool, "check", "rules", *rules], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -105,42 +129,73 @@ def test_grafana_dashboards_match_the_sdk_types(renders: dict[tuple[str, str], P
         assert document["panels"], path
         for panel in document["panels"]:
             assert panel["targets"]
-            assert panel["datasource"]["type"] in {
-                "cloudwatch", "loki", "prometheus"}
+            assert panel["datasource"]["type"] in {"cloudwatch", "loki", "prometheus"}
 
 
 def _resources(folder: Path, kind: str) -> dict[str, dict[str, Any]]:
-    return {name: r["Properties"] for name, r in template(folder)["Resources"].items()
-            if r["Type"] == kind}
+    return {
+        name: r["Properties"]
+        for name, r in template(folder)["Resources"].items()
+        if r["Type"] == kind
+    }
 
 
 def _alarm(folder: Path, suffix: str) -> dict[str, Any]:
-    [props] = [p for p in _resources(folder, "AWS::CloudWatch::Alarm").values()
-               if p["AlarmName"].endswith("-" + suffix)]
+    [props] = [
+        p
+        for p in _resources(folder, "AWS::CloudWatch::Alarm").values()
+        if p["AlarmName"].endswith("-" + suffix)
+    ]
     return props
 
 
 def _threshold(props: dict[str, Any]) -> tuple[Any, ...]:
     period = props.get("Period") or props["Metrics"][0]["Period"]
-    stat = props.get("Statistic") or props.get("ExtendedStatistic") or props["Metrics"][0][
-        "Expression"].split("(")[0].split()[-1]
-    return (props.get("MetricName"), stat, period, props["ComparisonOperator"],
-            props["Threshold"])
+    stat = (
+        props.get("Statistic")
+        or props.get("ExtendedStatistic")
+        or props["Metrics"][0]["Expression"].split("(")[0].split()[-1]
+    )
+    return (props.get("MetricName"), stat, period, props["ComparisonOperator"], props["Threshold"])
 
 
 # The seeds' alarms, as (alarm, metric, statistic, period, comparison, threshold).
 SEED_ALARMS: dict[str, list[tuple[str, str | None, str, int, str, float]]] = {
     "rez_agent": [
-        ("DLQHasMessages", "ApproximateNumberOfMessagesVisible", "Maximum", 60,
-         "GreaterThanThreshold", 0),
-        ("LambdaErrors-rez-agent-message-processor-prod", "Errors", "Sum", 300,
-         "GreaterThanThreshold", 5),
+        (
+            "DLQHasMessages",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+            60,
+            "GreaterThanThreshold",
+            0,
+        ),
+        (
+            "LambdaErrors-rez-agent-message-processor-prod",
+            "Errors",
+            "Sum",
+            300,
+            "GreaterThanThreshold",
+            5,
+        ),
         ("ProcessorDurationP99", "Duration", "p99", 300, "GreaterThanThreshold", 240000),
-        ("CircuitBreakerOpen", "CircuitBreakerState", "Maximum", 60,
-         "GreaterThanOrEqualToThreshold", 1),
+        (
+            "CircuitBreakerOpen",
+            "CircuitBreakerState",
+            "Maximum",
+            60,
+            "GreaterThanOrEqualToThreshold",
+            1,
+        ),
         ("Api5xx", "5XXError", "Sum", 300, "GreaterThanThreshold", 10),
-        ("QueueBacklog", "ApproximateAgeOfOldestMessage", "Maximum", 300,
-         "GreaterThanThreshold", 300),
+        (
+            "QueueBacklog",
+            "ApproximateAgeOfOldestMessage",
+            "Maximum",
+            300,
+            "GreaterThanThreshold",
+            300,
+        ),
     ],
     "wallcrawler_sessions": [
         ("HighSessionErrorRate", None, "SUM", 300, "GreaterThanThreshold", 10),
@@ -158,8 +213,9 @@ SEED_ALARMS: dict[str, list[tuple[str, str | None, str, int, str, float]]] = {
 
 
 @pytest.mark.parametrize("name", sorted(SEED_ALARMS))
-def test_the_seed_alarms_are_in_the_template(name: str,
-                                             renders: dict[tuple[str, str], Path]) -> None:
+def test_the_seed_alarms_are_in_the_template(
+    name: str, renders: dict[tuple[str, str], Path]
+) -> None:
     folder = renders[name, "prod"]
     for alarm, *expected in SEED_ALARMS[name]:
         props = _alarm(folder, str(alarm))
@@ -170,33 +226,44 @@ def test_the_seed_alarms_are_in_the_template(name: str,
 
 
 def test_rez_agent_topics_retention_dashboard_and_queries(
-        renders: dict[tuple[str, str], Path]) -> None:
+    renders: dict[tuple[str, str], Path],
+) -> None:
     for stage, days in (("dev", 7), ("stage", 14), ("prod", 30)):
         folder = renders["rez_agent", stage]
         groups = _resources(folder, "AWS::Logs::LogGroup").values()
         assert {g["LogGroupName"]: g["RetentionInDays"] for g in groups} == {
-            f"/aws/lambda/rez-agent-{fn}-{stage}": days for fn in (
-                "scheduler", "web-api", "message-processor", "notification-service",
-                "jwt-authorizer")}
+            f"/aws/lambda/rez-agent-{fn}-{stage}": days
+            for fn in (
+                "scheduler",
+                "web-api",
+                "message-processor",
+                "notification-service",
+                "jwt-authorizer",
+            )
+        }
         topics = {t["TopicName"] for t in _resources(folder, "AWS::SNS::Topic").values()}
-        assert topics == {f"rez-agent-alerts-{s}-{stage}" for s in ("critical", "warning",
-                                                                      "info")}
+        assert topics == {f"rez-agent-alerts-{s}-{stage}" for s in ("critical", "warning", "info")}
         [board] = _resources(folder, "AWS::CloudWatch::Dashboard").values()
         assert board["DashboardName"] == f"rez-agent-{stage}-overview"
         assert len(json.loads(board["DashboardBody"])["widgets"]) == 12
         queries = _resources(folder, "AWS::Logs::QueryDefinition").values()
         assert len(queries) == 4
         assert all(len(q["LogGroupNames"]) == 5 for q in queries)
-    burn = [a for a in _resources(renders["rez_agent", "prod"],
-                                  "AWS::CloudWatch::CompositeAlarm").values()]
+    burn = [
+        a
+        for a in _resources(
+            renders["rez_agent", "prod"], "AWS::CloudWatch::CompositeAlarm"
+        ).values()
+    ]
     assert len(burn) == 4  # two SLOs, a fast and a slow burn each
 
 
-def test_wallcrawler_retention_per_group_and_archive(
-        renders: dict[tuple[str, str], Path]) -> None:
+def test_wallcrawler_retention_per_group_and_archive(renders: dict[tuple[str, str], Path]) -> None:
     folder = renders["wallcrawler_sessions", "prod"]
-    retention = {g["LogGroupName"]: g["RetentionInDays"]
-                 for g in _resources(folder, "AWS::Logs::LogGroup").values()}
+    retention = {
+        g["LogGroupName"]: g["RetentionInDays"]
+        for g in _resources(folder, "AWS::Logs::LogGroup").values()
+    }
     assert retention["/aws/lambda/sessions-create"] == 30
     assert retention["/aws/ecs/wallcrawler-controller"] == 30
     assert retention["/aws/lambda/authorizer"] == 14

@@ -10,11 +10,18 @@ from tests.support.otlp_receiver import attributes, otlp_receiver
 
 def test_spans_logs_and_metrics_arrive_with_bound_ids_and_severities() -> None:
     with otlp_receiver() as (endpoint, received):
-        otelkit.configure(service_name="wire-test", service_version="2.1.0",
-                          environment="staging", endpoint=endpoint, log_stdout=False)
+        otelkit.configure(
+            service_name="wire-test",
+            service_version="2.1.0",
+            environment="staging",
+            endpoint=endpoint,
+            log_stdout=False,
+        )
         log = otelkit.get_logger("wire")
-        with otelkit.job("video.generate", job_id="job-wire-1", user_id="u-7"), \
-                otelkit.span("render scene", scene=2):
+        with (
+            otelkit.job("video.generate", job_id="job-wire-1", user_id="u-7"),
+            otelkit.span("render scene", scene=2),
+        ):
             log.info("Scene rendered", video_url="s3://b/k")
             logging.getLogger("some.library").warning("plain stdlib warning")
             otelkit.count("MessagesProcessed", 2, status="completed")

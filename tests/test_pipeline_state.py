@@ -23,8 +23,13 @@ def test_capture_restores_scrub_and_propagation_that_configure_changed_inside_it
     assert scrub_urls("/x?token=abc").endswith(REDACTED)
     assert _baggage_sent() == "job_id=job-1"
     with capture():
-        otelkit.configure(scrub=False, private_ids="job_id", log_format="json",
-                          console=False, resource_detectors="none")
+        otelkit.configure(
+            scrub=False,
+            private_ids="job_id",
+            log_format="json",
+            console=False,
+            resource_detectors="none",
+        )
         assert scrub_urls("/x?token=abc") == "/x?token=abc"
         assert _baggage_sent() == "user_id=u-1"
     otelkit.shutdown()
@@ -33,8 +38,14 @@ def test_capture_restores_scrub_and_propagation_that_configure_changed_inside_it
 
 
 def test_capture_has_its_own_settings_whatever_configure_said() -> None:
-    otelkit.configure(scrub=False, log_buffer=True, log_level="INFO", log_format="json",
-                      console=False, resource_detectors="none")
+    otelkit.configure(
+        scrub=False,
+        log_buffer=True,
+        log_level="INFO",
+        log_format="json",
+        console=False,
+        resource_detectors="none",
+    )
     assert _pipeline.current().log_buffer_capacity == _log_buffer.CAPACITY
     with capture() as cap:
         otelkit.get_logger("app").info("login", password="hunter2")
@@ -45,9 +56,15 @@ def test_capture_has_its_own_settings_whatever_configure_said() -> None:
 
 
 def test_shutdown_keeps_the_log_settings_but_not_the_exports(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    otelkit.configure(scrub=False, static_fields={"region": "eu-west-1"}, log_format="json",
-                      console=False, resource_detectors="none")
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(
+        scrub=False,
+        static_fields={"region": "eu-west-1"},
+        log_format="json",
+        console=False,
+        resource_detectors="none",
+    )
     otelkit.shutdown()
     after = _pipeline.current()
     assert after.tracer_provider is None

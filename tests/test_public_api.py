@@ -10,9 +10,27 @@ import otelkit
 
 def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
-        "__version__", "aws", "bind", "carry", "configure", "count", "event", "flush",
-        "gauge", "get_logger", "ids", "job", "new_id", "record", "session", "shutdown", "span",
-        "throttled", "timed", "traced",
+        "__version__",
+        "aws",
+        "bind",
+        "carry",
+        "configure",
+        "count",
+        "event",
+        "flush",
+        "gauge",
+        "get_logger",
+        "ids",
+        "job",
+        "new_id",
+        "record",
+        "session",
+        "shutdown",
+        "span",
+        "start_http_server",
+        "throttled",
+        "timed",
+        "traced",
     ]
     assert sorted(otelkit.__all__) == otelkit.__all__
     for name in otelkit.__all__:

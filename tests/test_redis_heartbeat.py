@@ -19,16 +19,29 @@ from otelkit.testing import Capture
 from tests.support.polling import eventually
 from tests.support.servers import REDIS_INSTALL_HINT, redis_server
 
-STATUS_FIELDS = {"worker_id", "state", "job_id", "jobs_processed", "jobs_failed",
-                 "uptime_seconds", "hostname", "pid", "interval_seconds", "timestamp"}
+STATUS_FIELDS = {
+    "worker_id",
+    "state",
+    "job_id",
+    "jobs_processed",
+    "jobs_failed",
+    "uptime_seconds",
+    "hostname",
+    "pid",
+    "interval_seconds",
+    "timestamp",
+}
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server for the session. Missing binary: fail, never skip."""
     if shutil.which("redis-server") is None:
-        pytest.fail(f"{REDIS_INSTALL_HINT}. These tests need a real Redis; CI installs it "
-                    "with `apt-get install -y redis-server`.", pytrace=False)
+        pytest.fail(
+            f"{REDIS_INSTALL_HINT}. These tests need a real Redis; CI installs it "
+            "with `apt-get install -y redis-server`.",
+            pytrace=False,
+        )
     with redis_server() as url:
         yield url
 
@@ -104,12 +117,15 @@ def test_reports_the_bound_job_and_counts_outcomes(client: redis.Redis, redis_ur
     assert (done["jobs_processed"], done["jobs_failed"]) == ("2", "1")
     stream: Any = client.xrange(hb.stream)
     assert [entry["job_id"] for _, entry in stream] == [
-        "browser.navigate.abc123", "browser.navigate.def456", ""]
+        "browser.navigate.abc123",
+        "browser.navigate.def456",
+        "",
+    ]
 
 
-def test_logs_transitions_once_and_no_line_per_beat(otelkit_capture: Capture,
-                                                      client: redis.Redis,
-                                                      redis_url: str) -> None:
+def test_logs_transitions_once_and_no_line_per_beat(
+    otelkit_capture: Capture, client: redis.Redis, redis_url: str
+) -> None:
     hb = Heartbeat(redis_url, "worker-3", interval=0.02)
     with otelkit.bind(hostname="bot-server-01"):
         hb.start()
@@ -125,7 +141,10 @@ def test_logs_transitions_once_and_no_line_per_beat(otelkit_capture: Capture,
     assert {line["worker_id"] for line in (started, changed, stopped)} == {"worker-3"}
     assert started["heartbeat_key"] == "otelkit:worker:worker-3"
     assert (changed["state"], changed["previous_state"], changed["reason"]) == (
-        "DRAINING", "IDLE", "deploy")
+        "DRAINING",
+        "IDLE",
+        "deploy",
+    )
     assert (stopped["state"], stopped["jobs_processed"]) == ("STOPPED", 0)
     assert client.hget(hb.key, "state") == "STOPPED"
 
@@ -180,11 +199,14 @@ def test_invalid_arguments_fail_at_the_call(redis_url: str) -> None:
 
 
 def test_missing_redis_names_the_extra() -> None:
-    code = ("import sys; sys.modules['redis'] = None\n"
-            "try:\n"
-            "    import otelkit.redis_heartbeat\n"
-            "except ImportError as exc:\n"
-            "    print(exc)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=30, check=True)
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "try:\n"
+        "    import otelkit.redis_heartbeat\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
+    )
     assert "pip install 'otelkit[redis]'" in result.stdout

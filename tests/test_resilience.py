@@ -23,8 +23,9 @@ def _closed_port() -> int:
 
 @pytest.mark.slow
 def test_closed_collector_costs_no_latency_and_shutdown_is_bounded() -> None:
-    otelkit.configure(endpoint=f"http://127.0.0.1:{_closed_port()}", log_stdout=False,
-                      console=False)
+    otelkit.configure(
+        endpoint=f"http://127.0.0.1:{_closed_port()}", log_stdout=False, console=False
+    )
     log = otelkit.get_logger("app")
     started = time.perf_counter()
     for n in range(500):
@@ -43,15 +44,20 @@ def test_closed_collector_costs_no_latency_and_shutdown_is_bounded() -> None:
 @pytest.mark.slow
 def test_demo_runs_against_a_closed_collector() -> None:
     started = time.perf_counter()
-    _, lines = run_example("video_pipeline.py", env={
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_closed_port()}",
-        "OTELKIT_EXPORT_TIMEOUT": "1"})
+    _, lines = run_example(
+        "video_pipeline.py",
+        env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_closed_port()}",
+            "OTELKIT_EXPORT_TIMEOUT": "1",
+        },
+    )
     assert any(line["message"] == "JOB_COMPLETED" for line in lines)
     assert time.perf_counter() - started < 30
 
 
 def test_internal_errors_are_reported_once_and_swallowed(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("OTELKIT_STRICT")
     otelkit.configure(log_format="json", console=False)
 
@@ -79,7 +85,8 @@ def test_strict_mode_reraises_internal_errors(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_sdk_disabled_keeps_logs_and_exports_nothing(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     otelkit.configure(endpoint=f"http://127.0.0.1:{_closed_port()}", log_format="json")
     otelkit.get_logger("app").info("still logged")
@@ -93,8 +100,9 @@ def test_a_collector_that_never_answers_bounds_flush_and_shutdown() -> None:
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)  # connections queue up; no one ever reads them
-        otelkit.configure(endpoint=f"http://127.0.0.1:{silent.getsockname()[1]}",
-                          log_stdout=False, console=False)
+        otelkit.configure(
+            endpoint=f"http://127.0.0.1:{silent.getsockname()[1]}", log_stdout=False, console=False
+        )
         with otelkit.span("work"):
             otelkit.get_logger("app").info("queued")
             otelkit.count("Work")

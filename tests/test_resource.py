@@ -27,14 +27,23 @@ def ecs_metadata_endpoint(delay: float = 0.0) -> Iterator[str]:
             time.sleep(delay)
             body: dict[str, Any]
             if self.path.endswith("/task"):
-                body = {"TaskARN": TASK_ARN, "Cluster": "default", "LaunchType": "FARGATE",
-                        "Family": "video-api", "Revision": "7"}
+                body = {
+                    "TaskARN": TASK_ARN,
+                    "Cluster": "default",
+                    "LaunchType": "FARGATE",
+                    "Family": "video-api",
+                    "Revision": "7",
+                }
             else:
-                body = {"ContainerARN": "arn:aws:ecs:us-west-2:111122223333:container/0206b271",
-                        "LogDriver": "awslogs",
-                        "LogOptions": {"awslogs-group": "/ecs/video-api",
-                                       "awslogs-region": "us-west-2",
-                                       "awslogs-stream": "ecs/app/158d1c80"}}
+                body = {
+                    "ContainerARN": "arn:aws:ecs:us-west-2:111122223333:container/0206b271",
+                    "LogDriver": "awslogs",
+                    "LogOptions": {
+                        "awslogs-group": "/ecs/video-api",
+                        "awslogs-region": "us-west-2",
+                        "awslogs-stream": "ecs/app/158d1c80",
+                    },
+                }
             payload = json.dumps(body).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(payload)))
@@ -59,8 +68,7 @@ def _resource(**options: Any) -> dict[str, Any]:
 
 
 def test_service_identity_and_nothing_detected_off_aws() -> None:
-    attributes = _resource(service_name="video-api", service_version="1.4.0",
-                           environment="prod")
+    attributes = _resource(service_name="video-api", service_version="1.4.0", environment="prod")
     assert attributes["service.name"] == "video-api"
     assert attributes["service.version"] == "1.4.0"
     assert attributes["deployment.environment"] == "prod"
@@ -80,7 +88,8 @@ def test_ecs_task_metadata_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.slow
 def test_a_metadata_endpoint_that_hangs_does_not_hold_start_up(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with ecs_metadata_endpoint(delay=4.0) as url:
         monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", url)
         started = time.perf_counter()
@@ -91,8 +100,7 @@ def test_a_metadata_endpoint_that_hangs_does_not_hold_start_up(
     assert attributes["service.name"] == "video-api"
 
 
-def test_lambda_environment_is_detected_without_any_call(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lambda_environment_is_detected_without_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "scheduler")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")

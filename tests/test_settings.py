@@ -30,12 +30,19 @@ def test_defaults_without_anything_set() -> None:
 
 
 def test_environment_variables_services_set() -> None:
-    settings = resolve({}, environ={
-        "OTEL_SERVICE_NAME": "rez-agent", "STAGE": "prod", "LOG_LEVEL": "warn",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318/", "LOG_FORMAT": "TEXT",
-        "OTELKIT_INSTRUMENT": "httpx", "OTEL_TRACES_SAMPLER_ARG": "0.25",
-        "OTELKIT_PROPAGATE_TO": "*.corp.example, api.partner.test",
-    })
+    settings = resolve(
+        {},
+        environ={
+            "OTEL_SERVICE_NAME": "rez-agent",
+            "STAGE": "prod",
+            "LOG_LEVEL": "warn",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318/",
+            "LOG_FORMAT": "TEXT",
+            "OTELKIT_INSTRUMENT": "httpx",
+            "OTEL_TRACES_SAMPLER_ARG": "0.25",
+            "OTELKIT_PROPAGATE_TO": "*.corp.example, api.partner.test",
+        },
+    )
     assert settings.service_name == "rez-agent"
     assert settings.environment == "prod"
     assert settings.log_level == "WARNING"
@@ -50,20 +57,24 @@ def test_environment_variables_services_set() -> None:
 def test_deployment_env_wins_over_stage_and_arguments_win_over_env() -> None:
     env = {"DEPLOYMENT_ENV": "staging", "STAGE": "prod", "LOG_FORMAT": "json"}
     assert resolve({}, environ=env).environment == "staging"
-    assert resolve({"environment": "qa", "log_format": "pretty"}, environ=env).log_format == \
-        "pretty"
+    assert (
+        resolve({"environment": "qa", "log_format": "pretty"}, environ=env).log_format == "pretty"
+    )
     assert resolve({}, environ={"STAGE": "prod"}).log_level == "INFO"
 
 
 def test_structured_logging_false_means_text() -> None:
     assert resolve({}, environ={"STRUCTURED_LOGGING": "false"}).log_format == "text"
-    assert resolve({}, environ={"STRUCTURED_LOGGING": "false", "LOG_FORMAT": "json"}
-                   ).log_format == "json"
+    assert (
+        resolve({}, environ={"STRUCTURED_LOGGING": "false", "LOG_FORMAT": "json"}).log_format
+        == "json"
+    )
 
 
 def test_lambda_function_name_is_the_fallback_service_name() -> None:
-    assert resolve({}, environ={"AWS_LAMBDA_FUNCTION_NAME": "scheduler"}).service_name == \
-        "scheduler"
+    assert (
+        resolve({}, environ={"AWS_LAMBDA_FUNCTION_NAME": "scheduler"}).service_name == "scheduler"
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,8 +92,9 @@ def test_lambda_function_name_is_the_fallback_service_name() -> None:
         ({"propagate_to": 5}, {}, "must be a comma-separated string or a list of strings"),
     ],
 )
-def test_invalid_values_name_their_source(options: dict[str, object], environ: dict[str, str],
-                                          message: str) -> None:
+def test_invalid_values_name_their_source(
+    options: dict[str, object], environ: dict[str, str], message: str
+) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         resolve(options, environ=environ)
 
@@ -139,8 +151,7 @@ def test_otel_sdk_disabled_and_strict_are_settings_too() -> None:
 
 
 def test_structured_logging_true_leaves_the_default() -> None:
-    assert resolve({}, environ={"STRUCTURED_LOGGING": "true", "STAGE": "prod"}
-                   ).log_format == "json"
+    assert resolve({}, environ={"STRUCTURED_LOGGING": "true", "STAGE": "prod"}).log_format == "json"
 
 
 _ENV_VARS = sorted({name for setting in SETTINGS for name in setting.env_names})
@@ -162,9 +173,16 @@ def test_any_environment_resolves_or_names_the_bad_variable(environ: dict[str, s
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(KEYWORDS)),
-       st.one_of(st.text(max_size=20), st.integers(), st.floats(), st.booleans(),
-                 st.lists(st.text(max_size=5), max_size=3)))
+@given(
+    st.sampled_from(sorted(KEYWORDS)),
+    st.one_of(
+        st.text(max_size=20),
+        st.integers(),
+        st.floats(),
+        st.booleans(),
+        st.lists(st.text(max_size=5), max_size=3),
+    ),
+)
 def test_any_argument_resolves_or_names_the_keyword(name: str, value: object) -> None:
     error = ""
     try:
@@ -177,9 +195,14 @@ def test_any_argument_resolves_or_names_the_keyword(name: str, value: object) ->
 def test_natural_argument_types_are_accepted() -> None:
     import logging
 
-    settings = resolve({"log_level": logging.WARNING, "instrument": "httpx,botocore",
-                        "propagate_to": ["*.corp.example"]}, environ={})
+    settings = resolve(
+        {
+            "log_level": logging.WARNING,
+            "instrument": "httpx,botocore",
+            "propagate_to": ["*.corp.example"],
+        },
+        environ={},
+    )
     assert settings.log_level == "WARNING"
     assert settings.instrument == ("httpx", "botocore")
     assert settings.propagate_to == ("*.corp.example",)
-

@@ -22,8 +22,12 @@ from tests.test_lambda_handler import FakeContext
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-                        "AWS_SESSION_TOKEN": TOKEN, "AWS_REGION": "eu-west-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_SESSION_TOKEN": TOKEN,
+        "AWS_REGION": "eu-west-1",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setattr(_lambda, "_cold_start", False)
@@ -31,10 +35,13 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("strict", ["1", ""])
 def test_forced_signing_sends_valid_signatures_for_traces_and_logs(
-        monkeypatch: pytest.MonkeyPatch, strict: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, strict: str
+) -> None:
     monkeypatch.setenv("OTELKIT_STRICT", strict)
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_LOGS_HEADERS",
-                       "x-aws-log-group=/aws/lambda/orders,x-aws-log-stream=otel")
+    monkeypatch.setenv(
+        "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+        "x-aws-log-group=/aws/lambda/orders,x-aws-log-stream=otel",
+    )
     with sigv4_receiver() as (url, received):
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", url)
         monkeypatch.setenv("OTELKIT_AWS_SIGV4", "1")
@@ -56,23 +63,35 @@ def test_forced_signing_sends_valid_signatures_for_traces_and_logs(
     assert not received.by_path("/v1/metrics"), "metrics stay EMF on stdout"
     for verdict in logs:  # the log group and stream are covered by the signature
         assert {"x-aws-log-group", "x-aws-log-stream", "content-type", "host"} <= set(
-            verdict.signed_headers)
+            verdict.signed_headers
+        )
         assert verdict.headers["x-aws-log-group"] == "/aws/lambda/orders"
     bodies = [v.body for v in traces if v.body is not None]
-    spans = [s for body in bodies for rs in body["resourceSpans"] for ss in rs["scopeSpans"]
-             for s in ss["spans"]]
+    spans = [
+        s
+        for body in bodies
+        for rs in body["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    ]
     assert [s["name"] for s in spans] == ["video-worker"]
 
 
 def test_signal_endpoints_are_signed_per_signal(monkeypatch: pytest.MonkeyPatch) -> None:
     with sigv4_receiver() as (url, received):
-        otelkit.configure(traces_endpoint=f"{url}/custom/v1/traces",
-                          logs_endpoint=f"{url}/custom/v1/logs", aws_sigv4=True, console=False)
+        otelkit.configure(
+            traces_endpoint=f"{url}/custom/v1/traces",
+            logs_endpoint=f"{url}/custom/v1/logs",
+            aws_sigv4=True,
+            console=False,
+        )
         with otelkit.span("render"):
             otelkit.get_logger("r").warning("slow")
         assert otelkit.flush(5.0)
     assert {(v.path, v.service, v.valid) for v in received.verdicts} == {
-        ("/custom/v1/traces", "xray", True), ("/custom/v1/logs", "logs", True)}
+        ("/custom/v1/traces", "xray", True),
+        ("/custom/v1/logs", "logs", True),
+    }
 
 
 def test_without_signing_nothing_is_signed_and_the_receiver_refuses() -> None:
@@ -91,8 +110,12 @@ def test_the_receiver_rejects_a_signature_made_with_another_secret() -> None:
     assert session is not None
     import requests
 
-    prepared = requests.Request("POST", "http://127.0.0.1:9/v1/traces", data=b"\x0a\x00",
-                                headers={"Content-Type": "application/x-protobuf"}).prepare()
+    prepared = requests.Request(
+        "POST",
+        "http://127.0.0.1:9/v1/traces",
+        data=b"\x0a\x00",
+        headers={"Content-Type": "application/x-protobuf"},
+    ).prepare()
     auth = session.auth
     assert callable(auth)
     signed = auth(prepared)
@@ -106,16 +129,20 @@ def test_the_receiver_rejects_a_signature_made_with_another_secret() -> None:
     assert tampered != parts["signature"]
 
 
-@pytest.mark.parametrize(("url", "forced", "expected"), [
-    ("https://xray.eu-west-1.amazonaws.com/v1/traces", None, ("xray", "eu-west-1")),
-    ("https://logs.us-east-2.amazonaws.com/v1/logs", None, ("logs", "us-east-2")),
-    ("https://xray.eu-west-1.amazonaws.com/v1/traces", False, None),
-    ("http://localhost:4318/v1/traces", None, None),
-    ("https://collector.internal:4318/v1/logs", True, ("logs", "eu-west-1")),
-    ("https://xray.eu-west-1.amazonaws.com.evil.example/v1/traces", None, None),
-])
+@pytest.mark.parametrize(
+    ("url", "forced", "expected"),
+    [
+        ("https://xray.eu-west-1.amazonaws.com/v1/traces", None, ("xray", "eu-west-1")),
+        ("https://logs.us-east-2.amazonaws.com/v1/logs", None, ("logs", "us-east-2")),
+        ("https://xray.eu-west-1.amazonaws.com/v1/traces", False, None),
+        ("http://localhost:4318/v1/traces", None, None),
+        ("https://collector.internal:4318/v1/logs", True, ("logs", "eu-west-1")),
+        ("https://xray.eu-west-1.amazonaws.com.evil.example/v1/traces", None, None),
+    ],
+)
 def test_signing_is_automatic_for_the_aws_otlp_endpoints(
-        url: str, forced: bool | None, expected: tuple[str, str] | None) -> None:
+    url: str, forced: bool | None, expected: tuple[str, str] | None
+) -> None:
     signal = "logs" if url.endswith("/logs") else "traces"
     session = signing_session(url, signal, forced)
     auth = session.auth if session is not None else None
@@ -123,8 +150,7 @@ def test_signing_is_automatic_for_the_aws_otlp_endpoints(
     assert (None if auth is None else (auth.service, auth.region)) == expected
 
 
-def test_forced_signing_without_a_region_is_a_clear_error(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forced_signing_without_a_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     with pytest.raises(ValueError, match="AWS_REGION"):

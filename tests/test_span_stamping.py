@@ -25,16 +25,19 @@ def test_traced_spans_carry_the_ids_from_their_start(otelkit_capture: Capture) -
 
 def test_spans_started_by_other_code_are_stamped(otelkit_capture: Capture) -> None:
     tracer = trace.get_tracer("some.instrumentation")
-    with otelkit.bind(job_id="job-2"), tracer.start_as_current_span("GET", attributes={
-            "job_id": "stale", "http.request.method": "GET"}):
+    with (
+        otelkit.bind(job_id="job-2"),
+        tracer.start_as_current_span(
+            "GET", attributes={"job_id": "stale", "http.request.method": "GET"}
+        ),
+    ):
         pass
     (span,) = otelkit_capture.spans
     assert span.attributes["job_id"] == "job-2"  # the bound ID wins over a stale value
     assert span.attributes["http.request.method"] == "GET"
 
 
-def test_a_bound_id_wins_over_a_static_attribute_of_the_same_name(
-        otelkit_capture: Capture) -> None:
+def test_a_bound_id_wins_over_a_static_attribute_of_the_same_name(otelkit_capture: Capture) -> None:
     with otelkit.bind(job_id="job-3"), otelkit.span("step", job_id="static"):
         pass
     assert otelkit_capture.spans[0].attributes["job_id"] == "job-3"

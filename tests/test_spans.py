@@ -20,8 +20,12 @@ def test_span_block_sets_attributes_and_parents(otelkit_capture: Capture) -> Non
             pass
     encode, compose = otelkit_capture.spans
     assert compose.name == "compose video"
-    assert dict(compose.attributes) == {"scene": 3, "tags": ("a", "b"), "meta": "{'k': 1}",
-                                        "frames": 120}
+    assert dict(compose.attributes) == {
+        "scene": 3,
+        "tags": ("a", "b"),
+        "meta": "{'k': 1}",
+        "frames": 120,
+    }
     assert encode.parent.span_id == compose.context.span_id
     assert encode.kind is SpanKind.CLIENT
     assert not trace.get_current_span().get_span_context().is_valid
@@ -41,7 +45,10 @@ def test_span_attributes_are_scrubbed(otelkit_capture: Capture) -> None:
     with otelkit.span("login", api_key="sk-123", password="hunter2", user="ana"):
         pass
     assert dict(otelkit_capture.span("login").attributes) == {
-        "api_key": "[REDACTED]", "password": "[REDACTED]", "user": "ana"}
+        "api_key": "[REDACTED]",
+        "password": "[REDACTED]",
+        "user": "ana",
+    }
 
 
 def test_traced_sync_uses_qualified_name_and_returns(otelkit_capture: Capture) -> None:
@@ -77,8 +84,7 @@ async def test_traced_async_failure(otelkit_capture: Capture) -> None:
     assert otelkit_capture.spans[0].status.status_code is StatusCode.ERROR
 
 
-def test_traced_generator_span_covers_iteration_and_stays_private(
-        otelkit_capture: Capture) -> None:
+def test_traced_generator_span_covers_iteration_and_stays_private(otelkit_capture: Capture) -> None:
     @otelkit.traced("scenes")
     def scenes() -> Iterator[int]:
         for n in range(3):

@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_examples_helpers_load_once_under_one_name() -> None:
     """The conftest's moto server and the other server helpers share one module object."""
-    code = ("import sys\n"
-            "import tests.conftest, tests.support.servers\n"
-            "assert '_local_services' not in sys.modules, 'imported a second time'\n"
-            "assert tests.support.servers.moto_server.__module__ == 'examples._local_services'\n")
+    code = (
+        "import sys\n"
+        "import tests.conftest, tests.support.servers\n"
+        "assert '_local_services' not in sys.modules, 'imported a second time'\n"
+        "assert tests.support.servers.moto_server.__module__ == 'examples._local_services'\n"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 

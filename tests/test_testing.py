@@ -37,7 +37,8 @@ def test_nested_captures_restore_the_outer_one() -> None:
 
 
 def test_capture_inside_a_configured_process_restores_it(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json", console=False)
     with capture() as cap:
         otelkit.get_logger("app").info("captured")
@@ -49,7 +50,8 @@ def test_capture_inside_a_configured_process_restores_it(
 
 
 def test_after_shutdown_spans_are_dropped_and_logs_still_print(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     otelkit.configure(log_format="json")
     otelkit.shutdown()
     with otelkit.span("late") as late:
@@ -73,6 +75,6 @@ def test_capture_alone_records_instrumented_httpx_calls() -> None:
 
     with fake_api() as url, capture() as cap, otelkit.bind(job_id="job-t"):
         httpx.post(f"{url}/v1/scenes", json={"scene": 1})
-    span, = cap.spans
+    (span,) = cap.spans
     assert span.name == "POST"
     assert span.attributes["job_id"] == "job-t"

@@ -19,18 +19,37 @@ import pytest
 
 
 def _otelkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "otelkit", *args], env=env,
-                          capture_output=True, text=True, check=False, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "otelkit", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
 
 
 def _segment(trace_id: str, name: str, annotations: dict[str, str]) -> str:
     now = time.time()
-    return json.dumps({"name": name, "id": secrets.token_hex(8), "trace_id": trace_id,
-                       "start_time": now - 1.5, "end_time": now - 0.5,
-                       "annotations": annotations,
-                       "subsegments": [{"name": "DynamoDB", "id": secrets.token_hex(8),
-                                        "start_time": now - 1.4, "end_time": now - 1.0,
-                                        "annotations": {"stage": "render"}}]})
+    return json.dumps(
+        {
+            "name": name,
+            "id": secrets.token_hex(8),
+            "trace_id": trace_id,
+            "start_time": now - 1.5,
+            "end_time": now - 0.5,
+            "annotations": annotations,
+            "subsegments": [
+                {
+                    "name": "DynamoDB",
+                    "id": secrets.token_hex(8),
+                    "start_time": now - 1.4,
+                    "end_time": now - 1.0,
+                    "annotations": {"stage": "render"},
+                }
+            ],
+        }
+    )
 
 
 def _trace_id() -> str:
@@ -39,13 +58,21 @@ def _trace_id() -> str:
 
 @pytest.mark.slow
 def test_traces_find_by_annotation(aws_endpoint: str, aws_env: dict[str, str]) -> None:
-    client = boto3.client("xray", endpoint_url=aws_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "xray",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     job = f"job-{secrets.token_hex(4)}"
     mine, other = _trace_id(), _trace_id()
-    client.put_trace_segments(TraceSegmentDocuments=[
-        _segment(mine, "video-api", {"job_id": job}),
-        _segment(other, "video-api", {"job_id": "job-someone-else"})])
+    client.put_trace_segments(
+        TraceSegmentDocuments=[
+            _segment(mine, "video-api", {"job_id": job}),
+            _segment(other, "video-api", {"job_id": "job-someone-else"}),
+        ]
+    )
 
     found = _otelkit("traces", "find", "--annotation", f"job_id={job}", "--json", env=aws_env)
     assert found.returncode == 0, found.stderr
@@ -56,8 +83,7 @@ def test_traces_find_by_annotation(aws_endpoint: str, aws_env: dict[str, str]) -
     readable = _otelkit("traces", "find", "--annotation", f"job_id={job}", env=aws_env)
     assert readable.stdout.startswith(f"{mine}  ")
     assert f"job_id={job}" in readable.stdout
-    assert _otelkit("traces", "find", "--annotation", "job_id=nope",
-                    env=aws_env).returncode == 1
+    assert _otelkit("traces", "find", "--annotation", "job_id=nope", env=aws_env).returncode == 1
     bad = _otelkit("traces", "find", "--annotation", "job_id")
     assert bad.returncode == 2
     assert "'job_id': KEY=VALUE" in bad.stderr
@@ -67,7 +93,8 @@ class _Health(BaseHTTPRequestHandler):
     answers: ClassVar[dict[str, tuple[int, dict[str, str]]]] = {
         "/health": (200, {"status": "healthy", "worker_id": "worker-1"}),
         "/sick": (503, {"status": "unhealthy", "reason": "redis down"}),
-        "/degraded": (200, {"status": "degraded"})}
+        "/degraded": (200, {"status": "degraded"}),
+    }
 
     def do_GET(self) -> None:
         code, body = self.answers.get(self.path, (404, {}))
@@ -100,9 +127,11 @@ def test_health_verdicts(health_url: str) -> None:
     assert "worker_id=worker-1" in ok.stdout
     sick = _otelkit("health", f"{health_url}/sick", "--json")
     assert sick.returncode == 1
-    assert json.loads(sick.stdout) == {"verdict": "unhealthy", "http_status": 503,
-                                       "body": {"status": "unhealthy",
-                                                "reason": "redis down"}}
+    assert json.loads(sick.stdout) == {
+        "verdict": "unhealthy",
+        "http_status": 503,
+        "body": {"status": "unhealthy", "reason": "redis down"},
+    }
     assert _otelkit("health", f"{health_url}/degraded").returncode == 1
     with socket.socket() as probe:  # a port nothing listens on once closed
         probe.bind(("127.0.0.1", 0))

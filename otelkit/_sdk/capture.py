@@ -31,10 +31,17 @@ class Capture:
 
     def __init__(self, *, service_name: str, environment: str, level: str) -> None:
 
-
-        settings = resolve({"service_name": service_name, "environment": environment,
-                            "log_level": level, "console": False, "log_format": "json",
-                            "resource_detectors": "none"}, environ={})
+        settings = resolve(
+            {
+                "service_name": service_name,
+                "environment": environment,
+                "log_level": level,
+                "console": False,
+                "log_format": "json",
+                "resource_detectors": "none",
+            },
+            environ={},
+        )
         self._spans = InMemorySpanExporter()
         self._reader = InMemoryMetricReader()
         self.logs: list[dict[str, Any]] = []
@@ -44,8 +51,9 @@ class Capture:
             metric_readers=[self._reader],
             logger_provider=None,
             render=None,
-            resource=Resource({"service.name": service_name,
-                               "deployment.environment": environment}),
+            resource=Resource(
+                {"service.name": service_name, "deployment.environment": environment}
+            ),
         )
         self._pipeline.sinks.append(self.logs.append)
         self._previous: _pipeline.Pipeline | None = None
@@ -71,8 +79,12 @@ class Capture:
                     for point in metric.data.data_points:
                         value: Any
                         if isinstance(point, HistogramDataPoint):
-                            value = {"count": point.count, "sum": point.sum,
-                                     "min": point.min, "max": point.max}
+                            value = {
+                                "count": point.count,
+                                "sum": point.sum,
+                                "min": point.min,
+                                "max": point.max,
+                            }
                         elif isinstance(point, NumberDataPoint):
                             value = point.value
                         else:  # exponential histograms: only if a user configures a view
@@ -83,8 +95,9 @@ class Capture:
     def span(self, name: str) -> Any:
         """The one finished span called ``name`` (AssertionError if none or several)."""
         found = [s for s in self.spans if s.name == name]
-        assert len(found) == 1, f"expected one span {name!r}, found {len(found)}: " \
-                                f"{[s.name for s in self.spans]}"
+        assert len(found) == 1, (
+            f"expected one span {name!r}, found {len(found)}: {[s.name for s in self.spans]}"
+        )
         return found[0]
 
     def clear(self) -> None:
@@ -102,8 +115,12 @@ class Capture:
         _logging.install(self._pipeline.handler_level)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._previous is not None
         _pipeline.activate(self._previous)
         if self._previous.tracer_provider is None:

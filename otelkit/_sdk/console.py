@@ -78,24 +78,31 @@ def render_tree(spans: list[ReadableSpan]) -> str:
     lines: list[str] = []
     roots = sorted(children.get(None, []), key=lambda s: s.start_time or 0)
     if roots and roots[0].context is not None:
-        ids = " ".join(f"{k}={_short(v)}" for k, v in (roots[0].attributes or {}).items()
-                       if k in WELL_KNOWN_ID_KEYS)
+        ids = " ".join(
+            f"{k}={_short(v)}"
+            for k, v in (roots[0].attributes or {}).items()
+            if k in WELL_KNOWN_ID_KEYS
+        )
         lines.append(f"── trace {format(roots[0].context.trace_id, '032x')}  {ids}".rstrip())
 
     def walk(node: ReadableSpan, depth: int) -> None:
         duration = ((node.end_time or 0) - (node.start_time or 0)) / 1e6
         failed = node.status.status_code is StatusCode.ERROR
         mark = "✗" if failed else "•"
-        shown = [f"{k}={_short(v)}" for k, v in (node.attributes or {}).items()
-                 if k not in WELL_KNOWN_ID_KEYS][:_MAX_ATTRIBUTES_SHOWN]
+        shown = [
+            f"{k}={_short(v)}"
+            for k, v in (node.attributes or {}).items()
+            if k not in WELL_KNOWN_ID_KEYS
+        ][:_MAX_ATTRIBUTES_SHOWN]
         label = f"{'  ' * depth}{mark} {node.name}"
         line = f"{label:<48} {duration:>9.1f} ms  {' '.join(shown)}".rstrip()
         if failed and node.status.description:
             line += f"  error: {node.status.description}"
         lines.append(line)
         if node.context is not None:
-            for child in sorted(children.get(node.context.span_id, []),
-                                key=lambda s: s.start_time or 0):
+            for child in sorted(
+                children.get(node.context.span_id, []), key=lambda s: s.start_time or 0
+            ):
                 walk(child, depth + 1)
 
     for root in roots:
@@ -110,8 +117,9 @@ class ConsoleMetricsSummary(MetricReader):
         super().__init__()
         self._last: MetricsData | None = None
 
-    def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-                         **kwargs: Any) -> None:
+    def _receive_metrics(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> None:
         self._last = metrics_data
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
@@ -129,12 +137,12 @@ def render_metrics(data: MetricsData) -> str:
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
                 for point in metric.data.data_points:
-                    dims = " ".join(f"{k}={_short(v)}"
-                                    for k, v in (point.attributes or {}).items())
+                    dims = " ".join(f"{k}={_short(v)}" for k, v in (point.attributes or {}).items())
                     if isinstance(point, HistogramDataPoint):
                         avg = point.sum / point.count if point.count else 0.0
-                        value = (f"count={point.count} avg={avg:.1f} max={point.max:.1f}"
-                                 f" {metric.unit}")
+                        value = (
+                            f"count={point.count} avg={avg:.1f} max={point.max:.1f} {metric.unit}"
+                        )
                     elif isinstance(point, NumberDataPoint):
                         value = str(point.value)
                     else:

@@ -44,14 +44,32 @@ MAX_METRICS_PER_DOCUMENT = 100
 
 # OpenTelemetry (UCUM) units to CloudWatch's unit names.
 _UNITS = {
-    "1": "Count", "": "None", "ms": "Milliseconds", "s": "Seconds", "us": "Microseconds",
-    "By": "Bytes", "KiBy": "Kilobytes", "MiBy": "Megabytes", "GiBy": "Gigabytes",
-    "bit": "Bits", "%": "Percent", "By/s": "Bytes/Second", "{request}": "Count",
+    "1": "Count",
+    "": "None",
+    "ms": "Milliseconds",
+    "s": "Seconds",
+    "us": "Microseconds",
+    "By": "Bytes",
+    "KiBy": "Kilobytes",
+    "MiBy": "Megabytes",
+    "GiBy": "Gigabytes",
+    "bit": "Bits",
+    "%": "Percent",
+    "By/s": "Bytes/Second",
+    "{request}": "Count",
 }
 # Gauges are last values whatever the temporality; everything else reports per export.
-_DELTA: dict[type, AggregationTemporality] = {kind: AggregationTemporality.DELTA for kind in
-          (Counter, UpDownCounter, Histogram, ObservableCounter, ObservableUpDownCounter,
-           ObservableGauge)}
+_DELTA: dict[type, AggregationTemporality] = {
+    kind: AggregationTemporality.DELTA
+    for kind in (
+        Counter,
+        UpDownCounter,
+        Histogram,
+        ObservableCounter,
+        ObservableUpDownCounter,
+        ObservableGauge,
+    )
+}
 
 
 def cloudwatch_unit(unit: str) -> str:
@@ -64,15 +82,17 @@ def cloudwatch_unit(unit: str) -> str:
 class EMFExporter(MetricExporter):
     """Writes each export as EMF documents, one line each, to stdout."""
 
-    def __init__(self, namespace: str, service: str,
-                 write: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self, namespace: str, service: str, write: Callable[[str], Any] | None = None
+    ) -> None:
         super().__init__(preferred_temporality=_DELTA)
         self._namespace = namespace
         self._service = service
         self._write = write
 
-    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-               **kwargs: Any) -> MetricExportResult:
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
         write = self._write or sys.stdout.write  # looked up late: tests swap stdout
         for document in emf_documents(metrics_data, self._namespace, self._service):
             write(json.dumps(document, separators=(",", ":")) + "\n")
@@ -108,16 +128,17 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
     for key, metrics in grouped.items():
         names = list(metrics)
         for start in range(0, len(names), MAX_METRICS_PER_DOCUMENT):
-            chunk = names[start:start + MAX_METRICS_PER_DOCUMENT]
+            chunk = names[start : start + MAX_METRICS_PER_DOCUMENT]
             document: dict[str, Any] = {
                 "_aws": {
                     "Timestamp": timestamps[key] // 1_000_000,
-                    "CloudWatchMetrics": [{
-                        "Namespace": namespace,
-                        "Dimensions": [[dimension for dimension, _ in key]],
-                        "Metrics": [{"Name": name, "Unit": metrics[name][1]}
-                                    for name in chunk],
-                    }],
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": namespace,
+                            "Dimensions": [[dimension for dimension, _ in key]],
+                            "Metrics": [{"Name": name, "Unit": metrics[name][1]} for name in chunk],
+                        }
+                    ],
                 },
                 **dict(key),
             }
@@ -136,7 +157,10 @@ def _too_many_dimensions(name: str, count: int) -> None:
         _warned.add(name)
         logging.getLogger("otelkit.emf").warning(
             "metric %s has %d dimensions; EMF allows %d, the rest are left out",
-            name, count, MAX_DIMENSIONS)
+            name,
+            count,
+            MAX_DIMENSIONS,
+        )
 
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:

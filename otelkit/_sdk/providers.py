@@ -98,8 +98,9 @@ class PreserveMetricNames(MetricExporter):
         )
         self._exporter = exporter
 
-    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-               **kwargs: Any) -> MetricExportResult:
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
         return self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
@@ -114,14 +115,24 @@ def rename_metrics(data: MetricsData) -> MetricsData:
     int64 cannot carry (a counter summed past it) turned into a double: one such value
     must not fail the encoding of the whole batch."""
     replace = dataclasses.replace
-    return replace(data, resource_metrics=[
-        replace(rm, scope_metrics=[
-            replace(sm, metrics=[_encodable(replace(m, name=display_name(m.name)))
-                                 for m in sm.metrics])
-            for sm in rm.scope_metrics
-        ])
-        for rm in data.resource_metrics
-    ])
+    return replace(
+        data,
+        resource_metrics=[
+            replace(
+                rm,
+                scope_metrics=[
+                    replace(
+                        sm,
+                        metrics=[
+                            _encodable(replace(m, name=display_name(m.name))) for m in sm.metrics
+                        ],
+                    )
+                    for sm in rm.scope_metrics
+                ],
+            )
+            for rm in data.resource_metrics
+        ],
+    )
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -131,15 +142,17 @@ def _encodable(metric: Metric) -> Metric:
     points = getattr(metric.data, "data_points", ())
     if not any(_past_int64(p) for p in points):
         return metric
-    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p
-             for p in points]
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p for p in points]
     data: Any = metric.data
     return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
 
 
 def _past_int64(point: object) -> bool:
-    return (isinstance(point, NumberDataPoint) and isinstance(point.value, int)
-            and not _INT64_MIN <= point.value <= _INT64_MAX)
+    return (
+        isinstance(point, NumberDataPoint)
+        and isinstance(point.value, int)
+        and not _INT64_MIN <= point.value <= _INT64_MAX
+    )
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
@@ -153,17 +166,22 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
         if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             names.add("lambda")
         if os.environ.get("ECS_CONTAINER_METADATA_URI_V4") or os.environ.get(
-                "ECS_CONTAINER_METADATA_URI"):
+            "ECS_CONTAINER_METADATA_URI"
+        ):
             names.add("ecs")
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and Path(
-                "/var/run/secrets/kubernetes.io/serviceaccount/token").exists():
+        if (
+            os.environ.get("KUBERNETES_SERVICE_HOST")
+            and Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+        ):
             names.add("eks")
         if _on_ec2():
             names.add("ec2")
     unknown = names - {"lambda", "ecs", "eks", "ec2"}
     if unknown:
-        raise ValueError(f"unknown resource detector(s) {sorted(unknown)}; "
-                         "known: auto, none, lambda, ecs, eks, ec2")
+        raise ValueError(
+            f"unknown resource detector(s) {sorted(unknown)}; "
+            "known: auto, none, lambda, ecs, eks, ec2"
+        )
     if names == {"lambda"}:  # the common case on Lambda: no import of the AWS detectors
         return [LambdaResourceDetector()]
     if not names:
@@ -175,16 +193,21 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
     )
 
     table: dict[str, Callable[[], ResourceDetector]] = {
-        "lambda": LambdaResourceDetector, "ecs": AwsEcsResourceDetector,
-        "eks": AwsEksResourceDetector, "ec2": AwsEc2ResourceDetector,
+        "lambda": LambdaResourceDetector,
+        "ecs": AwsEcsResourceDetector,
+        "eks": AwsEksResourceDetector,
+        "ec2": AwsEc2ResourceDetector,
     }
     return [table[name]() for name in sorted(names)]
 
 
 #: Resource attributes from the variables the Lambda runtime sets.
-_LAMBDA_VARIABLES = (("cloud.region", "AWS_REGION"), ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
-                     ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
-                     ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"))
+_LAMBDA_VARIABLES = (
+    ("cloud.region", "AWS_REGION"),
+    ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
+    ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
+    ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"),
+)
 
 
 class LambdaResourceDetector(ResourceDetector):
@@ -247,11 +270,14 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
         try:
             results[index] = detector.detect()
         except Exception as exc:  # a detector failing is a fact about the platform
-            logging.getLogger(__name__).warning("resource detector %s failed: %s",
-                                                type(detector).__name__, exc)
+            logging.getLogger(__name__).warning(
+                "resource detector %s failed: %s", type(detector).__name__, exc
+            )
 
-    threads = [threading.Thread(target=run, args=(i, d), daemon=True, name="otelkit-detect")
-               for i, d in enumerate(detectors)]
+    threads = [
+        threading.Thread(target=run, args=(i, d), daemon=True, name="otelkit-detect")
+        for i, d in enumerate(detectors)
+    ]
     deadline = time.monotonic() + timeout
     for thread in threads:
         thread.start()
@@ -263,7 +289,9 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
             if thread.is_alive():
                 logging.getLogger(__name__).warning(
                     "resource detector %s did not answer within %.1fs; skipped",
-                    type(detector).__name__, timeout)
+                    type(detector).__name__,
+                    timeout,
+                )
             continue
         merged = merged.merge(found)
     return merged
@@ -286,9 +314,11 @@ def _exporters(settings: Settings) -> Exporters:
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
         except ImportError as exc:
             raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-                OTLPMetricExporter(endpoint=endpoint, timeout=timeout),
-                OTLPLogExporter(endpoint=endpoint, timeout=timeout))
+        return (
+            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
+            OTLPMetricExporter(endpoint=endpoint, timeout=timeout),
+            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
+        )
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
         OTLPLogExporter as HTTPLogExporter,
     )
@@ -307,11 +337,21 @@ def _exporters(settings: Settings) -> Exporters:
     if metrics and wants_signing(metrics, settings.aws_sigv4):
         metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
     return (
-        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=signing_session(
-            traces, "traces", settings.aws_sigv4)) if traces else None,
+        HTTPSpanExporter(
+            endpoint=traces,
+            timeout=timeout,
+            session=signing_session(traces, "traces", settings.aws_sigv4),
+        )
+        if traces
+        else None,
         HTTPMetricExporter(endpoint=metrics, timeout=timeout) if metrics else None,
-        HTTPLogExporter(endpoint=logs, timeout=timeout, session=signing_session(
-            logs, "logs", settings.aws_sigv4)) if logs else None,
+        HTTPLogExporter(
+            endpoint=logs,
+            timeout=timeout,
+            session=signing_session(logs, "logs", settings.aws_sigv4),
+        )
+        if logs
+        else None,
     )
 
 
@@ -334,8 +374,9 @@ def assemble(
     tracer_provider.add_span_processor(StampIds())
     for processor in span_processors:
         tracer_provider.add_span_processor(processor)
-    meter_provider = MeterProvider(resource=resource, metric_readers=metric_readers,
-                                   shutdown_on_exit=False)
+    meter_provider = MeterProvider(
+        resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
+    )
     providers: list[Any] = [tracer_provider, meter_provider]
     otel_loggers = None
     if logger_provider is not None:
@@ -344,8 +385,7 @@ def assemble(
 
     def flush(timeout: float) -> bool:
         millis = int(timeout * 1000)
-        return _all_within([functools.partial(p.force_flush, millis) for p in providers],
-                           timeout)
+        return _all_within([functools.partial(p.force_flush, millis) for p in providers], timeout)
 
     def close(timeout: float) -> None:
         _all_within([provider.shutdown for provider in providers], timeout)
@@ -360,6 +400,7 @@ def assemble(
         shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,
+        service_version=settings.service_version,
         environment=settings.environment,
         static_fields=dict(settings.static_fields),
         level=level,
@@ -405,8 +446,10 @@ def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
         except Exception:  # the SDK already logged it; a failed flush is just False
             outcomes.append(False)
 
-    workers = [threading.Thread(target=run, args=(action,), name="otelkit-flush",
-                                daemon=True) for action in actions]
+    workers = [
+        threading.Thread(target=run, args=(action,), name="otelkit-flush", daemon=True)
+        for action in actions
+    ]
     deadline = time.monotonic() + timeout
     for worker in workers:
         worker.start()
@@ -418,8 +461,9 @@ def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
-        settings = dataclasses.replace(settings, endpoint=None, traces_endpoint=None,
-                                       logs_endpoint=None, console=False)
+        settings = dataclasses.replace(
+            settings, endpoint=None, traces_endpoint=None, logs_endpoint=None, console=False
+        )
     resource = build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
@@ -433,14 +477,30 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     if settings.emf_namespace:
-        metric_readers.append(PeriodicExportingMetricReader(
-            EMFExporter(settings.emf_namespace, settings.service_name)))
+        metric_readers.append(
+            PeriodicExportingMetricReader(
+                EMFExporter(settings.emf_namespace, settings.service_name)
+            )
+        )
     if settings.console:
         span_processors.append(ConsoleSpanTree())
         metric_readers.append(ConsoleMetricsSummary())
+    prometheus_text = None
+    if settings.prometheus:
+        from otelkit._sdk.prometheus import prometheus_reader
+
+        reader, prometheus_text = prometheus_reader()
+        metric_readers.append(reader)
     render = None
     if settings.log_stdout:
         render = renderer(settings.log_format, colour=sys.stdout.isatty())
-    return assemble(settings=settings, span_processors=span_processors,
-                    metric_readers=metric_readers, logger_provider=logger_provider,
-                    render=render, resource=resource)
+    pipeline = assemble(
+        settings=settings,
+        span_processors=span_processors,
+        metric_readers=metric_readers,
+        logger_provider=logger_provider,
+        render=render,
+        resource=resource,
+    )
+    pipeline.prometheus_text = prometheus_text
+    return pipeline

@@ -65,10 +65,14 @@ class SigV4Auth(requests.auth.AuthBase):
         from botocore.auth import SigV4Auth as BotocoreSigner
         from botocore.awsrequest import AWSRequest
 
-        headers = {name: value for name, value in request.headers.items()
-                   if name.lower() in _SIGNED or name.lower().startswith("x-aws-")}
-        unsigned = AWSRequest(method=request.method, url=request.url, data=request.body,
-                              headers=headers)
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in _SIGNED or name.lower().startswith("x-aws-")
+        }
+        unsigned = AWSRequest(
+            method=request.method, url=request.url, data=request.body, headers=headers
+        )
         BotocoreSigner(self._current_credentials(), self.service, self.region).add_auth(unsigned)
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             value = unsigned.headers.get(name)
@@ -90,8 +94,10 @@ def _credentials() -> Any:
 
     found = botocore.session.get_session().get_credentials()
     if found is None:
-        raise RuntimeError("SigV4 signing of OTLP exports needs AWS credentials (none found "
-                           "in the environment, config files or an instance/task role)")
+        raise RuntimeError(
+            "SigV4 signing of OTLP exports needs AWS credentials (none found "
+            "in the environment, config files or an instance/task role)"
+        )
     return found
 
 
@@ -105,11 +111,15 @@ def signing_session(url: str, signal: str, forced: bool | None) -> requests.Sess
     if not wants_signing(url, forced):
         return None
     found = aws_otlp_endpoint(url)
-    region = found["region"] if found else (os.environ.get("AWS_REGION")
-                                            or os.environ.get("AWS_DEFAULT_REGION"))
+    region = (
+        found["region"]
+        if found
+        else (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    )
     if not region:
-        raise ValueError(f"OTELKIT_AWS_SIGV4: cannot tell the AWS region to sign {url} for; "
-                         "set AWS_REGION")
+        raise ValueError(
+            f"OTELKIT_AWS_SIGV4: cannot tell the AWS region to sign {url} for; set AWS_REGION"
+        )
     session = requests.Session()
     session.auth = SigV4Auth(found["service"] if found else SERVICE_BY_SIGNAL[signal], region)
     return session

@@ -6,6 +6,9 @@ from otelkit.aws._lambda import lambda_handler
 from otelkit.aws._messages import context_from_message
 
 __all__ = [
-    "context_from_message", "correlation_paths", "lambda_handler", "process_message",
+    "context_from_message",
+    "correlation_paths",
+    "lambda_handler",
+    "process_message",
     "process_messages",
 ]

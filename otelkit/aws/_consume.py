@@ -98,13 +98,18 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
         attributes.update(current_ids(parent))  # stamped at start: see _spans.with_ids
         current = _switch.TRACER.delegate.start_span(
-            name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links)
+            name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links
+        )
         self._span = current
         self._token = otel_context.attach(trace.set_span_in_context(current, parent))
         return current
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         current = self._span
         assert current is not None, "process_message exited without being entered"
         self._span = None
@@ -150,8 +155,9 @@ class process_messages:  # noqa: N801 - used like a function in a ``for`` statem
 
     __slots__ = ("_current", "_messages", "_queue_url")
 
-    def __init__(self, messages: Iterable[Mapping[str, Any]], *,
-                 queue_url: str | None = None) -> None:
+    def __init__(
+        self, messages: Iterable[Mapping[str, Any]], *, queue_url: str | None = None
+    ) -> None:
         self._messages: Iterator[Mapping[str, Any]] = iter(messages)
         self._queue_url = queue_url
         self._current: process_message | None = None
@@ -179,8 +185,12 @@ class process_messages:  # noqa: N801 - used like a function in a ``for`` statem
     def __enter__(self) -> process_messages:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._finish(exc)
 
     def __del__(self) -> None:

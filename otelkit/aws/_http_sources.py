@@ -32,18 +32,30 @@ def headers_of(event: Mapping[str, Any]) -> dict[str, str]:
     return header_map(pairs)
 
 
-def _request(name: str, event: Mapping[str, Any], *, method: str | None, path: str | None,
-             route: str | None, source_ip: str | None, server: str | None,
-             headers: dict[str, str] | None = None) -> Source:
+def _request(
+    name: str,
+    event: Mapping[str, Any],
+    *,
+    method: str | None,
+    path: str | None,
+    route: str | None,
+    source_ip: str | None,
+    server: str | None,
+    headers: dict[str, str] | None = None,
+) -> Source:
     headers = headers_of(event) if headers is None else headers
     address = source_ip.split("/", 1)[0] if source_ip else None
     if name == "alb":  # the ALB is the peer; the client is in X-Forwarded-For
         address = client_ip(headers, address)
     attributes = present(
-        http__request__method=(method or "GET").upper(), url__path=path, http__route=route,
-        url__scheme=headers.get("x-forwarded-proto"), client__address=address,
+        http__request__method=(method or "GET").upper(),
+        url__path=path,
+        http__route=route,
+        url__scheme=headers.get("x-forwarded-proto"),
+        client__address=address,
         server__address=server or headers.get("host"),
-        user_agent__original=headers.get("user-agent"))
+        user_agent__original=headers.get("user-agent"),
+    )
     return Source(name, "http", attributes, headers=headers, http_request=True)
 
 
@@ -52,10 +64,15 @@ def rest_api(event: Mapping[str, Any]) -> Source | None:
     context = mapping(event.get("requestContext"))
     if not isinstance(event.get("httpMethod"), str) or not context or "elb" in context:
         return None
-    return _request("api_gateway_rest", event, method=text(event.get("httpMethod")),
-                    path=text(event.get("path")), route=text(event.get("resource")),
-                    source_ip=text(mapping(context.get("identity")).get("sourceIp")),
-                    server=text(context.get("domainName")))
+    return _request(
+        "api_gateway_rest",
+        event,
+        method=text(event.get("httpMethod")),
+        path=text(event.get("path")),
+        route=text(event.get("resource")),
+        source_ip=text(mapping(context.get("identity")).get("sourceIp")),
+        server=text(context.get("domainName")),
+    )
 
 
 def http_api(event: Mapping[str, Any]) -> Source | None:
@@ -67,19 +84,33 @@ def http_api(event: Mapping[str, Any]) -> Source | None:
     domain = text(context.get("domainName")) or ""
     name = "function_url" if ".lambda-url." in domain else "api_gateway_http"
     key = text(event.get("routeKey"))
-    route = key.split(" ", 1)[-1] if name == "api_gateway_http" and key and \
-        key != "$default" else None
-    return _request(name, event, method=text(http.get("method")),
-                    path=text(event.get("rawPath")) or text(http.get("path")), route=route,
-                    source_ip=text(http.get("sourceIp")), server=domain or None)
+    route = (
+        key.split(" ", 1)[-1] if name == "api_gateway_http" and key and key != "$default" else None
+    )
+    return _request(
+        name,
+        event,
+        method=text(http.get("method")),
+        path=text(event.get("rawPath")) or text(http.get("path")),
+        route=route,
+        source_ip=text(http.get("sourceIp")),
+        server=domain or None,
+    )
 
 
 def alb(event: Mapping[str, Any]) -> Source | None:
     """Application Load Balancer target: ``requestContext.elb``."""
     if "elb" not in mapping(event.get("requestContext")):
         return None
-    return _request("alb", event, method=text(event.get("httpMethod")),
-                    path=text(event.get("path")), route=None, source_ip=None, server=None)
+    return _request(
+        "alb",
+        event,
+        method=text(event.get("httpMethod")),
+        path=text(event.get("path")),
+        route=None,
+        source_ip=None,
+        server=None,
+    )
 
 
 def vpc_lattice(event: Mapping[str, Any]) -> Source | None:
@@ -94,9 +125,16 @@ def vpc_lattice(event: Mapping[str, Any]) -> Source | None:
     else:
         return None
     headers = headers_of(event)
-    source = _request("vpc_lattice", event, method=text(event.get("method")),
-                      path=path.split("?", 1)[0] if path else None, route=None,
-                      source_ip=None, server=None, headers=headers)
+    source = _request(
+        "vpc_lattice",
+        event,
+        method=text(event.get("method")),
+        path=path.split("?", 1)[0] if path else None,
+        route=None,
+        source_ip=None,
+        server=None,
+        headers=headers,
+    )
     forwarded = headers.get("x-forwarded-for")
     if forwarded:
         source.attributes["client.address"] = forwarded.split(",", 1)[0].strip()
@@ -118,15 +156,23 @@ def cloudfront(event: Mapping[str, Any]) -> Source | None:
             value = mapping(entry).get("value")
             if isinstance(value, str):
                 pairs.append((str(name), value))
-    source = _request("cloudfront", {}, method=text(request.get("method")),
-                      path=text(request.get("uri")), route=None,
-                      source_ip=text(request.get("clientIp")),
-                      server=text(config.get("distributionDomainName")),
-                      headers=header_map(pairs))
+    source = _request(
+        "cloudfront",
+        {},
+        method=text(request.get("method")),
+        path=text(request.get("uri")),
+        route=None,
+        source_ip=text(request.get("clientIp")),
+        server=text(config.get("distributionDomainName")),
+        headers=header_map(pairs),
+    )
     source.http_request = False  # the response is CloudFront's to shape, not ours
-    source.attributes.update(present(
-        aws__cloudfront__distribution_id=config.get("distributionId"),
-        aws__cloudfront__event_type=config.get("eventType")))
+    source.attributes.update(
+        present(
+            aws__cloudfront__distribution_id=config.get("distributionId"),
+            aws__cloudfront__event_type=config.get("eventType"),
+        )
+    )
     return source
 
 
@@ -143,9 +189,12 @@ def authorizer(event: Mapping[str, Any]) -> Source | None:
     if kind not in AUTHORIZER_TYPES or arn is None:
         return None
     headers = headers_of(event) if kind == "REQUEST" else {}
-    return Source("api_gateway_authorizer", "other", present(
-        aws__api_gateway__authorizer__type=kind, aws__api_gateway__method_arn=arn),
-        headers=headers)
+    return Source(
+        "api_gateway_authorizer",
+        "other",
+        present(aws__api_gateway__authorizer__type=kind, aws__api_gateway__method_arn=arn),
+        headers=headers,
+    )
 
 
 def websocket(event: Mapping[str, Any]) -> Source | None:
@@ -158,9 +207,15 @@ def websocket(event: Mapping[str, Any]) -> Source | None:
     if text(context.get("eventType")) not in WEBSOCKET_EVENT_TYPES or "connectionId" not in context:
         return None
     identity = mapping(context.get("identity"))
-    return Source("api_gateway_websocket", "other", present(
-        aws__api_gateway__route_key=context.get("routeKey"),
-        aws__api_gateway__websocket__event_type=context.get("eventType"),
-        aws__api_gateway__websocket__connection_id=context.get("connectionId"),
-        server__address=context.get("domainName"),
-        client__address=identity.get("sourceIp")), headers=headers_of(event))
+    return Source(
+        "api_gateway_websocket",
+        "other",
+        present(
+            aws__api_gateway__route_key=context.get("routeKey"),
+            aws__api_gateway__websocket__event_type=context.get("eventType"),
+            aws__api_gateway__websocket__connection_id=context.get("connectionId"),
+            server__address=context.get("domainName"),
+            client__address=identity.get("sourceIp"),
+        ),
+        headers=headers_of(event),
+    )

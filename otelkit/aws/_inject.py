@@ -52,11 +52,15 @@ _PROPAGATION_NAMES = frozenset({"traceparent", "tracestate", "baggage", XRAY_HEA
 _log = get_logger("otelkit.aws")
 
 
-def _carry_in_attributes(entry: MutableMapping[str, Any], headers: Mapping[str, str],
-                         *, system_trace_header: bool) -> list[str]:
+def _carry_in_attributes(
+    entry: MutableMapping[str, Any], headers: Mapping[str, str], *, system_trace_header: bool
+) -> list[str]:
     """Set the propagation attributes of one message entry; return the names left out."""
-    attributes = {name: value for name, value in (entry.get("MessageAttributes") or {}).items()
-                  if name.lower() not in _PROPAGATION_NAMES}
+    attributes = {
+        name: value
+        for name, value in (entry.get("MessageAttributes") or {}).items()
+        if name.lower() not in _PROPAGATION_NAMES
+    }
     room = MAX_MESSAGE_ATTRIBUTES - len(attributes)
     dropped: list[str] = []
     for name in _ATTRIBUTE_PRIORITY:
@@ -84,17 +88,20 @@ def _copied_entries(params: MutableMapping[str, Any], key: str) -> list[dict[str
     return entries
 
 
-def _report_dropped(operation: str, destination: object,
-                    dropped: Mapping[str, list[str]]) -> None:
+def _report_dropped(operation: str, destination: object, dropped: Mapping[str, list[str]]) -> None:
     """One warning per call naming what could not be carried, and for which entries."""
     if not dropped:
         return
     names = sorted({name for names in dropped.values() for name in names})
     _log.warning(
         "Trace context not fully carried: %s left out (at most %d message attributes)",
-        ", ".join(names), MAX_MESSAGE_ATTRIBUTES,
-        event_type="PROPAGATION_TRUNCATED", operation=operation,
-        destination=str(destination), dropped_attributes=names, entries=sorted(dropped),
+        ", ".join(names),
+        MAX_MESSAGE_ATTRIBUTES,
+        event_type="PROPAGATION_TRUNCATED",
+        operation=operation,
+        destination=str(destination),
+        dropped_attributes=names,
+        entries=sorted(dropped),
     )
 
 
@@ -106,15 +113,15 @@ def _sqs_send_message(params: MutableMapping[str, Any], headers: Mapping[str, st
 _Injector = Callable[[MutableMapping[str, Any], Mapping[str, str]], None]
 
 
-def _batch(operation: str, entries_key: str, destination_key: str, *,
-           system_trace_header: bool) -> _Injector:
+def _batch(
+    operation: str, entries_key: str, destination_key: str, *, system_trace_header: bool
+) -> _Injector:
     """An injector for a batch call: every entry carries the context, each one reported."""
 
     def inject_batch(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
         dropped: dict[str, list[str]] = {}
         for entry in _copied_entries(params, entries_key):
-            left_out = _carry_in_attributes(entry, headers,
-                                            system_trace_header=system_trace_header)
+            left_out = _carry_in_attributes(entry, headers, system_trace_header=system_trace_header)
             if left_out:
                 dropped[str(entry.get("Id"))] = left_out
         _report_dropped(operation, params.get(destination_key), dropped)
@@ -126,8 +133,11 @@ def _sns_publish(params: MutableMapping[str, Any], headers: Mapping[str, str]) -
     if params.get("PhoneNumber"):  # an SMS: nothing downstream reads attributes
         return
     dropped = _carry_in_attributes(params, headers, system_trace_header=False)
-    _report_dropped("Publish", params.get("TopicArn") or params.get("TargetArn"),
-                    {"-": dropped} if dropped else {})
+    _report_dropped(
+        "Publish",
+        params.get("TopicArn") or params.get("TargetArn"),
+        {"-": dropped} if dropped else {},
+    )
 
 
 def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
@@ -151,8 +161,11 @@ def detail_with_carrier(detail: str, carrier: Mapping[str, str]) -> str | None:
     stripped = detail.lstrip()
     rest = stripped[1:]
     separator = "," if parsed else ""
-    return "{" + f"{json.dumps(EVENT_DETAIL_KEY)}:{json.dumps(dict(carrier))}{separator}" + (
-        rest if parsed else rest.lstrip())
+    return (
+        "{"
+        + f"{json.dumps(EVENT_DETAIL_KEY)}:{json.dumps(dict(carrier))}{separator}"
+        + (rest if parsed else rest.lstrip())
+    )
 
 
 def _entry_size(entry: Mapping[str, Any], detail: str) -> int:
@@ -186,10 +199,13 @@ def _events_put_events(params: MutableMapping[str, Any], headers: Mapping[str, s
     if too_large:
         names = sorted({n for names in too_large.values() for n in names})
         _log.warning(
-            "Trace context not carried in event Detail: %s left out (entry would exceed "
-            "%d bytes)", ", ".join(names), MAX_EVENT_ENTRY_BYTES,
-            event_type="PROPAGATION_TRUNCATED", operation="PutEvents",
-            dropped_attributes=names, entries=sorted(too_large),
+            "Trace context not carried in event Detail: %s left out (entry would exceed %d bytes)",
+            ", ".join(names),
+            MAX_EVENT_ENTRY_BYTES,
+            event_type="PROPAGATION_TRUNCATED",
+            operation="PutEvents",
+            dropped_attributes=names,
+            entries=sorted(too_large),
         )
 
 
@@ -236,8 +252,9 @@ def payload_with(payload: object, carrier: Mapping[str, str]) -> str | None:
 def _lambda_invoke(params: MutableMapping[str, Any], headers: Mapping[str, str]) -> None:
     """Synchronous calls carry the context in the client context, which Lambda hands
     to the function; asynchronous ones (``Event``) drop it, so it goes in the payload."""
-    carrier = {name: headers[name] for name in (*_ATTRIBUTE_PRIORITY, XRAY_HEADER)
-               if name in headers}
+    carrier = {
+        name: headers[name] for name in (*_ATTRIBUTE_PRIORITY, XRAY_HEADER) if name in headers
+    }
     if not carrier:
         return
     if params.get("InvocationType", "RequestResponse") != "Event":
@@ -249,21 +266,26 @@ def _lambda_invoke(params: MutableMapping[str, Any], headers: Mapping[str, str])
     if payload is not None:
         params["Payload"] = payload
     else:
-        _log.warning("Trace context not carried on lambda.Invoke: no room in the client "
-                     "context and the payload is not a JSON object",
-                     event_type="PROPAGATION_TRUNCATED", operation="Invoke",
-                     destination=str(params.get("FunctionName")))
+        _log.warning(
+            "Trace context not carried on lambda.Invoke: no room in the client "
+            "context and the payload is not a JSON object",
+            event_type="PROPAGATION_TRUNCATED",
+            operation="Invoke",
+            destination=str(params.get("FunctionName")),
+        )
 
 
 _INJECTORS: dict[tuple[str, str], _Injector] = {
     ("lambda", "Invoke"): _lambda_invoke,
     ("lambda", "InvokeWithResponseStream"): _lambda_invoke,
     ("sqs", "SendMessage"): _sqs_send_message,
-    ("sqs", "SendMessageBatch"): _batch("SendMessageBatch", "Entries", "QueueUrl",
-                                        system_trace_header=True),
+    ("sqs", "SendMessageBatch"): _batch(
+        "SendMessageBatch", "Entries", "QueueUrl", system_trace_header=True
+    ),
     ("sns", "Publish"): _sns_publish,
-    ("sns", "PublishBatch"): _batch("PublishBatch", "PublishBatchRequestEntries", "TopicArn",
-                                    system_trace_header=False),
+    ("sns", "PublishBatch"): _batch(
+        "PublishBatch", "PublishBatchRequestEntries", "TopicArn", system_trace_header=False
+    ),
     ("events", "PutEvents"): _events_put_events,
 }
 

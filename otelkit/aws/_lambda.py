@@ -58,13 +58,19 @@ def _take_cold_start() -> bool:
 
 
 def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"faas.trigger": source.trigger, "faas.coldstart": cold,
-                                  "cloud.provider": "aws", "cloud.event_source": source.name,
-                                  **source.attributes}
-    for attribute, name in (("faas.invocation_id", "aws_request_id"),
-                            ("faas.name", "function_name"),
-                            ("faas.version", "function_version"),
-                            ("cloud.resource_id", "invoked_function_arn")):
+    attributes: dict[str, Any] = {
+        "faas.trigger": source.trigger,
+        "faas.coldstart": cold,
+        "cloud.provider": "aws",
+        "cloud.event_source": source.name,
+        **source.attributes,
+    }
+    for attribute, name in (
+        ("faas.invocation_id", "aws_request_id"),
+        ("faas.name", "function_name"),
+        ("faas.version", "function_version"),
+        ("cloud.resource_id", "invoked_function_arn"),
+    ):
         value = getattr(context, name, None)
         if isinstance(value, str) and value:
             attributes[attribute] = value
@@ -78,10 +84,12 @@ def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]
 
 #: The LambdaContext attributes Powertools' Logger puts on every line, by field name:
 #: the same names keep existing CloudWatch Logs Insights queries working.
-_CONTEXT_FIELDS = (("function_name", "function_name"),
-                   ("function_memory_size", "memory_limit_in_mb"),
-                   ("function_arn", "invoked_function_arn"),
-                   ("function_request_id", "aws_request_id"))
+_CONTEXT_FIELDS = (
+    ("function_name", "function_name"),
+    ("function_memory_size", "memory_limit_in_mb"),
+    ("function_arn", "invoked_function_arn"),
+    ("function_request_id", "aws_request_id"),
+)
 
 
 def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
@@ -91,8 +99,9 @@ def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
         value = getattr(context, attribute, None)
         if field_name == "function_memory_size" and isinstance(value, str) and value.isdigit():
             value = int(value)
-        if (isinstance(value, str) and value) or (isinstance(value, int)
-                                                  and not isinstance(value, bool)):
+        if (isinstance(value, str) and value) or (
+            isinstance(value, int) and not isinstance(value, bool)
+        ):
             fields[field_name] = value
     return fields
 
@@ -109,8 +118,9 @@ def _lambda_xray_parent() -> Context | None:
     return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
 
 
-def _invocation_context(source: Source, event: Any, lambda_context: Any,
-                        path: tuple[str | int, ...] | None) -> tuple[Context, str | None]:
+def _invocation_context(
+    source: Source, event: Any, lambda_context: Any, path: tuple[str | int, ...] | None
+) -> tuple[Context, str | None]:
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
     if source.is_http:
@@ -154,8 +164,11 @@ def _failed_item_ids(result: Any) -> set[str]:
     failures = result.get("batchItemFailures") if isinstance(result, Mapping) else None
     if not isinstance(failures, list):
         return set()
-    return {f["itemIdentifier"] for f in failures
-            if isinstance(f, Mapping) and isinstance(f.get("itemIdentifier"), str)}
+    return {
+        f["itemIdentifier"]
+        for f in failures
+        if isinstance(f, Mapping) and isinstance(f.get("itemIdentifier"), str)
+    }
 
 
 def _flush_within(context: Any) -> None:
@@ -189,8 +202,9 @@ def _configure_if_needed() -> None:
 class _Invocation:
     """Everything one invocation sets up around the handler, and how to tear it down."""
 
-    def __init__(self, handler_name: str, event: Any, context: Any,
-                 path: tuple[str | int, ...] | None) -> None:
+    def __init__(
+        self, handler_name: str, event: Any, context: Any, path: tuple[str | int, ...] | None
+    ) -> None:
         self.echo: str | None = None
         self.batch: _records.Batch | None = None
         self.span: trace.Span = trace.INVALID_SPAN
@@ -205,8 +219,9 @@ class _Invocation:
         except Exception as exc:
             report_internal_error("lambda_handler (invocation start)", exc)
 
-    def _start(self, handler_name: str, event: Any, context: Any,
-               path: tuple[str | int, ...] | None) -> None:
+    def _start(
+        self, handler_name: str, event: Any, context: Any, path: tuple[str | int, ...] | None
+    ) -> None:
         try:
             source = detect(event)
         except Exception as exc:  # a shape no one foresaw: trace it as a direct call
@@ -218,15 +233,19 @@ class _Invocation:
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
         self.span = start_span_from(
-            _switch.TRACER.delegate, name if isinstance(name, str) and name else handler_name,
-            parent, kind=source.kind, attributes=_faas_attributes(context, source, cold))
+            _switch.TRACER.delegate,
+            name if isinstance(name, str) and name else handler_name,
+            parent,
+            kind=source.kind,
+            attributes=_faas_attributes(context, source, cold),
+        )
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
         if source.records or source.record_views:
-            self.batch = _records.Batch(source.records,
-                                        source.attributes.get("messaging.system"),
-                                        source.record_views)
+            self.batch = _records.Batch(
+                source.records, source.attributes.get("messaging.system"), source.record_views
+            )
             self.batch_token = _records.set_batch(self.batch)
             if len(source.records) == 1:
                 self.single = process_message(source.records[0])
@@ -249,8 +268,12 @@ class _Invocation:
                 fail_span(self.span, error)
                 # One structured line per failed invocation: findable by its IDs, and the
                 # moment held-back DEBUG lines are written (log_buffer).
-                _log.error("Invocation failed", exc_info=error,
-                           event_type="INVOCATION_FAILED", status="failed")
+                _log.error(
+                    "Invocation failed",
+                    exc_info=error,
+                    event_type="INVOCATION_FAILED",
+                    status="failed",
+                )
             status = result.get("statusCode") if isinstance(result, Mapping) else None
             if isinstance(status, int) and not isinstance(status, bool):
                 self.span.set_attribute("http.response.status_code", status)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-_STEP = re.compile(
-    r'(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)|"(?P<quoted>[^"\\]*)"|\[(?P<index>-?\d+)\]')
+_STEP = re.compile(r'(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)|"(?P<quoted>[^"\\]*)"|\[(?P<index>-?\d+)\]')
 
 Step = str | int
 
@@ -35,8 +34,11 @@ def compile_path(path: str) -> tuple[Step, ...]:
             expect_name = True
             continue
         match = _STEP.match(text, position)
-        if match is None or (expect_name and match.group("index") is not None and not steps) \
-                or (not expect_name and match.group("index") is None):
+        if (
+            match is None
+            or (expect_name and match.group("index") is not None and not steps)
+            or (not expect_name and match.group("index") is None)
+        ):
             raise ValueError(
                 f"unsupported correlation_id_path {path!r} at {text[position:]!r}: use dotted "
                 'names, "quoted" names and [n] indexes, e.g. headers."x-correlation-id" or '

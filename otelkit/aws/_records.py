@@ -35,17 +35,24 @@ from otelkit.aws._shapes import Reading, read
 from otelkit.aws._sources import RecordView, destination_of, message_id_of
 
 
-def describe(message: Mapping[str, Any], reading: Reading, *, queue_url: str | None = None,
-             system: str | None = None) -> tuple[str, dict[str, Any]]:
+def describe(
+    message: Mapping[str, Any],
+    reading: Reading,
+    *,
+    queue_url: str | None = None,
+    system: str | None = None,
+) -> tuple[str, dict[str, Any]]:
     """The ``process`` span's name and messaging semantic-convention attributes.
 
     The SQS/SNS message ID is an attribute (``messaging.message.id``), never a bound ID:
     ``message_id`` belongs to the application (the producer's own record ID travels in
     baggage) and must not be overwritten by the transport's.
     """
-    attributes: dict[str, Any] = {"messaging.system": system or reading.shape.system,
-                                  "messaging.operation.type": "process",
-                                  "messaging.operation.name": "process"}
+    attributes: dict[str, Any] = {
+        "messaging.system": system or reading.shape.system,
+        "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
+    }
     destination = destination_of(message)
     if queue_url:
         destination = queue_url.rstrip("/").rsplit("/", 1)[-1]
@@ -92,16 +99,21 @@ def _start(name: str, attributes: dict[str, Any], producer: Context) -> RecordSp
     context = context_with_ids(dict(current_ids(producer)), otel_context.get_current())
     attributes.update(current_ids(context))  # stamped at start: see _spans.with_ids
     span = _switch.TRACER.delegate.start_span(
-        name, context=context, kind=SpanKind.CONSUMER, attributes=attributes,
-        links=[Link(producer_span)] if producer_span.is_valid else None)
+        name,
+        context=context,
+        kind=SpanKind.CONSUMER,
+        attributes=attributes,
+        links=[Link(producer_span)] if producer_span.is_valid else None,
+    )
     return RecordSpan(span, trace.set_span_in_context(span, context))
 
 
 class Batch:
     """The record spans of one invocation, by message ID (sequence number for streams)."""
 
-    def __init__(self, records: list[Mapping[str, Any]], system: str | None,
-                 views: Sequence[RecordView] = ()) -> None:
+    def __init__(
+        self, records: list[Mapping[str, Any]], system: str | None, views: Sequence[RecordView] = ()
+    ) -> None:
         self.spans: list[RecordSpan] = []
         self.by_id: dict[str, RecordSpan] = {}
         for record in records:  # one malformed record never costs the others their spans
@@ -131,8 +143,9 @@ class Batch:
                 record.span.set_status(Status(StatusCode.ERROR, "reported in batchItemFailures"))
         for record in self.spans:
             if error is not None and record.outcome is None:
-                record.span.set_status(Status(StatusCode.ERROR,
-                                              f"invocation failed: {type(error).__name__}"))
+                record.span.set_status(
+                    Status(StatusCode.ERROR, f"invocation failed: {type(error).__name__}")
+                )
             record.span.end()
 
 

@@ -44,89 +44,210 @@ def _nested(event: Mapping[str, Any], *path: str) -> object:
 
 
 SHAPES: tuple[Shape, ...] = (
-    Shape("appsync_authorizer", "other", ("authorizationToken", "requestContext"),
-          lambda e: present(
-              aws__appsync__api_id=_nested(e, "requestContext", "apiId"),
-              graphql__operation__name=_nested(e, "requestContext", "operationName"))),
-    Shape("cognito_user_pool", "other", ("triggerSource", "userPoolId"),
-          lambda e: present(aws__cognito__trigger_source=e.get("triggerSource"),
-                            aws__cognito__user_pool_id=e.get("userPoolId"))),
-    Shape("cognito_sync", "datasource", ("datasetName", "identityPoolId", "datasetRecords"),
-          lambda e: present(faas__document__collection=e.get("identityPoolId"),
-                            faas__document__name=e.get("datasetName"))),
-    Shape("firehose", "pubsub", ("invocationId", "deliveryStreamArn", "records"),
-          lambda e: present(aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
-                            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
-                            messaging__batch__message_count=len(e.get("records") or ()))),
-    Shape("kinesis_analytics", "pubsub", ("invocationId", "applicationArn", "records"),
-          lambda e: present(aws__kinesis_analytics__application_arn=e.get("applicationArn"),
-                            messaging__batch__message_count=len(e.get("records") or ()))),
-    Shape("s3_batch", "datasource", ("invocationSchemaVersion", "job", "tasks"),
-          lambda e: _s3_batch(e)),
-    Shape("s3_object_lambda", "datasource", ("xAmzRequestId", "configuration", "userRequest"),
-          lambda e: present(
-              aws__s3__access_point_arn=_nested(e, "configuration", "accessPointArn"),
-              faas__document__operation=next((k.removesuffix("Context") for k in e
-                                              if k.endswith("ObjectContext")
-                                              or k.endswith("ObjectsContext")
-                                              or k.endswith("ObjectsV2Context")), None))),
+    Shape(
+        "appsync_authorizer",
+        "other",
+        ("authorizationToken", "requestContext"),
+        lambda e: present(
+            aws__appsync__api_id=_nested(e, "requestContext", "apiId"),
+            graphql__operation__name=_nested(e, "requestContext", "operationName"),
+        ),
+    ),
+    Shape(
+        "cognito_user_pool",
+        "other",
+        ("triggerSource", "userPoolId"),
+        lambda e: present(
+            aws__cognito__trigger_source=e.get("triggerSource"),
+            aws__cognito__user_pool_id=e.get("userPoolId"),
+        ),
+    ),
+    Shape(
+        "cognito_sync",
+        "datasource",
+        ("datasetName", "identityPoolId", "datasetRecords"),
+        lambda e: present(
+            faas__document__collection=e.get("identityPoolId"),
+            faas__document__name=e.get("datasetName"),
+        ),
+    ),
+    Shape(
+        "firehose",
+        "pubsub",
+        ("invocationId", "deliveryStreamArn", "records"),
+        lambda e: present(
+            aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
+            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
+            messaging__batch__message_count=len(e.get("records") or ()),
+        ),
+    ),
+    Shape(
+        "kinesis_analytics",
+        "pubsub",
+        ("invocationId", "applicationArn", "records"),
+        lambda e: present(
+            aws__kinesis_analytics__application_arn=e.get("applicationArn"),
+            messaging__batch__message_count=len(e.get("records") or ()),
+        ),
+    ),
+    Shape(
+        "s3_batch",
+        "datasource",
+        ("invocationSchemaVersion", "job", "tasks"),
+        lambda e: _s3_batch(e),
+    ),
+    Shape(
+        "s3_object_lambda",
+        "datasource",
+        ("xAmzRequestId", "configuration", "userRequest"),
+        lambda e: present(
+            aws__s3__access_point_arn=_nested(e, "configuration", "accessPointArn"),
+            faas__document__operation=next(
+                (
+                    k.removesuffix("Context")
+                    for k in e
+                    if k.endswith("ObjectContext")
+                    or k.endswith("ObjectsContext")
+                    or k.endswith("ObjectsV2Context")
+                ),
+                None,
+            ),
+        ),
+    ),
     Shape("cloudwatch_logs", "pubsub", ("awslogs",), lambda e: {}),
-    Shape("cloudwatch_alarm", "other", ("alarmArn", "alarmData"),
-          lambda e: present(aws__cloudwatch__alarm_arn=e.get("alarmArn"),
-                            aws__cloudwatch__alarm_state=_nested(e, "alarmData", "state",
-                                                                 "value"))),
-    Shape("cloudwatch_dashboard", "other", ("widgetContext",),
-          lambda e: present(aws__cloudwatch__dashboard=_nested(e, "widgetContext",
-                                                                "dashboardName"))),
-    Shape("lex_v2", "other", ("sessionState", "bot", "invocationSource"),
-          lambda e: present(aws__lex__bot=_nested(e, "bot", "name"),
-                            aws__lex__invocation_source=e.get("invocationSource"),
-                            aws__lex__intent=_nested(e, "sessionState", "intent", "name"))),
-    Shape("lex", "other", ("currentIntent", "bot", "invocationSource"),
-          lambda e: present(aws__lex__bot=_nested(e, "bot", "name"),
-                            aws__lex__invocation_source=e.get("invocationSource"),
-                            aws__lex__intent=_nested(e, "currentIntent", "name"))),
-    Shape("cloudformation_custom_resource", "other", ("RequestType", "ResponseURL", "StackId"),
-          lambda e: present(aws__cloudformation__request_type=e.get("RequestType"),
-                            aws__cloudformation__stack_id=e.get("StackId"),
-                            aws__cloudformation__resource_type=e.get("ResourceType"))),
-    Shape("config_rule", "other", ("configRuleName", "invokingEvent", "resultToken"),
-          lambda e: present(aws__config__rule_name=e.get("configRuleName"))),
-    Shape("secrets_manager_rotation", "other", ("SecretId", "ClientRequestToken", "Step"),
-          lambda e: present(aws__secretsmanager__secret_arn=e.get("SecretId"),
-                            aws__secretsmanager__rotation_step=e.get("Step"))),
-    Shape("codepipeline", "other", ("CodePipeline.job",),
-          lambda e: present(aws__codepipeline__job_id=_nested(e, "CodePipeline.job", "id"))),
-    Shape("codedeploy_lifecycle_hook", "other",
-          ("DeploymentId", "LifecycleEventHookExecutionId"),
-          lambda e: present(aws__codedeploy__deployment_id=e.get("DeploymentId"))),
-    Shape("connect", "other", ("Details", "Name"),
-          lambda e: present(aws__connect__contact_id=_nested(e, "Details", "ContactData",
-                                                               "ContactId"))),
-    Shape("bedrock_agent", "other", ("agent", "actionGroup", "messageVersion"),
-          lambda e: present(aws__bedrock__agent__name=_nested(e, "agent", "name"),
-                            aws__bedrock__agent__action_group=e.get("actionGroup"),
-                            aws__bedrock__agent__api_path=e.get("apiPath"),
-                            aws__bedrock__agent__function=e.get("function"))),
-    Shape("iot_authorizer", "other", ("protocolData", "protocols"),
-          lambda e: present(aws__iot__connection_id=_nested(e, "connectionMetadata", "id"))),
-    Shape("iot_provisioning_hook", "other", ("claimCertificateId", "templateArn"),
-          lambda e: present(aws__iot__template_arn=e.get("templateArn"))),
-    Shape("client_vpn", "other", ("connection-id", "endpoint-id"),
-          lambda e: present(aws__client_vpn__endpoint_id=e.get("endpoint-id"))),
-    Shape("transfer_family_authorizer", "other", ("username", "serverId", "protocol"),
-          lambda e: present(aws__transfer__server_id=e.get("serverId"),
-                            aws__transfer__protocol=e.get("protocol"))),
+    Shape(
+        "cloudwatch_alarm",
+        "other",
+        ("alarmArn", "alarmData"),
+        lambda e: present(
+            aws__cloudwatch__alarm_arn=e.get("alarmArn"),
+            aws__cloudwatch__alarm_state=_nested(e, "alarmData", "state", "value"),
+        ),
+    ),
+    Shape(
+        "cloudwatch_dashboard",
+        "other",
+        ("widgetContext",),
+        lambda e: present(aws__cloudwatch__dashboard=_nested(e, "widgetContext", "dashboardName")),
+    ),
+    Shape(
+        "lex_v2",
+        "other",
+        ("sessionState", "bot", "invocationSource"),
+        lambda e: present(
+            aws__lex__bot=_nested(e, "bot", "name"),
+            aws__lex__invocation_source=e.get("invocationSource"),
+            aws__lex__intent=_nested(e, "sessionState", "intent", "name"),
+        ),
+    ),
+    Shape(
+        "lex",
+        "other",
+        ("currentIntent", "bot", "invocationSource"),
+        lambda e: present(
+            aws__lex__bot=_nested(e, "bot", "name"),
+            aws__lex__invocation_source=e.get("invocationSource"),
+            aws__lex__intent=_nested(e, "currentIntent", "name"),
+        ),
+    ),
+    Shape(
+        "cloudformation_custom_resource",
+        "other",
+        ("RequestType", "ResponseURL", "StackId"),
+        lambda e: present(
+            aws__cloudformation__request_type=e.get("RequestType"),
+            aws__cloudformation__stack_id=e.get("StackId"),
+            aws__cloudformation__resource_type=e.get("ResourceType"),
+        ),
+    ),
+    Shape(
+        "config_rule",
+        "other",
+        ("configRuleName", "invokingEvent", "resultToken"),
+        lambda e: present(aws__config__rule_name=e.get("configRuleName")),
+    ),
+    Shape(
+        "secrets_manager_rotation",
+        "other",
+        ("SecretId", "ClientRequestToken", "Step"),
+        lambda e: present(
+            aws__secretsmanager__secret_arn=e.get("SecretId"),
+            aws__secretsmanager__rotation_step=e.get("Step"),
+        ),
+    ),
+    Shape(
+        "codepipeline",
+        "other",
+        ("CodePipeline.job",),
+        lambda e: present(aws__codepipeline__job_id=_nested(e, "CodePipeline.job", "id")),
+    ),
+    Shape(
+        "codedeploy_lifecycle_hook",
+        "other",
+        ("DeploymentId", "LifecycleEventHookExecutionId"),
+        lambda e: present(aws__codedeploy__deployment_id=e.get("DeploymentId")),
+    ),
+    Shape(
+        "connect",
+        "other",
+        ("Details", "Name"),
+        lambda e: present(
+            aws__connect__contact_id=_nested(e, "Details", "ContactData", "ContactId")
+        ),
+    ),
+    Shape(
+        "bedrock_agent",
+        "other",
+        ("agent", "actionGroup", "messageVersion"),
+        lambda e: present(
+            aws__bedrock__agent__name=_nested(e, "agent", "name"),
+            aws__bedrock__agent__action_group=e.get("actionGroup"),
+            aws__bedrock__agent__api_path=e.get("apiPath"),
+            aws__bedrock__agent__function=e.get("function"),
+        ),
+    ),
+    Shape(
+        "iot_authorizer",
+        "other",
+        ("protocolData", "protocols"),
+        lambda e: present(aws__iot__connection_id=_nested(e, "connectionMetadata", "id")),
+    ),
+    Shape(
+        "iot_provisioning_hook",
+        "other",
+        ("claimCertificateId", "templateArn"),
+        lambda e: present(aws__iot__template_arn=e.get("templateArn")),
+    ),
+    Shape(
+        "client_vpn",
+        "other",
+        ("connection-id", "endpoint-id"),
+        lambda e: present(aws__client_vpn__endpoint_id=e.get("endpoint-id")),
+    ),
+    Shape(
+        "transfer_family_authorizer",
+        "other",
+        ("username", "serverId", "protocol"),
+        lambda e: present(
+            aws__transfer__server_id=e.get("serverId"), aws__transfer__protocol=e.get("protocol")
+        ),
+    ),
 )
 
 
 def _s3_batch(event: Mapping[str, Any]) -> dict[str, Any]:
     tasks = event.get("tasks")
     first = mapping(tasks[0]) if isinstance(tasks, list) and tasks else {}
-    bucket = text(first.get("s3Bucket")) or (text(first.get("s3BucketArn")) or "").rsplit(
-        ":", 1)[-1] or None
-    return present(aws__s3_batch__job_id=_nested(event, "job", "id"),
-                   faas__document__collection=bucket, faas__document__name=first.get("s3Key"))
+    bucket = (
+        text(first.get("s3Bucket"))
+        or (text(first.get("s3BucketArn")) or "").rsplit(":", 1)[-1]
+        or None
+    )
+    return present(
+        aws__s3_batch__job_id=_nested(event, "job", "id"),
+        faas__document__collection=bucket,
+        faas__document__name=first.get("s3Key"),
+    )
 
 
 def shape_source(event: Mapping[str, Any]) -> Source | None:
@@ -142,15 +263,22 @@ def eventbridge(event: Mapping[str, Any]) -> Source | None:
     """An EventBridge event (rules and Scheduler): ``detail-type`` and ``source``."""
     if "detail-type" not in event or "source" not in event:
         return None
-    scheduled = event.get("detail-type") == "Scheduled Event" and \
-        text(event.get("source")) in _SCHEDULERS
-    attributes = present(cloudevents__event_id=event.get("id"),
-                         cloudevents__event_source=event.get("source"),
-                         cloudevents__event_type=event.get("detail-type"))
+    scheduled = (
+        event.get("detail-type") == "Scheduled Event" and text(event.get("source")) in _SCHEDULERS
+    )
+    attributes = present(
+        cloudevents__event_id=event.get("id"),
+        cloudevents__event_source=event.get("source"),
+        cloudevents__event_type=event.get("detail-type"),
+    )
     if scheduled:
         attributes.update(present(faas__time=event.get("time")))
-    return Source("eventbridge", "timer" if scheduled else "pubsub", attributes,
-                  headers=eventbridge_carrier(event))
+    return Source(
+        "eventbridge",
+        "timer" if scheduled else "pubsub",
+        attributes,
+        headers=eventbridge_carrier(event),
+    )
 
 
 def appsync_resolver(event: object) -> Source | None:
@@ -159,15 +287,16 @@ def appsync_resolver(event: object) -> Source | None:
     first = mapping(batch[0]) if batch else mapping(event)
     info = mapping(first.get("info"))
     field_name = text(info.get("fieldName")) or (
-        text(first.get("fieldName")) if "typeName" in first else None)
+        text(first.get("fieldName")) if "typeName" in first else None
+    )
     if field_name is None or "arguments" not in first:
         return None
     type_name = text(info.get("parentTypeName")) or text(first.get("typeName"))
     operation = (type_name or "").lower()
-    attributes = present(graphql__operation__type=operation
-                         if operation in _GRAPHQL_OPERATIONS else None,
-                         aws__appsync__field=f"{type_name}.{field_name}" if type_name
-                         else field_name)
+    attributes = present(
+        graphql__operation__type=operation if operation in _GRAPHQL_OPERATIONS else None,
+        aws__appsync__field=f"{type_name}.{field_name}" if type_name else field_name,
+    )
     if batch is not None:
         attributes["aws.appsync.batch_size"] = len(batch)
     return Source("appsync_resolver", "other", attributes)

@@ -138,8 +138,9 @@ def attribute_values(attributes: object) -> dict[str, str]:
     values: dict[str, str] = {}
     if not isinstance(attributes, MAPPINGS):
         if attributes is not None:
-            report_bad_input("message attributes of unknown shape",
-                             f"{type(attributes).__name__}, not a mapping")
+            report_bad_input(
+                "message attributes of unknown shape", f"{type(attributes).__name__}, not a mapping"
+            )
         return values
     for name, attribute in attributes.items():
         if not isinstance(attribute, MAPPINGS):

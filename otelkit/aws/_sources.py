@@ -17,9 +17,13 @@ from opentelemetry.trace import SpanKind
 MESSAGING_SYSTEMS = {"sqs": "aws_sqs", "sns": "aws.sns"}
 #: Span kind by ``faas.trigger``: calls someone waits on are SERVER spans, deliveries
 #: of messages and data changes CONSUMER spans.
-_KINDS = {"http": SpanKind.SERVER, "other": SpanKind.SERVER,
-          "pubsub": SpanKind.CONSUMER, "datasource": SpanKind.CONSUMER,
-          "timer": SpanKind.CONSUMER}
+_KINDS = {
+    "http": SpanKind.SERVER,
+    "other": SpanKind.SERVER,
+    "pubsub": SpanKind.CONSUMER,
+    "datasource": SpanKind.CONSUMER,
+    "timer": SpanKind.CONSUMER,
+}
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,11 @@ def arn_name(arn: object) -> str | None:
 
 def present(**attributes: object) -> dict[str, Any]:
     """The attributes whose values are usable (non-empty strings, numbers, booleans)."""
-    return {key.replace("__", "."): value for key, value in attributes.items()
-            if (isinstance(value, str) and value) or isinstance(value, (int, float, bool))}
+    return {
+        key.replace("__", "."): value
+        for key, value in attributes.items()
+        if (isinstance(value, str) and value) or isinstance(value, (int, float, bool))
+    }
 
 
 def destination_of(record: Mapping[str, Any]) -> str | None:

@@ -23,8 +23,11 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument botocore once per process; spans follow otelkit's provider switches."""
     instrumentor = BotocoreInstrumentor()  # type: ignore[no-untyped-call]
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider,
-                                request_hook=request_hook)
+        instrumentor.instrument(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            request_hook=request_hook,
+        )
 
 
 def uninstrument() -> None:

@@ -40,9 +40,12 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument every httpx client once per process."""
     instrumentor = HTTPXClientInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider,
-                                request_hook=_request_hook,
-                                async_request_hook=_async_request_hook)
+        instrumentor.instrument(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            request_hook=_request_hook,
+            async_request_hook=_async_request_hook,
+        )
 
 
 def uninstrument() -> None:

@@ -19,8 +19,7 @@ try:
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
     raise ImportError(
-        "the ASGI integration needs opentelemetry-instrumentation-asgi: "
-        "pip install 'otelkit[asgi]'"
+        "the ASGI integration needs opentelemetry-instrumentation-asgi: pip install 'otelkit[asgi]'"
     ) from exc
 
 from opentelemetry import context as otel_context
@@ -66,16 +65,24 @@ class OtelkitASGIMiddleware:
         response_header: the header echoing the correlation ID; None to not send it.
     """
 
-    def __init__(self, app: ASGIApp, *, quiet: Iterable[http.QuietPattern] = DEFAULT_QUIET_PATHS,
-                 log_requests: bool = True,
-                 response_header: str | None = http.RESPONSE_HEADER) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        quiet: Iterable[http.QuietPattern] = DEFAULT_QUIET_PATHS,
+        log_requests: bool = True,
+        response_header: str | None = http.RESPONSE_HEADER,
+    ) -> None:
         log = http.RequestLog(quiet, log_requests=log_requests, response_header=response_header)
         # A chain of ``.app`` attributes, as ASGI middleware stacks are: frameworks that
         # trace natively (FastAPI) find the upstream middleware in it and stand down, so a
         # request gets one server span, not two.
         self.app = OpenTelemetryMiddleware(
-            _RequestScope(app, log), tracer_provider=http.IncomingContextTracerProvider(),
-            meter_provider=_switch.METER_PROVIDER, exclude_spans=["receive", "send"])
+            _RequestScope(app, log),
+            tracer_provider=http.IncomingContextTracerProvider(),
+            meter_provider=_switch.METER_PROVIDER,
+            exclude_spans=["receive", "send"],
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":  # lifespan and websockets pass straight through
@@ -84,7 +91,8 @@ class OtelkitASGIMiddleware:
         token = None
         try:
             headers = http.header_map(
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", ()))
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", ())
+            )
             incoming, correlation_id = http.incoming_context(headers)
             scope[_SCOPE_KEY] = (incoming, correlation_id, headers)
             token = http.set_incoming(incoming)
@@ -95,7 +103,6 @@ class OtelkitASGIMiddleware:
         finally:
             if token is not None:
                 http.reset_incoming(token)
-
 
 
 class _RequestScope:
@@ -113,15 +120,18 @@ class _RequestScope:
         incoming: Context = prepared[0]
         correlation_id: str = prepared[1]
         echo = self._log.response_header
-        echo_header = (echo.lower().encode("latin-1"), correlation_id.encode("latin-1")) \
-            if echo else None
+        echo_header = (
+            (echo.lower().encode("latin-1"), correlation_id.encode("latin-1")) if echo else None
+        )
         size = 0
         token = otel_context.attach(http.request_context(incoming))
         try:
             client = scope.get("client")
             request = self._log.begin(
-                str(scope.get("method", "")), str(scope.get("path", "")),
-                http.client_ip(prepared[2], client[0] if client else None))
+                str(scope.get("method", "")),
+                str(scope.get("path", "")),
+                http.client_ip(prepared[2], client[0] if client else None),
+            )
 
             async def send_with_id(message: Message) -> None:
                 nonlocal size

@@ -20,8 +20,7 @@ try:
     from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
     raise ImportError(
-        "the WSGI integration needs opentelemetry-instrumentation-wsgi: "
-        "pip install 'otelkit[wsgi]'"
+        "the WSGI integration needs opentelemetry-instrumentation-wsgi: pip install 'otelkit[wsgi]'"
     ) from exc
 
 from opentelemetry import context as otel_context
@@ -44,8 +43,10 @@ _ENVIRON_KEY = "otelkit.context"
 
 def _headers(environ: Environ) -> dict[str, str]:
     return http.header_map(
-        (key[5:].replace("_", "-"), value) for key, value in environ.items()
-        if key.startswith("HTTP_") and isinstance(value, str))
+        (key[5:].replace("_", "-"), value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    )
 
 
 def _route(environ: Environ) -> str | None:
@@ -69,13 +70,20 @@ class OtelkitWSGIMiddleware:
     reachable: ``app.wsgi_app = OtelkitWSGIMiddleware(app.wsgi_app)``.
     """
 
-    def __init__(self, app: WSGIApp, *, quiet: Iterable[http.QuietPattern] = DEFAULT_QUIET_PATHS,
-                 log_requests: bool = True,
-                 response_header: str | None = http.RESPONSE_HEADER) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        quiet: Iterable[http.QuietPattern] = DEFAULT_QUIET_PATHS,
+        log_requests: bool = True,
+        response_header: str | None = http.RESPONSE_HEADER,
+    ) -> None:
         log = http.RequestLog(quiet, log_requests=log_requests, response_header=response_header)
         self.app = OpenTelemetryMiddleware(
-            _RequestScope(app, log), tracer_provider=http.IncomingContextTracerProvider(),
-            meter_provider=_switch.METER_PROVIDER)
+            _RequestScope(app, log),
+            tracer_provider=http.IncomingContextTracerProvider(),
+            meter_provider=_switch.METER_PROVIDER,
+        )
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         token = None
@@ -91,7 +99,6 @@ class OtelkitWSGIMiddleware:
         finally:
             if token is not None:
                 http.reset_incoming(token)
-
 
 
 class _RequestScope:
@@ -111,12 +118,15 @@ class _RequestScope:
         context = http.request_context(incoming)
         token = otel_context.attach(context)
         try:
-            request = self._log.begin(str(environ.get("REQUEST_METHOD", "")),
-                                      str(environ.get("PATH_INFO", "")),
-                                      http.client_ip(prepared[2], environ.get("REMOTE_ADDR")))
+            request = self._log.begin(
+                str(environ.get("REQUEST_METHOD", "")),
+                str(environ.get("PATH_INFO", "")),
+                http.client_ip(prepared[2], environ.get("REMOTE_ADDR")),
+            )
 
-            def start_with_id(status: str, headers: list[tuple[str, str]],
-                              exc_info: ExcInfo | None = None) -> Callable[[bytes], object]:
+            def start_with_id(
+                status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+            ) -> Callable[[bytes], object]:
                 # Routed by now, and Flask forgets its request once the response is made.
                 request.routed(_route(environ))
                 try:

@@ -15,7 +15,8 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="otelkit ops",
         description="Render alarms, dashboards, retention and saved queries from an ops "
-                    "model (examples under examples/ops/).")
+        "model (examples under examples/ops/).",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="render")
     render = commands.add_parser("render", help="write every output of one model")
     render.add_argument("model", type=Path, help="the model's YAML file")

@@ -20,14 +20,20 @@ def dashboard_body(model: OpsModel, stage: str) -> dict[str, Any]:
     """The ``DashboardBody`` document of ``model`` at ``stage``."""
     body = []
     for index, widget in enumerate(dashboard_widgets(model)):
-        place = {"x": (index % _PER_ROW) * _WIDTH, "y": (index // _PER_ROW) * _HEIGHT,
-                 "width": _WIDTH, "height": _HEIGHT}
+        place = {
+            "x": (index % _PER_ROW) * _WIDTH,
+            "y": (index // _PER_ROW) * _HEIGHT,
+            "width": _WIDTH,
+            "height": _HEIGHT,
+        }
         if widget.query is not None:
-            body.append({"type": "log", **place,
-                         "properties": _log_properties(model, stage, widget)})
+            body.append(
+                {"type": "log", **place, "properties": _log_properties(model, stage, widget)}
+            )
         else:
-            body.append({"type": "metric", **place,
-                         "properties": _metric_properties(model, stage, widget)})
+            body.append(
+                {"type": "metric", **place, "properties": _metric_properties(model, stage, widget)}
+            )
     return {"widgets": body}
 
 
@@ -48,8 +54,11 @@ def _metric_properties(model: OpsModel, stage: str, widget: Widget) -> dict[str,
             options["visible"] = False
         dims = model.dimensions(ref, stage)
         if "*" in dims.values():
-            search: dict[str, Any] = {"expression": search_expression(model, stage, ref),
-                      "id": f"m{index}", "label": ref.metric}
+            search: dict[str, Any] = {
+                "expression": search_expression(model, stage, ref),
+                "id": f"m{index}",
+                "label": ref.metric,
+            }
             if widget.expression is not None:
                 search["visible"] = False
             metrics.append([search])
@@ -57,15 +66,23 @@ def _metric_properties(model: OpsModel, stage: str, widget: Widget) -> dict[str,
         flat = [item for pair in sorted(dims.items()) for item in pair]
         metrics.append([model.namespace_of(ref), ref.metric, *flat, options])
     if widget.expression is not None:
-        metrics.append([{"expression": widget.expression, "label": widget.title,
-                         "id": "e0"}])
-    return {"title": widget.title, "region": REGION, "metrics": metrics,
-            "view": "singleValue" if widget.view == "singleValue" else "timeSeries",
-            "stacked": widget.view == "stacked", "period": 300}
+        metrics.append([{"expression": widget.expression, "label": widget.title, "id": "e0"}])
+    return {
+        "title": widget.title,
+        "region": REGION,
+        "metrics": metrics,
+        "view": "singleValue" if widget.view == "singleValue" else "timeSeries",
+        "stacked": widget.view == "stacked",
+        "period": 300,
+    }
 
 
 def _log_properties(model: OpsModel, stage: str, widget: Widget) -> dict[str, Any]:
     query = next(q for q in model.queries if q.name == widget.query)
     sources = " | ".join(f"SOURCE '{model.fill(g.name, stage)}'" for g in model.log_groups)
-    return {"title": widget.title, "region": REGION, "view": "table",
-            "query": f"{sources} | {query.insights}"}
+    return {
+        "title": widget.title,
+        "region": REGION,
+        "view": "table",
+        "query": f"{sources} | {query.insights}",
+    }

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import re
 
-_INSIGHTS_WORDS = frozenset({
-    "fields", "filter", "stats", "sort", "limit", "by", "as", "and", "or", "not", "like",
-    "in", "desc", "asc", "display", "parse", "dedup", "unmask", "pattern", "diff"})
+_INSIGHTS_WORDS = frozenset(
+    {
+        "fields",
+        "filter",
+        "stats",
+        "sort",
+        "limit",
+        "by",
+        "as",
+        "and",
+        "or",
+        "not",
+        "like",
+        "in",
+        "desc",
+        "asc",
+        "display",
+        "parse",
+        "dedup",
+        "unmask",
+        "pattern",
+        "diff",
+    }
+)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|/(?:[^/\\]|\\.)+/')
 _IDENT = re.compile(r"(?<![@\w.])([A-Za-z_][\w.]*)(?!\w)(\s*\()?")
 _ALIAS = re.compile(r"\bas\s+([A-Za-z_]\w*)")

@@ -25,8 +25,32 @@ View = Literal["timeSeries", "singleValue", "stacked"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 WORKLOADS: tuple[Workload, ...] = get_args(Workload)
 # The values CloudWatch Logs accepts for RetentionInDays.
-RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                            1096, 1827, 2192, 2557, 2922, 3288, 3653})
+RETENTION_DAYS = frozenset(
+    {
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    }
+)
 _STATISTIC = re.compile(r"^(SampleCount|Average|Sum|Minimum|Maximum|p\d{1,2}(\.\d+)?)$")
 _PERCENTILE = re.compile(r"^p\d")
 
@@ -192,8 +216,9 @@ class OpsModel:
         try:
             return self.retention[stage]
         except KeyError:
-            raise ModelError(f"retention: no entry for stage {stage!r} "
-                             f"(known: {', '.join(self.retention)})") from None
+            raise ModelError(
+                f"retention: no entry for stage {stage!r} (known: {', '.join(self.retention)})"
+            ) from None
 
 
 def load_model(path: str | Path) -> OpsModel:
@@ -221,32 +246,41 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
     """Build an :class:`OpsModel` from plain data, validating every field."""
     _known(data, OpsModel, "model", renames={})
     workload = _choice(data.get("workload"), WORKLOADS, "workload")
-    retention = {str(k): _retention_days(_int(v, f"retention.{k}"), f"retention.{k}")
-                 for k, v in _mapping(data.get("retention", {}), "retention").items()}
+    retention = {
+        str(k): _retention_days(_int(v, f"retention.{k}"), f"retention.{k}")
+        for k, v in _mapping(data.get("retention", {}), "retention").items()
+    }
     groups = tuple(_log_group(item, i) for i, item in enumerate(_list(data, "log_groups")))
     notify: dict[Severity, tuple[str, ...]] = {}
     for severity, targets in _mapping(data.get("notify", {}), "notify").items():
         checked = _choice(severity, SEVERITIES, "notify")
         notify[checked] = tuple(str(t) for t in _seq(targets, f"notify.{severity}"))
     model = OpsModel(
-        service=_text(data, "service"), workload=workload,
-        namespace=_text(data, "namespace"), runbooks=_text(data, "runbooks"),
-        retention=retention, log_groups=groups,
+        service=_text(data, "service"),
+        workload=workload,
+        namespace=_text(data, "namespace"),
+        runbooks=_text(data, "runbooks"),
+        retention=retention,
+        log_groups=groups,
         resources=_resources(_mapping(data.get("resources", {}), "resources")),
         notify=notify,
-        thresholds={str(k): _float(v, f"thresholds.{k}") for k, v in
-                    _mapping(data.get("thresholds", {}), "thresholds").items()},
-        alarms=tuple(_alarm(item, f"alarms[{i}]")
-                     for i, item in enumerate(_list(data, "alarms"))),
+        thresholds={
+            str(k): _float(v, f"thresholds.{k}")
+            for k, v in _mapping(data.get("thresholds", {}), "thresholds").items()
+        },
+        alarms=tuple(_alarm(item, f"alarms[{i}]") for i, item in enumerate(_list(data, "alarms"))),
         slos=tuple(_slo(item, f"slos[{i}]") for i, item in enumerate(_list(data, "slos"))),
-        widgets=tuple(_widget(item, f"widgets[{i}]")
-                      for i, item in enumerate(_list(data, "widgets"))),
-        queries=tuple(_query(item, f"queries[{i}]")
-                      for i, item in enumerate(_list(data, "queries"))),
-        prometheus_rules=tuple(_rule(item, f"prometheus_rules[{i}]")
-                               for i, item in enumerate(_list(data, "prometheus_rules"))),
-        archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}),
-                                                    "archive").items()},
+        widgets=tuple(
+            _widget(item, f"widgets[{i}]") for i, item in enumerate(_list(data, "widgets"))
+        ),
+        queries=tuple(
+            _query(item, f"queries[{i}]") for i, item in enumerate(_list(data, "queries"))
+        ),
+        prometheus_rules=tuple(
+            _rule(item, f"prometheus_rules[{i}]")
+            for i, item in enumerate(_list(data, "prometheus_rules"))
+        ),
+        archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
         example=_opt_text(data, "example", "model"),
     )
     _cross_check(model)
@@ -257,8 +291,10 @@ def _cross_check(model: OpsModel) -> None:
     names = [q.name for q in model.queries]
     for widget in model.widgets:
         if widget.query is not None and widget.query not in names:
-            raise ModelError(f"widgets: {widget.title!r} shows query {widget.query!r}, "
-                             f"which is not among queries ({', '.join(names) or 'none'})")
+            raise ModelError(
+                f"widgets: {widget.title!r} shows query {widget.query!r}, "
+                f"which is not among queries ({', '.join(names) or 'none'})"
+            )
     if model.archive and set(model.archive) != {"destination_arn", "role_arn"}:
         raise ModelError("archive: needs exactly destination_arn and role_arn")
 
@@ -268,37 +304,55 @@ def _metric(data: Any, where: str) -> MetricRef:
     _known(item, MetricRef, where, renames={})
     stat = str(item.get("stat", "Sum"))
     if not _STATISTIC.match(stat):
-        raise ModelError(f"{where}.stat: {stat!r} is not a CloudWatch statistic "
-                         "(Sum, Average, Minimum, Maximum, SampleCount or pNN)")
+        raise ModelError(
+            f"{where}.stat: {stat!r} is not a CloudWatch statistic "
+            "(Sum, Average, Minimum, Maximum, SampleCount or pNN)"
+        )
     namespace = _opt_text(item, "namespace", where)
     if namespace is None and _PERCENTILE.match(stat):
         # otelkit's EMF writes histograms as statistic sets, which carry no percentiles.
-        raise ModelError(f"{where}.stat: {stat} of a metric the service emits as EMF "
-                         "cannot be computed (statistic sets keep min/max/sum/count "
-                         "only); use Average or Maximum, or an AWS metric")
-    return MetricRef(metric=_text(item, "metric", where), namespace=namespace,
-                     dimensions={str(k): str(v) for k, v in
-                                 _mapping(item.get("dimensions", {}),
-                                          f"{where}.dimensions").items()},
-                     stat=stat)
+        raise ModelError(
+            f"{where}.stat: {stat} of a metric the service emits as EMF "
+            "cannot be computed (statistic sets keep min/max/sum/count "
+            "only); use Average or Maximum, or an AWS metric"
+        )
+    return MetricRef(
+        metric=_text(item, "metric", where),
+        namespace=namespace,
+        dimensions={
+            str(k): str(v)
+            for k, v in _mapping(item.get("dimensions", {}), f"{where}.dimensions").items()
+        },
+        stat=stat,
+    )
 
 
 def _alarm(data: Any, where: str) -> Alarm:
     item = _mapping(data, where)
-    own = {"name", "threshold", "description", "runbook", "comparison", "period",
-           "evaluation_periods", "severity"}
+    own = {
+        "name",
+        "threshold",
+        "description",
+        "runbook",
+        "comparison",
+        "period",
+        "evaluation_periods",
+        "severity",
+    }
     metric = _metric({k: v for k, v in item.items() if k not in own}, where)
-    return Alarm(name=_text(item, "name", where), metric=metric,
-                 threshold=_float(_required(item, "threshold", where), f"{where}.threshold"),
-                 description=_text(item, "description", where),
-                 runbook=_text(item, "runbook", where),
-                 comparison=_choice(item.get("comparison", ">"), get_args(Comparison),
-                                    f"{where}.comparison"),
-                 period=_period(item.get("period", 300), f"{where}.period"),
-                 evaluation_periods=_int(item.get("evaluation_periods", 1),
-                                         f"{where}.evaluation_periods"),
-                 severity=_choice(item.get("severity", "warning"), SEVERITIES,
-                                  f"{where}.severity"))
+    return Alarm(
+        name=_text(item, "name", where),
+        metric=metric,
+        threshold=_float(_required(item, "threshold", where), f"{where}.threshold"),
+        description=_text(item, "description", where),
+        runbook=_text(item, "runbook", where),
+        comparison=_choice(
+            item.get("comparison", ">"), get_args(Comparison), f"{where}.comparison"
+        ),
+        period=_period(item.get("period", 300), f"{where}.period"),
+        evaluation_periods=_int(item.get("evaluation_periods", 1), f"{where}.evaluation_periods"),
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+    )
 
 
 def _slo(data: Any, where: str) -> Slo:
@@ -306,30 +360,38 @@ def _slo(data: Any, where: str) -> Slo:
     _known(item, Slo, where, renames={})
     objective = _float(_required(item, "objective", where), f"{where}.objective")
     if not 0 < objective < 100:
-        raise ModelError(f"{where}.objective: a percentage between 0 and 100, "
-                         f"got {objective}")
-    total = tuple(_metric(m, f"{where}.total[{i}]")
-                  for i, m in enumerate(_seq(_required(item, "total", where),
-                                             f"{where}.total")))
-    return Slo(name=_text(item, "name", where), objective=objective,
-               bad=_metric(_required(item, "bad", where), f"{where}.bad"), total=total,
-               runbook=_text(item, "runbook", where),
-               window_days=_int(item.get("window_days", 30), f"{where}.window_days"))
+        raise ModelError(f"{where}.objective: a percentage between 0 and 100, got {objective}")
+    total = tuple(
+        _metric(m, f"{where}.total[{i}]")
+        for i, m in enumerate(_seq(_required(item, "total", where), f"{where}.total"))
+    )
+    return Slo(
+        name=_text(item, "name", where),
+        objective=objective,
+        bad=_metric(_required(item, "bad", where), f"{where}.bad"),
+        total=total,
+        runbook=_text(item, "runbook", where),
+        window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
+    )
 
 
 def _widget(data: Any, where: str) -> Widget:
     item = _mapping(data, where)
     _known(item, Widget, where, renames={})
-    metrics = tuple(_metric(m, f"{where}.metrics[{i}]")
-                    for i, m in enumerate(_seq(item.get("metrics", []), f"{where}.metrics")))
+    metrics = tuple(
+        _metric(m, f"{where}.metrics[{i}]")
+        for i, m in enumerate(_seq(item.get("metrics", []), f"{where}.metrics"))
+    )
     query = item.get("query")
     if bool(metrics) == (query is not None):
         raise ModelError(f"{where}: a widget shows either metrics or a query")
-    return Widget(title=_text(item, "title", where), metrics=metrics,
-                  expression=_opt_text(item, "expression", where),
-                  view=_choice(item.get("view", "timeSeries"), get_args(View),
-                               f"{where}.view"),
-                  query=None if query is None else str(query))
+    return Widget(
+        title=_text(item, "title", where),
+        metrics=metrics,
+        expression=_opt_text(item, "expression", where),
+        view=_choice(item.get("view", "timeSeries"), get_args(View), f"{where}.view"),
+        query=None if query is None else str(query),
+    )
 
 
 def _query(data: Any, where: str) -> Query:
@@ -339,22 +401,28 @@ def _query(data: Any, where: str) -> Query:
         raise ModelError(f"{where}: a query needs insights, logql or both")
     name = _text(item, "name", where)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-        raise ModelError(f"{where}.name: {name!r} must be lowercase words joined by '-' "
-                         "(it names files)")
-    return Query(name=name, description=_text(item, "description", where),
-                 insights=_opt_text(item, "insights", where),
-                 logql=_opt_text(item, "logql", where))
+        raise ModelError(
+            f"{where}.name: {name!r} must be lowercase words joined by '-' (it names files)"
+        )
+    return Query(
+        name=name,
+        description=_text(item, "description", where),
+        insights=_opt_text(item, "insights", where),
+        logql=_opt_text(item, "logql", where),
+    )
 
 
 def _rule(data: Any, where: str) -> PrometheusRule:
     item = _mapping(data, where)
     _known(item, PrometheusRule, where, renames={"for": "for_"})
-    return PrometheusRule(alert=_text(item, "alert", where), expr=_text(item, "expr", where),
-                          summary=_text(item, "summary", where),
-                          runbook=_text(item, "runbook", where),
-                          for_=_opt_text(item, "for", where) or "5m",
-                          severity=_choice(item.get("severity", "warning"), SEVERITIES,
-                                           f"{where}.severity"))
+    return PrometheusRule(
+        alert=_text(item, "alert", where),
+        expr=_text(item, "expr", where),
+        summary=_text(item, "summary", where),
+        runbook=_text(item, "runbook", where),
+        for_=_opt_text(item, "for", where) or "5m",
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+    )
 
 
 def _log_group(data: Any, index: int) -> LogGroup:
@@ -364,9 +432,12 @@ def _log_group(data: Any, index: int) -> LogGroup:
     item = _mapping(data, where)
     _known(item, LogGroup, where, renames={})
     days = item.get("retention_days")
-    return LogGroup(_text(item, "name", where),
-                    None if days is None else _retention_days(
-                        _int(days, f"{where}.retention_days"), f"{where}.retention_days"))
+    return LogGroup(
+        _text(item, "name", where),
+        None
+        if days is None
+        else _retention_days(_int(days, f"{where}.retention_days"), f"{where}.retention_days"),
+    )
 
 
 def _resources(data: Mapping[str, Any]) -> Resources:
@@ -375,20 +446,25 @@ def _resources(data: Mapping[str, Any]) -> Resources:
     for spec in fields(Resources):
         if spec.name in data:
             raw = data[spec.name]
-            values[spec.name] = (tuple(str(v) for v in _seq(raw, f"resources.{spec.name}"))
-                                 if spec.name in {"functions", "jobs"} else str(raw))
+            values[spec.name] = (
+                tuple(str(v) for v in _seq(raw, f"resources.{spec.name}"))
+                if spec.name in {"functions", "jobs"}
+                else str(raw)
+            )
     return Resources(**values)
 
 
 # --- small validators: each names the field it rejects -------------------------------
+
 
 def _known(data: Mapping[str, Any], cls: type, where: str, renames: Mapping[str, str]) -> None:
     allowed = {renames.get(k, k) for k in data}
     known = {f.name for f in fields(cls)}
     unknown = sorted(k for k in allowed if k not in known)
     if unknown:
-        raise ModelError(f"{where}: unknown field {unknown[0]!r} "
-                         f"(known: {', '.join(sorted(known))})")
+        raise ModelError(
+            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
 
 
 def _required(data: Mapping[str, Any], key: str, where: str) -> Any:
@@ -447,13 +523,16 @@ def _choice(value: Any, choices: tuple[_T, ...], where: str) -> _T:
 def _period(value: Any, where: str) -> int:
     period = _int(value, where)
     if period not in {10, 30} and (period < 60 or period % 60):
-        raise ModelError(f"{where}: CloudWatch periods are 10, 30 or a multiple of 60 "
-                         f"seconds, got {period}")
+        raise ModelError(
+            f"{where}: CloudWatch periods are 10, 30 or a multiple of 60 seconds, got {period}"
+        )
     return period
 
 
 def _retention_days(days: int, where: str) -> int:
     if days not in RETENTION_DAYS:
-        raise ModelError(f"{where}: CloudWatch Logs does not offer {days} days "
-                         f"(nearest: {min(RETENTION_DAYS, key=lambda d: abs(d - days))})")
+        raise ModelError(
+            f"{where}: CloudWatch Logs does not offer {days} days "
+            f"(nearest: {min(RETENTION_DAYS, key=lambda d: abs(d - days))})"
+        )
     return days

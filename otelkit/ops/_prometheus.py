@@ -12,10 +12,16 @@ def preset_rules(model: OpsModel) -> list[PrometheusRule]:
     job = model.resources.scrape_job
     if job is None:
         return []
-    return [PrometheusRule(
-        alert="WorkerDown", expr=f'up{{job="{job}"}} == 0', for_="2m", severity="critical",
-        summary="A worker stopped answering its /metrics scrape for 2 minutes.",
-        runbook="worker-down.md")]
+    return [
+        PrometheusRule(
+            alert="WorkerDown",
+            expr=f'up{{job="{job}"}} == 0',
+            for_="2m",
+            severity="critical",
+            summary="A worker stopped answering its /metrics scrape for 2 minutes.",
+            runbook="worker-down.md",
+        )
+    ]
 
 
 def prometheus_rules(model: OpsModel, stage: str) -> str:
@@ -25,14 +31,29 @@ def prometheus_rules(model: OpsModel, stage: str) -> str:
     rules = [*preset_rules(model), *model.prometheus_rules]
     if not rules:
         return ""
-    document: dict[str, Any] = {"groups": [{
-        "name": f"{model.service}-{stage}",
-        "rules": [{
-            "alert": rule.alert, "expr": model.fill(rule.expr, stage), "for": rule.for_,
-            "labels": {"severity": rule.severity, "service": model.service, "stage": stage},
-            "annotations": {"summary": rule.summary,
-                            "runbook_url": model.runbook_url(rule.runbook)},
-        } for rule in rules],
-    }]}
+    document: dict[str, Any] = {
+        "groups": [
+            {
+                "name": f"{model.service}-{stage}",
+                "rules": [
+                    {
+                        "alert": rule.alert,
+                        "expr": model.fill(rule.expr, stage),
+                        "for": rule.for_,
+                        "labels": {
+                            "severity": rule.severity,
+                            "service": model.service,
+                            "stage": stage,
+                        },
+                        "annotations": {
+                            "summary": rule.summary,
+                            "runbook_url": model.runbook_url(rule.runbook),
+                        },
+                    }
+                    for rule in rules
+                ],
+            }
+        ]
+    }
     text: str = yaml.safe_dump(document, sort_keys=False, width=100)
     return text

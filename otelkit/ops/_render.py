@@ -34,8 +34,10 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     rules = prometheus_rules(model, stage)
     if rules:
         write(PROMETHEUS, rules)
-    write(f"{GRAFANA_DIR}/{model.service}-{stage}-overview.json",
-          json.dumps(grafana_dashboard(model, stage), indent=2, sort_keys=True))
+    write(
+        f"{GRAFANA_DIR}/{model.service}-{stage}-overview.json",
+        json.dumps(grafana_dashboard(model, stage), indent=2, sort_keys=True),
+    )
     for query in model.queries:
         if query.insights:
             write(f"{QUERIES_DIR}/{query.name}.insights", model.fill(query.insights, stage))

@@ -46,9 +46,11 @@ class Caller(Echo):
 
         query = parse_qs(urlsplit(self.path).query)
         proxy = query.get("proxy", [None])[0]
-        with otelkit.span("handle request", kind="server") as span, \
-                otelkit.bind(correlation_id="corr-http-1", user_id="u-private"), \
-                httpx.Client(proxy=proxy, trust_env=False) as client:
+        with (
+            otelkit.span("handle request", kind="server") as span,
+            otelkit.bind(correlation_id="corr-http-1", user_id="u-private"),
+            httpx.Client(proxy=proxy, trust_env=False) as client,
+        ):
             seen = client.get(query["url"][0]).json()
             trace_id = f"{span.get_span_context().trace_id:032x}"
         self._answer({"trace_id": trace_id, "seen": seen["headers"]})
@@ -58,8 +60,9 @@ def main(role: str) -> None:
     if role == "caller":
         import otelkit
 
-        otelkit.configure(service_name="service-a", console=False, log_level="WARNING",
-                          instrument=("httpx",))
+        otelkit.configure(
+            service_name="service-a", console=False, log_level="WARNING", instrument=("httpx",)
+        )
     server = ThreadingHTTPServer(("127.0.0.1", 0), Caller if role == "caller" else Echo)
     print(f"READY {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -42,24 +42,38 @@ class Received:
     headers: list[dict[str, str]] = field(default_factory=list)
 
     def spans(self) -> list[dict[str, Any]]:
-        return [span for request in self.requests.get("/v1/traces", [])
-                for rs in request.get("resourceSpans", [])
-                for ss in rs.get("scopeSpans", []) for span in ss.get("spans", [])]
+        return [
+            span
+            for request in self.requests.get("/v1/traces", [])
+            for rs in request.get("resourceSpans", [])
+            for ss in rs.get("scopeSpans", [])
+            for span in ss.get("spans", [])
+        ]
 
     def logs(self) -> list[dict[str, Any]]:
-        return [record for request in self.requests.get("/v1/logs", [])
-                for rl in request.get("resourceLogs", [])
-                for sl in rl.get("scopeLogs", []) for record in sl.get("logRecords", [])]
+        return [
+            record
+            for request in self.requests.get("/v1/logs", [])
+            for rl in request.get("resourceLogs", [])
+            for sl in rl.get("scopeLogs", [])
+            for record in sl.get("logRecords", [])
+        ]
 
     def metrics(self) -> list[dict[str, Any]]:
-        return [metric for request in self.requests.get("/v1/metrics", [])
-                for rm in request.get("resourceMetrics", [])
-                for sm in rm.get("scopeMetrics", []) for metric in sm.get("metrics", [])]
+        return [
+            metric
+            for request in self.requests.get("/v1/metrics", [])
+            for rm in request.get("resourceMetrics", [])
+            for sm in rm.get("scopeMetrics", [])
+            for metric in sm.get("metrics", [])
+        ]
 
     def resources(self) -> list[dict[str, Any]]:
-        return [attributes(rs.get("resource", {}).get("attributes", []))
-                for request in self.requests.get("/v1/traces", [])
-                for rs in request.get("resourceSpans", [])]
+        return [
+            attributes(rs.get("resource", {}).get("attributes", []))
+            for request in self.requests.get("/v1/traces", [])
+            for rs in request.get("resourceSpans", [])
+        ]
 
 
 @contextmanager

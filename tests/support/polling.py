@@ -9,8 +9,9 @@ from typing import Literal, TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T | Literal[False] | None], timeout: float = 5.0,
-               interval: float = 0.01) -> T:
+def eventually(
+    probe: Callable[[], T | Literal[False] | None], timeout: float = 5.0, interval: float = 0.01
+) -> T:
     """``probe()``'s first truthy result, polled every ``interval`` seconds.
 
     Raises:

@@ -21,8 +21,15 @@ from examples._local_services import (
     redis_server,
 )
 
-__all__ = ["REDIS_INSTALL_HINT", "asgi_server", "fake_api", "moto_server", "redis_server",
-           "request", "wsgi_server"]
+__all__ = [
+    "REDIS_INSTALL_HINT",
+    "asgi_server",
+    "fake_api",
+    "moto_server",
+    "redis_server",
+    "request",
+    "wsgi_server",
+]
 
 
 @contextmanager

@@ -27,7 +27,8 @@ ACCESS_KEY, SECRET_KEY, TOKEN = "AKIDOTELKITTEST", "c2VjcmV0LWtleS1mb3ItdGVzdHM"
 _AUTHORIZATION = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
     r"(?P<service>[^/]+)/aws4_request, SignedHeaders=(?P<signed>[^,]+), "
-    r"Signature=(?P<signature>[0-9a-f]{64})$")
+    r"Signature=(?P<signature>[0-9a-f]{64})$"
+)
 
 
 @dataclass
@@ -51,15 +52,20 @@ class Received:
         return [v for v in self.verdicts if v.path == path]
 
 
-def expected_signature(method: str, url: str, headers: dict[str, str], body: bytes,
-                       secret: str = SECRET_KEY) -> tuple[str | None, dict[str, str]]:
+def expected_signature(
+    method: str, url: str, headers: dict[str, str], body: bytes, secret: str = SECRET_KEY
+) -> tuple[str | None, dict[str, str]]:
     """The signature botocore computes for this request (None if it names no signature)."""
     found = _AUTHORIZATION.match(headers.get("authorization", ""))
     if found is None:
         return None, {}
     signed = found["signed"].split(";")
-    request = AWSRequest(method=method, url=url, data=body,
-                         headers={name: headers[name] for name in signed if name != "host"})
+    request = AWSRequest(
+        method=method,
+        url=url,
+        data=body,
+        headers={name: headers[name] for name in signed if name != "host"},
+    )
     request.context["timestamp"] = headers.get("x-amz-date", "")
     credentials = Credentials(found["key"], secret, headers.get("x-amz-security-token"))
     signer = SigV4Auth(credentials, found["service"], found["region"])
@@ -80,10 +86,20 @@ def sigv4_receiver() -> Iterator[tuple[str, Received]]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             url = f"http://{headers['host']}{self.path}"
             expected, parts = expected_signature("POST", url, headers, body)
-            valid = expected is not None and expected == parts.get("signature") and \
-                parts.get("key") == ACCESS_KEY and headers.get("x-amz-security-token") == TOKEN
-            verdict = Verdict(self.path, parts.get("service"), parts.get("region"),
-                              parts.get("signed", "").split(";"), valid, headers)
+            valid = (
+                expected is not None
+                and expected == parts.get("signature")
+                and parts.get("key") == ACCESS_KEY
+                and headers.get("x-amz-security-token") == TOKEN
+            )
+            verdict = Verdict(
+                self.path,
+                parts.get("service"),
+                parts.get("region"),
+                parts.get("signed", "").split(";"),
+                valid,
+                headers,
+            )
             message_type = _MESSAGES.get(self.path.replace("/custom", ""))
             if valid and message_type is not None:
                 message = message_type()

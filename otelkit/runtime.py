@@ -1,0 +1,294 @@
+"""Runtime endpoints: ``/health``, ``/metrics`` (Prometheus text) and ``/stats`` (JSON).
+
+``otelkit.start_http_server()`` serves them from a small threaded HTTP server on loopback;
+``asgi_app()`` and ``wsgi_app()`` give the same handlers to mount in an application that
+already has a server (FastAPI, Starlette, Flask). Setting ``METRICS_PORT`` makes
+``configure()`` start the server itself.
+
+- ``GET /health``: ``status``, service, version, uptime, host and the process's resources
+  (memory, CPU, threads, open files; psutil).
+- ``GET /metrics``: every otelkit metric in the Prometheus text format, through the
+  OpenTelemetry Prometheus exporter (the ``runtime`` extra).
+- ``GET /stats``: requests, latency percentiles, error rate, slow requests and the most
+  frequent error fingerprints (with ``error_dedup_every``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from otelkit import _pipeline, _request_stats, _resources
+from otelkit._version import __version__
+
+__all__ = ["RuntimeServer", "asgi_app", "start_http_server", "wsgi_app"]
+
+#: Port used when neither the argument nor ``METRICS_PORT`` gives one.
+DEFAULT_PORT = 9200
+HealthCheck = Callable[[], Mapping[str, Any]]
+Response = tuple[int, str, bytes]
+_STARTED = time.monotonic()
+_JSON = "application/json"
+_PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _json(status: int, body: Mapping[str, Any]) -> Response:
+    return status, _JSON, json.dumps(body, default=str).encode()
+
+
+def health_body(health: HealthCheck | None = None) -> dict[str, Any]:
+    """What ``GET /health`` answers; ``health``'s fields are merged in (its ``status`` wins)."""
+    pipeline = _pipeline.current()
+    body: dict[str, Any] = {
+        "status": "healthy",
+        "service": pipeline.service,
+        "version": pipeline.service_version or "unknown",
+        "otelkit_version": __version__,
+        "environment": pipeline.environment,
+        "uptime_seconds": round(time.monotonic() - _STARTED, 3),
+        "system": _resources.system_info(),
+        "resources": _resources.process_resources(),
+        "timestamp": round(time.time(), 3),
+    }
+    if health is not None:
+        body.update(health())
+    return body
+
+
+def stats_body() -> dict[str, Any]:
+    """What ``GET /stats`` answers."""
+    aggregator = _pipeline.current().error_aggregator
+    errors: dict[str, Any] = {"aggregation": "off (set error_dedup_every)"}
+    if aggregator is not None:
+        errors = {**aggregator.summary(), "top_errors": aggregator.top(10)}
+    return {
+        "status": "healthy",
+        "service": _pipeline.current().service,
+        "uptime_seconds": round(time.monotonic() - _STARTED, 3),
+        "performance": _request_stats.STATS.snapshot(),
+        "errors": errors,
+    }
+
+
+def handle(method: str, path: str, health: HealthCheck | None = None) -> Response:
+    """The response to ``method path``: the one routing table every front end shares."""
+    if method not in ("GET", "HEAD"):
+        return _json(405, {"error": "method not allowed"})
+    path = path.split("?", 1)[0].rstrip("/") or "/"
+    try:
+        if path == "/health":
+            return _json(200, health_body(health))
+        if path == "/stats":
+            return _json(200, stats_body())
+        if path == "/metrics":
+            text = _pipeline.current().prometheus_text
+            if text is None:
+                return _json(
+                    503,
+                    {
+                        "error": "no Prometheus reader: set METRICS_PORT, or "
+                        "configure(prometheus=True)"
+                    },
+                )
+            return 200, _PROMETHEUS, text()
+    except Exception as exc:  # a failing health check is an unhealthy service, not a crash
+        return _json(500, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"})
+    return _json(404, {"error": "not found", "paths": ["/health", "/metrics", "/stats"]})
+
+
+def wsgi_app(health: HealthCheck | None = None) -> Callable[..., Iterable[bytes]]:
+    """A WSGI application answering ``/health``, ``/metrics`` and ``/stats``.
+
+    Example (Flask): ``DispatcherMiddleware(app.wsgi_app, {"/ops": otelkit.runtime.wsgi_app()})``
+    """
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status, content_type, body = handle(
+            environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"), health
+        )
+        start_response(
+            f"{status} {_REASONS.get(status, 'OK')}",
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    return app
+
+
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+def asgi_app(health: HealthCheck | None = None) -> ASGIApp:
+    """An ASGI application answering ``/health``, ``/metrics`` and ``/stats``.
+
+    Example (FastAPI/Starlette): ``app.mount("/ops", otelkit.runtime.asgi_app())``
+    """
+
+    async def app(
+        scope: Message,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope.get("path", "/")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):  # mounted: route on the part below the mount
+            path = path[len(root) :]
+        status, content_type, body = handle(scope.get("method", "GET"), path, health)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+_REASONS = {
+    200: "OK",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class RuntimeServer:
+    """A running runtime-endpoints server (threaded, daemon threads).
+
+    Attributes:
+        host: the address it listens on.
+        port: the port it listens on (the one chosen when asked for 0).
+    """
+
+    def __init__(self, host: str, port: int, health: HealthCheck | None) -> None:
+        checks = health
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer(send_body=True)
+
+            def do_HEAD(self) -> None:
+                self._answer(send_body=False)
+
+            def _answer(self, send_body: bool) -> None:
+                status, content_type, body = handle("GET", self.path, checks)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # a scrape every 15 s is not worth a log line
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.host = host
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=f"otelkit-runtime-{self.port}"
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        with _lock:
+            if self in _servers:
+                _servers.remove(self)
+        self._server.shutdown()
+        self._server.server_close()
+
+
+_lock = threading.Lock()
+_servers: list[RuntimeServer] = []
+_configured: RuntimeServer | None = None
+
+
+def start_http_server(
+    port: int | None = None, host: str = "127.0.0.1", *, health: HealthCheck | None = None
+) -> RuntimeServer:
+    """Serve ``/health``, ``/metrics`` and ``/stats`` on ``host:port`` from a thread.
+
+    Args:
+        port: the port; None reads ``METRICS_PORT``, else 9200. 0 picks a free port.
+        host: the address; loopback by default (``0.0.0.0`` for a scrape from outside).
+        health: returns extra ``/health`` fields (a worker's state, a dependency check);
+            its ``status`` replaces ``healthy``.
+
+    Without the Prometheus reader in the pipeline (``METRICS_PORT`` or
+    ``prometheus=True`` at ``configure()``), this configures once more, as last time,
+    with it.
+
+    Raises:
+        ImportError: the ``runtime`` extra is not installed.
+        OSError: the port is taken.
+    """
+    from otelkit import _setup
+
+    if port is None:
+        port = int(os.environ.get("METRICS_PORT", "").strip() or DEFAULT_PORT)
+    if _pipeline.current().prometheus_text is None:
+        _setup.with_prometheus()
+    with _lock:
+        for server in _servers:
+            if port and (server.host, server.port) == (host, port) and health is None:
+                return server  # configure() serves it already
+    server = RuntimeServer(host, port, health)
+    with _lock:
+        _servers.append(server)
+    return server
+
+
+def serve_configured(port: int, host: str) -> None:
+    """The server ``METRICS_PORT`` asks for, started by ``configure()`` once."""
+    global _configured
+    with _lock:
+        running = _configured
+    if (
+        running is not None
+        and running in _servers
+        and (running.host, running.port) == (host, port if port else running.port)
+    ):
+        return
+    server = RuntimeServer(host, port, None)
+    with _lock:
+        _servers.append(server)
+        _configured = server
+
+
+def configured_server() -> RuntimeServer | None:
+    """The server ``configure()`` started from ``METRICS_PORT``, if it runs."""
+    with _lock:
+        return _configured if _configured in _servers else None
+
+
+def stop_all() -> None:
+    """Stop every runtime server (``otelkit.shutdown()``)."""
+    with _lock:
+        running = list(_servers)
+    for server in running:
+        server.stop()

@@ -1,0 +1,225 @@
+"""Runtime endpoints: /health, /metrics (checked by promtool) and /stats on a real server."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Any
+
+import httpx
+import pytest
+
+import otelkit
+from otelkit import _request_stats
+from otelkit.runtime import asgi_app, wsgi_app
+from tests.support.servers import asgi_server, request, wsgi_server
+
+log = otelkit.get_logger("api")
+
+
+@pytest.fixture(autouse=True)
+def fresh_stats() -> None:
+    _request_stats.STATS.reset()
+
+
+def _get(url: str) -> httpx.Response:
+    response: httpx.Response = request("GET", url, timeout=10)
+    return response
+
+
+def promtool_check(text: bytes) -> subprocess.CompletedProcess[bytes]:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: `make system-deps` installs Debian's prometheus"
+    return subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, timeout=30, check=False
+    )
+
+
+def test_health_names_the_service_and_its_resources() -> None:
+    otelkit.configure(service_name="bot", service_version="1.4.2", log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    try:
+        assert server.host == "127.0.0.1"
+        response = _get(f"{server.url}/health")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "healthy"
+        assert (body["service"], body["version"]) == ("bot", "1.4.2")
+        assert body["uptime_seconds"] >= 0
+        assert {"hostname", "platform", "python_version"} <= set(body["system"])
+        resources = body["resources"]
+        assert resources["memory_mb"] > 1
+        assert resources["num_threads"] >= 2, "the server's own thread at least"
+        assert resources["open_files"] >= 3
+        assert 0 <= resources["memory_percent"] < 100
+    finally:
+        server.stop()
+    with pytest.raises(httpx.ConnectError):
+        _get(f"{server.url}/health")
+
+
+def test_metrics_pass_promtool_with_snake_case_names() -> None:
+    otelkit.configure(service_name="worker", log_stdout=False, console=False, prometheus=True)
+    otelkit.count("JobsProcessed", 3, queue="render")
+    otelkit.record("JobDuration", 120.0, unit="ms", queue="render")
+    otelkit.gauge("worker_state", 2, worker_kind="browser")
+    server = otelkit.start_http_server(port=0)
+    response = _get(f"{server.url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    text = response.content
+    lines = text.decode().splitlines()
+    assert any(
+        line.startswith("jobs_processed_total{")
+        and 'queue="render"' in line
+        and line.endswith(" 3.0")
+        for line in lines
+    ), text.decode()
+    assert "# HELP jobs_processed_total JobsProcessed" in lines
+    assert any(line.startswith("job_duration_seconds_count{") for line in lines)
+    assert any(
+        line.startswith("job_duration_seconds_sum{") and line.endswith(" 0.12") for line in lines
+    ), "milliseconds are served as seconds"
+    assert any(line.startswith("worker_state{") and line.endswith(" 2.0") for line in lines)
+    checked = promtool_check(text)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_reconfiguring_never_serves_duplicate_series() -> None:
+    otelkit.configure(log_stdout=False, console=False, prometheus=True)
+    otelkit.count("Requests", 1)
+    otelkit.configure(log_stdout=False, console=False, prometheus=True)
+    otelkit.count("Requests", 1)
+    server = otelkit.start_http_server(port=0)
+    text = _get(f"{server.url}/metrics").content
+    assert text.decode().count("# TYPE requests_total counter") == 1
+    assert promtool_check(text).returncode == 0
+
+
+def test_start_http_server_adds_the_prometheus_reader_when_missing() -> None:
+    otelkit.configure(service_name="late", log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    otelkit.count("Late", 1)
+    assert "late_total" in _get(f"{server.url}/metrics").text
+
+
+def test_metrics_port_makes_configure_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a free port, as a deployment would set one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("METRICS_PORT", str(port))
+    otelkit.configure(log_stdout=False, console=False)
+    assert _get(f"http://127.0.0.1:{port}/health").json()["status"] == "healthy"
+    otelkit.configure(log_stdout=False, console=False)  # again: the same server keeps going
+    assert _get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+    same = otelkit.start_http_server()
+    assert same.port == port
+    otelkit.shutdown()
+    with pytest.raises(httpx.ConnectError):
+        _get(f"http://127.0.0.1:{port}/health")
+
+
+def test_unknown_paths_and_methods() -> None:
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    assert _get(f"{server.url}/nope").status_code == 404
+    assert request("POST", f"{server.url}/health", timeout=10).status_code in (405, 501)
+    assert _get(f"{server.url}/health/").status_code == 200
+
+
+def test_a_failing_health_check_is_an_unhealthy_answer() -> None:
+    otelkit.configure(log_stdout=False, console=False)
+    state = {"n": 0}
+
+    def check() -> dict[str, Any]:
+        state["n"] += 1
+        if state["n"] > 1:
+            raise ConnectionError("redis down")
+        return {"state": "BUSY", "worker_id": "worker-1"}
+
+    server = otelkit.start_http_server(port=0, health=check)
+    first = _get(f"{server.url}/health").json()
+    assert (first["status"], first["state"], first["worker_id"]) == ("healthy", "BUSY", "worker-1")
+    second = _get(f"{server.url}/health")
+    assert second.status_code == 500
+    assert second.json() == {"status": "unhealthy", "error": "ConnectionError: redis down"}
+
+
+def _app() -> Any:
+    from fastapi import FastAPI, HTTPException
+
+    from otelkit.middleware.asgi import OtelkitMiddleware
+
+    app = FastAPI()
+
+    @app.get("/api/users/{user}")
+    async def user(user: int) -> dict[str, int]:
+        if user % 5 == 0:
+            try:
+                raise ValueError(f"user {user} has an invalid phone number")
+            except ValueError:
+                log.exception("Validation failed")
+            raise HTTPException(status_code=500)
+        return {"user": user}
+
+    app.mount("/ops", asgi_app())
+    return OtelkitMiddleware(app)
+
+
+def test_stats_count_requests_errors_and_top_fingerprints_mounted_in_asgi() -> None:
+    otelkit.configure(log_stdout=False, console=False, error_dedup_every=10, prometheus=True)
+    with asgi_server(_app()) as url:
+        for n in range(1, 21):
+            request("GET", f"{url}/api/users/{n}", timeout=10)
+        stats = _get(f"{url}/ops/stats").json()
+        health = _get(f"{url}/ops/health").json()
+        metrics = _get(f"{url}/ops/metrics")
+    performance = stats["performance"]
+    assert performance["total_requests"] == 20
+    assert performance["error_requests"] == 4
+    assert performance["error_rate"] == 20.0
+    assert performance["routes"]["/api/users/{user}"] == {"requests": 20, "errors": 4}
+    latency = performance["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
+    top = {item["message"]: item for item in stats["errors"]["top_errors"]}
+    validation = top["Validation failed user <n> has an invalid phone number"]
+    assert (validation["error_type"], validation["count"], validation["severity"]) == (
+        "ValueError",
+        4,
+        "high",
+    )
+    assert top["Request completed"]["count"] == 4, "the 500 lines, fingerprinted"
+    assert stats["errors"]["total_error_count"] >= 8
+    assert health["status"] == "healthy"
+    assert metrics.status_code == 200
+    assert promtool_check(metrics.content).returncode == 0
+
+
+def test_the_wsgi_app_serves_the_same_handlers() -> None:
+    otelkit.configure(log_stdout=False, console=False, prometheus=True)
+    otelkit.count("Bookings", 2)
+    with wsgi_server(wsgi_app()) as url:
+        assert _get(f"{url}/health").json()["status"] == "healthy"
+        assert "bookings_total" in _get(f"{url}/metrics").text
+        assert _get(f"{url}/stats").json()["performance"]["total_requests"] == 0
+
+
+def test_slow_requests_and_percentiles() -> None:
+    stats = _request_stats.RequestStats()
+    for n in range(1, 101):
+        stats.observe("/book", 200, float(n), slow_ms=90)
+    snapshot = stats.snapshot()
+    assert snapshot["slow_requests"] == 10
+    assert snapshot["latency_ms"]["p50"] in (50.0, 51.0)
+    assert snapshot["latency_ms"]["p99"] == 99.0
+    assert snapshot["avg_response_time"] == pytest.approx(0.0505)
+
+
+def test_routes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_request_stats, "MAX_ROUTES", 3)
+    stats = _request_stats.RequestStats()
+    for n in range(10):
+        stats.observe(f"/r{n}", 200, 1.0)
+    assert list(stats.snapshot()["routes"]) == ["other", "/r0", "/r1", "/r2"]
