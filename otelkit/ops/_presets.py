@@ -19,6 +19,7 @@ from otelkit.ops._model import (
     OpsModel,
     Resources,
     Severity,
+    View,
     Widget,
     Workload,
 )
@@ -295,7 +296,7 @@ def preset_widgets(model: OpsModel) -> list[Widget]:
     r = model.resources
     widgets: list[Widget] = []
 
-    def per_function(title: str, metric: str, stat: str, view: str = "timeSeries") -> None:
+    def per_function(title: str, metric: str, stat: str, view: View = "timeSeries") -> None:
         if r.functions:
             widgets.append(
                 Widget(
@@ -306,15 +307,16 @@ def preset_widgets(model: OpsModel) -> list[Widget]:
                     ),
                     view=view,
                 )
-            )  # type: ignore[arg-type]
+            )
 
     per_function("Lambda invocations", "Invocations", "Sum")
     per_function("Lambda errors", "Errors", "Sum", "stacked")
     per_function("Lambda duration (p99)", "Duration", "p99")
-    for title, name, stat, view in (
+    queues: tuple[tuple[str, str | None, str, View], ...] = (
         ("SQS queue depth", r.queue, "Maximum", "timeSeries"),
         ("DLQ messages", r.dlq, "Maximum", "singleValue"),
-    ):
+    )
+    for title, name, stat, view in queues:
         if name:
             widgets.append(
                 Widget(
@@ -329,7 +331,7 @@ def preset_widgets(model: OpsModel) -> list[Widget]:
                     ),
                     view=view,
                 )
-            )  # type: ignore[arg-type]
+            )
     if r.cluster and r.ecs_service:
         dims = {"ClusterName": r.cluster, "ServiceName": r.ecs_service}
         widgets.append(
