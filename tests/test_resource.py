@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from otelkit._sdk.providers import build_resource
+from otelkit._sdk.resource import build_resource
 from otelkit._settings import resolve
 
 TASK_ARN = "arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b527399fd6414f5c"
