@@ -12,7 +12,7 @@ import pytest
 import otelkit
 from otelkit import _pipeline
 from otelkit.aws import _lambda
-from tests.test_lambda_handler import ARN, FakeContext
+from tests.support.lambda_context import ARN, FakeContext
 
 POWERTOOLS_FIELDS = (
     "function_request_id",

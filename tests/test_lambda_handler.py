@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,33 +12,16 @@ from opentelemetry.trace import SpanKind, StatusCode
 import otelkit
 from otelkit.aws import _lambda, correlation_paths
 from otelkit.testing import Capture
+from tests.support.lambda_context import (
+    ARN,
+    PARENT_ID,
+    TRACE_ID,
+    TRACEPARENT,
+    FakeContext,
+    event,
+)
 
-EVENTS = Path(__file__).parent / "fixtures" / "lambda-events"
-ARN = "arn:aws:lambda:eu-west-1:123456789012:function:video-worker:live"
-TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-PARENT_ID = "00f067aa0ba902b7"
-TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
 log = otelkit.get_logger("worker")
-
-
-@dataclass
-class FakeContext:
-    """The attributes and method of the LambdaContext the runtime passes."""
-
-    aws_request_id: str = "req-0001"
-    function_name: str = "video-worker"
-    function_version: str = "7"
-    invoked_function_arn: str = ARN
-    memory_limit_in_mb: int = 512
-    remaining_ms: int = 30_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-def event(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
-    return loaded
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ import otelkit
 from otelkit.aws import _lambda
 from otelkit.aws._inject import MAX_CLIENT_CONTEXT_BYTES, client_context_with
 from otelkit.testing import Capture, capture
-from tests.test_lambda_handler import FakeContext
+from tests.support.lambda_context import FakeContext
 
 seen: list[dict[str, Any]] = []
 

@@ -15,7 +15,7 @@ import otelkit
 from otelkit import _pipeline
 from otelkit.aws import _lambda
 from otelkit.testing import Capture, capture
-from tests.test_lambda_handler import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
+from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
 
 
 @otelkit.aws.lambda_handler

@@ -21,8 +21,8 @@ import otelkit
 from otelkit.aws import _lambda
 from otelkit.aws._detect import detect
 from otelkit.testing import Capture
-from tests.lambda_event_shapes import EVENTS
-from tests.test_lambda_handler import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
+from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
+from tests.support.lambda_event_shapes import EVENTS
 
 SHARED = Path(__file__).parent / "fixtures" / "lambda-events"
 SERVER, CONSUMER = SpanKind.SERVER, SpanKind.CONSUMER
@@ -400,7 +400,7 @@ def test_kinesis_records_get_spans_named_by_sequence_number(otelkit_capture: Cap
 
 
 def test_kafka_record_links_to_its_producer_and_binds_its_ids(otelkit_capture: Capture) -> None:
-    from tests.lambda_event_shapes import _kafka_headers
+    from tests.support.lambda_event_shapes import _kafka_headers
 
     event = load("kafkaMsk")
     event["records"]["orders-0"][0]["headers"] = _kafka_headers(

@@ -10,6 +10,7 @@ import pytest
 import otelkit
 from otelkit._sdk.sigv4 import SigV4Auth, signing_session
 from otelkit.aws import _lambda
+from tests.support.lambda_context import FakeContext
 from tests.support.sigv4_receiver import (
     ACCESS_KEY,
     SECRET_KEY,
@@ -17,7 +18,6 @@ from tests.support.sigv4_receiver import (
     expected_signature,
     sigv4_receiver,
 )
-from tests.test_lambda_handler import FakeContext
 
 
 @pytest.fixture(autouse=True)
