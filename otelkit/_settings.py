@@ -279,6 +279,43 @@ class Settings:
         "INFO-and-below lines are written; the others write theirs only if they log an "
         "ERROR (the last 200 at most).",
     )
+    log_to_file: bool = setting(
+        parse=flag,
+        default=False,
+        env=("LOG_TO_FILE",),
+        keyword=False,
+        doc="Also write the JSON lines to `LOG_DIR/<service>/<service>.jsonl`, rotated and "
+        "gzipped; safe for several processes of one service.",
+    )
+    log_dir: str = setting(
+        parse=text,
+        default="logs",
+        env=("LOG_DIR",),
+        keyword=False,
+        doc="Directory of the log files (`LOG_TO_FILE`).",
+    )
+    log_file_max_bytes: int = setting(
+        parse=whole(1024),
+        default=50_000_000,
+        env=("OTELKIT_LOG_FILE_MAX_BYTES",),
+        keyword=False,
+        doc="Rotate a log file before it grows past this many bytes.",
+    )
+    log_file_backups: int = setting(
+        parse=whole(0),
+        default=10,
+        env=("OTELKIT_LOG_FILE_BACKUPS",),
+        keyword=False,
+        doc="Gzipped archives kept of a log file (`<name>.jsonl.1.gz` is the newest).",
+    )
+    log_file_rotate_seconds: float | None = setting(
+        parse=positive,
+        default=None,
+        env=("OTELKIT_LOG_FILE_ROTATE_SECONDS",),
+        keyword=False,
+        shown="(unset: by size only)",
+        doc="Also rotate log files on each multiple of this many seconds (86400: daily).",
+    )
     metrics_port: int | None = setting(
         parse=port,
         default=None,

@@ -75,6 +75,17 @@ def test_forced_signing_sends_valid_signatures_for_traces_and_logs(
         for s in ss["spans"]
     ]
     assert [s["name"] for s in spans] == ["video-worker"]
+    records = [
+        r
+        for v in logs
+        if v.body is not None
+        for rl in v.body["resourceLogs"]
+        for sl in rl["scopeLogs"]
+        for r in sl["logRecords"]
+    ]
+    stored = next(r for r in records if r["body"]["stringValue"] == "Order stored")
+    attributes = {a["key"]: next(iter(a["value"].values())) for a in stored["attributes"]}
+    assert (attributes["function_request_id"], attributes["cold_start"]) == ("req-0001", False)
 
 
 def test_signal_endpoints_are_signed_per_signal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -360,4 +360,27 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         resource=resource,
     )
     pipeline.prometheus_text = prometheus_text
+    if settings.log_to_file:
+        _add_log_file(pipeline, settings)
     return pipeline
+
+
+def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
+    """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
+    from otelkit._log_files import file_sink
+
+    sink, target = file_sink(
+        settings.log_dir,
+        settings.service_name,
+        max_bytes=settings.log_file_max_bytes,
+        backups=settings.log_file_backups,
+        rotate_seconds=settings.log_file_rotate_seconds,
+    )
+    pipeline.sinks.append(sink)
+    close_providers = pipeline.close
+
+    def close(timeout: float) -> None:
+        close_providers(timeout)
+        target.close()
+
+    pipeline.close = close

@@ -123,7 +123,7 @@ def _invocation_context(
 ) -> tuple[Context, str | None]:
     """The parent and bound IDs of the invocation span; the correlation ID to echo."""
     echo: str | None = None
-    if source.is_http:
+    if source.http_request:
         context, echo = incoming_context(source.headers)
     elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
         context = extract(source.headers)
@@ -309,15 +309,17 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
 
     Each invocation gets one span named after the function, with the FaaS semantic
     conventions (``faas.trigger``, ``faas.invocation_id``, ``faas.coldstart``,
-    ``cloud.resource_id``, ``cloud.account.id``…) and the trigger's own attributes: HTTP
-    for API Gateway (REST and HTTP APIs), ALB and function URLs; messaging for SQS and
-    SNS. Its parent and bound IDs come from the event: HTTP ``traceparent`` /
-    ``X-Amzn-Trace-Id`` / ``baggage`` headers, ``X-Correlation-ID`` or ``X-Request-ID``
-    as ``correlation_id`` (echoed in the response's ``X-Correlation-ID`` header). Each
-    SQS/SNS record gets a span of its own, linked to its producer's span, binding the
-    producer's IDs (see ``process_message``). The first invocation of an
-    environment counts a ``ColdStart`` metric. Traces, metrics and logs are flushed
-    before the handler returns, within the invocation's remaining time.
+    ``cloud.resource_id``, ``cloud.account.id``…), the event source in
+    ``cloud.event_source`` (every source AWS documents, see ``_detect``) and the
+    source's own attributes (HTTP, messaging, ``faas.document.*``). Its parent and bound
+    IDs come from the event: HTTP ``traceparent`` / ``X-Amzn-Trace-Id`` / ``baggage``
+    headers, ``X-Correlation-ID`` or ``X-Request-ID`` as ``correlation_id`` (echoed in
+    the response's ``X-Correlation-ID`` header); for ``lambda.invoke`` the client
+    context or the payload's ``headers``. Each record of an SQS, SNS, Kinesis, DynamoDB,
+    Kafka or MQ batch gets a span of its own, linked to its producer's span when the
+    record carries it, binding the producer's IDs (see ``process_message``). The first
+    invocation of an environment counts a ``ColdStart`` metric. Traces, metrics and
+    logs are flushed before the handler returns, within the invocation's remaining time.
 
     Without a ``configure()`` call, the first invocation configures otelkit from the
     environment (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service

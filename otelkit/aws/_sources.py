@@ -70,11 +70,6 @@ class Source:
     http_request: bool = False
 
     @property
-    def is_http(self) -> bool:
-        """Whether the invocation is an HTTP request (it gets a correlation ID echoed)."""
-        return self.http_request
-
-    @property
     def kind(self) -> SpanKind:
         """SERVER for requests and direct calls; CONSUMER for messages and data events."""
         return _KINDS.get(self.trigger, SpanKind.SERVER)
