@@ -279,6 +279,14 @@ class Settings:
         "INFO-and-below lines are written; the others write theirs only if they log an "
         "ERROR (the last 200 at most).",
     )
+    platform_fields: bool = setting(
+        parse=flag,
+        default=False,
+        env=("OTELKIT_PLATFORM_FIELDS",),
+        doc="Put `hostname`, `container_id`, `region` (`FLY_REGION`, `AWS_REGION`) and the "
+        "Kubernetes `node`/`namespace` on every line, as far as the platform shows them "
+        "(ECS metadata URI, cgroup, Fly, downward-API env); `static_fields` win.",
+    )
     log_to_file: bool = setting(
         parse=flag,
         default=False,

@@ -49,6 +49,7 @@ def configure(
     error_dedup_every: int | None = None,
     lambda_single_record: str | None = None,
     log_sample_rate: float | None = None,
+    platform_fields: bool | None = None,
     metrics_port: int | None = None,
     metrics_host: str | None = None,
     prometheus: bool | None = None,

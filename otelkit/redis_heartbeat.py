@@ -19,6 +19,7 @@ Needs the ``redis`` extra: ``pip install 'otelkit[redis]'``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
@@ -39,6 +40,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 
 import otelkit
+from otelkit._resources import process_resources
 from otelkit._safety import report_internal_error
 
 if TYPE_CHECKING:
@@ -47,6 +49,10 @@ if TYPE_CHECKING:
 __all__ = ["Heartbeat", "read_fleet"]
 
 IDLE, BUSY, STOPPED = "IDLE", "BUSY", "STOPPED"
+#: Default key templates; ``"worker:heartbeat:{worker_id}"`` and ``"worker:status"`` give
+#: the conventional layout without a prefix.
+KEY_TEMPLATE = "{prefix}:worker:{worker_id}"
+STREAM_TEMPLATE = "{prefix}:workers:status"
 
 
 class Heartbeat:
@@ -66,10 +72,17 @@ class Heartbeat:
             ``stop()``: the next beat is the retry, and a beat must never outlast it.
         worker_id: This worker's ID; also bound as ``worker_id`` on the records written
             here.
-        interval: Seconds between beats.
+        interval: Seconds between beats; ``HEARTBEAT_INTERVAL`` from the environment when
+            not given, else 30.
         ttl: Seconds the hash outlives the last beat; three intervals by default, so one
             late beat does not make a live worker vanish.
         prefix: Key prefix, so several fleets can share one Redis.
+        key: Template of the worker's hash key, with ``{prefix}`` and ``{worker_id}``
+            (``"worker:heartbeat:{worker_id}"`` for the conventional layout).
+        stream: Template of the status stream's key, with ``{prefix}``
+            (``"worker:status"``).
+        resources: Put the process's ``resources`` (memory, CPU, threads, open files) in
+            every beat, as JSON in the hash.
         stream_maxlen: Approximate cap of the status stream (``XADD MAXLEN ~``), shared by
             the whole fleet; trimming whole stream nodes keeps it cheap.
         fields: Constant fields added to every beat (container ID, region, queue…).
@@ -80,21 +93,27 @@ class Heartbeat:
         client: redis.Redis | str,
         worker_id: str,
         *,
-        interval: float = 30.0,
+        interval: float | None = None,
         ttl: float | None = None,
         prefix: str = "otelkit",
         stream_maxlen: int = 10_000,
         fields: Mapping[str, str] | None = None,
+        key: str = KEY_TEMPLATE,
+        stream: str = STREAM_TEMPLATE,
+        resources: bool = True,
     ) -> None:
-        if interval <= 0:
+        if interval is None:
+            interval = float(os.environ.get("HEARTBEAT_INTERVAL", "").strip() or 30.0)
+        if not interval > 0:
             raise ValueError(f"interval must be positive, got {interval!r}")
         self._as_worker = otelkit.bind(worker_id=worker_id)  # validated here, not in a thread
         self._in_thread = self._as_worker
         self.worker_id = worker_id
         self.interval = interval
         self.ttl = ttl if ttl is not None else 3 * interval
-        self.key = f"{prefix}:worker:{worker_id}"
-        self.stream = f"{prefix}:workers:status"
+        self.key = key.format(prefix=prefix, worker_id=worker_id)
+        self.stream = stream.format(prefix=prefix)
+        self._resources = resources
         self.stream_maxlen = stream_maxlen
         self._fields = dict(fields or {})
         self._owns_client = isinstance(client, str)
@@ -266,6 +285,7 @@ class Heartbeat:
                 "pid": os.getpid(),
                 "interval_seconds": self.interval,
                 "timestamp": round(time.time(), 3),
+                **({"resources": process_resources()} if self._resources else {}),
             }
 
     def _reported_state(self) -> str:
@@ -279,7 +299,9 @@ class Heartbeat:
         The first failure of an outage is logged as a WARNING, the first success after
         it as ``HEARTBEAT_RECOVERED``; the beats in between fail quietly.
         """
-        status: dict[FieldT, EncodableT] = {k: str(v) for k, v in self.status().items()}
+        status: dict[FieldT, EncodableT] = {
+            k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in self.status().items()
+        }
         # A Redis instrumentation, if any, would make a span per beat: noise, not traces.
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
@@ -338,17 +360,21 @@ class Heartbeat:
                 self._wake.clear()
 
 
-def read_fleet(client: redis.Redis, prefix: str = "otelkit") -> dict[str, dict[str, str]]:
+def read_fleet(
+    client: redis.Redis, prefix: str = "otelkit", key: str = KEY_TEMPLATE
+) -> dict[str, dict[str, str]]:
     """Return the latest status of every live worker, by worker ID (what a dashboard shows).
 
-    Workers whose hash expired (no beat within its TTL) are gone from the result.
+    Workers whose hash expired (no beat within its TTL) are gone from the result. ``key``
+    is the template the workers' ``Heartbeat`` was given.
     """
     fleet: dict[str, dict[str, str]] = {}
-    for key in client.scan_iter(match=f"{prefix}:worker:*", count=500):
-        raw: Mapping[Any, Any] = client.hgetall(key)
+    pattern = key.format(prefix=prefix, worker_id="*")
+    for found in client.scan_iter(match=pattern, count=500):
+        raw: Mapping[Any, Any] = client.hgetall(found)
         status = {_text(k): _text(v) for k, v in raw.items()}
         if status:
-            fleet[status.get("worker_id", _text(key))] = status
+            fleet[status.get("worker_id", _text(found))] = status
     return dict(sorted(fleet.items()))
 
 

@@ -3,6 +3,7 @@ Redis outage never reaches the worker."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ STATUS_FIELDS = {
     "pid",
     "interval_seconds",
     "timestamp",
+    "resources",
 }
 
 
@@ -72,6 +74,41 @@ def test_beat_writes_the_status_hash_with_a_ttl(client: redis.Redis, redis_url: 
     assert abs(float(status["timestamp"]) - time.time()) < 5
     # the last beat says the worker stopped cleanly, and the fleet view reads it back
     assert read_fleet(client)["worker-1"]["state"] == "STOPPED"
+
+
+def test_the_conventional_key_layout_and_resources(
+    client: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEARTBEAT_INTERVAL", "7")
+    with Heartbeat(
+        redis_url, "worker-1", key="worker:heartbeat:{worker_id}", stream="worker:status"
+    ) as hb:
+        assert (hb.key, hb.stream, hb.interval) == (
+            "worker:heartbeat:worker-1",
+            "worker:status",
+            7.0,
+        )
+        status = eventually(lambda: client.hgetall("worker:heartbeat:worker-1"))
+    resources = json.loads(status["resources"])
+    assert resources["memory_mb"] > 1
+    assert resources["num_threads"] >= 2
+    assert {"cpu_percent", "memory_percent", "open_files"} <= set(resources)
+    # what the runbook's commands read: HGETALL and XREAD on the same keys
+    assert client.hgetall("worker:heartbeat:worker-1")["worker_id"] == "worker-1"
+    history: Any = client.xread({"worker:status": "0"}, count=10)
+    ((stream, entries),) = history  # [[stream, [(id, fields), ...]]]
+    assert stream == "worker:status"
+    assert entries[-1][1]["state"] == "STOPPED"
+    assert entries[-1][1]["worker_id"] == "worker-1"
+    fleet = read_fleet(client, key="worker:heartbeat:{worker_id}")
+    assert list(fleet) == ["worker-1"]
+    assert read_fleet(client) == {}, "the default layout's keys are not these"
+
+
+def test_resources_can_be_left_out(client: redis.Redis, redis_url: str) -> None:
+    with Heartbeat(redis_url, "worker-2", interval=10, resources=False):
+        status = eventually(lambda: client.hgetall("otelkit:worker:worker-2"))
+    assert "resources" not in status
 
 
 def test_a_dead_workers_hash_expires(client: redis.Redis, redis_url: str) -> None:

@@ -259,7 +259,7 @@ def assemble(
         service=settings.service_name,
         service_version=settings.service_version,
         environment=settings.environment,
-        static_fields=dict(settings.static_fields),
+        static_fields=_static_fields(settings),
         level=level,
         render=render,
         otel_loggers=otel_loggers,
@@ -363,6 +363,14 @@ def build(settings: Settings) -> _pipeline.Pipeline:
     if settings.log_to_file:
         _add_log_file(pipeline, settings)
     return pipeline
+
+
+def _static_fields(settings: Settings) -> dict[str, str]:
+    if not settings.platform_fields:
+        return dict(settings.static_fields)
+    from otelkit._platform import platform_fields
+
+    return {**platform_fields(), **settings.static_fields}
 
 
 def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
