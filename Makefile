@@ -66,4 +66,4 @@ format: $(STAMP)  ## apply the code format that `make test` checks
 	$(BIN)/ruff format otelkit tests examples benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis .import_linter_cache

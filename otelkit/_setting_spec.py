@@ -53,7 +53,7 @@ class Setting(Generic[T]):
     doc: str
     keyword: bool = True
     shown: str | None = None
-    name: str = ""  # the Settings field's name, filled in below the table
+    name: str = ""  # the Settings field's name, filled in by specs()
 
     @property
     def env_names(self) -> tuple[str, ...]:
