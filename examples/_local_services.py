@@ -189,15 +189,14 @@ def redis_server(port: int | None = None) -> Iterator[str]:
 def asgi_server(app: Any) -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a thread on 127.0.0.1 and a free port; yield its URL.
 
-    Log configuration is left to otelkit (``log_config=None``) and uvicorn's access log is
-    off: the middleware's request lines replace it.
+    uvicorn's default logging config is used (``otelkit.configure()`` adopts its loggers,
+    so its lines come out as otelkit lines); its access log is off because the
+    middleware's "Request completed" lines say more, and stay quiet for health checks.
     """
     import uvicorn
 
     server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
-        )
+        uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False, lifespan="off")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

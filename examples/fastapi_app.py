@@ -2,7 +2,8 @@
 
 Every request gets a server span continuing the caller's trace, a ``correlation_id``
 (the caller's ``X-Correlation-ID``/``X-Request-ID``, or a new one) bound for the request
-and echoed in the response, and "Request started"/"Request completed" log lines. Health
+and echoed in the response, "Request started"/"Request completed" log lines, HTTP server
+metrics by route template and a "Slow request" warning above 2 s. Health
 checks and job-status polling, which would be most of the log volume, write no request
 logs; their spans are still made, for the collector to keep or drop.
 
@@ -28,7 +29,7 @@ from otelkit.middleware.asgi import OtelkitASGIMiddleware
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server
 
-otelkit.configure(service_name="video-api")
+otelkit.configure(service_name="video-api", slow_request_ms=2000)
 log = otelkit.get_logger("video.api")
 
 app = FastAPI(title="video-api")
@@ -93,4 +94,4 @@ if __name__ == "__main__":
     if options.demo:
         demo()
     else:
-        uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None, access_log=False)
+        uvicorn.run(app, host="127.0.0.1", port=options.port)

@@ -17,13 +17,12 @@ What the monitoring guide this models asks for, and where it comes from here:
   starts a new trace.)
 * **JSON logs** (otelkit): ``LOG_FORMAT=json``; no header, body or query string is ever
   logged, and the Twilio auth token and the speech-to-text API key never reach a line.
-* **Request timing, endpoint performance, error rates** (otelkit + this file): otelkit
-  writes "Request completed" with ``status`` and ``latency_ms`` (ERROR for 5xx); the
-  ``endpoint_metrics`` middleware below adds the ``EndpointLatency`` histogram and the
-  ``Requests`` / ``RequestErrors`` counters by route, from which CloudWatch computes the
-  error rate (metric math ``100 * RequestErrors / Requests``).
-* **Slow requests > 2 s** (this file): otelkit has no threshold, so ``endpoint_metrics``
-  writes a WARN "Slow request" line and counts ``SlowRequests`` above ``SLOW_REQUEST_MS``.
+* **Request timing, endpoint performance, error rates** (otelkit): the middleware writes
+  "Request completed" with ``route``, ``status`` and ``latency_ms`` (ERROR for 5xx) and
+  records ``http.server.request.duration`` by route template and status class, from which
+  CloudWatch computes the error rate (metric math on the ``5xx`` and all-class counts).
+* **Slow requests > 2 s** (otelkit): ``slow_request_ms=2000`` writes a WARN "Slow request"
+  line naming the route and counts ``http.server.slow_requests`` by route.
 * **Active sessions** (otelkit): each call start and end sets the ``ActiveSessions``
   gauge to the number of live calls.
 * **Error fingerprinting and deduplication** (this file): ``ErrorFingerprints`` hashes
@@ -31,7 +30,8 @@ What the monitoring guide this models asks for, and where it comes from here:
   traceback on the first and every 10th occurrence, with ``error_count`` and
   ``severity``. Every failed request still gets its own "Request completed" ERROR line.
 * **CloudWatch alarms** (infrastructure, not code): "response time > 5 s" on
-  ``EndpointLatency`` p99, "5xx > 5 / 5 min" and "error spike" on ``RequestErrors`` Sum;
+  ``http.server.request.duration`` p99, "5xx > 5 / 5 min" and "error spike" on its
+  ``5xx`` sample count;
   CPU, memory and unhealthy targets are ECS and ALB metrics the application never sees.
 
 The guide's Logs Insights questions, against these lines::
@@ -39,10 +39,10 @@ The guide's Logs Insights questions, against these lines::
     filter session_id = "CA…" | sort @timestamp asc                    # one call
     filter correlation_id = "…" | sort @timestamp asc                  # one request
     filter message = "Request completed" and status >= 500
-      | stats count(*) as errors by path                               # errors by endpoint
-    filter message = "Slow request" | sort duration_ms desc            # slow requests
+      | stats count(*) as errors by route                              # errors by endpoint
+    filter message = "Slow request" | sort latency_ms desc             # slow requests
     filter message = "Request completed"
-      | stats avg(latency_ms), pct(latency_ms, 95), max(latency_ms) by path
+      | stats avg(latency_ms), pct(latency_ms, 95), max(latency_ms) by route
     filter ispresent(error_hash)
       | stats max(error_count) by error_hash, error_type, endpoint     # error patterns
 
@@ -74,7 +74,6 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 import otelkit
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
@@ -82,19 +81,21 @@ from otelkit.middleware.asgi import OtelkitASGIMiddleware
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server, fake_api
 
-otelkit.configure(
-    service_name="bella-api",
-    service_version="3.0.0",
-    log_format=os.environ.get("LOG_FORMAT", "pretty"),
-)
+# Production's slow-request threshold is 2 s; OTELKIT_SLOW_REQUEST_MS overrides it.
+SETUP = {
+    "service_name": "bella-api",
+    "service_version": "3.0.0",
+    "log_format": os.environ.get("LOG_FORMAT", "pretty"),
+    "slow_request_ms": float(os.environ.get("OTELKIT_SLOW_REQUEST_MS", "2000")),
+}
+otelkit.configure(**SETUP)
 log = otelkit.get_logger("bella.api")
 
 # Secrets come from the task definition's secrets; these defaults are for the local demo.
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "twilio-demo-token-5f3e")
 STT_API_KEY = os.environ.get("STT_API_KEY", "stt-demo-key-9a1c")
 STT_URL = os.environ.get("STT_URL", "")  # the local fake when run as a script
-SLOW_REQUEST_MS = float(os.environ.get("SLOW_REQUEST_MS", "2000"))
-QUIET = ("/health",)  # the ALB health check: no request logs, no endpoint metrics
+QUIET = ("/health",)  # the ALB health check: no request log lines
 
 TWIML = "application/xml"
 ASK = (
@@ -151,47 +152,13 @@ def route_of(request: Request) -> str:
 
 def call_ids(request: Request) -> dict[str, str]:
     """The call's ``session_id`` for lines written outside the handler's ``bind``: the
-    middleware's and the exception handler's (``twilio_params`` records it)."""
+    exception handler's (``twilio_params`` records it)."""
     session_id = getattr(request.state, "session_id", None)
     return {"session_id": session_id} if session_id else {}
 
 
-# --- per-endpoint timing, errors and slow requests (not an otelkit feature) --------------
-
-
-async def endpoint_metrics(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    """Latency and error metrics by route; a WARN line above ``SLOW_REQUEST_MS``."""
-    if request.url.path in QUIET:
-        return await call_next(request)
-    started, status = time.perf_counter(), 500
-    try:
-        response = await call_next(request)
-        status = response.status_code
-        return response
-    finally:
-        elapsed_ms = round((time.perf_counter() - started) * 1000.0, 1)
-        endpoint = route_of(request)
-        otelkit.record(
-            "EndpointLatency", elapsed_ms, unit="ms", endpoint=endpoint, method=request.method
-        )
-        otelkit.count("Requests", 1, endpoint=endpoint, status_class=f"{status // 100}xx")
-        if status >= 500:
-            otelkit.count("RequestErrors", 1, endpoint=endpoint)
-        if elapsed_ms > SLOW_REQUEST_MS:
-            otelkit.count("SlowRequests", 1, endpoint=endpoint)
-            with otelkit.bind(**call_ids(request)):
-                log.warning(
-                    "Slow request",
-                    endpoint=endpoint,
-                    method=request.method,
-                    duration_ms=elapsed_ms,
-                    threshold_ms=SLOW_REQUEST_MS,
-                )
-
-
 app = FastAPI(title="bella-api")
-app.add_middleware(BaseHTTPMiddleware, dispatch=endpoint_metrics)
-app.add_middleware(OtelkitASGIMiddleware, quiet=QUIET)  # added last: the outermost
+app.add_middleware(OtelkitASGIMiddleware, quiet=QUIET)
 
 
 @app.exception_handler(UpstreamError)
@@ -347,8 +314,7 @@ async def health() -> dict[str, str]:
 
 def demo(slow_ms: float) -> None:
     """Serve on a free loopback port and play Twilio and the ALB against it, then stop."""
-    global SLOW_REQUEST_MS
-    SLOW_REQUEST_MS = slow_ms
+    otelkit.configure(**{**SETUP, "slow_request_ms": slow_ms})
     with asgi_server(app) as base_url:
         play_calls(base_url, slow_ms)
     otelkit.flush()
@@ -431,4 +397,4 @@ if __name__ == "__main__":
         if options.demo:
             demo(options.slow_ms)
         else:
-            uvicorn.run(app, host="127.0.0.1", port=options.port, log_config=None, access_log=False)
+            uvicorn.run(app, host="127.0.0.1", port=options.port)

@@ -7,7 +7,7 @@ Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 from typing import TYPE_CHECKING, Any
 
 from otelkit._ids import bind, carry, ids, new_id
-from otelkit._lifecycle import event, job, session
+from otelkit._lifecycle import Lifecycle, event, job, session
 from otelkit._logging import get_logger
 from otelkit._metrics import count, gauge, record, timed
 from otelkit._setup import configure, flush, shutdown
@@ -16,6 +16,7 @@ from otelkit._throttle import throttled
 from otelkit._version import __version__
 
 __all__ = [
+    "Lifecycle",
     "__version__",
     "aws",
     "bind",

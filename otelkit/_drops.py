@@ -13,6 +13,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from typing import Any
+
+from otelkit import _switch
 
 #: The shortest time between two summary lines on stderr, in seconds.
 SUMMARY_INTERVAL = 60.0
@@ -23,13 +26,24 @@ _reported: Counter[tuple[str, str]] = Counter()
 _last_summary = 0.0
 
 
+#: The self-metric: items dropped, by ``signal`` and ``reason``.
+METRIC = "otelkit.dropped"
+_counter: Any = None
+
+
 def add(signal: str, reason: str, count: int = 1) -> None:
     """Count ``count`` items of ``signal`` (spans, logs, metrics, input) dropped for
     ``reason``; write the summary line when one is due."""
+    global _counter
     if count <= 0:
         return
     with _lock:
         _counts[(signal, reason)] += count
+    if _counter is None:
+        _counter = _switch.METER.create_counter(
+            METRIC, unit="{item}", description="Telemetry otelkit dropped"
+        )
+    _counter.add(count, {"signal": signal, "reason": reason})
     summarize_if_due()
 
 
@@ -48,13 +62,13 @@ def snapshot() -> dict[tuple[str, str], int]:
         return dict(_counts)
 
 
-def summarize_if_due(now: float | None = None) -> None:
+def summarize_if_due(now: float | None = None, *, final: bool = False) -> None:
     """Write one stderr line with the drops since the last line, if a minute has passed
-    (or none was written yet)."""
+    (or none was written yet), or whatever is new when ``final`` (at shutdown)."""
     global _last_summary
     now = time.monotonic() if now is None else now
     with _lock:
-        if now - _last_summary < SUMMARY_INTERVAL and _last_summary:
+        if not final and now - _last_summary < SUMMARY_INTERVAL and _last_summary:
             return
         new = {
             key: count - _reported[key] for key, count in _counts.items() if count > _reported[key]

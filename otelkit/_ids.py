@@ -55,6 +55,12 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
                 f"invalid ID key {key!r}: keys are snake_case identifiers "
                 "(lowercase letters, digits and '_', starting with a letter, at most 64 chars)"
             )
+        if key == "service":
+            raise ValueError(
+                "invalid ID key 'service': every line's `service` is the configured "
+                "service_name; bind a frontend or component under its own key, e.g. "
+                "bind(frontend='telegram_bot')"
+            )
         if key in RESERVED_FIELD_NAMES:
             raise ValueError(f"invalid ID key {key!r}: it names a field every log line has")
         if not isinstance(value, str):

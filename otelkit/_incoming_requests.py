@@ -13,9 +13,7 @@ string, and only the tracing and correlation headers are read.
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
@@ -25,10 +23,10 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from otelkit import _log_buffer, _request_stats, _switch
+from otelkit import _log_buffer, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._log_event import FIELDS_ATTR
 from otelkit._propagation import extract, start_span_from
+from otelkit._request_telemetry import Request
 
 #: Paths that never produce request logs unless configured otherwise (load-balancer and
 #: orchestrator probes, which would otherwise be most of the log volume).
@@ -37,15 +35,12 @@ DEFAULT_QUIET_PATHS: tuple[str, ...] = ("/health", "/healthz", "/ready")
 CORRELATION_HEADERS: tuple[str, ...] = ("x-correlation-id", "x-request-id")
 #: Response header that carries the correlation ID back to the caller.
 RESPONSE_HEADER = "X-Correlation-ID"
-#: The logger of the request log lines; raise its level to silence them all.
-LOGGER_NAME = "otelkit.http"
 
 QuietPattern = str | re.Pattern[str]
 
 # The context the middleware extracted for the request being started; read once by the
 # server span's tracer. A ContextVar, so concurrent requests never see each other's.
 _incoming: ContextVar[Context | None] = ContextVar("otelkit_incoming_http", default=None)
-_logger = logging.getLogger(LOGGER_NAME)
 _PLACEHOLDER = re.compile(r"\{[^{}/]*\}")
 
 
@@ -148,69 +143,14 @@ class RequestLog:
                 return True
         return False
 
-    def begin(self, method: str, path: str, client_ip: str | None) -> Request:
-        """A request that logs, unless it is quiet or logging is off."""
+    def begin(
+        self, method: str, path: str, client_ip: str | None, request_size: int | None = None
+    ) -> Request:
+        """A request with its telemetry; it logs unless it is quiet or logging is off."""
         logs = self.log_requests and not self.is_quiet(method, path)
-        request = Request(method, path, logs)
-        if logs:
-            _log(logging.INFO, "Request started", method=method, path=path, client_ip=client_ip)
-        return request
-
-
-class Request:
-    """One request in flight: when it started, and whether it writes log lines."""
-
-    __slots__ = ("logs", "method", "path", "route", "started", "status")
-
-    def __init__(self, method: str, path: str, logs: bool) -> None:
-        self.method = method
-        self.path = path
-        self.logs = logs
-        self.status: int | None = None
-        self.route: str | None = None
-        self.started = time.perf_counter()
-
-    def routed(self, route: object) -> None:
-        """Record the route template and name the server span ``METHOD route``.
-
-        A raw path in the name (``GET /api/v1/jobs/job-3f2a…``) would make one span name
-        per job ID, which trace backends group and index by; the route template or,
-        failing that, the bare method keeps names few, as the HTTP semantic conventions
-        require. The template also goes on "Request completed", so latency statistics
-        group by endpoint, not by ID.
-        """
-        template = route if isinstance(route, str) else getattr(route, "path", None)
-        self.route = template if isinstance(template, str) and template else None
-        span = trace.get_current_span()
-        if not span.is_recording():
-            return
-        method = self.method.upper() or "HTTP"
-        if self.route:
-            span.update_name(f"{method} {self.route}")
-            span.set_attribute("http.route", self.route)
-        else:
-            span.update_name(method)
-
-    def completed(self, response_size: int, error: BaseException | None = None) -> None:
-        """Write "Request completed" (ERROR for 5xx and unhandled exceptions)."""
-        if not self.logs:
-            return
-        status = self.status if self.status is not None else 500
-        latency = round((time.perf_counter() - self.started) * 1000.0, 2)
-        level = logging.ERROR if status >= 500 or error is not None else logging.INFO
-        fields: dict[str, Any] = {"method": self.method, "path": self.path}
-        if self.route:
-            fields["route"] = self.route
-        fields.update(status=status, latency_ms=latency, response_size=response_size)
-        if error is not None:
-            fields["error"] = f"{type(error).__name__}: {error}"
-        _request_stats.observe(self.route, status, latency, failed=error is not None)
-        _log(level, "Request completed", **fields)
-
-
-def _log(level: int, message: str, **fields: Any) -> None:
-    if _logger.isEnabledFor(level):
-        _logger.log(level, message, extra={FIELDS_ATTR: fields})
+        return Request(
+            method, path, client_ip, logs=logs, warns=self.log_requests, request_size=request_size
+        )
 
 
 def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

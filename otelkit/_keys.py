@@ -59,6 +59,7 @@ RESERVED_FIELD_NAMES: frozenset[str] = frozenset(
         "trace_id",
         "span_id",
         "xray_trace_id",
+        "sampled",
         "source",
         "exception",
     }

@@ -2,7 +2,8 @@
 
 ``job()`` and ``session()`` open a span, bind their ID, and write ``*_STARTED`` then
 ``*_COMPLETED``/``*_ENDED`` or ``*_FAILED`` log records with ``duration_ms`` and ``status``, plus a
-counter and a duration histogram by outcome. ``event()`` writes one structured record and
+counter and a duration histogram by outcome; a ``Lifecycle`` gives them a system's own
+event names, status spelling, metric names and unit. ``event()`` writes one structured record and
 a span event of the same name. Together they answer the questions teams ask of
 CloudWatch Logs Insights: a job's whole history (``filter job_id = …``), failed jobs
 (``filter status = "failed"``), duration statistics (``stats avg(duration_ms) by job_name``).
@@ -15,7 +16,7 @@ import inspect
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, TypeVar
@@ -43,6 +44,81 @@ _LEVELS = {
 }
 
 
+_DURATION_UNITS = {"ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The records and metrics a ``job()`` or ``session()`` writes: event names, status
+    spelling, metric names and the duration metric's unit.
+
+    Every system spells its lifecycle its own way (``SESSION_CREATED`` / ``CREATING``,
+    ``SessionDuration`` in seconds); one ``Lifecycle`` describes it once, and every
+    ``job(..., lifecycle=...)`` or ``session(..., lifecycle=...)`` writes it.
+
+    Attributes:
+        started / completed / failed: the ``event_type`` (and message) of the records
+            written on entry, on success and on failure. ``completed`` and ``failed`` may
+            be the same name, told apart by ``status``.
+        started_status / completed_status / failed_status: their ``status`` values.
+        count_metric: the counter of finished scopes (by outcome); None for none.
+        duration_metric: the duration histogram (by outcome); None for none.
+        unit: ``"ms"`` or ``"s"``, the duration metric's unit. The records' own
+            ``duration_ms`` is always in milliseconds.
+
+    Example:
+        >>> BROWSER_SESSION = otelkit.Lifecycle(
+        ...     started="SESSION_CREATED", started_status="CREATING",
+        ...     completed="SESSION_TERMINATED", completed_status="STOPPED",
+        ...     failed="SESSION_TERMINATED", failed_status="FAILED",
+        ...     count_metric=None, duration_metric="SessionDuration", unit="s")
+    """
+
+    started: str
+    completed: str
+    failed: str
+    started_status: str = "started"
+    completed_status: str = "completed"
+    failed_status: str = "failed"
+    count_metric: str | None = None
+    duration_metric: str | None = None
+    unit: str = "ms"
+
+    def __post_init__(self) -> None:
+        for name in (
+            "started",
+            "completed",
+            "failed",
+            "started_status",
+            "completed_status",
+            "failed_status",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"Lifecycle {name} must be a non-empty string, got {value!r}")
+        for name in ("count_metric", "duration_metric"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError(f"Lifecycle {name} must be a metric name or None, got {value!r}")
+        if self.unit not in _DURATION_UNITS:
+            raise ValueError(f"Lifecycle unit must be 'ms' or 's', got {self.unit!r}")
+
+
+#: What ``job()`` writes unless given another lifecycle.
+JOB_LIFECYCLE = Lifecycle(
+    "JOB_STARTED", "JOB_COMPLETED", "JOB_FAILED", count_metric="Jobs", duration_metric="JobDuration"
+)
+#: What ``session()`` writes unless given another lifecycle.
+SESSION_LIFECYCLE = Lifecycle(
+    "SESSION_STARTED",
+    "SESSION_ENDED",
+    "SESSION_FAILED",
+    completed_status="ended",
+    count_metric="Sessions",
+    duration_metric="SessionDuration",
+)
+
+
 @dataclass(frozen=True)
 class _Kind:
     """What distinguishes a job from a session."""
@@ -50,39 +126,11 @@ class _Kind:
     id_key: str
     prefix: str
     logger: str
-    started: str
-    succeeded: str
-    failed: str
-    success_status: str
-    count_metric: str
-    duration_metric: str
     name_key: str
 
 
-_JOB = _Kind(
-    "job_id",
-    "job",
-    "otelkit.job",
-    "JOB_STARTED",
-    "JOB_COMPLETED",
-    "JOB_FAILED",
-    "completed",
-    "Jobs",
-    "JobDuration",
-    "job_name",
-)
-_SESSION = _Kind(
-    "session_id",
-    "sess",
-    "otelkit.session",
-    "SESSION_STARTED",
-    "SESSION_ENDED",
-    "SESSION_FAILED",
-    "ended",
-    "Sessions",
-    "SessionDuration",
-    "session_name",
-)
+_JOB = _Kind("job_id", "job", "otelkit.job", "job_name")
+_SESSION = _Kind("session_id", "sess", "otelkit.session", "session_name")
 
 
 _open_scopes: ContextStack[_Scope] = ContextStack("otelkit_scopes")
@@ -131,10 +179,21 @@ def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any
 class _Scope:
     """A running job or session: a span, a bound ID, lifecycle records and metrics."""
 
-    def __init__(self, kind: _Kind, name: str, scope_id: str | None, fields: dict[str, Any]):
+    def __init__(
+        self,
+        kind: _Kind,
+        name: str,
+        scope_id: str | None,
+        fields: dict[str, Any],
+        lifecycle: Lifecycle,
+        dimensions: dict[str, str],
+    ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"{kind.prefix} name must be a non-empty string, got {name!r}")
         self._kind = kind
+        self._lifecycle = lifecycle
+        self._dimensions = dimensions
+        self._closing: dict[str, Any] = {}
         self.name = name
         self.id = scope_id if scope_id is not None else new_id(kind.prefix)
         bound, self._fields = _split_fields(fields)
@@ -146,6 +205,15 @@ class _Scope:
     def _name_field(self) -> dict[str, Any]:
         return {self._kind.name_key: self.name}
 
+    def add_fields(self, **fields: Any) -> None:
+        """Fields for the closing record (completed or failed): what is only known at the
+        end, such as a termination reason or the bytes moved."""
+        reserved = {"event_type", "status", "duration_ms", "error", self._kind.name_key}
+        clash = reserved & set(fields)
+        if clash:
+            raise ValueError(f"{', '.join(sorted(clash))}: written by the lifecycle itself")
+        self._closing.update(fields)
+
     def __enter__(self) -> _Scope:
         kind = self._kind
         ctx = _log_buffer.scoped(context_with_ids(self._ids))
@@ -155,11 +223,17 @@ class _Scope:
         )
         self._token = otel_context.attach(trace.set_span_in_context(self.span, ctx))
         self._started = time.perf_counter()
+        cycle = self._lifecycle
         _write(
             kind.logger,
             logging.INFO,
-            kind.started,
-            {"event_type": kind.started, "status": "started", **self._name_field(), **self._fields},
+            cycle.started,
+            {
+                "event_type": cycle.started,
+                "status": cycle.started_status,
+                **self._name_field(),
+                **self._fields,
+            },
         )
         return self
 
@@ -169,7 +243,7 @@ class _Scope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        kind = self._kind
+        kind, cycle = self._kind, self._lifecycle
         duration_ms = round((time.perf_counter() - self._started) * 1000.0, 3)
         name_field = self._name_field()
         try:
@@ -177,12 +251,13 @@ class _Scope:
                 _write(
                     kind.logger,
                     logging.INFO,
-                    kind.succeeded,
+                    cycle.completed,
                     {
-                        "event_type": kind.succeeded,
-                        "status": kind.success_status,
+                        "event_type": cycle.completed,
+                        "status": cycle.completed_status,
                         "duration_ms": duration_ms,
                         **name_field,
+                        **self._closing,
                     },
                 )
             else:
@@ -190,20 +265,28 @@ class _Scope:
                 _write(
                     kind.logger,
                     logging.ERROR,
-                    kind.failed,
+                    cycle.failed,
                     {
-                        "event_type": kind.failed,
-                        "status": "failed",
+                        "event_type": cycle.failed,
+                        "status": cycle.failed_status,
                         "duration_ms": duration_ms,
                         "error": str(exc) or type(exc).__name__,
                         **name_field,
+                        **self._closing,
                     },
                     exc=exc,
                 )
             outcome = "success" if exc is None else "error"
-            dims = {**name_field, "outcome": outcome}
-            _metrics.count(kind.count_metric, 1, **dims)
-            _metrics.record(kind.duration_metric, duration_ms, unit="ms", **dims)
+            dims = {**name_field, **self._dimensions, "outcome": outcome}
+            if cycle.count_metric:
+                _metrics.count(cycle.count_metric, 1, **dims)
+            if cycle.duration_metric:
+                _metrics.record(
+                    cycle.duration_metric,
+                    duration_ms / _DURATION_UNITS[cycle.unit],
+                    unit=cycle.unit,
+                    **dims,
+                )
         finally:
             otel_context.detach(self._token)  # type: ignore[arg-type]
             self.span.end()
@@ -227,6 +310,22 @@ class Session(_Scope):
         return self.id
 
 
+def _checked_dimensions(dimensions: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Extra metric dimensions: names to str, bool, int or float values."""
+    if dimensions is None:
+        return {}
+    if not isinstance(dimensions, Mapping):
+        raise TypeError(f"dimensions must be a mapping, got {dimensions!r}")
+    for key, value in dimensions.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"dimension names must be non-empty strings, got {key!r}")
+        if not isinstance(value, (str, bool, int, float)):
+            raise ValueError(
+                f"dimension {key!r} must be a str, bool, int or float, got {type(value).__name__}"
+            )
+    return dict(dimensions)
+
+
 class _Runner:
     """Shared by ``job`` and ``session``: a ``with`` block (sync or async) or a decorator.
 
@@ -234,13 +333,28 @@ class _Runner:
     """
 
     _id_key: str
+    _kind: _Kind
+    _scope_type: type[_Scope]
 
-    def __init__(self, name: str, scope_id: str | None, fields: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        scope_id: str | None,
+        fields: dict[str, Any],
+        lifecycle: Lifecycle,
+        dimensions: Mapping[str, Any] | None,
+    ) -> None:
+        if not isinstance(lifecycle, Lifecycle):
+            raise TypeError(f"lifecycle must be an otelkit.Lifecycle, got {lifecycle!r}")
         self._name, self._id, self._fields = name, scope_id, fields
+        self._lifecycle = lifecycle
+        self._dimensions = _checked_dimensions(dimensions)
         self._make(scope_id)  # validate the arguments at the call site, not on first entry
 
     def _make(self, scope_id: str | None) -> Any:
-        raise NotImplementedError
+        return self._scope_type(
+            self._kind, self._name, scope_id, self._fields, self._lifecycle, self._dimensions
+        )
 
     def __enter__(self) -> Any:
         running = self._make(self._id)
@@ -312,12 +426,19 @@ class job(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.job(...)
     """
 
     _id_key = "job_id"
+    _kind = _JOB
+    _scope_type = Job
 
-    def __init__(self, name: str, job_id: str | None = None, **fields: Any) -> None:
-        super().__init__(name, job_id, fields)
-
-    def _make(self, scope_id: str | None) -> Job:
-        return Job(_JOB, self._name, scope_id, self._fields)
+    def __init__(
+        self,
+        name: str,
+        job_id: str | None = None,
+        *,
+        lifecycle: Lifecycle = JOB_LIFECYCLE,
+        dimensions: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(name, job_id, fields, lifecycle, dimensions)
 
     def __enter__(self) -> Job:
         return super().__enter__()  # type: ignore[no-any-return]
@@ -335,14 +456,19 @@ class session(_Runner):  # noqa: N801 - reads as a function: ``with otelkit.sess
     """
 
     _id_key = "session_id"
+    _kind = _SESSION
+    _scope_type = Session
 
     def __init__(
-        self, session_id: str | None = None, *, name: str = "session", **fields: Any
+        self,
+        session_id: str | None = None,
+        *,
+        name: str = "session",
+        lifecycle: Lifecycle = SESSION_LIFECYCLE,
+        dimensions: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> None:
-        super().__init__(name, session_id, fields)
-
-    def _make(self, scope_id: str | None) -> Session:
-        return Session(_SESSION, self._name, scope_id, self._fields)
+        super().__init__(name, session_id, fields, lifecycle, dimensions)
 
     def __enter__(self) -> Session:
         return super().__enter__()  # type: ignore[no-any-return]

@@ -3,7 +3,7 @@
 One event dict serves every output: the stdout renderers, the OTLP LogRecord and the
 testing capture. Its keys, in order: ``timestamp``, ``level``, ``message``, ``logger``,
 ``service``, ``environment``, the bound IDs, the keyword fields, ``trace_id``,
-``span_id``, ``xray_trace_id``, ``source``, and ``error``/``error_type``/``exception``
+``span_id``, ``xray_trace_id``, ``sampled``, ``source``, and ``error``/``error_type``/``exception``
 for failures.
 """
 
@@ -119,6 +119,9 @@ def build_event(
         event["trace_id"] = trace_id
         event["span_id"] = format(span_context.span_id, "016x")
         event["xray_trace_id"] = f"1-{trace_id[:8]}-{trace_id[8:]}"
+        # Whether the trace is kept (head sampling): ``filter sampled = 1`` in Logs
+        # Insights finds the lines whose trace X-Ray has.
+        event["sampled"] = span_context.trace_flags.sampled
     event["source"] = f"{record.filename}:{record.lineno}"
 
     if record.exc_info and record.exc_info[1] is not None:

@@ -91,11 +91,18 @@ def pretty_renderer(colour: bool) -> Renderer:
         short = _SHORT_LEVELS.get(level, level)
         clock = event["timestamp"][11:23]
         pairs = _pairs(event)
+        # The trace ID's first 8 hex digits: enough to tell traces apart on a screen and to
+        # find the trace (X-Ray and Grafana search by prefix or by the full ID in JSON).
+        where = (
+            f"trace={event['trace_id'][:8]} {event['source']}"
+            if "trace_id" in event
+            else event["source"]
+        )
         if colour:
             head = f"{_DIM}{clock}{_RESET} {_COLOURS.get(level, '')}{short:<5}{_RESET}"
-            tail = f"  {_DIM}{event['source']}{_RESET}"
+            tail = f"  {_DIM}{where}{_RESET}"
         else:
-            head, tail = f"{clock} {short:<5}", f"  {event['source']}"
+            head, tail = f"{clock} {short:<5}", f"  {where}"
         line = f"{head} {event['message']:<34} {pairs}{tail}"
         if "exception" in event:
             line = f"{line}\n{event['exception']}"

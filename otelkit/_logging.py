@@ -21,7 +21,7 @@ from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
-from otelkit import _log_buffer, _pipeline
+from otelkit import _coexist, _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_caps import cut
 from otelkit._log_event import (
@@ -260,25 +260,16 @@ _CHATTY = (
 )
 
 
-# The AWS Lambda Python runtime puts this handler on the root logger; it writes every
-# record to CloudWatch Logs in its own plain format.
-_LAMBDA_RUNTIME_HANDLERS = frozenset({"LambdaLoggerHandler", "LambdaLoggerHandlerWithFrameType"})
-
-
 def install(level: int, *, owns_stdout: bool = False) -> None:
     """Put the handler on the root logger (once) and set the root level.
 
-    With ``owns_stdout`` (otelkit writes the log lines), the Lambda runtime's own root
-    handler is removed: otherwise every record would reach CloudWatch Logs twice, once as
-    otelkit's JSON line and once in the runtime's format. Other handlers are left alone.
+    With ``owns_stdout`` (otelkit writes the log lines), other handlers writing to the
+    console are removed or adopted, so no record is printed twice (see ``_coexist``).
     """
     root = logging.getLogger()
-    if owns_stdout:
-        for handler in list(root.handlers):
-            if type(handler).__name__ in _LAMBDA_RUNTIME_HANDLERS:
-                root.removeHandler(handler)
     if _handler not in root.handlers:
         root.addHandler(_handler)
+    _coexist.adopt(_handler if owns_stdout else None)
     root.setLevel(level)
     for name in _CHATTY:
         chatty = logging.getLogger(name)
@@ -291,6 +282,7 @@ def install(level: int, *, owns_stdout: bool = False) -> None:
 
 def uninstall() -> None:
     """Remove the handler from the root logger."""
+    _coexist.adopt(None)
     logging.getLogger().removeHandler(_handler)
 
 

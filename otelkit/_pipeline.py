@@ -56,6 +56,7 @@ class Pipeline:
             one SQS/SNS record starts a new trace linked to the producer, or continues it.
         log_sample_rate: share of units of work whose INFO-and-below lines are written
             as they happen; the others hold them back until an error.
+        slow_request_ms: HTTP requests slower than this write a "Slow request" line.
     """
 
     service: str = "unknown_service"
@@ -78,6 +79,7 @@ class Pipeline:
     log_buffer_capacity: int = 0
     lambda_single_record: str = "link"
     log_sample_rate: float = 1.0
+    slow_request_ms: float | None = None
     prometheus_text: Callable[[], bytes] | None = None
     service_version: str | None = None
 

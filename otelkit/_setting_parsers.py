@@ -79,8 +79,8 @@ def _number(source: str, value: Any, check: Callable[[float], bool], expected: s
         raise ValueError(f"{source}={value!r} is not a number")
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{source}={value!r} is not a number") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past 1e308
+        raise ValueError(f"{source}={value!r:.80} is not a number") from None
     if not check(number):
         raise ValueError(f"{source}={value!r} must be {expected}")
     return number
@@ -110,6 +110,13 @@ def whole(minimum: int) -> Parser[int]:
         )
 
     return parse
+
+
+def rate(source: str, value: Any) -> float:
+    """A finite number of at least 0 (a rate per second)."""
+    return _number(
+        source, value, lambda n: 0.0 <= n < float("inf"), "a finite number of at least 0"
+    )
 
 
 def port(source: str, value: Any) -> int:

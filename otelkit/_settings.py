@@ -30,6 +30,7 @@ from otelkit._setting_parsers import (
     names,
     port,
     positive,
+    rate,
     ratio,
     text,
     url,
@@ -42,10 +43,16 @@ __all__ = ["LOG_FORMATS", "LOG_LEVELS", "SETTINGS", "Settings", "resolve", "sett
 PROTOCOLS = ("http/protobuf", "grpc")
 #: Environments that count as development: DEBUG logs, pretty lines on a terminal.
 DEV_ENVIRONMENTS = frozenset({"dev", "development", "local"})
+#: Environments that count as production: sampled traces (a reservoir plus 5 %).
+PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
 
 
 def _is_dev(resolved: Mapping[str, Any]) -> bool:
     return str(resolved["environment"]).lower() in DEV_ENVIRONMENTS
+
+
+def _is_production(resolved: Mapping[str, Any]) -> bool:
+    return str(resolved["environment"]).lower() in PRODUCTION_ENVIRONMENTS
 
 
 def _structured_logging(name: str, value: str) -> str | None:
@@ -188,9 +195,29 @@ class Settings:
     )
     sample_rate: float = setting(
         parse=ratio,
-        default=1.0,
         env=("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
-        doc="Parent-based head sampling ratio, 0.0-1.0.",
+        default=Computed(
+            lambda r: 0.05 if _is_production(r) else 1.0, "0.05 in prod/production, else 1.0"
+        ),
+        doc="Parent-based head sampling ratio, 0.0-1.0, for root traces the reservoir "
+        "did not take.",
+    )
+    sample_min_per_second: float = setting(
+        parse=rate,
+        env=("OTELKIT_SAMPLE_MIN_PER_SECOND",),
+        default=Computed(
+            lambda r: 1.0 if _is_production(r) else 0.0, "1 in prod/production, else 0"
+        ),
+        doc="Reservoir: this many root traces per second are always sampled, before "
+        "`sample_rate` applies to the rest (X-Ray's default rule is 1/s + 5%).",
+    )
+    slow_request_ms: float | None = setting(
+        parse=positive,
+        default=None,
+        env=("OTELKIT_SLOW_REQUEST_MS",),
+        shown="(unset: off)",
+        doc='HTTP requests slower than this many milliseconds write a "Slow request" '
+        "WARNING line naming the route and count in `http.server.slow_requests`.",
     )
     resource_detectors: tuple[str, ...] = setting(
         parse=lowercase_names,

@@ -14,6 +14,10 @@ from typing import Any
 from otelkit import _logging, _pipeline
 from otelkit._settings import resolve
 
+#: The longest the interpreter's exit waits for the last export. A collector on the same
+#: host answers in milliseconds; a dead one must not hold every exit.
+EXIT_TIMEOUT = 0.5
+
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
 _atexit_registered = False
@@ -38,6 +42,8 @@ def configure(
     emf_namespace: str | None = None,
     instrument: Iterable[str] | str | None = None,
     sample_rate: float | None = None,
+    sample_min_per_second: float | None = None,
+    slow_request_ms: float | None = None,
     resource_detectors: Iterable[str] | str | None = None,
     propagate_to: Iterable[str] | str | None = None,
     private_ids: Iterable[str] | str | None = None,
@@ -90,7 +96,7 @@ def configure(
                 daemon=True,
             ).start()
         if not _atexit_registered:
-            atexit.register(shutdown)
+            atexit.register(shutdown, EXIT_TIMEOUT)
             _atexit_registered = True
     if settings.metrics_port is not None:
         from otelkit.runtime import serve_configured

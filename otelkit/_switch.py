@@ -116,13 +116,31 @@ class SwitchableInstrument:
         self.delegate = create(meter)
 
     def add(self, amount: float, attributes: Attributes = None, context: Any = None) -> None:
+        global _recorded
+        _recorded = True
         self.delegate.add(amount, attributes, context)
 
     def record(self, amount: float, attributes: Attributes = None, context: Any = None) -> None:
+        global _recorded
+        _recorded = True
         self.delegate.record(amount, attributes, context)
 
     def set(self, amount: float, attributes: Attributes = None, context: Any = None) -> None:
+        global _recorded
+        _recorded = True
         self.delegate.set(amount, attributes, context)
+
+
+# Whether any measurement was made since ``take_recorded()`` last looked: a flush with
+# nothing new skips the metrics collection (on Lambda, most invocations record nothing).
+_recorded = False
+
+
+def take_recorded() -> bool:
+    """Whether a measurement was made since the last call; resets the flag."""
+    global _recorded
+    recorded, _recorded = _recorded, False
+    return recorded
 
 
 class SwitchableMeter(metrics.Meter):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 Line = dict[str, Any]
 SCRIPT = "browser_sessions.py"
-SETUP = {"SESSION_STARTED", "SESSION_CREATED", "SESSION_STARTING", "SESSION_READY"}
+SETUP = {"SESSION_CREATED", "SESSION_STARTING", "SESSION_READY"}
 CUSTOM_METRICS = (
     "SessionErrors",
     "BrowserOperations",
@@ -57,11 +57,11 @@ def is_number(value: Any) -> bool:
 
 
 def session_ids(lines: list[Line]) -> list[str]:
-    return [line["session_id"] for line in where(lines, event_type="SESSION_STARTED")]
+    return [line["session_id"] for line in where(lines, event_type="SESSION_CREATED")]
 
 
 def failed_session(lines: list[Line]) -> str:
-    [failed] = where(lines, event_type="SESSION_FAILED")
+    [failed] = where(lines, event_type="SESSION_TERMINATED", status="FAILED")
     return str(failed["session_id"])
 
 
@@ -84,26 +84,20 @@ def test_debug_specific_session_returns_its_whole_lifecycle_in_order(lines: list
         history = where(lines, session_id=session_id)
         assert by_timestamp(history) == history  # written in the order it happened
         events = lifecycle(history)
-        assert events[:4] == [
-            "SESSION_STARTED",
-            "SESSION_CREATED",
-            "SESSION_STARTING",
-            "SESSION_READY",
-        ]
+        assert events[:3] == ["SESSION_CREATED", "SESSION_STARTING", "SESSION_READY"]
         assert [line.get("status") for line in history if line.get("event_type") in SETUP] == [
-            "started",
             "CREATING",
             "STARTING",
             "READY",
         ]
         [terminated] = where(history, event_type="SESSION_TERMINATED")
         if session_id == failed:
-            assert events[4:] == ["SESSION_ERROR"] * 3 + ["SESSION_TERMINATED", "SESSION_FAILED"]
+            assert events[3:] == ["SESSION_ERROR"] * 3 + ["SESSION_TERMINATED"]
             assert terminated["status"] == "FAILED"
             assert terminated["reason"] == "error"
             assert "Navigation timeout" in terminated["error"]
         else:
-            assert events[-2:] == ["SESSION_TERMINATED", "SESSION_ENDED"]
+            assert events[-1] == "SESSION_TERMINATED"
             assert "BROWSER_OPERATION" in events
             assert terminated["status"] == "STOPPED"
             assert "error" not in terminated
@@ -130,10 +124,10 @@ def test_every_line_of_a_session_carries_its_session_and_project(lines: list[Lin
     ]
     # every line written inside a session's trace, whatever wrote it, carries its IDs
     session_of_trace = {
-        line["trace_id"]: line["session_id"] for line in where(lines, event_type="SESSION_STARTED")
+        line["trace_id"]: line["session_id"] for line in where(lines, event_type="SESSION_CREATED")
     }
     in_sessions = [line for line in lines if line.get("trace_id") in session_of_trace]
-    assert len(in_sessions) >= 40
+    assert len(in_sessions) >= 30
     for line in in_sessions:
         assert line.get("session_id") == session_of_trace[line["trace_id"]], line
         assert line.get("project_id") in projects[line["session_id"]], line
@@ -169,12 +163,10 @@ def test_filter_status_failed_finds_the_failed_session(lines: list[Line]) -> Non
     assert row["event_type"] == "SESSION_TERMINATED"
     assert row["session_id"] == failed
     assert row["level"] == "ERROR"
-    # filter event_type = "SESSION_FAILED": otelkit's record, with the traceback
-    [record] = where(lines, event_type="SESSION_FAILED")
-    assert record["status"] == "failed"
-    assert record["error_type"] == "TimeoutError"
-    assert "Traceback" in record["exception"]
-    assert where(lines, status="failed") == [record]
+    # written by otelkit.session with the system's lifecycle: the traceback comes with it
+    assert row["error_type"] == "TimeoutError"
+    assert "Traceback" in row["exception"]
+    assert where(lines, status="failed") == []  # no second, lowercase record
 
 
 def test_session_duration_analysis(lines: list[Line]) -> None:
@@ -184,8 +176,8 @@ def test_session_duration_analysis(lines: list[Line]) -> None:
     assert len(durations) == 4
     assert all(is_number(value) and value > 0 for value in durations)
     assert min(durations) <= sum(durations) / len(durations) <= max(durations)
-    # provisioning time is on SESSION_READY, otelkit's own measure on SESSION_ENDED/FAILED
-    for event_type in ("SESSION_READY", "SESSION_ENDED", "SESSION_FAILED"):
+    # provisioning time is on SESSION_READY
+    for event_type in ("SESSION_READY", "SESSION_TERMINATED"):
         rows = where(lines, event_type=event_type)
         assert rows
         assert all(is_number(row["duration_ms"]) for row in rows)
@@ -237,8 +229,12 @@ def test_console_shows_session_traces_and_metrics(
     assert "✗ browser.session" in result.stderr
     assert "DynamoDB.UpdateItem" in result.stderr
     metrics = result.stderr.split("── metrics", 1)[1]
-    for name in ("Sessions", "SessionDuration", *CUSTOM_METRICS):
+    for name in ("SessionDuration", *CUSTOM_METRICS):
         assert f"\n{name} " in metrics, name
+    # the guide's SessionDuration: seconds, by ProjectId
+    durations = [line for line in metrics.splitlines() if line.startswith("SessionDuration ")]
+    assert len(durations) == 3  # proj_123 ok and failed, proj_456 ok
+    assert all(" s " in line and "ProjectId=proj_" in line for line in durations)
     assert "outcome=error" in metrics
     assert "session_id" not in metrics  # IDs are never dimensions
 
@@ -250,7 +246,7 @@ def test_structured_logging_false_writes_plain_text() -> None:
     assert text
     assert not any(line.lstrip().startswith("{") for line in text)
     events = [line for line in text if " SESSION_" in line]
-    assert len(events) >= 4 * 6
+    assert len(events) >= 4 * 5
     assert all("session_id=sess-" in line and "project_id=proj_" in line for line in events)
     [failed] = [line for line in events if "status=FAILED" in line]
     assert "SESSION_TERMINATED" in failed

@@ -91,7 +91,7 @@ def test_each_request_has_one_correlation_id_echoed_and_on_all_its_lines(demo: D
         request_lines = [
             (line["message"], line["path"], line.get("status"))
             for line in mine
-            if line["logger"] == "otelkit.http"
+            if line["logger"] == "otelkit.http" and line["message"] != "Slow request"
         ]
         assert request_lines == [
             ("Request started", sent.path, None),
@@ -154,8 +154,8 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
     # latency_ms is a number on every request line (Insights' stats need numbers)
     assert all(type(line["latency_ms"]) in (int, float) for line in completed)
     assert all(type(line["status"]) is int for line in completed)
-    # filter message = "Request completed" and status >= 500 | stats count(*) by path
-    errors = Counter(line["path"] for line in completed if line["status"] >= 500)
+    # filter message = "Request completed" and status >= 500 | stats count(*) by route
+    errors = Counter(line["route"] for line in completed if line["status"] >= 500)
     assert errors == {"/twilio/recording": 2}
     assert {line["level"] for line in completed if line["status"] >= 500} == {"ERROR"}
     # filter message = "Slow request": the 25-second recording takes 500 ms to transcribe,
@@ -164,13 +164,17 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
         line["correlation_id"]: line for line in demo.lines if line["message"] == "Slow request"
     }
     haircut = slow[demo.sent[3].correlation_id]
-    assert (haircut["level"], haircut["endpoint"], haircut["session_id"]) == (
+    assert (haircut["level"], haircut["route"], haircut["method"]) == (
         "WARNING",
         "/twilio/recording",
-        CALL_A,
+        "POST",
     )
+    # ... and its correlation_id leads to the call
+    assert CALL_A in {
+        line.get("session_id") for line in demo.by_correlation(haircut["correlation_id"])
+    }
     assert all(
-        type(line["duration_ms"]) is float and line["duration_ms"] > line["threshold_ms"] == 300.0
+        type(line["latency_ms"]) is float and line["latency_ms"] > line["threshold_ms"] == 300.0
         for line in slow.values()
     )
     # the same question from the request lines alone: filter latency_ms > 300
@@ -197,9 +201,16 @@ def test_the_guides_insights_questions_are_answerable(demo: Demo) -> None:
         "rejected",
         False,
     )
-    # the endpoint metrics, by route (console metrics on stderr)
-    assert "RequestErrors" in demo.result.stderr
-    assert re.search(r"SlowRequests +\d+ +endpoint=/twilio/recording", demo.result.stderr)
+    # the HTTP server metrics, by route and status class (console metrics on stderr)
+    assert re.search(
+        r"http\.server\.request\.duration count=2 .* http\.response\.status_class="
+        r"5xx http\.route=/twilio/recording",
+        demo.result.stderr,
+    )
+    assert re.search(
+        r"http\.server\.slow_requests +\d+ .*http\.route=/twilio/recording", demo.result.stderr
+    )
+    assert "/twilio/recording/" not in demo.result.stderr  # never a raw path
 
 
 def test_no_secret_or_phone_number_reaches_any_line(demo: Demo) -> None:
@@ -216,7 +227,8 @@ def test_health_checks_write_no_request_logs(demo: Demo) -> None:
     assert not [line for line in demo.lines if line.get("path") == "/health"]
     for sent in health:
         assert not demo.by_correlation(sent.correlation_id)
-    assert "endpoint=/health" not in demo.result.stderr
+    # measured like any route (one bounded series), but never logged
+    assert "http.route=/health" in demo.result.stderr
     # their spans are still made, for the collector to keep or drop
     assert demo.result.stderr.count("• GET /health") == 2
 

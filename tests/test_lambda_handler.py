@@ -334,7 +334,9 @@ def test_provisioned_concurrency_is_not_a_cold_start(
     assert "ColdStart" not in otelkit_capture.metrics
 
 
-@pytest.mark.parametrize(("remaining_ms", "expected"), [(30_000, 5.0), (1_300, 1.0), (250, None)])
+@pytest.mark.parametrize(
+    ("remaining_ms", "expected"), [(30_000, 1.0), (5_000, 0.5), (1_300, 0.13), (250, None)]
+)
 def test_flush_is_bounded_by_the_remaining_time(
     monkeypatch: pytest.MonkeyPatch,
     remaining_ms: int,

@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 import otelkit
 from otelkit.aws import _lambda
 from otelkit.aws._detect import detect
-from otelkit.testing import Capture
+from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
 from tests.support.lambda_event_shapes import EVENTS
 from tests.support.lambda_source_cases import CASES
@@ -261,3 +261,56 @@ def test_a_documented_shape_with_one_odd_field_still_detects(
     if isinstance(event, dict):
         event[key] = value
     detect(event)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(EVENTS)), st.data())
+def test_the_handler_survives_any_field_of_a_documented_shape_going_bad(
+    name: str, data: st.DataObject
+) -> None:
+    """Through the public decorator: one field (top level or one level down) replaced by
+    any JSON value, and the invocation still runs once, returns and is traced once."""
+    event = load(name)
+    target = event[0] if isinstance(event, list) else event
+    path = [data.draw(st.sampled_from(sorted(target)))]
+    if isinstance(target[path[0]], dict) and target[path[0]]:
+        path.append(data.draw(st.sampled_from(sorted(target[path[0]]))))
+    holder = target if len(path) == 1 else target[path[0]]
+    holder[path[-1]] = data.draw(json_values)
+    with capture() as cap:
+        assert handler(event, FakeContext()) == {"ok": True}
+    assert len([s for s in cap.spans if s.name == "video-worker"]) == 1
+
+
+def test_dynamodb_records_are_failed_by_sequence_number(otelkit_capture: Capture) -> None:
+    event = load("dynamoStreamEvent")
+    first, second = (r["dynamodb"]["SequenceNumber"] for r in event["Records"])
+    for record in event["Records"]:
+        record["eventSourceARN"] = (
+            "arn:aws:dynamodb:us-west-2:123456789012:table/Orders/stream/2024-01-01T00:00:00.000"
+        )
+
+    @otelkit.aws.lambda_handler
+    def consume(event: Any, context: Any) -> Any:
+        return {"batchItemFailures": [{"itemIdentifier": first}]}
+
+    consume(event, FakeContext())
+    records = [s for s in otelkit_capture.spans if s.name == "process Orders"]
+    assert otelkit_capture.span("video-worker").attributes["aws.dynamodb.table_names"] == (
+        "Orders",
+    )
+    assert [s.attributes["messaging.message.id"] for s in records] == [first, second]
+    assert [s.attributes["faas.document.operation"] for s in records] == ["insert", "edit"]
+    assert [s.status.status_code for s in records] == [StatusCode.ERROR, StatusCode.UNSET]
+
+
+@pytest.mark.parametrize("name", ["firehose", "kinesisAnalyticsOutput"])
+def test_a_records_field_that_is_not_a_list_is_not_counted(
+    otelkit_capture: Capture, name: str
+) -> None:
+    event = load(name)
+    event["records"] = 1  # found by the property test above: len() of an int
+    assert handler(event, FakeContext()) == {"ok": True}
+    span = otelkit_capture.span("video-worker")
+    assert "messaging.batch.message_count" not in span.attributes

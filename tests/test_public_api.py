@@ -10,6 +10,7 @@ import otelkit
 
 def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
+        "Lifecycle",
         "__version__",
         "aws",
         "bind",

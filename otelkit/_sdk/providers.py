@@ -6,42 +6,37 @@ import dataclasses
 import functools
 import logging
 import sys
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
-    Metric,
-    MetricExporter,
-    MetricExportResult,
     MetricReader,
-    MetricsData,
-    NumberDataPoint,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 
-from otelkit import _error_aggregation, _log_buffer, _log_caps, _pipeline
+from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
-from otelkit._metrics import display_name
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
 from otelkit._scrub import scrub_urls
+from otelkit._sdk import otlp_export
+from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.emf import EMFExporter
+from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.resource import build_resource
+from otelkit._sdk.sampling import head_sampler
 from otelkit._settings import Settings
+from otelkit._switch import take_recorded
 
 # Attributes where instrumentations put URLs, query string included.
 _URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
@@ -87,131 +82,6 @@ class AdoptingIdGenerator(RandomIdGenerator):
         return adopted_trace_id() or super().generate_trace_id()
 
 
-class PreserveMetricNames(MetricExporter):
-    """Restores the case of metric names the SDK lower-cased (``MessagesProcessed``)."""
-
-    def __init__(self, exporter: MetricExporter) -> None:
-        super().__init__(
-            preferred_temporality=exporter._preferred_temporality,
-            preferred_aggregation=exporter._preferred_aggregation,
-        )
-        self._exporter = exporter
-
-    def export(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> MetricExportResult:
-        return self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return self._exporter.force_flush(timeout_millis)
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self._exporter.shutdown(timeout_millis=timeout_millis, **kwargs)
-
-
-def rename_metrics(data: MetricsData) -> MetricsData:
-    """``data`` with every metric named as the user wrote it, and every int value OTLP's
-    int64 cannot carry (a counter summed past it) turned into a double: one such value
-    must not fail the encoding of the whole batch."""
-    replace = dataclasses.replace
-    return replace(
-        data,
-        resource_metrics=[
-            replace(
-                rm,
-                scope_metrics=[
-                    replace(
-                        sm,
-                        metrics=[
-                            _encodable(replace(m, name=display_name(m.name))) for m in sm.metrics
-                        ],
-                    )
-                    for sm in rm.scope_metrics
-                ],
-            )
-            for rm in data.resource_metrics
-        ],
-    )
-
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _encodable(metric: Metric) -> Metric:
-    points = getattr(metric.data, "data_points", ())
-    if not any(_past_int64(p) for p in points):
-        return metric
-    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p for p in points]
-    data: Any = metric.data
-    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
-
-
-def _past_int64(point: object) -> bool:
-    return (
-        isinstance(point, NumberDataPoint)
-        and isinstance(point.value, int)
-        and not _INT64_MIN <= point.value <= _INT64_MAX
-    )
-
-
-Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
-
-
-def _exporters(settings: Settings) -> Exporters:
-    """The OTLP exporter of each signal that has somewhere to go (None for the others)."""
-    endpoint, timeout = settings.endpoint, settings.export_timeout
-    if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
-        return None, None, None  # nothing leaves the process: import no exporter
-    if settings.protocol == "grpc" and endpoint:
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                OTLPMetricExporter,
-            )
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        except ImportError as exc:
-            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (
-            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-            OTLPMetricExporter(endpoint=endpoint, timeout=timeout),
-            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
-        )
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HTTPLogExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-        OTLPMetricExporter as HTTPMetricExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HTTPSpanExporter,
-    )
-
-    from otelkit._sdk.sigv4 import signing_session, wants_signing
-
-    traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
-    logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
-    metrics = f"{endpoint}/v1/metrics" if endpoint else None
-    if metrics and wants_signing(metrics, settings.aws_sigv4):
-        metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
-    return (
-        HTTPSpanExporter(
-            endpoint=traces,
-            timeout=timeout,
-            session=signing_session(traces, "traces", settings.aws_sigv4),
-        )
-        if traces
-        else None,
-        HTTPMetricExporter(endpoint=metrics, timeout=timeout) if metrics else None,
-        HTTPLogExporter(
-            endpoint=logs,
-            timeout=timeout,
-            session=signing_session(logs, "logs", settings.aws_sigv4),
-        )
-        if logs
-        else None,
-    )
-
-
 def assemble(
     *,
     settings: Settings,
@@ -220,11 +90,18 @@ def assemble(
     logger_provider: LoggerProvider | None,
     render: Callable[[dict[str, Any]], str] | None,
     resource: Resource,
+    outboxes: Sequence[Outbox] = (),
 ) -> _pipeline.Pipeline:
-    """Build providers around the given processors/readers and wrap them as a Pipeline."""
+    """Build providers around the given processors/readers and wrap them as a Pipeline.
+
+    ``flush`` and ``close`` work in the calling thread, one signal after the other, within
+    one deadline: no thread is started per flush (on Lambda that cost more than the
+    export), and an outbox with nothing queued or metrics with nothing recorded since the
+    last flush cost nothing.
+    """
     tracer_provider = TracerProvider(
         resource=resource,
-        sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
+        sampler=head_sampler(settings.sample_rate, settings.sample_min_per_second),
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
@@ -234,18 +111,37 @@ def assemble(
     meter_provider = MeterProvider(
         resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
     )
-    providers: list[Any] = [tracer_provider, meter_provider]
-    otel_loggers = None
-    if logger_provider is not None:
-        providers.append(logger_provider)
-        otel_loggers = _logger_cache(logger_provider)
+    otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
+    # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole.
+    others: list[Any] = [] if outboxes else [tracer_provider]
+    if logger_provider is not None and not outboxes:
+        others.append(logger_provider)
 
     def flush(timeout: float) -> bool:
-        millis = int(timeout * 1000)
-        return _all_within([functools.partial(p.force_flush, millis) for p in providers], timeout)
+        deadline = time.monotonic() + timeout
+        failures = otlp_export.metric_failures_here()
+        delivered = True
+        with within(deadline):
+            for outbox in outboxes:
+                delivered = outbox.export_until(deadline) and delivered
+            for provider in others:
+                delivered = _flushed(provider, deadline) and delivered
+            if take_recorded() and metric_readers:
+                delivered = _flushed(meter_provider, deadline) and delivered
+        return delivered and otlp_export.metric_failures_here() == failures
 
     def close(timeout: float) -> None:
-        _all_within([provider.shutdown for provider in providers], timeout)
+        deadline = time.monotonic() + timeout
+        with within(deadline):
+            for outbox in outboxes:
+                outbox.close(deadline)
+            for provider in (tracer_provider, logger_provider):
+                if provider is not None:
+                    _quietly(provider.shutdown)
+            _quietly(
+                functools.partial(meter_provider.shutdown, timeout_millis=_millis_left(deadline))
+            )
+        _drops.summarize_if_due(final=True)
 
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
@@ -272,7 +168,26 @@ def assemble(
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
         log_sample_rate=settings.log_sample_rate,
+        slow_request_ms=settings.slow_request_ms,
     )
+
+
+def _millis_left(deadline: float) -> int:
+    return max(0, int((deadline - time.monotonic()) * 1000))
+
+
+def _flushed(provider: Any, deadline: float) -> bool:
+    try:
+        return bool(provider.force_flush(_millis_left(deadline)))
+    except Exception:  # the meter provider raises when a reader ran out of time
+        return False
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    try:
+        action()
+    except Exception:  # the SDK already logged it; shutting down goes on
+        return
 
 
 def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
@@ -287,34 +202,6 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
     return logger_for
 
 
-def _all_within(actions: list[Callable[[], Any]], timeout: float) -> bool:
-    """Run every action at once and wait for all of them until one shared deadline.
-
-    Concurrently, so a collector that never answers the span export cannot keep the
-    metrics and logs from being flushed, and the whole call returns within ``timeout``
-    (Lambda's remaining time depends on it). True only if every action finished well.
-    """
-    outcomes: list[bool] = []
-
-    def run(action: Callable[[], Any]) -> None:
-        try:
-            result = action()
-            outcomes.append(result is None or bool(result))  # shutdown() returns None
-        except Exception:  # the SDK already logged it; a failed flush is just False
-            outcomes.append(False)
-
-    workers = [
-        threading.Thread(target=run, args=(action,), name="otelkit-flush", daemon=True)
-        for action in actions
-    ]
-    deadline = time.monotonic() + timeout
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
-    return len(outcomes) == len(actions) and all(outcomes)
-
-
 def build(settings: Settings) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
@@ -325,14 +212,16 @@ def build(settings: Settings) -> _pipeline.Pipeline:
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None
-    span_exporter, metric_exporter, log_exporter = _exporters(settings)
-    if span_exporter is not None:
-        span_processors.append(BatchSpanProcessor(span_exporter))
-    if metric_exporter is not None:
-        metric_readers.append(PeriodicExportingMetricReader(PreserveMetricNames(metric_exporter)))
-    if log_exporter is not None:
-        logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-        logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
+    outboxes: list[Outbox] = []
+    export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
+    if export.spans is not None:
+        outboxes.append(export.spans)
+        span_processors.append(OutboxSpanProcessor(export.spans))
+    if export.metric_reader is not None:
+        metric_readers.append(export.metric_reader)
+    if export.logs is not None:
+        outboxes.append(export.logs)
+        logger_provider = export.logger_provider
     if settings.emf_namespace:
         metric_readers.append(
             PeriodicExportingMetricReader(
@@ -358,6 +247,7 @@ def build(settings: Settings) -> _pipeline.Pipeline:
         logger_provider=logger_provider,
         render=render,
         resource=resource,
+        outboxes=outboxes,
     )
     pipeline.prometheus_text = prometheus_text
     if settings.log_to_file:

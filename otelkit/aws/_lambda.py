@@ -22,10 +22,11 @@ from opentelemetry.trace import Status, StatusCode
 
 from otelkit import _log_buffer, _metrics, _pipeline, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._incoming_requests import RESPONSE_HEADER, incoming_context
+from otelkit._incoming_requests import RESPONSE_HEADER, RequestLog, incoming_context
 from otelkit._log_event import scope_fields
 from otelkit._logging import get_logger
 from otelkit._propagation import extract, start_span_from
+from otelkit._request_telemetry import Request
 from otelkit._safety import report_internal_error
 from otelkit._setup import configure, flush
 from otelkit._spans import fail_span
@@ -41,7 +42,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Time kept free at the end of an invocation: the flush never eats into it.
 FLUSH_SAFETY_MARGIN_MS = 300
 #: The longest a flush may take even when the invocation has more time left.
-MAX_FLUSH_SECONDS = 5.0
+MAX_FLUSH_SECONDS = 1.0
+#: The share of the invocation's remaining time a flush may take at most.
+FLUSH_SHARE = 0.1
 #: The metric counting cold starts, with a ``function_name`` dimension.
 COLD_START_METRIC = "ColdStart"
 
@@ -172,6 +175,12 @@ def _failed_item_ids(result: Any) -> set[str]:
 
 
 def _flush_within(context: Any) -> None:
+    """Flush in this thread, bounded by a small share of the remaining time.
+
+    A collector on the same host answers in milliseconds, so the bound only matters when
+    it does not; a collector that refuses connections costs one refused connect, then
+    nothing until it is probed again (see ``otelkit._sdk.collector_link``).
+    """
     timeout = MAX_FLUSH_SECONDS
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
@@ -179,7 +188,9 @@ def _flush_within(context: Any) -> None:
             left_ms = float(remaining())
         except Exception:  # a stand-in context without a working clock: no bound known
             left_ms = float("inf")
-        timeout = min(timeout, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0)
+        timeout = min(
+            timeout, FLUSH_SHARE * left_ms / 1000.0, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0
+        )
     if timeout > 0:
         try:
             flush(timeout)
@@ -199,6 +210,29 @@ def _configure_if_needed() -> None:
         report_internal_error("lambda_handler (configure from the environment)", exc)
 
 
+_REQUESTS = RequestLog()  # the default quiet paths: health checks write no request lines
+
+
+def _http_request(source: Source, event: Any) -> Request:
+    """The request telemetry of an HTTP invocation (API Gateway, function URL, ALB…)."""
+    attributes = source.attributes
+    body = event.get("body") if isinstance(event, Mapping) else None
+    request = _REQUESTS.begin(
+        str(attributes.get("http.request.method", "")),
+        str(attributes.get("url.path", "")),
+        attributes.get("client.address"),
+        len(body) if isinstance(body, str) else None,
+    )
+    route = attributes.get("http.route")
+    request.route = route if isinstance(route, str) and route else None
+    return request
+
+
+def _body_size(result: Any) -> int:
+    body = result.get("body") if isinstance(result, Mapping) else result
+    return len(body) if isinstance(body, (str, bytes)) else 0
+
+
 class _Invocation:
     """Everything one invocation sets up around the handler, and how to tear it down."""
 
@@ -214,6 +248,8 @@ class _Invocation:
         self.single_record: _records.RecordSpan | None = None
         self.single_token: Any = None
         self.fields_token: Any = None
+
+        self.request: Request | None = None
         try:
             self._start(handler_name, event, context, path)
         except Exception as exc:
@@ -242,6 +278,8 @@ class _Invocation:
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
             _metrics.count(COLD_START_METRIC, 1, function_name=str(name or handler_name))
+        if source.http_request:
+            self.request = _http_request(source, event)
         if source.records or source.record_views:
             self.batch = _records.Batch(
                 source.records, source.attributes.get("messaging.system"), source.record_views
@@ -279,6 +317,11 @@ class _Invocation:
                 self.span.set_attribute("http.response.status_code", status)
                 if status >= 500:
                     self.span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
+            if self.request is not None:
+                self.request.status = (
+                    status if isinstance(status, int) else (500 if error is not None else 200)
+                )
+                self.request.completed(_body_size(result), error)
             if self.batch is not None:
                 self.batch.finish(error, _failed_item_ids(result))
             if self.echo is not None and error is None:

@@ -36,6 +36,10 @@ class Shape:
         return Source(self.name, self.trigger, self.attributes(event))
 
 
+def _count(records: object) -> int | None:
+    return len(records) if isinstance(records, list) else None
+
+
 def _nested(event: Mapping[str, Any], *path: str) -> object:
     current: object = event
     for step in path:
@@ -78,7 +82,7 @@ SHAPES: tuple[Shape, ...] = (
         lambda e: present(
             aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
             aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
-            messaging__batch__message_count=len(e.get("records") or ()),
+            messaging__batch__message_count=_count(e.get("records")),
         ),
     ),
     Shape(
@@ -87,7 +91,7 @@ SHAPES: tuple[Shape, ...] = (
         ("invocationId", "applicationArn", "records"),
         lambda e: present(
             aws__kinesis_analytics__application_arn=e.get("applicationArn"),
-            messaging__batch__message_count=len(e.get("records") or ()),
+            messaging__batch__message_count=_count(e.get("records")),
         ),
     ),
     Shape(

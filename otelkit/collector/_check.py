@@ -10,6 +10,7 @@ at the push API instead of OTLP.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from otelkit.collector._components import (
     component_type,
 )
 from otelkit.collector._model import MAX_EMF_DIMENSIONS
+from otelkit.collector._options import CLOSED, TYPES, type_problem
 from otelkit.collector._yaml import Document, Path, YamlError, load
 
 SECTIONS: tuple[Kind, ...] = get_args(Kind)
@@ -140,8 +142,23 @@ class _Checker:
                 if not any(key in settings for key in group):
                     wanted = " or ".join(f"'{key}'" for key in group)
                     self.add(path, f"{_SINGULAR[kind]} '{cid}' is missing required key {wanted}")
+            self._check_options(kind, cid, settings)
             out[cid] = settings
         return out
+
+    def _check_options(self, kind: Kind, cid: str, settings: dict[str, Any]) -> None:
+        ctype = component_type(cid)
+        known = CLOSED.get((kind, ctype))
+        types = TYPES.get((kind, ctype), {})
+        noun = _SINGULAR[kind]
+        for key, value in settings.items():
+            path: Path = (kind, cid, str(key))
+            if known is not None and key not in known:
+                hint = difflib.get_close_matches(str(key), sorted(known), n=1)
+                tail = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.add(path, f"{noun} '{cid}' has no option '{key}'{tail}")
+            elif key in types and (problem := type_problem(value, types[key])) is not None:
+                self.add(path, f"{noun} '{cid}' option '{key}' {problem}")
 
     def _check_service(self, service: Any, declared: dict[Kind, dict[str, dict[str, Any]]]) -> None:
         if not isinstance(service, dict):

@@ -106,12 +106,15 @@ def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out is None:
         out.write(render_text(models[0]))
         return 0
+    # Several targets share a file (the IAM policy); it is written and reported once.
+    files: dict[str, str] = {}
     for model in models:
-        for relative, content in render_files(model).items():
-            path = args.out / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8")
-            out.write(f"wrote {path}\n")
+        files.update(render_files(model))
+    for relative, content in files.items():
+        path = args.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        out.write(f"wrote {path}\n")
     return 0
 
 
@@ -131,6 +134,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problems = check_text(text, DISTRIBUTIONS[name], id_keys)
         for problem in problems:
             out.write(f"{path}:{problem.line}: {problem.message}\n")
-        if problems and status == 0:
+        if not problems:
+            out.write(f"{path}: ok ({DISTRIBUTIONS[name].title})\n")
+        elif status == 0:
             status = 1
     return status

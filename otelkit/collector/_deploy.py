@@ -20,6 +20,12 @@ EXAMPLE_LOKI_URL = "https://loki.example.internal"
 COLLECTOR = "aws-otel-collector"
 #: The app's OTLP exporter target: the sidecar on the shared loopback (HTTP/protobuf).
 APP_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+#: awsemf turns cumulative sums into deltas and drops each series' first point, so a
+#: count made once in a process never reaches CloudWatch; delta export avoids that.
+APP_METRICS_TEMPORALITY = {
+    "name": "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+    "value": "delta",
+}
 
 
 def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
@@ -55,6 +61,7 @@ def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
                     {"name": "OTEL_SERVICE_NAME", "value": "otelkit-app"},
                     {"name": "DEPLOYMENT_ENV", "value": "prod"},
                     {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": APP_OTLP_ENDPOINT},
+                    APP_METRICS_TEMPORALITY,
                 ],
                 "dependsOn": [{"containerName": COLLECTOR, "condition": "HEALTHY"}],
                 "logConfiguration": awslogs,
@@ -161,6 +168,7 @@ def eks_manifest(model: CollectorModel) -> str:
             {"name": "OTEL_SERVICE_NAME", "value": "otelkit-app"},
             {"name": "DEPLOYMENT_ENV", "value": "prod"},
             {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": APP_OTLP_ENDPOINT},
+            APP_METRICS_TEMPORALITY,
         ],
     }
     documents = [

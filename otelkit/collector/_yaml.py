@@ -55,10 +55,7 @@ def load(text: str) -> Document:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise YamlError(line, f"YAML does not parse: {reason}") from exc
+        raise YamlError(*_describe(exc)) from exc
     except yaml.YAMLError as exc:
         raise YamlError(0, f"YAML does not parse: {exc}") from exc
     doc = Document(data=None)
@@ -67,6 +64,21 @@ def load(text: str) -> Document:
     doc.lines[()] = root.start_mark.line + 1
     doc.data = _convert(root, (), doc)
     return doc
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """Line and message for a parse error, naming where an unclosed construct began.
+
+    An unclosed ``[`` or quote is only noticed lines later, where parsing fails; the
+    line that needs fixing is the one the construct started on.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 0
+    message = f"YAML does not parse: {exc.problem or exc.context or 'invalid YAML'}"
+    start = exc.context_mark
+    if exc.context and start is not None and start.line + 1 != line:
+        message += f" ({exc.context.removeprefix('while ')} started at line {start.line + 1})"
+    return line, message
 
 
 def _convert(node: yaml.Node, path: Path, doc: Document) -> Any:

@@ -24,9 +24,11 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.metrics import NoOpMeterProvider
 
+from otelkit import _coexist
 from otelkit import _incoming_requests as http
-from otelkit import _switch
+from otelkit._request_telemetry import content_length
 from otelkit._safety import report_internal_error
 
 Scope = MutableMapping[str, Any]
@@ -45,12 +47,13 @@ class OtelkitASGIMiddleware:
     """Trace, correlate and log every HTTP request of an ASGI application.
 
     For each request it starts a server span (through the upstream OpenTelemetry ASGI
-    middleware, so span attributes and ``http.server.*`` metrics follow the semantic
-    conventions) whose parent and bound IDs come from the incoming ``traceparent``,
-    ``X-Amzn-Trace-Id`` and ``baggage`` headers. It binds ``correlation_id`` from
-    ``X-Correlation-ID`` or ``X-Request-ID`` (a new UUID when absent), echoes it in the
-    ``X-Correlation-ID`` response header, and logs "Request started" and "Request
-    completed" (method, path, client_ip, status, latency_ms, response_size).
+    middleware, so span attributes follow the semantic conventions) whose parent and
+    bound IDs come from the incoming ``traceparent``, ``X-Amzn-Trace-Id`` and ``baggage``
+    headers. It binds ``correlation_id`` from ``X-Correlation-ID`` or ``X-Request-ID`` (a
+    new UUID when absent), echoes it in the ``X-Correlation-ID`` response header, and
+    records the request telemetry: "Request started" and "Request completed" lines
+    (method, path, route, client_ip, status, latency_ms, sizes), HTTP server metrics by
+    route template and status class, and a "Slow request" line above ``slow_request_ms``.
 
     Health checks and status polling would drown the logs: requests matching ``quiet``
     write no log lines. Their spans are still produced; drop them in the collector if
@@ -80,11 +83,15 @@ class OtelkitASGIMiddleware:
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log),
             tracer_provider=http.IncomingContextTracerProvider(),
-            meter_provider=_switch.METER_PROVIDER,
+            meter_provider=NoOpMeterProvider(),
             exclude_spans=["receive", "send"],
         )
+        self._adopted = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._adopted:  # the server has applied its logging config by now
+            self._adopted = scope.get("type") == "http"
+            _coexist.readopt()
         if scope.get("type") != "http":  # lifespan and websockets pass straight through
             await self.app(scope, receive, send)
             return
@@ -131,6 +138,7 @@ class _RequestScope:
                 str(scope.get("method", "")),
                 str(scope.get("path", "")),
                 http.client_ip(prepared[2], client[0] if client else None),
+                content_length(prepared[2].get("content-length")),
             )
 
             async def send_with_id(message: Message) -> None:

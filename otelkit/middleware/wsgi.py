@@ -25,9 +25,11 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.metrics import NoOpMeterProvider
 
+from otelkit import _coexist
 from otelkit import _incoming_requests as http
-from otelkit import _switch
+from otelkit._request_telemetry import Request, content_length
 from otelkit._safety import report_internal_error
 
 Environ = dict[str, Any]
@@ -82,10 +84,14 @@ class OtelkitWSGIMiddleware:
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log),
             tracer_provider=http.IncomingContextTracerProvider(),
-            meter_provider=_switch.METER_PROVIDER,
+            meter_provider=NoOpMeterProvider(),
         )
+        self._adopted = False
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if not self._adopted:  # the server has applied its logging config by now
+            self._adopted = True
+            _coexist.readopt()
         token = None
         try:
             headers = _headers(environ)
@@ -122,6 +128,7 @@ class _RequestScope:
                 str(environ.get("REQUEST_METHOD", "")),
                 str(environ.get("PATH_INFO", "")),
                 http.client_ip(prepared[2], environ.get("REMOTE_ADDR")),
+                content_length(environ.get("CONTENT_LENGTH")),
             )
 
             def start_with_id(
@@ -152,7 +159,7 @@ class _RequestScope:
 class _LoggedBody:
     """The response body, counted as the server sends it; logs completion on ``close``."""
 
-    def __init__(self, body: Iterable[bytes], request: http.Request, context: Context) -> None:
+    def __init__(self, body: Iterable[bytes], request: Request, context: Context) -> None:
         self._body = body
         self._request = request
         self._context = context

@@ -21,6 +21,13 @@ def test_bad_yaml_reports_the_line() -> None:
     [problem] = check_text(text)
     assert problem.line == 4
     assert problem.message.startswith("YAML does not parse")
+    assert problem.message.endswith("(parsing a flow sequence started at line 3)")
+
+
+def test_unclosed_quote_names_the_line_it_opened_on() -> None:
+    [problem] = check_text('exporters:\n  otlp:\n    endpoint: "http://x\nservice: {}\n')
+    assert problem.line == 5
+    assert problem.message.endswith("(scanning a quoted scalar started at line 3)")
 
 
 def test_tab_indentation_is_a_yaml_error() -> None:
@@ -214,4 +221,17 @@ def test_lambda_layer_has_no_processors_or_health_check(ecs_text: str) -> None:
 def test_not_a_mapping() -> None:
     assert check_text("- a\n- b\n") == [
         Problem(1, "a collector config must be a mapping of sections")
+    ]
+
+
+def test_option_types_and_unknown_keys_of_known_components(ecs_text: str) -> None:
+    text = (
+        ecs_text.replace("limit_percentage: 80", "limit_percentage: '80%'")
+        .replace("send_batch_size: 512", "send_batch_sise: 512")
+        .replace("override: false", "override: ${env:OVERRIDE}")
+    )
+    messages = [p.message for p in check_text(text)]
+    assert messages == [
+        "processor 'memory_limiter' option 'limit_percentage' expects a whole number, got '80%'",
+        "processor 'batch' has no option 'send_batch_sise' (did you mean 'send_batch_size'?)",
     ]

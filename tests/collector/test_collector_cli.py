@@ -102,5 +102,30 @@ def test_module_entry_point_as_a_process(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1
-    [line] = result.stdout.splitlines()
+    ok, line = result.stdout.splitlines()
+    assert ok == f"{shipped}: ok (ADOT collector v0.49)"
     assert line.startswith(f"{bad}:3: YAML does not parse")
+
+
+def test_check_prints_one_success_line_per_valid_file(
+    tmp_path: Path, ecs_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "lambda"
+    folder.mkdir()
+    (folder / "config.yaml").write_text((SHIPPED / "lambda" / "config.yaml").read_text())
+    (tmp_path / "ecs.yaml").write_text(ecs_text)
+    assert main(["check", str(folder / "config.yaml"), str(tmp_path / "ecs.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{folder / 'config.yaml'}: ok (the ADOT Lambda layer)",
+        f"{tmp_path / 'ecs.yaml'}: ok (ADOT collector v0.49)",
+    ]
+
+
+def test_render_all_reports_each_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["render", "--all", "--out", str(tmp_path)]) == 0
+    reported = capsys.readouterr().out.splitlines()
+    assert len(reported) == len(set(reported))
+    written = {f"wrote {p}" for p in tmp_path.rglob("*") if p.is_file()}
+    assert set(reported) == written

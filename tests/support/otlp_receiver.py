@@ -77,8 +77,12 @@ class Received:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[tuple[str, Received]]:
-    """Serve OTLP/HTTP protobuf on 127.0.0.1; yield (endpoint, received)."""
+def otlp_receiver(prefix: str = "") -> Iterator[tuple[str, Received]]:
+    """Serve OTLP/HTTP protobuf on 127.0.0.1; yield (endpoint, received).
+
+    With ``prefix="/otlp"`` it is shaped like Loki, which takes OTLP logs at
+    ``/otlp/v1/logs``; requests are filed under the path without the prefix.
+    """
     received = Received()
     lock = threading.Lock()
 
@@ -87,14 +91,15 @@ def otlp_receiver() -> Iterator[tuple[str, Received]]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
-            message_type = _MESSAGES.get(self.path)
+            path = self.path[len(prefix) :] if self.path.startswith(prefix) else ""
+            message_type = _MESSAGES.get(path)
             if message_type is None:
                 self.send_error(404)
                 return
             message = message_type()
             message.ParseFromString(body)
             with lock:
-                received.requests.setdefault(self.path, []).append(MessageToDict(message))
+                received.requests.setdefault(path, []).append(MessageToDict(message))
                 received.headers.append(dict(self.headers))
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

@@ -1,0 +1,284 @@
+"""OTLP export: the SDK's exporters behind otelkit's outboxes and collector link.
+
+The exporters encode; the outboxes (``outbox``) decide when to send and what a failure
+costs; the link (``collector_link``) bounds every request by the flush that asked for it
+and remembers when the collector is away. Metrics go through the SDK's periodic reader,
+with names restored to the case the user wrote and values OTLP can always encode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import LogRecordExporter
+from opentelemetry.sdk.metrics import (
+    Counter,
+    Histogram,
+    ObservableCounter,
+    ObservableUpDownCounter,
+    UpDownCounter,
+    _Gauge,
+)
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    Metric,
+    MetricExporter,
+    MetricExportResult,
+    MetricsData,
+    NumberDataPoint,
+    PeriodicExportingMetricReader,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from otelkit import _drops
+from otelkit._metrics import display_name
+from otelkit._sdk.collector_link import CollectorLink, CollectorSession
+from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
+from otelkit._settings import Settings
+
+#: Delta temporality for every synchronous kind: each export reports what was recorded
+#: since the last one, so an export with nothing new has nothing to send (Lambda, EMF).
+DELTA: dict[type, AggregationTemporality] = {
+    kind: AggregationTemporality.DELTA
+    for kind in (
+        Counter,
+        UpDownCounter,
+        Histogram,
+        _Gauge,
+        ObservableCounter,
+        ObservableUpDownCounter,
+    )
+}
+# The SDK exporter's per-attempt error lines: otelkit counts and summarizes drops itself.
+_QUIET_LOGGERS = (
+    "opentelemetry.exporter.otlp.common.http",
+    "opentelemetry.exporter.otlp.proto.http",
+    "opentelemetry.sdk._shared_internal",
+)
+
+
+@dataclass
+class OtlpExport:
+    """What ``build`` makes for the signals that have somewhere to go (None for others)."""
+
+    spans: Outbox | None = None
+    logs: Outbox | None = None
+    logger_provider: LoggerProvider | None = None
+    metric_reader: PeriodicExportingMetricReader | None = None
+
+
+def on_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (the runtime sets the name)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExport:
+    """Exporters behind outboxes for every signal with an endpoint. On Lambda nothing
+    exports in the background (the end-of-invocation flush does), and metrics are deltas."""
+    links: dict[str, CollectorLink] = {}
+    span_exporter, metric_exporter, log_exporter = _exporters(settings, on_lambda, links)
+    built = OtlpExport()
+    if not (span_exporter or metric_exporter or log_exporter):
+        return built
+    for name in _QUIET_LOGGERS:
+        quiet = logging.getLogger(name)
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.CRITICAL)
+    if span_exporter is not None:
+        built.spans = Outbox(
+            span_exporter.export,
+            "spans",
+            links.get("traces"),
+            background=not on_lambda,
+            export_timeout=settings.export_timeout,
+            shutdown=span_exporter.shutdown,
+        )
+    if log_exporter is not None:
+        built.logs = Outbox(
+            log_exporter.export,
+            "logs",
+            links.get("logs"),
+            background=not on_lambda,
+            export_timeout=settings.export_timeout,
+            shutdown=log_exporter.shutdown,
+        )
+        built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))
+    if metric_exporter is not None:
+        built.metric_reader = PeriodicExportingMetricReader(
+            CountedMetricExport(metric_exporter),
+            export_timeout_millis=settings.export_timeout * 1000,
+        )
+    return built
+
+
+Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
+
+
+def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLink]) -> Exporters:
+    """The OTLP exporter of each signal that has somewhere to go (None for the others).
+
+    HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
+    (one link per collector host: its signals fail together). gRPC gets none.
+    """
+    endpoint, timeout = settings.endpoint, settings.export_timeout
+    if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
+        return None, None, None  # nothing leaves the process: import no exporter
+    temporality = DELTA if on_lambda else None
+    if settings.protocol == "grpc" and endpoint:
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+                OTLPMetricExporter,
+            )
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        except ImportError as exc:
+            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
+        return (
+            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
+            OTLPMetricExporter(
+                endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
+            ),
+            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
+        )
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
+        OTLPLogExporter as HTTPLogExporter,
+    )
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+        OTLPMetricExporter as HTTPMetricExporter,
+    )
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HTTPSpanExporter,
+    )
+
+    from otelkit._sdk.sigv4 import signing_session, wants_signing
+
+    traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
+    logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
+    metrics = f"{endpoint}/v1/metrics" if endpoint else None
+    if metrics and wants_signing(metrics, settings.aws_sigv4):
+        metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
+    by_host: dict[str, CollectorLink] = {}
+
+    def session(url: str, signal: str) -> CollectorSession:
+        # One session per exporter: a Session is not thread-safe.
+        host = url.split("/")[2] if "//" in url else url
+        links[signal] = by_host.setdefault(host, CollectorLink())
+        guarded = CollectorSession(links[signal])
+        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" else None
+        if signing is not None:
+            guarded.auth = signing.auth
+        return guarded
+
+    return (
+        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=session(traces, "traces"))
+        if traces
+        else None,
+        HTTPMetricExporter(
+            endpoint=metrics,
+            timeout=timeout,
+            session=session(metrics, "metrics"),
+            preferred_temporality=temporality,
+        )
+        if metrics
+        else None,
+        HTTPLogExporter(endpoint=logs, timeout=timeout, session=session(logs, "logs"))
+        if logs
+        else None,
+    )
+
+
+class CountedMetricExport(MetricExporter):
+    """Restores the case of metric names the SDK lower-cased (``MessagesProcessed``),
+    makes every value encodable, and counts the points of a failed export as dropped."""
+
+    def __init__(self, exporter: MetricExporter) -> None:
+        super().__init__(
+            preferred_temporality=exporter._preferred_temporality,
+            preferred_aggregation=exporter._preferred_aggregation,
+        )
+        self._exporter = exporter
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        result = self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
+        if result is not MetricExportResult.SUCCESS:
+            _failed.count = metric_failures_here() + 1
+            _drops.add("metrics", "export failed", _point_count(metrics_data))
+        return result
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return self._exporter.force_flush(timeout_millis)
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        self._exporter.shutdown(timeout_millis=timeout_millis, **kwargs)
+
+
+_failed = threading.local()
+
+
+def metric_failures_here() -> int:
+    """Metric exports that failed in this thread so far (``flush()`` compares)."""
+    return int(getattr(_failed, "count", 0))
+
+
+def _point_count(data: MetricsData) -> int:
+    return sum(
+        len(getattr(m.data, "data_points", ()))
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+    )
+
+
+def rename_metrics(data: MetricsData) -> MetricsData:
+    """``data`` with every metric named as the user wrote it, and every int value OTLP's
+    int64 cannot carry (a counter summed past it) turned into a double: one such value
+    must not fail the encoding of the whole batch."""
+    replace = dataclasses.replace
+    return replace(
+        data,
+        resource_metrics=[
+            replace(
+                rm,
+                scope_metrics=[
+                    replace(
+                        sm,
+                        metrics=[
+                            _encodable(replace(m, name=display_name(m.name))) for m in sm.metrics
+                        ],
+                    )
+                    for sm in rm.scope_metrics
+                ],
+            )
+            for rm in data.resource_metrics
+        ],
+    )
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _encodable(metric: Metric) -> Metric:
+    points = getattr(metric.data, "data_points", ())
+    if not any(_past_int64(p) for p in points):
+        return metric
+    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p for p in points]
+    data: Any = metric.data
+    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
+
+
+def _past_int64(point: object) -> bool:
+    return (
+        isinstance(point, NumberDataPoint)
+        and isinstance(point.value, int)
+        and not _INT64_MIN <= point.value <= _INT64_MAX
+    )

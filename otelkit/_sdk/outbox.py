@@ -1,0 +1,231 @@
+"""The outbox: finished spans and log records waiting to leave, and the one way they leave.
+
+It replaces the SDK's batch processors, whose ``force_flush`` ignores its timeout and waits
+for the export lock, which left Lambda waiting on a dead collector for seconds. Here:
+
+* a bounded queue; past ``MAX_QUEUE`` the oldest item is dropped, and counted;
+* ``export_until(deadline)`` exports in the calling thread, and never past ``deadline``
+  (not even to wait for the background export to finish);
+* a background thread (not on Lambda, where the process is frozen between invocations
+  and the end-of-invocation flush does the work) exports every ``DELAY`` seconds or
+  when a batch is full; it starts with the first item, and again in a forked child;
+* a batch the collector said "later" to stays queued; a batch it refused, or that may
+  have arrived (no answer in time), is dropped and counted.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
+from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+from otelkit import _drops
+from otelkit._sdk.collector_link import CollectorLink, within
+
+#: Items held at most per signal while the collector is slow or away.
+MAX_QUEUE = 2048
+#: Items per export request.
+BATCH_SIZE = 512
+#: Seconds between background exports.
+DELAY = 5.0
+
+Export = Callable[[Sequence[Any]], Any]
+
+
+class Outbox:
+    """A bounded queue of one signal's items and their export (see the module docs)."""
+
+    def __init__(
+        self,
+        export: Export,
+        signal: str,
+        link: CollectorLink | None,
+        *,
+        background: bool,
+        export_timeout: float,
+        shutdown: Callable[[], Any],
+    ) -> None:
+        self._export = export
+        self._shutdown_exporter = shutdown
+        self.signal = signal
+        self._link = link
+        self._background = background
+        self._export_timeout = export_timeout
+        self._queue: deque[Any] = deque()
+        self._lock = threading.Lock()  # one export at a time
+        self._wake = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def add(self, item: Any) -> None:
+        """Queue ``item`` (dropping, and counting, the oldest when full)."""
+        if self._closed:
+            _drops.add(self.signal, "after shutdown")
+            return
+        if self._pid != os.getpid():
+            self._after_fork()
+        queue = self._queue
+        if len(queue) >= MAX_QUEUE:
+            queue.popleft()
+            _drops.add(self.signal, "queue full")
+        queue.append(item)
+        if self._background:
+            if self._worker is None:
+                self._start_worker()
+            if len(queue) >= BATCH_SIZE:
+                self._wake.set()
+
+    def export_until(self, deadline: float) -> bool:
+        """Export what is queued, in this thread, until done or ``deadline`` (monotonic).
+
+        True when the queue was emptied and every batch delivered.
+        """
+        if not self._queue:
+            return True
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False  # the background export holds it; never wait past the deadline
+        token = otel_context.attach(otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            delivered = True
+            while self._queue:
+                if self._link is not None and self._link.paused_for() > 0:
+                    return False  # nothing is attempted while the collector is away
+                if time.monotonic() >= deadline:
+                    return False
+                if not self._send(self._take_batch(), deadline):
+                    delivered = False
+                    if self._link is not None and self._link.paused_for() > 0:
+                        return False
+            return delivered
+        finally:
+            otel_context.detach(token)
+            self._lock.release()
+
+    def _take_batch(self) -> list[Any]:
+        queue = self._queue
+        return [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+
+    def _send(self, batch: list[Any], deadline: float) -> bool:
+        link = self._link
+        if link is not None:
+            link.outcome = "ok"
+        try:
+            with within(deadline):
+                result = self._export(batch)
+        except Exception:  # the exporter's own bug: the batch is lost, and counted
+            result = None
+            if link is not None:
+                link.outcome = "exporter error"
+        if getattr(result, "name", None) == "SUCCESS":
+            return True
+        outcome = link.outcome if link is not None else "export failed"
+        if outcome == "retry":  # "not now": keep it, ahead of what came since
+            room = MAX_QUEUE - len(self._queue)
+            kept = batch[-room:] if room > 0 else []
+            self._queue.extendleft(reversed(kept))
+            _drops.add(self.signal, "queue full", len(batch) - len(kept))
+        else:
+            _drops.add(self.signal, outcome if outcome != "ok" else "export failed", len(batch))
+        return False
+
+    def close(self, deadline: float) -> None:
+        """Stop taking items, export what is queued until ``deadline``, drop the rest."""
+        self._closed = True
+        self._wake.set()
+        self.export_until(deadline)
+        left = len(self._queue)
+        self._queue.clear()
+        _drops.add(self.signal, "undelivered at shutdown", left)
+        try:
+            self._shutdown_exporter()
+        except Exception:  # shutting down a broken exporter is not worth an error
+            return
+
+    def _start_worker(self) -> None:
+        self._worker = threading.Thread(
+            target=self._run, name=f"otelkit-{self.signal}", daemon=True
+        )
+        self._worker.start()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(DELAY)
+            self._wake.clear()
+            if self._closed:
+                return
+            pause = self._link.paused_for() if self._link is not None else 0.0
+            if pause > 0:
+                time.sleep(min(pause, DELAY))
+                continue
+            self.export_until(time.monotonic() + self._export_timeout)
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent's items are the parent's to send, and its lock
+        and thread did not come along."""
+        self._pid = os.getpid()
+        self._queue.clear()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._worker = None
+
+
+_EMPTY_CONTEXT = Context()
+_EMPTY_RESOURCE = Resource.get_empty()
+
+
+class OutboxSpanProcessor(SpanProcessor):
+    """Puts each finished, sampled span in an outbox."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None and span.context.trace_flags.sampled:
+            self.outbox.add(span)
+
+    def shutdown(self) -> None:
+        self.outbox.close(time.monotonic() + 1.0)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.outbox.export_until(time.monotonic() + timeout_millis / 1000)
+
+
+class OutboxLogProcessor(LogRecordProcessor):
+    """Puts each emitted log record in an outbox."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        # A shallow copy without the context, as the SDK's own processor does: a queued
+        # record must not keep a whole context (and what it references) alive.
+        record = copy.copy(log_record.log_record)
+        record.context = _EMPTY_CONTEXT
+        self.outbox.add(
+            ReadableLogRecord(
+                log_record=record,
+                resource=log_record.resource or _EMPTY_RESOURCE,
+                instrumentation_scope=log_record.instrumentation_scope,
+                limits=log_record.limits,
+            )
+        )
+
+    def shutdown(self) -> None:
+        self.outbox.close(time.monotonic() + 1.0)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.outbox.export_until(time.monotonic() + timeout_millis / 1000)

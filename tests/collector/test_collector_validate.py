@@ -1,0 +1,32 @@
+"""Every shipped config, and every render option, passes the real collector's validate."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from otelkit.collector import TARGETS, model_for, render_text
+from tests.collector.real_collector import validate, without_eks_detector
+from tests.support.collector import SHIPPED
+
+CONFIGS = sorted(SHIPPED.glob("*/config.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.parent.name)
+def test_shipped_config_passes_validate(path: object) -> None:
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    ok, output = validate(yaml.safe_dump(without_eks_detector(config)))
+    assert ok, output
+
+
+@pytest.mark.parametrize("target", [t for t in TARGETS if t != "lambda"])
+def test_render_options_pass_validate(target: str) -> None:
+    model = model_for(
+        target,  # type: ignore[arg-type]
+        cloudwatch_logs=True,
+        extra_dimensions=("outcome", "message_type"),
+        bind_host="0.0.0.0",
+    )
+    config = yaml.safe_load(render_text(model))
+    ok, output = validate(yaml.safe_dump(without_eks_detector(config)))
+    assert ok, output

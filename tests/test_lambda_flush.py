@@ -1,0 +1,99 @@
+"""The end-of-invocation flush on Lambda: in the calling thread, bounded, and cheap when
+the collector is down; nothing piles up across invocations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import otelkit
+from otelkit.aws import _lambda
+from tests.support.fault_receiver import fault_receiver
+
+INVOCATIONS = 16
+SPANS_PER_INVOCATION = 50
+
+
+@dataclass
+class Context:
+    function_name: str = "fn"
+    aws_request_id: str = "req"
+    remaining_ms: int = 30_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@otelkit.aws.lambda_handler
+def handler(event: Any, context: Any) -> dict[str, int]:
+    for n in range(SPANS_PER_INVOCATION):
+        with otelkit.span("step", n=n):
+            pass
+    otelkit.get_logger("fn").info("done")
+    return {"statusCode": 200}
+
+
+@pytest.fixture(autouse=True)
+def on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    monkeypatch.setattr(_lambda, "_cold_start", True)
+
+
+def _invoke_all(endpoint: str) -> tuple[list[float], list[int]]:
+    otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none")
+    walls, threads = [], []
+    for _ in range(INVOCATIONS):
+        started = time.perf_counter()
+        handler({}, Context())
+        walls.append(time.perf_counter() - started)
+        threads.append(threading.active_count())
+    return walls, threads
+
+
+def _flush_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if "flush" in t.name]
+
+
+@pytest.mark.parametrize("mode", ["closed", "500", "429"])
+def test_a_collector_that_answers_badly_costs_milliseconds(mode: str) -> None:
+    with fault_receiver(mode) as (endpoint, _):
+        walls, threads = _invoke_all(endpoint)
+    assert max(walls) < 0.25, f"slowest invocation {max(walls):.3f}s"
+    assert sorted(walls)[len(walls) // 2] < 0.05, f"median {sorted(walls)[8]:.3f}s"
+    assert threads[-1] <= threads[0], "threads piled up across invocations"
+    assert not _flush_threads()
+
+
+def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing() -> None:
+    with fault_receiver("blackhole") as (endpoint, _):
+        walls, threads = _invoke_all(endpoint)
+    assert walls[0] < _lambda.MAX_FLUSH_SECONDS + 0.3
+    later = sorted(walls[1:])
+    assert later[len(later) // 2] < 0.02, f"later invocations {later}"
+    assert later[-1] < 0.25, f"later invocations {later}"  # a busy shared machine
+    assert threads[-1] <= threads[0]
+
+
+def test_a_healthy_collector_gets_every_span_without_a_background_thread() -> None:
+    before = {t.name for t in threading.enumerate()}
+    with fault_receiver("healthy") as (endpoint, tally):
+        walls, _ = _invoke_all(endpoint)
+        started = {t.name for t in threading.enumerate()} - before
+        otelkit.shutdown()
+    assert tally.spans == INVOCATIONS * (SPANS_PER_INVOCATION + 1)
+    assert tally.logs == INVOCATIONS
+    assert not any(name.startswith("otelkit-") for name in started), started
+    assert sorted(walls)[len(walls) // 2] < 0.05
+
+
+def test_metrics_are_sent_only_by_invocations_that_recorded_some() -> None:
+    with fault_receiver("healthy") as (endpoint, tally):
+        _invoke_all(endpoint)  # the first invocation counts ColdStart; no other metric
+        statuses = dict(tally.statuses)
+        requests = tally.requests
+    # per invocation one traces and one logs request; metrics once (the cold start)
+    assert requests == 2 * INVOCATIONS + 1, statuses
