@@ -273,9 +273,11 @@ def insights_sql(model: OpsModel, ref: MetricRef, dims: dict[str, str]) -> str:
             f"alarm on {ref.metric}: names in a Metrics Insights query take "
             "letters, digits and _ . / : - only"
         )
-    schema = ", ".join([f'"{model.namespace_of(ref)}"', *sorted(dims)])
-    where = " AND ".join(f"{k} = '{v}'" for k, v in sorted(dims.items()) if v != "*")
-    query = f"SELECT {_SQL_FUNCTIONS[ref.stat]}({ref.metric}) FROM SCHEMA({schema})"  # noqa: S608
+    # Double quotes make any name an identifier (``http.route`` has a dot).
+    schema = ", ".join(f'"{name}"' for name in [model.namespace_of(ref), *sorted(dims)])
+    where = " AND ".join(f"\"{k}\" = '{v}'" for k, v in sorted(dims.items()) if v != "*")
+    function = _SQL_FUNCTIONS[ref.stat]
+    query = f'SELECT {function}("{ref.metric}") FROM SCHEMA({schema})'  # noqa: S608
     return query + (f" WHERE {where}" if where else "")  # names checked above
 
 

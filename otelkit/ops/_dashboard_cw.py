@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from otelkit.ops._model import MetricRef, OpsModel, Widget
@@ -37,11 +38,16 @@ def dashboard_body(model: OpsModel, stage: str) -> dict[str, Any]:
     return {"widgets": body}
 
 
+def _quoted(name: str) -> str:
+    """A SEARCH schema name; quoted when it has more than letters, digits and ``_``."""
+    return name if re.fullmatch(r"\w+", name) else f'"{name}"'
+
+
 def search_expression(model: OpsModel, stage: str, ref: MetricRef, period: int = 300) -> str:
     """A SEARCH over every value of the ``*`` dimensions of ``ref``."""
     dims = model.dimensions(ref, stage)
-    schema = ",".join([model.namespace_of(ref), *sorted(dims)])
-    fixed = " ".join(f'{k}="{v}"' for k, v in sorted(dims.items()) if v != "*")
+    schema = ",".join(_quoted(n) for n in [model.namespace_of(ref), *sorted(dims)])
+    fixed = " ".join(f'{_quoted(k)}="{v}"' for k, v in sorted(dims.items()) if v != "*")
     terms = f'MetricName="{ref.metric}"' + (f" {fixed}" if fixed else "")
     return f"SEARCH('{{{schema}}} {terms}', '{ref.stat}', {period})"
 
