@@ -30,8 +30,10 @@ How it maps to the logging guide it reproduces:
   the guide publishes (its alarm threshold of 600000 ms is 600 s here).
 * Custom metrics: ``SessionErrors`` (the error-rate alarm), ``BrowserOperations``,
   ``BrowserOperationDuration``, ``SessionProvisioningDuration``, ``SessionProxyBytes``,
-  ``SessionCpuPercent``. A project is a bounded set, so ``project_id`` is a dimension where
-  it is given explicitly; session IDs never are.
+  ``SessionCpuPercent`` (per session). A project is a bounded set, so ``project_id`` is a
+  dimension where it is given explicitly; session IDs never are.
+* ``RESOURCE_METRICS`` comes from ``otelkit.runtime.resource_events``: the process's real
+  CPU and memory, sampled while the browser runs, with the session's IDs.
 * ``STRUCTURED_LOGGING=false`` switches the lines to plain text, as in the guide.
 
 The guide's CloudWatch Logs Insights queries, on these lines (``filter`` goes before
@@ -55,13 +57,11 @@ The guide's CloudWatch Logs Insights queries, on these lines (``filter`` goes be
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ from typing import Any
 import boto3
 
 import otelkit
+from otelkit.runtime import resource_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import moto_server
@@ -118,15 +119,26 @@ class SessionRequest:
 
 @dataclass
 class Usage:
-    """What the session's browser consumed, as its resource sampler saw it."""
+    """What the session consumed: bytes moved, and the resource samples otelkit took.
 
-    cpu_samples: list[float] = field(default_factory=list)
-    peak_memory_mb: float = 0.0
+    ``otelkit.runtime.resource_events`` writes the RESOURCE_METRICS lines (real CPU and
+    memory of this process, with the session's IDs); ``network_bytes`` is added to each.
+    """
+
     network_bytes: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def counters(self) -> dict[str, int]:
+        return {"network_bytes": self.network_bytes}
 
     @property
     def avg_cpu(self) -> float:
-        return round(sum(self.cpu_samples) / len(self.cpu_samples), 1) if self.cpu_samples else 0.0
+        cpu = [sample["cpu_percent"] for sample in self.samples]
+        return round(sum(cpu) / len(cpu), 1) if cpu else 0.0
+
+    @property
+    def peak_memory_mb(self) -> float:
+        return max((sample["memory_mb"] for sample in self.samples), default=0.0)
 
 
 def _elapsed_ms(since: float) -> int:
@@ -199,38 +211,6 @@ class RemoteBrowser:
             return self._rng.randrange(20_000, 400_000)
 
 
-@contextlib.asynccontextmanager
-async def resource_metrics(usage: Usage, rng: random.Random) -> AsyncIterator[None]:
-    """Sample the browser's resources while the block runs: RESOURCE_METRICS events.
-
-    The sampler is a task created inside the session, so it inherits the session's bound
-    IDs and span: its lines carry ``session_id`` and ``project_id`` like any other.
-    """
-
-    async def sample() -> None:
-        while True:
-            cpu = round(rng.uniform(5.0, 70.0), 1)
-            memory_mb = round(rng.uniform(350.0, 900.0), 1)
-            usage.cpu_samples.append(cpu)
-            usage.peak_memory_mb = max(usage.peak_memory_mb, memory_mb)
-            otelkit.event(
-                "RESOURCE_METRICS",
-                cpu_percent=cpu,
-                memory_mb=memory_mb,
-                network_bytes=usage.network_bytes,
-            )
-            otelkit.record("SessionCpuPercent", cpu, unit="%")
-            await asyncio.sleep(METRICS_INTERVAL_S)
-
-    sampler = asyncio.create_task(sample())
-    try:
-        yield
-    finally:
-        sampler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sampler
-
-
 class SessionManager:
     """Creates, provisions, drives and stops browser sessions."""
 
@@ -255,8 +235,10 @@ class SessionManager:
                 await asyncio.to_thread(self._store.create, session_id, request)
                 await self._provision(session_id, rng)
                 usage = Usage()
+                sampler = resource_events(METRICS_INTERVAL_S, fields=usage.counters)
+                usage.samples = sampler.samples
                 try:
-                    async with resource_metrics(usage, rng):
+                    async with sampler:
                         await self._drive(request, RemoteBrowser(request, rng), usage)
                 except Exception as exc:
                     await self._terminate(session, request, usage, error=exc)
@@ -351,6 +333,7 @@ class SessionManager:
         otelkit.record(
             "SessionProxyBytes", usage.network_bytes, unit="By", project_id=request.project_id
         )
+        otelkit.record("SessionCpuPercent", usage.avg_cpu, unit="%")
 
 
 SITE = "https://shop.example.com"

@@ -24,9 +24,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from otelkit import _pipeline, _request_stats, _resources
+from otelkit._resource_events import ResourceEvents, resource_events
+from otelkit._resources import process_resources
 from otelkit._version import __version__
 
-__all__ = ["RuntimeServer", "asgi_app", "start_http_server", "wsgi_app"]
+__all__ = [
+    "ResourceEvents",
+    "RuntimeServer",
+    "asgi_app",
+    "process_resources",
+    "resource_events",
+    "start_http_server",
+    "wsgi_app",
+]
 
 #: Port used when neither the argument nor ``METRICS_PORT`` gives one.
 DEFAULT_PORT = 9200

@@ -74,7 +74,8 @@ def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing() -> None:
     assert walls[0] < _lambda.MAX_FLUSH_SECONDS + 0.3
     later = sorted(walls[1:])
     assert later[len(later) // 2] < 0.02, f"later invocations {later}"
-    assert later[-1] < 0.25, f"later invocations {later}"  # a busy shared machine
+    # One stall of a busy shared machine is tolerated; waiting on the collector is not.
+    assert later[-2] < 0.25, f"later invocations {later}"
     assert threads[-1] <= threads[0]
 
 
