@@ -30,7 +30,6 @@ class Capture:
     """
 
     def __init__(self, *, service_name: str, environment: str, level: str) -> None:
-
         settings = resolve(
             {
                 "service_name": service_name,
