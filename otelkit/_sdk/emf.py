@@ -180,7 +180,7 @@ def _too_many_dimensions(name: str, count: int) -> None:
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:
     # EMF dimension values are strings; a dimension value must not be empty. They are
-    # document properties on stdout, so the redaction policy applies to them; at most
+    # document properties on stdout, so the redaction policy applies to them. At most
     # 1,024 characters each, as CloudWatch takes them.
     return {
         key: REDACTED if is_secret(key) else redact_text(str(value))[:MAX_DIMENSION_VALUE]
