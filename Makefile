@@ -71,6 +71,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
+	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md
 
 docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md

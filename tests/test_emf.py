@@ -96,3 +96,41 @@ def test_too_many_dimensions_are_cut_and_said(capsys: pytest.CaptureFixture[str]
     (wide,) = _by_metric(_documents(out), "WideMetric")
     assert len(wide["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]) == 30
     assert "metric WideMetric has 36 dimensions; EMF allows 30" in out
+
+
+def test_points_past_thirty_dimensions_are_never_merged(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(emf_namespace="Wide", console=False, log_stdout=False)
+    wide = {f"d{n:02d}": "x" for n in range(34)}
+    otelkit.count("Wide", 1, **wide, tail="a")
+    otelkit.count("Wide", 2, **wide, tail="b")  # differs only past the 30th dimension
+    otelkit.flush()
+    documents = _by_metric(_documents(capsys.readouterr().out), "Wide")
+    assert sorted((doc["tail"], doc["Wide"]) for doc in documents) == [("a", 1), ("b", 2)]
+
+
+def test_a_gauge_is_written_only_by_the_flush_after_it_was_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    otelkit.gauge("QueueDepth", 7)
+    otelkit.flush()
+    otelkit.count("Other", 1)
+    otelkit.flush()  # a later invocation that set no gauge
+    depths = [
+        d["QueueDepth"] for d in _by_metric(_documents(capsys.readouterr().out), "QueueDepth")
+    ]
+    assert depths == [7]
+
+
+def test_dimension_values_are_strings_of_at_most_1024_chars(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    otelkit.count("Requests", 1, route="/b", size=3, long="v" * 1100)
+    otelkit.count("route", 1, route="/b")  # a metric named like a dimension: not guessed
+    otelkit.flush()
+    documents = _documents(capsys.readouterr().out)
+    (requests,) = _by_metric(documents, "Requests")
+    assert requests["size"] == "3"
+    assert len(requests["long"]) == 1024
+    assert all(doc.get("route") in (None, "/b") for doc in documents)

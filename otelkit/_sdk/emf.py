@@ -26,6 +26,7 @@ from opentelemetry.sdk.metrics import (
     ObservableGauge,
     ObservableUpDownCounter,
     UpDownCounter,
+    _Gauge,
 )
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
@@ -36,11 +37,14 @@ from opentelemetry.sdk.metrics.export import (
     NumberDataPoint,
 )
 
+from otelkit import _drops
 from otelkit._metrics import display_name
 from otelkit._scrub import REDACTED, is_secret, redact_text
 
 #: CloudWatch refuses a document with more dimensions or metrics than these.
 MAX_DIMENSIONS = 30
+#: CloudWatch's longest dimension value.
+MAX_DIMENSION_VALUE = 1024
 MAX_METRICS_PER_DOCUMENT = 100
 
 # OpenTelemetry (UCUM) units to CloudWatch's unit names.
@@ -59,13 +63,16 @@ _UNITS = {
     "By/s": "Bytes/Second",
     "{request}": "Count",
 }
-# Gauges are last values whatever the temporality; everything else reports per export.
+# Every kind reports per export: what was recorded since the last one. The synchronous
+# Gauge too: cumulative, the SDK repeats its last value in every later export, so a gauge
+# set in one Lambda invocation would be written again by every invocation after it.
 _DELTA: dict[type, AggregationTemporality] = {
     kind: AggregationTemporality.DELTA
     for kind in (
         Counter,
         UpDownCounter,
         Histogram,
+        _Gauge,
         ObservableCounter,
         ObservableUpDownCounter,
         ObservableGauge,
@@ -119,10 +126,12 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
                     if value is None:
                         continue
                     dimensions = {"service": service, **_dimension_values(point.attributes)}
+                    if name in dimensions:  # one JSON key cannot hold both: never guess
+                        _drops.add("metrics", "EMF metric named like a dimension")
+                        continue
                     key = tuple(sorted(dimensions.items()))
                     if len(key) > MAX_DIMENSIONS:
                         _too_many_dimensions(name, len(key))
-                        key = key[:MAX_DIMENSIONS]
                     grouped.setdefault(key, {})[name] = (value, cloudwatch_unit(metric.unit or ""))
                     timestamps[key] = max(timestamps.get(key, 0), point.time_unix_nano)
     documents = []
@@ -136,7 +145,10 @@ def emf_documents(data: MetricsData, namespace: str, service: str) -> list[dict[
                     "CloudWatchMetrics": [
                         {
                             "Namespace": namespace,
-                            "Dimensions": [[dimension for dimension, _ in key]],
+                            # Past 30, CloudWatch takes the first 30 (sorted) as the
+                            # metric's dimensions; the rest stay fields of the document,
+                            # which is one per full dimension set: nothing is merged here.
+                            "Dimensions": [[dimension for dimension, _ in key[:MAX_DIMENSIONS]]],
                             "Metrics": [{"Name": name, "Unit": metrics[name][1]} for name in chunk],
                         }
                     ],
@@ -157,18 +169,21 @@ def _too_many_dimensions(name: str, count: int) -> None:
     if name not in _warned:
         _warned.add(name)
         logging.getLogger("otelkit.emf").warning(
-            "metric %s has %d dimensions; EMF allows %d, the rest are left out",
+            "metric %s has %d dimensions; EMF allows %d: the first %d (sorted) are its "
+            "dimensions, the rest are fields of its documents",
             name,
             count,
+            MAX_DIMENSIONS,
             MAX_DIMENSIONS,
         )
 
 
 def _dimension_values(attributes: Mapping[str, Any] | None) -> dict[str, str]:
     # EMF dimension values are strings; a dimension value must not be empty. They are
-    # document properties on stdout, so the redaction policy applies to them.
+    # document properties on stdout, so the redaction policy applies to them. At most
+    # 1,024 characters each, as CloudWatch takes them.
     return {
-        key: REDACTED if is_secret(key) else redact_text(str(value))
+        key: REDACTED if is_secret(key) else redact_text(str(value))[:MAX_DIMENSION_VALUE]
         for key, value in (attributes or {}).items()
         if str(value)
     }

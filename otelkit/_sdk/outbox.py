@@ -36,6 +36,8 @@ from otelkit._sdk.collector_link import CollectorLink, within
 MAX_QUEUE = 2048
 #: Items per export request.
 BATCH_SIZE = 512
+#: Items dropped from a full queue are counted in bulk, this many at a time.
+OVERFLOW_REPORT_EVERY = 256
 #: Seconds between background exports.
 DELAY = 5.0
 
@@ -67,6 +69,11 @@ class Outbox:
         self._worker: threading.Thread | None = None
         self._pid = os.getpid()
         self._closed = False
+        self._overflow = 0
+
+    def _report_overflow(self) -> None:
+        overflow, self._overflow = self._overflow, 0
+        _drops.add(self.signal, "queue full", overflow)
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -81,7 +88,9 @@ class Outbox:
         queue = self._queue
         if len(queue) >= MAX_QUEUE:
             queue.popleft()
-            _drops.add(self.signal, "queue full")
+            self._overflow += 1  # counted in bulk: a full queue must not slow each call
+            if self._overflow >= OVERFLOW_REPORT_EVERY:
+                self._report_overflow()
         queue.append(item)
         if self._background:
             if self._worker is None:
@@ -94,6 +103,8 @@ class Outbox:
 
         True when the queue was emptied and every batch delivered.
         """
+        if self._overflow:
+            self._report_overflow()
         if not self._queue:
             return True
         if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -144,9 +155,12 @@ class Outbox:
 
     def close(self, deadline: float) -> None:
         """Stop taking items, export what is queued until ``deadline``, drop the rest."""
+        if self._closed:
+            return  # the pipeline closes it, then the provider's shutdown asks again
         self._closed = True
         self._wake.set()
         self.export_until(deadline)
+        self._report_overflow()
         left = len(self._queue)
         self._queue.clear()
         _drops.add(self.signal, "undelivered at shutdown", left)
