@@ -30,10 +30,16 @@ system-deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@command -v promtool >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing prometheus (Debian package) for promtool, which checks /metrics"; \
+	  echo "installing prometheus (Debian package) for promtool, which checks /metrics and alerting rules"; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    prometheus >/dev/null; }
+
+# checkov pins packages (packaging<24) that clash with the dev tools: its own venv.
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
 
 demo: $(DEMO_STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
@@ -51,7 +57,7 @@ $(COLLECTOR): $(COLLECTOR_SRC)/main.go $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/
 	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
 	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
 
-test: $(STAMP) system-deps $(COLLECTOR)  ## lint, type-check, check import contracts and run the tests
+test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy

@@ -78,6 +78,7 @@ def schedule(sns: Any, topic_arn: str) -> str:
 def notify(client: httpx.Client, payload: dict[str, Any]) -> str:
     """The notifier: one HTTP call to the notification service."""
     log.info("Sending notification", attempt=1)
+    otelkit.gauge("CircuitBreakerState", 0, circuit="ntfy-sh")  # 0 closed, 1 open
     response = client.post("/v1/notify", json=payload)
     response.raise_for_status()
     notification_id: str = response.json()["notification_id"]
@@ -110,7 +111,12 @@ def process(sqs: Any, queue_url: str, api_url: str) -> None:
             log.info("Message status updated", old_status="created", new_status="processing")
             notify(client, payload)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            log.info("Message status updated", old_status="processing", new_status="completed")
+            log.info(
+                "Message status updated",
+                old_status="processing",
+                new_status="completed",
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
             otelkit.count("MessagesProcessed", 1, status="completed")
             otelkit.record(
                 "ProcessingDuration",

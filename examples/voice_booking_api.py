@@ -23,8 +23,8 @@ What the monitoring guide this models asks for, and where it comes from here:
   CloudWatch computes the error rate (metric math on the ``5xx`` and all-class counts).
 * **Slow requests > 2 s** (otelkit): ``slow_request_ms=2000`` writes a WARN "Slow request"
   line naming the route and counts ``http.server.slow_requests`` by route.
-* **Active sessions** (otelkit): each call start and end sets the ``ActiveSessions``
-  gauge to the number of live calls.
+* **Active sessions** (otelkit): the call's session lifecycle keeps the ``ActiveSessions``
+  gauge at the number of calls in progress.
 * **Error fingerprinting and deduplication** (this file): ``ErrorFingerprints`` hashes
   the error type, route and digit-free message into ``error_hash`` and writes the
   traceback on the first and every 10th occurrence, with ``error_count`` and
@@ -189,6 +189,17 @@ class Call:
 
 calls: dict[str, Call] = {}
 
+# otelkit's session records and metrics, plus the ActiveSessions gauge of calls in progress.
+CALL = otelkit.Lifecycle(
+    "SESSION_STARTED",
+    "SESSION_ENDED",
+    "SESSION_FAILED",
+    completed_status="ended",
+    count_metric="Sessions",
+    duration_metric="SessionDuration",
+    active_metric="ActiveSessions",
+)
+
 
 def live_calls() -> int:
     return sum(not call.ended.is_set() for call in calls.values())
@@ -196,10 +207,10 @@ def live_calls() -> int:
 
 async def hold_call(call: Call) -> None:
     """The call's session: open from the first webhook until Twilio reports the end."""
-    async with otelkit.session(call.session_id, name="voice.call", channel="twilio"):
-        otelkit.gauge("ActiveSessions", live_calls())
+    async with otelkit.session(
+        call.session_id, name="voice.call", lifecycle=CALL, channel="twilio"
+    ):
         await call.ended.wait()
-        otelkit.gauge("ActiveSessions", live_calls())
         if call.booking_id is None and call.failed_turns:
             raise AbandonedCallError(f"caller hung up after {call.failed_turns} failed turns")
 

@@ -7,7 +7,8 @@ Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 from typing import TYPE_CHECKING, Any
 
 from otelkit._ids import bind, carry, ids, new_id
-from otelkit._lifecycle import Lifecycle, event, job, session
+from otelkit._lifecycle import event, job, session
+from otelkit._lifecycle_spec import Lifecycle
 from otelkit._logging import get_logger
 from otelkit._metrics import count, gauge, record, timed
 from otelkit._setup import configure, flush, shutdown

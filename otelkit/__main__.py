@@ -1,29 +1,59 @@
-"""The ``otelkit`` command line: ``otelkit collector render|check …``."""
+"""The ``otelkit`` command line: ``collector``, ``ops``, ``logs``, ``traces``, ``health``."""
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-_USAGE = """usage: otelkit <command> [options]
+from otelkit._cli_support import MISSING_EXTRA, USAGE, missing_extra_line
+from otelkit._version import __version__
 
-commands:
-  collector   render and validate ADOT collector configs (otelkit collector --help)
-"""
+# command -> (module with a main(argv) -> int, one-line help)
+COMMANDS = {
+    "collector": ("otelkit.collector._cli", "render and validate ADOT collector configs"),
+    "ops": ("otelkit.ops._cli", "render alarms, dashboards and saved queries from a model"),
+    "logs": ("otelkit._logs_cli", "tail, errors, slow, find --id: lines from CloudWatch or files"),
+    "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
+    "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
+}
+
+_USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"
+
+
+def _usage() -> str:
+    rows = "".join(f"  {name:<10}  {text}\n" for name, (_, text) in COMMANDS.items())
+    return f"{_USAGE}\ncommands:\n{rows}\noptions:\n  --version   print the version\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch to a subcommand; returns the exit code (2 for bad usage)."""
+    """Dispatch to a subcommand; returns the exit code (docs/cli.md lists them)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "collector":
-        from otelkit.collector._cli import main as collector_main
-
-        return collector_main(args[1:])
-    if args and args[0] in {"-h", "--help"}:
-        sys.stdout.write(_USAGE)
+    if not args:
+        sys.stderr.write(_usage() + "\notelkit: no command given\n")
+        return USAGE
+    command, rest = args[0], args[1:]
+    if command in {"-h", "--help"}:
+        sys.stdout.write(_usage())
         return 0
-    sys.stderr.write(_USAGE)
-    return 2
+    if command == "--version":
+        sys.stdout.write(f"otelkit {__version__}\n")
+        return 0
+    if command not in COMMANDS:
+        sys.stderr.write(
+            _usage() + f"\notelkit: unknown command {command!r} "
+            f"(choose from {', '.join(COMMANDS)})\n"
+        )
+        return USAGE
+    try:
+        run: Callable[[list[str]], int] = importlib.import_module(COMMANDS[command][0]).main
+        return run(rest)
+    except ModuleNotFoundError as exc:
+        line = missing_extra_line(command, exc)
+        if line is None:
+            raise
+        sys.stderr.write(line)
+        return MISSING_EXTRA
 
 
 if __name__ == "__main__":

@@ -28,6 +28,13 @@ from otelkit import _log_buffer, _metrics, _switch
 from otelkit._context_stack import ContextStack
 from otelkit._ids import context_with_ids, new_id, reject_generator, validate_ids
 from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._lifecycle_spec import (
+    DURATION_UNITS,
+    JOB_LIFECYCLE,
+    SESSION_LIFECYCLE,
+    Lifecycle,
+    count_open,
+)
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._scrub import scrub_attributes
 from otelkit._spans import fail_span
@@ -42,81 +49,6 @@ _LEVELS = {
     "ERROR": logging.ERROR,
     "CRITICAL": logging.CRITICAL,
 }
-
-
-_DURATION_UNITS = {"ms": 1.0, "s": 1000.0}
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    """The records and metrics a ``job()`` or ``session()`` writes: event names, status
-    spelling, metric names and the duration metric's unit.
-
-    Every system spells its lifecycle its own way (``SESSION_CREATED`` / ``CREATING``,
-    ``SessionDuration`` in seconds); one ``Lifecycle`` describes it once, and every
-    ``job(..., lifecycle=...)`` or ``session(..., lifecycle=...)`` writes it.
-
-    Attributes:
-        started / completed / failed: the ``event_type`` (and message) of the records
-            written on entry, on success and on failure. ``completed`` and ``failed`` may
-            be the same name, told apart by ``status``.
-        started_status / completed_status / failed_status: their ``status`` values.
-        count_metric: the counter of finished scopes (by outcome); None for none.
-        duration_metric: the duration histogram (by outcome); None for none.
-        unit: ``"ms"`` or ``"s"``, the duration metric's unit. The records' own
-            ``duration_ms`` is always in milliseconds.
-
-    Example:
-        >>> BROWSER_SESSION = otelkit.Lifecycle(
-        ...     started="SESSION_CREATED", started_status="CREATING",
-        ...     completed="SESSION_TERMINATED", completed_status="STOPPED",
-        ...     failed="SESSION_TERMINATED", failed_status="FAILED",
-        ...     count_metric=None, duration_metric="SessionDuration", unit="s")
-    """
-
-    started: str
-    completed: str
-    failed: str
-    started_status: str = "started"
-    completed_status: str = "completed"
-    failed_status: str = "failed"
-    count_metric: str | None = None
-    duration_metric: str | None = None
-    unit: str = "ms"
-
-    def __post_init__(self) -> None:
-        for name in (
-            "started",
-            "completed",
-            "failed",
-            "started_status",
-            "completed_status",
-            "failed_status",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"Lifecycle {name} must be a non-empty string, got {value!r}")
-        for name in ("count_metric", "duration_metric"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ValueError(f"Lifecycle {name} must be a metric name or None, got {value!r}")
-        if self.unit not in _DURATION_UNITS:
-            raise ValueError(f"Lifecycle unit must be 'ms' or 's', got {self.unit!r}")
-
-
-#: What ``job()`` writes unless given another lifecycle.
-JOB_LIFECYCLE = Lifecycle(
-    "JOB_STARTED", "JOB_COMPLETED", "JOB_FAILED", count_metric="Jobs", duration_metric="JobDuration"
-)
-#: What ``session()`` writes unless given another lifecycle.
-SESSION_LIFECYCLE = Lifecycle(
-    "SESSION_STARTED",
-    "SESSION_ENDED",
-    "SESSION_FAILED",
-    completed_status="ended",
-    count_metric="Sessions",
-    duration_metric="SessionDuration",
-)
 
 
 @dataclass(frozen=True)
@@ -205,6 +137,9 @@ class _Scope:
     def _name_field(self) -> dict[str, Any]:
         return {self._kind.name_key: self.name}
 
+    def _gauge_dimensions(self) -> dict[str, Any]:
+        return {**self._name_field(), **self._dimensions}
+
     def add_fields(self, **fields: Any) -> None:
         """Fields for the closing record (completed or failed): what is only known at the
         end, such as a termination reason or the bytes moved."""
@@ -223,6 +158,8 @@ class _Scope:
         )
         self._token = otel_context.attach(trace.set_span_in_context(self.span, ctx))
         self._started = time.perf_counter()
+        if self._lifecycle.active_metric:
+            count_open(self._lifecycle.active_metric, self._gauge_dimensions(), 1)
         cycle = self._lifecycle
         _write(
             kind.logger,
@@ -283,11 +220,13 @@ class _Scope:
             if cycle.duration_metric:
                 _metrics.record(
                     cycle.duration_metric,
-                    duration_ms / _DURATION_UNITS[cycle.unit],
+                    duration_ms / DURATION_UNITS[cycle.unit],
                     unit=cycle.unit,
                     **dims,
                 )
         finally:
+            if cycle.active_metric:
+                count_open(cycle.active_metric, self._gauge_dimensions(), -1)
             otel_context.detach(self._token)  # type: ignore[arg-type]
             self.span.end()
 

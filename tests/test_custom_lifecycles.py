@@ -185,3 +185,32 @@ def test_binding_service_names_the_alternative_and_frontend_works(otelkit_captur
         otelkit.get_logger("bot").info("message_received")
     line = otelkit_capture.logs[-1]
     assert (line["frontend"], line["service"]) == ("telegram_bot", "test-service")
+
+
+def test_an_active_metric_gauges_the_scopes_open_now(otelkit_capture: Capture) -> None:
+    calls = otelkit.Lifecycle(
+        "CALL_STARTED", "CALL_ENDED", "CALL_FAILED", active_metric="ActiveCalls"
+    )
+    seen: list[float] = []
+
+    def active() -> float:
+        return float(
+            next(
+                value
+                for dims, value in otelkit_capture.metrics["ActiveCalls"]
+                if dims == {"session_name": "call", "line": "sales"}
+            )
+        )
+
+    def dropped_call() -> None:
+        with otelkit.session("b", name="call", lifecycle=calls, dimensions={"line": "sales"}):
+            seen.append(active())
+            raise RuntimeError("dropped")
+
+    with otelkit.session("a", name="call", lifecycle=calls, dimensions={"line": "sales"}):
+        seen.append(active())
+        with pytest.raises(RuntimeError):
+            dropped_call()
+        seen.append(active())
+    seen.append(active())
+    assert seen == [1, 2, 1, 0]

@@ -13,13 +13,17 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
+from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc  # type: ignore[import-untyped]
 import pytest
 import yaml
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from tests.support.collector import REPO
 
@@ -173,3 +177,29 @@ def running(
         yield collector
     finally:
         collector.stop()
+
+
+@contextmanager
+def grpc_trace_receiver(port: int = 0) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A Jaeger-shaped OTLP/gRPC trace receiver on loopback; yields (host:port, spans)."""
+    spans: list[dict[str, Any]] = []
+
+    class Service(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request: Any, context: Any) -> Any:
+            message = MessageToDict(request)
+            spans.extend(
+                span
+                for rs in message.get("resourceSpans", [])
+                for ss in rs.get("scopeSpans", [])
+                for span in ss.get("spans", [])
+            )
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), server)  # type: ignore[no-untyped-call]
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}", spans
+    finally:
+        server.stop(grace=None)

@@ -15,19 +15,14 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent import futures
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
-import grpc  # type: ignore[import-untyped]
 import pytest
 import yaml
-from google.protobuf.json_format import MessageToDict
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from tests.collector.real_collector import on_loopback, running
+from tests.collector.real_collector import grpc_trace_receiver, on_loopback, running
 from tests.support.collector import SHIPPED
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver
 
@@ -167,32 +162,6 @@ def test_job_reaches_xray_cloudwatch_and_loki(
     )
     assert resource["service.name"] == service
     assert resource["deployment.environment"] == "e2e"
-
-
-@contextmanager
-def grpc_trace_receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A Jaeger-shaped OTLP/gRPC trace receiver on loopback; yields (host:port, spans)."""
-    spans: list[dict[str, Any]] = []
-
-    class Service(trace_service_pb2_grpc.TraceServiceServicer):
-        def Export(self, request: Any, context: Any) -> Any:
-            message = MessageToDict(request)
-            spans.extend(
-                span
-                for rs in message.get("resourceSpans", [])
-                for ss in rs.get("scopeSpans", [])
-                for span in ss.get("spans", [])
-            )
-            return trace_service_pb2.ExportTraceServiceResponse()
-
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), server)  # type: ignore[no-untyped-call]
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}", spans
-    finally:
-        server.stop(grace=None)
 
 
 def test_local_stack_config(loki: tuple[str, Received], tmp_path: Path) -> None:

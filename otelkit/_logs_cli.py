@@ -1,0 +1,157 @@
+"""``otelkit logs tail|errors|slow|find``: otelkit's JSON lines, read back for a person.
+
+Lines come from CloudWatch Logs (``--group``, through boto3; ``AWS_ENDPOINT_URL`` and
+the usual credentials apply) or from local JSONL files (``--file``, gzipped or not, as
+``LOG_TO_FILE`` writes them). The same predicate selects lines from both; for CloudWatch
+a filter pattern narrows what the service sends first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from otelkit._cli_support import parse_or_exit_code
+
+Line = dict[str, Any]
+_ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
+_DURATION_FIELDS = ("latency_ms", "duration_ms")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _is_error(line: Line, _: argparse.Namespace) -> bool:
+    return str(line.get("level", "")).upper() in _ERROR_LEVELS
+
+
+def _is_slow(line: Line, args: argparse.Namespace) -> bool:
+    values = [line.get(k) for k in _DURATION_FIELDS]
+    return any(isinstance(v, int | float) and v > args.slow_ms for v in values)
+
+
+def _has_id(line: Line, args: argparse.Namespace) -> bool:
+    return any(value == args.id for value in line.values())
+
+
+# verb -> (selects a line, CloudWatch filter pattern narrowing the search, help)
+VERBS: dict[
+    str, tuple[Callable[[Line, argparse.Namespace], bool], Callable[[argparse.Namespace], str], str]
+] = {
+    "tail": (lambda _line, _args: True, lambda _args: "", "the latest lines"),
+    "errors": (_is_error, lambda _args: '"ERROR"', "ERROR and CRITICAL lines"),
+    "slow": (_is_slow, lambda _args: "", "lines with latency_ms or duration_ms above --slow-ms"),
+    "find": (_has_id, lambda args: json.dumps(args.id), "every line carrying one ID"),
+}
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``otelkit logs``; 0 lines printed, 1 ``find`` matched nothing, 2 bad usage."""
+    args = parse_or_exit_code(_parser(), argv)
+    if isinstance(args, int):
+        return args
+    select, pattern, _ = VERBS[args.verb]
+    since_ms = int((time.time() - args.since) * 1000)
+    source = _files(args.file) if args.file else _cloudwatch(args.group, since_ms, pattern(args))
+    lines = [
+        line for line in source if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
+    ]
+    lines.sort(key=lambda line: str(line.get("timestamp", "")))
+    for line in lines[-args.limit :]:
+        sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
+    return 1 if args.verb == "find" and not lines else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="otelkit logs", description="Read otelkit's JSON log lines back."
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    for verb, (_, _, text) in VERBS.items():
+        sub = verbs.add_parser(verb, help=text)
+        where = sub.add_mutually_exclusive_group(required=True)
+        where.add_argument("--group", action="append", help="CloudWatch log group (repeatable)")
+        where.add_argument(
+            "--file", action="append", type=Path, help="JSONL file, .gz too (repeatable)"
+        )
+        sub.add_argument(
+            "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
+        )
+        sub.add_argument("--limit", type=int, default=100, help="at most this many lines")
+        sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
+        if verb == "find":
+            sub.add_argument("--id", required=True, help="a job, session, correlation… ID")
+        if verb == "slow":
+            sub.add_argument(
+                "--slow-ms", type=float, default=2000.0, help="threshold in ms (default 2000)"
+            )
+    return parser
+
+
+def _duration(text: str) -> int:
+    try:
+        return int(float(text[:-1]) * _UNITS[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        raise argparse.ArgumentTypeError(f"{text!r}: a number and s, m, h or d") from None
+
+
+def _timestamp_ms(line: Line, default: int) -> int:
+    from datetime import datetime
+
+    try:
+        return int(datetime.fromisoformat(str(line["timestamp"])).timestamp() * 1000)
+    except (KeyError, ValueError):
+        return default
+
+
+def _parse(text: str) -> Line | None:
+    text = text.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and "_aws" not in value else None
+
+
+def _files(paths: list[Path]) -> Iterator[Line]:
+    for path in paths:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            for text in stream:
+                if (line := _parse(text)) is not None:
+                    yield line
+
+
+def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line]:
+    import boto3
+
+    client = boto3.client("logs")
+    pages = client.get_paginator("filter_log_events")
+    for group in groups:
+        options: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}
+        if pattern:
+            options["filterPattern"] = pattern
+        for page in pages.paginate(**options):
+            for event in page["events"]:
+                if (line := _parse(event.get("message", ""))) is not None:
+                    yield line
+
+
+def render_line(line: Line) -> str:
+    """One line for a terminal: time, level, service, message, then the other fields."""
+    head = ("timestamp", "level", "service", "message")
+    rest = " ".join(
+        f"{k}={v}"
+        for k, v in line.items()
+        if k not in head and k not in {"logger", "source", "exception"}
+    )
+    return (
+        f"{line.get('timestamp', '-')} {line.get('level', '-')!s:<8} "
+        f"{line.get('service', '-')}: {line.get('message', '')}  {rest}"
+    ).rstrip()

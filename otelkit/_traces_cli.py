@@ -1,0 +1,105 @@
+"""``otelkit traces find --annotation KEY=VALUE``: the traces of one job, from X-Ray.
+
+X-Ray indexes annotations, so the search asks ``GetTraceSummaries`` for
+``annotation.KEY = "VALUE"`` and reads the matching traces with ``BatchGetTraces``. Every
+trace is then checked against its segment documents, which are the record: where the
+service cannot evaluate filter expressions (a local emulator), the window is scanned
+instead and the documents decide alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from otelkit._cli_support import parse_or_exit_code
+
+_BATCH = 5  # BatchGetTraces takes at most five IDs per call
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``otelkit traces``; 0 traces printed, 1 none matched, 2 bad usage."""
+    parser = argparse.ArgumentParser(prog="otelkit traces", description="Find traces in AWS X-Ray.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="find")
+    find = verbs.add_parser("find", help="traces carrying an annotation")
+    find.add_argument(
+        "--annotation", required=True, type=_annotation, help="KEY=VALUE, e.g. job_id=job-abc123"
+    )
+    find.add_argument("--since", type=float, default=6.0, help="hours back (default 6)")
+    find.add_argument("--json", action="store_true", help="one JSON document per trace")
+    args = parse_or_exit_code(parser, argv)
+    if isinstance(args, int):
+        return args
+    key, value = args.annotation
+    traces = list(find_traces(key, value, timedelta(hours=args.since)))
+    for trace in traces:
+        sys.stdout.write((json.dumps(trace) if args.json else _render(trace)) + "\n")
+    return 0 if traces else 1
+
+
+def _annotation(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: KEY=VALUE, e.g. job_id=job-abc123")
+    return key, value
+
+
+def find_traces(key: str, value: str, window: timedelta) -> Iterator[dict[str, Any]]:
+    """Each trace in ``window`` with annotation ``key`` equal to ``value``, summarised."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    client = boto3.client("xray")
+    end = datetime.now(UTC)
+    window_args = {"StartTime": end - window, "EndTime": end}
+    expression = f"annotation.{key} = {json.dumps(value)}"
+    try:
+        ids = _summary_ids(client, {**window_args, "FilterExpression": expression})
+    except ClientError as exc:
+        sys.stderr.write(
+            f"otelkit traces: the service did not evaluate {expression!r} "
+            f"({exc.response['Error'].get('Code')}); scanning the window\n"
+        )
+        ids = _summary_ids(client, window_args)
+    for start in range(0, len(ids), _BATCH):
+        response = client.batch_get_traces(TraceIds=ids[start : start + _BATCH])
+        for trace in response["Traces"]:
+            segments = [json.loads(s["Document"]) for s in trace.get("Segments", [])]
+            if any(_annotations(s).get(key) == value for s in segments):
+                yield {
+                    "id": trace["Id"],
+                    "duration": trace.get("Duration"),
+                    "segments": sorted({s.get("name", "?") for s in segments}),
+                    "annotations": _merged(segments),
+                }
+
+
+def _summary_ids(client: Any, args: dict[str, Any]) -> list[str]:
+    pages = client.get_paginator("get_trace_summaries").paginate(**args)
+    return [summary["Id"] for page in pages for summary in page["TraceSummaries"]]
+
+
+def _annotations(segment: dict[str, Any]) -> dict[str, Any]:
+    """A segment's annotations and those of its subsegments, recursively."""
+    found = dict(segment.get("annotations") or {})
+    for sub in segment.get("subsegments") or []:
+        found.update(_annotations(sub))
+    return found
+
+
+def _merged(segments: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for segment in segments:
+        merged.update(_annotations(segment))
+    return dict(sorted(merged.items()))
+
+
+def _render(trace: dict[str, Any]) -> str:
+    annotations = " ".join(f"{k}={v}" for k, v in trace["annotations"].items())
+    duration = trace["duration"]
+    took = f"{duration:.3f}s" if isinstance(duration, int | float) else "-"
+    return f"{trace['id']}  {took}  {', '.join(trace['segments'])}  {annotations}"

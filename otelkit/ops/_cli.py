@@ -1,0 +1,43 @@
+"""``otelkit ops render MODEL --stage STAGE --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from otelkit._cli_support import parse_or_exit_code
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``otelkit ops``; 0 rendered, 1 the model is invalid, 2 bad usage."""
+    parser = argparse.ArgumentParser(
+        prog="otelkit ops",
+        description="Render alarms, dashboards, retention and saved queries from an ops "
+        "model (examples under examples/ops/).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="render")
+    render = commands.add_parser("render", help="write every output of one model")
+    render.add_argument("model", type=Path, help="the model's YAML file")
+    render.add_argument("--stage", required=True, help="e.g. dev, stage or prod")
+    render.add_argument("--out", type=Path, required=True, help="folder to write into")
+    args = parse_or_exit_code(parser, argv)
+    if isinstance(args, int):
+        return args
+
+    from otelkit.ops._model import ModelError, load_model
+    from otelkit.ops._render import render as render_model
+
+    try:
+        model = load_model(args.model)
+        written = render_model(model, args.stage, args.out)
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"otelkit ops render: no such file: {exc.filename}\n")
+        return 2
+    except ModelError as exc:
+        sys.stderr.write(f"otelkit ops render: {exc}\n")
+        return 1
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    return 0

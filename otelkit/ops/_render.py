@@ -1,0 +1,46 @@
+"""``otelkit ops render``: every output of one model, written under one directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from otelkit.ops._cloudformation import render_template
+from otelkit.ops._grafana import grafana_dashboard
+from otelkit.ops._model import OpsModel
+from otelkit.ops._prometheus import prometheus_rules
+
+CLOUDFORMATION = "cloudformation.yaml"
+PROMETHEUS = "prometheus-rules.yaml"
+GRAFANA_DIR = "grafana"
+QUERIES_DIR = "queries"
+
+
+def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
+    """Write the template, the Prometheus rules, the Grafana dashboard and the queries.
+
+    Returns:
+        The files written, in order.
+    """
+    written: list[Path] = []
+
+    def write(relative: str, text: str) -> None:
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        written.append(path)
+
+    write(CLOUDFORMATION, render_template(model, stage).to_yaml(clean_up=True))
+    rules = prometheus_rules(model, stage)
+    if rules:
+        write(PROMETHEUS, rules)
+    write(
+        f"{GRAFANA_DIR}/{model.service}-{stage}-overview.json",
+        json.dumps(grafana_dashboard(model, stage), indent=2, sort_keys=True),
+    )
+    for query in model.queries:
+        if query.insights:
+            write(f"{QUERIES_DIR}/{query.name}.insights", model.fill(query.insights, stage))
+        if query.logql:
+            write(f"{QUERIES_DIR}/{query.name}.logql", model.fill(query.logql, stage))
+    return written

@@ -1,0 +1,122 @@
+"""``otelkit logs``: the same verbs over local JSONL files and CloudWatch Logs (moto)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+NOW = datetime.now(UTC).isoformat()
+LINES: list[dict[str, Any]] = [
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Job started",
+        "job_id": "job-1",
+    },
+    {
+        "timestamp": NOW,
+        "level": "ERROR",
+        "service": "svc",
+        "message": "Job failed",
+        "job_id": "job-1",
+        "error": "boom",
+    },
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Request completed",
+        "latency_ms": 2500.0,
+        "correlation_id": "c-9",
+    },
+    {
+        "timestamp": NOW,
+        "level": "INFO",
+        "service": "svc",
+        "message": "Other job",
+        "job_id": "job-2",
+    },
+]
+
+
+def _otelkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "otelkit", "logs", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def jsonl(tmp_path: Path) -> Path:
+    path = tmp_path / "svc.jsonl.gz"
+    with gzip.open(path, "wt") as stream:
+        stream.write("not json\n")
+        stream.writelines(json.dumps(line) + "\n" for line in LINES)
+    return path
+
+
+@pytest.mark.slow
+def test_verbs_over_a_local_file(jsonl: Path) -> None:
+    found = _otelkit("find", "--id", "job-1", "--file", str(jsonl), "--json")
+    assert found.returncode == 0, found.stderr
+    assert [json.loads(x)["message"] for x in found.stdout.splitlines()] == [
+        "Job started",
+        "Job failed",
+    ]
+    errors = _otelkit("errors", "--file", str(jsonl))
+    assert errors.stdout.count("\n") == 1
+    assert "ERROR    svc: Job failed" in errors.stdout
+    assert "error=boom" in errors.stdout
+    slow = _otelkit("slow", "--file", str(jsonl), "--slow-ms", "2000", "--json")
+    assert [json.loads(x)["correlation_id"] for x in slow.stdout.splitlines()] == ["c-9"]
+    assert _otelkit("find", "--id", "nope", "--file", str(jsonl)).returncode == 1
+    bad = _otelkit("tail", "--file", str(jsonl), "--since", "soon")
+    assert bad.returncode == 2
+    assert "'soon': a number and s, m, h or d" in bad.stderr
+
+
+@pytest.mark.slow
+def test_verbs_over_cloudwatch_logs(aws_endpoint: str, aws_env: dict[str, str]) -> None:
+    client = boto3.client(
+        "logs",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    group = f"/ecs/svc-{time.time_ns()}"
+    client.create_log_group(logGroupName=group)
+    client.create_log_stream(logGroupName=group, logStreamName="task-1")
+    now_ms = int(time.time() * 1000)
+    client.put_log_events(
+        logGroupName=group,
+        logStreamName="task-1",
+        logEvents=[
+            {"timestamp": now_ms + i, "message": json.dumps(line)} for i, line in enumerate(LINES)
+        ],
+    )
+
+    found = _otelkit("find", "--id", "job-1", "--group", group, "--json", env=aws_env)
+    assert found.returncode == 0, found.stderr
+    assert [json.loads(x)["message"] for x in found.stdout.splitlines()] == [
+        "Job started",
+        "Job failed",
+    ]
+    tail = _otelkit("tail", "--group", group, "--limit", "2", env=aws_env)
+    assert tail.stdout.count("\n") == 2
+    errors = _otelkit("errors", "--group", group, "--json", env=aws_env)
+    assert [json.loads(x)["error"] for x in errors.stdout.splitlines()] == ["boom"]
