@@ -138,6 +138,8 @@ TRIGGERS = (
 )
 _DIGIT_RUN = re.compile(r"[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}[ -][0-9]{6}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
+_CACHE_SIZE = 4096
+_CACHED_LENGTH = 512
 
 
 def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
@@ -168,13 +170,25 @@ def redactor(
         return _replace(match, is_secret_name)
 
     triggers = TRIGGERS + tuple(word.lower() for word in extra_triggers)
+    # Texts found clean recently: bound IDs, routes and URLs repeat on every span and line.
+    clean: dict[str, None] = {}
 
     def redact_text(text: str) -> str:
-        if len(text) < MIN_SECRET_LENGTH:
+        if len(text) < MIN_SECRET_LENGTH or text in clean:
             return text
         if _may_hold_secret(text, triggers) and search(text) is not None:
             text = substitute(replace, text)
-        if "%" in text or "+" in text:  # URL encoding hides secrets from the patterns
+        elif "%" not in text and "+" not in text:
+            if len(text) <= _CACHED_LENGTH:
+                if len(clean) >= _CACHE_SIZE:
+                    clean.clear()
+                clean[text] = None
+            return text  # the common case: a dict lookup, or no regex run at all
+        return _decoded(text)
+
+    def _decoded(text: str) -> str:
+        """URL encoding (``%2F``, ``+``) hides secrets from the patterns: look again."""
+        if "%" in text or "+" in text:
             decoded = unquote_plus(text)
             if (
                 decoded != text
@@ -182,7 +196,7 @@ def redactor(
                 and search(decoded) is not None
             ):
                 return substitute(replace, decoded)
-        return text  # the common case: no fragment found, no regex run, no new string
+        return text
 
     return redact_text
 

@@ -10,6 +10,7 @@ import pytest
 
 import otelkit
 from otelkit import _drops
+from otelkit._setup import EXIT_TIMEOUT
 from tests.support.fault_receiver import fault_receiver
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
@@ -89,9 +90,10 @@ def test_process_exit_with_a_dead_collector_is_bounded(mode: str) -> None:
     # What a dead collector adds to exit, against the same exit with a healthy one: the
     # interpreter's own teardown is not otelkit's to bound, and on a loaded machine it
     # alone can take a good part of a second.
+    # otelkit gives the exit flush EXIT_TIMEOUT (0.5 s); the rest is scheduling slack.
     healthy = _exit_seconds("healthy")
     dead = _exit_seconds(mode)
-    assert dead - healthy < 0.6, (
+    assert dead - healthy < EXIT_TIMEOUT + 0.4, (
         f"exit took {dead:.2f}s against a {mode} collector, {healthy:.2f}s against a healthy one"
     )
     assert dead < 2.0, f"exit took {dead:.2f}s against a {mode} collector"
