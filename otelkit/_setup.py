@@ -6,13 +6,14 @@ The SDK is imported by the first ``configure()``, not by ``import otelkit``.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from otelkit import _logging, _pipeline
-from otelkit._settings import resolve
+from otelkit._settings import Settings, resolve
 
 #: The longest the interpreter's exit waits for the last export. A collector on the same
 #: host answers in milliseconds; a dead one must not hold every exit.
@@ -75,36 +76,90 @@ def configure(
     """
     options = dict(locals())
     settings = resolve(options)  # the keywords, by name: exactly the table's settings
-    global _configured, _atexit_registered, _options
+    global _options
     with _lock:
         _options = options
-        # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
-        from opentelemetry import propagate
-
-        from otelkit import _integrations, _propagation, _scrub
-        from otelkit._sdk import providers
-
-        pipeline = providers.build(settings)
-        _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
-        propagate.set_global_textmap(_propagation.OtelkitPropagator())
-        previous, _configured = _configured, pipeline
-        _pipeline.activate(pipeline)
-        _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
-        _integrations.enable(settings.instrument)
-        if previous is not None:  # drain it in the background: re-configuring never waits
-            threading.Thread(
-                target=previous.close,
-                args=(settings.export_timeout,),
-                name="otelkit-close",
-                daemon=True,
-            ).start()
-        if not _atexit_registered:
-            atexit.register(shutdown, EXIT_TIMEOUT)
-            _atexit_registered = True
+        _activate(settings)
     if settings.metrics_port is not None:
         from otelkit.runtime import serve_configured
 
         serve_configured(settings.metrics_port, settings.metrics_host)
+
+
+def _activate(settings: Settings, resource: Any = None) -> None:
+    """Build the pipeline for ``settings`` and switch to it (under ``_lock``)."""
+    global _configured, _atexit_registered
+    # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
+    from opentelemetry import propagate
+
+    from otelkit import _integrations, _propagation, _scrub
+    from otelkit._sdk import providers
+
+    pipeline = providers.build(settings, resource)
+    _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
+    propagate.set_global_textmap(_propagation.OtelkitPropagator())
+    previous, _configured = _configured, pipeline
+    _pipeline.activate(pipeline)
+    _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
+    _integrations.enable(settings.instrument)
+    if previous is not None:  # drain it in the background: re-configuring never waits
+        threading.Thread(
+            target=previous.close,
+            args=(settings.export_timeout,),
+            name="otelkit-close",
+            daemon=True,
+        ).start()
+    if not _atexit_registered:
+        atexit.register(shutdown, EXIT_TIMEOUT)
+        _atexit_registered = True
+
+
+class _ForkedWorker:
+    """A key for multiprocessing's after-fork registry (it holds its keys weakly)."""
+
+
+_FORKED_WORKER = _ForkedWorker()
+
+
+def _start_afresh_in_forked_child() -> None:
+    """A forked child (a gunicorn or uvicorn worker, a multiprocessing worker) gets its
+    own pipeline. The parent's queued items, metric sums and export threads are the
+    parent's: exporting them again would report the parent's counts twice, and its
+    threads do not exist here. The child builds the same pipeline from the same options,
+    with the parent's resource (the platform has not changed)."""
+    global _lock, _configured
+    _lock = threading.RLock()  # another thread may have held it at the fork
+    inherited, _configured = _configured, None
+    if inherited is None:
+        return
+    from otelkit import _drops
+
+    _drops.reset()  # the parent's drops are the parent's to report
+    try:
+        resource = getattr(inherited.tracer_provider, "resource", None)
+        with _lock:
+            _activate(resolve(_options), resource)
+    except Exception as exc:  # the child must run even if its telemetry cannot
+        from otelkit._safety import report_internal_error
+
+        report_internal_error("otelkit in a forked child", exc)
+        return
+    workers = sys.modules.get("multiprocessing.util")
+    if workers is not None:
+        # Fork-started multiprocessing workers leave through os._exit: no atexit. Their
+        # finalizers do run, but the registry is cleared when the worker starts, so the
+        # flush is registered from an after-fork hook, which runs after that.
+        workers.register_after_fork(_FORKED_WORKER, _flush_when_worker_ends)
+
+
+def _flush_when_worker_ends(_: object) -> None:
+    from multiprocessing import util
+
+    util.Finalize(None, shutdown, args=(EXIT_TIMEOUT,), exitpriority=0)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_start_afresh_in_forked_child)
 
 
 def with_prometheus() -> None:

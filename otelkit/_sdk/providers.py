@@ -190,13 +190,17 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
     return logger_for
 
 
-def build(settings: Settings) -> _pipeline.Pipeline:
-    """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise."""
+def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pipeline:
+    """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise.
+
+    ``resource``, when given, is used instead of detecting one (a forked child reuses its
+    parent's: the platform has not changed, and detection may wait on metadata endpoints).
+    """
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
         settings = dataclasses.replace(
             settings, endpoint=None, traces_endpoint=None, logs_endpoint=None, console=False
         )
-    resource = build_resource(settings)
+    resource = resource or build_resource(settings)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None
