@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,6 +25,7 @@ from otelkit.aws import _lambda
 from otelkit.aws._inject import MAX_CLIENT_CONTEXT_BYTES, client_context_with
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import FakeContext
+from tests.support.servers import http_server
 
 seen: list[dict[str, Any]] = []
 
@@ -61,14 +61,8 @@ def lambda_api() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Handler) as url:
+        yield url
 
 
 @pytest.fixture

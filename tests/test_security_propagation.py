@@ -9,11 +9,10 @@ from a trusted internal caller, and 180 baggage entries that must not travel on.
 from __future__ import annotations
 
 import re
-import threading
 import urllib.request
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ import otelkit
 from otelkit._trust import build_trust
 from otelkit.testing import Capture
 from tests.support.polling import eventually
-from tests.support.servers import asgi_server, request, wsgi_server
+from tests.support.servers import asgi_server, http_server, request, wsgi_server
 
 CONTEXT_HEADERS = ("traceparent", "tracestate", "baggage", "x-amzn-trace-id")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -49,14 +48,8 @@ def recording_server(redirect_to: str | None = None) -> Iterator[tuple[str, list
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with http_server(Handler) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("asynchronous", [False, True])

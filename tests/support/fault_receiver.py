@@ -24,11 +24,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tests.support.servers import http_server
 
 MODES = ("healthy", "closed", "blackhole", "slow", "500", "429", "flapping")
 SLOW_SECONDS = 0.2
@@ -109,15 +111,8 @@ def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
             hole.listen(1024)  # the kernel completes handshakes; nobody ever reads
             yield f"http://127.0.0.1:{hole.getsockname()[1]}", tally
         return
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mode, tally))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", tally
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_handler(mode, tally)) as url:
+        yield url, tally
 
 
 def main() -> None:

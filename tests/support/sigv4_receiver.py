@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from botocore.auth import SigV4Auth
@@ -22,6 +22,7 @@ from botocore.credentials import Credentials
 from google.protobuf.json_format import MessageToDict
 
 from tests.support.otlp_receiver import _MESSAGES
+from tests.support.servers import http_server
 
 ACCESS_KEY, SECRET_KEY, TOKEN = "AKIDOTELKITTEST", "c2VjcmV0LWtleS1mb3ItdGVzdHM", "tok/en+="
 _AUTHORIZATION = re.compile(
@@ -115,11 +116,5 @@ def sigv4_receiver() -> Iterator[tuple[str, Received]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Handler) as url:
+        yield url, received
