@@ -5,7 +5,8 @@
 a Grafana dashboard and the saved queries. Needs ``pip install 'otelkit[ops]'``.
 """
 
-from otelkit.ops._model import ModelError, OpsModel, load_model, parse_model
+from otelkit.ops._model import ModelError, OpsModel
+from otelkit.ops._parse import load_model, parse_model
 from otelkit.ops._render import render
 
 __all__ = ["ModelError", "OpsModel", "load_model", "parse_model", "render"]

@@ -26,7 +26,8 @@ def main(argv: Sequence[str]) -> int:
     if isinstance(args, int):
         return args
 
-    from otelkit.ops._model import ModelError, load_model
+    from otelkit.ops._model import ModelError
+    from otelkit.ops._parse import load_model
     from otelkit.ops._render import render as render_model
 
     try:

@@ -1,0 +1,353 @@
+"""Reading an ops model from YAML or plain data, validating every field.
+
+Each error is a :class:`ModelError` whose message names the field (``alarms[2].metric``)
+and what was wrong, so a typo in a model fails at render time with its location.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, TypeVar, cast, get_args
+
+from otelkit.ops._model import (
+    RETENTION_DAYS,
+    SEVERITIES,
+    WORKLOADS,
+    Alarm,
+    Comparison,
+    LogGroup,
+    MetricRef,
+    ModelError,
+    OpsModel,
+    PrometheusRule,
+    Query,
+    Resources,
+    Severity,
+    Slo,
+    View,
+    Widget,
+)
+
+_T = TypeVar("_T")
+_STATISTIC = re.compile(r"^(SampleCount|Average|Sum|Minimum|Maximum|p\d{1,2}(\.\d+)?)$")
+_PERCENTILE = re.compile(r"^p\d")
+
+
+def load_model(path: str | Path) -> OpsModel:
+    """Read and validate a YAML ops model.
+
+    Raises:
+        ModelError: naming the field that is missing or wrong.
+    """
+    import yaml
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ModelError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: an ops model is a mapping at the top level")
+    try:
+        return parse_model(data)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+
+
+def parse_model(data: Mapping[str, Any]) -> OpsModel:
+    """Build an :class:`OpsModel` from plain data, validating every field."""
+    _known(data, OpsModel, "model", renames={})
+    workload = _choice(data.get("workload"), WORKLOADS, "workload")
+    retention = {
+        str(k): _retention_days(_int(v, f"retention.{k}"), f"retention.{k}")
+        for k, v in _mapping(data.get("retention", {}), "retention").items()
+    }
+    groups = tuple(_log_group(item, i) for i, item in enumerate(_list(data, "log_groups")))
+    notify: dict[Severity, tuple[str, ...]] = {}
+    for severity, targets in _mapping(data.get("notify", {}), "notify").items():
+        checked = _choice(severity, SEVERITIES, "notify")
+        notify[checked] = tuple(str(t) for t in _seq(targets, f"notify.{severity}"))
+    model = OpsModel(
+        service=_text(data, "service"),
+        workload=workload,
+        namespace=_text(data, "namespace"),
+        runbooks=_text(data, "runbooks"),
+        retention=retention,
+        log_groups=groups,
+        resources=_resources(_mapping(data.get("resources", {}), "resources")),
+        notify=notify,
+        thresholds={
+            str(k): _float(v, f"thresholds.{k}")
+            for k, v in _mapping(data.get("thresholds", {}), "thresholds").items()
+        },
+        alarms=tuple(_alarm(item, f"alarms[{i}]") for i, item in enumerate(_list(data, "alarms"))),
+        slos=tuple(_slo(item, f"slos[{i}]") for i, item in enumerate(_list(data, "slos"))),
+        widgets=tuple(
+            _widget(item, f"widgets[{i}]") for i, item in enumerate(_list(data, "widgets"))
+        ),
+        queries=tuple(
+            _query(item, f"queries[{i}]") for i, item in enumerate(_list(data, "queries"))
+        ),
+        prometheus_rules=tuple(
+            _rule(item, f"prometheus_rules[{i}]")
+            for i, item in enumerate(_list(data, "prometheus_rules"))
+        ),
+        archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
+        example=_opt_text(data, "example", "model"),
+    )
+    _cross_check(model)
+    return model
+
+
+def _cross_check(model: OpsModel) -> None:
+    names = [q.name for q in model.queries]
+    for widget in model.widgets:
+        if widget.query is not None and widget.query not in names:
+            raise ModelError(
+                f"widgets: {widget.title!r} shows query {widget.query!r}, "
+                f"which is not among queries ({', '.join(names) or 'none'})"
+            )
+    if model.archive and set(model.archive) != {"destination_arn", "role_arn"}:
+        raise ModelError("archive: needs exactly destination_arn and role_arn")
+
+
+def _metric(data: Any, where: str) -> MetricRef:
+    item = _mapping(data, where)
+    _known(item, MetricRef, where, renames={})
+    stat = str(item.get("stat", "Sum"))
+    if not _STATISTIC.match(stat):
+        raise ModelError(
+            f"{where}.stat: {stat!r} is not a CloudWatch statistic "
+            "(Sum, Average, Minimum, Maximum, SampleCount or pNN)"
+        )
+    namespace = _opt_text(item, "namespace", where)
+    if namespace is None and _PERCENTILE.match(stat):
+        # otelkit's EMF writes histograms as statistic sets, which carry no percentiles.
+        raise ModelError(
+            f"{where}.stat: {stat} of a metric the service emits as EMF "
+            "cannot be computed (statistic sets keep min/max/sum/count "
+            "only); use Average or Maximum, or an AWS metric"
+        )
+    return MetricRef(
+        metric=_text(item, "metric", where),
+        namespace=namespace,
+        dimensions={
+            str(k): str(v)
+            for k, v in _mapping(item.get("dimensions", {}), f"{where}.dimensions").items()
+        },
+        stat=stat,
+    )
+
+
+def _alarm(data: Any, where: str) -> Alarm:
+    item = _mapping(data, where)
+    own = {
+        "name",
+        "threshold",
+        "description",
+        "runbook",
+        "comparison",
+        "period",
+        "evaluation_periods",
+        "severity",
+    }
+    metric = _metric({k: v for k, v in item.items() if k not in own}, where)
+    return Alarm(
+        name=_text(item, "name", where),
+        metric=metric,
+        threshold=_float(_required(item, "threshold", where), f"{where}.threshold"),
+        description=_text(item, "description", where),
+        runbook=_text(item, "runbook", where),
+        comparison=_choice(
+            item.get("comparison", ">"), get_args(Comparison), f"{where}.comparison"
+        ),
+        period=_period(item.get("period", 300), f"{where}.period"),
+        evaluation_periods=_int(item.get("evaluation_periods", 1), f"{where}.evaluation_periods"),
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+    )
+
+
+def _slo(data: Any, where: str) -> Slo:
+    item = _mapping(data, where)
+    _known(item, Slo, where, renames={})
+    objective = _float(_required(item, "objective", where), f"{where}.objective")
+    if not 0 < objective < 100:
+        raise ModelError(f"{where}.objective: a percentage between 0 and 100, got {objective}")
+    total = tuple(
+        _metric(m, f"{where}.total[{i}]")
+        for i, m in enumerate(_seq(_required(item, "total", where), f"{where}.total"))
+    )
+    return Slo(
+        name=_text(item, "name", where),
+        objective=objective,
+        bad=_metric(_required(item, "bad", where), f"{where}.bad"),
+        total=total,
+        runbook=_text(item, "runbook", where),
+        window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
+    )
+
+
+def _widget(data: Any, where: str) -> Widget:
+    item = _mapping(data, where)
+    _known(item, Widget, where, renames={})
+    metrics = tuple(
+        _metric(m, f"{where}.metrics[{i}]")
+        for i, m in enumerate(_seq(item.get("metrics", []), f"{where}.metrics"))
+    )
+    query = item.get("query")
+    if bool(metrics) == (query is not None):
+        raise ModelError(f"{where}: a widget shows either metrics or a query")
+    return Widget(
+        title=_text(item, "title", where),
+        metrics=metrics,
+        expression=_opt_text(item, "expression", where),
+        view=_choice(item.get("view", "timeSeries"), get_args(View), f"{where}.view"),
+        query=None if query is None else str(query),
+    )
+
+
+def _query(data: Any, where: str) -> Query:
+    item = _mapping(data, where)
+    _known(item, Query, where, renames={})
+    if "insights" not in item and "logql" not in item:
+        raise ModelError(f"{where}: a query needs insights, logql or both")
+    name = _text(item, "name", where)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+        raise ModelError(
+            f"{where}.name: {name!r} must be lowercase words joined by '-' (it names files)"
+        )
+    return Query(
+        name=name,
+        description=_text(item, "description", where),
+        insights=_opt_text(item, "insights", where),
+        logql=_opt_text(item, "logql", where),
+    )
+
+
+def _rule(data: Any, where: str) -> PrometheusRule:
+    item = _mapping(data, where)
+    _known(item, PrometheusRule, where, renames={"for": "for_"})
+    return PrometheusRule(
+        alert=_text(item, "alert", where),
+        expr=_text(item, "expr", where),
+        summary=_text(item, "summary", where),
+        runbook=_text(item, "runbook", where),
+        for_=_opt_text(item, "for", where) or "5m",
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+    )
+
+
+def _log_group(data: Any, index: int) -> LogGroup:
+    where = f"log_groups[{index}]"
+    if isinstance(data, str):
+        return LogGroup(data)
+    item = _mapping(data, where)
+    _known(item, LogGroup, where, renames={})
+    days = item.get("retention_days")
+    return LogGroup(
+        _text(item, "name", where),
+        None
+        if days is None
+        else _retention_days(_int(days, f"{where}.retention_days"), f"{where}.retention_days"),
+    )
+
+
+def _resources(data: Mapping[str, Any]) -> Resources:
+    _known(data, Resources, "resources", renames={})
+    values: dict[str, Any] = {}
+    for spec in fields(Resources):
+        if spec.name in data:
+            raw = data[spec.name]
+            values[spec.name] = (
+                tuple(str(v) for v in _seq(raw, f"resources.{spec.name}"))
+                if spec.name in {"functions", "jobs"}
+                else str(raw)
+            )
+    return Resources(**values)
+
+
+# --- small validators: each names the field it rejects -------------------------------
+
+
+def _known(data: Mapping[str, Any], cls: type, where: str, renames: Mapping[str, str]) -> None:
+    allowed = {renames.get(k, k) for k in data}
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(k for k in allowed if k not in known)
+    if unknown:
+        raise ModelError(
+            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+
+
+def _required(data: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in data or data[key] is None:
+        raise ModelError(f"{where}: {key} is required")
+    return data[key]
+
+
+def _text(data: Mapping[str, Any], key: str, where: str = "model") -> str:
+    value = _required(data, key, where)
+    if not isinstance(value, str) or not value.strip():
+        raise ModelError(f"{where}.{key}: a non-empty string, got {value!r}")
+    return value
+
+
+def _opt_text(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    if data.get(key) is None:
+        return None
+    return _text(data, key, where)
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModelError(f"{where}: a whole number, got {value!r}")
+    return value
+
+
+def _float(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ModelError(f"{where}: a number, got {value!r}")
+    return float(value)
+
+
+def _mapping(data: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ModelError(f"{where}: a mapping, got {type(data).__name__}")
+    return cast("Mapping[str, Any]", data)
+
+
+def _seq(data: Any, where: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise ModelError(f"{where}: a list, got {type(data).__name__}")
+    return data
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    return _seq(data.get(key, []), key)
+
+
+def _choice(value: Any, choices: tuple[_T, ...], where: str) -> _T:
+    if value not in choices:
+        raise ModelError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}")
+    return cast("_T", value)
+
+
+def _period(value: Any, where: str) -> int:
+    period = _int(value, where)
+    if period not in {10, 30} and (period < 60 or period % 60):
+        raise ModelError(
+            f"{where}: CloudWatch periods are 10, 30 or a multiple of 60 seconds, got {period}"
+        )
+    return period
+
+
+def _retention_days(days: int, where: str) -> int:
+    if days not in RETENTION_DAYS:
+        raise ModelError(
+            f"{where}: CloudWatch Logs does not offer {days} days "
+            f"(nearest: {min(RETENTION_DAYS, key=lambda d: abs(d - days))})"
+        )
+    return days
