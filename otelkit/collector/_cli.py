@@ -11,8 +11,9 @@ from typing import TextIO
 from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._bundle import render_files
 from otelkit.collector._check import check_text
-from otelkit.collector._components import DISTRIBUTIONS, DistributionName
-from otelkit.collector._model import TARGETS, CollectorModel, Target, model_for
+from otelkit.collector._components import DISTRIBUTIONS
+from otelkit.collector._model import CollectorModel, Target, model_for
+from otelkit.collector._profiles import PROFILES, distribution_for_path
 from otelkit.collector._render import render_text
 
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="write collector configs from one model")
     which = render.add_mutually_exclusive_group(required=True)
-    which.add_argument("--target", choices=TARGETS, help="where the collector runs")
+    which.add_argument("--target", choices=sorted(PROFILES), help="where the collector runs")
     which.add_argument("--all", action="store_true", help="every target (needs --out)")
     render.add_argument("--out", type=Path, help="folder to write into, e.g. collector/")
     render.add_argument("--region", help="AWS region (default: ${env:AWS_REGION})")
@@ -66,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--distribution",
         choices=sorted(DISTRIBUTIONS),
-        help="collector build to check against (default: lambda for files under a "
-        "'lambda' folder, adot otherwise)",
+        help="collector build to check against (default: the build of the target whose "
+        "folder the file is in, e.g. lambda for lambda/config.yaml; adot otherwise)",
     )
     check.add_argument(
         "--id-key",
@@ -94,7 +95,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    targets: tuple[Target, ...] = TARGETS if args.all else (args.target,)
+    targets: tuple[Target, ...] = tuple(PROFILES) if args.all else (args.target,)
     if args.all and args.out is None:
         err.write("error: --all writes several files; give --out\n")
         return 2
@@ -128,14 +129,16 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"{path}: cannot read: {exc.strerror}\n")
             status = 2
             continue
-        name: DistributionName = args.distribution or (
-            "lambda" if "lambda" in path.parts else "adot"
+        distribution = (
+            DISTRIBUTIONS[args.distribution]
+            if args.distribution
+            else distribution_for_path(path.parts)
         )
-        problems = check_text(text, DISTRIBUTIONS[name], id_keys)
+        problems = check_text(text, distribution, id_keys)
         for problem in problems:
             out.write(f"{path}:{problem.line}: {problem.message}\n")
         if not problems:
-            out.write(f"{path}: ok ({DISTRIBUTIONS[name].title})\n")
+            out.write(f"{path}: ok ({distribution.title})\n")
         elif status == 0:
             status = 1
     return status

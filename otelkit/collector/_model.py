@@ -9,12 +9,22 @@ X-Ray annotation and an EMF-forbidden dimension at the same time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit.collector._profiles import (
+    ENV_LOKI,
+    ENV_REGION,
+    LOOPBACK,
+    PROFILES,
+    Profile,
+    profile_named,
+    unknown_target,
+)
 
-Target = Literal["ecs", "eks", "lambda", "local"]
-TARGETS: tuple[Target, ...] = ("ecs", "eks", "lambda", "local")
+#: A target's name: a key of ``PROFILES``.
+Target = str
+#: The targets shipped in ``collector/``, in rendering order.
+TARGETS: tuple[Target, ...] = tuple(PROFILES)
 
 #: CloudWatch drops a dimension set with more than this many keys, silently.
 MAX_EMF_DIMENSIONS = 10
@@ -31,8 +41,8 @@ class CollectorModel:
     the collector at start-up, which is how one file serves several deployments.
 
     Attributes:
-        target: Where the collector runs; picks receivers' bind address, resource
-            detectors and exporters that exist there.
+        target: Where the collector runs: the name of its :class:`Profile`, which picks
+            resource detectors, exporters and files that exist there.
         region: AWS region for the AWS exporters.
         loki_endpoint: Loki's native OTLP base URL, ending in ``/otlp``.
         emf_namespace: CloudWatch metrics namespace.
@@ -50,8 +60,8 @@ class CollectorModel:
     """
 
     target: Target = "ecs"
-    region: str = "${env:AWS_REGION}"
-    loki_endpoint: str = "${env:LOKI_URL}/otlp"
+    region: str = ENV_REGION
+    loki_endpoint: str = ENV_LOKI
     emf_namespace: str = "otelkit"
     emf_log_group: str = "/otelkit/metrics"
     id_keys: tuple[str, ...] = WELL_KNOWN_ID_KEYS
@@ -60,7 +70,7 @@ class CollectorModel:
     extra_dimensions: tuple[str, ...] = ("outcome", "status")
     cloudwatch_logs: bool = False
     cloudwatch_log_group: str = "/otelkit/logs"
-    bind_host: str = "127.0.0.1"
+    bind_host: str = LOOPBACK
     health_routes: tuple[str, ...] = ("/health", "/healthz", "/healthcheck")
     poll_routes: tuple[str, ...] = ("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}")
 
@@ -71,6 +81,8 @@ class CollectorModel:
 
     def problems(self) -> list[str]:
         """Reasons this model would render a config the checker rejects."""
+        if self.target not in PROFILES:
+            return [unknown_target(self.target)]
         out: list[str] = []
         ids = set(self.id_keys)
         for key in self.extra_dimensions:
@@ -80,12 +92,17 @@ class CollectorModel:
             out.append(f"dimension sets would exceed {MAX_EMF_DIMENSIONS} keys")
         if not self.loki_endpoint.rstrip("/").endswith("/otlp"):
             out.append("loki_endpoint must be Loki's OTLP base URL, ending in /otlp")
-        if self.target == "lambda" and self.cloudwatch_logs:
+        if self.cloudwatch_logs and not self.profile.has_cloudwatch_logs:
             out.append(
-                "the Lambda layer has no awscloudwatchlogs exporter; the function's own "
-                "log group already receives its stdout"
+                f"{self.profile.distribution.title} has no awscloudwatchlogs exporter; "
+                f"target {self.target!r} cannot send logs to CloudWatch Logs"
             )
         return out
+
+    @property
+    def profile(self) -> Profile:
+        """What the target renders, and with which defaults."""
+        return profile_named(self.target)
 
     @property
     def base_dimensions(self) -> list[str]:
@@ -100,26 +117,20 @@ class CollectorModel:
 
     def log_groups(self) -> list[str]:
         """Every log group the collector writes to (what the IAM policy must allow)."""
-        groups = [] if self.target == "lambda" else [self.emf_log_group]
+        groups = [self.emf_log_group] if self.profile.metrics_to == "log_group" else []
         if self.cloudwatch_logs:
             groups.append(self.cloudwatch_log_group)
         return groups
 
 
 def model_for(target: Target, **overrides: object) -> CollectorModel:
-    """The shipped defaults for ``target``, with ``overrides`` applied.
-
-    The local stack differs from the sidecars: its collector runs in a container whose
-    ports are published to the host, so it must listen on all interfaces inside the
-    container (compose still publishes them on the host's loopback only), and its
-    region is fixed because nothing there talks to AWS.
-    """
-    defaults: dict[str, object] = {"target": target}
-    if target == "local":
-        defaults.update(
-            bind_host="0.0.0.0",  # noqa: S104 - container-internal, published to loopback
-            region="us-east-1",
-            loki_endpoint="http://loki:3100/otlp",
-        )
+    """The shipped defaults for ``target`` (its profile's), with ``overrides`` applied."""
+    profile = profile_named(target)
+    defaults: dict[str, object] = {
+        "target": target,
+        "bind_host": profile.bind_host,
+        "region": profile.region,
+        "loki_endpoint": profile.loki_endpoint,
+    }
     defaults.update(overrides)
     return CollectorModel(**defaults)  # type: ignore[arg-type]

@@ -6,9 +6,11 @@ reproducible byte for byte and a test can hold them to the renderer's output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from otelkit.collector._model import CollectorModel
+from otelkit.collector._profiles import TraceDestination
 from otelkit.collector._yaml import yaml
 
 Config = dict[str, Any]
@@ -49,42 +51,10 @@ _Dumper.add_representer(Literal, _literal)
 _Dumper.add_representer(Flow, _flow)
 _Dumper.add_representer(Quoted, _quoted)
 
-_DETECTORS = {"ecs": ["env", "ecs"], "eks": ["env", "eks"], "local": ["env"]}
-
-_HEADERS = {
-    "ecs": [
-        "ADOT collector v0.49 sidecar for ECS (Fargate and EC2 launch types).",
-        "Needs awsvpc networking so the app reaches it on 127.0.0.1. To accept",
-        "telemetry from other hosts (bridge mode, a shared gateway), re-render with",
-        "--bind 0.0.0.0 and restrict the ports with a security group.",
-        "Environment: AWS_REGION, LOKI_URL (Loki base URL, without /otlp).",
-    ],
-    "eks": [
-        "ADOT collector v0.49 as a pod sidecar on EKS (see sidecar.yaml).",
-        "Containers in a pod share the loopback, so receivers stay on 127.0.0.1. To",
-        "serve other pods, re-render with --bind 0.0.0.0 and add a Service and a",
-        "NetworkPolicy.",
-        "Environment: AWS_REGION, LOKI_URL (Loki base URL, without /otlp).",
-    ],
-    "lambda": [
-        "ADOT Lambda layer collector: OTLP receiver, exporters only (the layer",
-        "ships no processors and no health_check). EMF goes to stdout, which",
-        "Lambda writes to the function's own log group, where CloudWatch extracts",
-        "the metrics. Point OPENTELEMETRY_COLLECTOR_CONFIG_URI at this file.",
-        "Environment: AWS_REGION (set by Lambda), LOKI_URL.",
-    ],
-    "local": [
-        "Local development stack (collector/local/docker-compose.yaml).",
-        "Listens on all interfaces inside its container; compose publishes the",
-        "ports on the host's 127.0.0.1 only. Traces go to Jaeger instead of X-Ray,",
-        "EMF metrics are printed to the collector's stdout, logs go to Loki.",
-    ],
-}
-
 
 def render_config(model: CollectorModel) -> Config:
     """Build the collector config for ``model`` as plain data."""
-    sidecar = model.target != "lambda"
+    sidecar = model.profile.processes
     config: Config = {"receivers": {"otlp": _otlp_receiver(model.bind_host)}}
     if sidecar:
         config["processors"] = _processors(model)
@@ -98,7 +68,7 @@ def render_config(model: CollectorModel) -> Config:
 
 def render_text(model: CollectorModel) -> str:
     """The config as the YAML text written to ``collector/<target>/config.yaml``."""
-    header = "".join(f"# {line}\n" for line in _HEADERS[model.target])
+    header = "".join(f"# {line}\n" for line in model.profile.header)
     return header + GENERATED + dump_yaml(render_config(model))
 
 
@@ -129,7 +99,7 @@ def _processors(model: CollectorModel) -> Config:
             "spike_limit_percentage": 25,
         },
         "resourcedetection": {
-            "detectors": Flow(_DETECTORS[model.target]),
+            "detectors": Flow(model.profile.detectors),
             "timeout": "2s",
             "override": False,
         },
@@ -155,17 +125,27 @@ def _drop_conditions(model: CollectorModel) -> list[Quoted]:
     return conditions
 
 
+def _xray(model: CollectorModel) -> Config:
+    xray: Config = {"region": model.region, "indexed_attributes": Flow(model.id_keys)}
+    if model.cloudwatch_logs:
+        xray["aws_log_groups"] = Flow([model.cloudwatch_log_group])
+    return {"awsxray": xray}
+
+
+def _jaeger(model: CollectorModel) -> Config:
+    del model  # the local stack's Jaeger is always the compose service
+    return {"otlp/jaeger": {"endpoint": "jaeger:4317", "tls": {"insecure": True}}}
+
+
+#: Trace destination -> the exporters (ID -> settings) that reach it.
+_TRACE_EXPORTERS: dict[TraceDestination, Callable[[CollectorModel], Config]] = {
+    "xray": _xray,
+    "jaeger": _jaeger,
+}
+
+
 def _exporters(model: CollectorModel) -> Config:
-    exporters: Config = {}
-    if model.target == "local":
-        exporters["otlp/jaeger"] = {"endpoint": "jaeger:4317", "tls": {"insecure": True}}
-    else:
-        exporters["awsxray"] = {
-            "region": model.region,
-            "indexed_attributes": Flow(model.id_keys),
-        }
-        if model.cloudwatch_logs:
-            exporters["awsxray"]["aws_log_groups"] = Flow([model.cloudwatch_log_group])
+    exporters: Config = dict(_TRACE_EXPORTERS[model.profile.traces_to](model))
     exporters["awsemf"] = _awsemf(model)
     exporters["otlphttp/loki"] = {"endpoint": model.loki_endpoint}
     if model.cloudwatch_logs:
@@ -179,7 +159,7 @@ def _exporters(model: CollectorModel) -> Config:
 
 def _awsemf(model: CollectorModel) -> Config:
     emf: Config = {"region": model.region, "namespace": model.emf_namespace}
-    if model.target in ("lambda", "local"):
+    if model.profile.metrics_to == "stdout":
         emf["output_destination"] = "stdout"
     else:
         emf["log_group_name"] = model.emf_log_group
@@ -201,7 +181,7 @@ def _awsemf(model: CollectorModel) -> Config:
 
 
 def _service(model: CollectorModel, sidecar: bool) -> Config:
-    traces_out = ["otlp/jaeger"] if model.target == "local" else ["awsxray"]
+    traces_out = list(_TRACE_EXPORTERS[model.profile.traces_to](model))
     logs_out = ["otlphttp/loki"] + (["awscloudwatchlogs"] if model.cloudwatch_logs else [])
     common = ["memory_limiter", "resourcedetection"]
     pipelines: Config = {

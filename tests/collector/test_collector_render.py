@@ -8,8 +8,6 @@ import yaml
 import otelkit.collector
 from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector import (
-    ADOT,
-    LAMBDA,
     TARGETS,
     CollectorModel,
     check_text,
@@ -17,6 +15,7 @@ from otelkit.collector import (
     render_config,
     render_text,
 )
+from otelkit.collector._profiles import PROFILES
 
 
 def test_public_surface_is_pinned() -> None:
@@ -35,17 +34,22 @@ def test_public_surface_is_pinned() -> None:
     ]
 
 
-# Lambda with CloudWatch Logs is rejected by the model itself (see
-# test_model_rejects_what_the_checker_would), so that combination is not rendered here.
+# CloudWatch Logs on a target whose build lacks the exporter (Lambda) is rejected by the
+# model itself (see test_model_rejects_what_the_checker_would), so it is not rendered here.
 @pytest.mark.parametrize(
     ("target", "cloudwatch_logs"),
-    [(t, logs) for t in TARGETS for logs in (False, True) if not (t == "lambda" and logs)],
+    [
+        (t, logs)
+        for t in TARGETS
+        for logs in (False, True)
+        if PROFILES[t].has_cloudwatch_logs or not logs
+    ],
 )
 def test_every_rendering_passes_the_checker(target: str, cloudwatch_logs: bool) -> None:
-    model = model_for(target, cloudwatch_logs=cloudwatch_logs)  # type: ignore[arg-type]
+    model = model_for(target, cloudwatch_logs=cloudwatch_logs)
     text = render_text(model)
     assert yaml.safe_load(text) == render_config(model)
-    assert check_text(text, LAMBDA if target == "lambda" else ADOT) == []
+    assert check_text(text, PROFILES[target].distribution) == []
 
 
 def test_traces_index_the_id_keys_and_drop_health_checks() -> None:
@@ -110,6 +114,7 @@ def test_logs_go_to_loki_otlp_and_optionally_cloudwatch() -> None:
         ({"extra_dimensions": ("status", "job_id")}, "'job_id' is a correlation ID key"),
         ({"loki_endpoint": "http://loki:3100"}, "ending in /otlp"),
         ({"target": "lambda", "cloudwatch_logs": True}, "no awscloudwatchlogs exporter"),
+        ({"target": "gke"}, "unknown collector target 'gke' \\(known: ecs, eks, lambda, local\\)"),
     ],
 )
 def test_model_rejects_what_the_checker_would(overrides: dict[str, object], message: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from otelkit.collector import TARGETS, model_for, render_text
+from otelkit.collector._profiles import PROFILES
 from tests.collector.real_collector import validate, without_eks_detector
 from tests.support.collector import SHIPPED
 
@@ -19,10 +20,10 @@ def test_shipped_config_passes_validate(path: object) -> None:
     assert ok, output
 
 
-@pytest.mark.parametrize("target", [t for t in TARGETS if t != "lambda"])
+@pytest.mark.parametrize("target", [t for t in TARGETS if PROFILES[t].has_cloudwatch_logs])
 def test_render_options_pass_validate(target: str) -> None:
     model = model_for(
-        target,  # type: ignore[arg-type]
+        target,
         cloudwatch_logs=True,
         extra_dimensions=("outcome", "message_type"),
         bind_host="0.0.0.0",
