@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit.collector._check_auth import auth_problems
 from otelkit.collector._components import (
     ADOT,
     Distribution,
@@ -107,8 +108,10 @@ class _Checker:
             if key not in (*SECTIONS, "service"):
                 self.add((str(key),), f"unknown top-level section '{key}'")
         declared = {kind: self._declared(root, kind) for kind in SECTIONS}
-        self._check_service(root.get("service"), declared)
-        self._check_semantics(declared)
+        service = root.get("service")
+        self._check_service(service, declared)
+        enabled = _as_list(service.get("extensions")) if isinstance(service, dict) else []
+        self._check_semantics(declared, [str(ext) for ext in enabled])
         for path, value in _strings(root, ()):
             self._check_references(path, value)
         return self.problems
@@ -226,12 +229,16 @@ class _Checker:
         if kind == "exporters" and _is_loki(ref, declared[kind][ref]) and signal != "logs":
             self.add(path, f"exporter '{ref}' sends to Loki, which accepts only logs")
 
-    def _check_semantics(self, declared: dict[Kind, dict[str, dict[str, Any]]]) -> None:
+    def _check_semantics(
+        self, declared: dict[Kind, dict[str, dict[str, Any]]], enabled: list[str]
+    ) -> None:
         forbidden = set(self.id_keys)
         for cid, settings in declared["exporters"].items():
             if component_type(cid) == "awsxray":
                 forbidden.update(str(k) for k in _as_list(settings.get("indexed_attributes")))
         for cid, settings in declared["exporters"].items():
+            for path, message in auth_problems(cid, settings, declared["extensions"], enabled):
+                self.add(path, message)
             ctype = component_type(cid)
             if ctype == "awsemf":
                 self._check_emf(cid, settings, forbidden)

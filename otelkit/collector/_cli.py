@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--cloudwatch-logs", action="store_true", help="also send logs to CWL")
     render.add_argument("--cloudwatch-log-group", help="log group for --cloudwatch-logs")
     render.add_argument("--bind", dest="bind_host", help="OTLP receivers' listen address")
+    render.add_argument(
+        "--aws-otlp",
+        action="store_true",
+        dest="aws_otlp_endpoints",
+        help="traces to X-Ray's OTLP endpoint, CloudWatch logs to CloudWatch Logs' OTLP "
+        "endpoint (otlphttp + sigv4auth) instead of the awsxray/awscloudwatchlogs exporters",
+    )
 
     check = commands.add_parser("check", help="validate collector config files")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -90,6 +97,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         "cloudwatch_logs": args.cloudwatch_logs or None,
         "cloudwatch_log_group": args.cloudwatch_log_group,
         "bind_host": args.bind_host,
+        "aws_otlp_endpoints": args.aws_otlp_endpoints or None,
     }
     return {key: value for key, value in fields.items() if value is not None}
 

@@ -90,11 +90,22 @@ def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
     }
 
 
+#: X-Ray write actions by path: the awsxray exporter uploads segment documents; the
+#: OTLP endpoint takes spans (PutSpans) and indexes a share of them for Transaction
+#: Search (PutSpansForIndexing).
+_XRAY_WRITE = {
+    False: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+    True: ["xray:PutSpans", "xray:PutSpansForIndexing"],
+}
+
+
 def iam_policy(model: CollectorModel) -> dict[str, Any]:
     """Least-privilege policy for the collector's role (ECS task role or EKS IRSA role).
 
     X-Ray write and sampling calls have no resource-level permissions, so they take
-    ``*``; every CloudWatch Logs action is scoped to the log groups the model names.
+    ``*``; every CloudWatch Logs action is scoped to the log groups the model names
+    (the CloudWatch Logs OTLP endpoint is authorised as ``logs:PutLogEvents`` on the
+    stream it writes to, like the classic exporter).
     """
     groups = [f"arn:aws:logs:*:*:log-group:{name}" for name in model.log_groups()]
     streams = [f"{arn}:log-stream:*" for arn in groups]
@@ -104,7 +115,7 @@ def iam_policy(model: CollectorModel) -> dict[str, Any]:
             {
                 "Sid": "XRayWrite",
                 "Effect": "Allow",
-                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Action": _XRAY_WRITE[model.aws_otlp_endpoints],
                 "Resource": "*",
             },
             {

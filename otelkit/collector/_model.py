@@ -55,6 +55,10 @@ class CollectorModel:
         cloudwatch_logs: Also send logs to CloudWatch Logs.
         cloudwatch_log_group: The log group used when ``cloudwatch_logs`` is on.
         bind_host: Address the OTLP receivers listen on.
+        aws_otlp_endpoints: Reach AWS the current way: traces to X-Ray's OTLP endpoint
+            and (with ``cloudwatch_logs``) logs to CloudWatch Logs' OTLP endpoint, through
+            ``otlphttp`` signed by ``sigv4auth``, instead of the ``awsxray`` and
+            ``awscloudwatchlogs`` exporters.
         health_routes: ``http.route``/``url.path`` values whose spans are dropped.
         poll_routes: Routes whose GET spans are dropped (status polling).
     """
@@ -71,6 +75,7 @@ class CollectorModel:
     cloudwatch_logs: bool = False
     cloudwatch_log_group: str = "/otelkit/logs"
     bind_host: str = LOOPBACK
+    aws_otlp_endpoints: bool = False
     health_routes: tuple[str, ...] = ("/health", "/healthz", "/healthcheck")
     poll_routes: tuple[str, ...] = ("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}")
 
@@ -92,7 +97,13 @@ class CollectorModel:
             out.append(f"dimension sets would exceed {MAX_EMF_DIMENSIONS} keys")
         if not self.loki_endpoint.rstrip("/").endswith("/otlp"):
             out.append("loki_endpoint must be Loki's OTLP base URL, ending in /otlp")
-        if self.cloudwatch_logs and not self.profile.has_cloudwatch_logs:
+        if self.aws_otlp_endpoints and not self.profile.signs_otlp:
+            out.append(
+                f"{self.profile.distribution.title} has no otlphttp exporter with sigv4auth "
+                "for the AWS OTLP endpoints"
+            )
+        classic_logs = not self.aws_otlp_endpoints
+        if self.cloudwatch_logs and classic_logs and not self.profile.has_cloudwatch_logs:
             out.append(
                 f"{self.profile.distribution.title} has no awscloudwatchlogs exporter; "
                 f"target {self.target!r} cannot send logs to CloudWatch Logs"

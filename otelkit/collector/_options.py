@@ -47,6 +47,8 @@ TYPES: dict[tuple[Kind, str], dict[str, ValueType]] = {
 CLOSED: dict[tuple[Kind, str], frozenset[str]] = {
     ("processors", "memory_limiter"): frozenset(TYPES[("processors", "memory_limiter")]),
     ("processors", "batch"): frozenset({*TYPES[("processors", "batch")], "metadata_keys"}),
+    # sigv4authextension.Config: the credentials come from the environment, never a key.
+    ("extensions", "sigv4auth"): frozenset({"region", "service", "assume_role"}),
 }
 
 # Go's time.ParseDuration syntax; a bare integer also decodes (as nanoseconds).

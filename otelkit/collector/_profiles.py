@@ -76,6 +76,13 @@ class Profile:
         """Whether its distribution can send logs to CloudWatch Logs."""
         return self.distribution.knows("exporters", "awscloudwatchlogs")
 
+    @property
+    def signs_otlp(self) -> bool:
+        """Whether its distribution can reach the AWS OTLP endpoints (otlphttp + SigV4)."""
+        return self.distribution.knows("exporters", "otlphttp") and self.distribution.knows(
+            "extensions", "sigv4auth"
+        )
+
 
 def _sidecar_artifacts(
     name: str, manifest: tuple[str, Artifact]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from otelkit.collector import _aws_otlp as aws_otlp
 from otelkit.collector._model import CollectorModel
 from otelkit.collector._profiles import TraceDestination
 from otelkit.collector._yaml import yaml
@@ -55,14 +56,22 @@ _Dumper.add_representer(Quoted, _quoted)
 def render_config(model: CollectorModel) -> Config:
     """Build the collector config for ``model`` as plain data."""
     sidecar = model.profile.processes
+    traces_out = _TRACE_EXPORTERS[model.profile.traces_to](model)
+    logs_out = _logs_exporters(model)
+    exporters: Config = {**traces_out, "awsemf": _awsemf(model), **logs_out}
+    extensions: Config = {}
+    if sidecar:
+        # The ADOT image's /healthcheck binary probes 127.0.0.1:13133 at "/".
+        extensions["health_check"] = {"endpoint": "127.0.0.1:13133"}
+    extensions.update(aws_otlp.signers(model, exporters))
+
     config: Config = {"receivers": {"otlp": _otlp_receiver(model.bind_host)}}
     if sidecar:
         config["processors"] = _processors(model)
-    config["exporters"] = _exporters(model)
-    if sidecar:
-        # The ADOT image's /healthcheck binary probes 127.0.0.1:13133 at "/".
-        config["extensions"] = {"health_check": {"endpoint": "127.0.0.1:13133"}}
-    config["service"] = _service(model, sidecar)
+    config["exporters"] = exporters
+    if extensions:
+        config["extensions"] = extensions
+    config["service"] = _service(list(traces_out), list(logs_out), list(extensions), sidecar)
     return config
 
 
@@ -126,6 +135,8 @@ def _drop_conditions(model: CollectorModel) -> list[Quoted]:
 
 
 def _xray(model: CollectorModel) -> Config:
+    if model.aws_otlp_endpoints:
+        return aws_otlp.xray_exporter(model)
     xray: Config = {"region": model.region, "indexed_attributes": Flow(model.id_keys)}
     if model.cloudwatch_logs:
         xray["aws_log_groups"] = Flow([model.cloudwatch_log_group])
@@ -144,16 +155,17 @@ _TRACE_EXPORTERS: dict[TraceDestination, Callable[[CollectorModel], Config]] = {
 }
 
 
-def _exporters(model: CollectorModel) -> Config:
-    exporters: Config = dict(_TRACE_EXPORTERS[model.profile.traces_to](model))
-    exporters["awsemf"] = _awsemf(model)
-    exporters["otlphttp/loki"] = {"endpoint": model.loki_endpoint}
-    if model.cloudwatch_logs:
-        exporters["awscloudwatchlogs"] = {
-            "region": model.region,
-            "log_group_name": model.cloudwatch_log_group,
-            "log_stream_name": "collector",
-        }
+def _logs_exporters(model: CollectorModel) -> Config:
+    exporters: Config = {"otlphttp/loki": {"endpoint": model.loki_endpoint}}
+    if not model.cloudwatch_logs:
+        return exporters
+    if model.aws_otlp_endpoints:
+        return {**exporters, **aws_otlp.logs_exporter(model)}
+    exporters["awscloudwatchlogs"] = {
+        "region": model.region,
+        "log_group_name": model.cloudwatch_log_group,
+        "log_stream_name": aws_otlp.LOG_STREAM,
+    }
     return exporters
 
 
@@ -180,9 +192,9 @@ def _awsemf(model: CollectorModel) -> Config:
     return emf
 
 
-def _service(model: CollectorModel, sidecar: bool) -> Config:
-    traces_out = list(_TRACE_EXPORTERS[model.profile.traces_to](model))
-    logs_out = ["otlphttp/loki"] + (["awscloudwatchlogs"] if model.cloudwatch_logs else [])
+def _service(
+    traces_out: list[str], logs_out: list[str], extensions: list[str], sidecar: bool
+) -> Config:
     common = ["memory_limiter", "resourcedetection"]
     pipelines: Config = {
         "traces": _pipeline([*common, "filter/health", "batch"], traces_out, sidecar),
@@ -190,8 +202,8 @@ def _service(model: CollectorModel, sidecar: bool) -> Config:
         "logs": _pipeline([*common, "batch"], logs_out, sidecar),
     }
     service: Config = {}
-    if sidecar:
-        service["extensions"] = Flow(["health_check"])
+    if extensions:
+        service["extensions"] = Flow(extensions)
     service["pipelines"] = pipelines
     return service
 

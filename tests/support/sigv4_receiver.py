@@ -3,11 +3,13 @@
 For each request it rebuilds the canonical request from what arrived (method, path,
 the headers the signature names, the body), recomputes the signature with botocore for
 the credentials the test configured, and answers 403 on any mismatch, as the AWS OTLP
-endpoints do. What it accepted, and every verdict, is recorded for the test.
+endpoints do. Bodies may be gzipped (the collector's ``otlphttp`` compresses). What it
+accepted, and every verdict, is recorded for the test.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
 from collections.abc import Iterator
@@ -104,7 +106,9 @@ def sigv4_receiver() -> Iterator[tuple[str, Received]]:
             message_type = _MESSAGES.get(self.path.replace("/custom", ""))
             if valid and message_type is not None:
                 message = message_type()
-                message.ParseFromString(body)
+                # The signature covers the body as sent; the collector gzips it.
+                gzipped = headers.get("content-encoding") == "gzip"
+                message.ParseFromString(gzip.decompress(body) if gzipped else body)
                 verdict.body = MessageToDict(message)
             with lock:
                 received.verdicts.append(verdict)
