@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from otelkit.collector import TARGETS, check_text, model_for, render_config, render_text
+from otelkit.collector import (
+    ADOT,
+    TARGETS,
+    Distribution,
+    check_text,
+    model_for,
+    render_config,
+    render_text,
+)
 from otelkit.collector._cli import main
 from otelkit.collector._deploy import iam_policy
 from otelkit.collector._profiles import PROFILES
@@ -315,3 +324,17 @@ def test_a_job_reaches_the_signed_endpoints_through_the_collector(
     scene = next(r for r in records if r.get("body", {}).get("stringValue") == "Scene rendered")
     assert attributes(scene["attributes"])["job_id"] == job_id
     assert scene["traceId"] == job["traceId"]
+
+
+def test_the_model_allows_the_signed_path_only_where_the_build_has_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lambda: no awscloudwatchlogs exporter, but otlphttp and sigv4auth.
+    with pytest.raises(ValueError, match="no awscloudwatchlogs exporter"):
+        model_for("lambda", cloudwatch_logs=True)
+    assert model_for("lambda", cloudwatch_logs=True, aws_otlp_endpoints=True).problems() == []
+    bare = Distribution("adot", "a build without sigv4auth", {**ADOT.table, "extensions": {}})
+    monkeypatch.setitem(PROFILES, "bare", replace(PROFILES["ecs"], name="bare", distribution=bare))
+    assert model_for("bare").problems() == []
+    with pytest.raises(ValueError, match="no otlphttp exporter with sigv4auth"):
+        model_for("bare", aws_otlp_endpoints=True)
