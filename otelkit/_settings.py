@@ -393,6 +393,15 @@ class Settings:
         doc="Keep metrics for a Prometheus scrape of `/metrics` (the OpenTelemetry "
         "Prometheus reader).",
     )
+    system_metrics: bool = setting(
+        parse=flag,
+        default=False,
+        env=("OTELKIT_SYSTEM_METRICS",),
+        doc="Record the process's CPU, memory, threads, open file descriptors, context "
+        "switches and GC collections, and the host's memory utilization, with the other "
+        "metrics (OpenTelemetry's system-metrics instrumentation; the `system-metrics` "
+        "extra).",
+    )
     strict: bool = setting(
         parse=flag,
         default=False,

@@ -62,6 +62,7 @@ def configure(
     metrics_port: int | None = None,
     metrics_host: str | None = None,
     prometheus: bool | None = None,
+    system_metrics: bool | None = None,
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 
@@ -92,7 +93,7 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
-    from otelkit import _integrations, _propagation, _scrub
+    from otelkit import _integrations, _propagation, _scrub, _system_metrics
     from otelkit._sdk import providers
 
     pipeline = providers.build(settings, resource)
@@ -102,6 +103,7 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     _pipeline.activate(pipeline)
     _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
     _integrations.enable(settings.instrument)
+    _system_metrics.enable(settings.system_metrics, pipeline.meter_provider)
     if previous is not None:  # drain it in the background: re-configuring never waits
         threading.Thread(
             target=previous.close,
@@ -183,6 +185,9 @@ def shutdown(timeout: float = 5.0) -> None:
     servers = sys.modules.get("otelkit.runtime")  # loaded only if one was started
     if servers is not None:
         servers.stop_all()
+    system_metrics = sys.modules.get("otelkit._system_metrics")
+    if system_metrics is not None:
+        system_metrics.disable()
     with _lock:
         pipeline, _configured = _configured, None
         if pipeline is None:

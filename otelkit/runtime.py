@@ -32,9 +32,11 @@ __all__ = [
     "ResourceEvents",
     "RuntimeServer",
     "asgi_app",
+    "health_body",
     "process_resources",
     "resource_events",
     "start_http_server",
+    "stats_body",
     "wsgi_app",
 ]
 

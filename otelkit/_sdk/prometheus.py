@@ -28,6 +28,12 @@ from opentelemetry.sdk.metrics.export import (
 from otelkit._metrics import display_name
 
 _WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Semantic-convention names Prometheus rejects (a ``_count`` suffix belongs to histograms
+# and summaries), served under the names Prometheus's own process collector uses.
+_PROMETHEUS_NAMES = {
+    "process.open_file_descriptor.count": "process_open_fds",
+    "process.thread.count": "process_threads",
+}
 
 
 def snake_case(name: str) -> str:
@@ -62,7 +68,8 @@ def prometheus_names(data: MetricsData) -> MetricsData:
 
     def renamed(metric: Any) -> Any:
         shown = display_name(metric.name)
-        metric = replace(metric, name=snake_case(shown), description=metric.description or shown)
+        name = _PROMETHEUS_NAMES.get(shown) or snake_case(shown)
+        metric = replace(metric, name=name, description=metric.description or shown)
         return in_seconds(metric) if metric.unit == "ms" else metric
 
     return replace(
