@@ -75,7 +75,9 @@ def test_the_wheel_metadata_declares_the_licence_and_every_extra(wheel: zipfile.
 
 def test_beta_instrumentations_have_an_upper_bound_the_installed_version_meets() -> None:
     found = [r for extra in EXTRAS for r in requirements(extra) if r.name.startswith(BETA)]
-    assert {r.name for r in found} >= {f"{BETA}{n}" for n in ("botocore", "httpx", "asgi", "wsgi", "system-metrics")}
+    assert {r.name for r in found} >= {
+        f"{BETA}{n}" for n in ("botocore", "httpx", "asgi", "wsgi", "system-metrics")
+    }
     for requirement in found:
         assert any(spec.operator in ("<", "<=", "==", "~=") for spec in requirement.specifier), (
             f"{requirement} has no upper bound"
