@@ -11,10 +11,12 @@ normalised away, and the innermost frame of the application's own code) and:
 - a fingerprint not seen for ``FINGERPRINT_TTL`` seconds is forgotten, so its next
   occurrence is written in full again; at most ``MAX_FINGERPRINTS`` are kept.
 
-Lifecycle records (``JOB_FAILED`` and other ``event()`` records, one per unit of work) are
-fingerprinted and counted but always written. Only log lines are aggregated: spans record
-every exception, and the ``Errors`` counter counts every occurrence by ``error_type``
-(the first ``MAX_ERROR_TYPES`` types by name, later ones as ``other``) and ``severity``.
+Records that stand for one unit of work each (``JOB_FAILED`` and other ``event()``
+records, and the HTTP middleware's "Request completed") are fingerprinted and counted but
+always written: per-request and per-job queries must still see every failure. Only log
+lines are aggregated: spans record every exception, and the ``Errors`` counter counts
+every occurrence by ``error_type`` (the first ``MAX_ERROR_TYPES`` types by name, later
+ones as ``other``) and ``severity``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from otelkit._log_event import FIELDS_ATTR
+from otelkit._log_event import FIELDS_ATTR, ONE_PER_UNIT_ATTR
 
 #: Seconds after its last occurrence that a fingerprint is forgotten.
 FINGERPRINT_TTL = 3600.0
@@ -142,7 +144,7 @@ class ErrorAggregator:
         key = f"{error_type}|{message}|{_top_frame(record)}"
         error_hash = hashlib.blake2s(key.encode(), digest_size=4).hexdigest()
         severity = severity_of(record)
-        lifecycle = "event_type" in fields
+        lifecycle = "event_type" in fields or getattr(record, ONE_PER_UNIT_ATTR, False) is True
         write, count = self._note(error_hash, error_type, message, severity, lifecycle)
         self._count_error(self._type_dimension(error_type), severity)
         if not write:

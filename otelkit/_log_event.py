@@ -26,6 +26,9 @@ from otelkit._scrub import redact_message, redact_text, redact_value, scrub_in_p
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
+#: Set (True) on a record that stands for one whole unit of work, such as "Request
+#: completed": error aggregation counts it but always writes it.
+ONE_PER_UNIT_ATTR = "otelkit_one_per_unit"
 
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 # ``color_message`` is uvicorn's ANSI-coloured copy of the message, for its own console.
@@ -34,6 +37,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "asctime",
     "taskName",
     FIELDS_ATTR,
+    ONE_PER_UNIT_ATTR,
     "color_message",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))

@@ -25,7 +25,7 @@ from typing import Any
 from opentelemetry import trace
 
 from otelkit import _pipeline, _request_stats, _switch
-from otelkit._log_event import FIELDS_ATTR
+from otelkit._log_event import FIELDS_ATTR, ONE_PER_UNIT_ATTR
 
 #: The logger of the request log lines; raise its level to silence them all.
 LOGGER_NAME = "otelkit.http"
@@ -206,7 +206,8 @@ class Request:
             if error is not None:
                 fields["error"] = f"{type(error).__name__}: {error}"
             failed = status >= 500 or error is not None
-            _log(logging.ERROR if failed else logging.INFO, "Request completed", fields)
+            # One line per request, failed ones included: never held back as a repeat.
+            _log(logging.ERROR if failed else logging.INFO, "Request completed", fields, True)
         if slow and self.warns:
             _log(
                 logging.WARNING,
@@ -222,6 +223,6 @@ class Request:
             )
 
 
-def _log(level: int, message: str, fields: dict[str, Any]) -> None:
+def _log(level: int, message: str, fields: dict[str, Any], one_per_unit: bool = False) -> None:
     if _logger.isEnabledFor(level):
-        _logger.log(level, message, extra={FIELDS_ATTR: fields})
+        _logger.log(level, message, extra={FIELDS_ATTR: fields, ONE_PER_UNIT_ATTR: one_per_unit})

@@ -201,3 +201,36 @@ def test_written_counts_add_up_to_the_occurrences(
         total = next(item["count"] for item in pending if item["message"] == message)
         assert total == occurrences
         assert sum(written) <= occurrences < sum(written) + every
+
+
+def test_every_failed_request_keeps_its_request_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """The app's repeated error is held back; each 500's "Request completed" is written, so
+    ``status >= 500 | stats count(*) by route`` still counts every failure."""
+    from fastapi import FastAPI, HTTPException
+
+    from otelkit.middleware.asgi import OtelkitMiddleware
+    from tests.support.servers import asgi_server, request
+
+    app = FastAPI()
+
+    @app.get("/book/{n}")
+    async def book(n: int) -> dict[str, int]:
+        try:
+            validate(n)
+        except PhoneError:
+            log.exception("Booking failed")
+            raise HTTPException(status_code=500) from None
+        return {"n": n}
+
+    otelkit.configure(log_format="json", console=False, error_dedup_every=10)
+    with asgi_server(OtelkitMiddleware(app)) as url:
+        for n in range(12):
+            assert request("GET", f"{url}/book/{n}", timeout=10).status_code == 500
+    lines = _lines(capsys)
+    completed = [line for line in lines if line["message"] == "Request completed"]
+    assert [line["status"] for line in completed] == [500] * 12
+    assert [line["count"] for line in completed] == [1] * 12
+    assert len({line["error_hash"] for line in completed}) == 1
+    assert "otelkit_one_per_unit" not in completed[0]
+    failed = [line for line in lines if line["message"] == "Booking failed"]
+    assert [line["count"] for line in failed] == [1, 10]
