@@ -25,10 +25,20 @@ What the monitoring guide this models asks for, and where it comes from here:
   line naming the route and counts ``http.server.slow_requests`` by route.
 * **Active sessions** (otelkit): the call's session lifecycle keeps the ``ActiveSessions``
   gauge at the number of calls in progress.
-* **Error fingerprinting and deduplication** (this file): ``ErrorFingerprints`` hashes
-  the error type, route and digit-free message into ``error_hash`` and writes the
-  traceback on the first and every 10th occurrence, with ``error_count`` and
-  ``severity``. Every failed request still gets its own "Request completed" ERROR line.
+* **Error fingerprinting and deduplication** (otelkit): ``error_dedup_every=10``
+  fingerprints each ERROR line (exception type, normalised message, the application's
+  frame) into ``error_hash`` and writes the first and then every 10th occurrence, with
+  ``count`` (the occurrences the line stands for) and ``severity`` (``UpstreamError``
+  declares ``high``). Spans keep every error, the ``Errors`` counter counts each one, and
+  every failed request still gets its own "Request completed" ERROR line.
+* **At most 200 characters per message** (otelkit): ``max_message_chars=200`` cuts a
+  longer message (an upstream error page quoted in it) to 200 characters ending with
+  ``… [truncated, N chars]``; the line stays one valid JSON object.
+* **GET /metrics JSON summary** (otelkit): ``otelkit.runtime.stats_body()`` gives the
+  guide's ``status``, ``performance`` (requests, average response time, error rate in
+  percent, slow requests, latency percentiles) and ``errors`` (unique fingerprints, counts
+  by severity, ``top_errors``); the handler adds ``active_sessions``. It is quiet in the
+  logs, like the health check.
 * **CloudWatch alarms** (infrastructure, not code): "response time > 5 s" on
   ``http.server.request.duration`` p99, "5xx > 5 / 5 min" and "error spike" on its
   ``5xx`` sample count;
@@ -44,7 +54,7 @@ The guide's Logs Insights questions, against these lines::
     filter message = "Request completed"
       | stats avg(latency_ms), pct(latency_ms, 95), max(latency_ms) by route
     filter ispresent(error_hash)
-      | stats max(error_count) by error_hash, error_type, endpoint     # error patterns
+      | stats sum(count) by error_hash, error_type, endpoint           # error patterns
 
 Call state lives in this process, which holds for one ECS task; with several, keep it in
 Redis or DynamoDB and bind ``session_id`` per request as the webhooks below do. The
@@ -62,13 +72,14 @@ import base64
 import hashlib
 import hmac
 import http.client
+import json
 import os
-import re
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -77,16 +88,20 @@ from fastapi import FastAPI, HTTPException, Request, Response
 
 import otelkit
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
+from otelkit.runtime import stats_body
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _local_services import asgi_server, fake_api
 
-# Production's slow-request threshold is 2 s; OTELKIT_SLOW_REQUEST_MS overrides it.
-SETUP = {
+# Production's slow-request threshold is 2 s; OTELKIT_SLOW_REQUEST_MS overrides it. The
+# guide's token budget: 200 characters per message, one line per 10 identical errors.
+SETUP: dict[str, Any] = {
     "service_name": "bella-api",
     "service_version": "3.0.0",
     "log_format": os.environ.get("LOG_FORMAT", "pretty"),
     "slow_request_ms": float(os.environ.get("OTELKIT_SLOW_REQUEST_MS", "2000")),
+    "max_message_chars": 200,
+    "error_dedup_every": 10,
 }
 otelkit.configure(**SETUP)
 log = otelkit.get_logger("bella.api")
@@ -95,7 +110,7 @@ log = otelkit.get_logger("bella.api")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "twilio-demo-token-5f3e")
 STT_API_KEY = os.environ.get("STT_API_KEY", "stt-demo-key-9a1c")
 STT_URL = os.environ.get("STT_URL", "")  # the local fake when run as a script
-QUIET = ("/health",)  # the ALB health check: no request log lines
+QUIET = ("/health", "/metrics")  # the ALB health check and the summary: no request lines
 
 TWIML = "application/xml"
 ASK = (
@@ -112,36 +127,6 @@ class UpstreamError(Exception):
 
 class AbandonedCallError(Exception):
     """The caller hung up without a booking."""
-
-
-# --- error fingerprinting (not an otelkit feature) ----------------------------------------
-
-
-class ErrorFingerprints:
-    """Group errors by type, route and digit-free message; log the 1st and every Nth."""
-
-    def __init__(self, every: int = 10) -> None:
-        self.every = every
-        self.counts: dict[str, int] = {}
-
-    def report(self, exc: Exception, endpoint: str, severity: str) -> str:
-        message = re.sub(r"\d+", "N", str(exc))[:200]
-        key = f"{type(exc).__name__}|{endpoint}|{message}".encode()
-        error_hash = hashlib.blake2s(key, digest_size=4).hexdigest()
-        count = self.counts[error_hash] = self.counts.get(error_hash, 0) + 1
-        if count == 1 or count % self.every == 0:
-            log.error(
-                "Aggregated error",
-                exc_info=exc,
-                error_hash=error_hash,
-                error_count=count,
-                severity=severity,
-                endpoint=endpoint,
-            )
-        return error_hash
-
-
-fingerprints = ErrorFingerprints()
 
 
 def route_of(request: Request) -> str:
@@ -163,8 +148,10 @@ app.add_middleware(OtelkitASGIMiddleware, quiet=QUIET)
 
 @app.exception_handler(UpstreamError)
 async def upstream_failed(request: Request, exc: Exception) -> Response:
+    # One line per 10 identical failures (error_dedup_every), each with error_hash,
+    # severity and count; the message quotes the upstream's answer, cut at 200 characters.
     with otelkit.bind(**call_ids(request)):
-        fingerprints.report(exc, route_of(request), UpstreamError.severity)
+        log.error(f"Upstream failed: {exc}", exc_info=exc, endpoint=route_of(request))
     return Response(
         "<Response><Say>Sorry, something went wrong.</Say></Response>",
         status_code=502,
@@ -246,9 +233,10 @@ async def transcribe(recording_url: str, duration_s: float) -> str:
             headers={"Authorization": f"Bearer {STT_API_KEY}"},
             json={"audio_url": recording_url, "format": audio_format, "duration_s": duration_s},
         )
-    if response.is_error:
+    if response.is_error:  # its error page says why; the log line keeps 200 characters
         raise UpstreamError(
-            f"speech-to-text answered {response.status_code} for {audio_format} audio"
+            f"speech-to-text answered {response.status_code} for {audio_format} audio: "
+            f"{response.text}"
         )
     transcript: str = response.json()["transcript"]
     return transcript
@@ -320,6 +308,16 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/metrics")
+async def metrics() -> dict[str, Any]:
+    """The guide's JSON summary: otelkit's request and error statistics, plus the calls in
+    progress (``otelkit.runtime.asgi_app()`` mounted at ``/ops`` would serve the same as
+    ``/ops/stats``, with Prometheus text at ``/ops/metrics``)."""
+    summary = stats_body()
+    summary["performance"]["active_sessions"] = live_calls()
+    return summary
+
+
 # --- demo ---------------------------------------------------------------------------------
 
 
@@ -332,13 +330,14 @@ def demo(slow_ms: float) -> None:
 
 
 def play_calls(base_url: str, slow_ms: float) -> None:
-    """Two calls as Twilio and the ALB would send them, plus a probe and health checks."""
+    """Three calls as Twilio and the ALB would send them, a probe, health checks and the
+    JSON summary at the end."""
     port = int(base_url.rsplit(":", 1)[1])
     # One write per line: the server thread writes log lines to stdout at the same time,
     # and print() writes the text and its newline separately.
     sys.stdout.write(f"slow-request threshold: {slow_ms:g} ms (production: 2000 ms)\n")
 
-    def send(path: str, params: dict[str, str] | None = None, sign: bool = True) -> None:
+    def send(path: str, params: dict[str, str] | None = None, sign: bool = True) -> bytes:
         """One request as Twilio sends it through the ALB (http.client: not traced, as
         Twilio is not)."""
         # The ALB adds the caller's address and a new X-Ray trace ID (Root only).
@@ -356,7 +355,7 @@ def play_calls(base_url: str, slow_ms: float) -> None:
         try:
             connection.request(method, path, urlencode(params) if params else None, headers)
             response = connection.getresponse()
-            response.read()
+            body = response.read()
         finally:
             connection.close()
         sys.stdout.write(
@@ -364,6 +363,7 @@ def play_calls(base_url: str, slow_ms: float) -> None:
             f"x-correlation-id={response.getheader('x-correlation-id')} "
             f"alb-trace={headers['X-Amzn-Trace-Id']}\n"
         )
+        return body
 
     a, b = "CA" + "a1" * 16, "CA" + "b2" * 16
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC01/Recordings"
@@ -388,8 +388,20 @@ def play_calls(base_url: str, slow_ms: float) -> None:
     )
     send("/twilio/status", {"CallSid": a, "CallStatus": "completed"})
     send("/twilio/status", {"CallSid": b, "CallStatus": "completed"})
+    # A caller on a bad line: eleven recordings the speech-to-text service refuses. The
+    # same error eleven times is two ERROR lines (the 1st, then the 11th with count=10).
+    c = "CA" + "c3" * 16
+    send("/twilio/voice", {"CallSid": c, "From": "+12505550142", "To": "+14165550100"})
+    for turn in range(11):
+        send(
+            "/twilio/recording",
+            {"CallSid": c, "RecordingUrl": f"{recording}/RE-c{turn}.amr", "RecordingDuration": "3"},
+        )
+    send("/twilio/status", {"CallSid": c, "CallStatus": "completed"})
     send("/twilio/voice", {"CallSid": "CA" + "0" * 32, "From": "+15555550000"}, sign=False)
     send("/health")
+    summary = json.loads(send("/metrics"))  # what `curl …/metrics` shows the on-call
+    sys.stdout.write(f"metrics: {json.dumps(summary, separators=(',', ':'))}\n")
 
 
 if __name__ == "__main__":
