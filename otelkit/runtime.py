@@ -187,10 +187,12 @@ class RuntimeServer:
     Attributes:
         host: the address it listens on.
         port: the port it listens on (the one chosen when asked for 0).
+        health: the extra ``/health`` fields' source, if any (replaceable while serving).
     """
 
     def __init__(self, host: str, port: int, health: HealthCheck | None) -> None:
-        checks = health
+        runtime = self
+        self.health = health
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -200,7 +202,7 @@ class RuntimeServer:
                 self._answer(send_body=False)
 
             def _answer(self, send_body: bool) -> None:
-                status, content_type, body = handle("GET", self.path, checks)
+                status, content_type, body = handle("GET", self.path, runtime.health)
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -249,7 +251,8 @@ def start_http_server(
         port: the port; None reads ``METRICS_PORT``, else 9200. 0 picks a free port.
         host: the address; loopback by default (``0.0.0.0`` for a scrape from outside).
         health: returns extra ``/health`` fields (a worker's state, a dependency check);
-            its ``status`` replaces ``healthy``.
+            its ``status`` replaces ``healthy``. Given for the port ``configure()``
+            already serves (``METRICS_PORT``), it is added to that server.
 
     Without the Prometheus reader in the pipeline (``METRICS_PORT`` or
     ``prometheus=True`` at ``configure()``), this configures once more, as last time,
@@ -261,18 +264,32 @@ def start_http_server(
     """
     from otelkit import _setup
 
-    if port is None:
-        port = int(os.environ.get("METRICS_PORT", "").strip() or DEFAULT_PORT)
     if _pipeline.current().prometheus_text is None:
         _setup.with_prometheus()
+    configured = configured_server()
+    if port is None and configured is not None:  # METRICS_PORT's, whichever port it got
+        return _with_health(configured, health)
+    if port is None:
+        port = int(os.environ.get("METRICS_PORT", "").strip() or DEFAULT_PORT)
     with _lock:
-        for server in _servers:
-            if port and (server.host, server.port) == (host, port) and health is None:
-                return server  # configure() serves it already
+        running = _serving(host, port)
+    if running is not None:  # configure() serves it already
+        return _with_health(running, health)
     server = RuntimeServer(host, port, health)
     with _lock:
         _servers.append(server)
     return server
+
+
+def _with_health(server: RuntimeServer, health: HealthCheck | None) -> RuntimeServer:
+    if health is not None:
+        server.health = health
+    return server
+
+
+def _serving(host: str, port: int) -> RuntimeServer | None:
+    """The running server on ``host:port`` (never for port 0: that asks for a new one)."""
+    return next((s for s in _servers if port and (s.host, s.port) == (host, port)), None)
 
 
 def serve_configured(port: int, host: str) -> None:

@@ -116,9 +116,23 @@ def test_metrics_port_makes_configure_serve(monkeypatch: pytest.MonkeyPatch) -> 
     assert _get(f"http://127.0.0.1:{port}/metrics").status_code == 200
     same = otelkit.start_http_server()
     assert same.port == port
+    # a worker's health check joins the server METRICS_PORT started
+    assert otelkit.start_http_server(health=lambda: {"state": "BUSY"}) is same
+    assert _get(f"http://127.0.0.1:{port}/health").json()["state"] == "BUSY"
     otelkit.shutdown()
     with pytest.raises(httpx.ConnectError):
         _get(f"http://127.0.0.1:{port}/health")
+
+
+def test_metrics_port_zero_serves_on_a_free_port_the_health_check_joins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("METRICS_PORT", "0")
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(health=lambda: {"state": "IDLE", "worker_id": "w-1"})
+    assert server.port != 0
+    body = _get(f"{server.url}/health").json()
+    assert (body["status"], body["state"], body["worker_id"]) == ("healthy", "IDLE", "w-1")
 
 
 def test_unknown_paths_and_methods() -> None:
