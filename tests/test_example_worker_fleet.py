@@ -1,30 +1,75 @@
-"""The worker-fleet example: every line of a job names its worker and job, the failed job is
-visible, and the fleet's status is read back from Redis."""
+"""The worker-fleet example against the distributed-bot guide: every line of a job names its
+worker, job and deployment context; the heartbeats use the guide's Redis keys and answer
+its own redis-cli commands; /health and /metrics (checked by promtool) are served on
+METRICS_PORT; LOG_TO_FILE writes the same lines to a file."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import subprocess
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 
 from tests.support.examples import run_example
+from tests.support.servers import redis_server
+from tests.test_runtime_server import promtool_check
 
 pytestmark = pytest.mark.slow  # each test runs an example as a program
 
 WORKERS = {"worker-1", "worker-2", "worker-3"}
+Line = dict[str, Any]
 
 
-def test_worker_fleet_lines_carry_worker_and_job() -> None:
+@dataclass(frozen=True)
+class Run:
+    result: subprocess.CompletedProcess[str]
+    lines: list[Line]
+    redis_url: str
+    log_dir: Path
+
+    def printed(self, start: str, end: str | None = None) -> str:
+        """What the example printed after ``start`` (up to ``end``)."""
+        after = self.result.stdout.split(start, 1)[1]
+        return after.split(end, 1)[0] if end else after
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     if shutil.which("redis-server") is None:
         pytest.fail(
             "redis-server not found on PATH: the example runs a real Redis. Install "
             "it with `apt-get install -y redis-server` (CI does).",
             pytrace=False,
         )
-    result, lines = run_example("worker_fleet.py", timeout=30)
+    log_dir = tmp_path_factory.mktemp("logs")
+    with redis_server() as redis_url:
+        result, lines = run_example(
+            "worker_fleet.py",
+            env={
+                "REDIS_URL": redis_url,
+                "HEARTBEAT_INTERVAL": "0.1",
+                "DEPLOYMENT_ENV": "production",
+                "FLY_REGION": "us-west-1",
+                "ECS_CONTAINER_METADATA_URI_V4": "http://169.254.170.2/v4/a1b2c3d4e5f6-42",
+                "LOG_TO_FILE": "1",
+                "LOG_DIR": str(log_dir),
+            },
+            timeout=60,
+        )
+        yield Run(result, lines, redis_url, log_dir)
 
-    by_job: defaultdict[str, list[dict[str, object]]] = defaultdict(list)
+
+def test_worker_fleet_lines_carry_worker_job_and_deployment_context(run: Run) -> None:
+    lines = run.lines
+    by_job: defaultdict[str, list[Line]] = defaultdict(list)
     for line in lines:
         if "job_id" in line:
             by_job[str(line["job_id"])].append(line)
@@ -33,11 +78,16 @@ def test_worker_fleet_lines_carry_worker_and_job() -> None:
         assert job_id.startswith("browser.navigate.")
         assert job_lines[0]["message"] == "JOB_STARTED"
         assert {line["message"] for line in job_lines} >= {"JOB_STARTED", "Navigating"}
-        # one worker per job, named on every line, with the deployment context
+        # one worker per job, named on every line
         assert len({line["worker_id"] for line in job_lines}) == 1
-        assert {line["hostname"] for line in job_lines} != {None}
         assert {line["service"] for line in job_lines} == {"bot-worker"}
     assert {line["worker_id"] for line in lines if "worker_id" in line} == WORKERS
+    # the guide's deployment context, detected from the platform, on every line
+    for line in lines:
+        assert line["hostname"], line
+        assert line["container_id"] == "a1b2c3d4e5f6-42"  # the ECS metadata URI's task
+        assert line["region"] == "us-west-1"  # FLY_REGION
+        assert line["deployment_env"] == "production"
 
     failed = [line for line in lines if line["message"] == "JOB_FAILED"]
     assert len(failed) == 1
@@ -52,12 +102,91 @@ def test_worker_fleet_lines_carry_worker_and_job() -> None:
             line["worker_id"] for line in lines if line.get("event_type") == event_type
         } == WORKERS
     assert not [line for line in lines if "HEARTBEAT" in str(line.get("event_type"))]
+    started = [line for line in lines if line.get("event_type") == "WORKER_STARTED"]
+    assert {line["heartbeat_interval"] for line in started} == {0.1}  # HEARTBEAT_INTERVAL
+    assert {line["heartbeat_key"] for line in started} == {
+        f"worker:heartbeat:{worker}" for worker in WORKERS
+    }
     stopped = [line for line in lines if line.get("event_type") == "WORKER_STOPPED"]
     assert sum(line["jobs_processed"] for line in stopped) == 9
     assert sum(line["jobs_failed"] for line in stopped) == 1
 
-    # the fleet status printed at the end comes from the workers' Redis hashes
-    final = result.stdout.split("Fleet status at the end", 1)[1]
+
+def test_the_guides_redis_commands_answer(run: Run) -> None:
+    client = redis.Redis.from_url(run.redis_url, decode_responses=True)
+    try:
+        # redis-cli HGETALL worker:heartbeat:worker-1
+        status: dict[str, str] = client.hgetall("worker:heartbeat:worker-1")  # type: ignore[assignment]
+        assert (status["worker_id"], status["state"]) == ("worker-1", "STOPPED")
+        assert float(status["timestamp"]) > 0
+        resources = json.loads(status["resources"])
+        assert resources["memory_mb"] > 10
+        assert resources["num_threads"] >= 1
+        assert int(status["jobs_processed"]) >= 1
+        assert 0 < client.ttl("worker:heartbeat:worker-1") <= 30  # gone when a worker dies
+        # redis-cli XREAD COUNT 10 STREAMS worker:status 0
+        answer: Any = client.xread({"worker:status": 0}, count=10)
+        [(stream, entries)] = answer
+        assert stream == "worker:status"
+        assert len(entries) == 10
+        beats = [dict(fields) for _, fields in entries]
+        assert {beat["worker_id"] for beat in beats} <= WORKERS
+        assert all("timestamp" in beat and "state" in beat for beat in beats)
+        assert not client.keys("otelkit:*"), "nothing under otelkit's default prefix"
+    finally:
+        client.close()
+    # and the fleet printed at the end came from those hashes
+    final = run.printed("Fleet status at the end")
     for worker_id in WORKERS:
         assert f"  {worker_id}  STOPPED" in final
     assert "failed=1" in final
+
+
+def test_health_on_metrics_port_has_the_guides_fields(run: Run) -> None:
+    endpoints = re.search(
+        r"monitoring endpoints: (http://127\.0\.0\.1:\d+)/health", run.result.stdout
+    )
+    assert endpoints, "the example prints the server METRICS_PORT started"
+    health = json.loads(run.printed("GET /health: ", "\n"))
+    assert health["status"] == "healthy"
+    assert health["uptime_seconds"] > 0
+    assert health["timestamp"] > 0
+    assert {"hostname", "platform", "python_version"} <= set(health["system"])
+    resources = health["resources"]
+    assert resources["memory_mb"] > 10
+    assert 0 <= resources["memory_percent"] < 100
+    assert resources["cpu_percent"] >= 0
+    assert resources["num_threads"] >= 4, "three workers and the server"
+    assert resources["open_files"] >= 3
+    assert set(health["workers"]) == WORKERS
+    states = {worker["state"] for worker in health["workers"].values()}
+    assert states <= {"IDLE", "BUSY", "DRAINING"}
+    assert health["state"] in {"BUSY", *states}
+
+
+def test_prometheus_metrics_pass_promtool_and_carry_process_resources(run: Run) -> None:
+    text = run.printed("GET /metrics:\n", "GET /metrics ends\n")
+    checked = promtool_check(text.encode())
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    samples: dict[str, list[str]] = defaultdict(list)
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            samples[re.split(r"[{ ]", line, maxsplit=1)[0]].append(line)
+    # the guide's worker_memory_bytes, CPU, threads and file handles, from the process
+    memory = float(samples["process_memory_usage_bytes"][0].rsplit(" ", 1)[1])
+    assert memory > 10 * 1024 * 1024
+    assert float(samples["process_threads"][0].rsplit(" ", 1)[1]) >= 2
+    assert float(samples["process_open_fds"][0].rsplit(" ", 1)[1]) >= 3
+    assert samples["process_cpu_time_seconds_total"]
+    # jobs processed and failed, for rate(jobs_total{outcome="error"}[5m]) / rate(...)
+    outcomes = {
+        re.search(r'outcome="(\w+)"', line).group(1): float(line.rsplit(" ", 1)[1])  # type: ignore[union-attr]
+        for line in samples["jobs_total"]
+    }
+    assert outcomes == {"success": 8.0, "error": 1.0}
+
+
+def test_log_to_file_writes_the_same_json_lines(run: Run) -> None:
+    path = run.log_dir / "bot-worker" / "bot-worker.jsonl"
+    written = [json.loads(text) for text in path.read_text().splitlines()]
+    assert written == run.lines
