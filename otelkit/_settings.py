@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from otelkit import _emf_rules as emf_rules
 from otelkit._log_formats import FORMATS, LOG_FORMATS
 from otelkit._setting_parsers import (
     LOG_LEVELS,
@@ -180,12 +181,22 @@ class Settings:
         "write them only if it logs an ERROR (the last 200 at most).",
     )
     emf_namespace: str | None = setting(
-        parse=text,
+        parse=emf_rules.namespace,
         default=None,
         env=("OTELKIT_EMF_NAMESPACE",),
         shown="(unset: off)",
         doc="Also write metrics to stdout as CloudWatch EMF documents in this namespace: "
-        "metrics from Lambda or a batch job with no collector.",
+        "metrics from Lambda or a batch job with no collector. 1-255 characters from "
+        "letters, digits, space and `. - _ / # :`, not starting with `:` or `AWS/`; "
+        "anything else is a `ValueError`.",
+    )
+    emf_storage_resolution: int = setting(
+        parse=emf_rules.storage_resolution,
+        default=60,
+        env=("OTELKIT_EMF_STORAGE_RESOLUTION",),
+        doc="`1` writes every EMF metric as a high-resolution metric (`StorageResolution` "
+        "1: per-second data, billed as such); `60` (standard, one-minute data) leaves "
+        "it out of the documents.",
     )
     instrument: tuple[str, ...] | None = setting(
         parse=names,

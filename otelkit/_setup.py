@@ -41,6 +41,7 @@ def configure(
     log_stdout: bool | None = None,
     log_buffer: bool | None = None,
     emf_namespace: str | None = None,
+    emf_storage_resolution: int | None = None,
     instrument: Iterable[str] | str | None = None,
     sample_rate: float | None = None,
     sample_min_per_second: float | None = None,

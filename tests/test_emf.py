@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import time
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from opentelemetry import metrics
 
 import otelkit
-
-
-def _documents(out: str) -> list[dict[str, Any]]:
-    return [
-        doc for doc in (json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"'))
-    ]
-
-
-def _by_metric(documents: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [
-        doc
-        for doc in documents
-        if any(m["Name"] == name for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"])
-    ]
+from otelkit import _drops, _switch
+from otelkit._emf_meter import EMFMeterProvider
+from tests.support.emf import by_metric as _by_metric
+from tests.support.emf import documents as _documents
+from tests.support.otlp_receiver import otlp_receiver
 
 
 def test_metrics_become_valid_emf_documents(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,15 +116,228 @@ def test_a_gauge_is_written_only_by_the_flush_after_it_was_set(
     assert depths == [7]
 
 
-def test_dimension_values_are_strings_of_at_most_1024_chars(
-    capsys: pytest.CaptureFixture[str],
+def test_dimension_values_are_strings_cloudwatch_takes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Outside strict mode a value CloudWatch would refuse is coerced, said once on stderr
+    and counted; the point is still written."""
+    monkeypatch.delenv("OTELKIT_STRICT")
+    before = _drops.snapshot()
     otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
     otelkit.count("Requests", 1, route="/b", size=3, long="v" * 1100)
+    otelkit.count("Cafes", 1, city="Zürich\tcafé", blank="  ")
     otelkit.count("route", 1, route="/b")  # a metric named like a dimension: not guessed
     otelkit.flush()
-    documents = _documents(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    documents = _documents(captured.out)
     (requests,) = _by_metric(documents, "Requests")
     assert requests["size"] == "3"
-    assert len(requests["long"]) == 1024
-    assert all(doc.get("route") in (None, "/b") for doc in documents)
+    assert requests["long"] == "v" * 1024
+    (cafes,) = _by_metric(documents, "Cafes")
+    assert cafes["city"] == "Z\\xfcrich\\x09caf\\xe9"
+    assert cafes["blank"] == "(blank)"
+    assert not _by_metric(documents, "route")
+    reasons = {
+        reason
+        for (signal, reason), n in _drops.snapshot().items()
+        if n > before.get((signal, reason), 0)
+    }
+    assert {
+        "EMF dimension value (too long)",
+        "EMF dimension value (not printable ASCII)",
+        "EMF dimension value (blank)",
+        "EMF metric named like a dimension",
+    } <= reasons
+
+
+def test_a_dimension_name_cloudwatch_refuses_drops_the_point(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OTELKIT_STRICT")
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    for name in (":colon", "n" * 256, "caf\u00e9", " "):
+        otelkit.count("Odd", 1, **{name: "x"})
+    otelkit.count("Odd", 5, fine="x")
+    otelkit.flush()
+    assert [doc["Odd"] for doc in _by_metric(_documents(capsys.readouterr().out), "Odd")] == [5]
+
+
+@pytest.mark.parametrize(
+    "dimensions", [{"long": "v" * 1025}, {"city": "Zürich"}, {"blank": ""}, {":x": "1"}]
+)
+def test_strict_mode_raises_on_what_cloudwatch_refuses(dimensions: dict[str, str]) -> None:
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    with pytest.raises(ValueError, match="dimension"):
+        otelkit.count("Strict", 1, **dimensions)
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    ["bad ns!", "AWS/Lambda", ":Orders", " ", "n" * 256, "Caf\u00e9", "tab\there"],
+)
+def test_a_namespace_cloudwatch_refuses_is_a_configure_error(
+    namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match="not a CloudWatch namespace"):
+        otelkit.configure(emf_namespace=namespace, console=False, log_stdout=False)
+    if not namespace.strip():
+        return  # a blank variable counts as unset, as every setting's does
+    monkeypatch.setenv("OTELKIT_EMF_NAMESPACE", namespace)
+    with pytest.raises(ValueError, match="OTELKIT_EMF_NAMESPACE"):
+        otelkit.configure(console=False, log_stdout=False)
+
+
+def test_every_namespace_character_cloudwatch_allows_is_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    namespace = "My App/Orders-v2_eu#1:blue." + "n" * 228
+    assert len(namespace) == 255
+    otelkit.configure(emf_namespace=namespace, console=False, log_stdout=False)
+    otelkit.count("Orders", 1)
+    otelkit.flush()
+    (orders,) = _by_metric(_documents(capsys.readouterr().out), "Orders")
+    assert orders["_aws"]["CloudWatchMetrics"][0]["Namespace"] == namespace
+
+
+@pytest.mark.parametrize(("resolution", "written"), [(1, 1), (60, None), ("1", 1)])
+def test_storage_resolution_marks_high_resolution_metrics(
+    resolution: int, written: int | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    otelkit.configure(
+        emf_namespace="Jobs", emf_storage_resolution=resolution, console=False, log_stdout=False
+    )
+    otelkit.count("Ticks", 1)
+    otelkit.record("TickDuration", 2.0, unit="ms")
+    otelkit.flush()
+    documents = _documents(capsys.readouterr().out)
+    (ticks,) = _by_metric(documents, "Ticks")
+    definitions = ticks["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    assert [d.get("StorageResolution") for d in definitions] == [written, written]
+
+
+def test_storage_resolution_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTELKIT_EMF_STORAGE_RESOLUTION", "1")
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    otelkit.count("Ticks", 1)
+    otelkit.flush()
+    (ticks,) = _by_metric(_documents(capsys.readouterr().out), "Ticks")
+    assert ticks["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["StorageResolution"] == 1
+    monkeypatch.setenv("OTELKIT_EMF_STORAGE_RESOLUTION", "30")
+    with pytest.raises(ValueError, match=r"must be 1 .* or 60"):
+        otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+
+
+@pytest.mark.parametrize("resolution", [30, 0, True, "high"])
+def test_storage_resolution_is_1_or_60(resolution: object) -> None:
+    with pytest.raises(ValueError, match="emf_storage_resolution"):
+        otelkit.configure(
+            emf_namespace="Jobs",
+            emf_storage_resolution=resolution,  # type: ignore[arg-type]
+            console=False,
+            log_stdout=False,
+        )
+
+
+def test_a_document_holds_at_most_100_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    otelkit.configure(emf_namespace="Many", console=False, log_stdout=False)
+    for n in range(150):
+        otelkit.count(f"Metric{n:03d}", n + 1, shard="a")
+    otelkit.flush()
+    documents = [doc for doc in _documents(capsys.readouterr().out) if doc.get("shard") == "a"]
+    assert sorted(len(doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]) for doc in documents) == [
+        50,
+        100,
+    ]
+    values = {name: doc[name] for doc in documents for name in doc if name.startswith("Metric")}
+    assert values == {f"Metric{n:03d}": n + 1 for n in range(150)}
+
+
+def test_emf_only_metrics_never_enter_the_sdk() -> None:
+    """EMF as the only destination: a plain aggregator is the meter provider."""
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    assert isinstance(_switch.METER_PROVIDER.target, EMFMeterProvider)
+
+
+def test_otlp_and_emf_each_get_every_point_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(
+            service_name="both", endpoint=endpoint, emf_namespace="Both", log_stdout=False
+        )
+        otelkit.count("Orders", 2, region="eu")
+        otelkit.count("Orders", 3, region="eu")
+        otelkit.record("OrderDuration", 4.0, unit="ms", region="eu")
+        assert otelkit.flush(timeout=10)
+        otelkit.shutdown(timeout=10)
+    (orders,) = _by_metric(_documents(capsys.readouterr().out), "Orders")
+    assert (orders["Orders"], orders["region"]) == (5, "eu")
+    assert orders["OrderDuration"] == {"Min": 4.0, "Max": 4.0, "Sum": 4.0, "Count": 1}
+    sums = [
+        int(point["asInt"])
+        for metric in received.metrics()
+        if metric["name"] == "Orders"
+        for point in metric["sum"]["dataPoints"]
+    ]
+    assert sums, "OTLP got the counter too"
+    assert sums[-1] == 5  # cumulative off Lambda: the last export holds the total
+
+
+def test_observable_instruments_are_read_at_each_flush(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Instruments made through the OpenTelemetry API (as instrumentations do) reach EMF."""
+    otelkit.configure(emf_namespace="Api", console=False, log_stdout=False)
+    meter = metrics.get_meter("tests.emf")
+    total = [10]
+    meter.create_observable_counter(
+        "BytesSeen", [lambda options: [metrics.Observation(total[0], {"disk": "a"})]], unit="By"
+    )
+    meter.create_observable_gauge("Temperature", [lambda options: [metrics.Observation(21.5)]])
+    meter.create_up_down_counter("InFlight").add(-2)
+    otelkit.count("Tick", 1)  # something recorded: the flush collects
+    otelkit.flush()
+    total[0] = 25
+    otelkit.count("Tick", 1)
+    otelkit.flush()
+    documents = _documents(capsys.readouterr().out)
+    assert [doc["BytesSeen"] for doc in _by_metric(documents, "BytesSeen")] == [10, 15]
+    assert (
+        _by_metric(documents, "BytesSeen")[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"]
+        == "Bytes"
+    )
+    assert [doc["Temperature"] for doc in _by_metric(documents, "Temperature")] == [21.5, 21.5]
+    assert [doc["InFlight"] for doc in _by_metric(documents, "InFlight")] == [-2]
+
+
+def test_off_lambda_documents_are_written_every_interval(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "100")
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    otelkit.count("Background", 1)
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+        seen = _by_metric(_documents(capsys.readouterr().out), "Background")
+    assert [doc["Background"] for doc in seen] == [1]
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=1100)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dimensions=st.dictionaries(st.text(max_size=300), _TEXT | st.integers(), max_size=35))
+def test_any_dimensions_give_valid_documents_or_a_counted_drop(
+    dimensions: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTELKIT_STRICT", raising=False)
+    otelkit.configure(emf_namespace="Fuzz", console=False, log_stdout=False)
+    otelkit.count("Fuzzed", 1, **dimensions)
+    otelkit.flush()
+    _documents(capsys.readouterr().out)  # every document is valid EMF

@@ -13,15 +13,14 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import (
-    MetricReader,
-    PeriodicExportingMetricReader,
-)
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
+from otelkit._emf_documents import DocumentWriter
+from otelkit._emf_meter import EMFMeterProvider, TeeMeterProvider, export_interval
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._propagation import adopted_trace_id
@@ -29,7 +28,6 @@ from otelkit._propagation_policy import build_policy
 from otelkit._sdk import otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._sdk.emf import EMFExporter
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.redaction import RedactingSpanProcessor
 from otelkit._sdk.resource import build_resource
@@ -77,13 +75,15 @@ def assemble(
     render: Callable[[dict[str, Any]], str] | None,
     resource: Resource,
     outboxes: Sequence[Outbox] = (),
+    emf: EMFMeterProvider | None = None,
 ) -> _pipeline.Pipeline:
     """Build providers around the given processors/readers and wrap them as a Pipeline.
 
     ``flush`` and ``close`` work in the calling thread, one signal after the other, within
     one deadline: no thread is started per flush (on Lambda that cost more than the
     export), and an outbox with nothing queued or metrics with nothing recorded since the
-    last flush cost nothing.
+    last flush cost nothing. Metrics that go only to ``emf`` never enter the SDK; beside
+    other readers each measurement goes to both, aggregated once for each.
     """
     tracer_provider = TracerProvider(
         resource=resource,
@@ -94,9 +94,14 @@ def assemble(
     tracer_provider.add_span_processor(StampIds())
     for processor in span_processors:  # every exporting processor sees redacted spans
         tracer_provider.add_span_processor(RedactingSpanProcessor(processor))
-    meter_provider = MeterProvider(
-        resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
-    )
+    sdk_meters = None
+    if metric_readers or emf is None:
+        sdk_meters = MeterProvider(
+            resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
+        )
+    meter_provider: Any = sdk_meters if emf is None else emf
+    if sdk_meters is not None and emf is not None:
+        meter_provider = TeeMeterProvider(sdk_meters, emf)
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
     # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole.
     others: list[Any] = [] if outboxes else [tracer_provider]
@@ -112,8 +117,11 @@ def assemble(
                 delivered = outbox.export_until(deadline) and delivered
             for provider in others:
                 delivered = _flushed(provider, deadline) and delivered
-            if take_recorded() and metric_readers:
-                delivered = _flushed(meter_provider, deadline) and delivered
+            if take_recorded():
+                if emf is not None:
+                    emf.flush()
+                if metric_readers:
+                    delivered = _flushed(sdk_meters, deadline) and delivered
         return delivered and otlp_export.metric_failures_here() == failures
 
     def close(timeout: float) -> None:
@@ -124,9 +132,12 @@ def assemble(
             for provider in (tracer_provider, logger_provider):
                 if provider is not None:
                     _quietly(provider.shutdown)
-            _quietly(
-                functools.partial(meter_provider.shutdown, timeout_millis=_millis_left(deadline))
-            )
+            if emf is not None:
+                _quietly(emf.shutdown)
+            if sdk_meters is not None:
+                _quietly(
+                    functools.partial(sdk_meters.shutdown, timeout_millis=_millis_left(deadline))
+                )
         _drops.summarize_if_due(final=True)
 
     level: int = logging.getLevelName(settings.log_level)
@@ -214,12 +225,14 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     if export.logs is not None:
         outboxes.append(export.logs)
         logger_provider = export.logger_provider
+    emf = None
     if settings.emf_namespace:
-        metric_readers.append(
-            PeriodicExportingMetricReader(
-                EMFExporter(settings.emf_namespace, settings.service_name)
-            )
+        writer = DocumentWriter(
+            settings.emf_namespace, settings.service_name, settings.emf_storage_resolution
         )
+        # On Lambda the end-of-invocation flush writes them; a thread would be frozen.
+        interval = None if otlp_export.on_lambda() else export_interval()
+        emf = EMFMeterProvider(writer, interval)
     if settings.console:
         span_processors.append(ConsoleSpanTree())
         metric_readers.append(ConsoleMetricsSummary())
@@ -240,6 +253,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         render=render,
         resource=resource,
         outboxes=outboxes,
+        emf=emf,
     )
     pipeline.prometheus_text = prometheus_text
     if settings.log_to_file:
