@@ -103,12 +103,17 @@ def assemble(
     if sdk_meters is not None and emf is not None:
         meter_provider = TeeMeterProvider(sdk_meters, emf)
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
-    # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole.
-    others: list[Any] = [] if outboxes else [tracer_provider]
+    # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole;
+    # a tracer provider with no processor of its own holds nothing.
+    others: list[Any] = [] if outboxes or not span_processors else [tracer_provider]
     if logger_provider is not None and not outboxes:
         others.append(logger_provider)
+    queues = bool(outboxes or others)
 
     def flush(timeout: float) -> bool:
+        recorded = take_recorded()
+        if not (queues or recorded):
+            return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
         failures = otlp_export.metric_failures_here()
         delivered = True
@@ -117,7 +122,7 @@ def assemble(
                 delivered = outbox.export_until(deadline) and delivered
             for provider in others:
                 delivered = _flushed(provider, deadline) and delivered
-            if take_recorded():
+            if recorded:
                 if emf is not None:
                     emf.flush()
                 if metric_readers:
