@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -341,3 +343,28 @@ def test_any_dimensions_give_valid_documents_or_a_counted_drop(
     otelkit.count("Fuzzed", 1, **dimensions)
     otelkit.flush()
     _documents(capsys.readouterr().out)  # every document is valid EMF
+
+
+_FORK_SCRIPT = """
+import os, sys
+import otelkit
+otelkit.configure(service_name="forked", emf_namespace="Fork", console=False, log_stdout=False)
+otelkit.count("Events", 3, who="parent")
+pid = os.fork()
+if pid == 0:
+    otelkit.count("Events", 1, who="child")
+    otelkit.flush()
+    sys.stdout.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+otelkit.flush()
+"""
+
+
+def test_a_forked_child_writes_only_its_own_points() -> None:
+    """The parent's points not yet flushed at the fork are the parent's to write."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT], capture_output=True, text=True, timeout=60, check=True
+    )
+    written = sorted((doc["who"], doc["Events"]) for doc in _documents(done.stdout))
+    assert written == [("child", 1), ("parent", 3)]
