@@ -172,6 +172,15 @@ class _Observed(_Instrument, metrics.ObservableGauge):
         return points
 
 
+class _Ignored:
+    """An instrument whose name CloudWatch refuses: its measurements go nowhere."""
+
+    def add(self, amount: float, attributes: Any = None, context: Any = None) -> None:
+        """Dropped: the name was reported when the instrument was made."""
+
+    record = set = add
+
+
 class EMFMeter(metrics.Meter):
     """Hands out EMF instruments; all of one provider's share its lock and series."""
 
@@ -180,6 +189,8 @@ class EMFMeter(metrics.Meter):
         self._provider = provider
 
     def _add(self, instrument: _Instrument) -> Any:
+        if not _emf_rules.metric_name_ok(instrument.name):
+            return _Ignored()
         self._provider.instruments.append(instrument)
         return instrument
 

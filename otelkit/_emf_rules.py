@@ -5,6 +5,7 @@ The rules (CloudWatch ``PutMetricData``, ``Dimension`` and the EMF specification
 - a namespace is 1-255 ASCII characters from ``0-9A-Za-z . - _ / # :`` and space, holds
   at least one non-space character, does not start with ``:`` and never with ``AWS/``
   (reserved for AWS services);
+- a metric name is 1-255 ASCII characters, not all whitespace;
 - a dimension name is 1-255 ASCII characters, not all whitespace, no control character,
   not starting with ``:``; a dimension value is 1-1,024 such characters;
 - a document holds at most 30 dimensions in a set and 100 metrics;
@@ -13,6 +14,8 @@ The rules (CloudWatch ``PutMetricData``, ``Dimension`` and the EMF specification
 The policy, the same for every call and every run:
 
 - a bad namespace is the caller's error: ``configure()`` raises ``ValueError``;
+- a metric name CloudWatch refuses (only an instrumentation's can be: ``count()`` and the
+  others refuse them at the call) keeps the instrument's points out of EMF;
 - a dimension *name* CloudWatch refuses drops the point (a name is code, and inventing
   another one would file the value under a dimension nobody asked for);
 - a dimension *value* is coerced: characters outside printable ASCII become ``\\x..`` /
@@ -72,6 +75,23 @@ def storage_resolution(source: str, value: Any) -> int:
     if isinstance(value, bool) or text not in ("1", "60"):
         raise ValueError(f"{source}={value!r:.80} must be 1 (high resolution) or 60 (standard)")
     return int(text)
+
+
+def metric_name_ok(name: str) -> bool:
+    """Whether CloudWatch takes ``name`` as a metric name (``otelkit.count`` and friends
+    check their stricter grammar at the call; this covers instruments an instrumentation
+    makes through the API). If not, says so (a ``ValueError`` when strict) and the
+    instrument's points are not written as EMF."""
+    fits = 0 < len(name) <= MAX_NAME and name.strip() and name != "_aws"
+    if fits and _PRINTABLE.fullmatch(name):
+        return True
+    _safety.reject(
+        "EMF metric name",
+        f"metric name {name[:80]!r} is not one CloudWatch takes (1-{MAX_NAME} printable "
+        "ASCII characters, not blank); its points are not written as EMF",
+        "metrics",
+    )
+    return False
 
 
 def dimension_name_ok(metric: str, name: str) -> bool:

@@ -368,3 +368,23 @@ def test_a_forked_child_writes_only_its_own_points() -> None:
     )
     written = sorted((doc["who"], doc["Events"]) for doc in _documents(done.stdout))
     assert written == [("child", 1), ("parent", 3)]
+
+
+def test_an_instrumentation_metric_name_cloudwatch_refuses_is_left_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OTELKIT_STRICT")
+    otelkit.configure(emf_namespace="Api", console=False, log_stdout=False)
+    meter = metrics.get_meter("tests.emf.names")
+    meter.create_counter("temp\u00e9rature").add(1)
+    meter.create_histogram("x" * 256).record(1.0)
+    meter.create_counter("http.client.requests").add(2)
+    otelkit.flush()
+    captured = capsys.readouterr()
+    names = {
+        m["Name"]
+        for doc in _documents(captured.out)
+        for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    assert "http.client.requests" in names
+    assert not any(name.startswith(("temp", "xxx")) for name in names)
