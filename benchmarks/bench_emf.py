@@ -24,7 +24,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import otelkit
 from otelkit._emf_documents import DocumentWriter
-from otelkit._emf_meter import EMFMeterProvider, TeeMeterProvider
+from otelkit._emf_meter import EMFMeterProvider
+from otelkit._meter_tee import TeeMeterProvider
 
 NAMES = [f"Metric{n:03d}" for n in range(100)]
 LAMBDA_ENV = {

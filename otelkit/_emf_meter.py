@@ -5,9 +5,9 @@ exemplars, a collection that builds ``MetricsData`` only for EMF to take it apar
 costs several times what the output needs. ``EMFMeterProvider`` is an API meter provider
 whose instruments add each measurement to a dict under a lock; ``flush`` swaps the dicts
 out and writes one EMF document per dimension set. It is the meter provider when EMF is
-the only metrics destination. Beside OTLP (or the console, or Prometheus) ``TeeMeterProvider``
-gives every measurement to the SDK, aggregated once for those readers, and to EMF, instead
-of a second SDK reader aggregating it all again.
+the only metrics destination. Beside OTLP (or the console, or Prometheus)
+``_meter_tee.TeeMeterProvider`` gives every measurement to the SDK, aggregated once for
+those readers, and to EMF, instead of a second SDK reader aggregating it all again.
 
 Every kind reports per flush what was recorded since the last one (delta): counters the
 sum, histograms a statistic set, gauges the last value set; a series with nothing new
@@ -295,76 +295,3 @@ def export_interval() -> float:
     except ValueError:
         millis = 60_000.0
     return max(millis, 100.0) / 1000.0
-
-
-class TeeMeterProvider(metrics.MeterProvider):
-    """Gives every measurement to two providers (the SDK's and EMF's)."""
-
-    def __init__(self, first: metrics.MeterProvider, second: metrics.MeterProvider) -> None:
-        self._providers = (first, second)
-
-    def get_meter(
-        self,
-        name: str,
-        version: str | None = None,
-        schema_url: str | None = None,
-        attributes: Any = None,
-    ) -> metrics.Meter:
-        first, second = (
-            p.get_meter(name, version, schema_url, attributes) for p in self._providers
-        )
-        return _TeeMeter(name, first, second)
-
-
-class _TeeMeter(metrics.Meter):
-    def __init__(self, name: str, first: metrics.Meter, second: metrics.Meter) -> None:
-        super().__init__(name)
-        self._meters = (first, second)
-
-    def _both(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        first, second = (getattr(meter, method)(*args, **kwargs) for meter in self._meters)
-        return _Tee(first, second)
-
-    def create_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_counter", *args, **kwargs)
-
-    def create_up_down_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_up_down_counter", *args, **kwargs)
-
-    def create_histogram(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_histogram", *args, **kwargs)
-
-    def create_gauge(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_gauge", *args, **kwargs)
-
-    def create_observable_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_observable_counter", *args, **kwargs)
-
-    def create_observable_up_down_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_observable_up_down_counter", *args, **kwargs)
-
-    def create_observable_gauge(self, *args: Any, **kwargs: Any) -> Any:
-        return self._both("create_observable_gauge", *args, **kwargs)
-
-
-class _Tee:
-    """One instrument of each provider; a measurement goes to EMF first, so a dimension
-    strict mode refuses raises before the SDK has counted it."""
-
-    __slots__ = ("_emf", "_sdk")
-
-    def __init__(self, sdk: Any, emf: Any) -> None:
-        self._sdk = sdk
-        self._emf = emf
-
-    def add(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._emf.add(amount, attributes, context)
-        self._sdk.add(amount, attributes, context)
-
-    def record(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._emf.record(amount, attributes, context)
-        self._sdk.record(amount, attributes, context)
-
-    def set(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._emf.set(amount, attributes, context)
-        self._sdk.set(amount, attributes, context)

@@ -20,9 +20,10 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._emf_documents import DocumentWriter
-from otelkit._emf_meter import EMFMeterProvider, TeeMeterProvider, export_interval
+from otelkit._emf_meter import EMFMeterProvider, export_interval
 from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
+from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
 from otelkit._sdk import otlp_export
