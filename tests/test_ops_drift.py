@@ -17,6 +17,7 @@ from otelkit.ops._dashboard_cw import dashboard_widgets
 from otelkit.ops._fields import insights_fields, logql_fields
 from otelkit.ops._model import MetricRef
 from otelkit.ops._presets import ERROR_LINES
+from tests.support.emf import check_document
 from tests.support.examples import run_example
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +74,9 @@ def _run(model: OpsModel) -> Emitted:
     assert model.example, "every example model names the example it describes"
     script, *args = shlex.split(model.example)
     _, lines = run_example(script, *args, env={"OTELKIT_EMF_NAMESPACE": model.namespace})
+    for line in lines:
+        if "_aws" in line:
+            check_document(line)  # every document an example writes is valid EMF
     return _collect(lines, Emitted())
 
 
