@@ -403,3 +403,18 @@ def test_an_instrumentation_metric_name_cloudwatch_refuses_is_left_out(
     }
     assert "http.client.requests" in names
     assert not any(name.startswith(("temp", "xxx")) for name in names)
+
+
+def test_what_is_left_at_exit_is_written() -> None:
+    """A batch job that never flushes still reports: the exit shutdown writes the rest."""
+    script = (
+        "import otelkit\n"
+        "otelkit.configure(service_name='job', emf_namespace='Jobs', console=False, "
+        "log_stdout=False)\n"
+        "otelkit.count('RowsLoaded', 120, table='orders')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    (rows,) = _by_metric(_documents(done.stdout), "RowsLoaded")
+    assert (rows["RowsLoaded"], rows["table"], rows["service"]) == (120, "orders", "job")
