@@ -46,14 +46,17 @@ class _Series:
         """The sorted, checked dimensions for ``attributes``; None drops the point."""
         if not attributes:
             return _NO_DIMENSIONS
-        raw: Any = tuple(attributes.items())
+        items = tuple(attributes.items())
+        # With the types: True == 1 == 1.0 as dict keys, but they are written differently.
+        raw: Any = (items, tuple(map(type, attributes.values())))
         try:
             return self._checked[raw]
         except KeyError:
             pass
         except TypeError:  # an unhashable value (a list from an instrumentation)
-            raw = tuple((name, str(value)) for name, value in raw)
-        checked = _check(metric, raw)
+            items = tuple((name, str(value)) for name, value in items)
+            raw = (items, ())
+        checked = _check(metric, items)
         if len(self._checked) >= _MAX_REMEMBERED:
             self._checked.clear()
         self._checked[raw] = checked

@@ -421,3 +421,20 @@ def test_what_is_left_at_exit_is_written() -> None:
     )
     (rows,) = _by_metric(_documents(done.stdout), "RowsLoaded")
     assert (rows["RowsLoaded"], rows["table"], rows["service"]) == (120, "orders", "job")
+
+
+def test_values_that_compare_equal_stay_distinct_series(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """True == 1 == 1.0 in Python, but they are three dimension values."""
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    otelkit.count("Flags", 1, flag=1)
+    otelkit.count("Flags", 2, flag=True)
+    otelkit.count("Flags", 4, flag=1.0)
+    otelkit.flush()
+    documents = _by_metric(_documents(capsys.readouterr().out), "Flags")
+    assert sorted((doc["flag"], doc["Flags"]) for doc in documents) == [
+        ("1", 1),
+        ("1.0", 4),
+        ("True", 2),
+    ]
