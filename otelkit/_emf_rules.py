@@ -30,15 +30,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from otelkit import (
-    _safety,
-)  # the module, not its names: _safety imports _settings, which imports this
+# The module, not its names: _safety imports _settings, which imports this module.
+from otelkit import _safety
 
 MAX_NAME = 255
 MAX_DIMENSION_VALUE = 1024
 MAX_DIMENSIONS = 30
 MAX_METRICS_PER_DOCUMENT = 100
-STORAGE_RESOLUTIONS = (1, 60)
 BLANK_VALUE = "(blank)"
 
 _NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
