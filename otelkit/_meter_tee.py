@@ -14,10 +14,12 @@ from opentelemetry import metrics
 
 
 class TeeMeterProvider(metrics.MeterProvider):
-    """Gives every measurement to two providers (the SDK's and EMF's)."""
+    """Gives every measurement to two providers: ``sdk`` (for its readers) and ``emf``."""
 
-    def __init__(self, first: metrics.MeterProvider, second: metrics.MeterProvider) -> None:
-        self._providers = (first, second)
+    def __init__(self, sdk: metrics.MeterProvider, emf: metrics.MeterProvider) -> None:
+        self.sdk = sdk
+        self.emf = emf
+        self._providers = (sdk, emf)
 
     def get_meter(
         self,
@@ -26,20 +28,18 @@ class TeeMeterProvider(metrics.MeterProvider):
         schema_url: str | None = None,
         attributes: Any = None,
     ) -> metrics.Meter:
-        first, second = (
-            p.get_meter(name, version, schema_url, attributes) for p in self._providers
-        )
-        return _TeeMeter(name, first, second)
+        sdk, emf = (p.get_meter(name, version, schema_url, attributes) for p in self._providers)
+        return _TeeMeter(name, sdk, emf)
 
 
 class _TeeMeter(metrics.Meter):
-    def __init__(self, name: str, first: metrics.Meter, second: metrics.Meter) -> None:
+    def __init__(self, name: str, sdk: metrics.Meter, emf: metrics.Meter) -> None:
         super().__init__(name)
-        self._meters = (first, second)
+        self._meters = (sdk, emf)
 
     def _both(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        first, second = (getattr(meter, method)(*args, **kwargs) for meter in self._meters)
-        return _Tee(first, second)
+        sdk, emf = (getattr(meter, method)(*args, **kwargs) for meter in self._meters)
+        return _Tee(sdk, emf)
 
     def create_counter(self, *args: Any, **kwargs: Any) -> Any:
         return self._both("create_counter", *args, **kwargs)

@@ -15,6 +15,7 @@ from opentelemetry import metrics
 import otelkit
 from otelkit import _drops, _switch
 from otelkit._emf_meter import EMFMeterProvider
+from otelkit._meter_tee import TeeMeterProvider
 from tests.support.emf import by_metric as _by_metric
 from tests.support.emf import documents as _documents
 from tests.support.otlp_receiver import otlp_receiver
@@ -260,6 +261,17 @@ def test_emf_only_metrics_never_enter_the_sdk() -> None:
     """EMF as the only destination: a plain aggregator is the meter provider."""
     otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
     assert isinstance(_switch.METER_PROVIDER.target, EMFMeterProvider)
+
+
+def test_beside_otlp_the_sdk_aggregates_for_otlp_alone() -> None:
+    """No second SDK reader for EMF: the SDK's machinery runs once per measurement."""
+    with otlp_receiver() as (endpoint, _):
+        otelkit.configure(endpoint=endpoint, emf_namespace="Both", log_stdout=False, console=False)
+        tee = _switch.METER_PROVIDER.target
+        assert isinstance(tee, TeeMeterProvider)
+        assert isinstance(tee.emf, EMFMeterProvider)
+        assert len(tee.sdk._metric_readers) == 1  # type: ignore[attr-defined]
+        otelkit.shutdown(timeout=10)
 
 
 def test_otlp_and_emf_each_get_every_point_once(capsys: pytest.CaptureFixture[str]) -> None:
