@@ -31,7 +31,7 @@ from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.redaction import RedactingSpanProcessor
-from otelkit._sdk.resource import build_resource
+from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
@@ -210,14 +210,15 @@ def _logger_cache(provider: LoggerProvider) -> Callable[[str], Any]:
 def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pipeline:
     """The pipeline ``configure()`` activates: OTLP when there is an endpoint, console otherwise.
 
-    ``resource``, when given, is used instead of detecting one (a forked child reuses its
-    parent's: the platform has not changed, and detection may wait on metadata endpoints).
+    ``resource``, when given, is a forked child's parent's: it is used, with the child's
+    own pid and instance id, instead of detecting one (the platform has not changed, and
+    detection may wait on metadata endpoints).
     """
     if settings.sdk_disabled:  # OTEL_SDK_DISABLED: stdout lines only, whatever else is set
         settings = dataclasses.replace(
             settings, endpoint=None, traces_endpoint=None, logs_endpoint=None, console=False
         )
-    resource = resource or build_resource(settings)
+    resource = build_resource(settings) if resource is None else for_this_process(resource)
     span_processors: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None

@@ -11,7 +11,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.sdk.resources import Resource, ResourceDetector
+from opentelemetry.sdk.resources import (
+    Resource,
+    ResourceDetector,
+    ServiceInstanceIdResourceDetector,
+)
 
 from otelkit._settings import Settings
 
@@ -106,12 +110,21 @@ def build_resource(settings: Settings) -> Resource:
         "service.name": settings.service_name,
         "deployment.environment": settings.environment,
         "deployment.environment.name": settings.environment,
+        "process.pid": os.getpid(),
     }
     if settings.service_version:
         attributes["service.version"] = settings.service_version
     configured = Resource.create(attributes)
     detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
     return detected.merge(configured)  # what the user configured wins over detection
+
+
+def for_this_process(inherited: Resource) -> Resource:
+    """A forked child's resource: its parent's (the platform has not changed), with its
+    own ``process.pid`` and ``service.instance.id``. Workers that reported as one instance
+    would have their cumulative metrics merged into one series that jumps between them."""
+    own = ServiceInstanceIdResourceDetector().detect()  # a new id once the pid changed
+    return inherited.merge(own).merge(Resource({"process.pid": os.getpid()}))
 
 
 #: The longest start-up may wait for all resource detectors together, in seconds.

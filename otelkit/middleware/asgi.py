@@ -30,6 +30,7 @@ from otelkit import _coexist
 from otelkit import _incoming_requests as http
 from otelkit._request_telemetry import content_length
 from otelkit._safety import report_internal_error
+from otelkit._setup import EXIT_TIMEOUT, flush
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -92,7 +93,10 @@ class OtelkitASGIMiddleware:
         if not self._adopted:  # the server has applied its logging config by now
             self._adopted = scope.get("type") == "http"
             _coexist.readopt()
-        if scope.get("type") != "http":  # lifespan and websockets pass straight through
+        if scope.get("type") == "lifespan":
+            await self.app(scope, receive, _flushing_at_shutdown(send))
+            return
+        if scope.get("type") != "http":  # websockets pass straight through
             await self.app(scope, receive, send)
             return
         token = None
@@ -113,6 +117,26 @@ class OtelkitASGIMiddleware:
         finally:
             if token is not None:
                 http.reset_incoming(token)
+
+
+_SHUTDOWN_DONE = frozenset({"lifespan.shutdown.complete", "lifespan.shutdown.failed"})
+
+
+def _flushing_at_shutdown(send: Send) -> Send:
+    """The server's lifespan ``send``, which exports what is buffered once the app has
+    shut down: uvicorn then ends the process by raising SIGTERM again with its default
+    action, which skips the exit-time flush (and so lost every worker's last spans, log
+    records and up to a minute of metrics)."""
+
+    async def send_after_flushing(message: Message) -> None:
+        if message.get("type") in _SHUTDOWN_DONE:
+            try:
+                flush(EXIT_TIMEOUT)  # bounded; the server waits for nothing else now
+            except Exception as exc:
+                report_internal_error("ASGI middleware (flush at shutdown)", exc)
+        await send(message)
+
+    return send_after_flushing
 
 
 class _RequestScope:

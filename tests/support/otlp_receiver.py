@@ -26,6 +26,13 @@ _MESSAGES: dict[str, type[Message]] = {
     "/v1/logs": ExportLogsServiceRequest,
 }
 
+#: Where each path's items sit in its decoded request: resource, scope, item lists.
+_LAYERS = {
+    "/v1/traces": ("resourceSpans", "scopeSpans", "spans"),
+    "/v1/logs": ("resourceLogs", "scopeLogs", "logRecords"),
+    "/v1/metrics": ("resourceMetrics", "scopeMetrics", "metrics"),
+}
+
 
 def attributes(items: list[dict[str, Any]]) -> dict[str, Any]:
     """OTLP key/value list as a plain dict (values as strings, ints or floats)."""
@@ -68,6 +75,17 @@ class Received:
             for rm in request.get("resourceMetrics", [])
             for sm in rm.get("scopeMetrics", [])
             for metric in sm.get("metrics", [])
+        ]
+
+    def with_resource(self, path: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Each span, log record or metric sent to ``path``, with its resource's attributes."""
+        outer, middle, inner = _LAYERS[path]
+        return [
+            (attributes(resource.get("resource", {}).get("attributes", [])), item)
+            for request in self.requests.get(path, [])
+            for resource in request.get(outer, [])
+            for scope in resource.get(middle, [])
+            for item in scope.get(inner, [])
         ]
 
     def resources(self) -> list[dict[str, Any]]:
