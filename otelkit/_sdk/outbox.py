@@ -105,10 +105,12 @@ class Outbox:
             if len(queue) >= BATCH_SIZE and not self._wake.is_set():
                 self._wake.set()  # Event.set takes a lock: only once per wake-up
 
-    def export_until(self, deadline: float) -> bool:
-        """Export what is queued, in this thread, until done or ``deadline`` (monotonic).
+    def export_until(self, deadline: float, *, max_batches: int | None = None) -> bool:
+        """Export what is queued, in this thread, until done or ``deadline`` (monotonic),
+        or after ``max_batches`` requests.
 
-        True when the queue was emptied and every batch delivered.
+        True when every batch sent was delivered and the queue emptied (or ``max_batches``
+        were sent).
         """
         if self._overflow:
             self._report_overflow()
@@ -118,8 +120,9 @@ class Outbox:
             return False  # the background export holds it; never wait past the deadline
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
-            delivered = True
-            while self._queue:
+            delivered, sent = True, 0
+            while self._queue and sent != max_batches:
+                sent += 1
                 if self._link is not None and self._link.paused_for() > 0:
                     return False  # nothing is attempted while the collector is away
                 if time.monotonic() >= deadline:
@@ -192,7 +195,19 @@ class Outbox:
             if pause > 0:
                 time.sleep(min(pause, DELAY))
                 continue
-            self.export_until(time.monotonic() + self._export_timeout)
+            self._drain()
+
+    def _drain(self) -> None:
+        """Export batch after batch while items wait, each request with the whole export
+        timeout. One deadline for the whole drain cut the request in flight when it passed
+        to a few milliseconds: in a burst longer than the timeout a healthy collector
+        looked dead ("no answer in time"), and sending paused for 5 s while the queue
+        overflowed."""
+        while self._queue and not self._closed:
+            if self._link is not None and self._link.paused_for() > 0:
+                return
+            if not self.export_until(time.monotonic() + self._export_timeout, max_batches=1):
+                return
 
     def _after_fork(self) -> None:
         """In a forked child: the parent's items are the parent's to send, and its lock
