@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from otelkit import _logging, _pipeline
+from otelkit import _logging, _pipeline, _sigterm
 from otelkit._settings import Settings, resolve
 
 #: The longest the interpreter's exit waits for the last export. A collector on the same
@@ -115,6 +115,7 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     if not _atexit_registered:
         atexit.register(shutdown, EXIT_TIMEOUT)
         _atexit_registered = True
+    _sigterm.install(shutdown, EXIT_TIMEOUT)
 
 
 class _ForkedWorker:

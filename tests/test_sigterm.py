@@ -1,0 +1,80 @@
+"""SIGTERM to a process whose program does not handle it: what it recorded still reaches
+the collector, the process still ends by SIGTERM, and within a bound even when the
+shutdown cannot finish. Real child processes against a real OTLP receiver."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.otlp_receiver import Received, otlp_receiver
+
+pytestmark = pytest.mark.slow
+
+RECORD = """
+import signal, sys, time, otelkit
+{before}
+otelkit.configure(service_name="sigterm", endpoint=sys.argv[1], console=False,
+                  log_stdout=False, resource_detectors="none")
+for n in range(10):
+    with otelkit.span("work", n=n):
+        otelkit.get_logger("app").info("working", n=n)
+        otelkit.count("Work")
+{hold}
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def _terminate(script: str, endpoint: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Start ``script``, SIGTERM it once it is ready; its result and how long it took to end."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, endpoint],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    sent = time.monotonic()
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=30)
+    ended = time.monotonic() - sent
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err), ended
+
+
+def _delivered(received: Received) -> tuple[int, int, bool]:
+    spans = sum(span["name"] == "work" for span in received.spans())
+    logs = sum(record["body"].get("stringValue") == "working" for record in received.logs())
+    return spans, logs, any(metric["name"] == "Work" for metric in received.metrics())
+
+
+def test_sigterm_delivers_what_was_recorded_and_still_ends_the_process() -> None:
+    with otlp_receiver() as (endpoint, received):
+        result, ended = _terminate(RECORD.format(before="", hold=""), endpoint)
+    assert result.returncode == -signal.SIGTERM, result.stderr  # ended as it would have
+    assert ended < 3.0
+    # Before: SIGTERM's default action skipped atexit; none of it arrived.
+    assert _delivered(received) == (10, 10, True)
+
+
+def test_a_program_that_handles_sigterm_keeps_its_handler() -> None:
+    own = "signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))"
+    with otlp_receiver() as (endpoint, received):
+        result, _ = _terminate(RECORD.format(before=own, hold=""), endpoint)
+    assert result.returncode == 3, result.stderr
+    assert _delivered(received) == (10, 10, True)  # its normal exit ran atexit
+
+
+def test_sigterm_ends_the_process_even_when_the_shutdown_cannot_finish() -> None:
+    # The main thread holds a lock the shutdown needs when the signal arrives: the
+    # shutdown waits on it, and the process ends anyway once the bound has passed.
+    hold = "from otelkit import _drops\n_drops._lock.acquire()"
+    with otlp_receiver() as (endpoint, _):
+        result, ended = _terminate(RECORD.format(before="", hold=hold), endpoint)
+    assert result.returncode == -signal.SIGTERM, result.stderr
+    assert ended < 3.0
