@@ -75,6 +75,7 @@ def run_mode(mode: str) -> dict[str, Any]:
         "p99_us": timings[int(len(timings) * 0.99)] * 1e6,
         "delivered": _delivered(process),
         "dropped": _drops.totals().get("spans", 0),
+        "reasons": {r: n for (signal, r), n in _drops.snapshot().items() if signal == "spans"},
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "shutdown_ms": shutdown * 1000,
     }
@@ -136,13 +137,14 @@ def burst_table(runs: int) -> str:
         f"{SPANS:,}-span bursts against a healthy collector (another process), {runs} runs.",
         "",
         "| run | µs per span | spans delivered | drops reported | lost |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | --- | ---: |",
     ]
     for n, (r, share) in enumerate(zip(rows, lost, strict=True), 1):
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in r["reasons"].items())
         lines.append(
-            f"| {n} | {r['burst_us']:.1f} | {r['delivered']:,} | {r['dropped']:,} | {share:.1%} |"
+            f"| {n} | {r['burst_us']:.1f} | {r['delivered']:,} | {reasons or 0} | {share:.1%} |"
         )
-    lines.append(f"| mean | | | | {statistics.mean(lost):.1%} |")
+    lines.append(f"| mean | | | | {statistics.mean(lost):.2%} |")
     return "\n".join(lines)
 
 
