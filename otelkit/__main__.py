@@ -6,7 +6,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from otelkit._cli_support import MISSING_EXTRA, USAGE, missing_extra_line
+from otelkit._cli_support import FAILED, MISSING_EXTRA, USAGE, is_aws_error, missing_extra_line
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)
@@ -54,6 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(line)
         return MISSING_EXTRA
+    except Exception as exc:
+        if not is_aws_error(exc):
+            raise
+        # No region, no credentials, an endpoint that does not answer: the user's setup,
+        # said in one line (botocore's messages name what is missing).
+        sys.stderr.write(f"otelkit {command}: the AWS request failed: {exc}\n")
+        return FAILED
 
 
 if __name__ == "__main__":

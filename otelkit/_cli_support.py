@@ -30,6 +30,11 @@ def missing_extra_line(command: str, exc: ModuleNotFoundError) -> str | None:
     return f"otelkit {command}: needs the '{module}' package: pip install 'otelkit[{extra}]'\n"
 
 
+def is_aws_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is botocore's: a request to AWS that could not be made or was refused."""
+    return type(exc).__module__.split(".")[0] == "botocore"
+
+
 def parse_or_exit_code(
     parser: argparse.ArgumentParser, argv: Sequence[str]
 ) -> argparse.Namespace | int:

@@ -11,18 +11,22 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from otelkit._cli_support import parse_or_exit_code
+from otelkit._cli_support import USAGE, parse_or_exit_code
 
 Line = dict[str, Any]
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# What ``LOG_TO_FILE`` leaves in ``LOG_DIR/<service>/``: the live file and its gzipped
+# archives (``svc.jsonl.1.gz``), beside a lock file and a half-written ``.tmp`` to skip.
+_LOG_FILE_NAME = re.compile(r".+\.jsonl(\.\d+)?(\.gz)?")
 
 
 def _is_error(line: Line, _: argparse.Namespace) -> bool:
@@ -56,10 +60,20 @@ def main(argv: Sequence[str]) -> int:
         return args
     select, pattern, _ = VERBS[args.verb]
     since_ms = int((time.time() - args.since) * 1000)
-    source = _files(args.file) if args.file else _cloudwatch(args.group, since_ms, pattern(args))
-    lines = [
-        line for line in source if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
-    ]
+    try:
+        source = (
+            _files(_log_files(args.file))
+            if args.file
+            else _cloudwatch(args.group, since_ms, pattern(args))
+        )
+        lines = [
+            line
+            for line in source
+            if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
+        ]
+    except OSError as exc:  # a missing or unreadable --file: bad usage, one line
+        sys.stderr.write(f"otelkit logs: cannot read {exc.filename}: {exc.strerror}\n")
+        return USAGE
     lines.sort(key=lambda line: str(line.get("timestamp", "")))
     for line in lines[-args.limit :]:
         sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
@@ -76,7 +90,10 @@ def _parser() -> argparse.ArgumentParser:
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--group", action="append", help="CloudWatch log group (repeatable)")
         where.add_argument(
-            "--file", action="append", type=Path, help="JSONL file, .gz too (repeatable)"
+            "--file",
+            action="append",
+            type=Path,
+            help="JSONL file, .gz too, or a LOG_DIR/<service> folder (repeatable)",
         )
         sub.add_argument(
             "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
@@ -117,6 +134,26 @@ def _parse(text: str) -> Line | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) and "_aws" not in value else None
+
+
+def _log_files(paths: list[Path]) -> list[Path]:
+    """The files to read: each path given, a folder standing for the log files in it."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)  # a missing file fails when opened, with its name
+            continue
+        logs = [(p, _LOG_FILE_NAME.fullmatch(p.name)) for p in path.iterdir()]
+        # Oldest first (the highest archive number, the live file last): lines of one
+        # millisecond then keep the order they were written in.
+        found.extend(p for p, m in sorted(logs, key=_age, reverse=True) if m is not None)
+    return found
+
+
+def _age(entry: tuple[Path, re.Match[str] | None]) -> tuple[int, str]:
+    path, match = entry
+    archive = match[1] if match is not None else None
+    return (int(archive[1:]) if archive else 0, path.name)
 
 
 def _files(paths: list[Path]) -> Iterator[Line]:

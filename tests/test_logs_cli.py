@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -120,3 +122,66 @@ def test_verbs_over_cloudwatch_logs(aws_endpoint: str, aws_env: dict[str, str]) 
     assert tail.stdout.count("\n") == 2
     errors = _otelkit("errors", "--group", group, "--json", env=aws_env)
     assert [json.loads(x)["error"] for x in errors.stdout.splitlines()] == ["boom"]
+
+
+_WRITER = """
+import otelkit
+otelkit.configure(service_name="rotor", console=False)
+log = otelkit.get_logger("rotor")
+with otelkit.job("batch", job_id="job-rotated"):
+    for n in range(40):
+        log.info("step", n=n, pad="x" * 60)
+"""
+
+
+@pytest.mark.slow
+def test_a_log_dir_folder_reads_the_live_file_and_its_archives(tmp_path: Path) -> None:
+    # Written the production way: LOG_TO_FILE, small files so that most lines are archived.
+    env = {
+        **os.environ,
+        "LOG_TO_FILE": "true",
+        "LOG_DIR": str(tmp_path),
+        "OTELKIT_LOG_FILE_MAX_BYTES": "2048",
+    }
+    written = subprocess.run(
+        [sys.executable, "-c", _WRITER], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert written.returncode == 0, written.stderr
+    folder = tmp_path / "rotor"
+    assert list(folder.glob("rotor.jsonl.*.gz")), "no rotation happened"
+
+    found = _otelkit("find", "--id", "job-rotated", "--file", str(folder), "--json")
+
+    assert found.returncode == 0, found.stderr
+    steps = [json.loads(x).get("n") for x in found.stdout.splitlines()]
+    assert [n for n in steps if n is not None] == list(range(40))
+
+
+def test_a_missing_file_is_one_line_and_bad_usage(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+
+    result = _otelkit("tail", "--file", str(missing))
+
+    assert result.returncode == 2
+    assert result.stderr == f"otelkit logs: cannot read {missing}: No such file or directory\n"
+
+
+@pytest.mark.slow
+def test_an_unreachable_aws_endpoint_is_one_line_not_a_traceback() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+    result = _otelkit("tail", "--group", "/ecs/svc", env=env)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("otelkit logs: the AWS request failed: Could not connect")
+    assert "Traceback" not in result.stderr
