@@ -92,6 +92,12 @@ async def generate_video(api_url: str, s3: Any, prompt: str, user_id: str) -> st
         return key
 
 
+def say(text: str) -> None:
+    """A heading for the person running the demo: not telemetry, so a plain print."""
+    sys.stdout.flush()
+    print(f"\n=== {text}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     # Pretty lines for people even when piped; LOG_FORMAT=json shows what CloudWatch gets.
     otelkit.configure(
@@ -99,16 +105,28 @@ def main() -> None:
         service_version="1.0.0",
         log_format=os.environ.get("LOG_FORMAT", "pretty"),
     )
+    say(
+        "otelkit demo: log lines on stdout, span trees (── trace …) and a metrics summary "
+        "on stderr.\n    The model API and S3 are local stand-ins: an HTTP server and moto."
+    )
     with fake_api() as api_url, moto_server() as aws_url:
+        say("Setup: create the S3 bucket (botocore is instrumented: this call is a trace too)")
         s3 = boto3.client("s3", endpoint_url=aws_url)
         s3.create_bucket(Bucket=BUCKET)
+        say("Job 1 succeeds: every line and span carries its job_id (and user_id)")
         asyncio.run(generate_video(api_url, s3, "A fox explores a neon city", "user-xyz"))
+        say("Job 2 fails on purpose: JOB_FAILED with the error, an ERROR span (✗)")
         try:  # a failing job: JOB_FAILED with the error, ERROR span, outcome=error metric
             with otelkit.job("video.generate", user_id="user-xyz"):
                 raise TimeoutError("video model did not answer within 300s")
         except TimeoutError:
             pass
+    say("Metrics by name and dimensions (IDs never are dimensions), printed at shutdown")
     otelkit.shutdown()
+    say(
+        "Done. LOG_FORMAT=json shows the lines as CloudWatch gets them; "
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 exports to a collector."
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,11 @@ def test_demo_prints_span_tree_ids_and_metrics() -> None:
     assert "✗ video.generate" in result.stderr
     assert "ScenesRendered" in result.stderr
     assert "JobDuration" in result.stderr
+    # headings tell a newcomer what each part is: the failing job is on purpose
+    headings = ["=== Setup", "=== Job 1 succeeds", "=== Job 2 fails on purpose", "=== Metrics"]
+    positions = [result.stderr.index(heading) for heading in headings]
+    assert positions == sorted(positions)
+    assert result.stderr.index("=== Job 2 fails") < result.stderr.index("✗ video.generate")
 
 
 def test_demo_exports_to_a_collector_when_an_endpoint_is_set() -> None:
