@@ -101,6 +101,9 @@ def moto_server() -> Iterator[str]:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     # The emulator's own access log is not the application's: keep it out of the demo.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # boto3 announces at INFO where it found the dummy credentials above: in a demo that
+    # reads as if real AWS credentials were in use.
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -33,6 +33,8 @@ def test_demo_prints_span_tree_ids_and_metrics() -> None:
     positions = [result.stderr.index(heading) for heading in headings]
     assert positions == sorted(positions)
     assert result.stderr.index("=== Job 2 fails") < result.stderr.index("✗ video.generate")
+    # nothing suggests real AWS credentials are in use: the emulator's are dummies
+    assert not any(line["message"].startswith("Found credentials") for line in lines)
 
 
 def test_demo_exports_to_a_collector_when_an_endpoint_is_set() -> None:
