@@ -4,6 +4,7 @@ real local HTTP server."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import subprocess
@@ -137,3 +138,17 @@ def test_health_verdicts(health_url: str) -> None:
     assert down.returncode == 1
     assert json.loads(down.stdout)["verdict"] == "down"
     assert _otelkit("health", "ftp://example.com").returncode == 2
+
+
+def test_traces_find_without_a_region_is_one_line_not_a_traceback() -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"}
+    }
+    env["AWS_CONFIG_FILE"] = os.devnull  # no region from a profile either
+
+    result = _otelkit("traces", "find", "--annotation", "job_id=job-1", env=env)
+
+    assert result.returncode == 1
+    assert result.stderr == ("otelkit traces: the AWS request failed: You must specify a region.\n")
