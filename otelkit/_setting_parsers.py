@@ -25,6 +25,15 @@ def text(source: str, value: Any) -> str:
     return str(value)
 
 
+def nonblank(source: str, value: Any) -> str:
+    """Text that names something (a service, an environment): not empty or blank, since
+    an empty ``service.name`` makes nameless X-Ray segments and an empty Loki label."""
+    found = str(value).strip()
+    if not found:
+        raise ValueError(f"{source}={value!r} must not be empty")
+    return found
+
+
 def url(source: str, value: Any) -> str:
     """An ``http://`` or ``https://`` URL, without a trailing slash."""
     found = str(value).strip()

@@ -15,6 +15,7 @@ from otelkit._setting_parsers import (
     flag,
     lowercase_names,
     names,
+    nonblank,
     port,
     positive,
     rate,
@@ -48,7 +49,7 @@ class ServiceSettings:
     read the ones above it)."""
 
     service_name: str = setting(
-        parse=text,
+        parse=nonblank,
         default="unknown_service",
         env=("OTEL_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME"),
         doc="`service.name` on every signal; the Loki `service_name` label.",
@@ -60,7 +61,7 @@ class ServiceSettings:
         doc="`service.version` resource attribute.",
     )
     environment: str = setting(
-        parse=text,
+        parse=nonblank,
         default="dev",
         env=("DEPLOYMENT_ENV", "STAGE"),
         doc="`deployment.environment` and the `environment` log field. `dev`, "

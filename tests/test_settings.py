@@ -90,6 +90,8 @@ def test_lambda_function_name_is_the_fallback_service_name() -> None:
         ({"endpoint": "collector:4318"}, {}, "must be a URL starting with http://"),
         ({"sample_rate": True}, {}, "=True is not a number"),
         ({"propagate_to": 5}, {}, "must be a comma-separated string or a list of strings"),
+        ({"service_name": ""}, {}, "configure(service_name=...)='' must not be empty"),
+        ({"environment": "  "}, {}, "configure(environment=...)='  ' must not be empty"),
     ],
 )
 def test_invalid_values_name_their_source(
