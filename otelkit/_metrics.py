@@ -25,6 +25,7 @@ from otelkit._keys import UNBOUNDED_ID_KEYS
 from otelkit._safe_values import safe_repr, safe_str
 from otelkit._safety import reject
 from otelkit._scrub import REDACTED, is_secret, redact_text
+from otelkit._spans import is_clean_exit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -241,7 +242,7 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._record(_open_timers.pop(self), exc is not None)
+        self._record(_open_timers.pop(self), not is_clean_exit(exc))
 
     def __call__(self, func: F) -> F:
         reject_generator(func, "timed")
@@ -249,11 +250,12 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                started, failed = time.perf_counter(), True
+                started, failed = time.perf_counter(), False
                 try:
-                    result = await func(*args, **kwargs)
-                    failed = False
-                    return result
+                    return await func(*args, **kwargs)
+                except BaseException as exc:
+                    failed = not is_clean_exit(exc)
+                    raise
                 finally:
                     self._record(started, failed)
 
@@ -261,11 +263,12 @@ class timed:  # noqa: N801 - used like a function: ``@otelkit.timed("Name")``
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started, failed = time.perf_counter(), True
+            started, failed = time.perf_counter(), False
             try:
-                result = func(*args, **kwargs)
-                failed = False
-                return result
+                return func(*args, **kwargs)
+            except BaseException as exc:
+                failed = not is_clean_exit(exc)
+                raise
             finally:
                 self._record(started, failed)
 

@@ -22,7 +22,7 @@ from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit._lifecycle_spec import DURATION_UNITS, Lifecycle, count_open
 from otelkit._log_event import FIELDS_ATTR
 from otelkit._scrub import scrub_attributes
-from otelkit._spans import fail_span
+from otelkit._spans import fail_span, is_clean_exit
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,9 @@ class Scope:
         kind, cycle = self._kind, self._lifecycle
         duration_ms = round((time.perf_counter() - self._started) * 1000.0, 3)
         name_field = self._name_field()
+        clean = is_clean_exit(exc)
         try:
-            if exc is None:
+            if clean:
                 write_record(
                     kind.logger,
                     logging.INFO,
@@ -170,6 +171,7 @@ class Scope:
                     },
                 )
             else:
+                assert exc is not None
                 fail_span(self.span, exc)
                 write_record(
                     kind.logger,
@@ -185,7 +187,7 @@ class Scope:
                     },
                     exc=exc,
                 )
-            outcome = "success" if exc is None else "error"
+            outcome = "success" if clean else "error"
             dims = {**name_field, **self._dimensions, "outcome": outcome}
             if cycle.count_metric:
                 _metrics.count(cycle.count_metric, 1, **dims)

@@ -47,8 +47,16 @@ def with_ids(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return {**attributes, **bound} if attributes else bound
 
 
+def is_clean_exit(exc: BaseException | None) -> bool:
+    """No exception, or ``sys.exit()`` / ``sys.exit(0)``: the process ending as it should
+    (a worker's graceful shutdown), which must not make the work it ends a failure."""
+    return exc is None or (isinstance(exc, SystemExit) and exc.code in (0, None))
+
+
 def fail_span(span: trace.Span, exc: BaseException) -> None:
     """Mark ``span`` failed by ``exc``: record the exception and set ERROR status."""
+    if is_clean_exit(exc):
+        return
     span.record_exception(exc)
     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import subprocess
+import sys
 
 import pytest
 from opentelemetry.trace import StatusCode
@@ -160,3 +163,59 @@ def test_job_id_passed_by_position_is_the_jobs_id() -> None:
         return otelkit.ids()["job_id"]
 
     assert generate("a fox", "job-positional") == "job-positional"
+
+
+_GRACEFUL_WORKER = """
+import sys
+import otelkit
+otelkit.configure(service_name="worker", log_format="json", console=False)
+with otelkit.session("sess-w1", name="bot.session"):
+    otelkit.get_logger("worker").info("shutting down")
+    sys.exit(int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "event_type", "level"),
+    [
+        (0, "SESSION_ENDED", "INFO"),
+        (3, "SESSION_FAILED", "ERROR"),
+    ],
+)
+def test_sys_exit_0_ends_a_session_and_other_codes_fail_it(
+    code: int, event_type: str, level: str
+) -> None:
+    # A worker's graceful shutdown leaves through sys.exit(0): no alarm-raising failure.
+    done = subprocess.run(
+        [sys.executable, "-c", _GRACEFUL_WORKER, str(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    (closing,) = [
+        line for line in lines if line.get("event_type", "SESSION_STARTED") != "SESSION_STARTED"
+    ]
+    assert (closing["event_type"], closing["level"]) == (event_type, level)
+
+
+@pytest.mark.parametrize(("exit_code", "failed"), [(None, False), (0, False), (1, True)])
+def test_system_exit_is_a_failure_only_with_a_failing_code(
+    otelkit_capture: Capture, exit_code: int | None, failed: bool
+) -> None:
+    @otelkit.traced("step")
+    @otelkit.timed("StepDuration")
+    def step() -> None:
+        raise SystemExit(exit_code)
+
+    with pytest.raises(SystemExit), otelkit.job("batch", job_id="job-exit"):
+        step()
+
+    outcome = "error" if failed else "success"
+    expected_status = StatusCode.ERROR if failed else StatusCode.UNSET
+    assert otelkit_capture.span("step").status.status_code == expected_status
+    assert otelkit_capture.span("batch").status.status_code == expected_status
+    assert [a["outcome"] for a, _ in otelkit_capture.metrics["StepDuration"]] == [outcome]
+    assert [a["outcome"] for a, _ in otelkit_capture.metrics["Jobs"]] == [outcome]
+    assert _events(otelkit_capture, "JOB_FAILED" if failed else "JOB_COMPLETED")
