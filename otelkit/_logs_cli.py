@@ -74,6 +74,11 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:  # a missing or unreadable --file: bad usage, one line
         sys.stderr.write(f"otelkit logs: cannot read {exc.filename}: {exc.strerror}\n")
         return USAGE
+    if not lines:  # say why nothing printed: the window is the usual reason (a file's age)
+        sys.stderr.write(
+            f"otelkit logs: no matching lines in the last {_window(args.since)} "
+            "(--since looks further back, e.g. --since 7d)\n"
+        )
     lines.sort(key=lambda line: str(line.get("timestamp", "")))
     for line in lines[-args.limit :]:
         sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
@@ -114,6 +119,14 @@ def _duration(text: str) -> int:
         return int(float(text[:-1]) * _UNITS[text[-1]])
     except (KeyError, ValueError, IndexError):
         raise argparse.ArgumentTypeError(f"{text!r}: a number and s, m, h or d") from None
+
+
+def _window(seconds: int) -> str:
+    """``--since`` as the user would write it: 3600 -> ``1h``."""
+    for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _timestamp_ms(line: Line, default: int) -> int:

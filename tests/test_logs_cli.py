@@ -185,3 +185,21 @@ def test_an_unreachable_aws_endpoint_is_one_line_not_a_traceback() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("otelkit logs: the AWS request failed: Could not connect")
     assert "Traceback" not in result.stderr
+
+
+def test_nothing_found_says_how_far_back_it_looked(tmp_path: Path) -> None:
+    # Yesterday's log file: outside the default one-hour window, found with --since.
+    old = {**LINES[0], "timestamp": "2020-01-01T00:00:00+00:00", "job_id": "job-old"}
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(old) + "\n")
+
+    missed = _otelkit("find", "--id", "job-old", "--file", str(path))
+    assert missed.returncode == 1
+    assert missed.stdout == ""
+    assert missed.stderr == (
+        "otelkit logs: no matching lines in the last 1h "
+        "(--since looks further back, e.g. --since 7d)\n"
+    )
+    found = _otelkit("find", "--id", "job-old", "--file", str(path), "--since", "10000d")
+    assert found.returncode == 0, found.stderr
+    assert "job-old" in found.stdout
