@@ -11,7 +11,7 @@ import pytest
 
 import otelkit
 from otelkit import _pipeline
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from tests.support.lambda_context import ARN, FakeContext
 
 POWERTOOLS_FIELDS = (
@@ -39,7 +39,7 @@ def test_rendered_lines_carry_the_powertools_fields(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, strict: str
 ) -> None:
     monkeypatch.setenv("OTELKIT_STRICT", strict)
-    monkeypatch.setattr(_lambda, "_cold_start", True)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", True)
     otelkit.configure(service_name="orders", log_format="json", console=False)
     handler({}, FakeContext(aws_request_id="req-1"))
     handler({}, FakeContext(aws_request_id="req-2"))
@@ -67,7 +67,7 @@ def test_rendered_lines_carry_the_powertools_fields(
 def test_failure_line_and_captured_lines_carry_them(
     otelkit_capture: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
 
     @otelkit.aws.lambda_handler
     def failing(event: Any, context: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from tests.support.fault_receiver import fault_receiver
 
 INVOCATIONS = 16
@@ -40,7 +40,7 @@ def handler(event: Any, context: Any) -> dict[str, int]:
 @pytest.fixture(autouse=True)
 def on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-    monkeypatch.setattr(_lambda, "_cold_start", True)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", True)
 
 
 def _invoke_all(endpoint: str) -> tuple[list[float], list[int]]:
@@ -73,7 +73,7 @@ def test_a_collector_that_answers_badly_costs_milliseconds(mode: str) -> None:
 def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing() -> None:
     with fault_receiver("blackhole") as (endpoint, _):
         walls, threads = _invoke_all(endpoint)
-    assert walls[0] < _lambda.MAX_FLUSH_SECONDS + 0.3
+    assert walls[0] < _lambda_lifecycle.MAX_FLUSH_SECONDS + 0.3
     later = sorted(walls[1:])
     assert later[len(later) // 2] < 0.02, f"later invocations {later}"
     # One stall of a busy shared machine is tolerated; waiting on the collector is not.

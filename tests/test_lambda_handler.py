@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otelkit
-from otelkit.aws import _lambda, correlation_paths
+from otelkit.aws import _lambda_lifecycle, correlation_paths
 from otelkit.testing import Capture
 from tests.support.lambda_context import (
     ARN,
@@ -27,7 +27,7 @@ log = otelkit.get_logger("worker")
 @pytest.fixture(autouse=True)
 def warm(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts warm; the cold-start test sets the flag itself."""
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
 
 
@@ -316,7 +316,7 @@ def test_direct_invocation_and_exception(otelkit_capture: Capture) -> None:
 def test_cold_start_is_flagged_and_counted_once(
     otelkit_capture: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_lambda, "_cold_start", True)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", True)
     for _ in range(3):
         echo_handler({}, FakeContext())
     flags = [s.attributes["faas.coldstart"] for s in otelkit_capture.spans]
@@ -327,7 +327,7 @@ def test_cold_start_is_flagged_and_counted_once(
 def test_provisioned_concurrency_is_not_a_cold_start(
     otelkit_capture: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_lambda, "_cold_start", True)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", True)
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
     echo_handler({}, FakeContext())
     assert invocation(otelkit_capture).attributes["faas.coldstart"] is False
@@ -354,7 +354,7 @@ def test_flush_is_bounded_by_the_remaining_time(
         calls.append(timeout)
         return True
 
-    monkeypatch.setattr(_lambda, "flush", flush)
+    monkeypatch.setattr(_lambda_lifecycle, "flush", flush)
     assert handler({}, FakeContext(remaining_ms=remaining_ms)) == "done"
     assert calls == ([] if expected is None else [pytest.approx(expected)])
 

@@ -21,7 +21,7 @@ import boto3
 import pytest
 
 import otelkit
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._inject import MAX_CLIENT_CONTEXT_BYTES, client_context_with
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import FakeContext
@@ -67,7 +67,7 @@ def lambda_api() -> Iterator[str]:
 
 @pytest.fixture
 def cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
     seen.clear()
     otelkit.configure(service_name="processor", console=False, instrument=("botocore",))
     with capture(service_name="processor") as captured:

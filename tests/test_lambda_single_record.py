@@ -13,7 +13,7 @@ import pytest
 
 import otelkit
 from otelkit import _pipeline
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
 
@@ -25,7 +25,7 @@ def processor(event: Any, context: Any) -> None:
 
 @pytest.fixture
 def cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
     otelkit.configure(service_name="scheduler", console=False, instrument=("botocore",))
     with capture(service_name="scheduler") as captured:
         yield captured

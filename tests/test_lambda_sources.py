@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otelkit
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._detect import detect
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
@@ -37,7 +37,7 @@ def load(name: str) -> Any:
 
 @pytest.fixture(autouse=True)
 def warm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
 
 

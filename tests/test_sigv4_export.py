@@ -9,7 +9,7 @@ import pytest
 
 import otelkit
 from otelkit._sdk.sigv4 import SigV4Auth, signing_session
-from otelkit.aws import _lambda
+from otelkit.aws import _lambda_lifecycle
 from tests.support.lambda_context import FakeContext
 from tests.support.sigv4_receiver import (
     ACCESS_KEY,
@@ -30,7 +30,7 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setattr(_lambda, "_cold_start", False)
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
 
 
 @pytest.mark.parametrize("strict", ["1", ""])
