@@ -42,11 +42,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from otelkit import _pipeline
 from otelkit._ids import context_with_ids, current_ids
-from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
+from otelkit._incoming_baggage import incoming_ids
 from otelkit._propagation_policy import Policy
 
-#: At most this many IDs are accepted from one incoming carrier (baggage can be forged).
-MAX_INCOMING_IDS = 16
 #: A longer incoming ``baggage`` header is ignored whole (W3C allows 8,192 bytes; the
 #: well-known IDs at their longest fit in a quarter of that).
 MAX_BAGGAGE_CHARS = 4096
@@ -118,12 +116,23 @@ def adopted_trace_id() -> int | None:
     return _next_trace_id.get()
 
 
+def _may_carry_xray(carrier: Any, getter: Getter[Any]) -> bool:
+    """False only when ``carrier`` is known to have no X-Ray header: a lower-cased carrier
+    (every message reader's) without the key. Any other carrier is asked the usual way."""
+    return getter is not LOWERCASE_GETTER or _XRAY_HEADER in carrier
+
+
+def _chars(values: list[str]) -> int:
+    return len(values[0]) if len(values) == 1 else sum(len(value) for value in values)
+
+
 class OtelkitPropagator(TextMapPropagator):
     """Trace context (W3C and X-Ray) plus the bound IDs as baggage, both directions."""
 
     def __init__(self) -> None:
         # X-Ray first, W3C after: when a request carries both, the W3C parent wins.
-        self._trace = (AwsXRayPropagator(), TraceContextTextMapPropagator())
+        self._xray = AwsXRayPropagator()
+        self._trace = (self._xray, TraceContextTextMapPropagator())
         self._baggage = W3CBaggagePropagator()
 
     @property
@@ -141,17 +150,18 @@ class OtelkitPropagator(TextMapPropagator):
     ) -> Context:
         context = Context() if context is None else context
         for propagator in self._trace:
+            if propagator is self._xray and not _may_carry_xray(carrier, getter):
+                continue  # most messages and requests carry no X-Ray header: skip its parse
             context = propagator.extract(carrier, context, getter)
         if not trace.get_current_span(context).get_span_context().is_valid:
             root = _xray_root(carrier, getter)
             if root is not None:
                 context = set_value(_ROOT_KEY, root, context)
         header = getter.get(carrier, "baggage")
-        if not header or sum(len(value) for value in header) > MAX_BAGGAGE_CHARS:
+        if not header or _chars(header) > MAX_BAGGAGE_CHARS:
             return context
-        # Parsed into a scratch context: only the IDs are kept, never other entries.
-        entries = baggage.get_all(self._baggage.extract(carrier, Context(), getter))
-        incoming = ids_from_baggage(entries)
+        # Only the ID entries are read: other entries are never kept, so never parsed.
+        incoming = incoming_ids(header[0], policy().private_ids)
         return context_with_ids(incoming, context) if incoming else context
 
     def inject(
@@ -189,31 +199,6 @@ class OtelkitPropagator(TextMapPropagator):
 
 
 PROPAGATOR = OtelkitPropagator()  # stateless: one instance serves every message and request
-
-
-def ids_from_baggage(entries: Mapping[str, object]) -> dict[str, str]:
-    """The well-formed ID entries of incoming baggage (at most ``MAX_INCOMING_IDS``).
-
-    Only well-known, non-private ID keys are taken: baggage is open to anything
-    upstream, and an arbitrary key must not become a field on every span and log line
-    here. ``user_id`` is never taken: otelkit never sends it, so one that arrives was
-    put there by someone else.
-    """
-    ids: dict[str, str] = {}
-    private = policy().private_ids | PRIVATE_ID_KEYS
-    for key, value in entries.items():
-        if (
-            key in WELL_KNOWN_ID_KEYS
-            and key not in private
-            and isinstance(value, str)
-            and ID_KEY_PATTERN.match(key)
-            and 0 < len(value) <= MAX_ID_VALUE_LENGTH
-            and value.isprintable()
-        ):
-            ids[key] = value
-            if len(ids) == MAX_INCOMING_IDS:
-                break
-    return ids
 
 
 class LowercaseGetter(Getter[Mapping[str, Any]]):

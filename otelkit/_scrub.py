@@ -92,6 +92,12 @@ def redact_text(text: str) -> str:
     return _redact_text(text) if current().scrub else text
 
 
+def text_redactor() -> Callable[[str], str]:
+    """The value-pattern redactor itself, for callers that already checked ``enabled()``
+    and redact many texts in a row (span export)."""
+    return _redact_text
+
+
 scrub_urls = redact_text  # the older name: URLs are texts like any other
 
 # Member names AWS service models mark ``sensitive`` (``SecretString``, SSM's ``Value``),

@@ -33,6 +33,7 @@ from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.redaction import RedactingSpanProcessor
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
+from otelkit._sdk.span_attributes import attribute_dict
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
@@ -52,7 +53,7 @@ class StampIds(SpanProcessor):
 
 
 def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
-    attributes = span.attributes or {}
+    attributes = attribute_dict(span)
     for key, value in bound.items():  # noqa: SIM110 - a plain loop costs half of all(genexpr)
         if attributes.get(key) != value:
             return False

@@ -10,7 +10,7 @@ needed redacting (the common case, which allocates nothing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry.context import Context
@@ -19,19 +19,27 @@ from opentelemetry.trace import Status
 
 from otelkit import _scrub
 from otelkit._safety import report_internal_error
+from otelkit._sdk.span_attributes import attribute_dict
 
 
-def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _attributes(
+    attributes: Mapping[str, Any] | None, redact: Callable[[str], str]
+) -> dict[str, Any] | None:
     """Redacted attributes, or None when none needed it."""
     if not attributes:
         return None
+    is_secret = _scrub.is_secret
     changed: dict[str, Any] | None = None
+    redacted: Any
     for key, value in attributes.items():
-        redacted = (
-            _scrub.REDACTED
-            if _scrub.is_secret(key) and not isinstance(value, bool)
-            else _redact_attribute(value)
-        )
+        if is_secret(key) and value.__class__ is not bool:
+            redacted = _scrub.REDACTED
+        elif isinstance(value, str):  # str subclasses (enums) too
+            redacted = redact(value)
+        elif isinstance(value, tuple):  # attribute sequences hold primitives only
+            redacted = tuple(redact(v) if isinstance(v, str) else v for v in value)
+        else:
+            redacted = value
         if redacted is not value and redacted != value:
             if changed is None:
                 changed = dict(attributes)
@@ -39,31 +47,25 @@ def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return changed
 
 
-def _redact_attribute(value: Any) -> Any:
-    if isinstance(value, str):
-        return _scrub.redact_text(value)
-    if isinstance(value, tuple):  # attribute sequences hold primitives only
-        return tuple(_scrub.redact_text(v) if isinstance(v, str) else v for v in value)
-    return value
-
-
 def redact_span(span: ReadableSpan) -> ReadableSpan:
     """``span``, or a copy of it with every secret in its name, attributes, events, links
-    and status description replaced by the marker."""
-    name = _scrub.redact_text(span.name)
-    attributes = _attributes(span.attributes)
+    and status description replaced by the marker. Call it only with redaction on."""
+    redact = _scrub.text_redactor()  # once per span, not once per text
+    name = redact(span.name)
+    attributes = _attributes(attribute_dict(span), redact)
     events: list[Event] | None = None
-    for index, event in enumerate(span.events):
-        event_attributes = _attributes(event.attributes)
-        event_name = _scrub.redact_text(event.name)
+    original_events = span.events
+    for index, event in enumerate(original_events):
+        event_attributes = _attributes(event.attributes, redact)
+        event_name = redact(event.name)
         if event_attributes is not None or event_name != event.name:
             if events is None:
-                events = list(span.events)
+                events = list(original_events)
             events[index] = Event(event_name, event_attributes or event.attributes, event.timestamp)
     status = span.status
     description = status.description
     if description:
-        redacted = _scrub.redact_text(description)
+        redacted = redact(description)
         if redacted != description:
             status = Status(status.status_code, redacted)
     if attributes is None and events is None and status is span.status and name == span.name:
@@ -74,7 +76,7 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         parent=span.parent,
         resource=span.resource,
         attributes=attributes if attributes is not None else span.attributes,
-        events=events if events is not None else span.events,
+        events=events if events is not None else original_events,
         links=span.links,
         kind=span.kind,
         status=status,

@@ -103,7 +103,10 @@ def read(message: object) -> Reading:
     reading = Reading(shape, carrier)
     body = message.get(shape.body) if shape.body else None
     if isinstance(body, str):
-        reading.body_size = len(body.encode("utf-8", "surrogatepass"))
+        # ``isascii`` is a flag lookup: an ASCII body's size is its length, no copy made.
+        reading.body_size = (
+            len(body) if body.isascii() else len(body.encode("utf-8", "surrogatepass"))
+        )
         inner = envelope(body)
         if inner is not None:
             if _is_sns_envelope(inner):
@@ -155,13 +158,20 @@ def attribute_values(attributes: object) -> dict[str, str]:
 
 def envelope(body: str) -> Mapping[str, Any] | None:
     """``body`` parsed, when its text can be an SNS or EventBridge envelope; else ``None``."""
-    if not body.startswith("{") or not any(marker in body for marker in _ENVELOPE_MARKERS):
+    if not body.startswith("{") or not _has_envelope_marker(body):
         return None
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     return parsed if isinstance(parsed, dict) else None
+
+
+def _has_envelope_marker(body: str) -> bool:
+    for marker in _ENVELOPE_MARKERS:  # noqa: SIM110 - a plain loop costs less than any(genexpr)
+        if marker in body:
+            return True
+    return False
 
 
 def _is_sns_envelope(body: Mapping[str, Any]) -> bool:

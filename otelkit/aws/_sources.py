@@ -110,7 +110,7 @@ def present(**attributes: object) -> dict[str, Any]:
 def destination_of(record: Mapping[str, Any]) -> str | None:
     """The queue (SQS) or topic (SNS) a record came from."""
     sns = record.get("Sns")
-    if isinstance(sns, Mapping):
+    if sns is not None and isinstance(sns, Mapping):
         return arn_name(sns.get("TopicArn"))
     return arn_name(record.get("eventSourceARN"))
 
@@ -118,7 +118,7 @@ def destination_of(record: Mapping[str, Any]) -> str | None:
 def message_id_of(record: Mapping[str, Any]) -> str | None:
     """The SQS ``messageId`` or SNS ``MessageId`` of a record."""
     sns = record.get("Sns")
-    if isinstance(sns, Mapping):
+    if sns is not None and isinstance(sns, Mapping):  # None first: the ABC check is slow
         return text(sns.get("MessageId"))
     return text(record.get("messageId")) or text(record.get("MessageId"))
 
