@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness import Pair
+from harness import Clock, Pair
 
 HERE = Path(__file__).resolve().parent
 LAMBDA_ENV = {
@@ -151,6 +151,70 @@ def _powertools() -> Any:
     return handler
 
 
+DIRECT_EVENT = {"order": "o-1"}  # a direct invocation: one SERVER span, no request lines
+
+
+def _otelkit_spans(endpoint: str, spans: int) -> Any:
+    """``lambda_handler`` exporting its traces to ``endpoint``; the handler starts
+    ``spans - 1`` child spans, so each invocation exports ``spans`` spans."""
+    import otelkit
+
+    otelkit.configure(
+        service_name="orders",
+        log_format="json",
+        resource_detectors="lambda",
+        environment="prod",
+        traces_endpoint=f"{endpoint}/v1/traces",
+    )
+
+    @otelkit.aws.lambda_handler
+    def handler(event: Any, context: Any) -> None:
+        for _ in range(spans - 1):
+            with otelkit.span("store order"):
+                pass
+
+    return handler
+
+
+def _bare_otel_spans(endpoint: str, spans: int) -> Any:
+    """What a careful hand-written handler does with the SDK alone: a SERVER span per
+    invocation with the FaaS attributes, ``spans - 1`` children, and ``force_flush`` of a
+    ``BatchSpanProcessor`` before returning (the export otherwise waits for a later
+    invocation, or never happens)."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.trace import SpanKind
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "orders"}))
+    processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"))
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("orders")
+
+    def handler(event: Any, context: Any) -> None:
+        with tracer.start_as_current_span(
+            context.function_name,
+            kind=SpanKind.SERVER,
+            attributes={
+                "faas.trigger": "other",
+                "faas.invocation_id": context.aws_request_id,
+                "faas.name": context.function_name,
+                "cloud.resource_id": context.invoked_function_arn,
+            },
+        ):
+            for _ in range(spans - 1):
+                with tracer.start_as_current_span("store order"):
+                    pass
+        provider.force_flush()
+
+    bare_providers.append(provider)
+    return handler
+
+
+bare_providers: list[Any] = []  # shut down with their pair
+
+
 def _receiver() -> str:
     receiver = subprocess.Popen(
         [sys.executable, str(HERE / "_receiver.py")], stdout=subprocess.PIPE, text=True
@@ -160,7 +224,17 @@ def _receiver() -> str:
     return f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
 
 
-def _warm(name: str, make_ours: Any, baseline_name: str, make_baseline: Any, anchor: str) -> Pair:
+def _warm(
+    name: str,
+    make_ours: Any,
+    baseline_name: str,
+    make_baseline: Any,
+    anchor: str,
+    *,
+    event: Any = EVENT,
+    goal: float | None = None,
+    clock: Clock = "wall",
+) -> Pair:
     environment = _Environment()
     handlers: dict[str, Any] = {}
     context = Context()
@@ -173,14 +247,18 @@ def _warm(name: str, make_ours: Any, baseline_name: str, make_baseline: Any, anc
         import otelkit
 
         otelkit.shutdown(2.0)
+        while bare_providers:
+            bare_providers.pop().shutdown()
         environment.leave()
 
     return Pair(
         name,
-        lambda: handlers["ours"](EVENT, context),
+        lambda: handlers["ours"](event, context),
         baseline_name,
-        lambda: handlers["baseline"](EVENT, context),
+        lambda: handlers["baseline"](event, context),
+        goal=goal,
         anchor=anchor,
+        clock=clock,
         rounds=9,
         setup=setup,
         teardown=teardown,
@@ -246,6 +324,24 @@ def pairs() -> list[Pair]:
             "the same, unsigned OTLP",
             lambda: _otelkit(endpoint),
             "otelkit",
+        ),
+        _warm(
+            "lambda_handler, 1 span + flush to OTLP, CPU",
+            lambda: _otelkit_spans(endpoint, 1),
+            "SDK SERVER span + force_flush, CPU",
+            lambda: _bare_otel_spans(endpoint, 1),
+            "OTel SDK",
+            event=DIRECT_EVENT,
+            goal=1.0,
+            clock="cpu",
+        ),
+        _warm(
+            "lambda_handler, 10 spans + flush to OTLP, wall",
+            lambda: _otelkit_spans(endpoint, 10),
+            "SDK 10 spans + force_flush, wall",
+            lambda: _bare_otel_spans(endpoint, 10),
+            "OTel SDK",
+            event=DIRECT_EVENT,
         ),
         Pair(
             "cold start: imports, set-up, 1st invocation",

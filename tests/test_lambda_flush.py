@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 import otelkit
 from otelkit.aws import _lambda_lifecycle
 from tests.support.fault_receiver import fault_receiver
+from tests.support.servers import http_server
 
 INVOCATIONS = 16
 SPANS_PER_INVOCATION = 50
@@ -100,3 +102,41 @@ def test_metrics_are_sent_only_by_invocations_that_recorded_some() -> None:
         requests = tally.requests
     # per invocation one traces and one logs request; metrics once (the cold start)
     assert requests == 2 * INVOCATIONS + 1, statuses
+
+
+def test_exports_follow_the_proxy_the_environment_names_on_every_flush(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The environment's proxy settings are read once per collector URL, and still apply
+    to every export after the first."""
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.path)  # a proxied request names the absolute URL
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with http_server(Proxy) as proxy:
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", proxy)
+        otelkit.configure(
+            endpoint="http://collector.invalid:4318",
+            log_stdout=False,
+            console=False,
+            resource_detectors="none",
+        )
+        for _ in range(3):
+            handler({}, Context())
+        otelkit.shutdown()
+    traces = [path for path in seen if path.endswith("/v1/traces")]
+    assert len(traces) == 3, seen
+    assert all(path.startswith("http://collector.invalid:4318/v1/") for path in seen), seen

@@ -52,6 +52,8 @@ TIMEOUT_PAUSE = 5.0
 DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER = 1.0, 30.0
 #: The longest pause after failures in a row.
 MAX_PAUSE = 60.0
+#: Collector URLs whose environment settings a session remembers (one per signal).
+MAX_REMEMBERED_URLS = 8
 
 _deadline = threading.local()
 
@@ -120,6 +122,27 @@ class CollectorSession(requests.Session):
     def __init__(self, link: CollectorLink) -> None:
         super().__init__()
         self.link = link
+        self._environment_settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """requests' settings from the environment (proxies, CA bundle), read once per
+        collector URL: requests reads them for every request, scanning every variable of
+        the environment twice, which cost a Lambda flush more than encoding the spans."""
+        if proxies:  # proxies given per request (the exporters give none): as requests does
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = (url, stream, verify, cert)
+        try:
+            settings = self._environment_settings.get(key)
+        except TypeError:  # an unhashable setting: nothing to remember it by
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if len(self._environment_settings) >= MAX_REMEMBERED_URLS:
+                self._environment_settings.clear()
+            self._environment_settings[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
