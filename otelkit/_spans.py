@@ -40,7 +40,7 @@ def span_kind(kind: str | SpanKind) -> SpanKind:
 
 def with_ids(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     """``attributes`` plus the bound IDs, passed at span start: the SDK validates them
-    once, and ``StampIds`` finds the span already stamped (no locked ``set_attributes``)."""
+    once, and the span processor finds the span already stamped (no locked ``set_attributes``)."""
     bound = current_ids()
     if not bound:
         return attributes

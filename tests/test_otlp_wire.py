@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 import otelkit
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
@@ -77,3 +79,21 @@ def test_export_path_never_feeds_itself() -> None:
     bodies = [record["body"]["stringValue"] for record in received.logs()]
     assert bodies.count("application line") == 1
     assert "export request noise" not in bodies
+
+
+def test_every_exporter_gets_the_span_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    """One redaction in front of all exporters: the collector and the console tree both
+    get the redacted span, whatever was set on it after it started."""
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(service_name="wire-test", endpoint=endpoint, console=True)
+        with otelkit.span("GET /callback?token=sekrit-value-1") as current:
+            current.set_attribute("password", "hunter2-hunter2")
+        assert otelkit.flush(timeout=10)
+        otelkit.shutdown(timeout=10)
+    [span] = [s for s in received.spans() if s["name"].startswith("GET /callback")]
+    assert "sekrit" not in span["name"]
+    assert attributes(span["attributes"])["password"] == "[REDACTED]"
+    console = capsys.readouterr().err
+    assert "GET /callback?token=[REDACTED]" in console
+    assert "sekrit" not in console
+    assert "hunter2" not in console

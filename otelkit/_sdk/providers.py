@@ -7,21 +7,19 @@ import functools
 import logging
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
 from otelkit._emf_documents import DocumentWriter
 from otelkit._emf_meter import EMFMeterProvider, export_interval
-from otelkit._ids import current_ids
 from otelkit._log_formats import renderer
 from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
@@ -30,34 +28,11 @@ from otelkit._sdk import otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
-from otelkit._sdk.redaction import RedactingSpanProcessor
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
-from otelkit._sdk.span_attributes import attribute_dict
+from otelkit._sdk.span_processing import SpanProcessing
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
-
-
-class StampIds(SpanProcessor):
-    """Puts the bound IDs of the span's parent context on every span as it starts.
-
-    A processor, not our decorators, so spans made by instrumentations are covered too.
-    otelkit's own spans pass the IDs at start (``_spans.with_ids``): for those the
-    processor only confirms they are there, which is cheaper than setting them again.
-    """
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        bound = current_ids(parent_context)
-        if bound and not _stamped(span, bound):
-            span.set_attributes(bound)
-
-
-def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
-    attributes = attribute_dict(span)
-    for key, value in bound.items():  # noqa: SIM110 - a plain loop costs half of all(genexpr)
-        if attributes.get(key) != value:
-            return False
-    return True
 
 
 class AdoptingIdGenerator(RandomIdGenerator):
@@ -93,9 +68,7 @@ def assemble(
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
-    tracer_provider.add_span_processor(StampIds())
-    for processor in span_processors:  # every exporting processor sees redacted spans
-        tracer_provider.add_span_processor(RedactingSpanProcessor(processor))
+    tracer_provider.add_span_processor(SpanProcessing(span_processors))
     sdk_meters = None
     if metric_readers or emf is None:
         sdk_meters = MeterProvider(

@@ -3,9 +3,9 @@
 Instrumentations write attributes at any moment of a span's life (the ASGI middleware
 writes the raw URL after the span started), and users call ``set_attribute``,
 ``add_event``, ``set_status`` and ``record_exception`` on the span object directly. So
-redaction happens once the span has ended, in a processor wrapped around every exporting
-processor: the span it passes on is a redacted copy, or the original when nothing in it
-needed redacting (the common case, which allocates nothing).
+redaction happens once the span has ended, in the processor in front of every exporting
+one (``span_processing``): the span it passes on is a redacted copy, or the original when
+nothing in it needed redacting (the common case, which allocates nothing).
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Status
 
 from otelkit import _scrub
-from otelkit._safety import report_internal_error
 from otelkit._sdk.span_attributes import attribute_dict
 
 
@@ -84,28 +82,3 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
-
-
-class RedactingSpanProcessor(SpanProcessor):
-    """Hands ``inner`` (an exporting processor) only redacted spans."""
-
-    def __init__(self, inner: SpanProcessor) -> None:
-        self._inner = inner
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        self._inner.on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if _scrub.enabled():
-            try:
-                span = redact_span(span)
-            except Exception as exc:  # never export what could not be checked
-                report_internal_error("span redaction", exc)
-                return
-        self._inner.on_end(span)
-
-    def shutdown(self) -> None:
-        self._inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._inner.force_flush(timeout_millis)
