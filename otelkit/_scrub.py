@@ -48,6 +48,8 @@ CYCLE = "<cycle>"
 
 _secret_name = re.compile(NAME_WORDS, re.IGNORECASE)
 _cache: dict[str, bool] = {}
+#: ``is_secret``'s decisions so far, by name (cleared, never replaced, when the words change).
+NAME_VERDICTS: Mapping[str, bool] = _cache
 
 
 def enabled() -> bool:

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Status
 
 from otelkit import _scrub
-from otelkit._sdk.span_attributes import attribute_dict
+from otelkit._sdk.span_attributes import attribute_dict, has_events
 
 
 def _attributes(
@@ -27,10 +27,14 @@ def _attributes(
     if not attributes:
         return None
     is_secret = _scrub.is_secret
+    verdicts = _scrub.NAME_VERDICTS  # a dict lookup per name instead of a call
     changed: dict[str, Any] | None = None
     redacted: Any
     for key, value in attributes.items():
-        if is_secret(key) and value.__class__ is not bool:
+        secret = verdicts.get(key)
+        if secret is None:
+            secret = is_secret(key)
+        if secret and value.__class__ is not bool:
             redacted = _scrub.REDACTED
         elif isinstance(value, str):  # str subclasses (enums) too
             redacted = redact(value)
@@ -52,7 +56,7 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
     name = redact(span.name)
     attributes = _attributes(attribute_dict(span), redact)
     events: list[Event] | None = None
-    original_events = span.events
+    original_events = span.events if has_events(span) else ()
     for index, event in enumerate(original_events):
         event_attributes = _attributes(event.attributes, redact)
         event_name = redact(event.name)
@@ -74,7 +78,7 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         parent=span.parent,
         resource=span.resource,
         attributes=attributes if attributes is not None else span.attributes,
-        events=events if events is not None else original_events,
+        events=events if events is not None else span.events,
         links=span.links,
         kind=span.kind,
         status=status,

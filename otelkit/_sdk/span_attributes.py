@@ -1,11 +1,12 @@
-"""The attributes of an SDK span as the plain dict they are stored in, for the per-span
-processors (ID stamping, redaction) that read every attribute of every span.
+"""The attributes of an SDK span as the plain dict they are stored in, and whether it has
+events, for the per-span processing (ID stamping, redaction) that reads every span.
 
 ``span.attributes`` is a read-only proxy over the SDK's ``BoundedAttributes``, a generic
 ``Mapping`` whose ``get`` and ``items`` run Python code per key: on a span of ten
 attributes that was a quarter of what redaction cost. Its plain dict is read instead, and
-only read: writes still go through the span. Should an SDK release store attributes
-differently, the public proxy is used.
+only read: writes still go through the span. ``span.events`` takes a lock and copies
+the events into a new tuple, which for the usual span without events is the whole cost
+of asking. Should an SDK release store either differently, the public API is used.
 """
 
 from __future__ import annotations
@@ -25,3 +26,12 @@ def attribute_dict(span: ReadableSpan) -> Mapping[str, Any]:
     if type(inner) is dict:
         return inner
     return span.attributes or _EMPTY
+
+
+def has_events(span: ReadableSpan) -> bool:
+    """Whether ``span`` has events, without copying them."""
+    stored = getattr(span, "_events", None)
+    try:
+        return len(stored) > 0  # type: ignore[arg-type]
+    except TypeError:  # stored some other way: ask the public API
+        return bool(span.events)

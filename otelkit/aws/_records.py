@@ -53,10 +53,11 @@ def describe(
         "messaging.operation.type": "process",
         "messaging.operation.name": "process",
     }
-    destination = destination_of(message)
     if queue_url:
-        destination = queue_url.rstrip("/").rsplit("/", 1)[-1]
+        destination: str | None = queue_url.rstrip("/").rsplit("/", 1)[-1]
         attributes["aws.sqs.queue.url"] = queue_url
+    else:
+        destination = destination_of(message)
     if destination:
         attributes["messaging.destination.name"] = destination
     message_id = message_id_of(message)

@@ -115,7 +115,11 @@ def read(message: object) -> Reading:
             else:
                 carrier.update(event_carrier(inner))
     system = message.get(shape.system_attributes) if shape.system_attributes else None
-    trace_header = system.get("AWSTraceHeader") if isinstance(system, MAPPINGS) else None
+    trace_header = (
+        system.get("AWSTraceHeader")
+        if system is not None and isinstance(system, MAPPINGS)  # None skips the ABC check
+        else None
+    )
     if isinstance(trace_header, str) and _XRAY_HEADER not in carrier:
         carrier[_XRAY_HEADER] = trace_header
     return reading
