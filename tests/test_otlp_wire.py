@@ -88,11 +88,14 @@ def test_every_exporter_gets_the_span_redacted(capsys: pytest.CaptureFixture[str
         otelkit.configure(service_name="wire-test", endpoint=endpoint, console=True)
         with otelkit.span("GET /callback?token=sekrit-value-1") as current:
             current.set_attribute("password", "hunter2-hunter2")
+            current.add_event("retry", {"url": "https://api.internal/cb?token=sekrit-value-2"})
         assert otelkit.flush(timeout=10)
         otelkit.shutdown(timeout=10)
     [span] = [s for s in received.spans() if s["name"].startswith("GET /callback")]
     assert "sekrit" not in span["name"]
     assert attributes(span["attributes"])["password"] == "[REDACTED]"
+    [event] = span["events"]
+    assert attributes(event["attributes"])["url"] == "https://api.internal/cb?token=[REDACTED]"
     console = capsys.readouterr().err
     assert "GET /callback?token=[REDACTED]" in console
     assert "sekrit" not in console
