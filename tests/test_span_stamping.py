@@ -6,6 +6,7 @@ from __future__ import annotations
 from opentelemetry import trace
 
 import otelkit
+from otelkit._sdk.span_attributes import attribute_dict, has_events
 from otelkit.testing import Capture
 
 
@@ -41,3 +42,17 @@ def test_a_bound_id_wins_over_a_static_attribute_of_the_same_name(otelkit_captur
     with otelkit.bind(job_id="job-3"), otelkit.span("step", job_id="static"):
         pass
     assert otelkit_capture.spans[0].attributes["job_id"] == "job-3"
+
+
+def test_span_processing_reads_the_sdks_stored_attributes_and_events(
+    otelkit_capture: Capture,
+) -> None:
+    """Stamping and redaction read a span's stored attribute dict and event count instead
+    of the SDK's copying accessors; this pins that the installed SDK still stores them so
+    (else the public accessors are used, correct but slower)."""
+    with otelkit.bind(job_id="job-4"), otelkit.span("work", stage="render") as current:
+        assert type(attribute_dict(current)) is dict  # type: ignore[arg-type]
+        assert attribute_dict(current)["job_id"] == "job-4"  # type: ignore[arg-type]
+        assert not has_events(current)  # type: ignore[arg-type]
+        current.add_event("retry")
+        assert has_events(current)  # type: ignore[arg-type]
