@@ -3,10 +3,12 @@ the collector is down; nothing piles up across invocations."""
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,3 +142,39 @@ def test_exports_follow_the_proxy_the_environment_names_on_every_flush(
     traces = [path for path in seen if path.endswith("/v1/traces")]
     assert len(traces) == 3, seen
     assert all(path.startswith("http://collector.invalid:4318/v1/") for path in seen), seen
+
+
+def test_a_netrc_entry_for_the_collector_authenticates_every_export(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The ``.netrc`` lookup requests makes is done once per collector URL; its entry still
+    goes with every export."""
+    seen: list[str | None] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/v1/traces":
+                seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login otel password collector-pass\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with http_server(Collector) as endpoint:
+        otelkit.configure(
+            endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none"
+        )
+        for _ in range(3):
+            handler({}, Context())
+        otelkit.shutdown()
+    expected = "Basic " + base64.b64encode(b"otel:collector-pass").decode()
+    assert seen == [expected] * 3

@@ -52,7 +52,7 @@ TIMEOUT_PAUSE = 5.0
 DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER = 1.0, 30.0
 #: The longest pause after failures in a row.
 MAX_PAUSE = 60.0
-#: Collector URLs whose environment settings a session remembers (one per signal).
+#: Collector URLs whose environment settings and ``.netrc`` entry a session remembers.
 MAX_REMEMBERED_URLS = 8
 
 _deadline = threading.local()
@@ -123,6 +123,20 @@ class CollectorSession(requests.Session):
         super().__init__()
         self.link = link
         self._environment_settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._netrc: dict[str, tuple[str, str] | None] = {}
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """requests looks for a ``.netrc`` entry on every request (file system calls): for
+        a collector URL the answer is read once. With no entry the request gets an auth
+        that changes nothing, so requests does not look again."""
+        if self.trust_env and not request.auth and not self.auth:
+            url = str(request.url)
+            if url not in self._netrc:
+                if len(self._netrc) >= MAX_REMEMBERED_URLS:
+                    self._netrc.clear()
+                self._netrc[url] = requests.utils.get_netrc_auth(url)
+            request.auth = self._netrc[url] or _unchanged
+        return super().prepare_request(request)
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -180,6 +194,10 @@ class CollectorSession(requests.Session):
         else:
             link.outcome = f"refused by collector (HTTP {status})"
         return response
+
+
+def _unchanged(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 def retry_after(value: str | None) -> float:
