@@ -191,9 +191,19 @@ def throttled_pair() -> Pair:
     )
 
 
+def resource_fields_pair() -> Pair:
+    return _pair(
+        "JSON line + resource_fields (memory_mb…, cached 1 s)",
+        _json_pipeline(resource_fields=True),
+        _info,
+        "JSON line, no resource fields",
+    )
+
+
 def pairs() -> list[Pair]:
     return [
         caps_pair(),
+        resource_fields_pair(),
         dedup_info_pair(),
         dedup_error_pair(),
         sampled_out_pair(),

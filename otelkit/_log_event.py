@@ -112,6 +112,8 @@ def build_event(
     }
     if pipeline.static_fields:
         event.update(pipeline.static_fields)
+    if pipeline.line_fields is not None:
+        event.update(pipeline.line_fields())
     scoped = scope_fields.get()
     if scoped:
         event.update(scoped)

@@ -59,7 +59,7 @@ def severity(levelno: int) -> tuple[SeverityNumber, str]:
 def otel_attributes(
     record: logging.LogRecord,
     fields: Mapping[str, Any] | None,
-    static_fields: Mapping[str, str],
+    static_fields: Mapping[str, Any],
     context: Context,
 ) -> dict[str, Any]:
     """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
@@ -112,7 +112,10 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
         event = build_event(record, pipeline, fields, context)
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
-        attributes = otel_attributes(record, fields, pipeline.static_fields, context)
+        static = pipeline.static_fields
+        if pipeline.line_fields is not None:
+            static = {**static, **pipeline.line_fields()}
+        attributes = otel_attributes(record, fields, static, context)
     if pipeline.shape_event is not None:
         pipeline.shape_event(event, attributes)
     return Prepared(record, event, attributes, context)

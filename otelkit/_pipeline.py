@@ -10,7 +10,7 @@ Hot paths read ``current()`` once per call and never lock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +33,8 @@ class Pipeline:
         service: ``service.name``, repeated on every log line.
         environment: ``deployment.environment``, repeated on every log line.
         static_fields: deployment facts (hostname, region…) on every log line.
+        line_fields: returns fields that change while the process runs (its memory_mb…),
+            put on every log line after the static fields; None: no such fields.
         level: the root log level.
         render: turns a log event into one line for stdout, or None for no stdout lines.
         otel_loggers: returns the OTel logger for a stdlib logger name, or None when log
@@ -62,6 +64,7 @@ class Pipeline:
     service: str = "unknown_service"
     environment: str = "dev"
     static_fields: dict[str, str] = field(default_factory=dict)
+    line_fields: Callable[[], Mapping[str, Any]] | None = None
     level: int = logging.INFO
     render: Callable[[dict[str, Any]], str] | None = None
     otel_loggers: Callable[[str], Any] | None = None

@@ -130,6 +130,13 @@ class Settings(ServiceSettings):
         "Kubernetes `node`/`namespace` on every line, as far as the platform shows them "
         "(ECS metadata URI, cgroup, Fly, downward-API env); `static_fields` win.",
     )
+    resource_fields: bool = setting(
+        parse=flag,
+        default=False,
+        env=("OTELKIT_RESOURCE_FIELDS",),
+        doc="Put the process's `memory_mb` (RSS), `cpu_percent` and `num_threads` on every "
+        "line, read with psutil at most once a second (needs the `runtime` extra).",
+    )
     log_to_file: bool = setting(
         parse=flag,
         default=False,

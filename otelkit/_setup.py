@@ -60,6 +60,7 @@ def configure(
     lambda_single_record: str | None = None,
     log_sample_rate: float | None = None,
     platform_fields: bool | None = None,
+    resource_fields: bool | None = None,
     metrics_port: int | None = None,
     metrics_host: str | None = None,
     prometheus: bool | None = None,

@@ -17,7 +17,14 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
-from otelkit import _drops, _error_aggregation, _log_buffer, _log_caps, _pipeline
+from otelkit import (
+    _drops,
+    _error_aggregation,
+    _log_buffer,
+    _log_caps,
+    _pipeline,
+    _resource_fields,
+)
 from otelkit._emf_documents import DocumentWriter
 from otelkit._emf_meter import EMFMeterProvider, export_interval
 from otelkit._log_formats import renderer
@@ -133,6 +140,7 @@ def assemble(
         service_version=settings.service_version,
         environment=settings.environment,
         static_fields=_static_fields(settings),
+        line_fields=_resource_fields.build(settings.resource_fields),
         level=level,
         render=render,
         otel_loggers=otel_loggers,
