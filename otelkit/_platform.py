@@ -10,6 +10,10 @@ call (first found wins):
   ``FLY_MACHINE_ID``, the Kubernetes downward API's ``POD_UID``;
 - ``hostname``: the downward API's ``POD_NAME``, else the host name;
 - ``node`` / ``namespace``: the downward API's ``NODE_NAME`` / ``POD_NAMESPACE``.
+
+The same facts go on the OpenTelemetry resource under their semantic-convention names
+(``host.name``, ``container.id``, ``cloud.region``…), so metrics carry them too: the
+Prometheus exporter serves them once per process as ``target_info``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ _CONTAINER_ID = re.compile(
     r"(?:docker|containerd|crio|cri-containerd)[-/:]?([0-9a-f]{64})"
     r"|/([0-9a-f]{64})(?:\.scope)?(?:/|$)"
 )
+#: Line field -> resource attribute (OpenTelemetry semantic conventions).
+RESOURCE_ATTRIBUTES = {
+    "hostname": "host.name",
+    "container_id": "container.id",
+    "region": "cloud.region",
+    "node": "k8s.node.name",
+    "namespace": "k8s.namespace.name",
+}
 _ENV_FIELDS = (
     ("region", ("FLY_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")),
     ("node", ("NODE_NAME",)),
@@ -69,3 +81,8 @@ def platform_fields(
         if value:
             fields[key] = value
     return fields
+
+
+def resource_attributes(fields: Mapping[str, str]) -> dict[str, str]:
+    """``platform_fields()`` under the resource's semantic-convention names."""
+    return {RESOURCE_ATTRIBUTES[key]: value for key, value in fields.items()}

@@ -128,7 +128,8 @@ class Settings(ServiceSettings):
         env=("OTELKIT_PLATFORM_FIELDS",),
         doc="Put `hostname`, `container_id`, `region` (`FLY_REGION`, `AWS_REGION`) and the "
         "Kubernetes `node`/`namespace` on every line, as far as the platform shows them "
-        "(ECS metadata URI, cgroup, Fly, downward-API env); `static_fields` win.",
+        "(ECS metadata URI, cgroup, Fly, downward-API env); `static_fields` win. Also on "
+        "the resource as `host.name`, `container.id`, `cloud.region` (`target_info`).",
     )
     resource_fields: bool = setting(
         parse=flag,

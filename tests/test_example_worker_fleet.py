@@ -1,7 +1,8 @@
-"""The worker-fleet example against the distributed-bot guide: every line of a job names its
-worker, job and deployment context; the heartbeats use the guide's Redis keys and answer
-its own redis-cli commands; /health and /metrics (checked by promtool) are served on
-METRICS_PORT; LOG_TO_FILE writes the same lines to a file."""
+"""The worker-fleet example against the distributed-bot guide: one process per worker; every
+line of a job names its worker, job, deployment context and the process's memory; the
+heartbeats use the guide's Redis keys and answer its own redis-cli commands; each worker
+serves /health and /metrics (checked by promtool, with the guide's labels through
+target_info) on its METRICS_PORT; LOG_TO_FILE writes the same lines to one file."""
 
 from __future__ import annotations
 
@@ -88,6 +89,9 @@ def test_worker_fleet_lines_carry_worker_job_and_deployment_context(run: Run) ->
         assert line["container_id"] == "a1b2c3d4e5f6-42"  # the ECS metadata URI's task
         assert line["region"] == "us-west-1"  # FLY_REGION
         assert line["deployment_env"] == "production"
+        # resource_fields: the guide's ``| json | memory_mb > 500`` works on every line
+        assert line["memory_mb"] > 10
+        assert line["num_threads"] >= 1
 
     failed = [line for line in lines if line["message"] == "JOB_FAILED"]
     assert len(failed) == 1
@@ -133,6 +137,10 @@ def test_the_guides_redis_commands_answer(run: Run) -> None:
         assert {beat["worker_id"] for beat in beats} <= WORKERS
         assert all("timestamp" in beat and "state" in beat for beat in beats)
         assert not client.keys("otelkit:*"), "nothing under otelkit's default prefix"
+        # one process per worker, each with its own heartbeat and endpoints
+        hashes = [client.hgetall(f"worker:heartbeat:{worker}") for worker in sorted(WORKERS)]
+        assert len({fields["pid"] for fields in hashes}) == 3
+        assert len({fields["metrics_url"] for fields in hashes}) == 3
     finally:
         client.close()
     # and the fleet printed at the end came from those hashes
@@ -142,51 +150,78 @@ def test_the_guides_redis_commands_answer(run: Run) -> None:
     assert "failed=1" in final
 
 
-def test_health_on_metrics_port_has_the_guides_fields(run: Run) -> None:
-    endpoints = re.search(
-        r"monitoring endpoints: (http://127\.0\.0\.1:\d+)/health", run.result.stdout
-    )
-    assert endpoints, "the example prints the server METRICS_PORT started"
-    health = json.loads(run.printed("GET /health: ", "\n"))
-    assert health["status"] == "healthy"
-    assert health["uptime_seconds"] > 0
-    assert health["timestamp"] > 0
-    assert {"hostname", "platform", "python_version"} <= set(health["system"])
-    resources = health["resources"]
-    assert resources["memory_mb"] > 10
-    assert 0 <= resources["memory_percent"] < 100
-    assert resources["cpu_percent"] >= 0
-    assert resources["num_threads"] >= 4, "three workers and the server"
-    assert resources["open_files"] >= 3
-    assert set(health["workers"]) == WORKERS
-    states = {worker["state"] for worker in health["workers"].values()}
-    assert states <= {"IDLE", "BUSY", "DRAINING"}
-    assert health["state"] in {"BUSY", *states}
+def _per_worker(run: Run, prefix: str, end: str) -> dict[str, str]:
+    """What the supervisor printed for each worker after ``prefix <worker_id>:``."""
+    return {worker: run.printed(f"{prefix} {worker}:", end) for worker in sorted(WORKERS)}
 
 
-def test_prometheus_metrics_pass_promtool_and_carry_process_resources(run: Run) -> None:
-    text = run.printed("GET /metrics:\n", "GET /metrics ends\n")
-    checked = promtool_check(text.encode())
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+def test_each_worker_serves_health_with_the_guides_fields(run: Run) -> None:
+    pids = set()
+    for worker_id, answer in _per_worker(run, "GET /health", "\n").items():
+        health = json.loads(answer)
+        assert health["status"] == "healthy"
+        assert health["worker_id"] == worker_id
+        assert health["state"] in {"IDLE", "BUSY", "DRAINING"}
+        assert health["uptime_seconds"] > 0
+        assert health["timestamp"] > 0
+        assert {"hostname", "platform", "python_version"} <= set(health["system"])
+        resources = health["resources"]
+        assert resources["memory_mb"] > 10
+        assert 0 <= resources["memory_percent"] < 100
+        assert resources["cpu_percent"] >= 0
+        assert resources["num_threads"] >= 3, "the worker, its heartbeat and its server"
+        assert resources["open_files"] >= 3
+        pids.add(health["system"]["pid"])
+    assert len(pids) == 3, "each worker is its own process"
+
+
+def _samples(text: str) -> dict[str, list[str]]:
     samples: dict[str, list[str]] = defaultdict(list)
     for line in text.splitlines():
         if line and not line.startswith("#"):
             samples[re.split(r"[{ ]", line, maxsplit=1)[0]].append(line)
-    # the guide's worker_memory_bytes, CPU, threads and file handles, from the process
-    memory = float(samples["process_memory_usage_bytes"][0].rsplit(" ", 1)[1])
-    assert memory > 10 * 1024 * 1024
-    assert float(samples["process_threads"][0].rsplit(" ", 1)[1]) >= 2
-    assert float(samples["process_open_fds"][0].rsplit(" ", 1)[1]) >= 3
-    assert samples["process_cpu_time_seconds_total"]
-    # jobs processed and failed, for rate(jobs_total{outcome="error"}[5m]) / rate(...)
-    outcomes = {
-        re.search(r'outcome="(\w+)"', line).group(1): float(line.rsplit(" ", 1)[1])  # type: ignore[union-attr]
-        for line in samples["jobs_total"]
-    }
+    return samples
+
+
+def _labels(sample: str) -> dict[str, str]:
+    return dict(re.findall(r'(\w+)="([^"]*)"', sample))
+
+
+def _value(sample: str) -> float:
+    return float(sample.rsplit(" ", 1)[1])
+
+
+def test_each_workers_metrics_pass_promtool_and_carry_the_guides_labels(run: Run) -> None:
+    outcomes: defaultdict[str, float] = defaultdict(float)
+    for worker_id, text in _per_worker(run, "GET /metrics", "GET /metrics ends\n").items():
+        checked = promtool_check(text.encode())
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        samples = _samples(text)
+        # the guide's labels, once per process: target_info, for a PromQL join
+        [target] = samples["target_info"]
+        labels = _labels(target)
+        assert labels["worker_id"] == worker_id  # OTEL_RESOURCE_ATTRIBUTES
+        assert labels["host_name"]
+        assert labels["container_id"] == "a1b2c3d4e5f6-42"
+        assert labels["cloud_region"] == "us-west-1"
+        assert labels["deployment_environment"] == "production"
+        # worker_state{worker_id=…}: DRAINING when scraped
+        [state] = samples["worker_state"]
+        assert _labels(state)["worker_id"] == worker_id
+        assert _value(state) == 3
+        # the guide's worker_memory_bytes, CPU, threads and file handles, per process
+        assert _value(samples["process_memory_usage_bytes"][0]) > 10 * 1024 * 1024
+        assert _value(samples["process_threads"][0]) >= 2
+        assert _value(samples["process_open_fds"][0]) >= 3
+        assert samples["process_cpu_time_seconds_total"]
+        for line in samples["jobs_total"]:
+            outcomes[_labels(line)["outcome"]] += _value(line)
+    # jobs over the fleet, for rate(jobs_total{outcome="error"}[5m]) / rate(jobs_total[5m])
     assert outcomes == {"success": 8.0, "error": 1.0}
 
 
 def test_log_to_file_writes_the_same_json_lines(run: Run) -> None:
     path = run.log_dir / "bot-worker" / "bot-worker.jsonl"
     written = [json.loads(text) for text in path.read_text().splitlines()]
-    assert written == run.lines
+    # three processes append to one file: the same lines, each whole, in their own order
+    assert sorted(map(json.dumps, written)) == sorted(map(json.dumps, run.lines))

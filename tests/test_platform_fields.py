@@ -11,6 +11,7 @@ import pytest
 
 import otelkit
 from otelkit._platform import container_id, platform_fields
+from tests.support.otlp_receiver import otlp_receiver
 
 DOCKER_ID = "a1b2c3" + "d" * 58
 
@@ -88,3 +89,34 @@ def test_ecs_and_kubernetes_downward_api(tmp_path: Path) -> None:
         "node": "ip-10-0-1-5",
         "namespace": "prod",
     }
+
+
+def test_platform_fields_reach_the_resource_under_semantic_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the OTLP wire each signal's resource names the host, container and region (on
+    /metrics that is ``target_info``); OTEL_RESOURCE_ATTRIBUTES still wins."""
+    monkeypatch.setenv("FLY_REGION", "us-west-1")
+    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/9f3a1c-2283")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "worker_id=worker-1,host.name=bot-server-01")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, platform_fields=True)
+        with otelkit.span("navigate"):
+            pass
+        assert otelkit.flush(timeout=5.0)
+        [resource] = received.resources()
+    assert resource["cloud.region"] == "us-west-1"
+    assert resource["container.id"] == "9f3a1c-2283"
+    assert resource["host.name"] == "bot-server-01", "OTEL_RESOURCE_ATTRIBUTES wins"
+    assert resource["worker_id"] == "worker-1"
+
+
+def test_resource_has_no_platform_attributes_when_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLY_REGION", "us-west-1")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, log_stdout=False, console=False)
+        with otelkit.span("navigate"):
+            pass
+        assert otelkit.flush(timeout=5.0)
+        [resource] = received.resources()
+    assert "cloud.region" not in resource

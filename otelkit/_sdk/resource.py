@@ -17,6 +17,7 @@ from opentelemetry.sdk.resources import (
     ServiceInstanceIdResourceDetector,
 )
 
+from otelkit._platform import platform_fields, resource_attributes
 from otelkit._settings import Settings
 
 
@@ -115,6 +116,8 @@ def build_resource(settings: Settings) -> Resource:
     if settings.service_version:
         attributes["service.version"] = settings.service_version
     configured = Resource.create(attributes)
+    if settings.platform_fields:  # below what is configured, OTEL_RESOURCE_ATTRIBUTES too
+        configured = Resource(resource_attributes(platform_fields())).merge(configured)
     detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
     return detected.merge(configured)  # what the user configured wins over detection
 
