@@ -11,6 +11,7 @@ import textwrap
 from typing import Any
 
 import otelkit
+from otelkit import _pipeline
 from otelkit._resource_fields import FIELD_NAMES, ResourceFields
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
@@ -118,3 +119,17 @@ def test_resource_fields_reach_the_otlp_wire(capsys: Any) -> None:
     assert int(exported["num_threads"]) >= 1  # OTLP JSON carries ints as strings
     line = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert line["memory_mb"] == exported["memory_mb"]
+
+
+def test_a_burst_of_lines_reads_the_process_once(capsys: Any) -> None:
+    otelkit.configure(log_format="json", console=False, resource_fields=True)
+    source = _pipeline.current().line_fields
+    assert isinstance(source, ResourceFields)
+    log = otelkit.get_logger("bot.worker")
+    for attempt in range(500):
+        log.info("Polling queue", attempt=attempt)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 500
+    assert all(line["memory_mb"] > 10 for line in lines)
+    # one reading per second at most: a slow machine may cross one boundary, not hundreds
+    assert source.reads <= 3
