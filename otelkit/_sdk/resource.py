@@ -116,9 +116,9 @@ def build_resource(settings: Settings) -> Resource:
     if settings.service_version:
         attributes["service.version"] = settings.service_version
     configured = Resource.create(attributes)
-    if settings.platform_fields:  # below what is configured, OTEL_RESOURCE_ATTRIBUTES too
-        configured = Resource(resource_attributes(platform_fields())).merge(configured)
     detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
+    if settings.platform_fields:  # a detector that asked the platform's API knows better
+        detected = Resource(resource_attributes(platform_fields())).merge(detected)
     return detected.merge(configured)  # what the user configured wins over detection
 
 
