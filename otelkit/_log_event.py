@@ -22,7 +22,7 @@ from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
 from otelkit._safe_values import safe_str
-from otelkit._scrub import redact_message, redact_text, redact_value, scrub_in_place
+from otelkit._scrub import redact_message, redact_text, redact_value, scrubbed
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
@@ -51,10 +51,12 @@ class _Timestamps:
     """RFC 3339 UTC timestamps, with the date-time prefix cached per second.
 
     The cache is one tuple, replaced whole, so a thread never pairs one second's
-    prefix with another's.
+    prefix with another's. The ``.mmmZ`` tails are precomputed: formatting them per line
+    cost more than the rest of the timestamp.
     """
 
     cached: tuple[int, str] = (-1, "")
+    tails: tuple[str, ...] = tuple(f".{millis:03d}Z" for millis in range(1000))
 
     @classmethod
     def format(cls, created: float) -> str:
@@ -63,7 +65,7 @@ class _Timestamps:
         if whole != second:
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
             cls.cached = (whole, prefix)
-        return f"{prefix}.{int((created - whole) * 1000):03d}Z"
+        return prefix + cls.tails[int((created - whole) * 1000)]
 
 
 def exception_fields(record: logging.LogRecord) -> dict[str, str]:
@@ -88,11 +90,8 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
     if extra_count > 0:  # stdlib ``extra={...}`` fields
         extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
         fields = {**extras, **fields} if fields else extras
-    elif fields:
-        fields = dict(fields)  # never mutate the caller's keyword dict
-    if fields:
-        scrub_in_place(fields)
-    return fields
+    # A redacted copy: the record keeps what the caller passed, for other handlers.
+    return scrubbed(fields) if fields else None
 
 
 def build_event(
@@ -100,12 +99,17 @@ def build_event(
     pipeline: Pipeline,
     fields: dict[str, Any] | None,
     context: Context | None = None,
+    message: str | None = None,
 ) -> dict[str, Any]:
-    """Build the log event for ``record``, stamped with the current context's IDs and span."""
+    """Build the log event for ``record``, stamped with the current context's IDs and span.
+
+    ``message``, when given, is the record's message already redacted."""
+    if message is None:
+        message = redact_message(record.getMessage(), record.name)
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
         "level": record.levelname,
-        "message": redact_message(record.getMessage(), record.name),
+        "message": message,
         "logger": record.name,
         "service": pipeline.service,
         "environment": pipeline.environment,
@@ -119,8 +123,11 @@ def build_event(
         event.update(scoped)
     event.update(current_ids(context))
     if fields:
-        for key, value in fields.items():
-            event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
+        if RESERVED_FIELD_NAMES.isdisjoint(fields):
+            event.update(fields)
+        else:  # a field named like the line's own: kept, under a name that cannot clash
+            for key, value in fields.items():
+                event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
 
     span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:

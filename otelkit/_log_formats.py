@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from otelkit._json_line import encode_object, encode_value
 from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._safe_values import plain, truncate
 
@@ -28,10 +29,6 @@ _SHORT_LEVELS = {"WARNING": "WARN", "CRITICAL": "CRIT"}
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 
-_encode = json.JSONEncoder(
-    default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-).encode
-
 #: The longest line written; CloudWatch Logs and Loki refuse longer events (256 KiB).
 MAX_LINE_CHARS = 200_000
 
@@ -39,16 +36,17 @@ MAX_LINE_CHARS = 200_000
 def render_json(event: dict[str, Any]) -> str:
     """One JSON object per line; values JSON cannot express are written with ``str()``.
 
-    The fast path encodes the event as it is. Only when that fails (a cycle, nesting
-    deeper than the stack, NaN, a ``__str__`` that raises, an int too long to print) or
-    the line is too long for a log store, the event is written again from ``plain()``.
+    The fast path encodes the event as it is, value by value (``_json_line``). Only when
+    that fails (a cycle, nesting deeper than the stack, NaN, a ``__str__`` that raises, an
+    int too long to print) or the line is too long for a log store, the event is written
+    again from ``plain()``.
     """
     try:
-        line = _encode(event)
+        line = encode_object(event)
     except Exception:  # RecursionError included: it is the caller's data, not their stack
-        return _encode(plain(event))
+        return encode_value(plain(event))
     if len(line) > MAX_LINE_CHARS:
-        return _encode(plain(event, MAX_LINE_CHARS // max(len(event), 8)))
+        return encode_value(plain(event, MAX_LINE_CHARS // max(len(event), 8)))
     return line
 
 

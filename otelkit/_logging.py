@@ -95,21 +95,24 @@ class Prepared(NamedTuple):
         event: its log event, when stdout lines or sinks want one.
         attributes: its OTLP attributes, when log records are exported.
         context: the OpenTelemetry context it was emitted in.
+        message: its message, formatted and redacted once for the line and the LogRecord.
     """
 
     record: logging.LogRecord
     event: dict[str, Any] | None
     attributes: dict[str, Any] | None
     context: Context
+    message: str
 
 
 def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
     """Everything that depends on the moment of emission: IDs, span, fields."""
     context = otel_context.get_current()  # read once: every part below needs it
     fields = record_fields(record)
+    message = redact_message(record.getMessage(), record.name)
     event = None
     if pipeline.render is not None or pipeline.sinks:
-        event = build_event(record, pipeline, fields, context)
+        event = build_event(record, pipeline, fields, context, message)
     attributes = None
     if pipeline.otel_loggers is not None and not _from_export_path(record, context):
         static = pipeline.static_fields
@@ -118,12 +121,12 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
         attributes = otel_attributes(record, fields, static, context)
     if pipeline.shape_event is not None:
         pipeline.shape_event(event, attributes)
-    return Prepared(record, event, attributes, context)
+    return Prepared(record, event, attributes, context, message)
 
 
 def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
     """Write a prepared record to stdout, the sinks and OTLP."""
-    record, event, attributes, context = prepared
+    record, event, attributes, context, message = prepared
     if event is not None:
         if pipeline.render is not None:
             sys.stdout.write(pipeline.render(event) + "\n")
@@ -131,7 +134,7 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
         number, text = severity(record.levelno)
-        body = redact_message(record.getMessage(), record.name)
+        body = message
         if pipeline.max_message_chars is not None:
             body = cut(body, pipeline.max_message_chars)
         pipeline.otel_loggers(record.name).emit(
@@ -146,6 +149,16 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
 
 class OtelkitHandler(logging.Handler):
     """The root handler otelkit installs; it reads the active pipeline on every record."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """The stdlib's ``handle``, without the call that runs no filters when none are
+        added: this runs for every record of the process."""
+        lock = self.lock
+        if self.filters or lock is None:
+            return bool(super().handle(record))
+        with lock:
+            self.emit(record)
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
         pipeline = _pipeline.current()
@@ -289,7 +302,23 @@ def uninstall() -> None:
     logging.getLogger().removeHandler(_handler)
 
 
-_LOGGING_KWARGS = ("exc_info", "stack_info", "stacklevel", "extra")
+_LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
+
+
+def _finds_callers_as_the_stdlib(logger: logging.Logger) -> bool:
+    """Whether ``logger`` finds its caller as ``logging.Logger`` does, so that ``Logger``
+    may take the caller's frame itself (a logger class may override either method)."""
+    kind = type(logger)
+    return kind.findCaller is logging.Logger.findCaller and kind._log is logging.Logger._log
+
+
+# The file of the logging module's own code, as its frames name it.
+_LOGGING_SOURCE = logging.addLevelName.__code__.co_filename
+
+
+def _is_logging_internal(filename: str) -> bool:
+    """A frame the stdlib never reports as the caller: its own module, import machinery."""
+    return filename == _LOGGING_SOURCE or ("importlib" in filename and "_bootstrap" in filename)
 
 
 class Logger:
@@ -300,11 +329,12 @@ class Logger:
     meaning. Other keyword arguments become fields of the log line.
     """
 
-    __slots__ = ("_logger", "name")
+    __slots__ = ("_direct", "_logger", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._logger = logging.getLogger(name)
+        self._direct = _finds_callers_as_the_stdlib(self._logger)
 
     @property
     def stdlib(self) -> logging.Logger:
@@ -318,13 +348,39 @@ class Logger:
     def _log(
         self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
     ) -> None:
+        if self._direct and logging._srcfile and _LOGGING_KWARGS.isdisjoint(fields):
+            # The common call: the caller is the frame that called the public method.
+            # Taking it directly is what ``findCaller`` would find, without its walk.
+            caller = sys._getframe(2)
+            code = caller.f_code
+            if not _is_logging_internal(code.co_filename):
+                logger = self._logger
+                logger.handle(
+                    logger.makeRecord(
+                        logger.name,
+                        level,
+                        code.co_filename,
+                        caller.f_lineno,
+                        msg,
+                        args,
+                        None,
+                        code.co_name,
+                        {FIELDS_ATTR: fields} if fields else None,
+                    )
+                )
+                return
+        self._log_through_stdlib(level, msg, args, fields)
+
+    def _log_through_stdlib(
+        self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
+    ) -> None:
         exc_info = fields.pop("exc_info", None)
         stack_info = fields.pop("stack_info", False)
         stacklevel = fields.pop("stacklevel", 1)
         extra = fields.pop("extra", None)
         if fields:
             extra = {**extra, FIELDS_ATTR: fields} if extra else {FIELDS_ATTR: fields}
-        # +2 skips this frame and the public method, so file:line is the caller's.
+        # +3 skips this frame, ``_log`` and the public method, so file:line is the caller's.
         self._logger._log(
             level,
             msg,
@@ -332,7 +388,7 @@ class Logger:
             exc_info=exc_info,
             extra=extra,
             stack_info=stack_info,
-            stacklevel=stacklevel + 2,
+            stacklevel=stacklevel + 3,
         )
 
     def debug(self, msg: object, *args: object, **fields: Any) -> None:

@@ -160,9 +160,44 @@ def scrub_in_place(fields: dict[str, Any]) -> None:
     """Redact the secrets of a dict the caller owns: secret names at any depth, secret
     values in any string. Nested containers are replaced by redacted copies."""
     if current().scrub:
-        walk = _Walk()
-        for key, value in fields.items():
-            fields[key] = _redact_field(str(key), value, 0, walk)
+        fields.update(_scrubbed(fields))
+
+
+def scrubbed(fields: Mapping[Any, Any]) -> dict[Any, Any]:
+    """A copy of ``fields`` with the secrets ``scrub_in_place`` would redact redacted."""
+    return _scrubbed(fields) if current().scrub else dict(fields)
+
+
+#: Ints of fewer digits than a card number: nothing to look for in them.
+_SHORT_INT = 10**12
+
+
+def _scrubbed(fields: Mapping[Any, Any]) -> dict[Any, Any]:
+    # The top-level values of a log call are mostly short strings and small numbers:
+    # those are handled here, one type check each; only containers, long ints and other
+    # objects take the walk (which counts every value looked at, these included).
+    copy: dict[Any, Any] = {}
+    walk: _Walk | None = None
+    looked = 0
+    for key, value in fields.items():
+        kind = type(value)
+        if value is None or kind is bool:
+            copy[key] = value  # ``has_auth_token=True`` says whether, never what
+        elif is_secret(key if type(key) is str else str(key)):
+            copy[key] = REDACTED
+        elif kind is str:
+            copy[key] = _redact_text(value)
+            looked += 1
+        elif kind is float or (kind is int and -_SHORT_INT < value < _SHORT_INT):
+            copy[key] = value
+            looked += 1
+        else:
+            if walk is None:
+                walk = _Walk()
+            walk.left -= looked
+            looked = 0
+            copy[key] = _redact(value, 0, walk)
+    return copy
 
 
 def redact_value(value: Any) -> Any:

@@ -8,11 +8,16 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import otelkit
+from otelkit._log_event import _Timestamps
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 
 def _json_lines(out: str) -> list[dict[str, Any]]:
@@ -289,3 +294,121 @@ def test_the_logger_is_a_full_front_for_the_stdlib_logger() -> None:
     assert log.getEffectiveLevel() == logging.ERROR
     assert log.getChild("x").name == "front.x"
     log.setLevel(logging.NOTSET)
+
+
+class _Records(logging.Handler):
+    """Keeps every record it is handed: what any other handler would see."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _inner(logger: Any) -> None:
+    logger.info("stacked", stacklevel=2)
+
+
+def _direct(logger: Any) -> None:
+    logger.info("direct")
+
+
+def _via_log(logger: Any) -> None:
+    logger.log(logging.WARNING, "via log %s", "x")
+
+
+def _with_extra(logger: Any) -> None:
+    logger.info("extra", extra={"k": "v"})
+
+
+def _stacked(logger: Any) -> None:
+    _inner(logger)
+
+
+def _exception(logger: Any) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("failed")
+
+
+def _from_the_logging_module(logger: Any) -> None:
+    # Code whose frames name logging's own file: the stdlib never reports those as the caller.
+    code = compile("logger.info('internal')", logging.addLevelName.__code__.co_filename, "exec")
+    exec(code, {"logger": logger})
+
+
+_CALLS = [_direct, _via_log, _with_extra, _stacked, _exception, _from_the_logging_module]
+
+
+def _where(logger: Any, call: Any) -> tuple[str, int, str | None]:
+    records = _Records()
+    stdlib = getattr(logger, "stdlib", logger)  # an otelkit Logger fronts a stdlib one
+    stdlib.addHandler(records)
+    stdlib.setLevel(logging.INFO)
+    try:
+        call(logger)
+    finally:
+        stdlib.removeHandler(records)
+        stdlib.setLevel(logging.NOTSET)
+    (record,) = records.records
+    return record.pathname, record.lineno, record.funcName
+
+
+@pytest.mark.parametrize("call", _CALLS, ids=lambda call: call.__name__)
+def test_the_caller_is_the_one_the_stdlib_logger_reports(call: Any) -> None:
+    expected = _where(logging.getLogger("caller.stdlib"), call)
+    assert _where(otelkit.get_logger("caller.otelkit"), call) == expected
+    assert expected[0] == __file__
+
+
+def test_a_logger_class_that_finds_callers_its_own_way_is_obeyed() -> None:
+    class FixedCaller(logging.Logger):
+        def findCaller(
+            self, stack_info: bool = False, stacklevel: int = 1
+        ) -> tuple[str, int, str, str | None]:
+            return "elsewhere.py", 7, "somewhere", None
+
+    logging.setLoggerClass(FixedCaller)
+    try:
+        log = otelkit.get_logger("caller.fixed")
+    finally:
+        logging.setLoggerClass(logging.Logger)
+    assert _where(log, _direct) == ("elsewhere.py", 7, "somewhere")
+
+
+def test_no_caller_lookup_when_logging_is_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logging, "_srcfile", None)  # the stdlib's documented switch
+    assert _where(otelkit.get_logger("caller.off"), _direct) == (
+        "(unknown file)",
+        0,
+        "(unknown function)",
+    )
+
+
+def test_the_line_and_the_otlp_record_name_the_callers_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, log_format="json", console=False)
+        _direct(otelkit.get_logger("caller.wire"))
+        assert otelkit.flush(timeout=5.0)
+        records = [r for r in received.logs() if r["body"]["stringValue"] == "direct"]
+    line = _direct.__code__.co_firstlineno + 1
+    (written,) = _json_lines(capsys.readouterr().out)
+    assert written["source"] == f"test_logging.py:{line}"
+    (record,) = records
+    on_wire = attributes(record["attributes"])
+    assert on_wire["code.file.path"] == __file__
+    assert int(on_wire["code.line.number"]) == line
+    assert on_wire["code.function.name"] == "_direct"
+
+
+@given(created=st.floats(min_value=0, max_value=4_102_444_800))
+def test_timestamps_are_utc_to_the_millisecond_truncated(created: float) -> None:
+    whole = int(created)
+    second = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    millis = int((created - whole) * 1000)
+    assert _Timestamps.format(created) == f"{second}.{millis:03d}Z"
