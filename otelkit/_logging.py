@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -87,22 +87,12 @@ def otel_attributes(
     return attributes
 
 
-class Prepared(NamedTuple):
-    """A record made ready to write, with what depends on the moment it was emitted.
-
-    Attributes:
-        record: the stdlib record.
-        event: its log event, when stdout lines or sinks want one.
-        attributes: its OTLP attributes, when log records are exported.
-        context: the OpenTelemetry context it was emitted in.
-        message: its message, formatted and redacted once for the line and the LogRecord.
-    """
-
-    record: logging.LogRecord
-    event: dict[str, Any] | None
-    attributes: dict[str, Any] | None
-    context: Context
-    message: str
+# A record made ready to write, with what depends on the moment it was emitted: the
+# stdlib record; its log event (when stdout lines or sinks want one); its OTLP attributes
+# (when log records are exported); the OpenTelemetry context it was emitted in; its
+# message, formatted and redacted once for the line and the LogRecord. A plain tuple: one
+# is built per record, and a named tuple's Python-level constructor costs several times more.
+Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None, Context, str]
 
 
 def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
@@ -121,7 +111,7 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
         attributes = otel_attributes(record, fields, static, context)
     if pipeline.shape_event is not None:
         pipeline.shape_event(event, attributes)
-    return Prepared(record, event, attributes, context, message)
+    return (record, event, attributes, context, message)
 
 
 def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
@@ -133,7 +123,7 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
         for sink in pipeline.sinks:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
-        number, text = severity(record.levelno)
+        number, text = _SEVERITY.get(record.levelno) or severity(record.levelno)
         body = message
         if pipeline.max_message_chars is not None:
             body = cut(body, pipeline.max_message_chars)
