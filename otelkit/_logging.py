@@ -295,20 +295,19 @@ def uninstall() -> None:
 _LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
 
 
-def _finds_callers_as_the_stdlib(logger: logging.Logger) -> bool:
-    """Whether ``logger`` finds its caller as ``logging.Logger`` does, so that ``Logger``
-    may take the caller's frame itself (a logger class may override either method)."""
+def _logs_as_the_stdlib(logger: logging.Logger) -> bool:
+    """Whether ``logger``'s class finds callers, makes records and hands them on as
+    ``logging.Logger`` does, so ``Logger`` may do those steps itself (a logger class may
+    override any of them)."""
     kind = type(logger)
-    return kind.findCaller is logging.Logger.findCaller and kind._log is logging.Logger._log
+    return all(
+        getattr(kind, step) is getattr(logging.Logger, step)
+        for step in ("findCaller", "_log", "makeRecord", "handle")
+    )
 
 
 # The file of the logging module's own code, as its frames name it.
 _LOGGING_SOURCE = logging.addLevelName.__code__.co_filename
-
-
-def _is_logging_internal(filename: str) -> bool:
-    """A frame the stdlib never reports as the caller: its own module, import machinery."""
-    return filename == _LOGGING_SOURCE or ("importlib" in filename and "_bootstrap" in filename)
 
 
 class Logger:
@@ -324,7 +323,7 @@ class Logger:
     def __init__(self, name: str) -> None:
         self.name = name
         self._logger = logging.getLogger(name)
-        self._direct = _finds_callers_as_the_stdlib(self._logger)
+        self._direct = _logs_as_the_stdlib(self._logger)
 
     @property
     def stdlib(self) -> logging.Logger:
@@ -339,25 +338,34 @@ class Logger:
         self, level: int, msg: object, args: tuple[object, ...], fields: dict[str, Any]
     ) -> None:
         if self._direct and logging._srcfile and _LOGGING_KWARGS.isdisjoint(fields):
-            # The common call: the caller is the frame that called the public method.
-            # Taking it directly is what ``findCaller`` would find, without its walk.
+            # The common call, done as ``logging.Logger._log`` does it minus what cannot
+            # apply: the caller is the frame that called the public method (what
+            # ``findCaller`` walks to), the record comes from the default factory with no
+            # ``extra`` to check, and a logger without filters hands it straight on.
             caller = sys._getframe(2)
-            code = caller.f_code
-            if not _is_logging_internal(code.co_filename):
-                logger = self._logger
-                logger.handle(
-                    logger.makeRecord(
-                        logger.name,
-                        level,
-                        code.co_filename,
-                        caller.f_lineno,
-                        msg,
-                        args,
-                        None,
-                        code.co_name,
-                        {FIELDS_ATTR: fields} if fields else None,
-                    )
+            filename = caller.f_code.co_filename
+            logger = self._logger
+            if (
+                filename != _LOGGING_SOURCE  # frames the stdlib skips: its own, imports
+                and not ("importlib" in filename and "_bootstrap" in filename)
+                and logging.getLogRecordFactory() is logging.LogRecord
+            ):
+                record = logging.LogRecord(
+                    logger.name,
+                    level,
+                    filename,
+                    caller.f_lineno,
+                    msg,
+                    args,
+                    None,
+                    caller.f_code.co_name,
                 )
+                if fields:
+                    record.__dict__[FIELDS_ATTR] = fields
+                if logger.filters:
+                    logger.handle(record)
+                else:
+                    logger.callHandlers(record)
                 return
         self._log_through_stdlib(level, msg, args, fields)
 

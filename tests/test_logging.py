@@ -379,6 +379,61 @@ def test_a_logger_class_that_finds_callers_its_own_way_is_obeyed() -> None:
     assert _where(log, _direct) == ("elsewhere.py", 7, "somewhere")
 
 
+def test_the_loggers_filters_and_the_record_factory_still_apply() -> None:
+    log = otelkit.get_logger("caller.filtered")
+    stdlib = log.stdlib
+    records = _Records()
+    stdlib.addHandler(records)
+    stdlib.setLevel(logging.INFO)
+    stdlib.addFilter(lambda record: record.getMessage() != "dropped")
+    default = logging.getLogRecordFactory()
+
+    def tagging(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = default(*args, **kwargs)
+        record.__dict__["tagged"] = True
+        return record
+
+    try:
+        log.info("dropped")
+        log.info("kept", scene=1)
+        logging.setLogRecordFactory(tagging)
+        log.info("tagged")
+    finally:
+        logging.setLogRecordFactory(default)
+        stdlib.filters.clear()
+        stdlib.removeHandler(records)
+        stdlib.setLevel(logging.NOTSET)
+    kept, tagged = records.records
+    assert kept.getMessage() == "kept"
+    assert kept.__dict__["otelkit_fields"] == {"scene": 1}
+    assert "tagged" not in kept.__dict__
+    assert tagged.__dict__["tagged"]
+
+
+def test_a_logger_class_that_makes_or_handles_records_its_own_way_is_obeyed() -> None:
+    class Tagging(logging.Logger):
+        def makeRecord(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = super().makeRecord(*args, **kwargs)
+            record.__dict__["made_by"] = "Tagging"
+            return record
+
+        def handle(self, record: logging.LogRecord) -> None:
+            record.__dict__["handled_by"] = "Tagging"
+            super().handle(record)
+
+    logging.setLoggerClass(Tagging)
+    try:
+        log = otelkit.get_logger("caller.tagging")
+    finally:
+        logging.setLoggerClass(logging.Logger)
+    records = _Records()
+    log.stdlib.addHandler(records)
+    log.stdlib.setLevel(logging.INFO)
+    log.info("made")
+    (record,) = records.records
+    assert (record.__dict__["made_by"], record.__dict__["handled_by"]) == ("Tagging", "Tagging")
+
+
 def test_no_caller_lookup_when_logging_is_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(logging, "_srcfile", None)  # the stdlib's documented switch
     assert _where(otelkit.get_logger("caller.off"), _direct) == (
