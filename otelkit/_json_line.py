@@ -42,6 +42,20 @@ def _key_prefix(key: object) -> str | None:
     return prefix
 
 
+def _encode_other(value: Any) -> str:
+    """A value that is not exactly a ``str``."""
+    kind = type(value)
+    if kind is int:
+        return _int_text(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if kind is float and math.isfinite(value):
+        return _float_text(value)
+    return encode_value(value)
+
+
 def encode_object(event: dict[str, Any]) -> str:
     """``event`` as ``encode_value`` writes it, one value at a time.
 
@@ -51,25 +65,16 @@ def encode_object(event: dict[str, Any]) -> str:
     """
     if not event:
         return "{}"
+    known = _KEY_PREFIXES.get
     parts: list[str] = []
     append = parts.append
     for key, value in event.items():
-        prefix = _KEY_PREFIXES.get(key) or _key_prefix(key)
+        prefix = known(key) or _key_prefix(key)
         if prefix is None:  # a key json turns into a string its own way (1 -> "1")
             return encode_value(event)
-        kind = type(value)
-        if kind is str:
-            append(prefix + _quote(value))
-        elif kind is int:
-            append(prefix + _int_text(value))
-        elif kind is bool:
-            append(prefix + ("true" if value else "false"))
-        elif value is None:
-            append(prefix + "null")
-        elif kind is float and math.isfinite(value):
-            append(prefix + _float_text(value))
-        else:
-            append(prefix + encode_value(value))
+        append(prefix)
+        # Most values are strings: one type check, then the C escaper.
+        append(_quote(value) if type(value) is str else _encode_other(value))
     parts[0] = "{" + parts[0][1:]
     append("}")
     return "".join(parts)
