@@ -17,6 +17,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.trace import SpanContext
 
 from otelkit._ids import current_ids
 from otelkit._keys import RESERVED_FIELD_NAMES
@@ -66,6 +67,29 @@ class _Timestamps:
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
             cls.cached = (whole, prefix)
         return prefix + cls.tails[int((created - whole) * 1000)]
+
+
+class _TraceFields:
+    """``trace_id``, ``span_id``, ``xray_trace_id`` and ``sampled`` of the last span a line
+    was written in: a span writes many lines, and formatting its IDs cost about a tenth
+    of a line. The cache is one tuple, replaced whole, keyed by the span context object
+    itself (a span keeps one for its life)."""
+
+    last: tuple[object, tuple[str, str, str, bool]] = (None, ("", "", "", False))
+
+    @classmethod
+    def of(cls, span_context: SpanContext) -> tuple[str, str, str, bool]:
+        seen, fields = cls.last
+        if seen is not span_context:
+            trace_id = format(span_context.trace_id, "032x")
+            fields = (
+                trace_id,
+                format(span_context.span_id, "016x"),
+                f"1-{trace_id[:8]}-{trace_id[8:]}",
+                span_context.trace_flags.sampled,
+            )
+            cls.last = (span_context, fields)
+        return fields
 
 
 def exception_fields(record: logging.LogRecord) -> dict[str, str]:
@@ -131,13 +155,14 @@ def build_event(
 
     span_context = trace.get_current_span(context).get_span_context()
     if span_context.is_valid:
-        trace_id = format(span_context.trace_id, "032x")
-        event["trace_id"] = trace_id
-        event["span_id"] = format(span_context.span_id, "016x")
-        event["xray_trace_id"] = f"1-{trace_id[:8]}-{trace_id[8:]}"
-        # Whether the trace is kept (head sampling): ``filter sampled = 1`` in Logs
-        # Insights finds the lines whose trace X-Ray has.
-        event["sampled"] = span_context.trace_flags.sampled
+        # ``sampled``: whether the trace is kept (head sampling); ``filter sampled = 1``
+        # in Logs Insights finds the lines whose trace X-Ray has.
+        (
+            event["trace_id"],
+            event["span_id"],
+            event["xray_trace_id"],
+            event["sampled"],
+        ) = _TraceFields.of(span_context)
     event["source"] = f"{record.filename}:{record.lineno}"
 
     if record.exc_info and record.exc_info[1] is not None:

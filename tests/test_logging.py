@@ -467,3 +467,33 @@ def test_timestamps_are_utc_to_the_millisecond_truncated(created: float) -> None
     second = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     millis = int((created - whole) * 1000)
     assert _Timestamps.format(created) == f"{second}.{millis:03d}Z"
+
+
+def test_each_line_carries_the_trace_context_it_was_written_in(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(log_format="json", console=False)
+    log = otelkit.get_logger("spans")
+    expected = []
+    with otelkit.span("outer") as outer:
+        log.info("outer")
+        expected.append(outer)
+        with otelkit.span("inner") as inner:
+            log.info("inner")
+            expected.append(inner)
+        log.info("outer again")
+        expected.append(outer)
+    with otelkit.span("next") as following:
+        log.info("next")
+        expected.append(following)
+    log.info("outside")
+    lines = _json_lines(capsys.readouterr().out)
+    for line, span in zip(lines, expected, strict=False):
+        context = span.get_span_context()
+        trace_id = format(context.trace_id, "032x")
+        assert (line["trace_id"], line["span_id"]) == (trace_id, format(context.span_id, "016x"))
+        assert line["xray_trace_id"] == f"1-{trace_id[:8]}-{trace_id[8:]}"
+        assert line["sampled"] is True
+    assert lines[3]["trace_id"] != lines[0]["trace_id"]
+    assert "trace_id" not in lines[-1]
+    assert len(lines) == len(expected) + 1
