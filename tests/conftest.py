@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import otelkit
+from otelkit import _pipeline
 
 # Internal errors re-raise under the test suite instead of being swallowed.
 os.environ["OTELKIT_STRICT"] = "1"
@@ -44,6 +45,9 @@ def clean_otelkit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     root_level = logging.getLogger().level
     yield
     otelkit.shutdown(timeout=2.0)
+    # shutdown() keeps the last policy for lines written after it (as a program wants);
+    # the next test starts from the unconfigured one.
+    _pipeline.activate(_pipeline.Pipeline())
     logging.getLogger().setLevel(root_level)
 
 
