@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from concurrent import futures
@@ -203,3 +204,31 @@ def grpc_trace_receiver(port: int = 0) -> Iterator[tuple[str, list[dict[str, Any
         yield f"127.0.0.1:{port}", spans
     finally:
         server.stop(grace=None)
+
+
+JOB_PROGRAM = Path(__file__).with_name("job_program.py")
+
+
+def run_job(endpoint: str, job_id: str, correlation_id: str, service: str) -> None:
+    """Run ``job_program.py`` (a job with a child span, a failed step, a log line, a count)
+    in a process of its own, exporting to ``endpoint`` with otelkit's production defaults."""
+    env = {
+        **os.environ,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_SERVICE_NAME": service,
+        "DEPLOYMENT_ENV": "e2e",
+        # awsemf turns cumulative sums into deltas and drops each series' first point:
+        # a count made once per process would never arrive. The manifests set this too.
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("OTELKIT_STRICT", None)  # the production default
+    result = subprocess.run(
+        [sys.executable, str(JOB_PROGRAM), job_id, correlation_id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import os
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import replace
@@ -39,15 +38,13 @@ from tests.collector.real_collector import (
     BASE_ENV,
     binary,
     on_loopback,
+    run_job,
     running,
     validate,
     without_eks_detector,
 )
 from tests.support.otlp_receiver import attributes
 from tests.support.sigv4_receiver import ACCESS_KEY, SECRET_KEY, TOKEN, sigv4_receiver
-
-PROGRAM = Path(__file__).with_name("job_program.py")
-REPO = Path(__file__).resolve().parents[2]
 
 
 def aws_otlp(target: str) -> str:
@@ -236,26 +233,6 @@ def test_an_authenticator_left_out_of_service_extensions_stops_the_collector(
     assert 'failed to resolve authenticator "sigv4auth/xray"' in result.stderr
 
 
-def _run_job(endpoint: str, job_id: str, correlation_id: str) -> None:
-    env = {
-        **os.environ,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-        "OTEL_SERVICE_NAME": "svc-aws-otlp",
-        "DEPLOYMENT_ENV": "e2e",
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("OTELKIT_STRICT", None)  # the production default
-    result = subprocess.run(
-        [sys.executable, str(PROGRAM), job_id, correlation_id],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
 def _spans(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         span
@@ -294,7 +271,7 @@ def test_a_job_reaches_the_signed_endpoints_through_the_collector(
         config["exporters"]["otlphttp/xray"]["traces_endpoint"] = f"{url}/v1/traces"
         config["exporters"]["otlphttp/cloudwatchlogs"]["logs_endpoint"] = f"{url}/v1/logs"
         with running(config, ports, tmp_path, env=credentials) as collector:
-            _run_job(collector.otlp_http, job_id, correlation_id)
+            run_job(collector.otlp_http, job_id, correlation_id, "svc-aws-otlp")
         # SIGTERM drained the batches; a last request may still be in flight briefly.
         deadline = time.monotonic() + 5
         while not received.by_path("/v1/logs") and time.monotonic() < deadline:

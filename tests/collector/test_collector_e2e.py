@@ -9,9 +9,6 @@ ones users deploy.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,43 +19,17 @@ import boto3
 import pytest
 import yaml
 
-from tests.collector.real_collector import grpc_trace_receiver, on_loopback, running
+from tests.collector.real_collector import grpc_trace_receiver, on_loopback, run_job, running
 from tests.support.collector import SHIPPED
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver
 
 pytestmark = pytest.mark.slow
-
-PROGRAM = Path(__file__).with_name("job_program.py")
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def loki() -> Iterator[tuple[str, Received]]:
     with otlp_receiver(prefix="/otlp") as (url, received):
         yield url, received
-
-
-def run_job(endpoint: str, job_id: str, correlation_id: str, service: str) -> None:
-    env = {
-        **os.environ,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-        "OTEL_SERVICE_NAME": service,
-        "DEPLOYMENT_ENV": "e2e",
-        # awsemf turns cumulative sums into deltas and drops each series' first point:
-        # a count made once per process would never arrive. The manifests set this too.
-        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("OTELKIT_STRICT", None)  # the production default
-    result = subprocess.run(
-        [sys.executable, str(PROGRAM), job_id, correlation_id],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def xray_segments(aws_endpoint: str, job_id: str) -> list[dict[str, Any]]:
