@@ -12,12 +12,10 @@
 
 from __future__ import annotations
 
-import io
-import os
-import sys
 import warnings
 from typing import Any
 
+from bench_lambda import LambdaEnvironment
 from harness import Pair
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -28,38 +26,20 @@ from otelkit._emf_meter import EMFMeterProvider
 from otelkit._meter_tee import TeeMeterProvider
 
 NAMES = [f"Metric{n:03d}" for n in range(100)]
-LAMBDA_ENV = {
-    "AWS_LAMBDA_FUNCTION_NAME": "orders",
-    "AWS_REGION": "eu-west-1",
-    "POWERTOOLS_SERVICE_NAME": "orders",
-    "POWERTOOLS_METRICS_NAMESPACE": "Orders",
-}
 
 
-class _Lambda:
+class _Lambda(LambdaEnvironment):
     """The Lambda variables, a null stdout and otelkit configured for EMF only."""
 
-    def __init__(self) -> None:
-        self._saved: dict[str, str | None] = {}
-        self._stdout = sys.stdout
-
     def enter(self) -> None:
-        self._saved = {name: os.environ.get(name) for name in LAMBDA_ENV}
-        os.environ.update(LAMBDA_ENV)
-        sys.stdout = io.StringIO()
-        sys.stdout.write = lambda text: len(text)  # type: ignore[method-assign]
+        super().enter()
         otelkit.configure(
             service_name="orders", emf_namespace="Orders", console=False, log_stdout=False
         )
 
     def leave(self) -> None:
         otelkit.shutdown(2.0)
-        sys.stdout = self._stdout
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        super().leave()
 
 
 def _powertools() -> Any:

@@ -69,7 +69,7 @@ class Context:
         return 30_000
 
 
-class _Environment:
+class LambdaEnvironment:
     """The Lambda variables and a null stdout while a pair runs."""
 
     def __init__(self) -> None:
@@ -235,7 +235,7 @@ def _warm(
     goal: float | None = None,
     clock: Clock = "wall",
 ) -> Pair:
-    environment = _Environment()
+    environment = LambdaEnvironment()
     handlers: dict[str, Any] = {}
     context = Context()
 
