@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from otelkit._ids import bind, carry, ids, new_id
 from otelkit._lifecycle import event, job, session
 from otelkit._lifecycle_spec import Lifecycle
-from otelkit._logging import get_logger
+from otelkit._logger import get_logger
 from otelkit._metrics import count, gauge, record, timed
 from otelkit._setup import configure, flush, shutdown
 from otelkit._spans import span, traced

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from otelkit._logging import Logger, get_logger
+from otelkit._logger import Logger, get_logger
 
 
 class ThrottledLogger:

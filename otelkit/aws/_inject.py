@@ -32,7 +32,7 @@ import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from otelkit._logging import get_logger
+from otelkit._logger import get_logger
 from otelkit._propagation import outgoing_headers
 from otelkit._safety import report_internal_error
 from otelkit.aws._sensitive import learn

@@ -21,7 +21,7 @@ from otelkit import _log_buffer, _metrics, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._incoming_requests import RESPONSE_HEADER, RequestLog, incoming_context
 from otelkit._log_event import scope_fields
-from otelkit._logging import get_logger
+from otelkit._logger import get_logger
 from otelkit._propagation import extract, policy, start_span_from
 from otelkit._request_telemetry import Request
 from otelkit._safety import report_internal_error
