@@ -14,6 +14,7 @@ from otelkit.collector._check import check_text
 from otelkit.collector._components import DISTRIBUTIONS
 from otelkit.collector._model import CollectorModel, Target, model_for
 from otelkit.collector._profiles import PROFILES, distribution_for_path
+from otelkit.collector._gateway_deploy import gateway_files
 from otelkit.collector._render import render_text
 
 
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         help="traces to X-Ray's OTLP endpoint, CloudWatch logs to CloudWatch Logs' OTLP "
         "endpoint (otlphttp + sigv4auth) instead of the awsxray/awscloudwatchlogs exporters",
     )
+    render.add_argument(
+        "--gateway",
+        action="store_true",
+        help="also write the gateway tier for ecs/eks under gateway/ (--all does too)",
+    )
 
     check = commands.add_parser("check", help="validate collector config files")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -104,8 +110,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     targets: tuple[Target, ...] = tuple(PROFILES) if args.all else (args.target,)
-    if args.all and args.out is None:
-        err.write("error: --all writes several files; give --out\n")
+    if (args.all or args.gateway) and args.out is None:
+        err.write("error: --all and --gateway write several files; give --out\n")
         return 2
     try:
         models: list[CollectorModel] = [model_for(t, **_overrides(args)) for t in targets]
@@ -119,6 +125,8 @@ def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files: dict[str, str] = {}
     for model in models:
         files.update(render_files(model))
+        if args.all or args.gateway:
+            files.update(gateway_files(model))
     for relative, content in files.items():
         path = args.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

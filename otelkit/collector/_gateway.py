@@ -103,7 +103,7 @@ def gateway_config(gateway: GatewayModel) -> Config:
         },
         "exporters": {"awsxray": sidecar["exporters"]["awsxray"]},
         # Reachable by the kubelet's probe and the ECS health check alike.
-        "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},  # noqa: S104
+        "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},
         "service": {
             "extensions": Flow(["health_check"]),
             "pipelines": {
@@ -157,8 +157,16 @@ def _tail_sampling(gateway: GatewayModel) -> Config:
         },
         # A trace is kept when any policy keeps it.
         "policies": [
-            {"name": "errors", "type": "status_code", "status_code": {"status_codes": Flow(["ERROR"])}},
-            {"name": "slow", "type": "latency", "latency": {"threshold_ms": gateway.slow_threshold_ms}},
+            {
+                "name": "errors",
+                "type": "status_code",
+                "status_code": {"status_codes": Flow(["ERROR"])},
+            },
+            {
+                "name": "slow",
+                "type": "latency",
+                "latency": {"threshold_ms": gateway.slow_threshold_ms},
+            },
             {
                 "name": "share-of-the-rest",
                 "type": "probabilistic",

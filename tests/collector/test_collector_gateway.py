@@ -114,7 +114,8 @@ def send(t: Tier, count: int, interval: float) -> tuple[subprocess.Popen[str], .
     )
 
     def relay() -> None:
-        assert root.stdout is not None and child.stdin is not None
+        assert root.stdout is not None
+        assert child.stdin is not None
         for line in root.stdout:
             t.sent_at[int(line.split()[0])] = time.monotonic()
             child.stdin.write(line)

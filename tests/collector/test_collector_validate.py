@@ -11,10 +11,20 @@ from tests.collector.real_collector import validate, without_eks_detector
 from tests.support.collector import SHIPPED
 
 CONFIGS = sorted(SHIPPED.glob("*/config.yaml"))
+GATEWAY_CONFIGS = sorted(SHIPPED.glob("gateway/*/*-config.yaml"))
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.parent.name)
 def test_shipped_config_passes_validate(path: object) -> None:
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    ok, output = validate(yaml.safe_dump(without_eks_detector(config)))
+    assert ok, output
+
+
+@pytest.mark.parametrize(
+    "path", GATEWAY_CONFIGS, ids=lambda p: f"{p.parent.name}-{p.name.removesuffix('.yaml')}"
+)
+def test_gateway_tier_config_passes_validate(path: object) -> None:
     config = yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
     ok, output = validate(yaml.safe_dump(without_eks_detector(config)))
     assert ok, output
