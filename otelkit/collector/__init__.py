@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from otelkit.collector._check import Problem, check_text
 from otelkit.collector._components import ADOT, DISTRIBUTIONS, LAMBDA, Distribution
+from otelkit.collector._gateway import GatewayModel, agent_text, gateway_model_for, gateway_text
 from otelkit.collector._model import TARGETS, CollectorModel, model_for
 from otelkit.collector._render import render_config, render_text
 
@@ -17,8 +18,12 @@ __all__ = [
     "TARGETS",
     "CollectorModel",
     "Distribution",
+    "GatewayModel",
     "Problem",
+    "agent_text",
     "check_text",
+    "gateway_model_for",
+    "gateway_text",
     "model_for",
     "render_config",
     "render_text",
