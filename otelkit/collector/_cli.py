@@ -12,9 +12,9 @@ from otelkit._keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._bundle import render_files
 from otelkit.collector._check import check_text
 from otelkit.collector._components import DISTRIBUTIONS
+from otelkit.collector._gateway_deploy import gateway_files
 from otelkit.collector._model import CollectorModel, Target, model_for
 from otelkit.collector._profiles import PROFILES, distribution_for_path
-from otelkit.collector._gateway_deploy import gateway_files
 from otelkit.collector._render import render_text
 
 

@@ -83,17 +83,33 @@ def gateway_model_for(target: GatewayTarget, **overrides: object) -> GatewayMode
 def agent_config(gateway: GatewayModel) -> Config:
     """The sidecar config with its traces sent to the gateways instead of X-Ray."""
     config = render_config(gateway.sidecar)
+    traces = config["service"]["pipelines"]["traces"]
     exporters: Config = config["exporters"]
-    del exporters["awsxray"]
+    for exporter in traces["exporters"]:
+        del exporters[exporter]
     exporters["loadbalancing"] = _loadbalancing(gateway)
-    config["service"]["pipelines"]["traces"]["exporters"] = Flow(["loadbalancing"])
+    traces["exporters"] = Flow(["loadbalancing"])
+    # A signer only the X-Ray exporter used (the AWS OTLP path) goes with it.
+    unused = _signers(config["extensions"]) - _authenticators(exporters)
+    for extension in unused:
+        del config["extensions"][extension]
+    config["service"]["extensions"] = Flow(
+        [e for e in config["service"]["extensions"] if e not in unused]
+    )
     return config
 
 
 def gateway_config(gateway: GatewayModel) -> Config:
-    """A gateway: OTLP in from the agents, tail sampling, X-Ray out."""
+    """A gateway: OTLP in from the agents, tail sampling, then the sidecar's trace exporter
+    (``awsxray``, or X-Ray's OTLP endpoint with its signer)."""
     # The gateway serves other hosts' agents, so it listens on every interface.
     sidecar = render_config(replace(gateway.sidecar, bind_host="0.0.0.0"))  # noqa: S104
+    traces_out = list(sidecar["service"]["pipelines"]["traces"]["exporters"])
+    exporters = {name: sidecar["exporters"][name] for name in traces_out}
+    # Reachable by the kubelet's probe and the ECS health check alike.
+    extensions: Config = {"health_check": {"endpoint": "0.0.0.0:13133"}}
+    for signer in sorted(_authenticators(exporters)):
+        extensions[signer] = sidecar["extensions"][signer]
     return {
         "receivers": sidecar["receivers"],
         "processors": {
@@ -101,20 +117,31 @@ def gateway_config(gateway: GatewayModel) -> Config:
             "tail_sampling": _tail_sampling(gateway),
             "batch": sidecar["processors"]["batch"],
         },
-        "exporters": {"awsxray": sidecar["exporters"]["awsxray"]},
-        # Reachable by the kubelet's probe and the ECS health check alike.
-        "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},
+        "exporters": exporters,
+        "extensions": extensions,
         "service": {
-            "extensions": Flow(["health_check"]),
+            "extensions": Flow(list(extensions)),
             "pipelines": {
                 "traces": {
                     "receivers": Flow(["otlp"]),
                     "processors": Flow(["memory_limiter", "tail_sampling", "batch"]),
-                    "exporters": Flow(["awsxray"]),
+                    "exporters": Flow(traces_out),
                 }
             },
         },
     }
+
+
+def _authenticators(exporters: Config) -> set[str]:
+    return {
+        settings["auth"]["authenticator"]
+        for settings in exporters.values()
+        if isinstance(settings.get("auth"), dict)
+    }
+
+
+def _signers(extensions: Config) -> set[str]:
+    return {name for name in extensions if name.split("/")[0] == "sigv4auth"}
 
 
 def _loadbalancing(gateway: GatewayModel) -> Config:
