@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -181,12 +181,18 @@ def running(
 
 
 @contextmanager
-def grpc_trace_receiver(port: int = 0) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A Jaeger-shaped OTLP/gRPC trace receiver on loopback; yields (host:port, spans)."""
+def grpc_trace_receiver(
+    port: int = 0, delay: Callable[[], float] = lambda: 0.0
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A Jaeger-shaped OTLP/gRPC trace receiver on loopback; yields (host:port, spans).
+
+    Each export is answered after ``delay()`` seconds (a slow backend while it is > 0).
+    """
     spans: list[dict[str, Any]] = []
 
     class Service(trace_service_pb2_grpc.TraceServiceServicer):
         def Export(self, request: Any, context: Any) -> Any:
+            time.sleep(delay())
             message = MessageToDict(request)
             spans.extend(
                 span

@@ -8,6 +8,7 @@ an OTLP/gRPC receiver on loopback that the test starts and stops. ``span_sender.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,12 +47,21 @@ def config_with_queue(backend_port: int, queue_dir: Path | None) -> tuple[dict[s
     return config, ports
 
 
-def send(endpoint: str, count: int, interval: float) -> subprocess.Popen[str]:
+def send(
+    endpoint: str, count: int, interval: float, payload_bytes: int = 0, first_seq: int = 0
+) -> subprocess.Popen[str]:
     env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "PYTHONPATH": str(REPO)}
     env["OTEL_SERVICE_NAME"] = "fault-test"
     env.pop("OTELKIT_STRICT", None)
     return subprocess.Popen(
-        [sys.executable, str(SENDER), str(count), str(interval)],
+        [
+            sys.executable,
+            str(SENDER),
+            str(count),
+            str(interval),
+            str(payload_bytes),
+            str(first_seq),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -112,3 +122,75 @@ def test_collector_restart_while_the_app_sends(tmp_path: Path) -> None:
     lost = count - len(got)
     print(f"\ncollector down 2 s while sending {count} spans: {lost} lost")
     assert lost <= count * 0.05, f"{lost} of {count} spans lost"
+
+
+def reported_drops(stderr: str) -> dict[str, int]:
+    """Spans otelkit said it dropped, by reason, summed over its stderr summary lines."""
+    out: dict[str, int] = {}
+    for count, reason in re.findall(r"(\d+) spans \(([^)]*)\)", stderr):
+        out[reason] = out.get(reason, 0) + int(count)
+    return out
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's resident-set high-water mark so far."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    assert match is not None
+    return int(match.group(1)) / 1024
+
+
+def collector_drops(log: str) -> int:
+    """Items the collector logged as dropped (``dropped_items``)."""
+    return sum(int(n) for n in re.findall(r'"dropped_items": (\d+)', log))
+
+
+def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
+    """Three otelkit programs send 6 KB spans as fast as they can into a collector limited
+    as in the shipped ECS task (256 MiB for the collector), whose backend stalls during
+    the burst (each export answered after 10 s, past the exporter's 5 s timeout) and
+    then catches up. The memory limiter refuses data; otelkit keeps refused batches
+    (bounded) and says what it dropped; the collector logs what its exporter gave up on.
+    Every span is delivered or reported dropped by one of them."""
+    senders, per_sender, payload = 3, 20_000, 6144
+    backend = free_port()
+    config, ports = config_with_queue(backend, None)
+    # The shipped 80 % / 25 % of 256 MiB, written as the absolute values the limiter
+    # computes in that container: it refuses data above 204 - 64 = 140 MiB of heap.
+    config["processors"]["memory_limiter"] = {
+        "check_interval": "1s",
+        "limit_mib": 204,
+        "spike_limit_mib": 64,
+    }
+    export_delay = [10.0]
+    with (
+        grpc_trace_receiver(backend, delay=lambda: export_delay[0]) as (_, spans),
+        running(config, ports, tmp_path) as collector,
+    ):
+        processes = [
+            send(collector.otlp_http, per_sender, 0, payload, first_seq=i * per_sender)
+            for i in range(senders)
+        ]
+        errors = [p.communicate(timeout=240)[1] for p in processes]
+        export_delay[0] = 0.0  # the backend catches up
+        total = senders * per_sender
+        wait_for(spans, total, timeout=90)
+        got = delivered(spans)
+        alive = collector.process.poll() is None
+        peak = peak_rss_mib(collector.process.pid)
+        log = collector.log()
+    drops = [reported_drops(e) for e in errors]
+    dropped = sum(sum(d.values()) for d in drops)
+    reasons = {r: sum(d.get(r, 0) for d in drops) for d in drops for r in d}
+    refusals = log.count("Refusing data")
+    at_collector = collector_drops(log)
+    print(
+        f"\nburst of {total} 6 KB spans, collector limited to 204 MiB: {len(got)} delivered, "
+        f"{dropped} dropped and reported by otelkit {reasons}, "
+        f"{at_collector} dropped and logged by the collector, "
+        f"{total - len(got) - dropped - at_collector} unaccounted; limiter refused data "
+        f"{refusals} times; collector peak RSS {peak:.0f} MiB"
+    )
+    assert alive
+    assert refusals > 0, "the burst never reached the limiter: the test measured nothing"
+    assert len(got) + dropped + at_collector >= total, "spans lost without anyone saying so"
