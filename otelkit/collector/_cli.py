@@ -74,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write the gateway tier for ecs/eks under gateway/ (--all does too)",
     )
+    render.add_argument(
+        "--sampling-percentage",
+        type=float,
+        help="gateway tier: share of the traces neither failed nor slow that is kept (default 10)",
+    )
+    render.add_argument(
+        "--slow-threshold-ms",
+        type=int,
+        help="gateway tier: a trace at least this long is kept (default 5000)",
+    )
 
     check = commands.add_parser("check", help="validate collector config files")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -121,12 +131,24 @@ def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out is None:
         out.write(render_text(models[0]))
         return 0
+    sampling = {
+        key: value
+        for key, value in (
+            ("sampling_percentage", args.sampling_percentage),
+            ("slow_threshold_ms", args.slow_threshold_ms),
+        )
+        if value is not None
+    }
     # Several targets share a file (the IAM policy); it is written and reported once.
     files: dict[str, str] = {}
-    for model in models:
-        files.update(render_files(model))
-        if args.all or args.gateway:
-            files.update(gateway_files(model))
+    try:
+        for model in models:
+            files.update(render_files(model))
+            if args.all or args.gateway:
+                files.update(gateway_files(model, **sampling))
+    except ValueError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
     for relative, content in files.items():
         path = args.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

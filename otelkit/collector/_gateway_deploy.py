@@ -285,11 +285,11 @@ FILES: dict[GatewayTarget, dict[str, GatewayRenderer]] = {
 }
 
 
-def gateway_files(sidecar: CollectorModel) -> dict[str, str]:
-    """Relative path -> content of the gateway tier built on ``sidecar`` (ECS or EKS);
-    empty for targets without one."""
+def gateway_files(sidecar: CollectorModel, **overrides: object) -> dict[str, str]:
+    """Relative path -> content of the gateway tier built on ``sidecar`` (ECS or EKS),
+    with ``overrides`` of the :class:`GatewayModel` defaults; empty for other targets."""
     target = sidecar.target
     if target not in DNS_NAMES:
         return {}
-    model = gateway_model_for(target, sidecar=sidecar)
+    model = gateway_model_for(target, sidecar=sidecar, **overrides)
     return {path: render(model) for path, render in FILES[target].items()}

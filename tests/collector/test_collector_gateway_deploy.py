@@ -136,6 +136,26 @@ def test_render_gateway_writes_the_tier_for_one_target(tmp_path: Path) -> None:
     assert not any(path.startswith("gateway/ecs") for path in written)
 
 
+def test_render_gateway_takes_the_sampling_settings(tmp_path: Path) -> None:
+    argv = ["render", "--target", "ecs", "--gateway", "--out", str(tmp_path)]
+    settings = ["--sampling-percentage", "2.5", "--slow-threshold-ms", "1500"]
+    assert main([*argv, *settings]) == 0
+    text = (tmp_path / "gateway" / "ecs" / "gateway-config.yaml").read_text()
+    policies = yaml.safe_load(text)["processors"]["tail_sampling"]["policies"]
+    by_name = {p["name"]: p for p in policies}
+    assert by_name["share-of-the-rest"]["probabilistic"] == {"sampling_percentage": 2.5}
+    assert by_name["slow"]["latency"] == {"threshold_ms": 1500}
+
+
+def test_render_gateway_refuses_an_impossible_share(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["render", "--target", "eks", "--gateway", "--out", str(tmp_path)]
+    assert main([*argv, "--sampling-percentage", "0"]) == 2
+    assert "sampling_percentage must be in (0, 100]" in capsys.readouterr().err
+    assert not (tmp_path / "gateway").exists()
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
