@@ -70,7 +70,7 @@ def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
                 "name": COLLECTOR,
                 "image": ADOT_IMAGE,
                 "essential": False,
-                "memory": 256,
+                "memory": 512,
                 "restartPolicy": {"enabled": True, "restartAttemptPeriod": 60},
                 "environment": [
                     {"name": "AOT_CONFIG_CONTENT", "value": render_text(model)},
@@ -165,7 +165,7 @@ def eks_manifest(model: CollectorModel) -> str:
         ],
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"memory": "256Mi"},
+            "limits": {"memory": "512Mi"},
         },
         "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
         "livenessProbe": probe,

@@ -226,12 +226,12 @@ def test_not_a_mapping() -> None:
 
 def test_option_types_and_unknown_keys_of_known_components(ecs_text: str) -> None:
     text = (
-        ecs_text.replace("limit_percentage: 80", "limit_percentage: '80%'")
+        ecs_text.replace("limit_percentage: 70", "limit_percentage: '70%'")
         .replace("send_batch_size: 512", "send_batch_sise: 512")
         .replace("override: false", "override: ${env:OVERRIDE}")
     )
     messages = [p.message for p in check_text(text)]
     assert messages == [
-        "processor 'memory_limiter' option 'limit_percentage' expects a whole number, got '80%'",
+        "processor 'memory_limiter' option 'limit_percentage' expects a whole number, got '70%'",
         "processor 'batch' has no option 'send_batch_sise' (did you mean 'send_batch_size'?)",
     ]

@@ -147,7 +147,7 @@ def collector_drops(log: str) -> int:
 
 def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     """Three otelkit programs send 6 KB spans as fast as they can into a collector limited
-    as in the shipped ECS task (256 MiB for the collector), whose backend stalls during
+    as in the shipped ECS task (512 MiB for the collector), whose backend stalls during
     the burst (each export answered after 10 s, past the exporter's 5 s timeout) and
     then catches up. The memory limiter refuses data; otelkit keeps refused batches
     (bounded) and says what it dropped; the collector logs what its exporter gave up on.
@@ -155,12 +155,12 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     senders, per_sender, payload = 3, 20_000, 6144
     backend = free_port()
     config, ports = config_with_queue(backend, None)
-    # The shipped 80 % / 25 % of 256 MiB, written as the absolute values the limiter
-    # computes in that container: it refuses data above 204 - 64 = 140 MiB of heap.
+    # The shipped 70 % / 20 % of 512 MiB, written as the absolute values the limiter
+    # computes in that container: it refuses data above 358 - 102 = 256 MiB of heap.
     config["processors"]["memory_limiter"] = {
         "check_interval": "1s",
-        "limit_mib": 204,
-        "spike_limit_mib": 64,
+        "limit_mib": 358,
+        "spike_limit_mib": 102,
     }
     export_delay = [10.0]
     with (
@@ -185,12 +185,13 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     refusals = log.count("Refusing data")
     at_collector = collector_drops(log)
     print(
-        f"\nburst of {total} 6 KB spans, collector limited to 204 MiB: {len(got)} delivered, "
+        f"\nburst of {total} 6 KB spans, collector limited to 358 MiB: {len(got)} delivered, "
         f"{dropped} dropped and reported by otelkit {reasons}, "
         f"{at_collector} dropped and logged by the collector, "
         f"{total - len(got) - dropped - at_collector} unaccounted; limiter refused data "
         f"{refusals} times; collector peak RSS {peak:.0f} MiB"
     )
     assert alive
+    assert peak < 512, "the collector would be OOM-killed in its 512 MiB container"
     assert refusals > 0, "the burst never reached the limiter: the test measured nothing"
     assert len(got) + dropped + at_collector >= total, "spans lost without anyone saying so"
