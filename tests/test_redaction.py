@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -177,3 +178,38 @@ def test_text_formats_write_one_line_without_raw_control_characters(
         assert "\x1b" not in line
         assert "\u2028" not in line
         assert "\x85" not in line
+
+
+# Texts an attacker can put in a logged URL, header or body that made the search
+# quadratic: 8 KB of them took 0.3-0.4 s, 64 KB about 25 s.
+_ADVERSARIAL = {
+    "secret words in one run": "token" * 800,
+    "a name run with separators": "pwd_" * 1000,
+    "JWT-like segments": "eyJa-" * 800,
+    "scheme-like runs": "a.a" * 1300 + ":/",
+}
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        redact_text(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("text", list(_ADVERSARIAL.values()), ids=list(_ADVERSARIAL))
+def test_redaction_time_grows_linearly_with_hostile_text(text: str) -> None:
+    # Eight times the text may cost about eight times as much (linear), never 64 times.
+    small, large = _seconds(text), _seconds(text * 8)
+    assert large < small * 24, f"{small * 1e3:.2f} ms -> {large * 1e3:.2f} ms"
+
+
+def test_secrets_in_hostile_text_are_still_redacted() -> None:
+    secret = "hunter2hunter2"
+    text = "token" * 800 + f" password={secret} " + 'pwd="aa ' * 200 + f'api_key="{secret}"'
+    redacted = redact_text(text)
+    assert secret not in redacted
+    assert f"password={REDACTED} " in redacted
+    assert redacted.endswith(f'api_key="{REDACTED}"')
