@@ -18,7 +18,6 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otelkit import _switch
-from otelkit._ids import current_ids
 from otelkit._scrub import scrub_attributes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,15 +35,6 @@ def span_kind(kind: str | SpanKind) -> SpanKind:
         raise ValueError(
             f"unknown span kind {kind!r}; expected one of {', '.join(_KINDS)}"
         ) from None
-
-
-def with_ids(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """``attributes`` plus the bound IDs, passed at span start: the SDK validates them
-    once, and the span processor finds the span already stamped (no locked ``set_attributes``)."""
-    bound = current_ids()
-    if not bound:
-        return attributes
-    return {**attributes, **bound} if attributes else bound
 
 
 def is_clean_exit(exc: BaseException | None) -> bool:
@@ -89,7 +79,7 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
                 "entered once; write `with otelkit.span(...)` per block"
             )
         current = _switch.TRACER.delegate.start_span(
-            self._name, kind=self._kind, attributes=with_ids(self._attributes)
+            self._name, kind=self._kind, attributes=self._attributes
         )
         self._span = current
         self._token = otel_context.attach(trace.set_span_in_context(current))
@@ -166,9 +156,7 @@ def _decorate(
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            current = tracer.delegate.start_span(
-                span_name, kind=kind, attributes=with_ids(attributes)
-            )
+            current = tracer.delegate.start_span(span_name, kind=kind, attributes=attributes)
             token = attach(in_context(current))
             try:
                 return await func(*args, **kwargs)
@@ -183,7 +171,7 @@ def _decorate(
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        current = tracer.delegate.start_span(span_name, kind=kind, attributes=with_ids(attributes))
+        current = tracer.delegate.start_span(span_name, kind=kind, attributes=attributes)
         token = attach(in_context(current))
         try:
             return func(*args, **kwargs)
@@ -205,9 +193,7 @@ def _traced_generator(
 ) -> Callable[..., Generator[Any, Any, Any]]:
     @functools.wraps(func)
     def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        current = _switch.TRACER.delegate.start_span(
-            span_name, kind=kind, attributes=with_ids(attributes)
-        )
+        current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None
@@ -250,9 +236,7 @@ def _traced_async_generator(
 ) -> Callable[..., AsyncGenerator[Any, Any]]:
     @functools.wraps(func)
     async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        current = _switch.TRACER.delegate.start_span(
-            span_name, kind=kind, attributes=with_ids(attributes)
-        )
+        current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
         span_context = trace.set_span_in_context(current)
         inner = func(*args, **kwargs)
         sent: Any = None

@@ -1,12 +1,21 @@
-"""Head sampling: a parent-based sampler whose root decisions are a reservoir, then a ratio.
+"""Head sampling, and what a sampled span starts with: the bound IDs.
 
-X-Ray's default rule, which AWS users know, is "the first request each second, then 5 % of
-the rest": low-traffic services keep a trace of nearly everything, busy ones keep a steady
-trickle plus a share, and a traffic spike costs a bounded number of traces. The reservoir
-is a token bucket holding up to ``max(1, per_second)`` tokens, refilled at ``per_second``;
-a root trace that takes a token is sampled, any other is left to ``TraceIdRatioBased``.
-Children follow their parent's decision (``ParentBased``), local or remote, so a request
-is traced across services or not at all.
+Decisions: a span with a parent, local or remote, follows its parent (so a request is
+traced across services or not at all); a root span is sampled by a reservoir, then a
+ratio. X-Ray's default rule, which AWS users know, is "the first request each second,
+then 5 % of the rest": low-traffic services keep a trace of nearly everything, busy ones
+keep a steady trickle plus a share, and a spike costs a bounded number of traces. The
+reservoir is a token bucket holding up to ``max(1, per_second)`` tokens, refilled at
+``per_second``; a root that takes a token is sampled, any other is left to the ratio
+(``TraceIdRatioBased``'s rule on the trace ID's low 64 bits).
+
+Stamping: the SDK takes a new span's attributes from the sampling result, before the span
+exists, so the sampler adds the IDs bound in the parent context there. They are validated
+once with the rest and never set on a started span (``set_attributes`` takes the span's
+lock and validates again); spans that instrumentations start get them too, and a span
+sampled out costs nothing more. A bound ID wins over an attribute of the same name (a
+stale ``job_id`` passed by hand). One sampler does both because it runs for every span:
+one look at the parent context serves the decision, the trace state and the IDs.
 
 Tail sampling (keep every trace with an error, drop the boring rest) needs whole traces and
 lives in the collector gateway (``tail_sampling``), not here.
@@ -18,16 +27,35 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from opentelemetry.context import Context
+from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.trace.sampling import (
     Decision,
-    ParentBased,
     Sampler,
     SamplingResult,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import Link, SpanKind, TraceState
+from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
 from opentelemetry.util.types import Attributes
+
+from otelkit._ids import current_ids
+
+_SAMPLE = Decision.RECORD_AND_SAMPLE
+_DROP = Decision.DROP
+_LOW_64 = TraceIdRatioBased.TRACE_ID_LIMIT
+
+
+class Ratio:
+    """Samples ``ratio`` of root traces, by trace ID, as ``TraceIdRatioBased`` does."""
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio = ratio
+        self._bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+
+    def sampled(self, trace_id: int) -> bool:
+        return trace_id & _LOW_64 < self._bound
+
+    def __str__(self) -> str:
+        return f"{self.ratio:g}"
 
 
 class ReservoirThenRatio(Sampler):
@@ -48,7 +76,7 @@ class ReservoirThenRatio(Sampler):
         self._clock = clock
         self._last = clock()
         self._lock = threading.Lock()
-        self._ratio = TraceIdRatioBased(ratio)
+        self._ratio = Ratio(ratio)
 
     def _take(self) -> bool:
         with self._lock:
@@ -61,6 +89,10 @@ class ReservoirThenRatio(Sampler):
                 return True
             return False
 
+    def sampled(self, trace_id: int) -> bool:
+        """Whether a root trace with this ID is sampled (taking a token if there is one)."""
+        return (self._per_second > 0 and self._take()) or self._ratio.sampled(trace_id)
+
     def should_sample(
         self,
         parent_context: Context | None,
@@ -71,21 +103,55 @@ class ReservoirThenRatio(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        if self._per_second > 0 and self._take():
-            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
-        return self._ratio.should_sample(
-            parent_context, trace_id, name, kind, attributes, links, trace_state
-        )
+        if self.sampled(trace_id):
+            return SamplingResult(_SAMPLE, attributes, trace_state)
+        return SamplingResult(_DROP, None, trace_state)
 
     def get_description(self) -> str:
-        return f"ReservoirThenRatio{{{self._per_second:g}/s, {self._ratio.rate:g}}}"
+        return f"ReservoirThenRatio{{{self._per_second:g}/s, {self._ratio}}}"
+
+
+class HeadSampler(Sampler):
+    """Children follow their parent; roots are decided by ``root``; a sampled span gets
+    the bound IDs of its parent context as attributes (see the module docs)."""
+
+    def __init__(self, root: Ratio | ReservoirThenRatio) -> None:
+        self._root = root
+        self._root_sampled = root.sampled  # bound once: this runs for every span
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        context = get_current() if parent_context is None else parent_context
+        parent = get_current_span(context).get_span_context()
+        if parent.is_valid:
+            state = parent.trace_state
+            if not parent.trace_flags.sampled:
+                return SamplingResult(_DROP, None, state)
+        elif self._root_sampled(trace_id):
+            state = None
+        else:
+            return SamplingResult(_DROP)
+        bound = current_ids(context)
+        if bound:
+            attributes = {**attributes, **bound} if attributes else bound
+        return SamplingResult(_SAMPLE, attributes, state)
+
+    def get_description(self) -> str:
+        return f"HeadSampler{{parent-based, root: {self._root}}}"
 
 
 def head_sampler(
     ratio: float, per_second: float, clock: Callable[[], float] = time.monotonic
-) -> Sampler:
+) -> HeadSampler:
     """The tracer provider's sampler: parent-based, root decisions by reservoir then ratio."""
-    root: Sampler = (
-        ReservoirThenRatio(per_second, ratio, clock) if per_second > 0 else TraceIdRatioBased(ratio)
-    )
-    return ParentBased(root)
+    if per_second > 0:
+        return HeadSampler(ReservoirThenRatio(per_second, ratio, clock))
+    return HeadSampler(Ratio(ratio))

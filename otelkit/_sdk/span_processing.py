@@ -1,36 +1,28 @@
-"""The one span processor otelkit adds to a tracer provider: bound IDs stamped at start,
-redaction at the end, then the exporting processors.
+"""The one span processor otelkit puts in front of exporting processors: redaction at the
+end, then the exporting processors. (The bound IDs are stamped before, by the sampler:
+``sampling``.)
 
-One processor rather than a stamping processor and a redacting wrapper per exporter: the
-SDK calls every processor of a provider at every span's start, ending and end, so each
-extra one cost every span a few calls (a tenth of an SQS record's processing), and a
-span sent to two exporters was redacted twice.
+One processor rather than a redacting wrapper per exporter: the SDK calls every
+processor of a provider at every span's start, ending and end, so each extra one cost
+every span a few calls (a tenth of an SQS record's processing), and a span sent to two
+exporters was redacted twice.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otelkit import _scrub
-from otelkit._ids import current_ids
 from otelkit._safety import report_internal_error
 from otelkit._sdk.redaction import redact_span
-from otelkit._sdk.span_attributes import attribute_dict
 
 
 class SpanProcessing(SpanProcessor):
-    """Stamps each span with the bound IDs of its parent context as it starts, and hands
-    ``exporting`` only redacted spans when it ends.
-
-    Stamping is a processor's job, not only the decorators', so spans made by
-    instrumentations carry the IDs too. otelkit's own spans pass the IDs at start
-    (``_spans.with_ids``): for those the processor only confirms they are there, which is
-    cheaper than setting them again.
-    """
+    """Hands ``exporting`` only redacted spans when they end."""
 
     def __init__(self, exporting: Sequence[SpanProcessor] = ()) -> None:
         self._exporting = tuple(exporting)
@@ -39,9 +31,6 @@ class SpanProcessing(SpanProcessor):
         self._ending = _overriding(self._exporting, "_on_ending")
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        bound = current_ids(parent_context)
-        if bound and not _stamped(span, bound):
-            span.set_attributes(bound)
         for processor in self._starting:
             processor.on_start(span, parent_context)
 
@@ -75,14 +64,6 @@ class SpanProcessing(SpanProcessor):
                 return False
             flushed = processor.force_flush(left_ms) and flushed
         return flushed
-
-
-def _stamped(span: Span, bound: Mapping[str, str]) -> bool:
-    attributes = attribute_dict(span)
-    for key, value in bound.items():  # noqa: SIM110 - a plain loop costs half of all(genexpr)
-        if attributes.get(key) != value:
-            return False
-    return True
 
 
 def _overriding(processors: tuple[SpanProcessor, ...], hook: str) -> tuple[SpanProcessor, ...]:
