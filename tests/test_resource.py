@@ -7,11 +7,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
-from otelkit._sdk.resource import build_resource
+from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._settings import resolve
 from tests.support.servers import http_server
 
@@ -109,3 +112,21 @@ def test_lambda_environment_is_detected_without_any_call(monkeypatch: pytest.Mon
 def test_unknown_detector_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown resource detector"):
         _resource(resource_detectors="ecs,gcp")
+
+
+def test_the_built_resource_hashes_and_compares_as_the_sdks_own() -> None:
+    # The OTLP encoder groups every span by its resource: the cached hash must be the
+    # SDK's, so a resource equal to ours lands in the same group.
+    built = build_resource(resolve({"service_name": "svc", "resource_detectors": "none"}))
+    same = Resource(dict(built.attributes), built.schema_url)
+    assert built == same
+    assert hash(built) == hash(same) == hash(built)
+    child = for_this_process(built)  # a forked child's resource keeps the SDK's hash too
+    assert hash(child) == hash(Resource(dict(child.attributes), child.schema_url))
+    spans: list[ReadableSpan] = []
+    for resource in (built, same):
+        span = TracerProvider(resource=resource).get_tracer("t").start_span("s")
+        span.end()
+        spans.append(cast("ReadableSpan", span))
+    (resource_spans,) = encode_spans(spans).resource_spans
+    assert len(resource_spans.scope_spans[0].spans) == 2

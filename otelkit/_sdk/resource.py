@@ -119,7 +119,25 @@ def build_resource(settings: Settings) -> Resource:
     detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
     if settings.platform_fields:  # a detector that asked the platform's API knows better
         detected = Resource(resource_attributes(platform_fields())).merge(detected)
-    return detected.merge(configured)  # what the user configured wins over detection
+    merged = detected.merge(configured)  # what the user configured wins over detection
+    return HashedOnce.of(merged)
+
+
+class HashedOnce(Resource):
+    """A resource whose hash is computed once. The OTLP encoder groups spans by resource,
+    hashing each span's, and the SDK's hash serialises every attribute to JSON each time
+    (it cost more than redacting the span). A built resource never changes."""
+
+    _hash: int | None = None
+
+    @classmethod
+    def of(cls, resource: Resource) -> HashedOnce:
+        return cls(resource.attributes, resource.schema_url)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = super().__hash__()
+        return self._hash
 
 
 def for_this_process(inherited: Resource) -> Resource:
@@ -127,7 +145,7 @@ def for_this_process(inherited: Resource) -> Resource:
     own ``process.pid`` and ``service.instance.id``. Workers that reported as one instance
     would have their cumulative metrics merged into one series that jumps between them."""
     own = ServiceInstanceIdResourceDetector().detect()  # a new id once the pid changed
-    return inherited.merge(own).merge(Resource({"process.pid": os.getpid()}))
+    return HashedOnce.of(inherited.merge(own).merge(Resource({"process.pid": os.getpid()})))
 
 
 #: The longest start-up may wait for all resource detectors together, in seconds.
