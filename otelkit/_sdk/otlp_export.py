@@ -41,6 +41,7 @@ from otelkit import _drops
 from otelkit._metrics import display_name
 from otelkit._sdk.collector_link import CollectorLink, CollectorSession
 from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
+from otelkit._sdk.redaction import redacting
 from otelkit._settings import Settings
 
 #: Delta temporality for every synchronous kind: each export reports what was recorded
@@ -68,7 +69,7 @@ _QUIET_LOGGERS = (
 class OtlpExport:
     """What ``build`` makes for the signals that have somewhere to go (None for others)."""
 
-    spans: Outbox | None = None
+    spans: Outbox | None = None  # its export redacts every span when ``scrub`` is on
     logs: Outbox | None = None
     logger_provider: LoggerProvider | None = None
     metric_reader: PeriodicExportingMetricReader | None = None
@@ -92,8 +93,10 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.CRITICAL)
     if span_exporter is not None:
+        # Redacted as they leave, in the exporting thread (see ``redaction``).
+        export_spans = redacting(span_exporter.export) if settings.scrub else span_exporter.export
         built.spans = Outbox(
-            span_exporter.export,
+            export_spans,
             "spans",
             links.get("traces"),
             background=not on_lambda,

@@ -60,8 +60,13 @@ def assemble(
     resource: Resource,
     outboxes: Sequence[Outbox] = (),
     emf: EMFMeterProvider | None = None,
+    redacted_at_export: Sequence[SpanProcessor] = (),
 ) -> _pipeline.Pipeline:
     """Build providers around the given processors/readers and wrap them as a Pipeline.
+
+    Every processor of ``span_processors`` is handed redacted spans in ``on_end``; those of
+    ``redacted_at_export`` feed an exporter that redacts each batch itself (the OTLP
+    outbox: ``redaction.redacting``), so the thread that ended the span pays nothing.
 
     ``flush`` and ``close`` work in the calling thread, one signal after the other, within
     one deadline: no thread is started per flush (on Lambda that cost more than the
@@ -75,7 +80,10 @@ def assemble(
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
-    tracer_provider.add_span_processor(SpanProcessing(span_processors))
+    if span_processors:  # redacted as they end, by the one processor in front of them
+        tracer_provider.add_span_processor(SpanProcessing(span_processors))
+    for processor in redacted_at_export:
+        tracer_provider.add_span_processor(processor)
     sdk_meters = None
     if metric_readers or emf is None:
         sdk_meters = MeterProvider(
@@ -87,7 +95,8 @@ def assemble(
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
     # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole;
     # a tracer provider with no processor of its own holds nothing.
-    others: list[Any] = [] if outboxes or not span_processors else [tracer_provider]
+    holds_spans = span_processors or redacted_at_export
+    others: list[Any] = [] if outboxes or not holds_spans else [tracer_provider]
     if logger_provider is not None and not outboxes:
         others.append(logger_provider)
     queues = bool(outboxes or others)
@@ -202,13 +211,14 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         )
     resource = build_resource(settings) if resource is None else for_this_process(resource)
     span_processors: list[SpanProcessor] = []
+    redacted_at_export: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
     logger_provider = None
     outboxes: list[Outbox] = []
     export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
     if export.spans is not None:
         outboxes.append(export.spans)
-        span_processors.append(OutboxSpanProcessor(export.spans))
+        redacted_at_export.append(OutboxSpanProcessor(export.spans))
     if export.metric_reader is not None:
         metric_readers.append(export.metric_reader)
     if export.logs is not None:
@@ -243,6 +253,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         resource=resource,
         outboxes=outboxes,
         emf=emf,
+        redacted_at_export=redacted_at_export,
     )
     pipeline.prometheus_text = prometheus_text
     if settings.log_to_file:

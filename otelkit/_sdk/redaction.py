@@ -1,47 +1,59 @@
-"""Span redaction at the point of export: nothing set on a span can bypass it.
+"""Span redaction once a span has ended: nothing set on a span can bypass it.
 
 Instrumentations write attributes at any moment of a span's life (the ASGI middleware
 writes the raw URL after the span started), and users call ``set_attribute``,
-``add_event``, ``set_status`` and ``record_exception`` on the span object directly. So
-redaction happens once the span has ended, in the processor in front of every exporting
-one (``span_processing``): the span it passes on is a redacted copy, or the original when
-nothing in it needed redacting (the common case, which allocates nothing).
+``add_event``, ``set_status`` and ``record_exception`` on the span object directly, so a
+span is redacted only once it has ended (it is immutable from then on). Where:
+
+* spans leaving over OTLP are redacted by the export itself (``redacting``), in the
+  thread that exports — the outbox's worker, or the flush that asked — so the thread
+  that ran the traced code pays nothing for it;
+* any other exporting processor (the console tree, a test's in-memory capture) sits
+  behind the one processor in front of them (``span_processing``), which redacts each
+  span once in ``on_end``.
+
+Either way the span passed on is a redacted copy, or the span itself when nothing in it
+needed redacting (the common case, which allocates nothing). A span that cannot be
+checked is never passed on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.trace import Status
+from opentelemetry.sdk.trace.export import SpanExportResult
+from opentelemetry.trace import Link, Status
 
-from otelkit import _scrub
-from otelkit._sdk.span_attributes import attribute_dict, has_events
+from otelkit import _drops, _scrub
+from otelkit._safety import report_internal_error
+from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
+
+Redact = Callable[[str], str]
+ExportSpans = Callable[[Sequence[ReadableSpan]], SpanExportResult]
+_CARD = 10**12  # the smallest 13-digit number
 
 
-def _attributes(
-    attributes: Mapping[str, Any] | None, redact: Callable[[str], str]
-) -> dict[str, Any] | None:
+def _attributes(attributes: Mapping[str, Any], redact: Redact) -> dict[str, Any] | None:
     """Redacted attributes, or None when none needed it."""
-    if not attributes:
-        return None
+    changed: dict[str, Any] | None = None
     is_secret = _scrub.is_secret
     verdicts = _scrub.NAME_VERDICTS  # a dict lookup per name instead of a call
-    changed: dict[str, Any] | None = None
-    redacted: Any
     for key, value in attributes.items():
+        if value.__class__ is bool:
+            continue  # ``has_auth_token=True`` says whether, never what
         secret = verdicts.get(key)
         if secret is None:
             secret = is_secret(key)
-        if secret and value.__class__ is not bool:
-            redacted = _scrub.REDACTED
-        elif isinstance(value, str):  # str subclasses (enums) too
+        if secret:
+            redacted: Any = _scrub.REDACTED
+        elif isinstance(value, str):
             redacted = redact(value)
-        elif isinstance(value, tuple):  # attribute sequences hold primitives only
-            redacted = tuple(redact(v) if isinstance(v, str) else v for v in value)
-        else:
-            redacted = value
+        elif value.__class__ is float or (value.__class__ is int and -_CARD < value < _CARD):
+            continue  # too short for a card number, the one secret a number can be
+        else:  # sequences, maps and bytes (OTLP's AnyValue), long numbers
+            redacted = _scrub.redact_value(value)
         if redacted is not value and redacted != value:
             if changed is None:
                 changed = dict(attributes)
@@ -49,28 +61,50 @@ def _attributes(
     return changed
 
 
-def redact_span(span: ReadableSpan) -> ReadableSpan:
+def _events(events: Sequence[Event], redact: Redact) -> list[Event] | None:
+    changed: list[Event] | None = None
+    for index, event in enumerate(events):
+        attributes = _attributes(event.attributes or {}, redact)
+        name = redact(event.name)
+        if attributes is not None or name != event.name:
+            if changed is None:
+                changed = list(events)
+            changed[index] = Event(name, attributes or event.attributes, event.timestamp)
+    return changed
+
+
+def _links(links: Sequence[Link], redact: Redact) -> list[Link] | None:
+    changed: list[Link] | None = None
+    for index, link in enumerate(links):
+        attributes = _attributes(link.attributes or {}, redact)
+        if attributes is not None:
+            if changed is None:
+                changed = list(links)
+            changed[index] = Link(link.context, attributes)
+    return changed
+
+
+def redact_span(span: ReadableSpan, redact: Redact | None = None) -> ReadableSpan:
     """``span``, or a copy of it with every secret in its name, attributes, events, links
-    and status description replaced by the marker. Call it only with redaction on."""
-    redact = _scrub.text_redactor()  # once per span, not once per text
+    and status description replaced by the marker."""
+    redact = redact or _scrub.text_redactor()
     name = redact(span.name)
     attributes = _attributes(attribute_dict(span), redact)
-    events: list[Event] | None = None
-    original_events = span.events if has_events(span) else ()
-    for index, event in enumerate(original_events):
-        event_attributes = _attributes(event.attributes, redact)
-        event_name = redact(event.name)
-        if event_attributes is not None or event_name != event.name:
-            if events is None:
-                events = list(original_events)
-            events[index] = Event(event_name, event_attributes or event.attributes, event.timestamp)
+    events = _events(span.events, redact) if has_events(span) else None
+    links = _links(span.links, redact) if has_links(span) else None
     status = span.status
     description = status.description
     if description:
         redacted = redact(description)
         if redacted != description:
             status = Status(status.status_code, redacted)
-    if attributes is None and events is None and status is span.status and name == span.name:
+    if (
+        attributes is None
+        and events is None
+        and links is None
+        and status is span.status
+        and name == span.name
+    ):
         return span
     return ReadableSpan(
         name=name,
@@ -79,10 +113,38 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         resource=span.resource,
         attributes=attributes if attributes is not None else span.attributes,
         events=events if events is not None else span.events,
-        links=span.links,
+        links=links if links is not None else span.links,
         kind=span.kind,
         status=status,
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
+
+
+def checked(span: ReadableSpan, redact: Redact) -> ReadableSpan | None:
+    """``redact_span(span)``, or None (reported, counted as dropped) when the span could
+    not be checked: it must not be exported as it is."""
+    try:
+        return redact_span(span, redact)
+    except Exception as exc:  # never export what could not be checked
+        report_internal_error("span redaction", exc)
+        _drops.add("spans", "redaction failed")
+        return None
+
+
+def redact_batch(spans: Sequence[ReadableSpan]) -> list[ReadableSpan]:
+    """``spans`` redacted, leaving out any span that could not be checked."""
+    redact = _scrub.text_redactor()
+    return [s for s in (checked(span, redact) for span in spans) if s is not None]
+
+
+def redacting(export: ExportSpans) -> ExportSpans:
+    """``export``, handed only redacted spans: redaction runs in the exporting thread.
+    (A pipeline built with ``scrub`` off exports through the bare ``export``.)"""
+
+    def export_redacted(spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        batch = redact_batch(spans)
+        return export(batch) if batch else SpanExportResult.SUCCESS
+
+    return export_redacted

@@ -35,3 +35,12 @@ def has_events(span: ReadableSpan) -> bool:
         return len(stored) > 0  # type: ignore[arg-type]
     except TypeError:  # stored some other way: ask the public API
         return bool(span.events)
+
+
+def has_links(span: ReadableSpan) -> bool:
+    """Whether ``span`` has links, without copying them."""
+    stored = getattr(span, "_links", None)
+    try:
+        return len(stored) > 0  # type: ignore[arg-type]
+    except TypeError:  # stored some other way: ask the public API
+        return bool(span.links)

@@ -1,6 +1,7 @@
-"""The one span processor otelkit puts in front of exporting processors: redaction at the
-end, then the exporting processors. (The bound IDs are stamped before, by the sampler:
-``sampling``.)
+"""The one span processor otelkit puts in front of the exporting processors that take
+spans as they end (the console tree, ``capture()``): redaction, then those processors.
+(The bound IDs are stamped before, by the sampler: ``sampling``; the OTLP outbox takes
+spans as they are and its export redacts them: ``redaction``.)
 
 One processor rather than a redacting wrapper per exporter: the SDK calls every
 processor of a provider at every span's start, ending and end, so each extra one cost
@@ -17,8 +18,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otelkit import _scrub
-from otelkit._safety import report_internal_error
-from otelkit._sdk.redaction import redact_span
+from otelkit._sdk.redaction import checked
 
 
 class SpanProcessing(SpanProcessor):
@@ -42,11 +42,10 @@ class SpanProcessing(SpanProcessor):
         if not self._exporting:
             return
         if _scrub.enabled():
-            try:
-                span = redact_span(span)
-            except Exception as exc:  # never export what could not be checked
-                report_internal_error("span redaction", exc)
+            redacted = checked(span, _scrub.text_redactor())
+            if redacted is None:  # never export what could not be checked
                 return
+            span = redacted
         for processor in self._exporting:
             processor.on_end(span)
 
