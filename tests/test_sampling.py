@@ -186,3 +186,9 @@ def test_pretty_lines_show_a_short_trace_id(capsys: pytest.CaptureFixture[str]) 
     assert f"trace={trace_id[:8]} " in line
     assert trace_id not in line
     assert "sampled" not in line
+
+
+def test_at_ratio_one_every_root_is_sampled_whatever_the_reservoir() -> None:
+    clock = Clock()  # time stands still: a reservoir would run dry after one trace
+    sampler = head_sampler(1.0, 1.0, clock)
+    assert all(decide(sampler) for _ in range(50))

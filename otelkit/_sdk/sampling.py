@@ -151,7 +151,8 @@ class HeadSampler(Sampler):
 def head_sampler(
     ratio: float, per_second: float, clock: Callable[[], float] = time.monotonic
 ) -> HeadSampler:
-    """The tracer provider's sampler: parent-based, root decisions by reservoir then ratio."""
-    if per_second > 0:
+    """The tracer provider's sampler: parent-based, root decisions by reservoir then ratio
+    (at ratio 1 every root is sampled anyway: no reservoir, no lock per root span)."""
+    if per_second > 0 and ratio < 1.0:
         return HeadSampler(ReservoirThenRatio(per_second, ratio, clock))
     return HeadSampler(Ratio(ratio))
