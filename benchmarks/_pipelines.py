@@ -1,9 +1,15 @@
-"""Shared set-up for benchmark modules: in-memory otelkit pipelines and bound IDs."""
+"""Shared set-up for benchmark modules: in-memory otelkit pipelines, bound IDs, and an
+OTLP receiver in another process for the pairs that export."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 
 from opentelemetry.sdk.resources import Resource
 
@@ -59,3 +65,34 @@ class BoundIds:
 
     def teardown(self) -> None:
         self._stack.close()
+
+
+@functools.cache
+def receiver_endpoint() -> str:
+    """The base URL of an OTLP/HTTP sink in its own process (``_receiver.py``), started
+    once per run: exports pay for encoding and sending, never for anyone decoding."""
+    receiver = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("_receiver.py"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    atexit.register(receiver.terminate)
+    assert receiver.stdout is not None
+    return f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
+
+
+def configure_exporting(
+    endpoint: str, *, sample_rate: float = 1.0, sample_min_per_second: float = 0.0
+) -> None:
+    """``otelkit.configure()`` as a service runs it: spans leave over OTLP/HTTP. No
+    reservoir by default: the SDK baselines have none."""
+    otelkit.configure(
+        service_name="bench",
+        endpoint=endpoint,
+        console=False,
+        log_stdout=False,
+        resource_detectors="none",
+        environment="prod",
+        sample_rate=sample_rate,
+        sample_min_per_second=sample_min_per_second,
+    )

@@ -3,7 +3,10 @@ value patterns), with field names only, and with redaction off.
 
 Every pair runs the same otelkit path; only redaction differs, so the difference of the
 two per-call times is the cost of redaction. The log line carries a URL and a message of
-typical length; the span three attributes plus an ``http.url``, as a client span has.
+typical length; the span three attributes plus an ``http.url``, as a client span has. The
+span rows measure the path where redaction runs as the span ends (``capture()``, the
+console tree); spans leaving over OTLP are redacted in the exporting thread, and the last
+row sets that cost next to encoding the same spans.
 """
 
 from __future__ import annotations
@@ -13,16 +16,22 @@ import logging
 import sys
 from collections.abc import Callable
 
-from _pipelines import BoundIds, activate, pipeline
+from _pipelines import IDS, BoundIds, activate, pipeline
 from harness import Pair
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 import otelkit
 from otelkit import _logging, _pipeline, _scrub
 from otelkit._log_formats import render_json
+from otelkit._sdk.redaction import redact_batch
 
 _URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&size=20"
+_SPAN_ATTRIBUTES = {**IDS, "scene": 3, "stage": "render"}
 
 
 def _names_only(call: Callable[[], None]) -> Callable[[], None]:
@@ -119,10 +128,32 @@ def _span_pairs() -> list[Pair]:
         )
 
     return [
-        pair("span exported, whole redaction policy", span),
-        pair("span exported, field names only", _names_only(span)),
+        pair("span, capture/console path, whole policy", span),
+        pair("span, capture/console path, names only", _names_only(span)),
     ]
 
 
+def _export_pair() -> Pair:
+    """Over OTLP, spans are redacted by the export, in the exporting thread: what that
+    adds next to what the export does to the same spans anyway (encode them)."""
+    tracer = TracerProvider(resource=Resource.create({"service.name": "bench"})).get_tracer("b")
+    spans = []
+    for _ in range(100):
+        current = tracer.start_span(
+            "GET /scenes", kind=SpanKind.CLIENT, attributes=_SPAN_ATTRIBUTES
+        )
+        current.set_attribute("http.url", _URL)
+        current.end()
+        spans.append(current)
+    return Pair(
+        "100 spans redacted for export (export thread)",
+        lambda: redact_batch(spans),
+        "the same spans OTLP-encoded",
+        lambda: encode_spans(spans),
+        anchor="OTel SDK",
+        setup=lambda: activate(pipeline()),
+    )
+
+
 def pairs() -> list[Pair]:
-    return [*_log_pairs(), *_span_pairs()]
+    return [*_log_pairs(), *_span_pairs(), _export_pair()]

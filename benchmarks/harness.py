@@ -10,7 +10,10 @@ comparable:
   ratio is taken round by round; the row reports the **median** ratio and its spread
   (the 10th to 90th percentile of the round ratios);
 - ``clock="cpu"`` measures process CPU time (every thread, so export threads count)
-  instead of wall time, for paths whose cost lands in background threads.
+  instead of wall time, for paths whose cost lands in background threads;
+- ``clock="thread"`` measures the CPU time of the calling thread only: what a call costs
+  the code that made it when both sides export in a background thread (their total, with
+  the export threads, is a ``"cpu"`` pair of its own).
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from typing import Literal
 
 ROUND_SECONDS = 0.02
 ROUNDS = 15
-Clock = Literal["wall", "cpu"]
-_CLOCKS: dict[Clock, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
+Clock = Literal["wall", "cpu", "thread"]
+_CLOCKS: dict[Clock, Callable[[], float]] = {
+    "wall": time.perf_counter,
+    "cpu": time.process_time,
+    "thread": time.thread_time,
+}
 
 
 @dataclass(frozen=True)
@@ -38,10 +45,13 @@ class Pair:
         baseline: one call of the baseline, doing the same work.
         goal: the ratio the path must stay at or under (``None``: for information).
         anchor: who the baseline is (``"OTel SDK"``, ``"Powertools"``, ``"structlog"``...).
-        clock: ``"wall"`` or ``"cpu"`` (process CPU, all threads).
+        clock: ``"wall"``, ``"cpu"`` (process CPU, all threads) or ``"thread"`` (CPU of
+            the calling thread).
         number: calls per round; calibrated when ``None``.
         rounds: paired rounds.
         setup: run once before measuring (e.g. activate a pipeline); ``teardown`` after.
+        settle: run before every round, untimed (e.g. flush both sides, so each round
+            starts with empty export queues and no export thread is still busy).
     """
 
     name: str
@@ -55,6 +65,7 @@ class Pair:
     rounds: int = ROUNDS
     setup: Callable[[], object] | None = None
     teardown: Callable[[], object] | None = None
+    settle: Callable[[], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,8 @@ def measure(pair: Pair) -> Result:
         number = pair.number or min(calibrate(pair.ours, clock), calibrate(pair.baseline, clock))
         ours, base, ratios = [], [], []
         for round_index in range(pair.rounds):
+            if pair.settle is not None:
+                pair.settle()
             # Alternate which side goes first, so neither always follows the other.
             if round_index % 2:
                 b = _per_call(pair.baseline, number, clock)
