@@ -26,7 +26,6 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from otelkit import _log_buffer, _switch
-from otelkit._ids import current_ids
 from otelkit._propagation import extract_lowercased
 from otelkit._safety import report_bad_input, report_internal_error
 from otelkit._spans import fail_span
@@ -96,7 +95,6 @@ class process_message:  # noqa: N801 - used like a function: ``with process_mess
         parent = _log_buffer.scoped(parent)
         producer = trace.get_current_span(parent).get_span_context()
         links = [Link(producer)] if producer.is_valid and producer.is_remote else None
-        attributes.update(current_ids(parent))  # stamped at start: see _spans.with_ids
         current = _switch.TRACER.delegate.start_span(
             name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes, links=links
         )

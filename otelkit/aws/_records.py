@@ -98,7 +98,6 @@ def start_view_span(view: RecordView) -> RecordSpan:
 def _start(name: str, attributes: dict[str, Any], producer: Context) -> RecordSpan:
     producer_span = trace.get_current_span(producer).get_span_context()
     context = context_with_ids(dict(current_ids(producer)), otel_context.get_current())
-    attributes.update(current_ids(context))  # stamped at start: see _spans.with_ids
     span = _switch.TRACER.delegate.start_span(
         name,
         context=context,
