@@ -7,9 +7,9 @@ container. A *value* test (``_secret_patterns``) redacts secrets that sit in tex
 name says nothing: messages, exception text, URLs, header dumps.
 
 Callers: log events and OTLP log attributes (``_log_event``, ``_logging``), span export
-(``SpanProcessing`` in ``_sdk.span_processing``), EMF properties, and span attributes
-passed to otelkit's own API. Decisions about names are cached; value patterns run only on
-strings long enough to hold a secret.
+(``_sdk.redaction``: in the OTLP export, and in ``SpanProcessing``), EMF properties, and
+span attributes passed to otelkit's own API. Decisions about names are cached; value
+patterns run only on strings long enough to hold a secret.
 """
 
 from __future__ import annotations

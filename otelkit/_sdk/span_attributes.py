@@ -1,5 +1,5 @@
 """The attributes of an SDK span as the plain dict they are stored in, and whether it has
-events, for the per-span processing (ID stamping, redaction) that reads every span.
+events or links, for the redaction that reads every span.
 
 ``span.attributes`` is a read-only proxy over the SDK's ``BoundedAttributes``, a generic
 ``Mapping`` whose ``get`` and ``items`` run Python code per key: on a span of ten
