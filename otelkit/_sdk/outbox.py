@@ -245,7 +245,11 @@ class OutboxSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         if span.context is not None and span.context.trace_flags.sampled:
-            self.outbox.add(_without_empty_lists(span))
+            outbox = self.outbox
+            # Slimming frees two deques and two locks in the thread that ended the span
+            # (7 % of a traced call): worth it only while spans wait in numbers (a slow or
+            # absent collector, a burst). Below a batch, the export takes them soon.
+            outbox.add(_without_empty_lists(span) if len(outbox) >= BATCH_SIZE else span)
 
     def shutdown(self) -> None:
         self.outbox.close(time.monotonic() + 1.0)
