@@ -16,6 +16,7 @@ from typing import Any
 from otelkit.collector._deploy import (
     ACCOUNT,
     COLLECTOR,
+    ECS_HEALTH_CHECK,
     EXAMPLE_REGION,
     ecs_task_definition,
     to_json,
@@ -196,13 +197,7 @@ def ecs_gateway_task_definition(model: GatewayModel) -> dict[str, Any]:
                     {"name": "AWS_REGION", "value": EXAMPLE_REGION},
                 ],
                 # Cloud Map follows this health: an unhealthy task leaves the DNS answer.
-                "healthCheck": {
-                    "command": ["CMD", "/healthcheck"],
-                    "interval": 10,
-                    "timeout": 5,
-                    "retries": 3,
-                    "startPeriod": 10,
-                },
+                "healthCheck": ECS_HEALTH_CHECK,
                 # Time to decide and export the traces it holds after SIGTERM.
                 "stopTimeout": STOP_TIMEOUT_S,
                 "logConfiguration": {
