@@ -145,6 +145,10 @@ def collector_drops(log: str) -> int:
     return sum(int(n) for n in re.findall(r'"dropped_items": (\d+)', log))
 
 
+#: The collector's memory in the shipped ECS task definition and EKS manifest.
+CONTAINER_MIB = 512
+
+
 def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     """Three otelkit programs send 6 KB spans as fast as they can into a collector limited
     as in the shipped ECS task (512 MiB for the collector), whose backend stalls during
@@ -155,12 +159,15 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     senders, per_sender, payload = 3, 20_000, 6144
     backend = free_port()
     config, ports = config_with_queue(backend, None)
-    # The shipped 70 % / 20 % of 512 MiB, written as the absolute values the limiter
-    # computes in that container: it refuses data above 358 - 102 = 256 MiB of heap.
+    # The shipped limiter, with its percentages of the collector's 512 MiB container
+    # written as the absolute values it computes there (outside a container it would
+    # take them of the host's memory).
+    shipped = yaml.safe_load((REPO / "collector" / "ecs" / "config.yaml").read_text())
+    limiter = shipped["processors"]["memory_limiter"]
     config["processors"]["memory_limiter"] = {
-        "check_interval": "1s",
-        "limit_mib": 358,
-        "spike_limit_mib": 102,
+        "check_interval": limiter["check_interval"],
+        "limit_mib": CONTAINER_MIB * limiter["limit_percentage"] // 100,
+        "spike_limit_mib": CONTAINER_MIB * limiter["spike_limit_percentage"] // 100,
     }
     export_delay = [10.0]
     with (
@@ -185,13 +192,14 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     refusals = log.count("Refusing data")
     at_collector = collector_drops(log)
     print(
-        f"\nburst of {total} 6 KB spans, collector limited to 358 MiB: {len(got)} delivered, "
+        f"\nburst of {total} 6 KB spans, limiter {config['processors']['memory_limiter']}: "
+        f"{len(got)} delivered, "
         f"{dropped} dropped and reported by otelkit {reasons}, "
         f"{at_collector} dropped and logged by the collector, "
         f"{total - len(got) - dropped - at_collector} unaccounted; limiter refused data "
         f"{refusals} times; collector peak RSS {peak:.0f} MiB"
     )
     assert alive
-    assert peak < 512, "the collector would be OOM-killed in its 512 MiB container"
+    assert peak < CONTAINER_MIB, "the collector would be OOM-killed in its container"
     assert refusals > 0, "the burst never reached the limiter: the test measured nothing"
     assert len(got) + dropped + at_collector >= total, "spans lost without anyone saying so"
