@@ -11,7 +11,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import Sampler
 
 import otelkit
 from otelkit import _pipeline
@@ -96,3 +100,12 @@ def configure_exporting(
         sample_rate=sample_rate,
         sample_min_per_second=sample_min_per_second,
     )
+
+
+def bare_exporting(sampler: Sampler | None = None) -> TracerProvider:
+    """The SDK as a service would set it up: batch processor, OTLP/HTTP exporter to the
+    same receiver ``configure_exporting`` sends to."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "bench"}), sampler=sampler)
+    exporter = OTLPSpanExporter(f"{receiver_endpoint()}/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider

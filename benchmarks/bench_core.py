@@ -16,17 +16,22 @@ import sys
 import warnings
 
 import structlog
-from _pipelines import IDS, BoundIds, activate, configure_exporting, pipeline, receiver_endpoint
+from _pipelines import (
+    IDS,
+    BoundIds,
+    activate,
+    bare_exporting,
+    configure_exporting,
+    pipeline,
+    receiver_endpoint,
+)
 from harness import Pair
 from opentelemetry import context, trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 import otelkit
@@ -40,14 +45,6 @@ def _bounded(exporter: InMemoryLogRecordExporter) -> None:
     stored = getattr(exporter, "_logs", None)
     if stored is not None and len(stored) > 10_000:
         exporter.clear()
-
-
-def _bare_exporting(sampler: Sampler | None = None) -> TracerProvider:
-    """The SDK as a service would set it up: batch processor, OTLP/HTTP exporter."""
-    provider = TracerProvider(resource=Resource.create({"service.name": "bench"}), sampler=sampler)
-    exporter = OTLPSpanExporter(f"{receiver_endpoint()}/v1/traces")
-    provider.add_span_processor(BatchSpanProcessor(exporter))
-    return provider
 
 
 def _exporting_pair(
@@ -65,7 +62,7 @@ def _exporting_pair(
         pass
 
     decorated = otelkit.traced(work)
-    provider = _bare_exporting(sampler)
+    provider = bare_exporting(sampler)
     tracer = provider.get_tracer("bench")
 
     def bare() -> None:

@@ -15,19 +15,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from _pipelines import activate, pipeline
+from _pipelines import bare_exporting, configure_exporting, receiver_endpoint
 from harness import Pair
 from opentelemetry import baggage, context, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 import otelkit
+from otelkit._sdk.outbox import BATCH_SIZE
 
 QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -54,7 +51,7 @@ def _message(body: str) -> dict[str, object]:
     }
 
 
-def _bare_loop(message: dict[str, object], tracer: trace.Tracer, clear: Callable[[], None]) -> Any:
+def _bare_loop(message: dict[str, object], tracer: Callable[[], trace.Tracer]) -> Any:
     """The hand-written consumer: extract with the W3C propagators, one CONSUMER span."""
     propagator = CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
 
@@ -67,7 +64,7 @@ def _bare_loop(message: dict[str, object], tracer: trace.Tracer, clear: Callable
         parent = propagator.extract(carrier)
         producer = trace.get_current_span(parent).get_span_context()
         body_text = message["Body"]
-        span = tracer.start_span(
+        span = tracer().start_span(
             "process orders",
             context=parent,
             kind=SpanKind.CONSUMER,
@@ -86,51 +83,53 @@ def _bare_loop(message: dict[str, object], tracer: trace.Tracer, clear: Callable
         token = context.attach(trace.set_span_in_context(span, parent))
         context.detach(token)
         span.end()
-        clear()
 
     return bare
 
 
-def _clearing(exporter: InMemorySpanExporter) -> Callable[[], None]:
-    def clear() -> None:
-        if len(exporter._finished_spans) > 10_000:
-            exporter.clear()
-
-    return clear
-
-
 def _pair(label: str, body: str, *, same_pipeline: bool = False) -> Pair:
-    """``same_pipeline``: the bare loop starts its spans on otelkit's tracer provider, so
+    """Both sides on a service's pipeline (spans exported over OTLP/HTTP from a background
+    thread), timed in the calling thread's CPU, as the ``@traced`` pairs are.
+    ``same_pipeline``: the bare loop starts its spans on otelkit's tracer provider, so
     both sides pay for what every otelkit span gets by design (bound IDs stamped at
-    start, redaction at export) and the ratio is ``process_message``'s own cost."""
+    start) and the ratio is ``process_message``'s own cost."""
     message = _message(body)
-    exporter = InMemorySpanExporter()
-    ours_pipeline = pipeline(span_processors=[SimpleSpanProcessor(exporter)])
-    clear_ours = _clearing(exporter)
 
     def ours() -> None:
         with otelkit.aws.process_message(message, queue_url=QUEUE_URL):
             pass
-        clear_ours()
 
-    if same_pipeline:
-        tracer = ours_pipeline.tracer_provider.get_tracer("bench")
-        bare = _bare_loop(message, tracer, clear_ours)
-        baseline_name = "the same, on otelkit's pipeline"
-    else:
-        bare_exporter = InMemorySpanExporter()
-        provider = TracerProvider(resource=Resource.get_empty())
-        provider.add_span_processor(SimpleSpanProcessor(bare_exporter))
-        bare = _bare_loop(message, provider.get_tracer("bench"), _clearing(bare_exporter))
-        baseline_name = "SDK extract + CONSUMER span"
+    bare_provider = bare_exporting()
+    tracers = {"bare": bare_provider.get_tracer("bench")}
+
+    def setup() -> None:
+        configure_exporting(receiver_endpoint())
+        if same_pipeline:  # otelkit's provider, once configure() installed it
+            tracers["bare"] = trace.get_tracer_provider().get_tracer("bench")
+
+    bare_loop = _bare_loop(message, lambda: tracers["bare"])
+
+    def teardown() -> None:
+        otelkit.shutdown(2.0)
+        bare_provider.shutdown()
+
+    def settle() -> None:
+        otelkit.flush(5.0)
+        bare_provider.force_flush(5000)
+
     return Pair(
         f"process_message, {label}",
         ours,
-        baseline_name,
-        bare,
+        "the same, on otelkit's pipeline" if same_pipeline else "SDK extract + CONSUMER span",
+        bare_loop,
         goal=None if same_pipeline else 1.05,
         anchor="OTel SDK + otelkit processors" if same_pipeline else "OTel SDK",
-        setup=lambda: activate(ours_pipeline),
+        clock="thread",
+        number=BATCH_SIZE - 100,
+        rounds=31,
+        setup=setup,
+        teardown=teardown,
+        settle=settle,
     )
 
 
