@@ -26,14 +26,18 @@ APP_METRICS_TEMPORALITY = {
     "name": "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
     "value": "delta",
 }
-#: The collector container's ECS health check: the ADOT image's own ``/healthcheck``.
-ECS_HEALTH_CHECK: dict[str, Any] = {
-    "command": ["CMD", "/healthcheck"],
-    "interval": 10,
-    "timeout": 5,
-    "retries": 3,
-    "startPeriod": 10,
-}
+
+
+def ecs_health_check() -> dict[str, Any]:
+    """The collector container's ECS health check: the ADOT image's own ``/healthcheck``.
+    A new dict per task definition, so editing one never changes another."""
+    return {
+        "command": ["CMD", "/healthcheck"],
+        "interval": 10,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 10,
+    }
 
 
 def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
@@ -85,7 +89,7 @@ def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
                     {"name": "AWS_REGION", "value": EXAMPLE_REGION},
                     {"name": "LOKI_URL", "value": EXAMPLE_LOKI_URL},
                 ],
-                "healthCheck": ECS_HEALTH_CHECK,
+                "healthCheck": ecs_health_check(),
                 "logConfiguration": awslogs,
             },
         ],

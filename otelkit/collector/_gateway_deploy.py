@@ -16,8 +16,8 @@ from typing import Any
 from otelkit.collector._deploy import (
     ACCOUNT,
     COLLECTOR,
-    ECS_HEALTH_CHECK,
     EXAMPLE_REGION,
+    ecs_health_check,
     ecs_task_definition,
     to_json,
 )
@@ -197,7 +197,7 @@ def ecs_gateway_task_definition(model: GatewayModel) -> dict[str, Any]:
                     {"name": "AWS_REGION", "value": EXAMPLE_REGION},
                 ],
                 # Cloud Map follows this health: an unhealthy task leaves the DNS answer.
-                "healthCheck": ECS_HEALTH_CHECK,
+                "healthCheck": ecs_health_check(),
                 # Time to decide and export the traces it holds after SIGTERM.
                 "stopTimeout": STOP_TIMEOUT_S,
                 "logConfiguration": {
