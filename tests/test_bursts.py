@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from otelkit._sdk.outbox import BATCH_SIZE, MAX_QUEUE
+from tests.support.processes import production_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SPANS = 20_000
@@ -59,6 +60,7 @@ def _burst(mode: str, export_timeout: float, spans: int) -> tuple[int, Counter[s
             capture_output=True,
             text=True,
             timeout=120,
+            env=production_env(),
         )
     assert child.returncode == 0, child.stderr
     dropped: Counter[str] = Counter()
@@ -113,6 +115,7 @@ def test_each_background_request_gets_the_whole_export_timeout() -> None:
             capture_output=True,
             text=True,
             timeout=60,
+            env=production_env(),
         )
     assert child.returncode == 0, child.stderr
     assert json.loads(child.stdout) == {}

@@ -15,6 +15,7 @@ import pytest
 
 from otelkit._sdk.outbox import MAX_QUEUE
 from tests.support.fault_receiver import fault_receiver
+from tests.support.processes import production_env
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +58,7 @@ def _run(mode: str) -> tuple[dict[str, object], Counter[str], int]:
             text=True,
             timeout=300,
             check=True,
+            env=production_env(),
         )
     dropped: Counter[str] = Counter()
     for line in child.stderr.splitlines():

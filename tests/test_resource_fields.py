@@ -14,6 +14,7 @@ import otelkit
 from otelkit import _pipeline
 from otelkit._resource_fields import FIELD_NAMES, ResourceFields
 from tests.support.otlp_receiver import attributes, otlp_receiver
+from tests.support.processes import production_env
 
 # A worker that grows by 300 MB between two lines, with threads started meanwhile.
 _GROWING_WORKER = textwrap.dedent(
@@ -39,7 +40,7 @@ _GROWING_WORKER = textwrap.dedent(
 def _run_worker(**env: str) -> list[dict[str, Any]]:
     result = subprocess.run(
         [sys.executable, "-c", _GROWING_WORKER],
-        env={**os.environ, "LOG_FORMAT": "json", **env},
+        env=production_env(LOG_FORMAT="json", **env),
         capture_output=True,
         text=True,
         timeout=60,

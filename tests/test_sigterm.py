@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.support.otlp_receiver import Received, otlp_receiver
+from tests.support.processes import production_env
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +38,7 @@ def _terminate(script: str, endpoint: str) -> tuple[subprocess.CompletedProcess[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=production_env(),
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready"

@@ -56,20 +56,23 @@ class Output:
         )
 
 
+def production_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a child that runs as deployed: the suite's strict
+    mode (``OTELKIT_STRICT``, set in conftest) removed, ``extra`` added."""
+    env = {**os.environ, **extra}
+    env.pop("OTELKIT_STRICT", None)
+    return env
+
+
 @contextmanager
 def server_process(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> Iterator[Output]:
     """Run ``args`` (a server) in ``cwd``; stop it with SIGTERM when the block ends."""
-    full_env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "LOG_FORMAT": "json",
-        "OTELKIT_CONSOLE": "false",
-        **(env or {}),
-    }
-    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTELKIT_STRICT"):
-        full_env.pop(name, None)
+    full_env = production_env(
+        PYTHONUNBUFFERED="1", LOG_FORMAT="json", OTELKIT_CONSOLE="false", **(env or {})
+    )
+    full_env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     process = subprocess.Popen(
         args, cwd=cwd, env=full_env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
