@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: install system-deps demo test test-fast lint format typecheck bench docs collector clean
+.PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs collector clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,11 +51,15 @@ COLLECTOR_SRC := collector/distribution
 
 collector: $(COLLECTOR)  ## build the test collector at build/otelcol-otelkit (needs Go)
 
-$(COLLECTOR): $(COLLECTOR_SRC)/main.go $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/go.sum
+$(COLLECTOR): $(wildcard $(COLLECTOR_SRC)/*.go) $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/go.sum
 	@mkdir -p build
 	@start=$$(date +%s); \
 	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
 	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
+
+# `otelkit collector check` knows each component's keys from the built collector itself.
+collector-keys: $(COLLECTOR)  ## regenerate otelkit/collector/component_keys.json from the build
+	$(COLLECTOR) keys > otelkit/collector/component_keys.json
 
 test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks

@@ -6,6 +6,7 @@ package main
 
 import (
 	"log"
+	"os"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -88,6 +89,12 @@ func components() (otelcol.Factories, error) {
 }
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "keys" {
+		if err := dumpKeys(); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	settings := otelcol.CollectorSettings{
 		BuildInfo: component.BuildInfo{
 			Command:     "otelcol-otelkit",

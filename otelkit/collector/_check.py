@@ -10,7 +10,6 @@ at the push API instead of OTLP.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from otelkit.collector._components import (
     component_type,
 )
 from otelkit.collector._model import MAX_EMF_DIMENSIONS
-from otelkit.collector._options import CLOSED, TYPES, type_problem
+from otelkit.collector._options import option_problems, schema
 from otelkit.collector._yaml import Document, Path, YamlError, load
 
 SECTIONS: tuple[Kind, ...] = get_args(Kind)
@@ -150,18 +149,18 @@ class _Checker:
         return out
 
     def _check_options(self, kind: Kind, cid: str, settings: dict[str, Any]) -> None:
-        ctype = component_type(cid)
-        known = CLOSED.get((kind, ctype))
-        types = TYPES.get((kind, ctype), {})
-        noun = _SINGULAR[kind]
-        for key, value in settings.items():
-            path: Path = (kind, cid, str(key))
-            if known is not None and key not in known:
-                hint = difflib.get_close_matches(str(key), sorted(known), n=1)
-                tail = f" (did you mean '{hint[0]}'?)" if hint else ""
-                self.add(path, f"{noun} '{cid}' has no option '{key}'{tail}")
-            elif key in types and (problem := type_problem(value, types[key])) is not None:
-                self.add(path, f"{noun} '{cid}' option '{key}' {problem}")
+        tree = schema(kind, component_type(cid))
+        if tree is None:
+            return  # a component the table does not describe: the collector judges it
+        base: Path = (kind, cid)
+        for path, problem in option_problems(tree, settings, base):
+            where = ".".join(str(part) for part in path[len(base) :])
+            if problem.startswith("("):  # an unknown key, with its "did you mean"
+                self.add(path, f"{_SINGULAR[kind]} '{cid}' has no option '{where}' {problem}")
+            elif not problem:
+                self.add(path, f"{_SINGULAR[kind]} '{cid}' has no option '{where}'")
+            else:
+                self.add(path, f"{_SINGULAR[kind]} '{cid}' option '{where}' {problem}")
 
     def _check_service(self, service: Any, declared: dict[Kind, dict[str, dict[str, Any]]]) -> None:
         if not isinstance(service, dict):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from typing import Any
+
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from otelkit.collector import ADOT, LAMBDA, Problem, check_text
 from tests.support.collector import line_of
@@ -232,6 +239,46 @@ def test_option_types_and_unknown_keys_of_known_components(ecs_text: str) -> Non
     )
     messages = [p.message for p in check_text(text)]
     assert messages == [
-        "processor 'memory_limiter' option 'limit_percentage' expects a whole number, got '70%'",
+        "processor 'memory_limiter' option 'limit_percentage' "
+        "expects a whole number of at least 0, got '70%'",
         "processor 'batch' has no option 'send_batch_sise' (did you mean 'send_batch_size'?)",
+    ]
+
+
+_TABLE = json.loads(
+    resources.files("otelkit.collector").joinpath("component_keys.json").read_text()
+)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    component=st.sampled_from([(kind, name) for kind in _TABLE for name in sorted(_TABLE[kind])]),
+    value=_VALUES,
+)
+def test_any_settings_give_problems_never_an_exception(
+    component: tuple[str, str], value: Any
+) -> None:
+    kind, name = component
+    text = yaml.safe_dump({kind: {name: value}, "service": {"pipelines": {}}})
+    assert all(problem.message for problem in check_text(text))
+
+
+def test_nested_unknown_keys_are_named_with_their_path() -> None:
+    text = yaml.safe_dump(
+        {
+            "receivers": {"otlp": {"protocols": {"http": {"endpoint": "x:1", "cors_origin": 1}}}},
+            "exporters": {"awsemf": {"namespace": "N", "metric_declaration": []}},
+            "service": {"pipelines": {"metrics": {"receivers": ["otlp"], "exporters": ["awsemf"]}}},
+        }
+    )
+    assert [str(p) for p in check_text(text)] == [
+        "2: exporter 'awsemf' is missing required key 'metric_declarations'",
+        "3: exporter 'awsemf' has no option 'metric_declaration' "
+        "(did you mean 'metric_declarations'?)",
+        "9: receiver 'otlp' has no option 'protocols.http.cors_origin'",
     ]
