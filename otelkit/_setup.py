@@ -100,7 +100,7 @@ def _activate(settings: Settings, resource: Any = None) -> None:
 
     pipeline = providers.build(settings, resource)
     _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
-    propagate.set_global_textmap(_propagation.OtelkitPropagator())
+    propagate.set_global_textmap(_propagation.OtelkitPropagator(settings.propagators))
     previous, _configured = _configured, pipeline
     _pipeline.activate(pipeline)
     _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
