@@ -230,4 +230,7 @@ def event(
     write_record(caller, levelno, event_type, record_fields)
     current = trace.get_current_span()
     if current.is_recording():
-        current.add_event(event_type, scrub_attributes(record_fields))
+        attributes = scrub_attributes(record_fields)
+        if "error_type" in attributes:  # the line's field; on spans, the conventions' name
+            attributes["error.type"] = attributes.pop("error_type")
+        current.add_event(event_type, attributes)
