@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from opentelemetry import trace
 
+from otelkit import _unconfigured
 from otelkit._context_stack import ContextStack
 from otelkit._ids import reject_generator
 from otelkit._lifecycle_spec import JOB_LIFECYCLE, SESSION_LIFECYCLE, Lifecycle
@@ -89,6 +90,8 @@ class _Runner:
         )
 
     def __enter__(self) -> Any:
+        if _unconfigured.pending:
+            _unconfigured.warn(f"otelkit.{self._kind.name_key.removesuffix('_name')}() was used")
         running = self._make(self._id)
         _open_scopes.push(self, running)
         return running.__enter__()
