@@ -10,15 +10,17 @@ DEMO_STAMP := $(VENV)/.demo-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with otelkit and its dev tools
 
-# The demo needs only the `demo` extra (no test or lint tools): a much shorter first run.
+# The demo needs only the `demo` group (no test or lint tools): a much shorter first run.
+# Dependency groups need pip 25.1 or later.
 $(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet -e '.[botocore,httpx,asgi,redis,runtime,system-metrics]' --group demo
 	touch $(DEMO_STAMP)
 
 # The tests talk to a real redis-server; install Debian's package when it is missing.
