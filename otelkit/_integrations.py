@@ -22,7 +22,12 @@ from otelkit import _semconv, _switch
 from otelkit._safety import report_internal_error
 
 #: Integration name (a module in ``otelkit.integrations``) -> the library it instruments.
-KNOWN: dict[str, str] = {"botocore": "botocore", "httpx": "httpx"}
+KNOWN: dict[str, str] = {
+    "botocore": "botocore",
+    "httpx": "httpx",
+    "requests": "requests",
+    "redis": "redis",
+}
 DEFAULT = ("botocore", "httpx")
 
 _enabled: set[str] = set()

@@ -215,7 +215,8 @@ class ServiceSettings:
         default=None,
         env=("OTELKIT_INSTRUMENT",),
         shown="botocore,httpx (those installed)",
-        doc="Comma-separated integrations to turn on.",
+        doc="Comma-separated integrations to turn on: `botocore`, `httpx`, `requests`, `redis` "
+        "(each needs the extra of its name).",
     )
     traces_sampler: str | None = setting(
         parse=choice(SAMPLERS),

@@ -2,8 +2,8 @@
 not a deprecated one), or one of otelkit's own names listed in docs/attribute-names.md.
 
 The spans come from the real paths: a Lambda invocation of every event source, a job and
-a session that fail, a lifecycle event, an httpx call, and requests through the ASGI and
-WSGI middleware, each against a real local server.
+a session that fail, a lifecycle event, httpx and requests calls, a redis command, and
+requests through the ASGI and WSGI middleware, each against a real local server.
 """
 
 from __future__ import annotations
@@ -108,7 +108,27 @@ def _asgi_request() -> None:
         httpx.get(f"{url}/nothing-here")
 
 
-SCENARIOS = [_lambda_invocations, _failures, _httpx_call, _wsgi_request, _asgi_request]
+def _requests_and_redis() -> None:
+    import redis
+    import requests
+
+    from otelkit import _integrations
+    from tests.support.servers import redis_server
+
+    _integrations.enable(["requests", "redis"])
+    with fake_api() as api, redis_server() as url, otelkit.span("calling"):
+        requests.get(f"{api}/missing", timeout=5)
+        redis.Redis.from_url(url).set("names", "1")
+
+
+SCENARIOS = [
+    _lambda_invocations,
+    _failures,
+    _httpx_call,
+    _wsgi_request,
+    _asgi_request,
+    _requests_and_redis,
+]
 
 
 def _written(cap: Capture) -> dict[str, str]:
