@@ -11,6 +11,7 @@ naming the distro (``_run_cli``).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from typing import Any
@@ -42,8 +43,9 @@ def autoconfigure() -> None:
         otelkit.configure(protocol="http/protobuf")
 
 
-#: The upstream modules behind otelkit's integrations (``aiobotocore`` shares botocore's).
-_OWN_MODULES = frozenset(f"opentelemetry.instrumentation.{name}" for name in _integrations.KNOWN)
+#: The upstream module behind each of otelkit's integrations -> the integration
+#: (``aiobotocore``'s entry point shares botocore's module).
+_OWN_MODULES = {f"opentelemetry.instrumentation.{name}": name for name in _integrations.KNOWN}
 
 
 class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base
@@ -54,11 +56,17 @@ class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base
         _semconv.prefer_stable()
 
     def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
-        """Every installed instrumentor, except those of the libraries otelkit instruments
-        itself with its propagation hooks (``configure()`` did, a moment before), and
-        system metrics, which the ``system_metrics`` setting turns on."""
+        """Every installed instrumentor; those of the libraries otelkit has an integration
+        for are turned on the way ``configure(instrument=...)`` does (with otelkit's
+        hooks, when the library is imported), and system metrics are left to the
+        ``system_metrics`` setting."""
         module = str(entry_point.value).partition(":")[0]
-        if module in _OWN_MODULES or entry_point.name == "system_metrics":
+        own = _OWN_MODULES.get(module)
+        if own is not None:
+            if importlib.util.find_spec(_integrations.KNOWN[own]) is not None:
+                _integrations.enable([own])
+            return
+        if entry_point.name == "system_metrics":
             return
         super().load_instrumentor(entry_point, **kwargs)
 

@@ -21,11 +21,13 @@ APP = """
 import sys
 
 import httpx
+import requests
 
 import otelkit
 
 with otelkit.job("zero.code", job_id="job-zc-1"):
     httpx.get(sys.argv[1])
+    requests.get(sys.argv[1], timeout=5)
     otelkit.get_logger("app").info("called the API")
 """
 
@@ -57,14 +59,24 @@ def _run(command: list[str], tmp_path: Path, endpoint: str, *first: Path, **extr
 
 def _check(received: Received) -> None:
     spans = {span["name"]: span for span in received.spans()}
-    clients = [span for span in spans.values() if span["kind"] == "SPAN_KIND_CLIENT"]
-    assert clients, sorted(spans)
-    client = clients[0]
-    fields = attributes(client["attributes"])
-    assert fields["job_id"] == "job-zc-1", "the auto-instrumented span carries the bound IDs"
-    assert fields["http.request.method"] == "GET", "stable HTTP conventions by default"
-    assert "http.method" not in fields
-    assert client["parentSpanId"] == spans["zero.code"]["spanId"]
+    clients = [span for span in received.spans() if span["kind"] == "SPAN_KIND_CLIENT"]
+    scopes = {
+        scope["scope"]["name"]
+        for request in received.requests["/v1/traces"]
+        for resource in request["resourceSpans"]
+        for scope in resource["scopeSpans"]
+        if scope["spans"][0]["kind"] == "SPAN_KIND_CLIENT"
+    }
+    assert scopes == {
+        "opentelemetry.instrumentation.httpx",
+        "opentelemetry.instrumentation.requests",
+    }, "both libraries are instrumented"
+    for client in clients:
+        fields = attributes(client["attributes"])
+        assert fields["job_id"] == "job-zc-1", "auto-instrumented spans carry the bound IDs"
+        assert fields["http.request.method"] == "GET", "stable HTTP conventions by default"
+        assert "http.method" not in fields
+        assert client["parentSpanId"] == spans["zero.code"]["spanId"]
     assert received.resources()[0]["service.name"] == "zero-code-app"
     bodies = {record["body"]["stringValue"] for record in received.logs()}
     assert "called the API" in bodies
