@@ -427,3 +427,40 @@ def test_otel_log_level_sets_the_diagnostics_loggers(
     assert logging.getLogger("opentelemetry.sdk.trace").getEffectiveLevel() == logging.ERROR
     assert logging.getLogger("otelkit._sdk.resource").getEffectiveLevel() == logging.ERROR
     assert not logging.getLogger("otelkit._sdk.resource").isEnabledFor(logging.WARNING)
+
+
+@pytest.mark.parametrize("signal", ["traces", "logs"])
+def test_otel_exporter_otlp_signal_protocol_grpc_alone(
+    monkeypatch: pytest.MonkeyPatch, signal: str
+) -> None:
+    """One signal over gRPC to its own endpoint, the others over HTTP: each arrives where
+    it was sent."""
+    from tests.support.otlp_grpc_receiver import otlp_grpc_receiver
+
+    with otlp_grpc_receiver() as (grpc_endpoint, over_grpc):
+        env = {
+            f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL": "grpc",
+            f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT": grpc_endpoint,
+        }
+        received = _run(monkeypatch, env)
+    assert set(over_grpc) == {signal}
+    assert _sent(received) == {name: name != signal for name in SIGNAL_PATHS}
+
+
+@pytest.mark.parametrize(
+    ("protocol", "url"),
+    [("http/protobuf", "http://localhost:4318/v1/traces"), ("grpc", "http://localhost:4317")],
+)
+def test_otlp_asked_for_without_an_endpoint_goes_to_the_specification_default(
+    protocol: str, url: str
+) -> None:
+    """(The default port is not one a test may listen on, so this reads the plan.)"""
+    from otelkit._sdk.export_plan import plan
+    from otelkit._settings import resolve
+
+    settings = resolve(
+        {}, {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": protocol}
+    )
+    signals = plan(settings)
+    assert signals["traces"].url == url
+    assert signals["metrics"].url is None, "only the signal that asked for OTLP"
