@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from opentelemetry import propagate
 
 import otelkit
@@ -464,3 +466,19 @@ def test_otlp_asked_for_without_an_endpoint_goes_to_the_specification_default(
     signals = plan(settings)
     assert signals["traces"].url == url
     assert signals["metrics"].url is None, "only the signal that asked for OTLP"
+
+
+@given(
+    name=st.text(min_size=1, max_size=30).filter(lambda t: t.strip() == t and t.strip()),
+    noise=st.text(max_size=30),
+)
+def test_any_service_name_in_resource_attributes_round_trips(name: str, noise: str) -> None:
+    """Percent-encoded as the specification asks, any name comes back as it was, whatever
+    other entries (even malformed ones) sit around it."""
+    from urllib.parse import quote
+
+    from otelkit._settings import resolve
+
+    junk = quote(noise, safe="")  # no "=": entries without a value, which are skipped
+    text = f"{junk},service.name={quote(name, safe='')},{junk}"
+    assert resolve({}, {"OTEL_RESOURCE_ATTRIBUTES": text}).service_name == name
