@@ -114,14 +114,13 @@ class Logger:
         """Log at DEBUG."""
         if self._logger.isEnabledFor(logging.DEBUG):
             self._log(logging.DEBUG, msg, args, fields)
-        elif _unconfigured.pending:  # dropped: say why, once, if nothing is set up
-            _unconfigured.warn("a log line was dropped")
 
     def info(self, msg: object, *args: object, **fields: Any) -> None:
         """Log at INFO."""
         if self._logger.isEnabledFor(logging.INFO):
             self._log(logging.INFO, msg, args, fields)
         elif _unconfigured.pending:  # dropped: say why, once, if nothing is set up
+            # (INFO only: a dropped DEBUG line is expected, and that path is hot)
             _unconfigured.warn("a log line was dropped")
 
     def warning(self, msg: object, *args: object, **fields: Any) -> None:
