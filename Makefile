@@ -81,8 +81,9 @@ bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/b
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md
 
-docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
+docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 format: $(STAMP)  ## apply the code format that `make test` checks
 	$(BIN)/ruff format otelkit tests examples benchmarks
