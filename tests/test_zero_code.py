@@ -124,3 +124,30 @@ def test_otelkit_run_without_a_command_says_how(capsys: pytest.CaptureFixture[st
     assert "otelkit run -- python app.py" in capsys.readouterr().err
     assert main(["run", "--", "no-such-program-here"]) == 1
     assert "cannot run 'no-such-program-here'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_otelkit_run_without_opentelemetry_instrumentation_sets_otelkit_up_alone(
+    tmp_path: Path,
+) -> None:
+    """A distro module that cannot be imported stands for the package's absence."""
+    blocked = tmp_path / "no_instrumentation"
+    (blocked / "opentelemetry" / "instrumentation").mkdir(parents=True)
+    (blocked / "opentelemetry" / "instrumentation" / "distro.py").write_text(
+        "raise ImportError('opentelemetry-instrumentation is not installed')\n"
+    )
+    with otlp_receiver() as (endpoint, received):
+        stderr = _run(LAUNCHERS["otelkit run"], tmp_path, endpoint, blocked)
+    assert "telemetry not set up" not in stderr
+    spans = {span["name"]: span for span in received.spans()}
+    assert attributes(spans["zero.code"]["attributes"])["job_id"] == "job-zc-1"
+    assert "called the API" in {record["body"]["stringValue"] for record in received.logs()}
+    scopes = {
+        scope["scope"]["name"]
+        for request in received.requests["/v1/traces"]
+        for resource in request["resourceSpans"]
+        for scope in resource["scopeSpans"]
+    }
+    # otelkit's default integrations only: requests is turned on by the distro alone
+    assert "opentelemetry.instrumentation.httpx" in scopes
+    assert "opentelemetry.instrumentation.requests" not in scopes
