@@ -6,7 +6,8 @@ otelkit's defaults.
 
 from __future__ import annotations
 
-import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from opentelemetry import propagate
 import otelkit
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver
 from tests.support.polling import eventually
+from tests.support.processes import production_env
 from tests.support.servers import http_server
 
 SIGNAL_PATHS = {"traces": "/v1/traces", "metrics": "/v1/metrics", "logs": "/v1/logs"}
@@ -416,19 +418,26 @@ def test_an_unknown_temporality_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
 # --- OTEL_LOG_LEVEL -------------------------------------------------------------------
 
 
-def test_otel_log_level_sets_the_diagnostics_loggers(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.slow
+@pytest.mark.parametrize(("level", "said"), [(None, True), ("error", False), ("debug", True)])
+def test_otel_log_level_governs_the_sdks_and_otelkits_own_diagnostics(
+    level: str | None, said: bool
 ) -> None:
-    """A detector failing is a WARNING otelkit reports; at ``error`` it stays quiet."""
-    from otelkit._sdk.providers import DIAGNOSTIC_LOGGERS
-
-    for name in DIAGNOSTIC_LOGGERS:  # restored after the test
-        monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
-    monkeypatch.setenv("OTEL_LOG_LEVEL", "error")
-    otelkit.configure(log_stdout=False)
-    assert logging.getLogger("opentelemetry.sdk.trace").getEffectiveLevel() == logging.ERROR
-    assert logging.getLogger("otelkit._sdk.resource").getEffectiveLevel() == logging.ERROR
-    assert not logging.getLogger("otelkit._sdk.resource").isEnabledFor(logging.WARNING)
+    """A resource detector whose metadata endpoint refuses: a WARNING of the SDK's, shown
+    by default and at ``debug``, not at ``error``."""
+    env = production_env(
+        OTELKIT_RESOURCE_DETECTORS="ecs",
+        ECS_CONTAINER_METADATA_URI_V4="http://127.0.0.1:9/metadata",
+    )
+    env.pop("OTEL_LOG_LEVEL", None)
+    if level is not None:
+        env["OTEL_LOG_LEVEL"] = level
+    program = "import otelkit; otelkit.configure(log_stdout=False, console=False)"
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("AwsEcsResourceDetector failed" in done.stderr) is said, done.stderr
 
 
 @pytest.mark.parametrize("signal", ["traces", "logs"])
