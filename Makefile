@@ -10,15 +10,17 @@ DEMO_STAMP := $(VENV)/.demo-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with otelkit and its dev tools
 
-# The demo needs only the `demo` extra (no test or lint tools): a much shorter first run.
+# The demo needs only the `demo` group (no test or lint tools): a much shorter first run.
+# Dependency groups need pip 25.1 or later.
 $(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet -e '.[botocore,httpx,asgi,redis,runtime,system-metrics]' --group demo
 	touch $(DEMO_STAMP)
 
 # The tests talk to a real redis-server; install Debian's package when it is missing.
@@ -83,8 +85,9 @@ bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/b
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md
 
-docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
+docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 format: $(STAMP)  ## apply the code format that `make test` checks
 	$(BIN)/ruff format otelkit tests examples benchmarks

@@ -1,4 +1,5 @@
-"""The ``otelkit`` command line: ``collector``, ``ops``, ``logs``, ``traces``, ``health``."""
+"""The ``otelkit`` command line: ``collector``, ``ops``, ``logs``, ``traces``, ``health``,
+``run``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ COMMANDS = {
     "logs": ("otelkit._logs_cli", "tail, errors, slow, find --id: lines from CloudWatch or files"),
     "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
     "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
+    "run": ("otelkit._run_cli", "run -- python app.py: a program set up with no code change"),
 }
 
 _USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"

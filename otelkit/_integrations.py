@@ -18,11 +18,16 @@ from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
-from otelkit import _switch
+from otelkit import _semconv, _switch
 from otelkit._safety import report_internal_error
 
 #: Integration name (a module in ``otelkit.integrations``) -> the library it instruments.
-KNOWN: dict[str, str] = {"botocore": "botocore", "httpx": "httpx"}
+KNOWN: dict[str, str] = {
+    "botocore": "botocore",
+    "httpx": "httpx",
+    "requests": "requests",
+    "redis": "redis",
+}
 DEFAULT = ("botocore", "httpx")
 
 _enabled: set[str] = set()
@@ -30,6 +35,7 @@ _lock = threading.Lock()
 
 
 def _activate(name: str) -> None:
+    _semconv.prefer_stable()  # before the upstream instrumentation reads it
     module = importlib.import_module(f"otelkit.integrations.{name}")
     module.instrument(_switch.TRACER_PROVIDER, _switch.METER_PROVIDER)
 

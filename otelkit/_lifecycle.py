@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from opentelemetry import trace
 
+from otelkit import _unconfigured
 from otelkit._context_stack import ContextStack
 from otelkit._ids import reject_generator
 from otelkit._lifecycle_spec import JOB_LIFECYCLE, SESSION_LIFECYCLE, Lifecycle
@@ -89,6 +90,8 @@ class _Runner:
         )
 
     def __enter__(self) -> Any:
+        if _unconfigured.pending:
+            _unconfigured.warn(f"otelkit.{self._kind.name_key.removesuffix('_name')}() was used")
         running = self._make(self._id)
         _open_scopes.push(self, running)
         return running.__enter__()
@@ -230,4 +233,7 @@ def event(
     write_record(caller, levelno, event_type, record_fields)
     current = trace.get_current_span()
     if current.is_recording():
-        current.add_event(event_type, scrub_attributes(record_fields))
+        attributes = scrub_attributes(record_fields)
+        if "error_type" in attributes:  # the line's field; on spans, the conventions' name
+            attributes["error.type"] = attributes.pop("error_type")
+        current.add_event(event_type, attributes)

@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Any
 
+from otelkit import _unconfigured
 from otelkit._log_event import FIELDS_ATTR
 
 _LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
@@ -118,6 +119,9 @@ class Logger:
         """Log at INFO."""
         if self._logger.isEnabledFor(logging.INFO):
             self._log(logging.INFO, msg, args, fields)
+        elif _unconfigured.pending:  # dropped: say why, once, if nothing is set up
+            # (INFO only: a dropped DEBUG line is expected, and that path is hot)
+            _unconfigured.warn("a log line was dropped")
 
     def warning(self, msg: object, *args: object, **fields: Any) -> None:
         """Log at WARNING."""

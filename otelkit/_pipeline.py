@@ -106,6 +106,8 @@ class Pipeline:
 
 
 _active = Pipeline()
+#: The pipeline before any ``configure()``: stdlib defaults, nothing exported.
+UNCONFIGURED = _active
 
 
 def current() -> Pipeline:

@@ -22,7 +22,7 @@ there is not host-filtered; private IDs are still withheld.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -126,13 +126,40 @@ def _chars(values: list[str]) -> int:
     return len(values[0]) if len(values) == 1 else sum(len(value) for value in values)
 
 
+def _trace_names(names: Sequence[str]) -> list[str]:
+    """The trace-context formats among ``OTEL_PROPAGATORS`` (``baggage`` is the IDs')."""
+    return [name for name in names if name not in ("baggage", "none")]
+
+
+def _named(name: str, xray: AwsXRayPropagator) -> TextMapPropagator:
+    """A propagator by its ``OTEL_PROPAGATORS`` name: otelkit's own or an installed one."""
+    if name == "xray":
+        return xray
+    if name == "tracecontext":
+        return TraceContextTextMapPropagator()
+    from importlib.metadata import entry_points
+
+    for found in entry_points(group="opentelemetry_propagator", name=name):
+        return found.load()()  # type: ignore[no-any-return]
+    raise ValueError(
+        f"OTEL_PROPAGATORS: no propagator named {name!r} is installed "
+        "(otelkit has tracecontext, xray, baggage, none)"
+    )
+
+
 class OtelkitPropagator(TextMapPropagator):
     """Trace context (W3C and X-Ray) plus the bound IDs as baggage, both directions."""
 
-    def __init__(self) -> None:
-        # X-Ray first, W3C after: when a request carries both, the W3C parent wins.
+    def __init__(self, names: Sequence[str] | None = None) -> None:
+        """``names``: ``OTEL_PROPAGATORS`` (None: ``xray,tracecontext,baggage``)."""
         self._xray = AwsXRayPropagator()
-        self._trace = (self._xray, TraceContextTextMapPropagator())
+        # X-Ray first, W3C after: when a request carries both, the W3C parent wins.
+        default = (self._xray, TraceContextTextMapPropagator())
+        self._trace: tuple[TextMapPropagator, ...] = default
+        self._ids_as_baggage = True
+        if names is not None:
+            self._trace = tuple(_named(name, self._xray) for name in _trace_names(names))
+            self._ids_as_baggage = "baggage" in names
         self._baggage = W3CBaggagePropagator()
 
     @property
@@ -157,7 +184,7 @@ class OtelkitPropagator(TextMapPropagator):
             root = _xray_root(carrier, getter)
             if root is not None:
                 context = set_value(_ROOT_KEY, root, context)
-        header = getter.get(carrier, "baggage")
+        header = getter.get(carrier, "baggage") if self._ids_as_baggage else None
         if not header or _chars(header) > MAX_BAGGAGE_CHARS:
             return context
         # Only the ID entries are read: other entries are never kept, so never parsed.
@@ -192,6 +219,8 @@ class OtelkitPropagator(TextMapPropagator):
         """
         for propagator in self._trace:
             propagator.inject(carrier, context, setter)
+        if not self._ids_as_baggage:
+            return
         outgoing = Context()
         for key, value in policy().public_ids(current_ids(context)).items():
             outgoing = baggage.set_baggage(key, value, outgoing)

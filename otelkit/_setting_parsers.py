@@ -196,3 +196,43 @@ def fields(source: str, value: Any) -> dict[str, str]:
             raise ValueError(f"{source}: {key!r} names a field every log line has")
         result[key] = found
     return result
+
+
+def resource_attribute(key: str, *also: str) -> Callable[[str, str], str | None]:
+    """An ``EnvAlias`` translation: the value of ``key`` (or, failing it, of ``also``) in
+    ``OTEL_RESOURCE_ATTRIBUTES`` text (``k=v,k=v``, values percent-encoded), or None."""
+    from urllib.parse import unquote
+
+    def translate(source: str, value: str) -> str | None:
+        found: dict[str, str] = {}
+        for item in value.split(","):
+            name, sep, text_value = item.partition("=")
+            if sep:
+                found[name.strip()] = unquote(text_value.strip())
+        for wanted in (key, *also):
+            if found.get(wanted):
+                return found[wanted]
+        return None
+
+    return translate
+
+
+def millis_as_seconds(source: str, value: str) -> float:
+    """An ``EnvAlias`` translation: OpenTelemetry's timeouts are milliseconds."""
+    return _number(source, value, lambda n: n > 0, "greater than 0 (milliseconds)") / 1000
+
+
+def choices(allowed: tuple[str, ...]) -> Parser[tuple[str, ...]]:
+    """A parser for a comma-separated list (or a list) of names from ``allowed``."""
+
+    def parse(source: str, value: Any) -> tuple[str, ...]:
+        found = lowercase_names(source, value)
+        unknown = [name for name in found if name not in allowed]
+        if unknown or not found:
+            raise ValueError(
+                f"{source}={value!r}: {', '.join(unknown) or 'nothing'} is not one of "
+                f"{', '.join(allowed)}"
+            )
+        return found
+
+    return parse

@@ -12,21 +12,70 @@ from typing import Any
 from otelkit import _emf_rules as emf_rules
 from otelkit._setting_parsers import (
     choice,
+    choices,
     flag,
+    level,
     lowercase_names,
+    millis_as_seconds,
     names,
     nonblank,
     port,
     positive,
     rate,
     ratio,
+    resource_attribute,
     text,
     trusted_callers,
     url,
 )
-from otelkit._setting_spec import Computed, setting
+from otelkit._setting_spec import Computed, EnvAlias, setting
 
 PROTOCOLS = ("http/protobuf", "grpc")
+#: ``OTEL_TRACES_SAMPLER`` values: the SDK specification's built-in samplers.
+SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
+#: ``OTEL_{TRACES,LOGS}_EXPORTER`` values (metrics also take ``prometheus``).
+EXPORTERS = ("otlp", "console", "none")
+_RESOURCE = "OTEL_RESOURCE_ATTRIBUTES"
+
+
+def _signal_protocol(signal: str) -> str:
+    return setting(
+        parse=choice(PROTOCOLS),
+        default=Computed(lambda r: str(r["protocol"]), "`protocol`"),
+        env=(f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL",),
+        keyword=False,
+        doc=f"OTLP protocol of {signal} alone.",
+    )
+
+
+def _signal_timeout(signal: str) -> float:
+    return setting(
+        parse=positive,
+        default=Computed(lambda r: float(r["export_timeout"]), "`export_timeout`"),
+        env=(EnvAlias(f"OTEL_EXPORTER_OTLP_{signal.upper()}_TIMEOUT", millis_as_seconds),),
+        keyword=False,
+        doc=f"Seconds one export of {signal} may take (the variable is in milliseconds).",
+    )
+
+
+def _signal_exporters(signal: str, allowed: tuple[str, ...], doc: str) -> tuple[str, ...] | None:
+    return setting(
+        parse=choices(allowed),
+        default=None,
+        env=(f"OTEL_{signal.upper()}_EXPORTER",),
+        keyword=False,
+        shown="(unset: otlp with an endpoint, else console)",
+        doc=doc,
+    )
+
+
 #: Environments that count as development: DEBUG logs, pretty lines on a terminal.
 DEV_ENVIRONMENTS = frozenset({"dev", "development", "local"})
 #: Environments that count as production: sampled traces (a reservoir plus 5 %).
@@ -51,21 +100,34 @@ class ServiceSettings:
     service_name: str = setting(
         parse=nonblank,
         default="unknown_service",
-        env=("OTEL_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME"),
-        doc="`service.name` on every signal; the Loki `service_name` label.",
+        env=(
+            "OTEL_SERVICE_NAME",
+            EnvAlias(_RESOURCE, resource_attribute("service.name")),
+            "AWS_LAMBDA_FUNCTION_NAME",
+        ),
+        doc="`service.name` on every signal; the Loki `service_name` label. "
+        "`service.name` in `OTEL_RESOURCE_ATTRIBUTES` counts too.",
     )
     service_version: str | None = setting(
         parse=text,
         default=None,
-        env=("OTEL_SERVICE_VERSION",),
+        env=("OTEL_SERVICE_VERSION", EnvAlias(_RESOURCE, resource_attribute("service.version"))),
         doc="`service.version` resource attribute.",
     )
     environment: str = setting(
         parse=nonblank,
         default="dev",
-        env=("DEPLOYMENT_ENV", "STAGE"),
+        env=(
+            "DEPLOYMENT_ENV",
+            "STAGE",
+            EnvAlias(
+                _RESOURCE,
+                resource_attribute("deployment.environment.name", "deployment.environment"),
+            ),
+        ),
         doc="`deployment.environment` and the `environment` log field. `dev`, "
-        "`development` and `local` count as development.",
+        "`development` and `local` count as development. `deployment.environment.name` "
+        "in `OTEL_RESOURCE_ATTRIBUTES` counts too.",
     )
     sdk_disabled: bool = setting(
         parse=flag,
@@ -153,13 +215,25 @@ class ServiceSettings:
         default=None,
         env=("OTELKIT_INSTRUMENT",),
         shown="botocore,httpx (those installed)",
-        doc="Comma-separated integrations to turn on.",
+        doc="Comma-separated integrations to turn on: `botocore`, `httpx`, `requests`, `redis` "
+        "(each needs the extra of its name).",
+    )
+    traces_sampler: str | None = setting(
+        parse=choice(SAMPLERS),
+        default=None,
+        env=("OTEL_TRACES_SAMPLER",),
+        keyword=False,
+        shown="(unset: parent-based, reservoir then `sample_rate`)",
+        doc="One of the specification's samplers: `always_on`, `always_off`, `traceidratio`, "
+        "`parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` "
+        "(the ratio is `sample_rate`). Any other value is a `ValueError`.",
     )
     sample_rate: float = setting(
         parse=ratio,
         env=("OTELKIT_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"),
         default=Computed(
-            lambda r: 0.05 if is_production(r) else 1.0, "0.05 in prod/production, else 1.0"
+            lambda r: 0.05 if is_production(r) and not r["traces_sampler"] else 1.0,
+            "0.05 in prod/production without `OTEL_TRACES_SAMPLER`, else 1.0",
         ),
         doc="Parent-based head sampling ratio, 0.0-1.0, for root traces the reservoir "
         "did not take.",
@@ -168,7 +242,8 @@ class ServiceSettings:
         parse=rate,
         env=("OTELKIT_SAMPLE_MIN_PER_SECOND",),
         default=Computed(
-            lambda r: 1.0 if is_production(r) else 0.0, "1 in prod/production, else 0"
+            lambda r: 1.0 if is_production(r) and not r["traces_sampler"] else 0.0,
+            "1 in prod/production without `OTEL_TRACES_SAMPLER`, else 0",
         ),
         doc="Reservoir: this many root traces per second are always sampled, before "
         "`sample_rate` applies to the rest (X-Ray's default rule is 1/s + 5%).",
@@ -233,9 +308,10 @@ class ServiceSettings:
     export_timeout: float = setting(
         parse=positive,
         default=10.0,
-        env=("OTELKIT_EXPORT_TIMEOUT",),
+        env=("OTELKIT_EXPORT_TIMEOUT", EnvAlias("OTEL_EXPORTER_OTLP_TIMEOUT", millis_as_seconds)),
         shown="10",
-        doc="Seconds one export may take before it is abandoned.",
+        doc="Seconds one export may take before it is abandoned "
+        "(`OTEL_EXPORTER_OTLP_TIMEOUT` is in milliseconds).",
     )
     lambda_single_record: str = setting(
         parse=choice(("link", "continue")),
@@ -284,4 +360,66 @@ class ServiceSettings:
         keyword=False,
         doc="Re-raise otelkit's internal errors instead of reporting them once on stderr "
         "(read when an error happens). For otelkit's own tests; not for production.",
+    )
+
+    # The OpenTelemetry SDK specification's variables that have no keyword: per signal,
+    # the exporters, the endpoint, protocol and timeout; then temporality and propagators.
+    traces_exporter: tuple[str, ...] | None = _signal_exporters(
+        "traces",
+        EXPORTERS,
+        "`otlp`, `console` and/or `none` for spans: `otlp` alone sends to the endpoint "
+        "(`http://localhost:4318` if none is set) and prints no span trees.",
+    )
+    metrics_exporter: tuple[str, ...] | None = _signal_exporters(
+        "metrics",
+        (*EXPORTERS, "prometheus"),
+        "`otlp`, `console`, `prometheus` and/or `none` for metrics (`prometheus`: "
+        "as `prometheus=true`).",
+    )
+    logs_exporter: tuple[str, ...] | None = _signal_exporters(
+        "logs",
+        EXPORTERS,
+        "`otlp` and/or `none` for OTLP log records; `console` is accepted: the stdout "
+        "lines are governed by `log_stdout`.",
+    )
+    metrics_endpoint: str | None = setting(
+        parse=url,
+        default=None,
+        env=("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",),
+        keyword=False,
+        doc="Full OTLP/HTTP URL for metrics alone. Wins over `endpoint` for metrics.",
+    )
+    traces_protocol: str = _signal_protocol("traces")
+    metrics_protocol: str = _signal_protocol("metrics")
+    logs_protocol: str = _signal_protocol("logs")
+    traces_timeout: float = _signal_timeout("traces")
+    metrics_timeout: float = _signal_timeout("metrics")
+    logs_timeout: float = _signal_timeout("logs")
+    metrics_temporality: str | None = setting(
+        parse=choice(("cumulative", "delta", "lowmemory")),
+        default=None,
+        env=("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",),
+        keyword=False,
+        shown="(unset: otelkit's default)",
+        doc="Aggregation temporality of OTLP metrics: `cumulative`, `delta` or `lowmemory`, "
+        "as the specification defines them.",
+    )
+    propagators: tuple[str, ...] | None = setting(
+        parse=lowercase_names,
+        default=None,
+        env=("OTEL_PROPAGATORS",),
+        keyword=False,
+        shown="xray,tracecontext,baggage",
+        doc="Trace context formats read and written: `tracecontext`, `xray`, `baggage` "
+        "(the bound IDs), `none`, or any installed `opentelemetry_propagator` "
+        "(`b3`, `b3multi`, `jaeger`…).",
+    )
+    otel_log_level: str | None = setting(
+        parse=level,
+        default=None,
+        env=("OTEL_LOG_LEVEL",),
+        keyword=False,
+        shown="(unset: WARNING)",
+        doc="Level of otelkit's and the OpenTelemetry SDK's own diagnostics "
+        "(the `otelkit` and `opentelemetry` loggers).",
     )

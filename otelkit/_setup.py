@@ -95,15 +95,16 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
-    from otelkit import _integrations, _propagation, _scrub, _system_metrics
+    from otelkit import _integrations, _propagation, _scrub, _semconv, _system_metrics
     from otelkit._sdk import providers
 
     pipeline = providers.build(settings, resource)
     _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
-    propagate.set_global_textmap(_propagation.OtelkitPropagator())
+    propagate.set_global_textmap(_propagation.OtelkitPropagator(settings.propagators))
     previous, _configured = _configured, pipeline
     _pipeline.activate(pipeline)
     _logging.install(pipeline.handler_level, owns_stdout=pipeline.render is not None)
+    _semconv.prefer_stable()  # before an upstream instrumentation starts
     _integrations.enable(settings.instrument)
     _system_metrics.enable(settings.system_metrics, pipeline.meter_provider)
     if previous is not None:  # drain it in the background: re-configuring never waits

@@ -48,6 +48,7 @@ def fail_span(span: trace.Span, exc: BaseException) -> None:
     if is_clean_exit(exc):
         return
     span.record_exception(exc)
+    span.set_attribute("error.type", type(exc).__qualname__)  # the conventions' name
     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
 

@@ -53,5 +53,5 @@ def test_httpx_spans_carry_ids_and_never_a_secret_query_value() -> None:
         httpx.post(f"{url}/v1/scenes?api_key=sk-live-123&page=2", json={"scene": 1})
     (span,) = cap.spans
     assert span.attributes["job_id"] == "job-http"
-    assert span.attributes["http.url"].endswith("/v1/scenes?api_key=[REDACTED]&page=2")
+    assert span.attributes["url.full"].endswith("/v1/scenes?api_key=[REDACTED]&page=2")
     assert all("sk-live-123" not in str(line) for line in cap.logs)

@@ -58,6 +58,11 @@ def test_the_wheel_holds_the_package_its_licence_and_nothing_else(wheel: zipfile
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt")))
     assert b"otelkit = otelkit.__main__:main" in entry_points
     assert b"otelkit = otelkit.testing" in entry_points  # the pytest plugin
+    # zero-code launch: opentelemetry-instrument finds otelkit as distro and configurator
+    assert b"[opentelemetry_distro]\notelkit = otelkit._distro:OtelkitDistro" in entry_points
+    assert b"[opentelemetry_configurator]\notelkit = otelkit._distro:OtelkitConfigurator" in (
+        entry_points
+    )
 
 
 @pytest.mark.slow
@@ -68,9 +73,9 @@ def test_the_wheel_metadata_declares_the_licence_and_every_extra(wheel: zipfile.
     assert meta["License-Expression"] == "Apache-2.0"
     assert meta["License-File"] == "LICENSE"
     assert set(meta.get_all("Provides-Extra") or []) == set(EXTRAS)
-    demo = [Requirement(r) for r in meta.get_all("Requires-Dist") or [] if "extra == 'demo'" in r]
-    assert {r.name for r in demo} >= {"moto", "httpx", "boto3"}
-    assert not {r.name for r in demo} & {"pytest", "mypy", "ruff", "fastapi"}
+    assert not {"dev", "demo"} & set(EXTRAS), "tools are dependency groups, not published"
+    required = meta.get_all("Requires-Dist") or []
+    assert not [r for r in required if Requirement(r).name in {"pytest", "mypy", "ruff", "moto"}]
 
 
 def test_beta_instrumentations_have_an_upper_bound_the_installed_version_meets() -> None:
@@ -88,10 +93,35 @@ def test_beta_instrumentations_have_an_upper_bound_the_installed_version_meets()
         )
 
 
-def test_make_demo_installs_the_demo_extra_only() -> None:
-    demo = {r.name for r in requirements("demo")}
-    assert {"moto", "flask", "flask-cors"} <= demo  # moto's server runs on Flask
-    assert "otelkit[botocore,httpx]" in EXTRAS["demo"]
+def test_make_demo_installs_the_demo_group_and_no_test_tools() -> None:
+    groups = PYPROJECT["dependency-groups"]
+    demo = {Requirement(r).name for r in groups["demo"]}
+    assert {"moto", "flask", "flask-cors", "fastapi", "uvicorn", "redis"} <= demo
+    assert not demo & {"pytest", "mypy", "ruff"}
     recipe = (ROOT / "Makefile").read_text().split("\n$(DEMO_STAMP):", 1)[1].split("\n\n")[0]
-    assert "'.[demo]'" in recipe
-    assert "[dev]" not in recipe
+    assert "--group demo" in recipe
+    assert "'pip>=25.1'" in recipe  # the first pip that installs dependency groups
+    assert "--group dev" not in recipe
+
+
+#: The extras users guess -> the extras they stand for.
+ALIASES = {
+    "aws": "botocore",
+    "lambda": "botocore",
+    "fastapi": "asgi",
+    "starlette": "asgi",
+    "flask": "wsgi",
+    "django": "wsgi",
+    "prometheus": "runtime",
+}
+
+
+def test_the_extras_users_guess_are_aliases_of_real_ones() -> None:
+    for alias, target in ALIASES.items():
+        assert EXTRAS[alias] == [f"otelkit[{target}]"], alias
+
+
+def test_the_grafana_sdk_is_pinned_to_the_build_the_suite_runs() -> None:
+    [pinned] = [r for r in requirements("ops") if r.name == "grafana-foundation-sdk"]
+    assert [spec.operator for spec in pinned.specifier] == ["=="]
+    assert pinned.specifier.contains(metadata.version("grafana-foundation-sdk"))

@@ -9,6 +9,7 @@ with names restored to the case the user wrote and values OTLP can always encode
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import os
 import threading
@@ -39,7 +40,9 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from otelkit import _drops
 from otelkit._metrics import display_name
+from otelkit._sdk import export_plan
 from otelkit._sdk.collector_link import CollectorLink, CollectorSession
+from otelkit._sdk.export_plan import SignalPlan
 from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
 from otelkit._sdk.redaction import redacting
 from otelkit._settings import Settings
@@ -58,7 +61,7 @@ DELTA: dict[type, AggregationTemporality] = {
     )
 }
 # The SDK exporter's per-attempt error lines: otelkit counts and summarizes drops itself.
-_QUIET_LOGGERS = (
+QUIET_LOGGERS = (
     "opentelemetry.exporter.otlp.common.http",
     "opentelemetry.exporter.otlp.proto.http",
     "opentelemetry.sdk._shared_internal",
@@ -84,11 +87,12 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
     """Exporters behind outboxes for every signal with an endpoint. On Lambda nothing
     exports in the background (the end-of-invocation flush does), and metrics are deltas."""
     links: dict[str, CollectorLink] = {}
-    span_exporter, metric_exporter, log_exporter = _exporters(settings, on_lambda, links)
+    signals = export_plan.plan(settings)
+    span_exporter, metric_exporter, log_exporter = _exporters(settings, signals, on_lambda, links)
     built = OtlpExport()
     if not (span_exporter or metric_exporter or log_exporter):
         return built
-    for name in _QUIET_LOGGERS:
+    for name in QUIET_LOGGERS:
         quiet = logging.getLogger(name)
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.CRITICAL)
@@ -100,7 +104,7 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             "spans",
             links.get("traces"),
             background=not on_lambda,
-            export_timeout=settings.export_timeout,
+            export_timeout=signals["traces"].timeout,
             shutdown=span_exporter.shutdown,
         )
     if log_exporter is not None:
@@ -109,7 +113,7 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             "logs",
             links.get("logs"),
             background=not on_lambda,
-            export_timeout=settings.export_timeout,
+            export_timeout=signals["logs"].timeout,
             shutdown=log_exporter.shutdown,
         )
         built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
@@ -117,7 +121,7 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
     if metric_exporter is not None:
         built.metric_reader = PeriodicExportingMetricReader(
             CountedMetricExport(metric_exporter),
-            export_timeout_millis=settings.export_timeout * 1000,
+            export_timeout_millis=signals["metrics"].timeout * 1000,
         )
     return built
 
@@ -125,49 +129,28 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
 Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
 
 
-def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLink]) -> Exporters:
+def _exporters(
+    settings: Settings,
+    signals: dict[str, SignalPlan],
+    on_lambda: bool,
+    links: dict[str, CollectorLink],
+) -> Exporters:
     """The OTLP exporter of each signal that has somewhere to go (None for the others).
 
     HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
     (one link per collector host: its signals fail together). gRPC gets none.
     """
-    endpoint, timeout = settings.endpoint, settings.export_timeout
-    if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
+    if not any(signal.url for signal in signals.values()):
         return None, None, None  # nothing leaves the process: import no exporter
-    temporality = DELTA if on_lambda else None
-    if settings.protocol == "grpc" and endpoint:
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                OTLPMetricExporter,
-            )
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        except ImportError as exc:
-            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (
-            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-            OTLPMetricExporter(
-                endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
-            ),
-            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
-        )
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HTTPLogExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-        OTLPMetricExporter as HTTPMetricExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HTTPSpanExporter,
-    )
-
     from otelkit._sdk.sigv4 import signing_session, wants_signing
 
-    traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
-    logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
-    metrics = f"{endpoint}/v1/metrics" if endpoint else None
-    if metrics and wants_signing(metrics, settings.aws_sigv4):
-        metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
+    temporality = export_plan.temporality(settings.metrics_temporality)
+    if temporality is None:
+        temporality = DELTA if on_lambda else None
+    metrics = signals["metrics"]
+    signed = metrics.protocol != "grpc" and wants_signing(metrics.url or "", settings.aws_sigv4)
+    if metrics.url and signed:  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
+        signals = {**signals, "metrics": dataclasses.replace(metrics, url=None)}
     by_host: dict[str, CollectorLink] = {}
 
     def session(url: str, signal: str) -> CollectorSession:
@@ -180,22 +163,42 @@ def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLi
             guarded.auth = signing.auth
         return guarded
 
-    return (
-        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=session(traces, "traces"))
-        if traces
-        else None,
-        HTTPMetricExporter(
-            endpoint=metrics,
-            timeout=timeout,
-            session=session(metrics, "metrics"),
-            preferred_temporality=temporality,
-        )
-        if metrics
-        else None,
-        HTTPLogExporter(endpoint=logs, timeout=timeout, session=session(logs, "logs"))
-        if logs
-        else None,
-    )
+    def exporter(signal: str) -> Any:
+        found = signals[signal]
+        if found.url is None:
+            return None
+        kind = _GRPC if found.protocol == "grpc" else _HTTP
+        options: dict[str, Any] = {"endpoint": found.url, "timeout": found.timeout}
+        if found.protocol != "grpc":
+            options["session"] = session(found.url, signal)
+        if signal == "metrics":
+            options["preferred_temporality"] = temporality
+        return _load(kind[signal])(**options)
+
+    return exporter("traces"), exporter("metrics"), exporter("logs")
+
+
+#: The SDK's exporter classes by protocol and signal, imported only when used.
+_HTTP = {
+    "traces": "opentelemetry.exporter.otlp.proto.http.trace_exporter:OTLPSpanExporter",
+    "metrics": "opentelemetry.exporter.otlp.proto.http.metric_exporter:OTLPMetricExporter",
+    "logs": "opentelemetry.exporter.otlp.proto.http._log_exporter:OTLPLogExporter",
+}
+_GRPC = {
+    "traces": "opentelemetry.exporter.otlp.proto.grpc.trace_exporter:OTLPSpanExporter",
+    "metrics": "opentelemetry.exporter.otlp.proto.grpc.metric_exporter:OTLPMetricExporter",
+    "logs": "opentelemetry.exporter.otlp.proto.grpc._log_exporter:OTLPLogExporter",
+}
+
+
+def _load(target: str) -> Any:
+    module, _, name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        if ".grpc." in module:
+            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
+        raise
 
 
 class CountedMetricExport(MetricExporter):

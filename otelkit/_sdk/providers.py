@@ -31,7 +31,7 @@ from otelkit._log_formats import renderer
 from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
-from otelkit._sdk import otlp_export
+from otelkit._sdk import export_plan, otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
@@ -76,7 +76,9 @@ def assemble(
     """
     tracer_provider = TracerProvider(
         resource=resource,
-        sampler=head_sampler(settings.sample_rate, settings.sample_min_per_second),
+        sampler=head_sampler(
+            settings.sample_rate, settings.sample_min_per_second, named=settings.traces_sampler
+        ),
         id_generator=AdoptingIdGenerator(),
         shutdown_on_exit=False,
     )
@@ -209,6 +211,8 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         settings = dataclasses.replace(
             settings, endpoint=None, traces_endpoint=None, logs_endpoint=None, console=False
         )
+    if settings.otel_log_level is not None:
+        _diagnostics_level(settings.otel_log_level)
     resource = build_resource(settings) if resource is None else for_this_process(resource)
     span_processors: list[SpanProcessor] = []
     redacted_at_export: list[SpanProcessor] = []
@@ -232,11 +236,13 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         # On Lambda the end-of-invocation flush writes them; a thread would be frozen.
         interval = None if otlp_export.on_lambda() else export_interval()
         emf = EMFMeterProvider(writer, interval)
-    if settings.console:
+    signals = export_plan.plan(settings)
+    if signals["traces"].console:
         span_processors.append(ConsoleSpanTree())
+    if signals["metrics"].console:
         metric_readers.append(ConsoleMetricsSummary())
     prometheus_text = None
-    if settings.prometheus:
+    if settings.prometheus or "prometheus" in (settings.metrics_exporter or ()):
         from otelkit._sdk.prometheus import prometheus_reader
 
         reader, prometheus_text = prometheus_reader()
@@ -259,6 +265,15 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     if settings.log_to_file:
         _add_log_file(pipeline, settings)
     return pipeline
+
+
+#: The loggers of otelkit's and the SDK's own diagnostics, which ``OTEL_LOG_LEVEL`` sets.
+DIAGNOSTIC_LOGGERS = ("opentelemetry", "otelkit._sdk", "otelkit.emf", *otlp_export.QUIET_LOGGERS)
+
+
+def _diagnostics_level(level: str) -> None:
+    for name in DIAGNOSTIC_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def _static_fields(settings: Settings) -> dict[str, str]:

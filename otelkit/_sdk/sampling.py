@@ -113,11 +113,16 @@ class ReservoirThenRatio(Sampler):
 
 class HeadSampler(Sampler):
     """Children follow their parent; roots are decided by ``root``; a sampled span gets
-    the bound IDs of its parent context as attributes (see the module docs)."""
+    the bound IDs of its parent context as attributes (see the module docs).
 
-    def __init__(self, root: Ratio | ReservoirThenRatio) -> None:
+    With ``parent_based=False`` (``OTEL_TRACES_SAMPLER=always_on`` and the like) every
+    span is decided by ``root``, its parent's decision notwithstanding, as the
+    specification's non-parent-based samplers do."""
+
+    def __init__(self, root: Ratio | ReservoirThenRatio, *, parent_based: bool = True) -> None:
         self._root = root
         self._root_sampled = root.sampled  # bound once: this runs for every span
+        self._parent_based = parent_based
 
     def should_sample(
         self,
@@ -131,11 +136,13 @@ class HeadSampler(Sampler):
     ) -> SamplingResult:
         context = get_current() if parent_context is None else parent_context
         parent = get_current_span(context).get_span_context()
-        if parent.is_valid:
+        state: TraceState | None
+        if parent.is_valid and self._parent_based:
             state = parent.trace_state
             if not parent.trace_flags.sampled:
                 return SamplingResult(_DROP, None, state)
         elif self._root_sampled(trace_id):
+            state = parent.trace_state if parent.is_valid else None
             state = None
         else:
             return SamplingResult(_DROP)
@@ -145,14 +152,40 @@ class HeadSampler(Sampler):
         return SamplingResult(_SAMPLE, attributes, state)
 
     def get_description(self) -> str:
-        return f"HeadSampler{{parent-based, root: {self._root}}}"
+        based = "parent-based" if self._parent_based else "every span"
+        return f"HeadSampler{{{based}, root: {self._root}}}"
+
+
+#: ``OTEL_TRACES_SAMPLER`` values: (parent-based, the root ratio; None: ``sample_rate``).
+SAMPLERS: dict[str, tuple[bool, float | None]] = {
+    "always_on": (False, 1.0),
+    "always_off": (False, 0.0),
+    "traceidratio": (False, None),
+    "parentbased_always_on": (True, 1.0),
+    "parentbased_always_off": (True, 0.0),
+    "parentbased_traceidratio": (True, None),
+}
 
 
 def head_sampler(
-    ratio: float, per_second: float, clock: Callable[[], float] = time.monotonic
+    ratio: float,
+    per_second: float,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    named: str | None = None,
 ) -> HeadSampler:
     """The tracer provider's sampler: parent-based, root decisions by reservoir then ratio
-    (at ratio 1 every root is sampled anyway: no reservoir, no lock per root span)."""
+    (at ratio 1 every root is sampled anyway: no reservoir, no lock per root span).
+
+    ``named`` is an ``OTEL_TRACES_SAMPLER`` value: the reservoir then applies only to the
+    ratio samplers, and only when ``per_second`` was asked for."""
+    parent_based = True
+    if named is not None:
+        parent_based, fixed = SAMPLERS[named]
+        if fixed is not None:
+            ratio, per_second = fixed, 0.0
     if per_second > 0 and ratio < 1.0:
-        return HeadSampler(ReservoirThenRatio(per_second, ratio, clock))
-    return HeadSampler(Ratio(ratio))
+        root: Ratio | ReservoirThenRatio = ReservoirThenRatio(per_second, ratio, clock)
+    else:
+        root = Ratio(ratio)
+    return HeadSampler(root, parent_based=parent_based)

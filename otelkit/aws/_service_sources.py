@@ -175,7 +175,7 @@ SHAPES: tuple[Shape, ...] = (
         "other",
         ("SecretId", "ClientRequestToken", "Step"),
         lambda e: present(
-            aws__secretsmanager__secret_arn=e.get("SecretId"),
+            aws__secretsmanager__secret__arn=e.get("SecretId"),
             aws__secretsmanager__rotation_step=e.get("Step"),
         ),
     ),

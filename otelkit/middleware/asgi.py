@@ -26,7 +26,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.metrics import NoOpMeterProvider
 
-from otelkit import _coexist
+from otelkit import _coexist, _semconv
 from otelkit import _incoming_requests as http
 from otelkit._request_telemetry import content_length
 from otelkit._safety import report_internal_error
@@ -81,6 +81,7 @@ class OtelkitASGIMiddleware:
         # A chain of ``.app`` attributes, as ASGI middleware stacks are: frameworks that
         # trace natively (FastAPI) find the upstream middleware in it and stand down, so a
         # request gets one server span, not two.
+        _semconv.prefer_stable()  # read once, when the first upstream middleware starts
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log),
             tracer_provider=http.IncomingContextTracerProvider(),

@@ -27,7 +27,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.metrics import NoOpMeterProvider
 
-from otelkit import _coexist
+from otelkit import _coexist, _semconv
 from otelkit import _incoming_requests as http
 from otelkit._request_telemetry import Request, content_length
 from otelkit._safety import report_internal_error
@@ -81,6 +81,7 @@ class OtelkitWSGIMiddleware:
         response_header: str | None = http.RESPONSE_HEADER,
     ) -> None:
         log = http.RequestLog(quiet, log_requests=log_requests, response_header=response_header)
+        _semconv.prefer_stable()  # read once, when the first upstream middleware starts
         self.app = OpenTelemetryMiddleware(
             _RequestScope(app, log),
             tracer_provider=http.IncomingContextTracerProvider(),

@@ -49,6 +49,11 @@ class Received:
 
     requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     headers: list[dict[str, str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # the path of each of ``headers``
+
+    def headers_of(self, path: str) -> list[dict[str, str]]:
+        """The headers of each request sent to ``path``."""
+        return [h for h, p in zip(self.headers, self.paths, strict=True) if p == path]
 
     def spans(self) -> list[dict[str, Any]]:
         return [
@@ -121,6 +126,7 @@ def otlp_receiver(prefix: str = "") -> Iterator[tuple[str, Received]]:
             with lock:
                 received.requests.setdefault(path, []).append(MessageToDict(message))
                 received.headers.append(dict(self.headers))
+                received.paths.append(path)
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", "0")

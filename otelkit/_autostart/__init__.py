@@ -1,0 +1,1 @@
+"""The start-up hook of ``otelkit run`` (see ``launch``)."""

@@ -1,0 +1,111 @@
+"""Where each signal goes, from the settings: the OpenTelemetry SDK specification's rules.
+
+Per signal, ``OTEL_<SIGNAL>_EXPORTER`` picks the exporters (unset: otelkit's default, OTLP
+when there is an endpoint and the console otherwise); a signal's own endpoint wins over
+the shared one, which gets ``/v1/<signal>`` appended for OTLP/HTTP; each signal has its own
+protocol and timeout. Headers and compression the SDK exporters read from the
+``OTEL_EXPORTER_OTLP_*`` variables themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opentelemetry.sdk.metrics import (
+    Counter,
+    Histogram,
+    ObservableCounter,
+    ObservableGauge,
+    ObservableUpDownCounter,
+    UpDownCounter,
+    _Gauge,
+)
+from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+from otelkit._settings import Settings
+
+SIGNALS = ("traces", "metrics", "logs")
+#: The specification's default collector address when ``otlp`` is asked for without one.
+DEFAULT_ENDPOINTS = {"http/protobuf": "http://localhost:4318", "grpc": "http://localhost:4317"}
+
+
+@dataclass(frozen=True)
+class SignalPlan:
+    """What one signal is exported to.
+
+    Attributes:
+        url: the OTLP destination (the full URL for HTTP, the collector for gRPC), or None.
+        protocol: ``http/protobuf`` or ``grpc``.
+        timeout: seconds one export may take.
+        console: printed for humans too (span trees, a metrics summary).
+    """
+
+    url: str | None
+    protocol: str
+    timeout: float
+    console: bool
+
+
+def plan(settings: Settings) -> dict[str, SignalPlan]:
+    """Each signal's plan; under ``OTEL_SDK_DISABLED`` nothing goes anywhere."""
+    return {signal: _signal(settings, signal) for signal in SIGNALS}
+
+
+def _signal(settings: Settings, signal: str) -> SignalPlan:
+    protocol: str = getattr(settings, f"{signal}_protocol")
+    timeout: float = getattr(settings, f"{signal}_timeout")
+    if settings.sdk_disabled:
+        return SignalPlan(None, protocol, timeout, console=False)
+    chosen: tuple[str, ...] | None = getattr(settings, f"{signal}_exporter")
+    own: str | None = getattr(settings, f"{signal}_endpoint")
+    shared = settings.endpoint
+    otlp = "otlp" in chosen if chosen is not None else bool(own or shared)
+    url = None
+    if otlp:
+        if own:
+            url = own
+        else:
+            base = shared or DEFAULT_ENDPOINTS[protocol]
+            url = base if protocol == "grpc" else f"{base}/v1/{signal}"
+    console = "console" in chosen if chosen is not None else settings.console
+    return SignalPlan(url, protocol, timeout, console=console and signal != "logs")
+
+
+_CUMULATIVE, _DELTA = AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA
+#: ``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE``: the specification's tables.
+_PREFERENCES: dict[str, dict[type, AggregationTemporality]] = {
+    "cumulative": {},
+    "delta": {
+        Counter: _DELTA,
+        ObservableCounter: _DELTA,
+        Histogram: _DELTA,
+        UpDownCounter: _CUMULATIVE,
+        ObservableUpDownCounter: _CUMULATIVE,
+    },
+    "lowmemory": {
+        Counter: _DELTA,
+        ObservableCounter: _CUMULATIVE,
+        Histogram: _DELTA,
+        UpDownCounter: _CUMULATIVE,
+        ObservableUpDownCounter: _CUMULATIVE,
+    },
+}
+
+
+def temporality(preference: str | None) -> dict[type, AggregationTemporality] | None:
+    """The exporter's temporality for the parsed preference; None leaves otelkit's default."""
+    if preference is None:
+        return None
+    every: dict[type, AggregationTemporality] = dict.fromkeys(
+        (
+            Counter,
+            UpDownCounter,
+            Histogram,
+            _Gauge,
+            ObservableCounter,
+            ObservableUpDownCounter,
+            ObservableGauge,
+        ),
+        _CUMULATIVE,
+    )
+    return {**every, **_PREFERENCES[preference]}
