@@ -57,14 +57,27 @@ $(COLLECTOR): $(COLLECTOR_SRC)/main.go $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/
 	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
 	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
 
-test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
+# The real Lambda runtime for the tests: the AWS Lambda Runtime Interface Emulator, built
+# from the Go module proxy at a pinned version; handlers run under awslambdaric in it.
+RIE         := build/aws-lambda-rie
+RIE_MODULE  := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+
+$(RIE):
+	@mkdir -p $(dir $(RIE))
+	@echo "building $(RIE) at $(RIE_VERSION) from the Go module proxy"
+	@start=$$(date +%s); \
+	GOBIN=$(abspath $(dir $(RIE))) GOFLAGS=-mod=mod go install $(RIE_MODULE)@$(RIE_VERSION) && \
+	echo "built $(RIE) in $$(( $$(date +%s) - start )) s"
+
+test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV) $(RIE)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the quick loop
+test-fast: $(STAMP) system-deps $(RIE)  ## the test suite without the slow tests: the quick loop
 	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
