@@ -60,9 +60,21 @@ class ServiceSettings:
         env=("OTEL_SERVICE_VERSION",),
         doc="`service.version` resource attribute.",
     )
+    lambda_function: str | None = setting(
+        parse=text,
+        default=None,
+        env=("AWS_LAMBDA_FUNCTION_NAME",),
+        keyword=False,
+        doc="The Lambda function this process runs as (the runtime sets it). Console "
+        "output is off there by default.",
+    )
     environment: str = setting(
         parse=nonblank,
-        default="dev",
+        # A deployed function is billed for every DEBUG line and sampled trace: on Lambda
+        # an unset environment is production, not a developer's machine.
+        default=Computed(
+            lambda r: "prod" if r["lambda_function"] else "dev", "prod on Lambda, else dev"
+        ),
         env=("DEPLOYMENT_ENV", "STAGE"),
         doc="`deployment.environment` and the `environment` log field. `dev`, "
         "`development` and `local` count as development.",
@@ -111,14 +123,6 @@ class ServiceSettings:
         default="http/protobuf",
         env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
         doc="`http/protobuf` or `grpc` (needs the `grpc` extra).",
-    )
-    lambda_function: str | None = setting(
-        parse=text,
-        default=None,
-        env=("AWS_LAMBDA_FUNCTION_NAME",),
-        keyword=False,
-        doc="The Lambda function this process runs as (the runtime sets it). Console "
-        "output is off there by default.",
     )
     console: bool = setting(
         parse=flag,
