@@ -335,7 +335,9 @@ def test_provisioned_concurrency_is_not_a_cold_start(
 
 
 @pytest.mark.parametrize(
-    ("remaining_ms", "expected"), [(30_000, 1.0), (5_000, 0.5), (1_300, 0.13), (250, None)]
+    ("remaining_ms", "expected"),
+    # a share, at most 1 s; with little left, what fits of 100 ms before the last 50 ms
+    [(30_000, 1.0), (5_000, 0.5), (1_300, 0.13), (250, 0.1), (120, 0.07), (40, None)],
 )
 def test_flush_is_bounded_by_the_remaining_time(
     monkeypatch: pytest.MonkeyPatch,

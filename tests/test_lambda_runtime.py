@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.lambda_runtime import lambda_function
+from tests.support.otlp_receiver import attributes, otlp_receiver
 
 API_EVENT: dict[str, Any] = {
     "version": "2.0",
@@ -25,7 +26,7 @@ def test_cold_then_warm_invocations_carry_the_runtimes_request_ids() -> None:
         second = function.invoke(API_EVENT)
         assert first.status == second.status == 200
         assert first.body["headers"]["X-Correlation-ID"] == "corr-42"
-        reports = function.reports()
+        reports = function.reports(2)
         lines = _by_message(function.log_lines(), "warning line")
     assert [r["RequestId"] for r in reports] == [line["function_request_id"] for line in lines]
     assert [line["cold_start"] for line in lines] == [True, False]
@@ -68,3 +69,67 @@ def test_an_explicit_environment_still_wins_on_lambda() -> None:
         lines = function.log_lines()
     assert {line["environment"] for line in lines} == {"dev"}
     assert _by_message(lines, "debug line")
+
+
+def test_lines_written_at_init_are_kept_as_json_lines() -> None:
+    with lambda_function("decorated.handler") as function:
+        function.invoke(API_EVENT)
+        lines = function.log_lines()
+    init = {line["message"]: line for line in lines if "at init" in line["message"]}
+    assert set(init) == {"stdlib line at init", "otelkit line at init"}, function.dump()
+    assert not any("function_request_id" in line for line in init.values())
+    assert init["otelkit line at init"]["event_type"] == "INIT"
+
+
+def test_function_memory_size_is_the_runtimes_text_as_powertools_writes_it() -> None:
+    with lambda_function("decorated.handler", {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}) as fn:
+        fn.invoke(API_EVENT)
+        lines = _by_message(fn.log_lines(), "warning line")
+    assert [line["function_memory_size"] for line in lines] == ["512"]
+
+
+def test_an_invocation_ending_with_little_time_left_is_still_flushed() -> None:
+    with otlp_receiver() as (endpoint, received):
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": "1",
+            "DEPLOYMENT_ENV": "test",
+        }
+        with lambda_function("decorated.handler", env) as function:
+            function.invoke(API_EVENT)  # the emulator counts init into the first timeout
+            response = function.invoke({**API_EVENT, "sleep_ms": 820})  # <180 ms left
+            # what was delivered when the caller got its answer, not later
+            delivered = [attributes(span["attributes"]) for span in received.spans()]
+            assert response.status == 200, function.dump()
+            request_id = function.reports(2)[1]["RequestId"]
+    assert request_id in [span.get("faas.invocation_id") for span in delivered], delivered
+
+
+XRAY_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_the_correlation_id_stays_bound_under_an_active_tracing_parent() -> None:
+    trace_header = f"Root={XRAY_ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
+    with otlp_receiver() as (endpoint, received):
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
+        with lambda_function("decorated.handler", env, trace_header=trace_header) as function:
+            response = function.invoke(API_EVENT)
+            lines = _by_message(function.log_lines(), "warning line")
+            spans = [attributes(span["attributes"]) for span in received.spans()]
+    assert response.body["headers"]["X-Correlation-ID"] == "corr-42"
+    assert [line["trace_id"] for line in lines] == [XRAY_ROOT[2:].replace("-", "")]
+    assert [line["correlation_id"] for line in lines] == ["corr-42"], function.dump()
+    assert {span.get("correlation_id") for span in spans} == {"corr-42"}, spans
+
+
+def test_a_drop_report_is_a_json_line_naming_the_invocation() -> None:
+    with lambda_function("decorated.handler") as function:
+        function.invoke({**API_EVENT, "bad_metric": True})
+        (request_id,) = [r["RequestId"] for r in function.reports(1)]
+        stderr = list(function.output.stderr)
+        reports = [line for line in function.json_lines() if line.get("logger") == "otelkit"]
+    assert not [line for line in stderr if line.startswith("otelkit:")], stderr
+    drops = [r for r in reports if r.get("event_type") == "TELEMETRY_DROPPED"]
+    assert drops, function.dump()
+    assert {r["function_request_id"] for r in drops} == {request_id}
+    assert drops[0]["dropped"] == {"metrics.metric value (out of range)": 1}, drops

@@ -75,9 +75,7 @@ def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
     """The invocation's fields for every log line written inside the handler."""
     fields: dict[str, Any] = {"cold_start": cold}
     for field_name, attribute in _CONTEXT_FIELDS:
-        value = getattr(context, attribute, None)
-        if field_name == "function_memory_size" and isinstance(value, str) and value.isdigit():
-            value = int(value)
+        value = getattr(context, attribute, None)  # memory as the runtime's text, as Powertools
         if (isinstance(value, str) and value) or (
             isinstance(value, int) and not isinstance(value, bool)
         ):
@@ -112,7 +110,9 @@ def _invocation_context(
     else:  # lambda.invoke's client context or payload; a single record's producer
         context = caller_context(source, event, lambda_context)
     if not trace.get_current_span(context).get_span_context().is_valid:
-        context = _lambda_xray_parent() or context
+        xray = _lambda_xray_parent()
+        if xray is not None:  # the segment as parent; the IDs and baggage found stay bound
+            context = trace.set_span_in_context(trace.get_current_span(xray), context)
     fields = {**current_ids(), **current_ids(context)}
     if path is not None:
         found = search(path, event)
@@ -191,6 +191,7 @@ class Invocation:
         self.single_record: _records.RecordSpan | None = None
         self.single_token: Any = None
         self.fields_token: Any = None
+        self.line_fields: dict[str, Any] | None = None
 
         self.request: Request | None = None
         try:
@@ -207,7 +208,8 @@ class Invocation:
             report_internal_error("lambda_handler (event source)", exc)
             source = Source(*DIRECT)
         cold = _lambda_lifecycle.take_cold_start()
-        self.fields_token = scope_fields.set(_line_fields(context, cold))
+        self.line_fields = _line_fields(context, cold)
+        self.fields_token = scope_fields.set(self.line_fields)
         parent, self.echo = _invocation_context(source, event, context, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)

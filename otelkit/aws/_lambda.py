@@ -8,10 +8,12 @@ cold-start flag and the bounded flush are ``_lambda_lifecycle``.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from otelkit import _pipeline
+from otelkit._log_event import scope_fields
 from otelkit._safety import report_internal_error
 from otelkit._setup import configure
 from otelkit.aws._invocation import Invocation
@@ -31,6 +33,15 @@ def _configure_if_needed() -> None:
         configure()
     except Exception as exc:  # a bad variable must not fail the function: say so, go on
         report_internal_error("lambda_handler (configure from the environment)", exc)
+
+
+def _flush(invocation: Invocation, context: Any) -> None:
+    """Flush with the invocation's line fields bound: a drop report names the request."""
+    token = scope_fields.set(invocation.line_fields)
+    try:
+        flush_within(context)
+    finally:
+        scope_fields.reset(token)
 
 
 @overload
@@ -56,13 +67,16 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     Kafka or MQ batch gets a span of its own, linked to its producer's span when the
     record carries it, binding the producer's IDs (see ``process_message``). The first
     invocation of an environment counts a ``ColdStart`` metric. Traces, metrics and
-    logs are flushed before the handler returns, within the invocation's remaining time.
+    logs are flushed before the handler returns, bounded by ``flush_bound`` of the
+    invocation's remaining time.
 
-    Without a ``configure()`` call, the first invocation configures otelkit from the
-    environment (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service
-    name defaults to the function's). Every log line written inside the handler carries
-    the fields Powertools' Logger adds: ``function_request_id``, ``cold_start``,
-    ``function_name``, ``function_arn`` and ``function_memory_size``.
+    Without a ``configure()`` call, otelkit configures itself from the environment when
+    the handler is decorated in the Lambda runtime (at init, so lines written at init
+    after that are kept), else at the first invocation (``OTEL_SERVICE_NAME``,
+    ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service name defaults to the function's).
+    Every log line written inside the handler carries the fields Powertools' Logger
+    adds: ``function_request_id``, ``cold_start``, ``function_name``, ``function_arn``
+    and ``function_memory_size`` (the runtime's text, as Powertools writes it).
 
     An exception is recorded on the span with ERROR status and re-raised. An event of
     unknown shape is traced as a direct invocation; telemetry never fails the handler.
@@ -81,6 +95,11 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     def decorate(handler: F) -> F:
         handler_name = getattr(handler, "__qualname__", None) or repr(handler)
 
+        if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+            # In the runtime the handler module is imported at init: configuring now keeps
+            # the lines written at init and takes configure() out of the first invocation.
+            _configure_if_needed()
+
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
             _configure_if_needed()
@@ -89,10 +108,10 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
                 result = handler(event, context)
             except BaseException as exc:
                 invocation.finish(None, exc)
-                flush_within(context)
+                _flush(invocation, context)
                 raise
             result = invocation.finish(result, None)
-            flush_within(context)
+            _flush(invocation, context)
             return result
 
         return wrapper  # type: ignore[return-value]

@@ -1,5 +1,6 @@
 """A function whose only otelkit line is the decorator (decorator-only mode): an API
-Gateway handler with two spans, two lines, a counter and a histogram."""
+Gateway handler with two spans, two lines, a counter and a histogram. The event can ask
+for a pause (``sleep_ms``) or a metric value otelkit must reject (``bad_metric``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import otelkit
 from otelkit.aws import lambda_handler
 
 log = otelkit.get_logger("shop.orders")
-logging.getLogger("shop.init").warning("stdlib line at init")
-log.info("otelkit line at init", event_type="INIT")
 
 
 @lambda_handler
@@ -22,8 +21,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.info("order loaded")
     otelkit.count("OrdersLoaded", 1)
     otelkit.record("OrderValue", 12.5)
+    if event.get("bad_metric"):
+        otelkit.count("OrdersLoaded", -1)  # rejected: counted as dropped input
     log.warning("warning line")
-    sleep_ms = event.get("sleep_ms") if isinstance(event, dict) else None
-    if sleep_ms:
-        time.sleep(sleep_ms / 1000)
+    if event.get("sleep_ms"):
+        time.sleep(event["sleep_ms"] / 1000)
     return {"statusCode": 200, "body": "ok"}
+
+
+# Init work after the handler is defined, as a module's set-up code often is.
+logging.getLogger("shop.init").warning("stdlib line at init")
+log.info("otelkit line at init", event_type="INIT")

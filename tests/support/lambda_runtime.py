@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.support.processes import Output, production_env
+from tests.support.runtime_api_relay import runtime_api_relay
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The handler modules the emulator runs (its task directory).
@@ -113,8 +114,15 @@ class LambdaFunction:
         """otelkit's JSON log lines (not EMF documents)."""
         return [r for r in self.json_lines() if "level" in r and "message" in r]
 
-    def reports(self) -> list[dict[str, str]]:
-        """The REPORT lines' fields (``Duration``, ``Billed Duration``...) as text."""
+    def reports(self, count: int = 0, timeout: float = 5.0) -> list[dict[str, str]]:
+        """The REPORT lines' fields (``Duration``, ``Billed Duration``...) as text, after
+        waiting for ``count`` of them (the runtime writes one after each response)."""
+        deadline = time.monotonic() + timeout
+        while len(self._reports()) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self._reports()
+
+    def _reports(self) -> list[dict[str, str]]:
         found = []
         for line in self.lines:
             if line.startswith("REPORT RequestId:"):
@@ -133,12 +141,17 @@ class LambdaFunction:
 
 @contextmanager
 def lambda_function(
-    handler: str, env: dict[str, str] | None = None, task_dir: Path = HANDLERS
+    handler: str,
+    env: dict[str, str] | None = None,
+    task_dir: Path = HANDLERS,
+    trace_header: str | None = None,
 ) -> Iterator[LambdaFunction]:
     """Run ``handler`` (``module.function`` in ``task_dir``) under the emulator.
 
     The runtime's environment is this process's, as deployed (no strict mode, no OTLP
-    endpoint unless ``env`` gives one), plus ``env``.
+    endpoint unless ``env`` gives one), plus ``env``. ``trace_header``: every invocation
+    gets it as Lambda's active tracing header (``_X_AMZN_TRACE_ID``), which the emulator
+    cannot send itself (see ``runtime_api_relay``).
     """
     rie = require_runtime()
     port, api_port = _free_port(), _free_port()
@@ -150,6 +163,14 @@ def lambda_function(
     )
     full_env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     full_env.update(env or {})
+    bootstrap = ["-m", "awslambdaric"]
+    relay = ExitStack()
+    if trace_header is not None:
+        upstream = f"127.0.0.1:{api_port}"
+        full_env["LAMBDA_TEST_RUNTIME_API"] = relay.enter_context(
+            runtime_api_relay(upstream, trace_header)
+        )
+        bootstrap = [str(Path(__file__).with_name("relayed_bootstrap.py"))]
     process = subprocess.Popen(
         [
             str(rie),
@@ -158,8 +179,7 @@ def lambda_function(
             "--runtime-api-address",
             f"127.0.0.1:{api_port}",
             sys.executable,
-            "-m",
-            "awslambdaric",
+            *bootstrap,
             handler,
         ],
         cwd=task_dir,
@@ -181,6 +201,7 @@ def lambda_function(
             process.kill()
             process.wait()
         output.join()
+        relay.close()
 
 
 def _wait_listening(port: int, process: subprocess.Popen[str], function: LambdaFunction) -> None:
