@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from tests.support.fault_receiver import SLOW_SECONDS, fault_receiver
 from tests.support.lambda_runtime import lambda_function
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
@@ -133,3 +136,42 @@ def test_a_drop_report_is_a_json_line_naming_the_invocation() -> None:
     assert drops, function.dump()
     assert {r["function_request_id"] for r in drops} == {request_id}
     assert drops[0]["dropped"] == {"metrics.metric value (out of range)": 1}, drops
+
+
+def _ms(report: dict[str, str], field: str = "Duration") -> float:
+    return float(report[field].removesuffix(" ms"))
+
+
+@pytest.mark.slow
+def test_the_caller_does_not_wait_for_a_slow_collector() -> None:
+    """The extension flushes after the runtime posts the response: the export is in the
+    billed duration (REPORT), not in what the caller waits for (the runtime's part)."""
+    invocations = 4
+    with fault_receiver("slow") as (endpoint, tally):
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
+        with lambda_function("decorated.handler", env) as function:
+            for _ in range(invocations):
+                assert function.invoke(API_EVENT).status == 200
+            answered = function.runtime_done_ms(invocations)
+            billed = [_ms(r) for r in function.reports(invocations)]
+        # every invocation's spans arrived: the function span and its child
+        assert tally.spans == 2 * invocations, function.dump()
+    assert max(answered[1:]) < SLOW_SECONDS * 1000 / 2, (answered, function.dump())
+    assert min(billed[1:]) >= SLOW_SECONDS * 1000, billed
+
+
+@pytest.mark.slow
+def test_without_the_extension_the_flush_happens_before_the_response() -> None:
+    with fault_receiver("slow") as (endpoint, tally):
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "DEPLOYMENT_ENV": "test",
+            "OTELKIT_LAMBDA_EXTENSION": "false",
+        }
+        with lambda_function("decorated.handler", env) as function:
+            for _ in range(2):
+                assert function.invoke(API_EVENT).status == 200
+            answered = function.runtime_done_ms(2)
+        assert tally.spans == 4, function.dump()
+    assert min(answered) >= SLOW_SECONDS * 1000, answered
+    assert "registered" not in function.dump()

@@ -16,6 +16,7 @@ from otelkit import _pipeline
 from otelkit._log_event import scope_fields
 from otelkit._safety import report_internal_error
 from otelkit._setup import configure
+from otelkit.aws import _extension
 from otelkit.aws._invocation import Invocation
 from otelkit.aws._lambda_lifecycle import flush_within
 from otelkit.aws._paths import compile_path
@@ -36,7 +37,11 @@ def _configure_if_needed() -> None:
 
 
 def _flush(invocation: Invocation, context: Any) -> None:
-    """Flush with the invocation's line fields bound: a drop report names the request."""
+    """Hand the invocation to the extension, which flushes after the response; without
+    one, flush now. Either way with the invocation's line fields bound: a drop report
+    names the request."""
+    if _extension.hand_over(invocation.line_fields):
+        return
     token = scope_fields.set(invocation.line_fields)
     try:
         flush_within(context)
@@ -67,8 +72,10 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     Kafka or MQ batch gets a span of its own, linked to its producer's span when the
     record carries it, binding the producer's IDs (see ``process_message``). The first
     invocation of an environment counts a ``ColdStart`` metric. Traces, metrics and
-    logs are flushed before the handler returns, bounded by ``flush_bound`` of the
-    invocation's remaining time.
+    logs are flushed bounded by ``flush_bound`` of the invocation's remaining time: in
+    the Lambda runtime after the response is returned, by an internal extension
+    (``_extension``; ``OTELKIT_LAMBDA_EXTENSION=false`` turns it off), elsewhere before
+    the handler returns.
 
     Without a ``configure()`` call, otelkit configures itself from the environment when
     the handler is decorated in the Lambda runtime (at init, so lines written at init
@@ -97,8 +104,10 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
 
         if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
             # In the runtime the handler module is imported at init: configuring now keeps
-            # the lines written at init and takes configure() out of the first invocation.
+            # the lines written at init and takes configure() out of the first invocation;
+            # the extension must register at init too.
             _configure_if_needed()
+            _extension.start()
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The handler modules the emulator runs (its task directory).
 HANDLERS = ROOT / "tests" / "lambda_handlers"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+_RTDONE = re.compile(r"INVOKE RTDONE\(status: success, .*duration: ([\d.]+)ms\)")
 
 
 def emulator_path() -> Path:
@@ -133,6 +135,17 @@ class LambdaFunction:
                         fields[name.replace("REPORT ", "").strip()] = value.strip()
                 found.append(fields)
         return found
+
+    def runtime_done_ms(self, count: int = 0, timeout: float = 5.0) -> list[float]:
+        """How long each invocation took until the runtime posted its response (the
+        emulator's ``INVOKE RTDONE`` lines): what a caller of a real function waits for.
+        The emulator itself answers its caller only after the extensions are done too."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [float(m.group(1)) for m in map(_RTDONE.search, self.output.stderr) if m]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.01)
 
     def dump(self) -> str:
         """Everything the emulator and runtime wrote: for assertion messages."""
