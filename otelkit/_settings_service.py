@@ -68,6 +68,15 @@ class ServiceSettings:
         doc="The Lambda function this process runs as (the runtime sets it). Console "
         "output is off there by default.",
     )
+    lambda_extension: bool = setting(
+        parse=flag,
+        default=True,
+        env=("OTELKIT_LAMBDA_EXTENSION",),
+        keyword=False,
+        doc="On Lambda, `lambda_handler` registers an internal extension at init and "
+        "flushes after the response is returned (the caller does not wait for export); "
+        "`false` flushes before the handler returns.",
+    )
     environment: str = setting(
         parse=nonblank,
         # A deployed function is billed for every DEBUG line and sampled trace: on Lambda

@@ -91,17 +91,20 @@ def test_function_memory_size_is_the_runtimes_text_as_powertools_writes_it() -> 
     assert [line["function_memory_size"] for line in lines] == ["512"]
 
 
-def test_an_invocation_ending_with_little_time_left_is_still_flushed() -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("extension", ["true", "false"])
+def test_an_invocation_ending_with_little_time_left_is_still_flushed(extension: str) -> None:
     with otlp_receiver() as (endpoint, received):
         env = {
             "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": "1",
+            "OTELKIT_LAMBDA_EXTENSION": extension,
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": "3",  # the emulator counts init into the first
             "DEPLOYMENT_ENV": "test",
         }
         with lambda_function("decorated.handler", env) as function:
-            function.invoke(API_EVENT)  # the emulator counts init into the first timeout
-            response = function.invoke({**API_EVENT, "sleep_ms": 820})  # <180 ms left
-            # what was delivered when the caller got its answer, not later
+            function.invoke(API_EVENT)
+            response = function.invoke({**API_EVENT, "sleep_ms": 2830})  # <170 ms left
+            # what was delivered when the emulator answered, not later
             delivered = [attributes(span["attributes"]) for span in received.spans()]
             assert response.status == 200, function.dump()
             request_id = function.reports(2)[1]["RequestId"]

@@ -26,6 +26,7 @@ from typing import Any
 
 from otelkit._log_event import scope_fields
 from otelkit._safety import report_internal_error
+from otelkit._settings import from_environ
 from otelkit._setup import flush
 from otelkit.aws._lambda_lifecycle import flush_bound
 
@@ -133,10 +134,11 @@ def start() -> bool:
             return _extension is not None
         _tried = True
         api = os.environ.get("AWS_LAMBDA_RUNTIME_API")
-        wanted = os.environ.get("OTELKIT_LAMBDA_EXTENSION", "true").strip().lower()
-        if not api or wanted in ("false", "0", "no", "off"):
+        if not api:
             return False
         try:
+            if not from_environ("lambda_extension"):
+                return False
             identifier = _register(api)
         except Exception as exc:  # no API here: the synchronous flush stays
             report_internal_error("lambda extension (register)", exc)
