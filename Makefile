@@ -88,9 +88,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
+bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md
+	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md
 
 docs: $(STAMP)  ## regenerate the generated parts of docs/ (the settings table)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
