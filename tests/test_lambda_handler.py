@@ -70,7 +70,9 @@ def test_api_gateway_rest_request_continues_the_callers_trace(otelkit_capture: C
             "faas.invocation_id": "req-0001",
             "faas.name": "video-worker",
             "faas.version": "7",
-            "cloud.resource_id": ARN,
+            # the version that runs, not the alias invoked (which is kept apart)
+            "cloud.resource_id": ARN.rsplit(":", 1)[0] + ":7",
+            "aws.lambda.invoked_arn": ARN,
             "cloud.account.id": "123456789012",
             "cloud.region": "eu-west-1",
             "faas.coldstart": False,

@@ -63,7 +63,7 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     Each invocation gets one span named after the function, with the FaaS semantic
     conventions (``faas.trigger``, ``faas.invocation_id``, ``faas.coldstart``,
     ``cloud.resource_id``, ``cloud.account.id``…), the event source in
-    ``cloud.event_source`` (every source AWS documents, see ``_detect``) and the
+    ``cloud.event_source`` (the sources ``_detect`` lists) and the
     source's own attributes (HTTP, messaging, ``faas.document.*``). Its parent and bound
     IDs come from the event: HTTP ``traceparent`` / ``X-Amzn-Trace-Id`` / ``baggage``
     headers, ``X-Correlation-ID`` or ``X-Request-ID`` as ``correlation_id`` (echoed in

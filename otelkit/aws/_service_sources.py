@@ -76,21 +76,23 @@ SHAPES: tuple[Shape, ...] = (
         ),
     ),
     Shape(
-        "firehose",
-        "pubsub",
-        ("invocationId", "deliveryStreamArn", "records"),
-        lambda e: present(
-            aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
-            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
-            messaging__batch__message_count=_count(e.get("records")),
-        ),
-    ),
-    Shape(
         "kinesis_analytics",
         "pubsub",
         ("invocationId", "applicationArn", "records"),
         lambda e: present(
             aws__kinesis_analytics__application_arn=e.get("applicationArn"),
+            messaging__batch__message_count=_count(e.get("records")),
+        ),
+    ),
+    # After Kinesis Analytics, whose events also have both: Firehose's do not always
+    # name the delivery stream (``deliveryStreamArn`` is missing from some).
+    Shape(
+        "firehose",
+        "pubsub",
+        ("invocationId", "records"),
+        lambda e: present(
+            aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
+            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
             messaging__batch__message_count=_count(e.get("records")),
         ),
     ),

@@ -76,7 +76,9 @@ class LambdaFunction:
     def invoke(
         self, event: Any = None, headers: dict[str, str] | None = None, timeout: float = 60.0
     ) -> Response:
-        """POST ``event`` as the invocation's payload; the body parsed as JSON."""
+        """POST ``event`` as the invocation's payload; the body parsed as JSON. Returns
+        once the invocation's REPORT line is read, so every line it wrote is too."""
+        reported = len(self._reports())
         data = json.dumps({} if event is None else event).encode()
         request = urllib.request.Request(
             self.url + INVOKE_PATH, data=data, headers=headers or {}, method="POST"
@@ -88,6 +90,7 @@ class LambdaFunction:
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
         seconds = time.perf_counter() - start
+        self.reports(reported + 1)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
