@@ -3,6 +3,7 @@ invoked over HTTP, its stdout read as CloudWatch Logs would collect it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -178,3 +179,19 @@ def test_without_the_extension_the_flush_happens_before_the_response() -> None:
         assert tally.spans == 4, function.dump()
     assert min(answered) >= SLOW_SECONDS * 1000, answered
     assert "registered" not in function.dump()
+
+
+@pytest.mark.slow
+def test_work_left_at_shutdown_is_flushed_when_lambda_stops_the_environment() -> None:
+    with otlp_receiver() as (endpoint, received):
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
+        with lambda_function("background.handler", env) as function:
+            assert function.invoke({}).status == 200
+            time.sleep(0.6)  # the background span ends, no invocation flushes it
+            assert "background work" not in _span_names(received)
+        # leaving the block stops the emulator: it sends the runtime SIGTERM
+        assert "background work" in _span_names(received), function.dump()
+
+
+def _span_names(received: Any) -> list[str]:
+    return [span["name"] for span in received.spans()]

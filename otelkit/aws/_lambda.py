@@ -36,11 +36,11 @@ def _configure_if_needed() -> None:
         report_internal_error("lambda_handler (configure from the environment)", exc)
 
 
-def _flush(invocation: Invocation, context: Any) -> None:
-    """Hand the invocation to the extension, which flushes after the response; without
-    one, flush now. Either way with the invocation's line fields bound: a drop report
-    names the request."""
-    if _extension.hand_over(invocation.line_fields):
+def _flush(invocation: Invocation, context: Any, extended: object) -> None:
+    """Hand the invocation to the extension, which flushes after the response (when it
+    was told of the start of ``extended``, a request ID); without one, flush now. Either
+    way with the invocation's line fields bound: a drop report names the request."""
+    if extended is not None and _extension.hand_over(extended, invocation.line_fields):
         return
     token = scope_fields.set(invocation.line_fields)
     try:
@@ -106,21 +106,24 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
             # In the runtime the handler module is imported at init: configuring now keeps
             # the lines written at init and takes configure() out of the first invocation;
             # the extension must register at init too.
+            _extension.prepare()
             _configure_if_needed()
             _extension.start()
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
             _configure_if_needed()
+            request_id = getattr(context, "aws_request_id", None)
+            extended = _extension.invocation_started(request_id)
             invocation = Invocation(handler_name, event, context, path)
             try:
                 result = handler(event, context)
             except BaseException as exc:
                 invocation.finish(None, exc)
-                _flush(invocation, context)
+                _flush(invocation, context, request_id if extended else None)
                 raise
             result = invocation.finish(result, None)
-            _flush(invocation, context)
+            _flush(invocation, context, request_id if extended else None)
             return result
 
         return wrapper  # type: ignore[return-value]
