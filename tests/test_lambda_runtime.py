@@ -195,3 +195,14 @@ def test_work_left_at_shutdown_is_flushed_when_lambda_stops_the_environment() ->
 
 def _span_names(received: Any) -> list[str]:
     return [span["name"] for span in received.spans()]
+
+
+@pytest.mark.slow
+def test_invocations_that_never_enter_the_decorated_handler_do_not_wait_for_it() -> None:
+    with lambda_function("undecorated.handler") as function:
+        function.invoke({})  # cold: init counts
+        response = function.invoke({})
+        billed = _ms(function.reports(2)[1])
+    assert "Internal agent otelkit" in function.dump()
+    assert response.body["body"] == "plain"
+    assert billed < 2000, billed  # the extension's start wait (0.5 s), not the timeout
