@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.fault_receiver import SLOW_SECONDS, fault_receiver
-from tests.support.lambda_runtime import lambda_function
+from tests.support.lambda_runtime import free_port, lambda_function
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
 API_EVENT: dict[str, Any] = {
@@ -206,3 +206,38 @@ def test_invocations_that_never_enter_the_decorated_handler_do_not_wait_for_it()
     assert "Internal agent otelkit" in function.dump()
     assert response.body["body"] == "plain"
     assert billed < 2000, billed  # the extension's start wait (0.5 s), not the timeout
+
+
+def _counted(received: Any, name: str) -> float:
+    return sum(
+        float(point.get("asDouble", point.get("asInt", 0)))
+        for metric in received.metrics()
+        if metric["name"] == name
+        for point in metric.get("sum", {}).get("dataPoints", [])
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="metrics recorded while the collector is down or in its back-off pause are "
+    "dropped; spans and logs are kept in the outbox and delivered later. Keeping metrics "
+    "across an outage is the export path's (collector link and outbox) to fix",
+    strict=False,
+)
+def test_metrics_recorded_during_an_outage_arrive_when_the_collector_is_back() -> None:
+    port = free_port()
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}", "DEPLOYMENT_ENV": "test"}
+    with lambda_function("decorated.handler", env) as function:
+        invocations = 0
+        for _ in range(10):  # the collector is down
+            function.invoke(API_EVENT)
+            invocations += 1
+        with otlp_receiver(port=port) as (_, received):
+            deadline = time.monotonic() + 8
+            # invoke until the outage's spans have arrived (past any back-off pause)
+            while len(received.spans()) < 2 * invocations and time.monotonic() < deadline:
+                function.invoke(API_EVENT)
+                invocations += 1
+                time.sleep(0.2)
+            assert len(received.spans()) == 2 * invocations, "spans of the outage were lost"
+            assert _counted(received, "OrdersLoaded") == invocations

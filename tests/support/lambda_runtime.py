@@ -51,7 +51,7 @@ def require_runtime() -> Path:
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -170,7 +170,7 @@ def lambda_function(
     cannot send itself (see ``runtime_api_relay``).
     """
     rie = require_runtime()
-    port, api_port = _free_port(), _free_port()
+    port, api_port = free_port(), free_port()
     full_env = production_env(
         PYTHONPATH=os.pathsep.join([str(ROOT), str(task_dir)]),
         PYTHONUNBUFFERED="1",
