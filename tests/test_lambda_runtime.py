@@ -182,15 +182,20 @@ def test_without_the_extension_the_flush_happens_before_the_response() -> None:
 
 
 @pytest.mark.slow
-def test_work_left_at_shutdown_is_flushed_when_lambda_stops_the_environment() -> None:
+@pytest.mark.parametrize("own_handler", [False, True])
+def test_work_left_at_shutdown_is_flushed_when_lambda_stops_the_environment(
+    own_handler: bool,
+) -> None:
     with otlp_receiver() as (endpoint, received):
         env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
         with lambda_function("background.handler", env) as function:
-            assert function.invoke({}).status == 200
+            assert function.invoke({"own_sigterm_handler": own_handler}).status == 200
             time.sleep(0.6)  # the background span ends, no invocation flushes it
             assert "background work" not in _span_names(received)
         # leaving the block stops the emulator: it sends the runtime SIGTERM
         assert "background work" in _span_names(received), function.dump()
+    ran = "the function's own SIGTERM handler ran" in function.lines
+    assert ran is own_handler, function.dump()
 
 
 def _span_names(received: Any) -> list[str]:

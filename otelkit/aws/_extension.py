@@ -161,6 +161,9 @@ def _flush_at_sigterm() -> None:
     signal.sigwait({signal.SIGTERM})
     try:
         shutdown(SHUTDOWN_FLUSH_SECONDS)
+        theirs = signal.getsignal(signal.SIGTERM)
+        if callable(theirs):  # installed by the function after init: it runs too
+            theirs(signal.SIGTERM, None)
     except Exception as exc:
         report_internal_error("lambda extension (shutdown)", exc)
     finally:
@@ -174,6 +177,8 @@ def _watch_sigterm() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return False  # the function handles SIGTERM itself: its handler stays
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     except (AttributeError, OSError, ValueError):
         return False

@@ -3,9 +3,10 @@ registered at init, yet no invocation enters the decorated handler."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-import decorated  # noqa: F401 - registers otelkit's extension at import
+importlib.import_module("decorated")  # a sibling in the task directory: registers at init
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
