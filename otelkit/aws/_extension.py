@@ -25,6 +25,7 @@ duration is; the caller's latency no longer includes it.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -67,6 +68,7 @@ class _Extension:
         self.current: str | None = None  # the request ID the loop is on
         self.started: str | None = None
         self.handed: str | None = None
+        self.declined: str | None = None  # started too early for the loop: flushed inline
         self.fields: dict[str, Any] | None = None
         self.thread = threading.Thread(target=self._loop, name="otelkit-extension", daemon=True)
 
@@ -85,16 +87,17 @@ class _Extension:
         return event if isinstance(event, dict) else {}
 
     def _loop(self) -> None:
+        # Nothing may end this loop: Lambda would wait for its next request until the
+        # invocation times out.
         while True:
             try:
                 event = self._next_event()
-            except Exception as exc:  # the API hiccuped: ask again, never leave Lambda waiting
-                report_internal_error("lambda extension (next event)", exc)
+                if event.get("eventType") == "INVOKE":
+                    self._after_response(event)
+            except Exception as exc:  # the API hiccuped: ask again
+                with contextlib.suppress(Exception):  # strict mode re-raises
+                    report_internal_error("lambda extension (next event)", exc)
                 time.sleep(0.1)
-                continue
-            if event.get("eventType") != "INVOKE":
-                continue
-            self._after_response(event)
 
     def _after_response(self, event: dict[str, Any]) -> None:
         """Wait for the handler to finish this invocation, then flush within its deadline."""
@@ -108,7 +111,10 @@ class _Extension:
         with self.changed:
             self.current, self.started, self.handed = request_id, None, None
             self.changed.notify_all()
-            entered = self.changed.wait_for(lambda: self.started == request_id, START_WAIT_SECONDS)
+            entered = self.changed.wait_for(
+                lambda: request_id in (self.started, self.declined), START_WAIT_SECONDS
+            )
+            entered = entered and self.started == request_id
             # a handler that never finishes times out: the runtime is reset anyway
             finished = entered and self.changed.wait_for(
                 lambda: self.handed == request_id, max(left_s, 0.0)
@@ -245,7 +251,9 @@ def invocation_started(request_id: object) -> bool:
         )
         if caught_up:
             extension.started = request_id
-            extension.changed.notify_all()
+        else:
+            extension.declined = request_id
+        extension.changed.notify_all()
         return caught_up
 
 
