@@ -1,7 +1,8 @@
 """The event shapes AWS's published samples use that the documented shapes did not cover:
 VPC Lattice 2.0 header lists, RabbitMQ ``{"bytes": [...]}`` headers, ``aws:mq``,
 Firehose without ``deliveryStreamArn``, ``X-Correlation-ID`` from CloudFront and
-WebSocket requests; and ``cloud.resource_id`` as the semantic conventions define it."""
+WebSocket requests; Alexa, SageMaker Ground Truth, WorkMail and IoT button events; and
+``cloud.resource_id`` as the semantic conventions define it."""
 
 from __future__ import annotations
 
@@ -116,3 +117,66 @@ def test_cloud_resource_id_is_the_function_arn_with_the_version_that_runs(
     function = "arn:aws:lambda:eu-west-1:123456789012:function:video-worker"
     assert resource_ids == [f"{function}:7", f"{function}:7"]
     assert invoked == [ARN, function]
+
+
+ALEXA_SKILL = {
+    "version": "1.0",
+    "session": {"new": True, "sessionId": "amzn1.echo-api.session.1"},
+    "context": {"System": {"device": {"deviceId": "d-1"}}},
+    "request": {"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.1"},
+}
+ALEXA_SMART_HOME = {
+    "directive": {
+        "header": {"namespace": "Alexa.PowerController", "name": "TurnOn", "messageId": "m-1"},
+        "endpoint": {"endpointId": "lamp-1"},
+        "payload": {},
+    }
+}
+GROUND_TRUTH_PRE = {
+    "version": "2018-10-16",
+    "labelingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:labeling-job/cats",
+    "dataObject": {"source-ref": "s3://bucket/cat.jpg"},
+}
+GROUND_TRUTH_POST = {
+    "version": "2018-10-16",
+    "labelingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:labeling-job/cats",
+    "labelCategories": ["cat"],
+    "labelAttributeName": "cats",
+    "roleArn": "arn:aws:iam::123456789012:role/gt",
+    "payload": {"s3Uri": "s3://bucket/annotations.json"},
+}
+WORKMAIL = {
+    "summaryVersion": "2019-07-28",
+    "envelope": {"mailFrom": {"address": "a@example.com"}, "recipients": []},
+    "sender": {"address": "a@example.com"},
+    "subject": "Hello",
+    "messageId": "00000000-0000-0000-0000-000000000000",
+    "invocationId": "i-1",
+    "flowDirection": "INBOUND",
+    "truncated": False,
+}
+IOT_BUTTON = {"serialNumber": "G030JF055364XVRB", "clickType": "SINGLE", "batteryVoltage": "2000mV"}
+
+
+def test_a_directive_key_alone_is_not_alexa() -> None:
+    assert detect({"directive": {"header": {"namespace": "Mine"}}}).name == "direct"
+
+
+@pytest.mark.parametrize(
+    ("event", "source", "attribute"),
+    [
+        (ALEXA_SKILL, "alexa_skill", ("aws.alexa.request_type", "LaunchRequest")),
+        (ALEXA_SMART_HOME, "alexa_smart_home", ("aws.alexa.directive_name", "TurnOn")),
+        (GROUND_TRUTH_PRE, "sagemaker_ground_truth", ("aws.sagemaker.labeling_job_arn", None)),
+        (GROUND_TRUTH_POST, "sagemaker_ground_truth", ("aws.sagemaker.labeling_job_arn", None)),
+        (WORKMAIL, "workmail", ("aws.workmail.flow_direction", "INBOUND")),
+        (IOT_BUTTON, "iot_button", ("aws.iot.click_type", "SINGLE")),
+    ],
+)
+def test_the_remaining_published_sources_are_named(
+    event: dict[str, Any], source: str, attribute: tuple[str, str | None]
+) -> None:
+    found = detect(copy.deepcopy(event))
+    name, value = attribute
+    assert found.name == source
+    assert found.attributes[name] == (value or event.get("labelingJobArn"))
