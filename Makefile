@@ -63,14 +63,27 @@ $(COLLECTOR): $(wildcard $(COLLECTOR_SRC)/*.go) $(COLLECTOR_SRC)/go.mod $(COLLEC
 collector-keys: $(COLLECTOR)  ## regenerate otelkit/collector/component_keys.json from the build
 	$(COLLECTOR) keys > otelkit/collector/component_keys.json
 
-test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV)  ## lint, type-check, check import contracts and run the tests
+# The real Lambda runtime for the tests: the AWS Lambda Runtime Interface Emulator, built
+# from the Go module proxy at a pinned version; handlers run under awslambdaric in it.
+RIE         := build/aws-lambda-rie
+RIE_MODULE  := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+
+$(RIE):
+	@mkdir -p $(dir $(RIE))
+	@echo "building $(RIE) at $(RIE_VERSION) from the Go module proxy"
+	@start=$$(date +%s); \
+	GOBIN=$(abspath $(dir $(RIE))) GOFLAGS=-mod=mod go install $(RIE_MODULE)@$(RIE_VERSION) && \
+	echo "built $(RIE) in $$(( $$(date +%s) - start )) s"
+
+test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV) $(RIE)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-test-fast: $(STAMP) system-deps  ## the test suite without the slow tests: the quick loop
+test-fast: $(STAMP) system-deps $(RIE)  ## the test suite without the slow tests: the quick loop
 	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
@@ -81,9 +94,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
+bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md
+	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md
 
 docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
 	$(BIN)/python -m otelkit._settings_doc docs/configuration.md

@@ -9,13 +9,13 @@ as a metric of its own.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter
 from typing import Any
 
 from otelkit import _switch
+from otelkit._report_lines import write_report
 
 #: The shortest time between two summary lines on stderr, in seconds.
 SUMMARY_INTERVAL = 60.0
@@ -80,7 +80,11 @@ def summarize_if_due(now: float | None = None, *, final: bool = False) -> None:
     parts = ", ".join(
         f"{count} {signal} ({reason})" for (signal, reason), count in sorted(new.items())
     )
-    sys.stderr.write(f"otelkit: dropped {parts}\n")
+    write_report(
+        f"dropped {parts}",
+        event_type="TELEMETRY_DROPPED",
+        dropped={f"{signal}.{reason}": count for (signal, reason), count in sorted(new.items())},
+    )
 
 
 def reset() -> None:

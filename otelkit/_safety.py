@@ -7,9 +7,9 @@ test suite sets, it is re-raised instead, so a bug cannot hide behind the safety
 
 from __future__ import annotations
 
-import sys
 import threading
 
+from otelkit._report_lines import write_report
 from otelkit._settings import from_environ
 
 _reported: set[str] = set()
@@ -36,9 +36,9 @@ def report_internal_error(where: str, exc: BaseException) -> None:
         first = where not in _reported
         _reported.add(where)
     if first:
-        sys.stderr.write(
-            f"otelkit: internal error in {where} (reported once, telemetry continues): "
-            f"{type(exc).__name__}: {exc}\n"
+        write_report(
+            f"internal error in {where} (reported once, telemetry continues): "
+            f"{type(exc).__name__}: {exc}"
         )
 
 
@@ -52,7 +52,7 @@ def report_bad_input(where: str, detail: str) -> None:
     from otelkit import _drops  # late: _drops reports through this module
 
     _drops.add("input", where)
-    _once(where, f"otelkit: skipped {where} (reported once): {detail}\n")
+    _once(where, f"skipped {where} (reported once): {detail}")
 
 
 def reject(where: str, message: str, signal: str) -> None:
@@ -66,12 +66,12 @@ def reject(where: str, message: str, signal: str) -> None:
     from otelkit import _drops
 
     _drops.add(signal, where)
-    _once(where, f"otelkit: {message} (reported once per kind; dropped or coerced)\n")
+    _once(where, f"{message} (reported once per kind; dropped or coerced)")
 
 
-def _once(where: str, line: str) -> None:
+def _once(where: str, message: str) -> None:
     with _lock:
         first = where not in _reported
         _reported.add(where)
     if first:
-        sys.stderr.write(line)
+        write_report(message)

@@ -45,6 +45,20 @@ def _structured_logging(name: str, value: str) -> str | None:
     return None if flag(name, value) else "text"
 
 
+#: Lambda's log levels (advanced logging controls) that are not Python's names.
+_LAMBDA_LEVELS = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
+
+
+def _lambda_level(name: str, value: str) -> str:
+    """``AWS_LAMBDA_LOG_LEVEL`` (``TRACE``…``FATAL``) as a Python level name."""
+    return _LAMBDA_LEVELS.get(value.upper(), value)
+
+
+def _lambda_format(name: str, value: str) -> str | None:
+    """``AWS_LAMBDA_LOG_FORMAT``: ``JSON`` or ``Text`` (anything else: not ours to judge)."""
+    return {"json": "json", "text": "text"}.get(value.lower())
+
+
 @dataclass(frozen=True)
 class Settings(ServiceSettings):
     """Every setting, resolved: what ``configure()`` builds the pipeline from.
@@ -54,19 +68,27 @@ class Settings(ServiceSettings):
 
     log_level: str = setting(
         parse=level,
-        env=("LOG_LEVEL",),
+        # Lambda's advanced logging controls first: the runtime drops JSON lines below
+        # that level anyway, so writing them would only cost time.
+        env=(EnvAlias("AWS_LAMBDA_LOG_LEVEL", _lambda_level), "LOG_LEVEL"),
         default=Computed(lambda r: "DEBUG" if is_dev(r) else "INFO", "DEBUG in dev, else INFO"),
-        doc="Root log level (a name, or a `logging` constant as an argument).",
+        doc="Root log level (a name, or a `logging` constant as an argument). On Lambda, "
+        "`AWS_LAMBDA_LOG_LEVEL` (advanced logging controls) wins over `LOG_LEVEL`.",
     )
     log_format: str = setting(
         parse=choice(LOG_FORMATS),
-        env=("LOG_FORMAT", EnvAlias("STRUCTURED_LOGGING", _structured_logging)),
+        env=(
+            "LOG_FORMAT",
+            EnvAlias("STRUCTURED_LOGGING", _structured_logging),
+            EnvAlias("AWS_LAMBDA_LOG_FORMAT", _lambda_format),
+        ),
         default=Computed(
             lambda r: "pretty" if is_dev(r) and sys.stdout.isatty() else "json",
             "pretty in dev on a terminal, else json",
         ),
         doc="; ".join(f"`{f.name}`: {f.doc}" for f in FORMATS.values())
-        + ". `STRUCTURED_LOGGING=false` means `text`.",
+        + ". `STRUCTURED_LOGGING=false` means `text`; on Lambda `AWS_LAMBDA_LOG_FORMAT` "
+        "(`JSON` or `Text`) applies when neither is set.",
     )
     log_stdout: bool = setting(
         parse=flag,

@@ -114,9 +114,30 @@ class ServiceSettings:
         env=("OTEL_SERVICE_VERSION", EnvAlias(_RESOURCE, resource_attribute("service.version"))),
         doc="`service.version` resource attribute.",
     )
+    lambda_function: str | None = setting(
+        parse=text,
+        default=None,
+        env=("AWS_LAMBDA_FUNCTION_NAME",),
+        keyword=False,
+        doc="The Lambda function this process runs as (the runtime sets it). Console "
+        "output is off there by default.",
+    )
+    lambda_extension: bool = setting(
+        parse=flag,
+        default=True,
+        env=("OTELKIT_LAMBDA_EXTENSION",),
+        keyword=False,
+        doc="On Lambda, `lambda_handler` registers an internal extension at init and "
+        "flushes after the response is returned (the caller does not wait for export); "
+        "`false` flushes before the handler returns.",
+    )
     environment: str = setting(
         parse=nonblank,
-        default="dev",
+        # A deployed function is billed for every DEBUG line and sampled trace: on Lambda
+        # an unset environment is production, not a developer's machine.
+        default=Computed(
+            lambda r: "prod" if r["lambda_function"] else "dev", "prod on Lambda, else dev"
+        ),
         env=(
             "DEPLOYMENT_ENV",
             "STAGE",
@@ -173,14 +194,6 @@ class ServiceSettings:
         default="http/protobuf",
         env=("OTEL_EXPORTER_OTLP_PROTOCOL",),
         doc="`http/protobuf` or `grpc` (needs the `grpc` extra).",
-    )
-    lambda_function: str | None = setting(
-        parse=text,
-        default=None,
-        env=("AWS_LAMBDA_FUNCTION_NAME",),
-        keyword=False,
-        doc="The Lambda function this process runs as (the runtime sets it). Console "
-        "output is off there by default.",
     )
     console: bool = setting(
         parse=flag,

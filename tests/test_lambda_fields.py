@@ -185,7 +185,7 @@ def test_the_decorator_alone_configures_from_the_environment(tmp_path: Any, stri
         line["function_memory_size"],
         line["cold_start"],
         line["item"],
-    ) == ("orders-fn", "req-42", 256, True, "i-1")
+    ) == ("orders-fn", "req-42", "256", True, "i-1")
     assert "inner work" not in done.stderr, "console span trees are off on Lambda"
     assert done.stderr == ""
 

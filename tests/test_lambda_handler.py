@@ -70,7 +70,9 @@ def test_api_gateway_rest_request_continues_the_callers_trace(otelkit_capture: C
             "faas.invocation_id": "req-0001",
             "faas.name": "video-worker",
             "faas.version": "7",
-            "cloud.resource_id": ARN,
+            # the version that runs, not the alias invoked (which is kept apart)
+            "cloud.resource_id": ARN.rsplit(":", 1)[0] + ":7",
+            "aws.lambda.invoked_arn": ARN,
             "cloud.account.id": "123456789012",
             "cloud.region": "eu-west-1",
             "faas.coldstart": False,
@@ -335,7 +337,9 @@ def test_provisioned_concurrency_is_not_a_cold_start(
 
 
 @pytest.mark.parametrize(
-    ("remaining_ms", "expected"), [(30_000, 1.0), (5_000, 0.5), (1_300, 0.13), (250, None)]
+    ("remaining_ms", "expected"),
+    # a share, at most 1 s; with little left, what fits of 100 ms before the last 50 ms
+    [(30_000, 1.0), (5_000, 0.5), (1_300, 0.13), (250, 0.1), (120, 0.07), (40, None)],
 )
 def test_flush_is_bounded_by_the_remaining_time(
     monkeypatch: pytest.MonkeyPatch,

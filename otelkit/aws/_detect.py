@@ -29,6 +29,7 @@ DETECTORS: tuple[Detector, ...] = (
     _record_sources.top_level_source,
     _service_sources.eventbridge,
     _service_sources.appsync_resolver,
+    _service_sources.alexa_smart_home,
     _service_sources.shape_source,
 )
 

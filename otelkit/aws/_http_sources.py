@@ -22,9 +22,13 @@ WEBSOCKET_EVENT_TYPES = frozenset({"CONNECT", "MESSAGE", "DISCONNECT"})
 
 def headers_of(event: Mapping[str, Any]) -> dict[str, str]:
     """Lowercase headers from ``headers``, else from ``multiValueHeaders`` (an ALB with
-    multi-value headers enabled sends only these)."""
+    multi-value headers enabled sends only these). A header given as a list of values
+    (VPC Lattice's payload 2.0) counts as repeated."""
     single = mapping(event.get("headers"))
-    pairs = [(str(k), v) for k, v in single.items() if isinstance(v, str)]
+    pairs: list[tuple[str, str]] = []
+    for name, value in single.items():
+        values = value if isinstance(value, list) else (value,)
+        pairs.extend((str(name), v) for v in values if isinstance(v, str))
     if not pairs:
         for name, values in mapping(event.get("multiValueHeaders")).items():
             if isinstance(values, list):
@@ -150,7 +154,7 @@ def cloudfront(event: Mapping[str, Any]) -> Source | None:
     if not cf:
         return None
     config, request = mapping(cf.get("config")), mapping(cf.get("request"))
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for name, values in mapping(request.get("headers")).items():
         for entry in values if isinstance(values, list) else ():
             value = mapping(entry).get("value")

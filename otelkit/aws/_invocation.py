@@ -19,7 +19,13 @@ from opentelemetry.trace import Status, StatusCode
 
 from otelkit import _log_buffer, _metrics, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._incoming_requests import RESPONSE_HEADER, RequestLog, incoming_context
+from otelkit._incoming_requests import (
+    CORRELATION_HEADERS,
+    RESPONSE_HEADER,
+    SAFE_CORRELATION_ID,
+    RequestLog,
+    incoming_context,
+)
 from otelkit._log_event import scope_fields
 from otelkit._logger import get_logger
 from otelkit._propagation import extract, policy, start_span_from
@@ -48,16 +54,23 @@ def _faas_attributes(context: Any, source: Source, cold: bool) -> dict[str, Any]
         ("faas.invocation_id", "aws_request_id"),
         ("faas.name", "function_name"),
         ("faas.version", "function_version"),
-        ("cloud.resource_id", "invoked_function_arn"),
+        ("aws.lambda.invoked_arn", "invoked_function_arn"),
     ):
         value = getattr(context, name, None)
         if isinstance(value, str) and value:
             attributes[attribute] = value
-    arn = attributes.get("cloud.resource_id", "")
+    arn = attributes.get("aws.lambda.invoked_arn", "")
     parts = arn.split(":") if isinstance(arn, str) else []
     if len(parts) > 4:
         attributes["cloud.region"] = parts[3]
         attributes["cloud.account.id"] = parts[4]
+    if len(parts) >= 7:
+        # The function's ARN with the version that runs, not the alias it was invoked
+        # by: one environment serves every alias of its version (semantic conventions).
+        version = attributes.get("faas.version")
+        attributes["cloud.resource_id"] = ":".join(parts[:7]) + (
+            f":{version}" if isinstance(version, str) and version else ""
+        )
     return attributes
 
 
@@ -75,9 +88,7 @@ def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
     """The invocation's fields for every log line written inside the handler."""
     fields: dict[str, Any] = {"cold_start": cold}
     for field_name, attribute in _CONTEXT_FIELDS:
-        value = getattr(context, attribute, None)
-        if field_name == "function_memory_size" and isinstance(value, str) and value.isdigit():
-            value = int(value)
+        value = getattr(context, attribute, None)  # memory as the runtime's text, as Powertools
         if (isinstance(value, str) and value) or (
             isinstance(value, int) and not isinstance(value, bool)
         ):
@@ -97,6 +108,20 @@ def _lambda_xray_parent() -> Context | None:
     return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
 
 
+def _header_correlation_id(headers: Mapping[str, str]) -> str | None:
+    """The caller's ``X-Correlation-ID`` (or ``X-Request-ID``) when it is usable."""
+    for name in CORRELATION_HEADERS:
+        value = headers.get(name, "").strip()
+        if value:
+            if not SAFE_CORRELATION_ID.fullmatch(value):
+                return None
+            try:
+                return validate_ids({"correlation_id": value})["correlation_id"]
+            except ValueError:  # it looks like a secret: never bound
+                return None
+    return None
+
+
 def _invocation_context(
     source: Source, event: Any, lambda_context: Any, path: tuple[str | int, ...] | None
 ) -> tuple[Context, str | None]:
@@ -104,15 +129,20 @@ def _invocation_context(
     echo: str | None = None
     if source.http_request:
         context, echo = incoming_context(source.headers, source.peer)
-    elif source.headers:  # an authorizer's or WebSocket connect's request, EventBridge detail
+    elif source.headers:  # an authorizer's, WebSocket's or CloudFront's request headers
         context = extract(
             source.headers,
             trusted=policy().trust.trusts(source.peer, source.headers.get("x-forwarded-for")),
         )
+        correlation_id = _header_correlation_id(source.headers)
+        if correlation_id is not None:  # bound, not echoed: no response of ours to put it in
+            context = context_with_ids({"correlation_id": correlation_id}, context)
     else:  # lambda.invoke's client context or payload; a single record's producer
         context = caller_context(source, event, lambda_context)
     if not trace.get_current_span(context).get_span_context().is_valid:
-        context = _lambda_xray_parent() or context
+        xray = _lambda_xray_parent()
+        if xray is not None:  # the segment as parent; the IDs and baggage found stay bound
+            context = trace.set_span_in_context(trace.get_current_span(xray), context)
     fields = {**current_ids(), **current_ids(context)}
     if path is not None:
         found = search(path, event)
@@ -191,6 +221,7 @@ class Invocation:
         self.single_record: _records.RecordSpan | None = None
         self.single_token: Any = None
         self.fields_token: Any = None
+        self.line_fields: dict[str, Any] | None = None
 
         self.request: Request | None = None
         try:
@@ -207,7 +238,8 @@ class Invocation:
             report_internal_error("lambda_handler (event source)", exc)
             source = Source(*DIRECT)
         cold = _lambda_lifecycle.take_cold_start()
-        self.fields_token = scope_fields.set(_line_fields(context, cold))
+        self.line_fields = _line_fields(context, cold)
+        self.fields_token = scope_fields.set(self.line_fields)
         parent, self.echo = _invocation_context(source, event, context, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)

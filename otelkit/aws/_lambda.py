@@ -8,12 +8,15 @@ cold-start flag and the bounded flush are ``_lambda_lifecycle``.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from otelkit import _pipeline
+from otelkit._log_event import scope_fields
 from otelkit._safety import report_internal_error
 from otelkit._setup import configure
+from otelkit.aws import _extension
 from otelkit.aws._invocation import Invocation
 from otelkit.aws._lambda_lifecycle import flush_within
 from otelkit.aws._paths import compile_path
@@ -33,6 +36,19 @@ def _configure_if_needed() -> None:
         report_internal_error("lambda_handler (configure from the environment)", exc)
 
 
+def _flush(invocation: Invocation, context: Any, extended: object) -> None:
+    """Hand the invocation to the extension, which flushes after the response (when it
+    was told of the start of ``extended``, a request ID); without one, flush now. Either
+    way with the invocation's line fields bound: a drop report names the request."""
+    if extended is not None and _extension.hand_over(extended, invocation.line_fields):
+        return
+    token = scope_fields.set(invocation.line_fields)
+    try:
+        flush_within(context)
+    finally:
+        scope_fields.reset(token)
+
+
 @overload
 def lambda_handler(func: F, /) -> F: ...
 
@@ -47,7 +63,7 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     Each invocation gets one span named after the function, with the FaaS semantic
     conventions (``faas.trigger``, ``faas.invocation_id``, ``faas.coldstart``,
     ``cloud.resource_id``, ``cloud.account.id``…), the event source in
-    ``cloud.event_source`` (every source AWS documents, see ``_detect``) and the
+    ``cloud.event_source`` (the sources ``_detect`` lists) and the
     source's own attributes (HTTP, messaging, ``faas.document.*``). Its parent and bound
     IDs come from the event: HTTP ``traceparent`` / ``X-Amzn-Trace-Id`` / ``baggage``
     headers, ``X-Correlation-ID`` or ``X-Request-ID`` as ``correlation_id`` (echoed in
@@ -56,13 +72,18 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     Kafka or MQ batch gets a span of its own, linked to its producer's span when the
     record carries it, binding the producer's IDs (see ``process_message``). The first
     invocation of an environment counts a ``ColdStart`` metric. Traces, metrics and
-    logs are flushed before the handler returns, within the invocation's remaining time.
+    logs are flushed bounded by ``flush_bound`` of the invocation's remaining time: in
+    the Lambda runtime after the response is returned, by an internal extension
+    (``_extension``; ``OTELKIT_LAMBDA_EXTENSION=false`` turns it off), elsewhere before
+    the handler returns.
 
-    Without a ``configure()`` call, the first invocation configures otelkit from the
-    environment (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service
-    name defaults to the function's). Every log line written inside the handler carries
-    the fields Powertools' Logger adds: ``function_request_id``, ``cold_start``,
-    ``function_name``, ``function_arn`` and ``function_memory_size``.
+    Without a ``configure()`` call, otelkit configures itself from the environment when
+    the handler is decorated in the Lambda runtime (at init, so lines written at init
+    after that are kept), else at the first invocation (``OTEL_SERVICE_NAME``,
+    ``OTEL_EXPORTER_OTLP_ENDPOINT``…; the service name defaults to the function's).
+    Every log line written inside the handler carries the fields Powertools' Logger
+    adds: ``function_request_id``, ``cold_start``, ``function_name``, ``function_arn``
+    and ``function_memory_size`` (the runtime's text, as Powertools writes it).
 
     An exception is recorded on the span with ERROR status and re-raised. An event of
     unknown shape is traced as a direct invocation; telemetry never fails the handler.
@@ -81,18 +102,28 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
     def decorate(handler: F) -> F:
         handler_name = getattr(handler, "__qualname__", None) or repr(handler)
 
+        if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+            # In the runtime the handler module is imported at init: configuring now keeps
+            # the lines written at init and takes configure() out of the first invocation;
+            # the extension must register at init too.
+            _extension.prepare()
+            _configure_if_needed()
+            _extension.start()
+
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
             _configure_if_needed()
+            request_id = getattr(context, "aws_request_id", None)
+            extended = _extension.invocation_started(request_id)
             invocation = Invocation(handler_name, event, context, path)
             try:
                 result = handler(event, context)
             except BaseException as exc:
                 invocation.finish(None, exc)
-                flush_within(context)
+                _flush(invocation, context, request_id if extended else None)
                 raise
             result = invocation.finish(result, None)
-            flush_within(context)
+            _flush(invocation, context, request_id if extended else None)
             return result
 
         return wrapper  # type: ignore[return-value]

@@ -3,8 +3,8 @@ flush of every signal before the function freezes.
 
 Lambda freezes the execution environment as soon as the handler returns, so batched
 telemetry still in memory would leave only with a later invocation, or never. The flush
-is bounded by the invocation's remaining time less a safety margin: a slow collector
-must not turn a successful invocation into a timeout.
+is bounded by a share of the invocation's remaining time (``flush_bound``): a slow
+collector must not turn a successful invocation into a timeout.
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ from typing import Any
 from otelkit._safety import report_internal_error
 from otelkit._setup import flush
 
-#: Time kept free at the end of an invocation: the flush never eats into it.
-FLUSH_SAFETY_MARGIN_MS = 300
 #: The longest a flush may take even when the invocation has more time left.
 MAX_FLUSH_SECONDS = 1.0
-#: The share of the invocation's remaining time a flush may take at most.
+#: The share of the invocation's remaining time a flush may take.
 FLUSH_SHARE = 0.1
+#: With little time left the flush may take up to this long anyway (what fits of it): a
+#: collector on the same host needs milliseconds, and telemetry left in memory is lost
+#: if the environment is shut down before the next invocation.
+LAST_CHANCE_SECONDS = 0.1
+#: Time kept free for the runtime to post the response: the flush never eats into it.
+RESPONSE_RESERVE_MS = 50
 #: The metric counting cold starts, with a ``function_name`` dimension.
 COLD_START_METRIC = "ColdStart"
 
@@ -35,23 +39,35 @@ def take_cold_start() -> bool:
     return cold and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 
 
+def flush_bound(left_ms: float) -> float:
+    """Seconds a flush may take with ``left_ms`` of the invocation left (<= 0: none).
+
+    A share of the remaining time, at most ``MAX_FLUSH_SECONDS``, at least what fits of
+    ``LAST_CHANCE_SECONDS``; never the last ``RESPONSE_RESERVE_MS``.
+    """
+    fits = (left_ms - RESPONSE_RESERVE_MS) / 1000.0
+    return min(MAX_FLUSH_SECONDS, max(FLUSH_SHARE * left_ms / 1000.0, LAST_CHANCE_SECONDS), fits)
+
+
+def remaining_ms(context: Any) -> float:
+    """The invocation's remaining time, infinite for a stand-in context without a clock."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return float("inf")
+    try:
+        return float(remaining())
+    except Exception:  # a stand-in context without a working clock: no bound known
+        return float("inf")
+
+
 def flush_within(context: Any) -> None:
-    """Flush in this thread, bounded by a small share of the remaining time.
+    """Flush in this thread, bounded by ``flush_bound`` of the remaining time.
 
     A collector on the same host answers in milliseconds, so the bound only matters when
     it does not; a collector that refuses connections costs one refused connect, then
     nothing until it is probed again (see ``otelkit._sdk.collector_link``).
     """
-    timeout = MAX_FLUSH_SECONDS
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        try:
-            left_ms = float(remaining())
-        except Exception:  # a stand-in context without a working clock: no bound known
-            left_ms = float("inf")
-        timeout = min(
-            timeout, FLUSH_SHARE * left_ms / 1000.0, (left_ms - FLUSH_SAFETY_MARGIN_MS) / 1000.0
-        )
+    timeout = flush_bound(remaining_ms(context))
     if timeout > 0:
         try:
             flush(timeout)

@@ -239,6 +239,22 @@ def _text_values(values: object) -> dict[str, str]:
     return {str(k).lower(): v for k, v in mapping(values).items() if isinstance(v, str)}
 
 
+def _amqp_headers(values: object) -> dict[str, str]:
+    """RabbitMQ message headers: text, or ``{"bytes": [byte, …]}`` as Lambda sends
+    string headers, as lowercase text (numbers and undecodable bytes left out)."""
+    carrier: dict[str, str] = {}
+    for name, value in mapping(values).items():
+        raw = mapping(value).get("bytes") if isinstance(value, Mapping) else None
+        if isinstance(raw, list) and all(isinstance(b, int) and 0 <= b < 256 for b in raw):
+            try:
+                carrier[str(name).lower()] = bytes(raw).decode()
+            except UnicodeDecodeError:
+                continue
+        elif isinstance(value, str):
+            carrier[str(name).lower()] = value
+    return carrier
+
+
 def _flatten(groups: object) -> Iterable[Mapping[str, Any]]:
     for group in mapping(groups).values():
         for item in group if isinstance(group, list) else ():
@@ -321,7 +337,7 @@ def rabbitmq(event: Mapping[str, Any], _: str) -> Source:
                     "rabbitmq",
                     queue,
                     text(properties.get("messageId")),
-                    _text_values(properties.get("headers")),
+                    _amqp_headers(properties.get("headers")),
                 )
             )
     return _batch(
@@ -357,6 +373,7 @@ TOP_LEVEL_SOURCES: dict[str, Callable[[Mapping[str, Any], str], Source]] = {
     "aws:kafka": kafka,
     "aws:SelfManagedKafka": kafka,
     "aws:amq": activemq,
+    "aws:mq": activemq,  # what AWS's published ActiveMQ events name
     "aws:rmq": rabbitmq,
     "aws:docdb": documentdb,
 }

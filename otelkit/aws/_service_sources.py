@@ -76,21 +76,23 @@ SHAPES: tuple[Shape, ...] = (
         ),
     ),
     Shape(
-        "firehose",
-        "pubsub",
-        ("invocationId", "deliveryStreamArn", "records"),
-        lambda e: present(
-            aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
-            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
-            messaging__batch__message_count=_count(e.get("records")),
-        ),
-    ),
-    Shape(
         "kinesis_analytics",
         "pubsub",
         ("invocationId", "applicationArn", "records"),
         lambda e: present(
             aws__kinesis_analytics__application_arn=e.get("applicationArn"),
+            messaging__batch__message_count=_count(e.get("records")),
+        ),
+    ),
+    # After Kinesis Analytics, whose events also have both: Firehose's do not always
+    # name the delivery stream (``deliveryStreamArn`` is missing from some).
+    Shape(
+        "firehose",
+        "pubsub",
+        ("invocationId", "records"),
+        lambda e: present(
+            aws__firehose__delivery_stream_arn=e.get("deliveryStreamArn"),
+            aws__kinesis__stream_arn=e.get("sourceKinesisStreamArn"),
             messaging__batch__message_count=_count(e.get("records")),
         ),
     ),
@@ -229,6 +231,39 @@ SHAPES: tuple[Shape, ...] = (
         lambda e: present(aws__client_vpn__endpoint_id=e.get("endpoint-id")),
     ),
     Shape(
+        "alexa_skill",
+        "other",
+        ("session", "context", "request"),
+        lambda e: present(aws__alexa__request_type=_nested(e, "request", "type")),
+    ),
+    Shape(
+        "sagemaker_ground_truth",
+        "other",
+        ("labelingJobArn", "dataObject"),
+        lambda e: present(aws__sagemaker__labeling_job_arn=e.get("labelingJobArn")),
+    ),
+    Shape(
+        "sagemaker_ground_truth",
+        "other",
+        ("labelingJobArn", "payload", "labelAttributeName"),
+        lambda e: present(aws__sagemaker__labeling_job_arn=e.get("labelingJobArn")),
+    ),
+    Shape(
+        "workmail",
+        "other",
+        ("summaryVersion", "envelope", "flowDirection"),
+        lambda e: present(
+            aws__workmail__flow_direction=e.get("flowDirection"),
+            aws__workmail__message_id=e.get("messageId"),
+        ),
+    ),
+    Shape(
+        "iot_button",
+        "other",
+        ("serialNumber", "clickType"),
+        lambda e: present(aws__iot__click_type=e.get("clickType")),
+    ),
+    Shape(
         "transfer_family_authorizer",
         "other",
         ("username", "serverId", "protocol"),
@@ -251,6 +286,22 @@ def _s3_batch(event: Mapping[str, Any]) -> dict[str, Any]:
         aws__s3_batch__job_id=_nested(event, "job", "id"),
         faas__document__collection=bucket,
         faas__document__name=first.get("s3Key"),
+    )
+
+
+def alexa_smart_home(event: Mapping[str, Any]) -> Source | None:
+    """An Alexa smart home directive: ``directive.header.namespace`` ``Alexa…`` (a bare
+    ``directive`` key is too common in other payloads to go by)."""
+    namespace = _nested(event, "directive", "header", "namespace")
+    if not (isinstance(namespace, str) and namespace.startswith("Alexa")):
+        return None
+    return Source(
+        "alexa_smart_home",
+        "other",
+        present(
+            aws__alexa__directive_namespace=namespace,
+            aws__alexa__directive_name=_nested(event, "directive", "header", "name"),
+        ),
     )
 
 

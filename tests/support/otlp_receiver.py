@@ -102,7 +102,7 @@ class Received:
 
 
 @contextmanager
-def otlp_receiver(prefix: str = "") -> Iterator[tuple[str, Received]]:
+def otlp_receiver(prefix: str = "", port: int = 0) -> Iterator[tuple[str, Received]]:
     """Serve OTLP/HTTP protobuf on 127.0.0.1; yield (endpoint, received).
 
     With ``prefix="/otlp"`` it is shaped like Loki, which takes OTLP logs at
@@ -135,5 +135,5 @@ def otlp_receiver(prefix: str = "") -> Iterator[tuple[str, Received]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    with http_server(Handler) as url:
+    with http_server(Handler, port) as url:
         yield url, received

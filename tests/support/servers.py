@@ -35,9 +35,10 @@ __all__ = [
 
 
 @contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve ``handler`` with a threaded stdlib server on 127.0.0.1; yield its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def http_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Serve ``handler`` with a threaded stdlib server on 127.0.0.1 (on ``port``, else
+    an ephemeral one); yield its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
