@@ -44,8 +44,11 @@ from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
 from otelkit._sdk.redaction import redacting
 from otelkit._settings import Settings
 
-#: Delta temporality for every synchronous kind: each export reports what was recorded
-#: since the last one, so an export with nothing new has nothing to send (Lambda, EMF).
+#: Delta temporality for every kind: each export reports what was recorded since the
+#: last one, so an export with nothing new has nothing to send (Lambda), and the first
+#: export of a series carries its value. ``awsemf`` turns any cumulative sum into deltas
+#: by dropping the first point of each series: a count made once by a short-lived
+#: process would never reach CloudWatch (tests/collector/test_collector_temporality.py).
 DELTA: dict[type, AggregationTemporality] = {
     kind: AggregationTemporality.DELTA
     for kind in (
@@ -73,6 +76,19 @@ class OtlpExport:
     logs: Outbox | None = None
     logger_provider: LoggerProvider | None = None
     metric_reader: PeriodicExportingMetricReader | None = None
+
+
+#: The standard variable a user sets to choose temporality; otelkit defers to it.
+TEMPORALITY_ENV = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+
+
+def metric_temporality(on_lambda: bool) -> dict[type, AggregationTemporality] | None:
+    """Delta for OTLP metrics unless the user chose through the standard variable (None
+    lets the SDK's exporter read it). On Lambda always delta: nothing exports between
+    invocations, so a cumulative series would repeat every flush."""
+    if on_lambda or not os.environ.get(TEMPORALITY_ENV, "").strip():
+        return DELTA
+    return None
 
 
 def on_lambda() -> bool:
@@ -134,7 +150,7 @@ def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLi
     endpoint, timeout = settings.endpoint, settings.export_timeout
     if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
         return None, None, None  # nothing leaves the process: import no exporter
-    temporality = DELTA if on_lambda else None
+    temporality = metric_temporality(on_lambda)
     if settings.protocol == "grpc" and endpoint:
         try:
             from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
