@@ -1,0 +1,146 @@
+"""End to end per example system: every metric an alarm, SLO alarm or dashboard widget of
+the rendered template watches arrives through the sidecar in the namespace, dimension set
+and unit it is watched under.
+
+For each model under ``examples/ops/``: the targets come from the rendered CloudFormation
+template (``tests/support/watched.py``); a service process emits exactly those metrics
+with the declared dimensions through otelkit's OTLP export; the built collector runs the
+config ``otelkit collector render --model`` writes for the model; the EMF documents are
+read back from moto's CloudWatch Logs. One collector run per model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+
+from otelkit.collector._model import model_for
+from otelkit.collector._render import render_text
+from otelkit.ops import load_model
+from otelkit.ops._cloudformation import render_template
+from otelkit.ops._telemetry import FROM_LOG_LINES, declared, telemetry_of
+from tests.collector.real_collector import on_loopback, running
+from tests.support.collector import REPO
+from tests.support.watched import Watched, watched
+
+pytestmark = pytest.mark.slow
+
+MODELS = sorted((REPO / "examples" / "ops").glob("*.yaml"))
+PROGRAM = Path(__file__).with_name("declared_program.py")
+#: The OpenTelemetry unit an app records a metric of each CloudWatch unit in.
+OTEL_UNITS = {"Seconds": "s", "Milliseconds": "ms", "Bytes": "By", "Percent": "%"}
+ANY_VALUE = "x"  # a concrete value for a dimension watched at every value (``*``)
+
+
+def points(targets: list[Watched], units: dict[str, str]) -> list[dict[str, Any]]:
+    """One point per distinct metric and attribute set the targets need."""
+    out: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        fixed = dict(target.values)
+        attributes = {
+            key: fixed.get(key, ANY_VALUE) for key in sorted(target.dimensions - {"service"})
+        }
+        unit = units[target.metric]
+        point = {
+            "metric": target.metric,
+            "unit": OTEL_UNITS.get(unit, "1"),
+            "kind": "count" if unit == "Count" else "record",
+            "attributes": attributes,
+        }
+        out[json.dumps(point, sort_keys=True)] = point
+    return list(out.values())
+
+
+def emit(endpoint: str, service: str, spec: list[dict[str, Any]], workdir: Path) -> None:
+    spec_file = workdir / "points.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    env = {
+        **os.environ,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_SERVICE_NAME": service,
+        "DEPLOYMENT_ENV": "prod",
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("OTELKIT_STRICT", None)
+    env.pop("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", None)
+    result = subprocess.run(
+        [sys.executable, str(PROGRAM), str(spec_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def published(aws_endpoint: str, group: str) -> list[dict[str, Any]]:
+    """Every (namespace, metric, dimension set, unit, fields) the EMF documents publish."""
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    events = logs.filter_log_events(logGroupName=group)["events"]
+    found = []
+    for event in events:
+        doc = json.loads(event["message"])
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                for dims in directive["Dimensions"]:
+                    found.append(
+                        {
+                            "namespace": directive["Namespace"],
+                            "metric": metric["Name"],
+                            "dimensions": frozenset(dims),
+                            "unit": metric.get("Unit"),
+                            "fields": doc,
+                        }
+                    )
+    return found
+
+
+def arrived(target: Watched, unit: str, found: list[dict[str, Any]]) -> bool:
+    return any(
+        item["namespace"] == target.namespace
+        and item["metric"] == target.metric
+        and item["dimensions"] == target.dimensions
+        and item["unit"] == unit
+        and all(item["fields"].get(k) == v for k, v in target.values)
+        for item in found
+    )
+
+
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_every_watched_metric_arrives_through_the_sidecar(
+    path: Path, aws_endpoint: str, tmp_path: Path
+) -> None:
+    model = load_model(path)
+    template = render_template(model, "prod").to_dict()
+    targets = [
+        t
+        for t in watched(template)
+        if t.namespace == model.namespace and t.metric not in FROM_LOG_LINES
+    ]
+    assert targets, "every example model watches some of its own metrics"
+    units = {name: spec.unit for name, spec in declared(model).items()}
+    group = f"/otelkit/{model.service}/metrics"
+    collector_model = model_for("ecs", telemetry=telemetry_of(model, "prod"), emf_log_group=group)
+    rendered = yaml.safe_load(render_text(collector_model))  # the file a user deploys
+    config, ports = on_loopback(rendered, aws_endpoint)
+    with running(config, ports, tmp_path) as collector:
+        emit(collector.otlp_http, model.service, points(targets, units), tmp_path)
+
+    found = published(aws_endpoint, group)
+    missing = [
+        f"{t.where}: {t.namespace} / {t.metric} by {sorted(t.dimensions)} "
+        f"{dict(t.values)} in {units[t.metric]}"
+        for t in targets
+        if not arrived(t, units[t.metric], found)
+    ]
+    seen = sorted({(f["namespace"], f["metric"], tuple(sorted(f["dimensions"]))) for f in found})
+    assert not missing, "\n".join([*missing, "published:", *map(str, seen)])
