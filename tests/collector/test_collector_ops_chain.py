@@ -144,3 +144,30 @@ def test_every_watched_metric_arrives_through_the_sidecar(
     ]
     seen = sorted({(f["namespace"], f["metric"], tuple(sorted(f["dimensions"]))) for f in found})
     assert not missing, "\n".join([*missing, "published:", *map(str, seen)])
+
+
+def test_sidecar_cloudwatch_logs_nest_the_fields_the_queries_name(
+    aws_endpoint: str, tmp_path: Path
+) -> None:
+    """The ops model's Insights queries and ``ErrorLines`` filter read the app's JSON lines
+    (stdout, in the model's log groups): top-level ``level``, ``service``, IDs. Records
+    the sidecar sends with ``--cloudwatch-logs`` carry them under ``attributes`` and
+    ``resource`` instead (docs/what-arrives-where.md says so; this holds it true)."""
+    from tests.collector.real_collector import run_job
+
+    group = "/otelkit/chain-logs"
+    rendered = yaml.safe_load(
+        render_text(model_for("ecs", cloudwatch_logs=True, cloudwatch_log_group=group))
+    )
+    config, ports = on_loopback(rendered, aws_endpoint)
+    with running(config, ports, tmp_path) as collector:
+        run_job(collector.otlp_http, "job-nested", "corr-nested", "svc-nested")
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    records = [
+        json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]
+    ]
+    scene = next(r for r in records if r["body"] == "Scene rendered")
+    assert scene["attributes"]["job_id"] == "job-nested"
+    assert scene["resource"]["service.name"] == "svc-nested"
+    assert scene["severity_text"] == "INFO"
+    assert not {"job_id", "service", "level"} & set(scene)
