@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from otelkit.collector._cli import main as collector_main
 from otelkit.ops import ModelError, load_model, parse_model
 from otelkit.ops._model import CLOUDWATCH_UNITS
-from otelkit.ops._telemetry import FROM_LOG_LINES, declared, targets, telemetry_of
+from otelkit.ops._telemetry import FROM_LOG_LINES, declared, log_fields, targets, telemetry_of
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted((ROOT / "examples" / "ops").glob("*.yaml"))
@@ -161,3 +161,21 @@ def test_the_built_collector_accepts_the_rendered_config(path: Path) -> None:
     assert code == 0, err
     ok, output = validate(text)
     assert ok, output
+
+
+def test_the_model_names_the_log_fields_each_consumer_reads() -> None:
+    fields = log_fields(load_model(ROOT / "examples" / "ops" / "wallcrawler_sessions.yaml"))
+    assert fields["query failed-sessions"] == {
+        "session_id",
+        "error",
+        "operation",
+        "event_type",
+        "project_id",
+    }
+    assert fields["query usage-by-project"] == {
+        "event_type",
+        "proxy_bytes",
+        "cpu_usage",
+        "project_id",
+    }
+    assert fields["metric filter ErrorLines"] == {"level", "service"}

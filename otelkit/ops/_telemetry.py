@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from otelkit.collector._telemetry import MetricDeclaration, ServiceTelemetry
 from otelkit.ops._cloudformation import all_alarms
 from otelkit.ops._dashboard_cw import dashboard_widgets
+from otelkit.ops._fields import insights_fields, logql_fields
 from otelkit.ops._model import MetricRef, MetricSpec, ModelError, OpsModel
 
 #: Metrics otelkit itself emits (or its ops presets derive from log lines), with the unit
@@ -55,6 +56,23 @@ def targets(model: OpsModel) -> list[Target]:
     for widget in dashboard_widgets(model):
         found += [Target("widget", widget.title, ref) for ref in widget.metrics]
     return [t for t in found if t.ref.custom]
+
+
+#: The fields of a JSON log line the ``ErrorLines`` metric filter reads
+#: (``{ $.level = "ERROR" }``, dimension ``$.service``).
+ERROR_LINE_FIELDS = frozenset({"level", "service"})
+
+
+def log_fields(model: OpsModel) -> dict[str, set[str]]:
+    """The log line fields each consumer of the model reads: its saved queries (Insights
+    and LogQL) and, when it has log groups, the ``ErrorLines`` metric filter."""
+    fields = {
+        f"query {q.name}": insights_fields(q.insights or "") | logql_fields(q.logql or "")
+        for q in model.queries
+    }
+    if model.log_groups:
+        fields["metric filter ErrorLines"] = set(ERROR_LINE_FIELDS)
+    return fields
 
 
 def check_units(model: OpsModel) -> None:
