@@ -61,3 +61,34 @@ def test_temporality_default_and_override(preference: str | None, expected: dict
     gauge = next(m for m in received.metrics() if m["name"] == "QueueDepth")
     point = gauge["gauge"]["dataPoints"][0]
     assert float(point.get("asDouble", point.get("asInt", 0))) == 7
+
+
+GAUGE_PROGRAM = """
+import time, otelkit
+otelkit.configure()
+otelkit.gauge("BreakerOpen", 1, circuit="ntfy")
+time.sleep(0.9)
+otelkit.shutdown(timeout=10.0)
+"""
+
+
+def test_a_gauge_set_once_is_reported_every_interval(tmp_path: Path) -> None:
+    """An alarm on a gauge (a breaker left open) keeps seeing its value: gauges stay
+    cumulative, so each export repeats the last value, not only the one after a set."""
+    script = tmp_path / "gauge.py"
+    script.write_text(GAUGE_PROGRAM, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OTEL_METRIC_EXPORT_INTERVAL": "200"}
+    env.pop("OTELKIT_STRICT", None)
+    env.pop("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", None)
+    with otlp_receiver() as (url, received):
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            env={**env, "OTEL_EXPORTER_OTLP_ENDPOINT": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    exports = [m for m in received.metrics() if m["name"] == "BreakerOpen"]
+    assert len(exports) >= 2, len(exports)  # a delta gauge: exactly one

@@ -80,14 +80,23 @@ class OtlpExport:
 
 #: The standard variable a user sets to choose temporality; otelkit defers to it.
 TEMPORALITY_ENV = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+#: A long-running service's default: sums and histograms as deltas, so their first point
+#: arrives; a gauge cumulative, so its last value is reported every interval (an alarm
+#: on a breaker left open keeps seeing 1). awsemf never drops gauge points.
+SERVICE_DEFAULT: dict[type, AggregationTemporality] = {
+    **DELTA,
+    _Gauge: AggregationTemporality.CUMULATIVE,
+}
 
 
 def metric_temporality(on_lambda: bool) -> dict[type, AggregationTemporality] | None:
-    """Delta for OTLP metrics unless the user chose through the standard variable (None
-    lets the SDK's exporter read it). On Lambda always delta: nothing exports between
-    invocations, so a cumulative series would repeat every flush."""
-    if on_lambda or not os.environ.get(TEMPORALITY_ENV, "").strip():
+    """Delta for OTLP sums and histograms unless the user chose through the standard
+    variable (None lets the SDK's exporter read it). On Lambda everything is delta:
+    nothing exports between invocations, and a flush with nothing new sends nothing."""
+    if on_lambda:
         return DELTA
+    if not os.environ.get(TEMPORALITY_ENV, "").strip():
+        return SERVICE_DEFAULT
     return None
 
 
