@@ -18,6 +18,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,26 @@ def arrived(target: Watched, unit: str, found: list[dict[str, Any]], synthetic: 
     )
 
 
+def xray_segments(aws_endpoint: str, service: str, since: float) -> list[dict[str, Any]]:
+    """The X-Ray segments (top level) of ``service`` that started after ``since``."""
+    xray = boto3.client("xray", endpoint_url=aws_endpoint, region_name="us-east-1")
+    now = time.time()
+    ids = [
+        s["Id"]
+        for s in xray.get_trace_summaries(StartTime=since, EndTime=now + 60)["TraceSummaries"]
+    ]
+    segments = []
+    for index in range(0, len(ids), 5):
+        for trace in xray.batch_get_traces(TraceIds=ids[index : index + 5])["Traces"]:
+            segments += [json.loads(s["Document"]) for s in trace["Segments"]]
+    return [
+        s
+        for s in segments
+        if s.get("metadata", {}).get("default", {}).get("otel.resource.service.name") == service
+        and s["start_time"] >= since
+    ]
+
+
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
 def test_every_watched_metric_arrives_through_the_sidecar(
     path: Path, aws_endpoint: str, tmp_path: Path
@@ -142,6 +163,7 @@ def test_every_watched_metric_arrives_through_the_sidecar(
     collector_model = model_for("ecs", telemetry=telemetry_of(model, "prod"), emf_log_group=group)
     rendered = yaml.safe_load(render_text(collector_model))  # the file a user deploys
     config, ports = on_loopback(rendered, aws_endpoint)
+    started = time.time()
     with running(config, ports, tmp_path) as collector:
         emit(collector.otlp_http, model.service, points(targets, units), tmp_path)
         assert model.example
@@ -162,6 +184,14 @@ def test_every_watched_metric_arrives_through_the_sidecar(
     ]
     seen = sorted({(f["namespace"], f["metric"], tuple(sorted(f["dimensions"]))) for f in found})
     assert not missing, "\n".join([*missing, "published:", *map(str, seen)])
+
+    # The example's traces reached X-Ray through the same sidecar, under trace IDs whose
+    # first part is their start time (otelkit's X-Ray-compatible IDs).
+    segments = xray_segments(aws_endpoint, model.service, started - 1)
+    assert segments, f"no X-Ray segment of {model.service}"
+    for segment in segments:
+        _, epoch, _ = segment["trace_id"].split("-")
+        assert started - 1 <= int(epoch, 16) <= time.time(), segment["trace_id"]
 
 
 def test_sidecar_cloudwatch_logs_nest_the_fields_the_queries_name(
