@@ -34,10 +34,6 @@ class ServiceTelemetry:
     namespace: str
     metrics: tuple[MetricDeclaration, ...]
 
-    def dimension_keys(self) -> set[str]:
-        """Every dimension any metric is published under."""
-        return {key for m in self.metrics for dims in m.dimension_sets for key in dims}
-
 
 def metric_declarations(telemetry: ServiceTelemetry) -> list[dict[str, Any]]:
     """``awsemf`` ``metric_declarations``: metrics sharing their dimension sets share one
