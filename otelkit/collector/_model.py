@@ -143,10 +143,12 @@ class CollectorModel:
         """Comment lines saying what the ``awsemf`` exporter publishes."""
         if self.telemetry is None:
             sets = "; ".join(f"[{', '.join(dims)}]" for dims in self.dimension_sets)
-            return (
-                f"Publishes every metric in namespace {self.namespace!r}, by {sets}.",
-                "For alarms on a service's own metrics render with --model its ops model.",
+            own = (
+                "Alarms on a service's own metrics: `otelkit collector render --model OPS_MODEL`."
+                if self.profile.processes
+                else "A function's own metrics: otelkit writes them as EMF (OTELKIT_EMF_NAMESPACE)."
             )
+            return (f"Publishes every metric in namespace {self.namespace!r}, by {sets}.", own)
         names = ", ".join(m.name for m in self.telemetry.metrics)
         return (
             f"Publishes what {self.telemetry.service!r} declares, in namespace "
