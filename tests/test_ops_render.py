@@ -199,7 +199,7 @@ SEED_ALARMS: dict[str, list[tuple[str, str | None, str, int, str, float]]] = {
     ],
     "wallcrawler_sessions": [
         ("HighSessionErrorRate", None, "SUM", 300, "GreaterThanThreshold", 10),
-        ("LongRunningSessions", None, "MAX", 300, "GreaterThanThreshold", 600000),
+        ("LongRunningSessions", None, "MAX", 300, "GreaterThanThreshold", 600),
     ],
     "bella_api": [
         ("CpuHigh", "CPUUtilization", "Average", 300, "GreaterThanThreshold", 80),

@@ -47,8 +47,11 @@ from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
 from otelkit._sdk.redaction import redacting
 from otelkit._settings import Settings
 
-#: Delta temporality for every synchronous kind: each export reports what was recorded
-#: since the last one, so an export with nothing new has nothing to send (Lambda, EMF).
+#: Delta temporality for every kind: each export reports what was recorded since the
+#: last one, so an export with nothing new has nothing to send (Lambda), and the first
+#: export of a series carries its value. ``awsemf`` turns any cumulative sum into deltas
+#: by dropping the first point of each series: a count made once by a short-lived
+#: process would never reach CloudWatch (tests/collector/test_collector_temporality.py).
 DELTA: dict[type, AggregationTemporality] = {
     kind: AggregationTemporality.DELTA
     for kind in (
@@ -76,6 +79,15 @@ class OtlpExport:
     logs: Outbox | None = None
     logger_provider: LoggerProvider | None = None
     metric_reader: PeriodicExportingMetricReader | None = None
+
+
+#: A long-running service's default: sums and histograms as deltas, so their first point
+#: arrives; a gauge cumulative, so its last value is reported every interval (an alarm
+#: on a breaker left open keeps seeing 1). awsemf never drops gauge points.
+SERVICE_DEFAULT: dict[type, AggregationTemporality] = {
+    **DELTA,
+    _Gauge: AggregationTemporality.CUMULATIVE,
+}
 
 
 def on_lambda() -> bool:
@@ -145,8 +157,8 @@ def _exporters(
     from otelkit._sdk.sigv4 import signing_session, wants_signing
 
     temporality = export_plan.temporality(settings.metrics_temporality)
-    if temporality is None:
-        temporality = DELTA if on_lambda else None
+    if temporality is None:  # the user chose none: deltas, so no first point is lost
+        temporality = DELTA if on_lambda else SERVICE_DEFAULT
     metrics = signals["metrics"]
     signed = metrics.protocol != "grpc" and wants_signing(metrics.url or "", settings.aws_sigv4)
     if metrics.url and signed:  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout

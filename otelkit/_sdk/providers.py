@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -42,12 +43,20 @@ from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
 
+def xray_trace_id() -> int:
+    """A trace ID X-Ray accepts everywhere: the first 32 bits the start time in epoch
+    seconds (as ADOT's ``AwsXRayIdGenerator``), the other 96 random, so the W3C
+    ``random-trace-id`` flag (at least the 56 rightmost bits random) still holds."""
+    return (int(time.time()) & 0xFFFFFFFF) << 96 | (random.getrandbits(96) or 1)
+
+
 class AdoptingIdGenerator(RandomIdGenerator):
-    """Random IDs, except the trace ID an incoming request already carries without a
-    parent span (an ALB's X-Ray ``Root``), which ``start_span_from`` asks for."""
+    """X-Ray-compatible trace IDs (random span IDs), except the trace ID an incoming
+    request already carries without a parent span (an ALB's X-Ray ``Root``), which
+    ``start_span_from`` asks for."""
 
     def generate_trace_id(self) -> int:
-        return adopted_trace_id() or super().generate_trace_id()
+        return adopted_trace_id() or xray_trace_id()
 
 
 def assemble(

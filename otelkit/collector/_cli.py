@@ -42,10 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     render = commands.add_parser("render", help="write collector configs from one model")
-    which = render.add_mutually_exclusive_group(required=True)
+    which = render.add_mutually_exclusive_group()
     which.add_argument("--target", choices=sorted(PROFILES), help="where the collector runs")
     which.add_argument("--all", action="store_true", help="every target (needs --out)")
     render.add_argument("--out", type=Path, help="folder to write into, e.g. collector/")
+    render.add_argument(
+        "--model",
+        help="a service's ops model (YAML): publish its declared metrics in its namespace, "
+        "dimension sets and units, which its alarms watch (default target: ecs)",
+    )
+    render.add_argument("--stage", default="prod", help="stage the --model is rendered for")
     render.add_argument("--region", help="AWS region (default: ${env:AWS_REGION})")
     render.add_argument("--loki-endpoint", help="Loki OTLP base URL, ending in /otlp")
     render.add_argument("--emf-namespace", help="CloudWatch metrics namespace")
@@ -119,12 +125,21 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    targets: tuple[Target, ...] = tuple(PROFILES) if args.all else (args.target,)
+    if not (args.all or args.target or args.model):
+        err.write("error: give --target, --all or --model\n")
+        return 2
+    targets: tuple[Target, ...] = tuple(PROFILES) if args.all else (args.target or "ecs",)
     if (args.all or args.gateway) and args.out is None:
         err.write("error: --all and --gateway write several files; give --out\n")
         return 2
+    overrides = _overrides(args)
     try:
-        models: list[CollectorModel] = [model_for(t, **_overrides(args)) for t in targets]
+        if args.model:
+            # The one place the collector tooling reads an ops model.
+            from otelkit.ops._telemetry import load_telemetry
+
+            overrides["telemetry"] = load_telemetry(args.model, args.stage)
+        models: list[CollectorModel] = [model_for(t, **overrides) for t in targets]
     except (TypeError, ValueError) as exc:
         err.write(f"error: {exc}\n")
         return 2

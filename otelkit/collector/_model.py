@@ -20,6 +20,7 @@ from otelkit.collector._profiles import (
     profile_named,
     unknown_target,
 )
+from otelkit.collector._telemetry import ServiceTelemetry
 
 #: A target's name: a key of ``PROFILES``.
 Target = str
@@ -61,6 +62,9 @@ class CollectorModel:
             ``awscloudwatchlogs`` exporters.
         health_routes: ``http.route``/``url.path`` values whose spans are dropped.
         poll_routes: Routes whose GET spans are dropped (status polling).
+        telemetry: One service's declared metrics (from its ops model): when given, the
+            ``awsemf`` exporter publishes exactly those, in their namespace, dimension
+            sets and units, instead of the generic sets below.
     """
 
     target: Target = "ecs"
@@ -78,6 +82,7 @@ class CollectorModel:
     aws_otlp_endpoints: bool = False
     health_routes: tuple[str, ...] = ("/health", "/healthz", "/healthcheck")
     poll_routes: tuple[str, ...] = ("/api/v1/jobs/{id}", "/api/v1/jobs/{job_id}")
+    telemetry: ServiceTelemetry | None = None
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -108,7 +113,47 @@ class CollectorModel:
                 f"{self.profile.distribution.title} has no awscloudwatchlogs exporter; "
                 f"target {self.target!r} cannot send logs to CloudWatch Logs"
             )
+        out.extend(self._telemetry_problems())
         return out
+
+    def _telemetry_problems(self) -> list[str]:
+        if self.telemetry is None:
+            return []
+        out = []
+        if not self.profile.processes:
+            out.append(
+                f"{self.profile.distribution.title} runs no processors to label metrics "
+                f"with their service; target {self.target!r} cannot publish a service's "
+                "declared metrics (on Lambda otelkit writes them as EMF itself)"
+            )
+        # ID keys are allowed here: the model names its dimensions one by one, as a call
+        # such as count(..., project_id=p) does for a bounded set.
+        for metric in self.telemetry.metrics:
+            for dims in metric.dimension_sets:
+                if len(dims) > MAX_EMF_DIMENSIONS:
+                    out.append(f"{metric.name}: a dimension set exceeds {MAX_EMF_DIMENSIONS} keys")
+        return out
+
+    @property
+    def namespace(self) -> str:
+        """The CloudWatch namespace the ``awsemf`` exporter publishes in."""
+        return self.emf_namespace if self.telemetry is None else self.telemetry.namespace
+
+    def publishes(self) -> tuple[str, ...]:
+        """Comment lines saying what the ``awsemf`` exporter publishes."""
+        if self.telemetry is None:
+            sets = "; ".join(f"[{', '.join(dims)}]" for dims in self.dimension_sets)
+            own = (
+                "Alarms on a service's own metrics: `otelkit collector render --model OPS_MODEL`."
+                if self.profile.processes
+                else "A function's own metrics: otelkit writes them as EMF (OTELKIT_EMF_NAMESPACE)."
+            )
+            return (f"Publishes every metric in namespace {self.namespace!r}, by {sets}.", own)
+        names = ", ".join(m.name for m in self.telemetry.metrics)
+        return (
+            f"Publishes what {self.telemetry.service!r} declares, in namespace "
+            f"{self.namespace!r}: {names}.",
+        )
 
     @property
     def profile(self) -> Profile:

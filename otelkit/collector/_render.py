@@ -12,6 +12,7 @@ from typing import Any
 from otelkit.collector import _aws_otlp as aws_otlp
 from otelkit.collector._model import CollectorModel
 from otelkit.collector._profiles import TraceDestination
+from otelkit.collector._telemetry import metric_declarations, metric_descriptors, service_label
 from otelkit.collector._yaml import yaml
 
 Config = dict[str, Any]
@@ -71,13 +72,16 @@ def render_config(model: CollectorModel) -> Config:
     config["exporters"] = exporters
     if extensions:
         config["extensions"] = extensions
-    config["service"] = _service(list(traces_out), list(logs_out), list(extensions), sidecar)
+    config["service"] = _service(
+        list(traces_out), list(logs_out), list(extensions), sidecar, _metric_processors(model)
+    )
     return config
 
 
 def render_text(model: CollectorModel) -> str:
     """The config as the YAML text written to ``collector/<target>/config.yaml``."""
-    header = "".join(f"# {line}\n" for line in model.profile.header)
+    lines = (*model.profile.header, *model.publishes())
+    header = "".join(f"# {line}\n" for line in lines)
     return header + GENERATED + dump_yaml(render_config(model))
 
 
@@ -100,6 +104,7 @@ def _otlp_receiver(host: str) -> Config:
 
 
 def _processors(model: CollectorModel) -> Config:
+    service = {} if model.telemetry is None else {SERVICE_LABEL: service_label()}
     return {
         # Refuse data before the sidecar is OOM-killed alongside the app. The limit bounds
         # the Go heap only, checked every interval: with 1 s a burst took the process
@@ -116,9 +121,19 @@ def _processors(model: CollectorModel) -> Config:
             "override": False,
         },
         "filter/health": {"error_mode": "ignore", "traces": {"span": _drop_conditions(model)}},
+        **service,
         # Capped too: with large spans an uncapped batch passes the 4 MiB gRPC message limit.
         "batch": {"send_batch_size": 512, "send_batch_max_size": 512, "timeout": "5s"},
     }
+
+
+#: The processor that labels a declared service's metrics with ``service``.
+SERVICE_LABEL = "resource/service"
+
+
+def _metric_processors(model: CollectorModel) -> list[str]:
+    labels = [] if model.telemetry is None else [SERVICE_LABEL]
+    return ["memory_limiter", "resourcedetection", *labels, "batch"]
 
 
 def _drop_conditions(model: CollectorModel) -> list[Quoted]:
@@ -174,7 +189,7 @@ def _logs_exporters(model: CollectorModel) -> Config:
 
 
 def _awsemf(model: CollectorModel) -> Config:
-    emf: Config = {"region": model.region, "namespace": model.emf_namespace}
+    emf: Config = {"region": model.region, "namespace": model.namespace}
     if model.profile.metrics_to == "stdout":
         emf["output_destination"] = "stdout"
     else:
@@ -185,24 +200,40 @@ def _awsemf(model: CollectorModel) -> Config:
             "dimension_rollup_option": "NoDimensionRollup",
             # Service and environment live on the resource; make them metric labels.
             "resource_to_telemetry_conversion": {"enabled": True},
-            "metric_declarations": [
-                {
-                    "dimensions": [Flow(dims) for dims in model.dimension_sets],
-                    "metric_name_selectors": Flow([Quoted(".*")]),
-                }
-            ],
+            "metric_declarations": _declarations(model),
         }
     )
+    if model.telemetry is not None:
+        emf["metric_descriptors"] = metric_descriptors(model.telemetry)
     return emf
 
 
+def _declarations(model: CollectorModel) -> list[Config]:
+    rules: list[dict[str, Any]]
+    if model.telemetry is None:
+        rules = [{"dimensions": model.dimension_sets, "metric_name_selectors": [".*"]}]
+    else:
+        rules = metric_declarations(model.telemetry)
+    return [
+        {
+            "dimensions": [Flow(dims) for dims in rule["dimensions"]],
+            "metric_name_selectors": Flow([Quoted(s) for s in rule["metric_name_selectors"]]),
+        }
+        for rule in rules
+    ]
+
+
 def _service(
-    traces_out: list[str], logs_out: list[str], extensions: list[str], sidecar: bool
+    traces_out: list[str],
+    logs_out: list[str],
+    extensions: list[str],
+    sidecar: bool,
+    metric_processors: list[str],
 ) -> Config:
     common = ["memory_limiter", "resourcedetection"]
     pipelines: Config = {
         "traces": _pipeline([*common, "filter/health", "batch"], traces_out, sidecar),
-        "metrics": _pipeline([*common, "batch"], ["awsemf"], sidecar),
+        "metrics": _pipeline(metric_processors, ["awsemf"], sidecar),
         "logs": _pipeline([*common, "batch"], logs_out, sidecar),
     }
     service: Config = {}

@@ -8,5 +8,6 @@ a Grafana dashboard and the saved queries. Needs ``pip install 'otelkit[ops]'``.
 from otelkit.ops._model import ModelError, OpsModel
 from otelkit.ops._parse import load_model, parse_model
 from otelkit.ops._render import render
+from otelkit.ops._telemetry import telemetry_of
 
-__all__ = ["ModelError", "OpsModel", "load_model", "parse_model", "render"]
+__all__ = ["ModelError", "OpsModel", "load_model", "parse_model", "render", "telemetry_of"]

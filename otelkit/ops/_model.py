@@ -50,6 +50,40 @@ RETENTION_DAYS = frozenset(
 )
 
 
+#: The units CloudWatch accepts on a metric (MetricDatum.Unit), which the model declares.
+CLOUDWATCH_UNITS = frozenset(
+    {
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    }
+)
+
+
 class ModelError(ValueError):
     """The model is not valid; the message names the field and what was wrong."""
 
@@ -76,8 +110,26 @@ class MetricRef:
 
 
 @dataclass(frozen=True)
+class MetricSpec:
+    """What the service declares about one metric it emits: the single source for the
+    collector's ``awsemf`` settings, the alarms' units and the end-to-end checks.
+
+    ``unit`` is a CloudWatch unit (``Seconds``, ``Count``, ...). ``dimensions`` lists
+    dimension sets published besides the ones the alarms, SLOs and widgets watch.
+    """
+
+    name: str
+    unit: str
+    dimensions: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Alarm:
-    """A threshold alarm on one metric, sent to the SNS topic of its severity."""
+    """A threshold alarm on one metric, sent to the SNS topic of its severity.
+
+    ``unit`` is the unit the threshold is written in; it must be the metric's declared
+    unit (a threshold in ms on a metric in seconds would fire 1000 times too late).
+    """
 
     name: str
     metric: MetricRef
@@ -88,6 +140,7 @@ class Alarm:
     period: int = 300
     evaluation_periods: int = 1
     severity: Severity = "warning"
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +237,7 @@ class OpsModel:
     prometheus_rules: tuple[PrometheusRule, ...] = ()
     archive: Mapping[str, str] = field(default_factory=dict)  # destination_arn, role_arn
     example: str | None = None  # the script under examples/ that runs this service
+    metrics: Mapping[str, MetricSpec] = field(default_factory=dict)
 
     def fill(self, text: str, stage: str) -> str:
         """``text`` with ``{stage}`` and ``{service}`` filled in."""

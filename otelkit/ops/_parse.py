@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
 from otelkit.ops._model import (
+    CLOUDWATCH_UNITS,
     RETENTION_DAYS,
     SEVERITIES,
     WORKLOADS,
@@ -20,6 +21,7 @@ from otelkit.ops._model import (
     Comparison,
     LogGroup,
     MetricRef,
+    MetricSpec,
     ModelError,
     OpsModel,
     PrometheusRule,
@@ -97,6 +99,10 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
         ),
         archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
         example=_opt_text(data, "example", "model"),
+        metrics={
+            str(name): _metric_spec(str(name), spec)
+            for name, spec in _mapping(data.get("metrics", {}), "metrics").items()
+        },
     )
     _cross_check(model)
     return model
@@ -112,6 +118,29 @@ def _cross_check(model: OpsModel) -> None:
             )
     if model.archive and set(model.archive) != {"destination_arn", "role_arn"}:
         raise ModelError("archive: needs exactly destination_arn and role_arn")
+    from otelkit.ops._telemetry import check_units  # it renders alarms: after the model
+
+    check_units(model)
+
+
+def _unit(value: Any, where: str) -> str:
+    if value not in CLOUDWATCH_UNITS:
+        raise ModelError(
+            f"{where}: {value!r} is not a CloudWatch unit "
+            "(Seconds, Milliseconds, Bytes, Count, Percent, ...)"
+        )
+    return str(value)
+
+
+def _metric_spec(name: str, data: Any) -> MetricSpec:
+    where = f"metrics.{name}"
+    item = {"unit": data} if isinstance(data, str) else _mapping(data, where)
+    _known(item, MetricSpec, where, renames={})
+    sets = tuple(
+        tuple(str(key) for key in _seq(dims, f"{where}.dimensions[{i}]"))
+        for i, dims in enumerate(_seq(item.get("dimensions", []), f"{where}.dimensions"))
+    )
+    return MetricSpec(name, _unit(_required(item, "unit", where), f"{where}.unit"), sets)
 
 
 def _metric(data: Any, where: str) -> MetricRef:
@@ -153,6 +182,7 @@ def _alarm(data: Any, where: str) -> Alarm:
         "period",
         "evaluation_periods",
         "severity",
+        "unit",
     }
     metric = _metric({k: v for k, v in item.items() if k not in own}, where)
     return Alarm(
@@ -167,6 +197,7 @@ def _alarm(data: Any, where: str) -> Alarm:
         period=_period(item.get("period", 300), f"{where}.period"),
         evaluation_periods=_int(item.get("evaluation_periods", 1), f"{where}.evaluation_periods"),
         severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+        unit=None if item.get("unit") is None else _unit(item["unit"], f"{where}.unit"),
     )
 
 

@@ -223,12 +223,11 @@ def run_job(endpoint: str, job_id: str, correlation_id: str, service: str) -> No
         "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
         "OTEL_SERVICE_NAME": service,
         "DEPLOYMENT_ENV": "e2e",
-        # awsemf turns cumulative sums into deltas and drops each series' first point:
-        # a count made once per process would never arrive. The manifests set this too.
-        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
         "PYTHONPATH": str(REPO),
     }
     env.pop("OTELKIT_STRICT", None)  # the production default
+    # otelkit's own temporality default (delta), not a setting the deployment adds.
+    env.pop("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", None)
     result = subprocess.run(
         [sys.executable, str(JOB_PROGRAM), job_id, correlation_id],
         capture_output=True,
