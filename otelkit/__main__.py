@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from otelkit._cli_support import FAILED, MISSING_EXTRA, USAGE, is_aws_error, missing_extra_line
+from otelkit._terminal import printable
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # No region, no credentials, an endpoint that does not answer: the user's setup,
         # said in one line (botocore's messages name what is missing).
-        sys.stderr.write(f"otelkit {command}: the AWS request failed: {exc}\n")
+        sys.stderr.write(f"otelkit {command}: the AWS request failed: {printable(exc)}\n")
         return FAILED
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from otelkit._cli_support import USAGE, parse_or_exit_code
+from otelkit._terminal import colour_wanted, coloured, printable
 
 Line = dict[str, Any]
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
@@ -72,7 +73,7 @@ def main(argv: Sequence[str]) -> int:
             if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
         ]
     except OSError as exc:  # a missing or unreadable --file: bad usage, one line
-        sys.stderr.write(f"otelkit logs: cannot read {exc.filename}: {exc.strerror}\n")
+        sys.stderr.write(f"otelkit logs: cannot read {printable(exc.filename)}: {exc.strerror}\n")
         return USAGE
     if not lines:  # say why nothing printed: the window is the usual reason (a file's age)
         sys.stderr.write(
@@ -80,8 +81,9 @@ def main(argv: Sequence[str]) -> int:
             "(--since looks further back, e.g. --since 7d)\n"
         )
     lines.sort(key=lambda line: str(line.get("timestamp", "")))
+    colour = colour_wanted(sys.stdout)
     for line in lines[-args.limit :]:
-        sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
+        sys.stdout.write((json.dumps(line) if args.json else render_line(line, colour)) + "\n")
     return 1 if args.verb == "find" and not lines else 0
 
 
@@ -193,15 +195,21 @@ def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line
                     yield line
 
 
-def render_line(line: Line) -> str:
-    """One line for a terminal: time, level, service, message, then the other fields."""
+def render_line(line: Line, colour: bool = False) -> str:
+    """One line for a terminal: time, level, service, message, then the other fields.
+
+    Every key and value is shown through :func:`printable`: a log line cannot move the
+    cursor, retitle the window or start a line of its own.
+    """
     head = ("timestamp", "level", "service", "message")
     rest = " ".join(
-        f"{k}={v}"
+        f"{printable(k)}={printable(v)}"
         for k, v in line.items()
         if k not in head and k not in {"logger", "source", "exception"}
     )
+    level = printable(line.get("level", "-"))
     return (
-        f"{line.get('timestamp', '-')} {line.get('level', '-')!s:<8} "
-        f"{line.get('service', '-')}: {line.get('message', '')}  {rest}"
+        f"{printable(line.get('timestamp', '-'))} "
+        f"{coloured(level.upper(), level, colour)}{' ' * (8 - len(level))} "
+        f"{printable(line.get('service', '-'))}: {printable(line.get('message', ''))}  {rest}"
     ).rstrip()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from otelkit._cli_support import parse_or_exit_code
+from otelkit._terminal import printable
 
 _BATCH = 5  # BatchGetTraces takes at most five IDs per call
 
@@ -61,8 +62,8 @@ def find_traces(key: str, value: str, window: timedelta) -> Iterator[dict[str, A
         ids = _summary_ids(client, {**window_args, "FilterExpression": expression})
     except ClientError as exc:
         sys.stderr.write(
-            f"otelkit traces: the service did not evaluate {expression!r} "
-            f"({exc.response['Error'].get('Code')}); scanning the window\n"
+            f"otelkit traces: the service did not evaluate {printable(repr(expression))} "
+            f"({printable(exc.response['Error'].get('Code'))}); scanning the window\n"
         )
         ids = _summary_ids(client, window_args)
     for start in range(0, len(ids), _BATCH):
@@ -99,7 +100,11 @@ def _merged(segments: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _render(trace: dict[str, Any]) -> str:
-    annotations = " ".join(f"{k}={v}" for k, v in trace["annotations"].items())
+    """One line per trace; segment names and annotations are anyone's text: escaped."""
+    annotations = " ".join(
+        f"{printable(k)}={printable(v)}" for k, v in trace["annotations"].items()
+    )
     duration = trace["duration"]
     took = f"{duration:.3f}s" if isinstance(duration, int | float) else "-"
-    return f"{trace['id']}  {took}  {', '.join(trace['segments'])}  {annotations}"
+    segments = ", ".join(printable(name) for name in trace["segments"])
+    return f"{printable(trace['id'])}  {took}  {segments}  {annotations}"

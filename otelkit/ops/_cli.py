@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from otelkit._cli_support import parse_or_exit_code
+from otelkit._terminal import printable
 
 
 def main(argv: Sequence[str]) -> int:
@@ -34,11 +35,11 @@ def main(argv: Sequence[str]) -> int:
         model = load_model(args.model)
         written = render_model(model, args.stage, args.out)
     except FileNotFoundError as exc:
-        sys.stderr.write(f"otelkit ops render: no such file: {exc.filename}\n")
+        sys.stderr.write(f"otelkit ops render: no such file: {printable(exc.filename)}\n")
         return 2
     except ModelError as exc:
-        sys.stderr.write(f"otelkit ops render: {exc}\n")
+        sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
         return 1
     for path in written:
-        sys.stdout.write(f"wrote {path}\n")
+        sys.stdout.write(f"wrote {printable(path)}\n")
     return 0
