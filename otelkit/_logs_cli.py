@@ -9,7 +9,6 @@ a filter pattern narrows what the service sends first.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
 import sys
@@ -19,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from otelkit._cli_support import USAGE, parse_or_exit_code
+from otelkit._log_reading import Line, Newest, Skipped, file_lines, parse, timestamp_ms
 from otelkit._terminal import colour_wanted, coloured, printable
 
-Line = dict[str, Any]
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -61,30 +60,32 @@ def main(argv: Sequence[str]) -> int:
         return args
     select, pattern, _ = VERBS[args.verb]
     since_ms = int((time.time() - args.since) * 1000)
+    skipped = Skipped()
+    newest = Newest(args.limit)
     try:
         source = (
-            _files(_log_files(args.file))
+            _files(_log_files(args.file), skipped)
             if args.file
-            else _cloudwatch(args.group, since_ms, pattern(args))
+            else _cloudwatch(args.group, since_ms, pattern(args), skipped)
         )
-        lines = [
-            line
-            for line in source
-            if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
-        ]
+        for line in source:
+            # A line without a timestamp is in no window: never counted as recent.
+            stamp = timestamp_ms(line) if select(line, args) else None
+            if stamp is not None and stamp >= since_ms:
+                newest.offer(stamp, line)
     except OSError as exc:  # a missing or unreadable --file: bad usage, one line
         sys.stderr.write(f"otelkit logs: cannot read {printable(exc.filename)}: {exc.strerror}\n")
         return USAGE
-    if not lines:  # say why nothing printed: the window is the usual reason (a file's age)
+    sys.stderr.writelines(skipped.notes("otelkit logs"))
+    if not newest.seen:  # say why nothing printed: the window is the usual reason (a file's age)
         sys.stderr.write(
             f"otelkit logs: no matching lines in the last {_window(args.since)} "
             "(--since looks further back, e.g. --since 7d)\n"
         )
-    lines.sort(key=lambda line: str(line.get("timestamp", "")))
     colour = colour_wanted(sys.stdout)
-    for line in lines[-args.limit :]:
+    for line in newest.lines():
         sys.stdout.write((json.dumps(line) if args.json else render_line(line, colour)) + "\n")
-    return 1 if args.verb == "find" and not lines else 0
+    return 1 if args.verb == "find" and not newest.seen else 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -105,7 +106,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
         )
-        sub.add_argument("--limit", type=int, default=100, help="at most this many lines")
+        sub.add_argument(
+            "--limit", type=_positive, default=100, help="at most this many lines, the newest"
+        )
         sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
         if verb == "find":
             sub.add_argument("--id", required=True, help="a job, session, correlation… ID")
@@ -123,32 +126,22 @@ def _duration(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r}: a number and s, m, h or d") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of lines, 1 or more")
+    return number
+
+
 def _window(seconds: int) -> str:
     """``--since`` as the user would write it: 3600 -> ``1h``."""
     for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _timestamp_ms(line: Line, default: int) -> int:
-    from datetime import datetime
-
-    try:
-        return int(datetime.fromisoformat(str(line["timestamp"])).timestamp() * 1000)
-    except (KeyError, ValueError):
-        return default
-
-
-def _parse(text: str) -> Line | None:
-    text = text.strip()
-    if not text.startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) and "_aws" not in value else None
 
 
 def _log_files(paths: list[Path]) -> list[Path]:
@@ -171,16 +164,12 @@ def _age(entry: tuple[Path, re.Match[str] | None]) -> tuple[int, str]:
     return (int(archive[1:]) if archive else 0, path.name)
 
 
-def _files(paths: list[Path]) -> Iterator[Line]:
+def _files(paths: list[Path], skipped: Skipped) -> Iterator[Line]:
     for path in paths:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            for text in stream:
-                if (line := _parse(text)) is not None:
-                    yield line
+        yield from file_lines(path, skipped)
 
 
-def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line]:
+def _cloudwatch(groups: list[str], since_ms: int, pattern: str, skipped: Skipped) -> Iterator[Line]:
     import boto3
 
     client = boto3.client("logs")
@@ -191,7 +180,7 @@ def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line
             options["filterPattern"] = pattern
         for page in pages.paginate(**options):
             for event in page["events"]:
-                if (line := _parse(event.get("message", ""))) is not None:
+                if (line := parse(event.get("message", ""), skipped)) is not None:
                     yield line
 
 
