@@ -17,13 +17,19 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from otelkit._cli_support import USAGE, parse_or_exit_code
+from otelkit._cli_support import (
+    USAGE,
+    add_aws_options,
+    add_since,
+    aws_client,
+    parse_or_exit_code,
+    window,
+)
 from otelkit._log_reading import Line, Newest, Skipped, file_lines, parse, timestamp_ms
 from otelkit._terminal import colour_wanted, coloured, printable
 
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What ``LOG_TO_FILE`` leaves in ``LOG_DIR/<service>/``: the live file and its gzipped
 # archives (``svc.jsonl.1.gz``), beside a lock file and a half-written ``.tmp`` to skip.
 _LOG_FILE_NAME = re.compile(r".+\.jsonl(\.\d+)?(\.gz)?")
@@ -66,7 +72,7 @@ def main(argv: Sequence[str]) -> int:
         source = (
             _files(_log_files(args.file), skipped)
             if args.file
-            else _cloudwatch(args.group, since_ms, pattern(args), skipped)
+            else _cloudwatch(aws_client("logs", args), args.group, since_ms, pattern(args), skipped)
         )
         for line in source:
             # A line without a timestamp is in no window: never counted as recent.
@@ -79,7 +85,7 @@ def main(argv: Sequence[str]) -> int:
     sys.stderr.writelines(skipped.notes("otelkit logs"))
     if not newest.seen:  # say why nothing printed: the window is the usual reason (a file's age)
         sys.stderr.write(
-            f"otelkit logs: no matching lines in the last {_window(args.since)} "
+            f"otelkit logs: no matching lines in the last {window(args.since)} "
             "(--since looks further back, e.g. --since 7d)\n"
         )
     colour = colour_wanted(sys.stdout)
@@ -103,9 +109,8 @@ def _parser() -> argparse.ArgumentParser:
             type=Path,
             help="JSONL file, .gz too, or a LOG_DIR/<service> folder (repeatable)",
         )
-        sub.add_argument(
-            "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
-        )
+        add_since(sub, default=3600)
+        add_aws_options(sub)
         sub.add_argument(
             "--limit", type=_positive, default=100, help="at most this many lines, the newest"
         )
@@ -119,13 +124,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _duration(text: str) -> int:
-    try:
-        return int(float(text[:-1]) * _UNITS[text[-1]])
-    except (KeyError, ValueError, IndexError):
-        raise argparse.ArgumentTypeError(f"{text!r}: a number and s, m, h or d") from None
-
-
 def _positive(text: str) -> int:
     try:
         number = int(text)
@@ -134,14 +132,6 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: a whole number of lines, 1 or more")
     return number
-
-
-def _window(seconds: int) -> str:
-    """``--since`` as the user would write it: 3600 -> ``1h``."""
-    for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _log_files(paths: list[Path]) -> list[Path]:
@@ -169,10 +159,9 @@ def _files(paths: list[Path], skipped: Skipped) -> Iterator[Line]:
         yield from file_lines(path, skipped)
 
 
-def _cloudwatch(groups: list[str], since_ms: int, pattern: str, skipped: Skipped) -> Iterator[Line]:
-    import boto3
-
-    client = boto3.client("logs")
+def _cloudwatch(
+    client: Any, groups: list[str], since_ms: int, pattern: str, skipped: Skipped
+) -> Iterator[Line]:
     pages = client.get_paginator("filter_log_events")
     for group in groups:
         options: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from otelkit._cli_support import parse_or_exit_code
+from otelkit._cli_support import add_aws_options, add_since, aws_client, parse_or_exit_code
 from otelkit._terminal import printable
 
 _BATCH = 5  # BatchGetTraces takes at most five IDs per call
@@ -30,13 +30,15 @@ def main(argv: Sequence[str]) -> int:
     find.add_argument(
         "--annotation", required=True, type=_annotation, help="KEY=VALUE, e.g. job_id=job-abc123"
     )
-    find.add_argument("--since", type=float, default=6.0, help="hours back (default 6)")
+    add_since(find, default=6 * 3600)
+    add_aws_options(find)
     find.add_argument("--json", action="store_true", help="one JSON document per trace")
     args = parse_or_exit_code(parser, argv)
     if isinstance(args, int):
         return args
     key, value = args.annotation
-    traces = list(find_traces(key, value, timedelta(hours=args.since)))
+    client = aws_client("xray", args)
+    traces = list(find_traces(client, key, value, timedelta(seconds=args.since)))
     for trace in traces:
         sys.stdout.write((json.dumps(trace) if args.json else _render(trace)) + "\n")
     return 0 if traces else 1
@@ -49,12 +51,10 @@ def _annotation(text: str) -> tuple[str, str]:
     return key, value
 
 
-def find_traces(key: str, value: str, window: timedelta) -> Iterator[dict[str, Any]]:
+def find_traces(client: Any, key: str, value: str, window: timedelta) -> Iterator[dict[str, Any]]:
     """Each trace in ``window`` with annotation ``key`` equal to ``value``, summarised."""
-    import boto3
     from botocore.exceptions import ClientError
 
-    client = boto3.client("xray")
     end = datetime.now(UTC)
     window_args = {"StartTime": end - window, "EndTime": end}
     expression = f"annotation.{key} = {json.dumps(value)}"
@@ -85,10 +85,20 @@ def _summary_ids(client: Any, args: dict[str, Any]) -> list[str]:
 
 
 def _annotations(segment: dict[str, Any]) -> dict[str, Any]:
-    """A segment's annotations and those of its subsegments, recursively."""
-    found = dict(segment.get("annotations") or {})
-    for sub in segment.get("subsegments") or []:
-        found.update(_annotations(sub))
+    """A segment's annotations and those of its subsegments, at any depth (walked without
+    recursion: a document is anyone's text)."""
+    found: dict[str, Any] = {}
+    stack = [segment]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        annotations = item.get("annotations")
+        if isinstance(annotations, dict):
+            found.update(annotations)
+        subsegments = item.get("subsegments")
+        if isinstance(subsegments, list):
+            stack.extend(reversed(subsegments))
     return found
 
 
