@@ -33,13 +33,24 @@ def main(argv: Sequence[str]) -> int:
 
     try:
         model = load_model(args.model)
-        written = render_model(model, args.stage, args.out)
-    except FileNotFoundError as exc:
-        sys.stderr.write(f"otelkit ops render: no such file: {printable(exc.filename)}\n")
+    except OSError as exc:  # no such model, a folder, unreadable
+        sys.stderr.write(
+            f"otelkit ops render: cannot read {printable(exc.filename)}: {exc.strerror}\n"
+        )
         return 2
     except ModelError as exc:
         sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
         return 1
+    try:
+        written = render_model(model, args.stage, args.out)
+    except ModelError as exc:
+        sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
+        return 1
+    except OSError as exc:  # --out not writable, or a link planted where a folder goes
+        sys.stderr.write(
+            f"otelkit ops render: cannot write {printable(exc.filename)}: {exc.strerror}\n"
+        )
+        return 2
     for path in written:
         sys.stdout.write(f"wrote {printable(path)}\n")
     return 0
