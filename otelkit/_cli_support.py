@@ -58,6 +58,17 @@ def duration(text: str) -> int:
     return max(1, int(seconds))
 
 
+def positive(text: str) -> int:
+    """``--limit``: a whole number, 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number, 1 or more")
+    return number
+
+
 def window(seconds: int) -> str:
     """A ``--since`` as the user would write it: 3600 -> ``1h``."""
     for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):

@@ -19,13 +19,7 @@ HEALTHY = {"healthy", "ok", "pass", "up"}
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit health``; 0 healthy, 1 unhealthy or unreachable, 2 bad usage."""
-    parser = argparse.ArgumentParser(
-        prog="otelkit health", description="Check a service's health endpoint."
-    )
-    parser.add_argument("url", help="http://host:port[/path]; /health when no path is given")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds (default 5)")
-    parser.add_argument("--json", action="store_true", help="the result as one JSON document")
-    args = parse_or_exit_code(parser, argv)
+    args = parse_or_exit_code(_parser(), argv)
     if isinstance(args, int):
         return args
     url = (
@@ -50,6 +44,16 @@ def main(argv: Sequence[str]) -> int:
             f"{shown} {result['http_status'] or '-'}  {printable(url)}  {details}".rstrip() + "\n"
         )
     return 0 if result["verdict"] == "healthy" else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="otelkit health", description="Check a service's health endpoint."
+    )
+    parser.add_argument("url", help="http://host:port[/path]; /health when no path is given")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds (default 5)")
+    parser.add_argument("--json", action="store_true", help="the result as one JSON document")
+    return parser
 
 
 def check(url: str, timeout: float) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from otelkit._cli_support import (
     add_since,
     aws_client,
     parse_or_exit_code,
+    positive,
     window,
 )
 from otelkit._log_reading import Line, Newest, Skipped, file_lines, parse, timestamp_ms
@@ -112,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         add_since(sub, default=3600)
         add_aws_options(sub)
         sub.add_argument(
-            "--limit", type=_positive, default=100, help="at most this many lines, the newest"
+            "--limit", type=positive, default=100, help="at most this many lines, the newest"
         )
         sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
         if verb == "find":
@@ -122,16 +123,6 @@ def _parser() -> argparse.ArgumentParser:
                 "--slow-ms", type=float, default=2000.0, help="threshold in ms (default 2000)"
             )
     return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of lines, 1 or more")
-    return number
 
 
 def _log_files(paths: list[Path]) -> list[Path]:

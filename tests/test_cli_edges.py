@@ -230,8 +230,9 @@ def test_logs_and_traces_take_region_and_profile(aws_endpoint: str, tmp_path: Pa
                     "name": "api",
                     "id": secrets.token_hex(8),
                     "trace_id": trace_id,
-                    "start_time": time.time() - 1,
-                    "end_time": time.time(),
+                    "start_time": time.time()
+                    - 5,  # well inside the window: the emulator compares whole seconds
+                    "end_time": time.time() - 3,
                     "annotations": {"job_id": job},
                 }
             )

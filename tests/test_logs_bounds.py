@@ -148,4 +148,4 @@ def test_limit_must_be_a_positive_number(tmp_path: Path) -> None:
     path.write_text(_line("x"))
     result = _logs("tail", "--file", str(path), "--limit", "0")
     assert result.returncode == 2
-    assert "'0': a whole number of lines, 1 or more" in result.stderr
+    assert "'0': a whole number, 1 or more" in result.stderr

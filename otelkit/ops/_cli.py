@@ -13,17 +13,7 @@ from otelkit._terminal import printable
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit ops``; 0 rendered, 1 the model is invalid, 2 bad usage."""
-    parser = argparse.ArgumentParser(
-        prog="otelkit ops",
-        description="Render alarms, dashboards, retention and saved queries from an ops "
-        "model (examples under examples/ops/).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="render")
-    render = commands.add_parser("render", help="write every output of one model")
-    render.add_argument("model", type=Path, help="the model's YAML file")
-    render.add_argument("--stage", required=True, help="e.g. dev, stage or prod")
-    render.add_argument("--out", type=Path, required=True, help="folder to write into")
-    args = parse_or_exit_code(parser, argv)
+    args = parse_or_exit_code(_parser(), argv)
     if isinstance(args, int):
         return args
 
@@ -54,3 +44,17 @@ def main(argv: Sequence[str]) -> int:
     for path in written:
         sys.stdout.write(f"wrote {printable(path)}\n")
     return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="otelkit ops",
+        description="Render alarms, dashboards, retention and saved queries from an ops "
+        "model (examples under examples/ops/).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="render")
+    render = commands.add_parser("render", help="write every output of one model")
+    render.add_argument("model", type=Path, help="the model's YAML file")
+    render.add_argument("--stage", required=True, help="e.g. dev, stage or prod")
+    render.add_argument("--out", type=Path, required=True, help="folder to write into")
+    return parser
