@@ -328,3 +328,38 @@ def test_a_terminal_gets_colour_unless_no_color(tmp_path: Path) -> None:
     base["TERM"] = "xterm"
     assert "\x1b[31mERROR\x1b[0m" in _on_a_terminal(argv, base)
     assert "\x1b" not in _on_a_terminal(argv, {**base, "NO_COLOR": "1"})
+
+
+@pytest.mark.slow
+def test_traces_find_stops_at_limit(aws_endpoint: str, aws_env: dict[str, str]) -> None:
+    xray = boto3.client(
+        "xray",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    job = f"job-{secrets.token_hex(4)}"
+    ended = time.time() - 3  # the emulator compares whole seconds
+    xray.put_trace_segments(
+        TraceSegmentDocuments=[
+            json.dumps(
+                {
+                    "name": "api",
+                    "id": secrets.token_hex(8),
+                    "trace_id": f"1-{int(ended):08x}-{secrets.token_hex(12)}",
+                    "start_time": ended - 1,
+                    "end_time": ended,
+                    "annotations": {"job_id": job},
+                }
+            )
+            for _ in range(3)
+        ]
+    )
+
+    every = _otelkit("traces", "find", "--annotation", f"job_id={job}", env=aws_env)
+    two = _otelkit("traces", "find", "--annotation", f"job_id={job}", "--limit", "2", env=aws_env)
+
+    assert every.returncode == 0, every.stderr
+    assert len(every.stdout.splitlines()) == 3
+    assert len(two.stdout.splitlines()) == 2
