@@ -25,6 +25,7 @@ COMMANDS = {
     "logs": ("otelkit._logs_cli", "tail, errors, slow, find --id: lines from CloudWatch or files"),
     "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
     "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
+    "completion": ("otelkit._completion", "print a shell completion script: bash, zsh or fish"),
 }
 
 _USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"
