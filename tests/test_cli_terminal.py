@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -41,6 +43,8 @@ SEQUENCES = {
 }
 # Where in a line a hostile value can sit.
 PLACES = ("message", "service", "field value", "field key")
+# Output without otelkit's own colours, whatever the environment running the tests says.
+PLAIN = {"NO_COLOR": "1"}
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -79,6 +83,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], s
     )
     result = subprocess.run(
         [sys.executable, "-m", "otelkit", "logs", "tail", "--file", str(path), "--limit", "500"],
+        env={**os.environ, **PLAIN},
         capture_output=True,
         text=True,
         check=False,
@@ -116,7 +121,11 @@ def test_the_json_output_carries_no_raw_control_character_either(tmp_path: Path)
 
 def _run_main(argv: list[str]) -> str:
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        mock.patch.dict(os.environ, PLAIN),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         _logs_cli.main(argv)
     return out.getvalue()
 
@@ -195,7 +204,7 @@ def test_traces_find_escapes_annotations_and_segment_names(
 
     found = subprocess.run(
         [sys.executable, "-m", "otelkit", "traces", "find", "--annotation", f"job_id={job}"],
-        env=aws_env,
+        env={**aws_env, **PLAIN},
         capture_output=True,
         text=True,
         check=False,
@@ -228,6 +237,7 @@ def test_health_escapes_what_the_service_answers() -> None:
     with http_server(_HostileHealth) as url:
         result = subprocess.run(
             [sys.executable, "-m", "otelkit", "health", url],
+            env={**os.environ, **PLAIN},
             capture_output=True,
             text=True,
             check=False,
