@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otelkit import _logs_cli
+from otelkit._terminal import printable
 from tests.support.servers import http_server
 
 # What a hostile value carries -> how the CLI must show it.
@@ -248,3 +249,20 @@ def test_health_escapes_what_the_service_answers() -> None:
     assert not [c for c in line if unsafe(c)]
     for i, (_, shown) in enumerate(SEQUENCES.values()):
         assert f"n{i}={shown}" in line
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["\x1b", "a\u202e", "\x1b]0;", "ok", "\ud800x"],
+    ids=["esc", "bidi", "osc", "plain", "surrogate"],
+)
+def test_escaping_is_linear_with_a_ceiling(unit: str) -> None:
+    def cost(size: int) -> float:
+        text = unit * (size // len(unit))
+        started = time.perf_counter()
+        printable(text)
+        return time.perf_counter() - started
+
+    small, large = min(cost(64 * 1024) for _ in range(3)), min(cost(1 << 20) for _ in range(3))
+    assert large < 1.0, f"{large:.3f} s for 1 MB"  # documented ceiling: well under a second
+    assert large < 16 * max(small, 1e-4) * 4, f"64 KB {small:.4f} s, 1 MB {large:.4f} s"
