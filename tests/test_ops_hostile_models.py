@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from otelkit.__main__ import main
 from otelkit.ops import ModelError, parse_model, render
+from otelkit.ops._names import KINDS, checked
 from otelkit.ops._output import write_inside
 from tests.test_ops_render import template
 
@@ -294,3 +295,14 @@ def test_any_names_render_inside_out_or_are_refused(
     for path in written:
         assert path.resolve().is_relative_to(out.resolve())
     assert all(p.resolve().is_relative_to(out.resolve()) for p in _files_under(tmp_path))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("unit", ["a", "a.", "1m", "{stage}", "a" * 511 + '"'])
+def test_checking_a_1_mb_name_is_quick(kind: str, unit: str) -> None:
+    text = unit * ((1 << 20) // len(unit))
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match="is not a valid name here") as caught:
+        checked(text, kind, "x")
+    assert time.perf_counter() - started < 0.2
+    assert len(str(caught.value)) < 400  # the message shows the start, not the megabyte

@@ -57,7 +57,8 @@ def checked(value: str, kind: str, where: str, *, placeholders: bool = True) -> 
     ``where`` and what is allowed."""
     pattern, allowed = KINDS[kind]
     if not pattern.fullmatch(_PLACEHOLDERS.sub("x", value) if placeholders else value):
-        raise ModelError(f"{where}: {value!r} is not a valid name here ({allowed})")
+        shown = repr(value) if len(value) <= 100 else f"{value[:100]!r}… ({len(value)} characters)"
+        raise ModelError(f"{where}: {shown} is not a valid name here ({allowed})")
     return value
 
 
