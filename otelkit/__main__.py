@@ -4,10 +4,19 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
-from otelkit._cli_support import FAILED, MISSING_EXTRA, USAGE, is_aws_error, missing_extra_line
+from otelkit._cli_support import (
+    FAILED,
+    MISSING_EXTRA,
+    OK,
+    USAGE,
+    is_aws_error,
+    missing_extra_line,
+)
+from otelkit._terminal import printable
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)
@@ -18,6 +27,7 @@ COMMANDS = {
     "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
     "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
     "run": ("otelkit._run_cli", "run -- python app.py: a program set up with no code change"),
+    "completion": ("otelkit._completion", "print a shell completion script: bash, zsh or fish"),
 }
 
 _USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"
@@ -49,8 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     try:
         run: Callable[[list[str]], int] = importlib.import_module(COMMANDS[command][0]).main
-        return run(rest)
-    except ModuleNotFoundError as exc:
+        code = run(rest)
+        sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
+    except BrokenPipeError:
+        return _reader_went_away()
+    except ImportError as exc:
         line = missing_extra_line(command, exc)
         if line is None:
             raise
@@ -61,8 +74,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # No region, no credentials, an endpoint that does not answer: the user's setup,
         # said in one line (botocore's messages name what is missing).
-        sys.stderr.write(f"otelkit {command}: the AWS request failed: {exc}\n")
+        sys.stderr.write(f"otelkit {command}: the AWS request failed: {printable(exc)}\n")
         return FAILED
+    return code
+
+
+def _reader_went_away() -> int:
+    """``otelkit logs … | head -1``: the reader had what it wanted; stop quietly.
+
+    What is still buffered for stdout goes to /dev/null, so the interpreter's own flush
+    at exit has nowhere to fail.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (main() called in-process)
+        pass
+    finally:
+        os.close(devnull)
+    return OK
 
 
 if __name__ == "__main__":

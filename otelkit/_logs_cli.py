@@ -9,7 +9,6 @@ a filter pattern narrows what the service sends first.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
 import sys
@@ -18,12 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from otelkit._cli_support import USAGE, parse_or_exit_code
+from otelkit._cli_support import (
+    USAGE,
+    add_aws_options,
+    add_since,
+    aws_client,
+    parse_or_exit_code,
+    positive,
+    window,
+)
+from otelkit._log_reading import Line, Newest, Skipped, file_lines, parse, timestamp_ms
+from otelkit._terminal import colour_wanted, coloured, printable
 
-Line = dict[str, Any]
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What ``LOG_TO_FILE`` leaves in ``LOG_DIR/<service>/``: the live file and its gzipped
 # archives (``svc.jsonl.1.gz``), beside a lock file and a half-written ``.tmp`` to skip.
 _LOG_FILE_NAME = re.compile(r".+\.jsonl(\.\d+)?(\.gz)?")
@@ -60,29 +67,32 @@ def main(argv: Sequence[str]) -> int:
         return args
     select, pattern, _ = VERBS[args.verb]
     since_ms = int((time.time() - args.since) * 1000)
+    skipped = Skipped()
+    newest = Newest(args.limit)
     try:
         source = (
-            _files(_log_files(args.file))
+            _files(_log_files(args.file), skipped)
             if args.file
-            else _cloudwatch(args.group, since_ms, pattern(args))
+            else _cloudwatch(aws_client("logs", args), args.group, since_ms, pattern(args), skipped)
         )
-        lines = [
-            line
-            for line in source
-            if select(line, args) and _timestamp_ms(line, since_ms) >= since_ms
-        ]
+        for line in source:
+            # A line without a timestamp is in no window: never counted as recent.
+            stamp = timestamp_ms(line) if select(line, args) else None
+            if stamp is not None and stamp >= since_ms:
+                newest.offer(stamp, line)
     except OSError as exc:  # a missing or unreadable --file: bad usage, one line
-        sys.stderr.write(f"otelkit logs: cannot read {exc.filename}: {exc.strerror}\n")
+        sys.stderr.write(f"otelkit logs: cannot read {printable(exc.filename)}: {exc.strerror}\n")
         return USAGE
-    if not lines:  # say why nothing printed: the window is the usual reason (a file's age)
+    sys.stderr.writelines(skipped.notes("otelkit logs"))
+    if not newest.seen:  # say why nothing printed: the window is the usual reason (a file's age)
         sys.stderr.write(
-            f"otelkit logs: no matching lines in the last {_window(args.since)} "
+            f"otelkit logs: no matching lines in the last {window(args.since)} "
             "(--since looks further back, e.g. --since 7d)\n"
         )
-    lines.sort(key=lambda line: str(line.get("timestamp", "")))
-    for line in lines[-args.limit :]:
-        sys.stdout.write((json.dumps(line) if args.json else render_line(line)) + "\n")
-    return 1 if args.verb == "find" and not lines else 0
+    colour = colour_wanted(sys.stdout)
+    for line in newest.lines():
+        sys.stdout.write((json.dumps(line) if args.json else render_line(line, colour)) + "\n")
+    return 1 if args.verb == "find" and not newest.seen else 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,10 +110,11 @@ def _parser() -> argparse.ArgumentParser:
             type=Path,
             help="JSONL file, .gz too, or a LOG_DIR/<service> folder (repeatable)",
         )
+        add_since(sub, default=3600)
+        add_aws_options(sub)
         sub.add_argument(
-            "--since", type=_duration, default=3600, help="how far back: 30m, 2h, 1d (default 1h)"
+            "--limit", type=positive, default=100, help="at most this many lines, the newest"
         )
-        sub.add_argument("--limit", type=int, default=100, help="at most this many lines")
         sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
         if verb == "find":
             sub.add_argument("--id", required=True, help="a job, session, correlation… ID")
@@ -112,41 +123,6 @@ def _parser() -> argparse.ArgumentParser:
                 "--slow-ms", type=float, default=2000.0, help="threshold in ms (default 2000)"
             )
     return parser
-
-
-def _duration(text: str) -> int:
-    try:
-        return int(float(text[:-1]) * _UNITS[text[-1]])
-    except (KeyError, ValueError, IndexError):
-        raise argparse.ArgumentTypeError(f"{text!r}: a number and s, m, h or d") from None
-
-
-def _window(seconds: int) -> str:
-    """``--since`` as the user would write it: 3600 -> ``1h``."""
-    for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def _timestamp_ms(line: Line, default: int) -> int:
-    from datetime import datetime
-
-    try:
-        return int(datetime.fromisoformat(str(line["timestamp"])).timestamp() * 1000)
-    except (KeyError, ValueError):
-        return default
-
-
-def _parse(text: str) -> Line | None:
-    text = text.strip()
-    if not text.startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) and "_aws" not in value else None
 
 
 def _log_files(paths: list[Path]) -> list[Path]:
@@ -169,19 +145,14 @@ def _age(entry: tuple[Path, re.Match[str] | None]) -> tuple[int, str]:
     return (int(archive[1:]) if archive else 0, path.name)
 
 
-def _files(paths: list[Path]) -> Iterator[Line]:
+def _files(paths: list[Path], skipped: Skipped) -> Iterator[Line]:
     for path in paths:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            for text in stream:
-                if (line := _parse(text)) is not None:
-                    yield line
+        yield from file_lines(path, skipped)
 
 
-def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line]:
-    import boto3
-
-    client = boto3.client("logs")
+def _cloudwatch(
+    client: Any, groups: list[str], since_ms: int, pattern: str, skipped: Skipped
+) -> Iterator[Line]:
     pages = client.get_paginator("filter_log_events")
     for group in groups:
         options: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}
@@ -189,19 +160,25 @@ def _cloudwatch(groups: list[str], since_ms: int, pattern: str) -> Iterator[Line
             options["filterPattern"] = pattern
         for page in pages.paginate(**options):
             for event in page["events"]:
-                if (line := _parse(event.get("message", ""))) is not None:
+                if (line := parse(event.get("message", ""), skipped)) is not None:
                     yield line
 
 
-def render_line(line: Line) -> str:
-    """One line for a terminal: time, level, service, message, then the other fields."""
+def render_line(line: Line, colour: bool = False) -> str:
+    """One line for a terminal: time, level, service, message, then the other fields.
+
+    Every key and value is shown through :func:`printable`: a log line cannot move the
+    cursor, retitle the window or start a line of its own.
+    """
     head = ("timestamp", "level", "service", "message")
     rest = " ".join(
-        f"{k}={v}"
+        f"{printable(k)}={printable(v)}"
         for k, v in line.items()
         if k not in head and k not in {"logger", "source", "exception"}
     )
+    level = printable(line.get("level", "-"))
     return (
-        f"{line.get('timestamp', '-')} {line.get('level', '-')!s:<8} "
-        f"{line.get('service', '-')}: {line.get('message', '')}  {rest}"
+        f"{printable(line.get('timestamp', '-'))} "
+        f"{coloured(level.upper(), level, colour)}{' ' * (8 - len(level))} "
+        f"{printable(line.get('service', '-'))}: {printable(line.get('message', ''))}  {rest}"
     ).rstrip()

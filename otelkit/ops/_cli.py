@@ -8,10 +8,45 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from otelkit._cli_support import parse_or_exit_code
+from otelkit._terminal import printable
 
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit ops``; 0 rendered, 1 the model is invalid, 2 bad usage."""
+    args = parse_or_exit_code(_parser(), argv)
+    if isinstance(args, int):
+        return args
+
+    from otelkit.ops._model import ModelError
+    from otelkit.ops._parse import load_model
+    from otelkit.ops._render import render as render_model
+
+    try:
+        model = load_model(args.model)
+    except OSError as exc:  # no such model, a folder, unreadable
+        sys.stderr.write(
+            f"otelkit ops render: cannot read {printable(exc.filename)}: {exc.strerror}\n"
+        )
+        return 2
+    except ModelError as exc:
+        sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
+        return 1
+    try:
+        written = render_model(model, args.stage, args.out)
+    except ModelError as exc:
+        sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
+        return 1
+    except OSError as exc:  # --out not writable, or a link planted where a folder goes
+        sys.stderr.write(
+            f"otelkit ops render: cannot write {printable(exc.filename)}: {exc.strerror}\n"
+        )
+        return 2
+    for path in written:
+        sys.stdout.write(f"wrote {printable(path)}\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="otelkit ops",
         description="Render alarms, dashboards, retention and saved queries from an ops "
@@ -22,23 +57,4 @@ def main(argv: Sequence[str]) -> int:
     render.add_argument("model", type=Path, help="the model's YAML file")
     render.add_argument("--stage", required=True, help="e.g. dev, stage or prod")
     render.add_argument("--out", type=Path, required=True, help="folder to write into")
-    args = parse_or_exit_code(parser, argv)
-    if isinstance(args, int):
-        return args
-
-    from otelkit.ops._model import ModelError
-    from otelkit.ops._parse import load_model
-    from otelkit.ops._render import render as render_model
-
-    try:
-        model = load_model(args.model)
-        written = render_model(model, args.stage, args.out)
-    except FileNotFoundError as exc:
-        sys.stderr.write(f"otelkit ops render: no such file: {exc.filename}\n")
-        return 2
-    except ModelError as exc:
-        sys.stderr.write(f"otelkit ops render: {exc}\n")
-        return 1
-    for path in written:
-        sys.stdout.write(f"wrote {path}\n")
-    return 0
+    return parser

@@ -15,8 +15,9 @@ from typing import Any
 
 from troposphere import GetAtt, Output, Ref, Sub, Template, cloudwatch, kms, logs, sns
 
-from otelkit.ops._dashboard_cw import dashboard_body
+from otelkit.ops._dashboard_cw import REGION, dashboard_body
 from otelkit.ops._model import SEVERITIES, Alarm, MetricRef, ModelError, OpsModel, Slo
+from otelkit.ops._names import checked_stage
 from otelkit.ops._presets import ERROR_LINES, preset_alarms
 
 _COMPARISONS = {
@@ -37,6 +38,12 @@ def logical_id(*parts: str) -> str:
     return "".join(re.sub(r"[^A-Za-z0-9]", " ", p).title().replace(" ", "") for p in parts)
 
 
+def sub_literal(text: str) -> str:
+    """``text`` for Fn::Sub, where only the region is substituted: any other ``${``
+    (a title, a query, an expression of the model) is written ``${!`` and stays literal."""
+    return REGION.join(part.replace("${", "${!") for part in text.split(REGION))
+
+
 def all_alarms(model: OpsModel) -> list[Alarm]:
     """The preset alarms followed by the model's own."""
     return [*preset_alarms(model), *model.alarms]
@@ -44,6 +51,7 @@ def all_alarms(model: OpsModel) -> list[Alarm]:
 
 def render_template(model: OpsModel, stage: str) -> Template:
     """Every CloudFormation resource of ``model`` at ``stage``."""
+    checked_stage(stage)
     template = Template(
         Description=f"Operations for {model.service} ({stage}): alarms, "
         "log retention, dashboard and saved queries, "
@@ -59,7 +67,9 @@ def render_template(model: OpsModel, stage: str) -> Template:
         cloudwatch.Dashboard(
             "Dashboard",
             DashboardName=f"{model.service}-{stage}-overview",
-            DashboardBody=Sub(json.dumps(dashboard_body(model, stage), separators=(",", ":"))),
+            DashboardBody=Sub(
+                sub_literal(json.dumps(dashboard_body(model, stage), separators=(",", ":")))
+            ),
         )
     )
     for query in model.queries:

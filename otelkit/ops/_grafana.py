@@ -21,6 +21,7 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from otelkit.ops._dashboard_cw import dashboard_widgets, search_expression
 from otelkit.ops._model import OpsModel, Widget
+from otelkit.ops._names import checked_stage
 from otelkit.ops._prometheus import preset_rules
 
 CLOUDWATCH = DataSourceRef(type_val="cloudwatch", uid="${cloudwatch}")
@@ -30,6 +31,7 @@ PROMETHEUS = DataSourceRef(type_val="prometheus", uid="${prometheus}")
 
 def grafana_dashboard(model: OpsModel, stage: str) -> dict[str, Any]:
     """The dashboard as the JSON model Grafana imports."""
+    checked_stage(stage)
     board = (
         dash.Dashboard(f"{model.service} ({stage})")
         .uid(f"{model.service}-{stage}"[:40])

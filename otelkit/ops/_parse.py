@@ -32,6 +32,7 @@ from otelkit.ops._model import (
     View,
     Widget,
 )
+from otelkit.ops._names import checked
 
 _T = TypeVar("_T")
 _STATISTIC = re.compile(r"^(SampleCount|Average|Sum|Minimum|Maximum|p\d{1,2}(\.\d+)?)$")
@@ -39,21 +40,19 @@ _PERCENTILE = re.compile(r"^p\d")
 
 
 def load_model(path: str | Path) -> OpsModel:
-    """Read and validate a YAML ops model.
+    """Read and validate a YAML ops model (bounded: see ``_model_yaml.py``).
 
     Raises:
         ModelError: naming the field that is missing or wrong.
     """
-    import yaml
+    from otelkit.ops._model_yaml import MAX_BYTES, load_yaml
 
-    text = Path(path).read_text(encoding="utf-8")
+    with Path(path).open("rb") as stream:
+        raw = stream.read(MAX_BYTES + 1)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: an ops model is a mapping at the top level")
-    try:
+        data = load_yaml(raw)
+        if not isinstance(data, dict):
+            raise ModelError("an ops model is a mapping at the top level")
         return parse_model(data)
     except ModelError as exc:
         raise ModelError(f"{path}: {exc}") from None
@@ -70,12 +69,12 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
     groups = tuple(_log_group(item, i) for i, item in enumerate(_list(data, "log_groups")))
     notify: dict[Severity, tuple[str, ...]] = {}
     for severity, targets in _mapping(data.get("notify", {}), "notify").items():
-        checked = _choice(severity, SEVERITIES, "notify")
-        notify[checked] = tuple(str(t) for t in _seq(targets, f"notify.{severity}"))
+        level = _choice(severity, SEVERITIES, "notify")
+        notify[level] = tuple(str(t) for t in _seq(targets, f"notify.{severity}"))
     model = OpsModel(
-        service=_text(data, "service"),
+        service=checked(_text(data, "service"), "word", "service", placeholders=False),
         workload=workload,
-        namespace=_text(data, "namespace"),
+        namespace=_name(data, "namespace", "model", "resource"),
         runbooks=_text(data, "runbooks"),
         retention=retention,
         log_groups=groups,
@@ -97,7 +96,10 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
             _rule(item, f"prometheus_rules[{i}]")
             for i, item in enumerate(_list(data, "prometheus_rules"))
         ),
-        archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
+        archive={
+            str(k): checked(str(v), "arn", f"archive.{k}")
+            for k, v in _mapping(data.get("archive", {}), "archive").items()
+        },
         example=_opt_text(data, "example", "model"),
         metrics={
             str(name): _metric_spec(str(name), spec)
@@ -153,6 +155,8 @@ def _metric(data: Any, where: str) -> MetricRef:
             "(Sum, Average, Minimum, Maximum, SampleCount or pNN)"
         )
     namespace = _opt_text(item, "namespace", where)
+    if namespace is not None:
+        checked(namespace, "resource", f"{where}.namespace")
     if namespace is None and _PERCENTILE.match(stat):
         # otelkit's EMF writes histograms as statistic sets, which carry no percentiles.
         raise ModelError(
@@ -161,10 +165,12 @@ def _metric(data: Any, where: str) -> MetricRef:
             "only); use Average or Maximum, or an AWS metric"
         )
     return MetricRef(
-        metric=_text(item, "metric", where),
+        metric=_name(item, "metric", where, "resource"),
         namespace=namespace,
         dimensions={
-            str(k): str(v)
+            checked(str(k), "resource", f"{where}.dimensions"): checked(
+                str(v), "dimension value", f"{where}.dimensions.{k}"
+            )
             for k, v in _mapping(item.get("dimensions", {}), f"{where}.dimensions").items()
         },
         stat=stat,
@@ -186,7 +192,7 @@ def _alarm(data: Any, where: str) -> Alarm:
     }
     metric = _metric({k: v for k, v in item.items() if k not in own}, where)
     return Alarm(
-        name=_text(item, "name", where),
+        name=_name(item, "name", where, "identifier"),
         metric=metric,
         threshold=_float(_required(item, "threshold", where), f"{where}.threshold"),
         description=_text(item, "description", where),
@@ -212,7 +218,7 @@ def _slo(data: Any, where: str) -> Slo:
         for i, m in enumerate(_seq(_required(item, "total", where), f"{where}.total"))
     )
     return Slo(
-        name=_text(item, "name", where),
+        name=_name(item, "name", where, "identifier"),
         objective=objective,
         bad=_metric(_required(item, "bad", where), f"{where}.bad"),
         total=total,
@@ -262,11 +268,11 @@ def _rule(data: Any, where: str) -> PrometheusRule:
     item = _mapping(data, where)
     _known(item, PrometheusRule, where, renames={"for": "for_"})
     return PrometheusRule(
-        alert=_text(item, "alert", where),
+        alert=_name(item, "alert", where, "identifier"),
         expr=_text(item, "expr", where),
         summary=_text(item, "summary", where),
         runbook=_text(item, "runbook", where),
-        for_=_opt_text(item, "for", where) or "5m",
+        for_=checked(_opt_text(item, "for", where) or "5m", "duration", f"{where}.for"),
         severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
     )
 
@@ -274,12 +280,12 @@ def _rule(data: Any, where: str) -> PrometheusRule:
 def _log_group(data: Any, index: int) -> LogGroup:
     where = f"log_groups[{index}]"
     if isinstance(data, str):
-        return LogGroup(data)
+        return LogGroup(checked(data, "resource", where))
     item = _mapping(data, where)
     _known(item, LogGroup, where, renames={})
     days = item.get("retention_days")
     return LogGroup(
-        _text(item, "name", where),
+        _name(item, "name", where, "resource"),
         None
         if days is None
         else _retention_days(_int(days, f"{where}.retention_days"), f"{where}.retention_days"),
@@ -291,11 +297,14 @@ def _resources(data: Mapping[str, Any]) -> Resources:
     values: dict[str, Any] = {}
     for spec in fields(Resources):
         if spec.name in data:
-            raw = data[spec.name]
+            raw, where = data[spec.name], f"resources.{spec.name}"
             values[spec.name] = (
-                tuple(str(v) for v in _seq(raw, f"resources.{spec.name}"))
+                tuple(
+                    checked(str(v), "resource", f"{where}[{i}]")
+                    for i, v in enumerate(_seq(raw, where))
+                )
                 if spec.name in {"functions", "jobs"}
-                else str(raw)
+                else checked(str(raw), "resource", where)
             )
     return Resources(**values)
 
@@ -324,6 +333,10 @@ def _text(data: Mapping[str, Any], key: str, where: str = "model") -> str:
     if not isinstance(value, str) or not value.strip():
         raise ModelError(f"{where}.{key}: a non-empty string, got {value!r}")
     return value
+
+
+def _name(data: Mapping[str, Any], key: str, where: str, kind: str) -> str:
+    return checked(_text(data, key, where), kind, f"{where}.{key}")
 
 
 def _opt_text(data: Mapping[str, Any], key: str, where: str) -> str | None:

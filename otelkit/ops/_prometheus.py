@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelkit.ops._model import OpsModel, PrometheusRule
+from otelkit.ops._names import checked_stage
 
 
 def preset_rules(model: OpsModel) -> list[PrometheusRule]:
@@ -28,6 +29,7 @@ def prometheus_rules(model: OpsModel, stage: str) -> str:
     """The rules file (``promtool check rules`` format), or "" when there are none."""
     import yaml
 
+    checked_stage(stage)
     rules = [*preset_rules(model), *model.prometheus_rules]
     if not rules:
         return ""

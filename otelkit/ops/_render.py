@@ -8,6 +8,8 @@ from pathlib import Path
 from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._model import OpsModel
+from otelkit.ops._names import checked_stage
+from otelkit.ops._output import write_inside
 from otelkit.ops._prometheus import prometheus_rules
 
 CLOUDFORMATION = "cloudformation.yaml"
@@ -19,16 +21,21 @@ QUERIES_DIR = "queries"
 def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     """Write the template, the Prometheus rules, the Grafana dashboard and the queries.
 
+    Names in the model and ``stage`` are checked names (``_names.py``), and every file
+    is written inside ``out`` (``_output.py``).
+
     Returns:
         The files written, in order.
+
+    Raises:
+        ModelError: a name that is not valid.
+        OSError: a file that cannot be written (OutputError: one outside ``out``).
     """
+    checked_stage(stage)
     written: list[Path] = []
 
     def write(relative: str, text: str) -> None:
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        written.append(path)
+        written.append(write_inside(out, relative, text if text.endswith("\n") else text + "\n"))
 
     write(CLOUDFORMATION, render_template(model, stage).to_yaml(clean_up=True))
     rules = prometheus_rules(model, stage)
