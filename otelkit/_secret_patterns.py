@@ -15,7 +15,16 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
 
+from otelkit._safe_values import MAX_TEXT
+
 REDACTED = "[REDACTED]"
+#: Characters of one text the patterns look at. Longer texts are cut to this first (with
+#: the marker ``truncate`` writes): a 1 MB value costs what a 16 KB one does (it cost up to
+#: 3.8 s), and every output cuts values to about this length anyway.
+MAX_SCANNED = MAX_TEXT
+# A token the cut runs through is dropped whole when it started this close to the cut: no
+# half of a key, card or JWT is written where the patterns could not recognise it.
+_PARTIAL_TOKEN = 1024
 
 #: Strings shorter than this cannot hold any secret the patterns know (the shortest is a
 #: ``pwd=x`` pair), so they cost one length check.
@@ -32,7 +41,7 @@ _B64 = r"A-Za-z0-9+/"
 # What follows a name in a pair: the separator, then a quoted or bare value.
 _PAIR_VALUE = (
     r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*(?!\[REDACTED)"
-    r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*\\?\"|b?'(?:[^'\\]|\\.)*'"
+    r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*+(?:\\?\"|\\?\Z)|b?'(?:[^'\\]|\\.)*+(?:'|\Z)"
     r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
 )
 
@@ -45,7 +54,7 @@ def _compile(name_words: str) -> re.Pattern[str]:
         # A PEM private key block, to its END line (or the end of the text when cut off).
         r"(?P<pem>-----BEGIN[A-Z ]*PRIVATE KEY-----(?:.*?-----END[A-Z ]*PRIVATE KEY-----|.*))"
         # A JWT: base64url header and payload that both start with '{"' (eyJ).
-        r"|(?P<jwt>(?<![\w-])eyJ[\w-]{4,}+\.eyJ[\w-]{4,}+\.[\w-]*+)"
+        r"|(?P<jwt>(?<![\w-])eyJ[\w-]{4,}+\.eyJ[\w-]{4,}+(?:\.[\w-]*+)?)"
         # An HTTP credential after its scheme word.
         r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+(?P<credential>[\w.~+/=-]{6,})"
         # AWS: access key IDs, STS session tokens, and 40-character secret access keys (random
@@ -153,6 +162,36 @@ def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
     return _DIGIT_RUN.search(text) is not None or _BASE64_RUN.search(text) is not None
 
 
+def cut(text: str, limit: int = MAX_SCANNED) -> str:
+    """``text`` cut to about ``limit`` characters before any pattern runs, with a marker
+    saying how much went; a token the cut would split is left out whole."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    start = limit - _PARTIAL_TOKEN
+    space = max(head.rfind(" ", start), head.rfind("\n", start), head.rfind("\t", start))
+    if space >= 0:
+        head = head[: space + 1]
+    return f"{head}…[{len(text) - len(head)} more chars]"
+
+
+def keep_the_end(text: str, limit: int = MAX_SCANNED) -> str:
+    """``text`` cut to about ``limit`` characters keeping its first lines and its end (a
+    traceback's last lines say what failed), before any pattern runs."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit // 8]
+    head = head[: head.rfind("\n") + 1] or head
+    tail = text[len(text) - (limit - len(head)) :]
+    space = _SPACE.search(tail, 0, _PARTIAL_TOKEN)  # never start inside a token
+    if space is not None:
+        tail = tail[space.start() :]
+    return f"{head}…[{len(text) - len(head) - len(tail)} chars cut]…{tail}"
+
+
+_SPACE = re.compile(r"\s")
+
+
 def redactor(
     is_secret_name: Callable[[str], bool],
     name_words: str = NAME_WORDS,
@@ -177,6 +216,8 @@ def redactor(
     clean: dict[str, None] = {}
 
     def redact_text(text: str) -> str:
+        if len(text) > MAX_SCANNED:
+            text = cut(text)
         if len(text) < MIN_SECRET_LENGTH or text in clean:
             return text
         if _may_hold_secret(text, triggers) and search(text) is not None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import otelkit
 from otelkit import _error_aggregation, _pipeline
 from otelkit._error_aggregation import normalise
+from otelkit._secret_patterns import MAX_SCANNED
 from tests.support.otlp_receiver import attributes, otlp_receiver
 from tests.support.timing import assert_linear_and_bounded
 
@@ -114,6 +115,25 @@ _CRAFTED = {
 def test_normalise_costs_a_bounded_time_on_any_length(crafted: Callable[[int], str]) -> None:
     ordinary = "could not convert string to float: '12.5x' for order 6f1c2b7e in 'eu-west-1'"
     assert_linear_and_bounded(normalise, crafted, ordinary, ceiling=30)
+
+
+def test_a_huge_failing_value_does_not_freeze_the_logging_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # ``float(user_input)`` failing on a crafted value, then ``log.exception``: the whole call,
+    # fingerprint, redaction and rendering included, costs about what an ordinary one does.
+    otelkit.configure(log_format="json", console=False, error_dedup_every=1)
+
+    def log_failure(value: str) -> None:
+        try:
+            float(value)
+        except ValueError:
+            log.exception("bad amount")
+
+    # The baseline: a value as long as the longest text any pattern looks at.
+    at_the_bound = "1" * MAX_SCANNED + "x"
+    assert_linear_and_bounded(log_failure, lambda n: "1" * n + "x", at_the_bound, ceiling=4)
+    assert '"error_hash"' in capsys.readouterr().out
 
 
 @given(st.text(alphabet="0123456789abcdefxABCDEF '\"-._g\u00e9", max_size=60))
