@@ -12,6 +12,7 @@ secret itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
 
@@ -32,7 +33,7 @@ MIN_SECRET_LENGTH = 5
 
 # Words that make a name secret. ``auth`` but not ``author``; ``pwd``; ``card_number``.
 NAME_WORDS = (
-    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"pass(?:word|wd|phrase)?|pwd|(?<![a-z0-9])pw(?![a-z])|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"private[_-]?key|auth(?!or(?!iz))|cookie|credential|session[_-]?key|signature|"
     r"jwt|bearer|card[_-]?number|cvv|cvc"
 )
@@ -64,6 +65,19 @@ def _compile(name_words: str) -> re.Pattern[str]:
         r"|(?P<sak>(?<![" + _B64 + r"])(?=[" + _B64 + r"]{0,39}[A-Z])"
         r"(?=[" + _B64 + r"]{0,39}[a-z])(?=[" + _B64 + r"]{0,39}[0-9])"
         r"[" + _B64 + r"]{40}(?![" + _B64 + r"=]))"
+        # Tokens known by their prefix: GitHub, GitLab, Slack, Google API keys and OAuth
+        # access tokens, Stripe live keys; a Slack webhook's secret path.
+        r"|(?P<vendor>(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}+|github_pat_\w{30,}+"
+        r"|glpat-[\w-]{20,}+|xox[abposre]-[\w-]{10,}+|AIza[\w-]{35}|ya29\.[\w-]{20,}+"
+        r"|[sr]k_live_\w{16,}+|hooks\.slack\.com/services/[\w/]{20,}+))"
+        # A token as the whole userinfo of a URL (``https://ghp_…@github.com``): a user
+        # name of 24 or more token characters is no user name.
+        r"|(?P<tokeninfo>(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://)[\w.~-]{24,}+@"
+        # <Password>…</Password>, botocore's <SessionToken>…</SessionToken>.
+        r"|<(?P<element>(?=[\w:.-]{0,64}?(?i:" + name_words + r"))[\w:.-]{1,64}+)>[^<]*+"
+        r"</(?P=element)>"
+        # An OAuth authorisation code in a query string or form body.
+        r"|(?P<oauth>(?<=[?&#])code=)[^&\s#\"']++"
         # user:password@ in a URL of any scheme.
         r"|(?P<userinfo>(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://)[^/\s:@'\"]*+:[^/\s@'\"]*+@"
         # name=value, name: value, "name": "value", 'name': b'value' (JSON, reprs, query
@@ -96,6 +110,15 @@ def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str
         return f"{match.group('scheme')} {REDACTED}"
     if kind == "userinfo":
         return f"{match.group('userinfo')}{REDACTED}@"
+    if kind == "tokeninfo":
+        return f"{match.group('tokeninfo')}{REDACTED}@"
+    if kind == "oauth":
+        return f"{match.group('oauth')}{REDACTED}"
+    if kind == "element":
+        element = match.group("element")
+        if not is_secret_name(element):
+            return match.group(0)
+        return f"<{element}>{REDACTED}</{element}>"
     if kind == "value":
         name = match.group("name")
         if not is_secret_name(name):
@@ -147,10 +170,21 @@ TRIGGERS = (
     "fqog",
     "iqoj",
     "@",
+    "pw",
+    "gh",
+    "glpat-",
+    "xox",
+    "aiza",
+    "ya29.",
+    "_live_",
+    "hooks.slack",
+    "code=",
 )
 _DIGIT_RUN = re.compile(r"[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}[ -][0-9]{6}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
 _CACHE_SIZE = 4096
+# Percent-decodings tried: a secret encoded twice (``%253D``) is found, and no more.
+_DECODINGS = 3
 _CACHED_LENGTH = 512
 
 
@@ -222,7 +256,7 @@ def redactor(
             return text
         if _may_hold_secret(text, triggers) and search(text) is not None:
             text = substitute(replace, text)
-        elif "%" not in text and "+" not in text:
+        elif "%" not in text and "+" not in text and text.isascii():
             if len(text) <= _CACHED_LENGTH:
                 if len(clean) >= _CACHE_SIZE:
                     clean.clear()
@@ -231,15 +265,21 @@ def redactor(
         return _decoded(text)
 
     def _decoded(text: str) -> str:
-        """URL encoding (``%2F``, ``+``) hides secrets from the patterns: look again."""
-        if "%" in text or "+" in text:
-            decoded = unquote_plus(text)
-            if (
-                decoded != text
-                and _may_hold_secret(decoded, triggers)
-                and search(decoded) is not None
-            ):
-                return substitute(replace, decoded)
+        """URL encoding (``%2F``, ``+``, twice: ``%253D``) and full-width or other
+        compatibility forms (full-width letters) hide secrets from the patterns: look again
+        at the decoded text, and write that one redacted when it holds a secret."""
+        decoded = text
+        for _ in range(_DECODINGS):
+            if "%" not in decoded and "+" not in decoded:
+                break
+            once = unquote_plus(decoded)
+            if once == decoded:
+                break
+            decoded = once
+        if not decoded.isascii():
+            decoded = unicodedata.normalize("NFKC", decoded)
+        if decoded != text and _may_hold_secret(decoded, triggers) and search(decoded):
+            return substitute(replace, decoded)
         return text
 
     return redact_text

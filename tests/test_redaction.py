@@ -213,3 +213,25 @@ def test_secrets_in_hostile_text_are_still_redacted() -> None:
     assert secret not in redacted
     assert f"password={REDACTED} " in redacted
     assert redacted.endswith(f'api_key="{REDACTED}"')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status_code=500 error_code=E42 country_code=FR",
+        "pwned=false pwa=1",
+        "<Name>orders</Name><Code>NoSuchKey</Code>",
+        "https://github.com/org/repo@v1.2",
+        "git@github.com:org/repo.git",
+        "code review by ann",
+    ],
+)
+def test_the_evasion_patterns_leave_ordinary_text_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_a_secret_used_as_a_key_or_sent_as_list_pairs_is_redacted() -> None:
+    token = "ghp_" + "k" * 36
+    redacted = redact_value({"owners": {token: "ann"}, "headers": [["Authorization", "x y z"]]})
+    assert token not in str(redacted)
+    assert redacted["headers"] == [["Authorization", REDACTED]]

@@ -248,3 +248,25 @@ def test_lambda_http_events_leak_nothing(capsys: pytest.CaptureFixture[str]) -> 
         assert handler(event, None)["statusCode"] == 200
     assert "Event" in outputs["stdout"]
     assert leaks(outputs) == []
+
+
+@pytest.mark.slow
+def test_configured_fields_and_resource_attributes_hold_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Written on every line and on every export: the one policy applies to configuration too.
+    monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "api_key=static-needle-5521,team=core")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "db.password=resource-needle-8812,tier=gold")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, console=False, log_format="json")
+        otelkit.get_logger("settings").info("Started")
+        with otelkit.span("work"):
+            pass
+        assert otelkit.flush(timeout=10)
+        wire = json.dumps(received.requests)
+    out = capsys.readouterr().out
+    assert '"team":"core"' in out
+    assert "gold" in wire, "the resource attributes were exported"
+    for where, text in {"stdout": out, "OTLP": wire}.items():
+        assert "static-needle-5521" not in text, where
+        assert "resource-needle-8812" not in text, where

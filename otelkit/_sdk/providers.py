@@ -24,6 +24,7 @@ from otelkit import (
     _log_caps,
     _pipeline,
     _resource_fields,
+    _scrub,
 )
 from otelkit._emf_documents import DocumentWriter
 from otelkit._emf_meter import EMFMeterProvider, export_interval
@@ -263,10 +264,13 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
 
 def _static_fields(settings: Settings) -> dict[str, str]:
     if not settings.platform_fields:
-        return dict(settings.static_fields)
-    from otelkit._platform import platform_fields
+        fields = dict(settings.static_fields)
+    else:
+        from otelkit._platform import platform_fields
 
-    return {**platform_fields(), **settings.static_fields}
+        fields = {**platform_fields(), **settings.static_fields}
+    # On every line: ``OTELKIT_STATIC_FIELDS=api_key=…`` is redacted like any field.
+    return _scrub.redacted_settings(fields) if settings.scrub else fields
 
 
 def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
