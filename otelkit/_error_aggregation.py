@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otelkit._log_event import FIELDS_ATTR, ONE_PER_UNIT_ATTR
+from otelkit._scrub import redact_text
 
 #: Seconds after its last occurrence that a fingerprint is forgotten.
 FINGERPRINT_TTL = 3600.0
@@ -167,9 +168,10 @@ class ErrorAggregator:
         )
         template = record.msg if isinstance(record.msg, str) else str(record.msg)
         template = template[:SCANNED_CHARS]  # never join or copy more than is looked at
-        message = normalise(
-            f"{template} {str(exc)[:SCANNED_CHARS]}" if exc is not None else template
-        )
+        text = f"{template} {str(exc)[:SCANNED_CHARS]}" if exc is not None else template
+        # Redacted before it is kept: ``/stats`` serves it, and two errors that differ only
+        # by a secret are one error.
+        message = normalise(redact_text(text))
         key = f"{error_type}|{message}|{_top_frame(record)}"
         error_hash = hashlib.blake2s(key.encode(), digest_size=4).hexdigest()
         severity = severity_of(record)

@@ -38,7 +38,7 @@ def report_internal_error(where: str, exc: BaseException) -> None:
     if first:
         sys.stderr.write(
             f"otelkit: internal error in {where} (reported once, telemetry continues): "
-            f"{type(exc).__name__}: {exc}\n"
+            f"{type(exc).__name__}: {_redacted(exc)}\n"
         )
 
 
@@ -74,4 +74,15 @@ def _once(where: str, line: str) -> None:
         first = where not in _reported
         _reported.add(where)
     if first:
-        sys.stderr.write(line)
+        sys.stderr.write(_redacted(line))
+
+
+def _redacted(text: object) -> str:
+    """``text`` (an exception's message quotes URLs and payloads) through the one
+    redaction policy, as every other output; never raises."""
+    try:
+        from otelkit._scrub import redact_text  # late: _scrub's imports report through here
+
+        return redact_text(str(text))
+    except Exception:
+        return f"<{type(text).__name__}, not shown: it could not be checked for secrets>"

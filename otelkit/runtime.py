@@ -23,9 +23,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from otelkit import _pipeline, _request_stats, _resources
+from otelkit import _pipeline, _request_stats, _resources, _scrub
 from otelkit._resource_events import ResourceEvents, resource_events
 from otelkit._resources import process_resources
+from otelkit._safe_values import safe_str
 from otelkit._version import __version__
 
 __all__ = [
@@ -50,7 +51,9 @@ _PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _json(status: int, body: Mapping[str, Any]) -> Response:
-    return status, _JSON, json.dumps(body, default=str).encode()
+    # Every body through the one redaction policy: a health check's fields and error, an
+    # error fingerprint's message (these endpoints are often bound to 0.0.0.0).
+    return status, _JSON, json.dumps(_scrub.redact_value(dict(body)), default=str).encode()
 
 
 def health_body(health: HealthCheck | None = None) -> dict[str, Any]:
@@ -109,7 +112,8 @@ def handle(method: str, path: str, health: HealthCheck | None = None) -> Respons
                 )
             return 200, _PROMETHEUS, text()
     except Exception as exc:  # a failing health check is an unhealthy service, not a crash
-        return _json(500, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"})
+        error = f"{type(exc).__name__}: {safe_str(exc, 1024)}"
+        return _json(500, {"status": "unhealthy", "error": error})
     return _json(404, {"error": "not found", "paths": ["/health", "/metrics", "/stats"]})
 
 

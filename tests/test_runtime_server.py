@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -237,3 +239,59 @@ def test_routes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(10):
         stats.observe(f"/r{n}", 200, 1.0)
     assert list(stats.snapshot()["routes"]) == ["other", "/r0", "/r1", "/r2"]
+
+
+def test_stats_and_health_serve_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The endpoints are often bound to 0.0.0.0: what they serve passes the one policy.
+    otelkit.configure(log_stdout=False, console=False, error_dedup_every=10, prometheus=True)
+    log.error("Login failed for ann password=opensesame")
+    try:
+        raise ConnectionError("cannot reach postgres://app:dbpass@db.internal:5432/app")
+    except ConnectionError:
+        log.exception("Database down")
+
+    def failing_check() -> dict[str, Any]:
+        raise ConnectionError("redis://:hunter2pass@cache.internal:6379 refused")
+
+    server = otelkit.start_http_server(port=0, health=failing_check)
+    try:
+        stats = _get(f"{server.url}/stats")
+        health = _get(f"{server.url}/health")
+        server.health = lambda: {"status": "degraded", "db": "postgres://app:fieldpass@db/x"}
+        fields = _get(f"{server.url}/health")
+    finally:
+        server.stop()
+    top = stats.json()["errors"]["top_errors"]
+    assert {error["error_type"] for error in top} == {"ERROR", "ConnectionError"}
+    assert health.status_code == 500
+    assert health.json()["status"] == "unhealthy"
+    assert "redis://" in health.json()["error"], "the error still says what failed"
+    assert fields.json()["status"] == "degraded"
+    for body in (stats.text, health.text, fields.text):
+        for secret in ("opensesame", "dbpass", "hunter2pass", "fieldpass"):
+            assert secret not in body
+
+
+def test_health_discloses_only_the_documented_system_fields() -> None:
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    try:
+        body = _get(f"{server.url}/health").json()
+    finally:
+        server.stop()
+    assert set(body["system"]) == {"hostname", "platform", "python_version", "pid"}
+    assert sys.executable not in json.dumps(body)
+
+
+def test_internal_error_reports_hold_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from otelkit._safety import report_internal_error
+
+    monkeypatch.delenv("OTELKIT_STRICT", raising=False)
+    report_internal_error(
+        "export to the collector", OSError("https://ops:reportpass@collector:4318 refused")
+    )
+    err = capsys.readouterr().err
+    assert "export to the collector" in err
+    assert "reportpass" not in err
