@@ -20,13 +20,15 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from otelkit import _pipeline, _request_stats, _resources, _scrub
 from otelkit._resource_events import ResourceEvents, resource_events
 from otelkit._resources import process_resources
 from otelkit._safe_values import safe_str
+from otelkit._safety import report_internal_error
 from otelkit._version import __version__
 
 __all__ = [
@@ -185,6 +187,48 @@ _REASONS = {
 }
 
 
+#: Seconds a connection may take to send its request and read the answer.
+CONNECTION_TIMEOUT = 10.0
+#: Threads answering at once; connections past ``WORKERS + WAITING`` are closed at once.
+WORKERS = 4
+WAITING = 16
+
+
+class _BoundedServer(HTTPServer):
+    """An HTTP server answering from a fixed pool of threads: 300 stalled connections
+    cost ``WORKERS`` threads (and each at most ``CONNECTION_TIMEOUT``), never 300."""
+
+    request_queue_size = 128  # accepted at once, then answered or refused: never left to retry
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="otelkit-runtime-worker")
+        self._slots = threading.BoundedSemaphore(WORKERS + WAITING)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # too many at once: the newest is refused
+            return
+        try:
+            self._pool.submit(self._answer, request, client_address)
+        except RuntimeError:  # the pool is shut down: the server is closing
+            self._slots.release()
+            self.shutdown_request(request)
+
+    def _answer(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception as exc:  # never the serving thread's end
+            report_internal_error("a runtime endpoint connection", exc)
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class RuntimeServer:
     """A running runtime-endpoints server (threaded, daemon threads).
 
@@ -217,8 +261,14 @@ class RuntimeServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # a scrape every 15 s is not worth a log line
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+            def handle_one_request(self) -> None:
+                try:
+                    super().handle_one_request()
+                except OSError:  # a reset or timed-out client is the client's problem
+                    self.close_connection = True
+
+        Handler.timeout = CONNECTION_TIMEOUT  # a stalled client is cut off, never waited for
+        self._server = _BoundedServer((host, port), Handler)
         self.host = host
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -14,6 +17,7 @@ import pytest
 import otelkit
 from otelkit import _request_stats
 from otelkit.runtime import asgi_app, wsgi_app
+from tests.support.polling import eventually
 from tests.support.servers import asgi_server, request, wsgi_server
 
 log = otelkit.get_logger("api")
@@ -295,3 +299,41 @@ def test_internal_error_reports_hold_no_secret(
     err = capsys.readouterr().err
     assert "export to the collector" in err
     assert "reportpass" not in err
+
+
+def _answered(url: str) -> httpx.Response | None:
+    try:
+        return _get(url)
+    except httpx.HTTPError:  # refused while the pool is full
+        return None
+
+
+def _stall(url: str, count: int) -> list[socket.socket]:
+    """``count`` connections that send nothing."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return [socket.create_connection((host, int(port)), timeout=5) for _ in range(count)]
+
+
+@pytest.mark.slow
+def test_stalled_connections_cost_a_bounded_pool_and_time_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from otelkit import runtime
+
+    monkeypatch.setattr(runtime, "CONNECTION_TIMEOUT", 1.0)
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    before = threading.active_count()
+    stalled = _stall(server.url, 300)
+    try:
+        time.sleep(0.5)
+        assert threading.active_count() <= before + runtime.WORKERS, "a bounded pool"
+        for connection in stalled[:4]:  # the server cuts a silent client off
+            connection.settimeout(5)
+            assert connection.recv(1) == b""
+        for connection in stalled:
+            connection.close()
+        response = eventually(lambda: _answered(f"{server.url}/health"), timeout=10)
+        assert response.status_code == 200, "answering again once the stalled ones are gone"
+    finally:
+        server.stop()
