@@ -179,17 +179,31 @@ def client_ip(headers: Mapping[str, str], peer: str | None) -> str | None:
 SAFE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}")
 
 
+def safe_correlation_id(value: object) -> str | None:
+    """``value`` when it is a correlation ID safe to bind and to echo in a response header
+    (``SAFE_CORRELATION_ID``, not secret-looking), else None."""
+    if not isinstance(value, str) or SAFE_CORRELATION_ID.fullmatch(value) is None:
+        return None
+    try:
+        return validate_ids({"correlation_id": value})["correlation_id"]
+    except ValueError:
+        return None  # it looks like a secret: never bound or echoed
+
+
 def _correlation_id(headers: Mapping[str, str], context: Context) -> str:
     for name in CORRELATION_HEADERS:
         value = headers.get(name, "").strip()
         if value:
-            if SAFE_CORRELATION_ID.fullmatch(value):
-                try:
-                    return validate_ids({"correlation_id": value})["correlation_id"]
-                except ValueError:
-                    pass  # it looks like a secret: never bound or echoed
-            break  # a malformed ID is replaced, never bound or echoed
-    return current_ids(context).get("correlation_id") or str(uuid.uuid4())
+            return safe_correlation_id(value) or str(uuid.uuid4())
+    # From a trusted caller's baggage, checked the same way: ``correlation_id=%E2%82%AC``
+    # ("€") cannot be encoded in a header, and made every request fail.
+    return safe_correlation_id(current_ids(context).get("correlation_id")) or str(uuid.uuid4())
+
+
+def header_value(value: str) -> str | None:
+    """``value`` as a response header may carry it (visible ASCII and spaces), or None:
+    a header otelkit adds is left out rather than break the response."""
+    return value if value.isascii() and value.isprintable() else None
 
 
 def incoming_context(headers: Mapping[str, str], peer: str | None) -> tuple[Context, str]:

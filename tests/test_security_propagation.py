@@ -17,9 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from opentelemetry import propagate, trace
 
 import otelkit
+from otelkit._incoming_requests import incoming_context
 from otelkit._trust import build_trust
 from otelkit.testing import Capture
 from tests.support.polling import eventually
@@ -284,3 +287,36 @@ def test_trust_rules(rule: str, peer: str | None, forwarded: str | None, expecte
 def test_an_unknown_trust_rule_is_refused_by_configure() -> None:
     with pytest.raises(ValueError, match="trusted_callers"):
         otelkit.configure(trusted_callers="friends", console=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+@pytest.mark.parametrize(
+    "baggage",
+    ["correlation_id=%E2%82%AC", "correlation_id=%F0%9F%98%80", "correlation_id=a%0Db"],
+    ids=["euro", "emoji", "carriage return"],
+)
+def test_no_correlation_id_breaks_a_request(kind: str, baggage: str) -> None:
+    # A trusted caller (loopback) whose baggage carries an ID no header can hold: the
+    # request is answered, and the ID is replaced wherever it would be bound or echoed.
+    otelkit.configure(console=False, log_stdout=False)
+    seen: list[dict[str, Any]] = []
+    with _serve(kind, seen) as url:
+        response = request("GET", f"{url}/orders", headers={"baggage": baggage})
+    assert response.status_code == 200
+    assert response.text == "ok"
+    (observed,) = seen
+    correlation_id = observed["ids"]["correlation_id"]
+    assert UUID.fullmatch(correlation_id)
+    assert response.headers["x-correlation-id"] == correlation_id
+
+
+@given(st.text(max_size=40))
+def test_any_baggage_correlation_id_gives_a_header_safe_one(value: str) -> None:
+    from urllib.parse import quote
+
+    headers = {"baggage": f"correlation_id={quote(value)}"}
+    _, correlation_id = incoming_context(headers, "127.0.0.1")
+    assert correlation_id.isascii()
+    assert correlation_id.isprintable()
+    correlation_id.encode("latin-1")  # what the servers do with a header value
