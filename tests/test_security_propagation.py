@@ -320,3 +320,57 @@ def test_any_baggage_correlation_id_gives_a_header_safe_one(value: str) -> None:
     assert correlation_id.isascii()
     assert correlation_id.isprintable()
     correlation_id.encode("latin-1")  # what the servers do with a header value
+
+
+@pytest.mark.parametrize(
+    ("rule", "peer", "forwarded", "client"),
+    [
+        ("private", "10.0.0.5", "6.6.6.6, 72.12.164.125", "72.12.164.125"),
+        ("private", "10.0.0.5", "72.12.164.125, 10.0.0.9", "72.12.164.125"),
+        ("private", "72.12.164.125", "10.1.2.3", "72.12.164.125"),
+        ("private", "127.0.0.1", None, "127.0.0.1"),
+        ("private", None, "6.6.6.6, 72.12.164.125", "72.12.164.125"),
+        ("private", "10.0.0.5", "10.0.0.7, 10.0.0.6", "10.0.0.7"),
+        ("none", "10.0.0.5", "72.12.164.125", "10.0.0.5"),
+        ("198.51.100.0/24", "198.51.100.7", "6.6.6.6, 203.0.113.9", "203.0.113.9"),
+        ("198.51.100.0/24", "10.0.0.5", "203.0.113.9", "10.0.0.5"),
+    ],
+)
+def test_the_client_is_the_rightmost_hop_no_trusted_proxy_added(
+    rule: str, peer: str | None, forwarded: str | None, client: str
+) -> None:
+    assert build_trust([rule]).client(peer, forwarded) == client
+
+
+def _started_lines(capture: Capture) -> list[dict[str, Any]]:
+    return eventually(
+        lambda: [line for line in capture.logs if line.get("message") == "Request started"]
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+def test_a_client_cannot_choose_its_client_ip(kind: str, otelkit_capture: Capture) -> None:
+    seen: list[dict[str, Any]] = []
+    forged = {"x-forwarded-for": "6.6.6.6, 72.12.164.125"}  # the client wrote the first hop
+    with _serve(kind, seen) as url:
+        request("GET", f"{url}/orders", headers=forged)
+    (started,) = _started_lines(otelkit_capture)
+    assert started["client_ip"] == "72.12.164.125"
+
+
+@pytest.mark.slow
+def test_untrusted_callers_correlation_ids_can_be_reissued() -> None:
+    otelkit.configure(console=False, log_stdout=False, untrusted_correlation_ids="reissue")
+    seen: list[dict[str, Any]] = []
+    with _serve("asgi", seen) as url:
+        outside = request(
+            "GET", f"{url}/orders", headers={"x-correlation-id": "victim-123"} | PUBLIC_CALLER
+        )
+        inside = request("GET", f"{url}/orders", headers={"x-correlation-id": "req-inside"})
+    assert UUID.fullmatch(outside.headers["x-correlation-id"]), "a new ID, never the victim's"
+    assert [observed["ids"]["correlation_id"] for observed in seen] == [
+        outside.headers["x-correlation-id"],
+        "req-inside",
+    ]
+    assert inside.headers["x-correlation-id"] == "req-inside"

@@ -160,7 +160,11 @@ def assemble(
         close=close,
         scrub=settings.scrub,
         propagation=build_policy(
-            settings.propagate_to, settings.private_ids, settings.trusted_callers
+            settings.propagate_to,
+            settings.private_ids,
+            settings.trusted_callers,
+            trusted_proxies=settings.trusted_proxies,
+            untrusted_correlation_ids=settings.untrusted_correlation_ids,
         ),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
