@@ -26,6 +26,8 @@ MAX_SCANNED = MAX_TEXT
 # A token the cut runs through is dropped whole when it started this close to the cut: no
 # half of a key, card or JWT is written where the patterns could not recognise it.
 _PARTIAL_TOKEN = 1024
+# Room past the bound for the marker a cut adds, so a text cut once is never cut again.
+_MARKER_ROOM = 64
 
 #: Strings shorter than this cannot hold any secret the patterns know (the shortest is a
 #: ``pwd=x`` pair), so they cost one length check.
@@ -204,8 +206,8 @@ def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
 def cut(text: str, limit: int = MAX_SCANNED) -> str:
     """``text`` cut to about ``limit`` characters before any pattern runs, with a marker
     saying how much went; a token the cut would split is left out whole."""
-    if len(text) <= limit:
-        return text
+    if len(text) <= limit + _MARKER_ROOM:
+        return text  # cut already (a marker added): cutting again would lose the count
     head = text[:limit]
     start = limit - _PARTIAL_TOKEN
     space = max(head.rfind(" ", start), head.rfind("\n", start), head.rfind("\t", start))
@@ -255,7 +257,7 @@ def redactor(
     clean: dict[str, None] = {}
 
     def redact_text(text: str) -> str:
-        if len(text) > MAX_SCANNED:
+        if len(text) > MAX_SCANNED + _MARKER_ROOM:
             text = cut(text)
         if len(text) < MIN_SECRET_LENGTH or text in clean:
             return text

@@ -235,3 +235,22 @@ def test_a_secret_used_as_a_key_or_sent_as_list_pairs_is_redacted() -> None:
     redacted = redact_value({"owners": {token: "ann"}, "headers": [["Authorization", "x y z"]]})
     assert token not in str(redacted)
     assert redacted["headers"] == [["Authorization", REDACTED]]
+
+
+def test_a_huge_exception_keeps_its_end_and_the_count_of_what_was_cut(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    otelkit.configure(log_format="json", console=False)
+    value = "1" * 100_000 + "x"
+    try:
+        float(value)
+    except ValueError as exc:
+        message = str(exc)
+        otelkit.get_logger("api").exception("bad amount")
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["error"].endswith(f"…[{len(message) - 16_384} more chars]")
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith("1x'"), "the line that says what failed is kept"
+    assert " chars cut]…" in line["exception"]
