@@ -78,6 +78,10 @@ def _compile(name_words: str) -> re.Pattern[str]:
         # <Password>…</Password>, botocore's <SessionToken>…</SessionToken>.
         r"|<(?P<element>(?=[\w:.-]{0,64}?(?i:" + name_words + r"))[\w:.-]{1,64}+)>[^<]*+"
         r"</(?P=element)>"
+        # A (name, value) pair printed from a list of header pairs: ``('x-api-key', '…')``.
+        r"|(?P<tuple>[(\[][ \t]*b?['\"](?P<tname>(?=[\w.-]{0,64}?(?i:" + name_words + r"))"
+        r"[\w.-]{1,64}+)['\"][ \t]*,[ \t]*)"
+        r"(?P<tvalue>b?'(?:[^'\\]|\\.)*+(?:'|\Z)|b?\"(?:[^\"\\]|\\.)*+(?:\"|\Z))"
         # An OAuth authorisation code in a query string or form body.
         r"|(?P<oauth>(?<=[?&#])code=)[^&\s#\"']++"
         # user:password@ in a URL of any scheme.
@@ -114,6 +118,14 @@ def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str
         return f"{match.group('userinfo')}{REDACTED}@"
     if kind == "tokeninfo":
         return f"{match.group('tokeninfo')}{REDACTED}@"
+    if kind == "tvalue":
+        if not is_secret_name(match.group("tname")):
+            return match.group(0)
+        value = match.group("tvalue")
+        opening = value[:2] if value.startswith("b") else value[:1]  # b' or '
+        quote = opening[-1]
+        closing = quote if len(value) > len(opening) and value.endswith(quote) else ""
+        return f"{match.group('tuple')}{opening}{REDACTED}{closing}"
     if kind == "oauth":
         return f"{match.group('oauth')}{REDACTED}"
     if kind == "element":

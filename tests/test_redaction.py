@@ -224,6 +224,7 @@ def test_secrets_in_hostile_text_are_still_redacted() -> None:
         "https://github.com/org/repo@v1.2",
         "git@github.com:org/repo.git",
         "code review by ann",
+        "[('accept', 'json'), ('author', 'ann'), ('tokens', '12')]",
     ],
 )
 def test_the_evasion_patterns_leave_ordinary_text_alone(text: str) -> None:

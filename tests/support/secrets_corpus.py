@@ -272,6 +272,7 @@ PATHS: dict[str, Callable[[Secret], None]] = {
         "Sent", headers=[[s.key, s.value], ["accept", "json"]]
     ),
     "secret as a dict key": lambda s: _log.info("Owners", owners={s.text: "ann"}),
+    "printed header pairs": lambda s: _log.info(f"Sent {[(s.key, s.value), ('accept', 'json')]}"),
     "log list and set": lambda s: _log.info(
         "Many", items=[{s.key: s.value}], texts={s.text}, pair=(s.text, 1)
     ),
