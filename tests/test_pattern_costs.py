@@ -42,6 +42,12 @@ CRAFTED: dict[str, Callable[[int], str]] = {
     "a PEM block never ended": lambda n: "-----BEGIN RSA PRIVATE KEY-----" + "a" * n,
     "percent-encoded pairs": lambda n: "password%3D" + "%41" * (n // 3),
     "escaped quotes": lambda n: "'password': '" + "\\'" * (n // 2),
+    "an XML element never closed": lambda n: "<SessionToken>" + "a" * n,
+    "XML openers": lambda n: "<Password>" * (n // 10),
+    "a printed pair never closed": lambda n: "[('x-api-key', '" + "a" * n,
+    "a vendor token prefix then a run": lambda n: "ghp_" + "a" * n,
+    "userinfo-like runs": lambda n: "https://" + "a" * (n // 2) + "@" + "b" * (n // 2),
+    "OAuth codes": lambda n: "?code=" * (n // 6),
 }
 _ORDINARY_WORDS = (
     "user ann paid order 1234 with card 4111 1111 1111 1111 via https://api.example/x "
@@ -159,6 +165,19 @@ _FRAGMENTS = [
     ",",
     ";",
     "&",
+    "<Password>",
+    "</Password>",
+    "<",
+    ">",
+    "ghp_",
+    "xoxb-",
+    "?code=",
+    "AIza",
+    "('token', '",
+    "[(",
+    "), ",
+    "%25",
+    "\uff50",
 ]
 
 
