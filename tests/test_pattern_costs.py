@@ -202,3 +202,19 @@ def test_no_repeated_fragment_makes_any_path_slow(fragments: list[str], repeat: 
     assert spent < ordinary * 20 + 0.01, f"{spent * 1e3:.1f} ms, ordinary {ordinary * 1e3:.2f} ms"
     assert "hunter2hunter2" not in redacted
     assert fields["token"] == REDACTED
+
+
+@pytest.mark.parametrize("crafted", list(CRAFTED.values()), ids=list(CRAFTED))
+def test_a_whole_log_call(
+    crafted: Callable[[int], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Message and field redaction, rendering and writing a JSON line: the cost of the call
+    # stops growing at the bound.
+    otelkit.configure(console=False, log_format="json")
+    log = otelkit.get_logger("api")
+
+    def log_call(text: str) -> None:
+        log.info(f"Received {text}", note=text)
+
+    assert_linear_and_bounded(log_call, crafted, crafted(MAX_SCANNED), ceiling=6)
+    capsys.readouterr()
