@@ -218,3 +218,17 @@ def test_a_whole_log_call(
 
     assert_linear_and_bounded(log_call, crafted, crafted(MAX_SCANNED), ceiling=6)
     capsys.readouterr()
+
+
+def test_a_huge_recorded_exception_keeps_the_end_of_its_stacktrace() -> None:
+    from opentelemetry.sdk.trace import Event
+
+    stacktrace = "Traceback (most recent call last):\n" + '  File "x.py"\n' * 5000
+    stacktrace += "ValueError: password=hunter2hunter2 bad amount"
+    context = SpanContext(1, 2, is_remote=False, trace_flags=TraceFlags(1))
+    event = Event("exception", {"exception.stacktrace": stacktrace})
+    span = redact_span(ReadableSpan(name="GET /", context=context, events=[event]))
+    exported = str(span.events[0].attributes["exception.stacktrace"])  # type: ignore[index]
+    assert exported.startswith("Traceback (most recent call last):")
+    assert exported.endswith(f"ValueError: password={REDACTED} bad amount")
+    assert len(exported) < MAX_SCANNED + 100
