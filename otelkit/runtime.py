@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -195,38 +195,49 @@ WAITING = 16
 
 
 class _BoundedServer(HTTPServer):
-    """An HTTP server answering from a fixed pool of threads: 300 stalled connections
-    cost ``WORKERS`` threads (and each at most ``CONNECTION_TIMEOUT``), never 300."""
+    """An HTTP server answering from a fixed set of daemon threads: 300 stalled
+    connections cost ``WORKERS`` threads (and each at most ``CONNECTION_TIMEOUT``), never
+    300; daemon threads, so a stalled scraper never delays the process's exit."""
 
     request_queue_size = 128  # accepted at once, then answered or refused: never left to retry
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
-        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="otelkit-runtime-worker")
-        self._slots = threading.BoundedSemaphore(WORKERS + WAITING)
+        self._waiting: queue.Queue[tuple[Any, Any] | None] = queue.Queue(WAITING)
+        for number in range(WORKERS):
+            name = f"otelkit-runtime-{self.server_address[1]}-{number}"
+            threading.Thread(target=self._work, daemon=True, name=name).start()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            self.shutdown_request(request)  # too many at once: the newest is refused
-            return
         try:
-            self._pool.submit(self._answer, request, client_address)
-        except RuntimeError:  # the pool is shut down: the server is closing
-            self._slots.release()
+            self._waiting.put_nowait((request, client_address))
+        except queue.Full:  # too many at once: the newest is refused
             self.shutdown_request(request)
 
-    def _answer(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception as exc:  # never the serving thread's end
-            report_internal_error("a runtime endpoint connection", exc)
-        finally:
-            self.shutdown_request(request)
-            self._slots.release()
+    def _work(self) -> None:
+        while (item := self._waiting.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception as exc:  # never the serving thread's end
+                report_internal_error("a runtime endpoint connection", exc)
+            finally:
+                self.shutdown_request(request)
 
     def server_close(self) -> None:
         super().server_close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        while True:  # connections still waiting are closed, then each worker told to end
+            try:
+                item = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.shutdown_request(item[0])
+        for _ in range(WORKERS):
+            try:
+                self._waiting.put_nowait(None)
+            except queue.Full:  # a new connection raced in: the daemon thread ends at exit
+                break
 
 
 class RuntimeServer:

@@ -18,6 +18,7 @@ import otelkit
 from otelkit import _request_stats
 from otelkit.runtime import asgi_app, wsgi_app
 from tests.support.polling import eventually
+from tests.support.processes import production_env
 from tests.support.servers import asgi_server, request, wsgi_server
 
 log = otelkit.get_logger("api")
@@ -337,3 +338,29 @@ def test_stalled_connections_cost_a_bounded_pool_and_time_out(
         assert response.status_code == 200, "answering again once the stalled ones are gone"
     finally:
         server.stop()
+
+
+_EXIT_WITH_A_STALLED_CLIENT = """
+import socket, time, otelkit
+otelkit.configure(log_stdout=False, console=False)
+server = otelkit.start_http_server(port=0)
+stalled = socket.create_connection(("127.0.0.1", server.port))
+time.sleep(0.3)  # accepted: a worker waits for its request
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_stalled_client_does_not_delay_the_process_exit() -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_WITH_A_STALLED_CLIENT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=production_env(),
+        check=False,
+    )
+    assert done.stdout.strip() == "exiting", done.stderr
+    assert done.returncode == 0
+    assert time.monotonic() - started < 8, "the 10 s connection timeout was waited out"
