@@ -374,3 +374,22 @@ def test_untrusted_callers_correlation_ids_can_be_reissued() -> None:
         "req-inside",
     ]
     assert inside.headers["x-correlation-id"] == "req-inside"
+
+
+_HOPS = st.one_of(
+    st.ip_addresses().map(str), st.text(alphabet="0123456789abcdef.:[] ", max_size=20)
+)
+
+
+@given(
+    forged=st.lists(_HOPS, max_size=10),
+    client=st.ip_addresses().filter(lambda a: a.is_global).map(str),
+    proxies=st.lists(st.sampled_from(["10.0.0.5", "172.16.3.4", "192.168.1.9"]), max_size=4),
+)
+def test_no_forged_hop_changes_the_client(
+    forged: list[str], client: str, proxies: list[str]
+) -> None:
+    # Whatever the client writes before its own address, the proxies' hops decide.
+    chain = ", ".join([*forged, client, *proxies[1:]])
+    peer = proxies[0] if proxies else "10.0.0.1"
+    assert build_trust(["private"]).client(peer, chain) == client
