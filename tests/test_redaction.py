@@ -255,3 +255,9 @@ def test_a_huge_exception_keeps_its_end_and_the_count_of_what_was_cut(
     assert line["exception"].startswith("Traceback (most recent call last):")
     assert line["exception"].endswith("1x'"), "the line that says what failed is kept"
     assert " chars cut]…" in line["exception"]
+
+
+def test_a_full_width_field_name_is_read_as_ascii() -> None:
+    name = "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44"  # full-width "password"
+    assert is_secret(name)
+    assert redact_value({"user": {name: "fw-needle-1"}}) == {"user": {name: REDACTED}}
