@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otelkit._log_event import FIELDS_ATTR, ONE_PER_UNIT_ATTR
+from otelkit._scrub import redact_text
 
 #: Seconds after its last occurrence that a fingerprint is forgotten.
 FINGERPRINT_TTL = 3600.0
@@ -44,22 +45,48 @@ MAX_FINGERPRINTS = 1000
 MAX_ERROR_TYPES = 50
 SEVERITIES = ("low", "medium", "high", "critical")
 
-# Variable parts of a message, most specific first: one error, one fingerprint.
-_NORMALISE = (
-    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I), "<id>"),
-    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b", re.I), "<hex>"),
-    (re.compile(r"'[^']*'|\"[^\"]*\""), "<str>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
-)
+#: Characters of a message the fingerprint looks at, cut before any pattern runs: a
+#: fingerprint keeps 300, and outside text (``float(user_input)``'s message) can be any length.
+SCANNED_CHARS = 1200
+#: Characters of the normalised message kept in the fingerprint.
+MESSAGE_CHARS = 300
+_DIGITS = frozenset("0123456789")
+# Variable parts of a message, most specific first: one error, one fingerprint. Every run is
+# possessive (``++``) and starts only at a word boundary, so each character is scanned a
+# bounded number of times (the backtracking hex pattern took 13.6 s on 32,000 digits).
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_HEX_WORD = re.compile(r"\b(?:0x[0-9a-f]++|[0-9a-f]++)\b", re.I)
+_QUOTED = re.compile(r"'[^']*+'|\"[^\"]*+\"")
+_NUMBER = re.compile(r"\d++(?:\.\d++)?")
+
+
+def _hex(match: re.Match[str]) -> str:
+    """``<hex>`` for ``0x…`` and for hex words with a digit somewhere before a letter
+    (``3fa9``, ``deadbeef1`` stays a word); the word itself otherwise."""
+    word = match.group(0)
+    if word[:2].lower() == "0x":
+        return "<hex>"
+    first_digit = next((i for i, char in enumerate(word) if char in _DIGITS), None)
+    if first_digit is not None and any(c not in _DIGITS for c in word[first_digit + 1 :]):
+        return "<hex>"
+    return word
+
+
 # Where library code lives: frames there are not "the application's code".
 _LIBRARY_PATHS = tuple({sysconfig.get_paths()[name] for name in ("stdlib", "purelib", "platlib")})
 
 
 def normalise(message: str) -> str:
-    """``message`` with numbers, hex and UUIDs, and quoted values replaced by placeholders."""
-    for pattern, placeholder in _NORMALISE:
-        message = pattern.sub(placeholder, message)
-    return message[:300]
+    """``message`` with numbers, hex and UUIDs, and quoted values replaced by placeholders.
+
+    The message is cut to ``SCANNED_CHARS`` first: the cost of a call is bounded whatever
+    the length of the text it is given."""
+    message = message[:SCANNED_CHARS]
+    message = _UUID.sub("<id>", message)
+    message = _HEX_WORD.sub(_hex, message)
+    message = _QUOTED.sub("<str>", message)
+    message = _NUMBER.sub("<n>", message)
+    return message[:MESSAGE_CHARS]
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -140,7 +167,11 @@ class ErrorAggregator:
             else str(fields.get("error_type", record.levelname))
         )
         template = record.msg if isinstance(record.msg, str) else str(record.msg)
-        message = normalise(f"{template} {exc}" if exc is not None else template)
+        template = template[:SCANNED_CHARS]  # never join or copy more than is looked at
+        text = f"{template} {str(exc)[:SCANNED_CHARS]}" if exc is not None else template
+        # Redacted before it is kept: ``/stats`` serves it, and two errors that differ only
+        # by a secret are one error.
+        message = normalise(redact_text(text))
         key = f"{error_type}|{message}|{_top_frame(record)}"
         error_hash = hashlib.blake2s(key.encode(), digest_size=4).hexdigest()
         severity = severity_of(record)

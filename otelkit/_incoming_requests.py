@@ -163,14 +163,10 @@ def header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def client_ip(headers: Mapping[str, str], peer: str | None) -> str | None:
-    """The caller's address: the first ``X-Forwarded-For`` hop behind a load balancer,
-    else the socket peer. (For logs only: the header is client-controlled.)"""
-    forwarded = headers.get("x-forwarded-for")
-    if forwarded:
-        first = forwarded.split(",", 1)[0].strip()
-        if first:
-            return first
-    return peer
+    """The caller's address: the rightmost ``X-Forwarded-For`` hop that no trusted proxy
+    (``trusted_proxies``) added, else the socket peer. The hops left of it are whatever
+    the client sent, so the first hop is never believed."""
+    return policy().proxies.client(peer, headers.get("x-forwarded-for"))
 
 
 #: A correlation ID taken from a request header: letters, digits and ``._:/+=@-``, at most
@@ -179,17 +175,33 @@ def client_ip(headers: Mapping[str, str], peer: str | None) -> str | None:
 SAFE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}")
 
 
-def _correlation_id(headers: Mapping[str, str], context: Context) -> str:
+def safe_correlation_id(value: object) -> str | None:
+    """``value`` when it is a correlation ID safe to bind and to echo in a response header
+    (``SAFE_CORRELATION_ID``, not secret-looking), else None."""
+    if not isinstance(value, str) or SAFE_CORRELATION_ID.fullmatch(value) is None:
+        return None
+    try:
+        return validate_ids({"correlation_id": value})["correlation_id"]
+    except ValueError:
+        return None  # it looks like a secret: never bound or echoed
+
+
+def _correlation_id(headers: Mapping[str, str], context: Context, trusted: bool) -> str:
     for name in CORRELATION_HEADERS:
         value = headers.get(name, "").strip()
         if value:
-            if SAFE_CORRELATION_ID.fullmatch(value):
-                try:
-                    return validate_ids({"correlation_id": value})["correlation_id"]
-                except ValueError:
-                    pass  # it looks like a secret: never bound or echoed
-            break  # a malformed ID is replaced, never bound or echoed
-    return current_ids(context).get("correlation_id") or str(uuid.uuid4())
+            if not trusted and policy().reissue_untrusted_ids:
+                break  # no untrusted caller joins another request's correlation ID
+            return safe_correlation_id(value) or str(uuid.uuid4())
+    # From a trusted caller's baggage, checked the same way: ``correlation_id=%E2%82%AC``
+    # ("€") cannot be encoded in a header, and made every request fail.
+    return safe_correlation_id(current_ids(context).get("correlation_id")) or str(uuid.uuid4())
+
+
+def header_value(value: str) -> str | None:
+    """``value`` as a response header may carry it (visible ASCII and spaces), or None:
+    a header otelkit adds is left out rather than break the response."""
+    return value if value.isascii() and value.isprintable() else None
 
 
 def incoming_context(headers: Mapping[str, str], peer: str | None) -> tuple[Context, str]:
@@ -203,7 +215,7 @@ def incoming_context(headers: Mapping[str, str], peer: str | None) -> tuple[Cont
     """
     trusted = policy().trust.trusts(peer, headers.get("x-forwarded-for"))
     context = extract(headers, trusted=trusted)
-    correlation_id = _correlation_id(headers, context)
+    correlation_id = _correlation_id(headers, context, trusted)
     return context_with_ids({"correlation_id": correlation_id}, context), correlation_id
 
 

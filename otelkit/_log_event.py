@@ -24,6 +24,7 @@ from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._pipeline import Pipeline
 from otelkit._safe_values import safe_str
 from otelkit._scrub import redact_message, redact_text, redact_value, scrubbed
+from otelkit._secret_patterns import keep_the_end
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
@@ -102,7 +103,8 @@ def exception_fields(record: logging.LogRecord) -> dict[str, str]:
         "error": redact_value(error),
         "error_type": type(exc).__name__,
         "exception": redact_message(
-            "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(), record.name
+            keep_the_end("".join(traceback.format_exception(exc_type, exc, tb)).rstrip()),
+            record.name,
         ),
     }
 

@@ -33,6 +33,8 @@ class Policy:
     internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS
     private_ids: frozenset[str] = PRIVATE_ID_KEYS
     trust: Trust = DEFAULT_TRUST
+    proxies: Trust = DEFAULT_TRUST  # whose X-Forwarded-For hop is believed for client_ip
+    reissue_untrusted_ids: bool = False  # an untrusted caller's correlation ID is replaced
 
     def is_internal(self, host: str) -> bool:
         """Whether ``host`` (name or IP literal) may receive trace context and IDs."""
@@ -60,6 +62,9 @@ def build_policy(
     propagate_to: Iterable[str] | None,
     private_ids: Iterable[str] | None,
     trusted_callers: Iterable[str] | None = None,
+    *,
+    trusted_proxies: Iterable[str] | None = None,
+    untrusted_correlation_ids: str = "accept",
 ) -> Policy:
     """A policy from ``configure()`` options: ``propagate_to`` patterns extend the default
     internal hosts; ``private_ids``, when given, replaces the default private keys;
@@ -71,4 +76,6 @@ def build_policy(
         if private_ids is None
         else frozenset(k.strip() for k in private_ids if k.strip()),
         trust=build_trust(trusted_callers),
+        proxies=build_trust(trusted_proxies),
+        reissue_untrusted_ids=untrusted_correlation_ids == "reissue",
     )

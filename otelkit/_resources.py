@@ -11,7 +11,6 @@ import gc
 import os
 import platform
 import socket
-import sys
 import threading
 from typing import Any
 
@@ -68,5 +67,4 @@ def system_info() -> dict[str, Any]:
         "platform": platform.platform(terse=True),
         "python_version": platform.python_version(),
         "pid": os.getpid(),
-        "executable": os.path.basename(sys.executable),
     }

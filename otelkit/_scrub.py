@@ -15,6 +15,7 @@ patterns run only on strings long enough to hold a secret.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -75,6 +76,8 @@ def is_secret(name: str) -> bool:
     except KeyError:
         # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
         # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
+        if not name.isascii():  # full-width letters read as ASCII
+            name = unicodedata.normalize("NFKC", name)
         lowered = name.rsplit(".", 1)[-1].lower()
         secret = (
             lowered not in _SAFE_NAMES
@@ -200,6 +203,15 @@ def _scrubbed(fields: Mapping[Any, Any]) -> dict[Any, Any]:
     return copy
 
 
+def redacted_settings(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields from configuration (``OTELKIT_STATIC_FIELDS``, ``OTEL_RESOURCE_ATTRIBUTES``),
+    redacted by the one policy: they are written on every line and every export."""
+    return {
+        key: REDACTED if is_secret(key) else _redact(value, 0, _Walk())
+        for key, value in fields.items()
+    }
+
+
 def redact_value(value: Any) -> Any:
     """``value`` (any type) with its secrets redacted, for texts and containers alike."""
     return _redact(value, 0, _Walk()) if current().scrub else value
@@ -255,7 +267,8 @@ def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
     try:
         if isinstance(value, Mapping):
             return {
-                key: _redact_field(str(key), item, depth + 1, walk) for key, item in value.items()
+                _redact_key(key): _redact_field(str(key), item, depth + 1, walk)
+                for key, item in value.items()
             }
         items = [_redact_pair(item, depth + 1, walk) for item in value]
         return items if isinstance(value, list) else tuple(items)
@@ -263,11 +276,21 @@ def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
         path.discard(id(value))
 
 
+def _redact_key(key: Any) -> Any:
+    """A mapping's key is text too: a token used as a key (``{"ghp_…": "ann"}``) is shown
+    as the marker."""
+    if isinstance(key, str):
+        return _redact_text(key)
+    return key
+
+
 def _redact_pair(item: Any, depth: int, walk: _Walk) -> Any:
-    """A list item; a ``(name, value)`` pair (headers as a list of tuples) is a field."""
-    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (str, bytes)):
+    """A list item; a ``(name, value)`` pair (headers as a list of tuples or of two-item
+    lists) is a field."""
+    if isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], (str, bytes)):
         name = item[0].decode("latin-1") if isinstance(item[0], bytes) else item[0]
-        return (item[0], _redact_field(name, item[1], depth, walk))
+        pair = (item[0], _redact_field(name, item[1], depth, walk))
+        return pair if isinstance(item, tuple) else list(pair)
     return _redact(item, depth, walk)
 
 

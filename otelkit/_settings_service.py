@@ -30,6 +30,8 @@ from otelkit._setting_parsers import (
 )
 from otelkit._setting_spec import Computed, EnvAlias, setting
 
+# The parser of both address rules, by a name no field of the class below shadows.
+_address_rule = trusted_callers
 PROTOCOLS = ("http/protobuf", "grpc")
 #: ``OTEL_TRACES_SAMPLER`` values: the SDK specification's built-in samplers.
 SAMPLERS = (
@@ -317,6 +319,23 @@ class ServiceSettings:
         doc="Whose incoming trace context, baggage IDs and sampling decision are believed: "
         "`private` (loopback/private peers with no public X-Forwarded-For hop), `all`, "
         "`none`, or comma-separated IP addresses/networks. See [Security](security.md).",
+    )
+    trusted_proxies: tuple[str, ...] | None = setting(
+        parse=_address_rule,
+        default=None,
+        env=("OTELKIT_TRUSTED_PROXIES",),
+        shown="private",
+        doc="Whose `X-Forwarded-For` is believed when finding a request's `client_ip` (the "
+        "rightmost hop no such proxy added): `private` (loopback/private peers), `all`, "
+        "`none`, or comma-separated IP addresses/networks. See [Security](security.md).",
+    )
+    untrusted_correlation_ids: str = setting(
+        parse=choice(("accept", "reissue")),
+        default="accept",
+        env=("OTELKIT_UNTRUSTED_CORRELATION_IDS",),
+        doc="What an untrusted caller's `X-Correlation-ID`/`X-Request-ID` becomes: `accept` "
+        "binds and echoes it (once checked); `reissue` replaces it with a new ID, so no "
+        "caller can join another's correlation ID. See [Security](security.md).",
     )
     export_timeout: float = setting(
         parse=positive,

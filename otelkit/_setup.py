@@ -53,6 +53,8 @@ def configure(
     scrub: bool | None = None,
     redact_keys: Iterable[str] | str | None = None,
     trusted_callers: Iterable[str] | str | None = None,
+    trusted_proxies: Iterable[str] | str | None = None,
+    untrusted_correlation_ids: str | None = None,
     export_timeout: float | None = None,
     max_message_chars: int | None = None,
     max_field_chars: int | None = None,

@@ -74,6 +74,25 @@ class Trust:
                 return False
         return True
 
+    def client(self, peer: str | None, forwarded_for: str | None) -> str | None:
+        """The caller's address when this rule says who the proxies are: the rightmost
+        ``X-Forwarded-For`` hop not added by one of them (hops further left are whatever
+        the client chose to send), else the peer. None peer: a platform's proxy."""
+        forwarded = (forwarded_for or "").strip()
+        hops = [hop.strip() for hop in forwarded.split(",")[-_MAX_HOPS:]] if forwarded else []
+        current = peer
+        while hops and (current is None or self._is_proxy(current)):
+            current = hops.pop()
+            if not current:
+                return None  # an empty hop: the chain cannot be read
+        return current
+
+    def _is_proxy(self, text: str) -> bool:
+        if self.mode in ("all", "none"):
+            return self.mode == "all"
+        address = _address(text)
+        return address is not None and self._allowed(address)
+
 
 DEFAULT_TRUST = Trust()
 

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
-from otelkit import _pipeline, _request_stats, _resources
+from otelkit import _pipeline, _request_stats, _resources, _scrub
 from otelkit._resource_events import ResourceEvents, resource_events
 from otelkit._resources import process_resources
+from otelkit._safe_values import safe_str
+from otelkit._safety import report_internal_error
 from otelkit._version import __version__
 
 __all__ = [
@@ -50,7 +53,9 @@ _PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _json(status: int, body: Mapping[str, Any]) -> Response:
-    return status, _JSON, json.dumps(body, default=str).encode()
+    # Every body through the one redaction policy: a health check's fields and error, an
+    # error fingerprint's message (these endpoints are often bound to 0.0.0.0).
+    return status, _JSON, json.dumps(_scrub.redact_value(dict(body)), default=str).encode()
 
 
 def health_body(health: HealthCheck | None = None) -> dict[str, Any]:
@@ -109,7 +114,8 @@ def handle(method: str, path: str, health: HealthCheck | None = None) -> Respons
                 )
             return 200, _PROMETHEUS, text()
     except Exception as exc:  # a failing health check is an unhealthy service, not a crash
-        return _json(500, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"})
+        error = f"{type(exc).__name__}: {safe_str(exc, 1024)}"
+        return _json(500, {"status": "unhealthy", "error": error})
     return _json(404, {"error": "not found", "paths": ["/health", "/metrics", "/stats"]})
 
 
@@ -181,6 +187,59 @@ _REASONS = {
 }
 
 
+#: Seconds a connection may take to send its request and read the answer.
+CONNECTION_TIMEOUT = 10.0
+#: Threads answering at once; connections past ``WORKERS + WAITING`` are closed at once.
+WORKERS = 4
+WAITING = 16
+
+
+class _BoundedServer(HTTPServer):
+    """An HTTP server answering from a fixed set of daemon threads: 300 stalled
+    connections cost ``WORKERS`` threads (and each at most ``CONNECTION_TIMEOUT``), never
+    300; daemon threads, so a stalled scraper never delays the process's exit."""
+
+    request_queue_size = 128  # accepted at once, then answered or refused: never left to retry
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._waiting: queue.Queue[tuple[Any, Any] | None] = queue.Queue(WAITING)
+        for number in range(WORKERS):
+            name = f"otelkit-runtime-{self.server_address[1]}-{number}"
+            threading.Thread(target=self._work, daemon=True, name=name).start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            self._waiting.put_nowait((request, client_address))
+        except queue.Full:  # too many at once: the newest is refused
+            self.shutdown_request(request)
+
+    def _work(self) -> None:
+        while (item := self._waiting.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception as exc:  # never the serving thread's end
+                report_internal_error("a runtime endpoint connection", exc)
+            finally:
+                self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        while True:  # connections still waiting are closed, then each worker told to end
+            try:
+                item = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.shutdown_request(item[0])
+        for _ in range(WORKERS):
+            try:
+                self._waiting.put_nowait(None)
+            except queue.Full:  # a new connection raced in: the daemon thread ends at exit
+                break
+
+
 class RuntimeServer:
     """A running runtime-endpoints server (threaded, daemon threads).
 
@@ -213,8 +272,14 @@ class RuntimeServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # a scrape every 15 s is not worth a log line
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+            def handle_one_request(self) -> None:
+                try:
+                    super().handle_one_request()
+                except OSError:  # a reset or timed-out client is the client's problem
+                    self.close_connection = True
+
+        Handler.timeout = CONNECTION_TIMEOUT  # a stalled client is cut off, never waited for
+        self._server = _BoundedServer((host, port), Handler)
         self.host = host
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(

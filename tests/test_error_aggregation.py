@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +15,9 @@ from hypothesis import strategies as st
 import otelkit
 from otelkit import _error_aggregation, _pipeline
 from otelkit._error_aggregation import normalise
+from otelkit._secret_patterns import MAX_SCANNED
 from tests.support.otlp_receiver import attributes, otlp_receiver
+from tests.support.timing import assert_linear_and_bounded
 
 log = otelkit.get_logger("api")
 
@@ -95,6 +99,63 @@ def test_normalise_ignores_numbers_ids_and_quoted_values() -> None:
     )
     assert normalise("job 6f1c2b7e-4a5d-4e8f-9a0b-1c2d3e4f5a6b lost") == "job <id> lost"
     assert normalise("Card declined") != normalise("Card expired")
+
+
+# Crafted messages, any length: each made the old backtracking patterns quadratic or worse.
+_CRAFTED = {
+    "digits then a letter": lambda n: "1" * n + "x",
+    "float() message": lambda n: f"could not convert string to float: '{'1' * n}x'",
+    "hex words": lambda n: "0a" * (n // 2) + "z",
+    "unclosed quotes": lambda n: "\"'" + "a1" * (n // 2),
+    "uuid prefixes": lambda n: "aaaaaaaa-" * (n // 9),
+}
+
+
+@pytest.mark.parametrize("crafted", list(_CRAFTED.values()), ids=list(_CRAFTED))
+def test_normalise_costs_a_bounded_time_on_any_length(crafted: Callable[[int], str]) -> None:
+    ordinary = "could not convert string to float: '12.5x' for order 6f1c2b7e in 'eu-west-1'"
+    assert_linear_and_bounded(normalise, crafted, ordinary, ceiling=30)
+
+
+def test_a_huge_failing_value_does_not_freeze_the_logging_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # ``float(user_input)`` failing on a crafted value, then ``log.exception``: the whole call,
+    # fingerprint, redaction and rendering included, costs about what an ordinary one does.
+    otelkit.configure(log_format="json", console=False, error_dedup_every=1)
+
+    def log_failure(value: str) -> None:
+        try:
+            float(value)
+        except ValueError:
+            log.exception("bad amount")
+
+    # The baseline: a value as long as the longest text any pattern looks at.
+    at_the_bound = "1" * MAX_SCANNED + "x"
+    assert_linear_and_bounded(log_failure, lambda n: "1" * n + "x", at_the_bound, ceiling=4)
+    assert '"error_hash"' in capsys.readouterr().out
+
+
+@given(st.text(alphabet="0123456789abcdefxABCDEF '\"-._g\u00e9", max_size=60))
+def test_normalise_matches_the_placeholder_rules(text: str) -> None:
+    # The linear patterns give the fingerprints the backtracking ones gave, so an upgrade
+    # does not write every known error in full again.
+    assert normalise(text) == _reference_normalise(text)
+
+
+_REFERENCE = (
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I), "<id>"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b", re.I), "<hex>"),
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "<str>"),
+    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
+)
+
+
+def _reference_normalise(text: str) -> str:
+    """The placeholder rules as plain (backtracking) patterns: fine on short texts only."""
+    for pattern, placeholder in _REFERENCE:
+        text = pattern.sub(placeholder, text)
+    return text[:300]
 
 
 def test_a_fingerprint_expires_and_is_written_in_full_again(

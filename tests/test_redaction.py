@@ -213,3 +213,51 @@ def test_secrets_in_hostile_text_are_still_redacted() -> None:
     assert secret not in redacted
     assert f"password={REDACTED} " in redacted
     assert redacted.endswith(f'api_key="{REDACTED}"')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status_code=500 error_code=E42 country_code=FR",
+        "pwned=false pwa=1",
+        "<Name>orders</Name><Code>NoSuchKey</Code>",
+        "https://github.com/org/repo@v1.2",
+        "git@github.com:org/repo.git",
+        "code review by ann",
+        "[('accept', 'json'), ('author', 'ann'), ('tokens', '12')]",
+    ],
+)
+def test_the_evasion_patterns_leave_ordinary_text_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_a_secret_used_as_a_key_or_sent_as_list_pairs_is_redacted() -> None:
+    token = "ghp_" + "k" * 36
+    redacted = redact_value({"owners": {token: "ann"}, "headers": [["Authorization", "x y z"]]})
+    assert token not in str(redacted)
+    assert redacted["headers"] == [["Authorization", REDACTED]]
+
+
+def test_a_huge_exception_keeps_its_end_and_the_count_of_what_was_cut(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    otelkit.configure(log_format="json", console=False)
+    value = "1" * 100_000 + "x"
+    try:
+        float(value)
+    except ValueError as exc:
+        message = str(exc)
+        otelkit.get_logger("api").exception("bad amount")
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["error"].endswith(f"…[{len(message) - 16_384} more chars]")
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith("1x'"), "the line that says what failed is kept"
+    assert " chars cut]…" in line["exception"]
+
+
+def test_a_full_width_field_name_is_read_as_ascii() -> None:
+    name = "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44"  # full-width "password"
+    assert is_secret(name)
+    assert redact_value({"user": {name: "fw-needle-1"}}) == {"user": {name: REDACTED}}

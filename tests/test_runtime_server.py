@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import subprocess
+import sys
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -12,6 +17,8 @@ import pytest
 import otelkit
 from otelkit import _request_stats
 from otelkit.runtime import asgi_app, wsgi_app
+from tests.support.polling import eventually
+from tests.support.processes import production_env
 from tests.support.servers import asgi_server, request, wsgi_server
 
 log = otelkit.get_logger("api")
@@ -237,3 +244,123 @@ def test_routes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(10):
         stats.observe(f"/r{n}", 200, 1.0)
     assert list(stats.snapshot()["routes"]) == ["other", "/r0", "/r1", "/r2"]
+
+
+def test_stats_and_health_serve_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The endpoints are often bound to 0.0.0.0: what they serve passes the one policy.
+    otelkit.configure(log_stdout=False, console=False, error_dedup_every=10, prometheus=True)
+    log.error("Login failed for ann password=opensesame")
+    try:
+        raise ConnectionError("cannot reach postgres://app:dbpass@db.internal:5432/app")
+    except ConnectionError:
+        log.exception("Database down")
+
+    def failing_check() -> dict[str, Any]:
+        raise ConnectionError("redis://:hunter2pass@cache.internal:6379 refused")
+
+    server = otelkit.start_http_server(port=0, health=failing_check)
+    try:
+        stats = _get(f"{server.url}/stats")
+        health = _get(f"{server.url}/health")
+        server.health = lambda: {"status": "degraded", "db": "postgres://app:fieldpass@db/x"}
+        fields = _get(f"{server.url}/health")
+    finally:
+        server.stop()
+    top = stats.json()["errors"]["top_errors"]
+    assert {error["error_type"] for error in top} == {"ERROR", "ConnectionError"}
+    assert health.status_code == 500
+    assert health.json()["status"] == "unhealthy"
+    assert "redis://" in health.json()["error"], "the error still says what failed"
+    assert fields.json()["status"] == "degraded"
+    for body in (stats.text, health.text, fields.text):
+        for secret in ("opensesame", "dbpass", "hunter2pass", "fieldpass"):
+            assert secret not in body
+
+
+def test_health_discloses_only_the_documented_system_fields() -> None:
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    try:
+        body = _get(f"{server.url}/health").json()
+    finally:
+        server.stop()
+    assert set(body["system"]) == {"hostname", "platform", "python_version", "pid"}
+    assert sys.executable not in json.dumps(body)
+
+
+def test_internal_error_reports_hold_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from otelkit._safety import report_internal_error
+
+    monkeypatch.delenv("OTELKIT_STRICT", raising=False)
+    report_internal_error(
+        "export to the collector", OSError("https://ops:reportpass@collector:4318 refused")
+    )
+    err = capsys.readouterr().err
+    assert "export to the collector" in err
+    assert "reportpass" not in err
+
+
+def _answered(url: str) -> httpx.Response | None:
+    try:
+        return _get(url)
+    except httpx.HTTPError:  # refused while the pool is full
+        return None
+
+
+def _stall(url: str, count: int) -> list[socket.socket]:
+    """``count`` connections that send nothing."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return [socket.create_connection((host, int(port)), timeout=5) for _ in range(count)]
+
+
+@pytest.mark.slow
+def test_stalled_connections_cost_a_bounded_pool_and_time_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from otelkit import runtime
+
+    monkeypatch.setattr(runtime, "CONNECTION_TIMEOUT", 1.0)
+    otelkit.configure(log_stdout=False, console=False)
+    server = otelkit.start_http_server(port=0)
+    before = threading.active_count()
+    stalled = _stall(server.url, 300)
+    try:
+        time.sleep(0.5)
+        assert threading.active_count() <= before + runtime.WORKERS, "a bounded pool"
+        for connection in stalled[:4]:  # the server cuts a silent client off
+            connection.settimeout(5)
+            assert connection.recv(1) == b""
+        for connection in stalled:
+            connection.close()
+        response = eventually(lambda: _answered(f"{server.url}/health"), timeout=10)
+        assert response.status_code == 200, "answering again once the stalled ones are gone"
+    finally:
+        server.stop()
+
+
+_EXIT_WITH_A_STALLED_CLIENT = """
+import socket, time, otelkit
+otelkit.configure(log_stdout=False, console=False)
+server = otelkit.start_http_server(port=0)
+stalled = socket.create_connection(("127.0.0.1", server.port))
+time.sleep(0.3)  # accepted: a worker waits for its request
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_stalled_client_does_not_delay_the_process_exit() -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_WITH_A_STALLED_CLIENT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=production_env(),
+        check=False,
+    )
+    assert done.stdout.strip() == "exiting", done.stderr
+    assert done.returncode == 0
+    assert time.monotonic() - started < 8, "the 10 s connection timeout was waited out"

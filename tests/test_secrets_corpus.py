@@ -8,6 +8,7 @@ loopback; httpx against a real local server, boto3 against the moto server, ASGI
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -248,3 +249,59 @@ def test_lambda_http_events_leak_nothing(capsys: pytest.CaptureFixture[str]) -> 
         assert handler(event, None)["statusCode"] == 200
     assert "Event" in outputs["stdout"]
     assert leaks(outputs) == []
+
+
+@pytest.mark.slow
+def test_configured_fields_and_resource_attributes_hold_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Written on every line and on every export: the one policy applies to configuration too.
+    monkeypatch.setenv("OTELKIT_STATIC_FIELDS", "api_key=static-needle-5521,team=core")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "db.password=resource-needle-8812,tier=gold")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, console=False, log_format="json")
+        otelkit.get_logger("settings").info("Started")
+        with otelkit.span("work"):
+            pass
+        assert otelkit.flush(timeout=10)
+        wire = json.dumps(received.requests)
+    out = capsys.readouterr().out
+    assert '"team":"core"' in out
+    assert "gold" in wire, "the resource attributes were exported"
+    for where, text in {"stdout": out, "OTLP": wire}.items():
+        assert "static-needle-5521" not in text, where
+        assert "resource-needle-8812" not in text, where
+
+
+def test_the_runtime_endpoints_serve_no_secret() -> None:
+    # Every secret as an error message (/stats top_errors), a health field and a failing
+    # health check's error (/health).
+    otelkit.configure(console=False, log_stdout=False, error_dedup_every=100, prometheus=True)
+    errors = otelkit.get_logger("corpus.errors")
+    for secret in CORPUS:
+        errors.error(f"Call failed: {secret.text}")
+        try:
+            raise ConnectionError(f"cannot connect: {secret.text}")
+        except ConnectionError:
+            errors.exception("Dependency down")
+    calls = itertools.count()
+
+    def health() -> dict[str, Any]:
+        call = next(calls)  # each secret twice: as fields, then as the error of a failure
+        secret = CORPUS[call // 2 % len(CORPUS)]
+        if call % 2:
+            raise RuntimeError(f"check failed: {secret.text}")
+        return {"status": "degraded", secret.key: secret.value, "detail": secret.text}
+
+    server = otelkit.start_http_server(port=0, health=health)
+    try:
+        stats = request("GET", f"{server.url}/stats", timeout=10).text
+        health_bodies = [
+            request("GET", f"{server.url}/health", timeout=10) for _ in range(len(CORPUS) * 2)
+        ]
+    finally:
+        server.stop()
+    assert sorted({body.status_code for body in health_bodies}) == [200, 500]
+    bodies = [body.text for body in health_bodies]
+    assert "top_errors" in stats
+    assert leaks({"/stats": stats, "/health": "\n".join(bodies)}) == []

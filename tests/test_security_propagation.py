@@ -17,9 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from opentelemetry import propagate, trace
 
 import otelkit
+from otelkit._incoming_requests import incoming_context
 from otelkit._trust import build_trust
 from otelkit.testing import Capture
 from tests.support.polling import eventually
@@ -284,3 +287,109 @@ def test_trust_rules(rule: str, peer: str | None, forwarded: str | None, expecte
 def test_an_unknown_trust_rule_is_refused_by_configure() -> None:
     with pytest.raises(ValueError, match="trusted_callers"):
         otelkit.configure(trusted_callers="friends", console=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+@pytest.mark.parametrize(
+    "baggage",
+    ["correlation_id=%E2%82%AC", "correlation_id=%F0%9F%98%80", "correlation_id=a%0Db"],
+    ids=["euro", "emoji", "carriage return"],
+)
+def test_no_correlation_id_breaks_a_request(kind: str, baggage: str) -> None:
+    # A trusted caller (loopback) whose baggage carries an ID no header can hold: the
+    # request is answered, and the ID is replaced wherever it would be bound or echoed.
+    otelkit.configure(console=False, log_stdout=False)
+    seen: list[dict[str, Any]] = []
+    with _serve(kind, seen) as url:
+        response = request("GET", f"{url}/orders", headers={"baggage": baggage})
+    assert response.status_code == 200
+    assert response.text == "ok"
+    (observed,) = seen
+    correlation_id = observed["ids"]["correlation_id"]
+    assert UUID.fullmatch(correlation_id)
+    assert response.headers["x-correlation-id"] == correlation_id
+
+
+@given(st.text(max_size=40))
+def test_any_baggage_correlation_id_gives_a_header_safe_one(value: str) -> None:
+    from urllib.parse import quote
+
+    headers = {"baggage": f"correlation_id={quote(value)}"}
+    _, correlation_id = incoming_context(headers, "127.0.0.1")
+    assert correlation_id.isascii()
+    assert correlation_id.isprintable()
+    correlation_id.encode("latin-1")  # what the servers do with a header value
+
+
+@pytest.mark.parametrize(
+    ("rule", "peer", "forwarded", "client"),
+    [
+        ("private", "10.0.0.5", "6.6.6.6, 72.12.164.125", "72.12.164.125"),
+        ("private", "10.0.0.5", "72.12.164.125, 10.0.0.9", "72.12.164.125"),
+        ("private", "72.12.164.125", "10.1.2.3", "72.12.164.125"),
+        ("private", "127.0.0.1", None, "127.0.0.1"),
+        ("private", None, "6.6.6.6, 72.12.164.125", "72.12.164.125"),
+        ("private", "10.0.0.5", "10.0.0.7, 10.0.0.6", "10.0.0.7"),
+        ("none", "10.0.0.5", "72.12.164.125", "10.0.0.5"),
+        ("198.51.100.0/24", "198.51.100.7", "6.6.6.6, 203.0.113.9", "203.0.113.9"),
+        ("198.51.100.0/24", "10.0.0.5", "203.0.113.9", "10.0.0.5"),
+    ],
+)
+def test_the_client_is_the_rightmost_hop_no_trusted_proxy_added(
+    rule: str, peer: str | None, forwarded: str | None, client: str
+) -> None:
+    assert build_trust([rule]).client(peer, forwarded) == client
+
+
+def _started_lines(capture: Capture) -> list[dict[str, Any]]:
+    return eventually(
+        lambda: [line for line in capture.logs if line.get("message") == "Request started"]
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+def test_a_client_cannot_choose_its_client_ip(kind: str, otelkit_capture: Capture) -> None:
+    seen: list[dict[str, Any]] = []
+    forged = {"x-forwarded-for": "6.6.6.6, 72.12.164.125"}  # the client wrote the first hop
+    with _serve(kind, seen) as url:
+        request("GET", f"{url}/orders", headers=forged)
+    (started,) = _started_lines(otelkit_capture)
+    assert started["client_ip"] == "72.12.164.125"
+
+
+@pytest.mark.slow
+def test_untrusted_callers_correlation_ids_can_be_reissued() -> None:
+    otelkit.configure(console=False, log_stdout=False, untrusted_correlation_ids="reissue")
+    seen: list[dict[str, Any]] = []
+    with _serve("asgi", seen) as url:
+        outside = request(
+            "GET", f"{url}/orders", headers={"x-correlation-id": "victim-123"} | PUBLIC_CALLER
+        )
+        inside = request("GET", f"{url}/orders", headers={"x-correlation-id": "req-inside"})
+    assert UUID.fullmatch(outside.headers["x-correlation-id"]), "a new ID, never the victim's"
+    assert [observed["ids"]["correlation_id"] for observed in seen] == [
+        outside.headers["x-correlation-id"],
+        "req-inside",
+    ]
+    assert inside.headers["x-correlation-id"] == "req-inside"
+
+
+_HOPS = st.one_of(
+    st.ip_addresses().map(str), st.text(alphabet="0123456789abcdef.:[] ", max_size=20)
+)
+
+
+@given(
+    forged=st.lists(_HOPS, max_size=10),
+    client=st.ip_addresses().filter(lambda a: a.is_global).map(str),
+    proxies=st.lists(st.sampled_from(["10.0.0.5", "172.16.3.4", "192.168.1.9"]), max_size=4),
+)
+def test_no_forged_hop_changes_the_client(
+    forged: list[str], client: str, proxies: list[str]
+) -> None:
+    # Whatever the client writes before its own address, the proxies' hops decide.
+    chain = ", ".join([*forged, client, *proxies[1:]])
+    peer = proxies[0] if proxies else "10.0.0.1"
+    assert build_trust(["private"]).client(peer, chain) == client

@@ -25,6 +25,7 @@ from otelkit import (
     _log_caps,
     _pipeline,
     _resource_fields,
+    _scrub,
 )
 from otelkit._emf_documents import DocumentWriter
 from otelkit._emf_meter import EMFMeterProvider, export_interval
@@ -170,7 +171,11 @@ def assemble(
         close=close,
         scrub=settings.scrub,
         propagation=build_policy(
-            settings.propagate_to, settings.private_ids, settings.trusted_callers
+            settings.propagate_to,
+            settings.private_ids,
+            settings.trusted_callers,
+            trusted_proxies=settings.trusted_proxies,
+            untrusted_correlation_ids=settings.untrusted_correlation_ids,
         ),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
@@ -287,10 +292,13 @@ def _diagnostics_level(level: str) -> None:
 
 def _static_fields(settings: Settings) -> dict[str, str]:
     if not settings.platform_fields:
-        return dict(settings.static_fields)
-    from otelkit._platform import platform_fields
+        fields = dict(settings.static_fields)
+    else:
+        from otelkit._platform import platform_fields
 
-    return {**platform_fields(), **settings.static_fields}
+        fields = {**platform_fields(), **settings.static_fields}
+    # On every line: ``OTELKIT_STATIC_FIELDS=api_key=…`` is redacted like any field.
+    return _scrub.redacted_settings(fields) if settings.scrub else fields
 
 
 def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:

@@ -29,10 +29,12 @@ from opentelemetry.trace import Link, Status
 from otelkit import _drops, _scrub
 from otelkit._safety import report_internal_error
 from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
+from otelkit._secret_patterns import MAX_SCANNED, keep_the_end
 
 Redact = Callable[[str], str]
 ExportSpans = Callable[[Sequence[ReadableSpan]], SpanExportResult]
 _CARD = 10**12  # the smallest 13-digit number
+_STACKTRACE = "exception.stacktrace"  # the attribute record_exception() writes
 
 
 def _attributes(attributes: Mapping[str, Any], redact: Redact) -> dict[str, Any] | None:
@@ -49,7 +51,10 @@ def _attributes(attributes: Mapping[str, Any], redact: Redact) -> dict[str, Any]
         if secret:
             redacted: Any = _scrub.REDACTED
         elif isinstance(value, str):
-            redacted = redact(value)
+            if key == _STACKTRACE and len(value) > MAX_SCANNED:
+                redacted = redact(keep_the_end(value))  # its last lines say what failed
+            else:
+                redacted = redact(value)
         elif value.__class__ is float or (value.__class__ is int and -_CARD < value < _CARD):
             continue  # too short for a card number, the one secret a number can be
         else:  # sequences, maps and bytes (OTLP's AnyValue), long numbers

@@ -17,6 +17,7 @@ from opentelemetry.sdk.resources import (
     ServiceInstanceIdResourceDetector,
 )
 
+from otelkit import _scrub
 from otelkit._platform import platform_fields, resource_attributes
 from otelkit._settings import Settings
 
@@ -120,6 +121,8 @@ def build_resource(settings: Settings) -> Resource:
     if settings.platform_fields:  # a detector that asked the platform's API knows better
         detected = Resource(resource_attributes(platform_fields())).merge(detected)
     merged = detected.merge(configured)  # what the user configured wins over detection
+    if settings.scrub:  # ``OTEL_RESOURCE_ATTRIBUTES=db.password=…`` goes out on every export
+        merged = Resource(_scrub.redacted_settings(merged.attributes), merged.schema_url)
     return HashedOnce.of(merged)
 
 

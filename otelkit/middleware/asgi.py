@@ -155,8 +155,11 @@ class _RequestScope:
         incoming: Context = prepared[0]
         correlation_id: str = prepared[1]
         echo = self._log.response_header
+        echo_value = http.header_value(correlation_id) if echo else None
         echo_header = (
-            (echo.lower().encode("latin-1"), correlation_id.encode("latin-1")) if echo else None
+            (echo.lower().encode("ascii"), echo_value.encode("ascii"))
+            if echo and echo_value is not None and http.header_value(echo) is not None
+            else None
         )
         size = 0
         token = otel_context.attach(http.request_context(incoming))

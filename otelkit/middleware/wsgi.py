@@ -141,7 +141,7 @@ class _RequestScope:
                     request.status = int(status.split(" ", 1)[0])
                 except ValueError:
                     request.status = None
-                if echo:
+                if echo and http.header_value(echo) and http.header_value(correlation_id):
                     headers = [*headers, (echo, correlation_id)]
                 return start_response(status, headers, exc_info)
 

@@ -38,6 +38,8 @@ PEM = (
     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwPemNeedle7Q\n"
     "-----END PRIVATE KEY-----"
 )
+GITHUB_TOKEN = "ghp_" + "ghNeedle" + "0123456789abcdefghijklmnopqr"
+GCP_API_KEY = "AIza" + "SyGcpKeyNeedle" + "0123456789abcdefghijk"
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,44 @@ CORPUS: tuple[Secret, ...] = (
         CARD[8:12] + " " + CARD[12:],
     ),
     Secret("PEM private key", "note", PEM, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwPemNeedle7Q"),
+    # Evasions: names, encodings and shapes the first patterns missed.
+    Secret("pw", "pw", "pw-needle-3321", "pw-needle-3321"),
+    Secret("db_pw", "db_pw", "dbpw-needle-6610", "dbpw-needle-6610"),
+    Secret(
+        "token as the whole userinfo",
+        "url",
+        f"https://{GITHUB_TOKEN}@github.com/org/repo.git",
+        GITHUB_TOKEN,
+    ),
+    Secret(
+        "XML password element",
+        "detail",
+        "<Password>xmlpw-needle-7710</Password>",
+        "xmlpw-needle-7710",
+    ),
+    Secret(
+        "STS SessionToken element",
+        "detail",
+        "<Credentials><AccessKeyId>ASIA</AccessKeyId><SessionToken>stsXmlNeedle0042tok"
+        "</SessionToken></Credentials>",
+        "stsXmlNeedle0042tok",
+    ),
+    Secret("double percent-encoding", "note", "password%253Ddblenc-needle-55", "dblenc-needle-55"),
+    Secret(
+        "full-width name",
+        "note",
+        "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44=fullwidth-needle-19",
+        "fullwidth-needle-19",
+    ),
+    Secret(
+        "OAuth code",
+        "callback",
+        "https://app.example.com/cb?code=oauthcode-needle-4471&state=xyz",
+        "oauthcode-needle-4471",
+    ),
+    Secret("GCP API key", "detail", GCP_API_KEY, GCP_API_KEY[4:]),
+    Secret("GCP OAuth token", "detail", "ya29.a0gcpNeedle8812tokenXYZabc", "gcpNeedle8812token"),
+    Secret("Slack bot token", "detail", "xoxb-2210-slackNeedle991abc", "slackNeedle991abc"),
 )
 NEEDLES = tuple(secret.needle for secret in CORPUS)
 
@@ -228,6 +268,11 @@ PATHS: dict[str, Callable[[Secret], None]] = {
     "log headers as tuples": lambda s: _log.info(
         "Sent", headers=[(s.key, s.value), ("accept", "json")]
     ),
+    "log headers as lists": lambda s: _log.info(
+        "Sent", headers=[[s.key, s.value], ["accept", "json"]]
+    ),
+    "secret as a dict key": lambda s: _log.info("Owners", owners={s.text: "ann"}),
+    "printed header pairs": lambda s: _log.info(f"Sent {[(s.key, s.value), ('accept', 'json')]}"),
     "log list and set": lambda s: _log.info(
         "Many", items=[{s.key: s.value}], texts={s.text}, pair=(s.text, 1)
     ),
