@@ -92,7 +92,7 @@ class Alarm:
 
 @dataclass(frozen=True)
 class Slo:
-    """An availability objective: ``bad / total`` stays under ``1 - objective``.
+    """An objective: ``bad / total`` stays under ``1 - objective`` (availability or latency).
 
     Rendered as multi-window burn-rate alarms (a fast and a slow pair), which page when
     the error budget of ``window_days`` would be gone long before the window ends.
@@ -104,6 +104,11 @@ class Slo:
     total: tuple[MetricRef, ...]
     runbook: str
     window_days: int = 30
+    # A latency objective ("p95 under 500 ms" is objective 95, threshold 500): bad is
+    # the count of samples above ``threshold`` (CloudWatch's ``TC(500:)``), total their
+    # count, both derived from ``latency`` by the parser.
+    latency: MetricRef | None = None
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)

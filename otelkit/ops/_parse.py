@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
@@ -176,6 +176,8 @@ def _slo(data: Any, where: str) -> Slo:
     objective = _float(_required(item, "objective", where), f"{where}.objective")
     if not 0 < objective < 100:
         raise ModelError(f"{where}.objective: a percentage between 0 and 100, got {objective}")
+    if "latency" in item:
+        return _latency_slo(item, where, objective)
     total = tuple(
         _metric(m, f"{where}.total[{i}]")
         for i, m in enumerate(_seq(_required(item, "total", where), f"{where}.total"))
@@ -188,6 +190,37 @@ def _slo(data: Any, where: str) -> Slo:
         runbook=_text(item, "runbook", where),
         window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
     )
+
+
+def _latency_slo(item: Mapping[str, Any], where: str, objective: float) -> Slo:
+    if "bad" in item or "total" in item:
+        raise ModelError(f"{where}: a latency SLO derives bad and total from latency")
+    ref = _metric(_required(item, "latency", where), f"{where}.latency")
+    if ref.custom:
+        # Counting samples above a threshold needs every sample; otelkit's EMF
+        # statistic sets keep only min/max/sum/count.
+        raise ModelError(
+            f"{where}.latency: needs an AWS metric (AWS/ApiGateway Latency, AWS/Lambda "
+            "Duration...); the service's own EMF metrics keep no per-sample values"
+        )
+    threshold = _float(_required(item, "threshold", where), f"{where}.threshold")
+    if threshold <= 0:
+        raise ModelError(f"{where}.threshold: a positive number, got {threshold:g}")
+    return Slo(
+        name=_text(item, "name", where),
+        objective=objective,
+        bad=replace(ref, stat=f"TC({_plain(threshold)}:)"),
+        total=(replace(ref, stat="SampleCount"),),
+        runbook=_text(item, "runbook", where),
+        window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
+        latency=ref,
+        threshold=threshold,
+    )
+
+
+def _plain(number: float) -> str:
+    """``500`` for 500.0, ``0.5`` for 0.5: how CloudWatch statistics write bounds."""
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def _widget(data: Any, where: str) -> Widget:

@@ -9,6 +9,7 @@ from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._model import OpsModel
 from otelkit.ops._prometheus import prometheus_rules
+from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
 
 CLOUDFORMATION = "cloudformation.yaml"
 PROMETHEUS = "prometheus-rules.yaml"
@@ -17,7 +18,8 @@ QUERIES_DIR = "queries"
 
 
 def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
-    """Write the template, the Prometheus rules, the Grafana dashboard and the queries.
+    """Write the template, the Prometheus rules, the Grafana dashboard, the queries and
+    a runbook stub for every page an alert links to.
 
     Returns:
         The files written, in order.
@@ -43,4 +45,6 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
             write(f"{QUERIES_DIR}/{query.name}.insights", model.fill(query.insights, stage))
         if query.logql:
             write(f"{QUERIES_DIR}/{query.name}.logql", model.fill(query.logql, stage))
+    for page, text in runbook_pages(model, stage).items():
+        write(f"{RUNBOOKS_DIR}/{page}", text)
     return written
