@@ -152,6 +152,39 @@ class PrometheusRule:
     severity: Severity = "warning"
 
 
+StorageClass = Literal[
+    "INTELLIGENT_TIERING", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+]
+STORAGE_CLASSES: tuple[StorageClass, ...] = get_args(StorageClass)
+
+
+@dataclass(frozen=True)
+class S3Archive:
+    """An archive stack the template creates: the log groups' lines (those matching
+    ``filter_pattern``) through a Firehose stream into an S3 bucket whose lifecycle moves
+    them to ``storage_class`` after ``transition_days`` and deletes them after
+    ``expire_days``; Intelligent-Tiering's archive tiers take objects nobody read for
+    ``archive_access_days`` / ``deep_archive_access_days`` (None: tier not used).
+    """
+
+    bucket: str
+    filter_pattern: str = ""
+    prefix: str = "logs/"
+    storage_class: StorageClass = "INTELLIGENT_TIERING"
+    transition_days: int = 30
+    expire_days: int | None = None
+    archive_access_days: int | None = 90
+    deep_archive_access_days: int | None = 180
+
+
+@dataclass(frozen=True)
+class ErrorRouting:
+    """ERROR lines to an SNS topic: a metric filter's count alarms at the first line."""
+
+    severity: Severity = "warning"
+    period: int = 60
+
+
 @dataclass(frozen=True)
 class Resources:
     """The AWS resources the presets put alarms and widgets on (names take ``{stage}``)."""
@@ -187,6 +220,8 @@ class OpsModel:
     widgets: tuple[Widget, ...] = ()
     queries: tuple[Query, ...] = ()
     prometheus_rules: tuple[PrometheusRule, ...] = ()
+    s3_archive: S3Archive | None = None  # an archive stack the template creates
+    error_routing: ErrorRouting | None = None
     archive: Mapping[str, str] = field(default_factory=dict)  # destination_arn, role_arn
     example: str | None = None  # the script under examples/ that runs this service
 

@@ -15,9 +15,11 @@ from typing import Any, TypeVar, cast, get_args
 from otelkit.ops._model import (
     RETENTION_DAYS,
     SEVERITIES,
+    STORAGE_CLASSES,
     WORKLOADS,
     Alarm,
     Comparison,
+    ErrorRouting,
     LogGroup,
     MetricRef,
     ModelError,
@@ -25,6 +27,7 @@ from otelkit.ops._model import (
     PrometheusRule,
     Query,
     Resources,
+    S3Archive,
     Severity,
     Slo,
     View,
@@ -95,6 +98,10 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
             _rule(item, f"prometheus_rules[{i}]")
             for i, item in enumerate(_list(data, "prometheus_rules"))
         ),
+        s3_archive=None if data.get("s3_archive") is None else _s3_archive(data["s3_archive"]),
+        error_routing=None
+        if data.get("error_routing") is None
+        else _error_routing(data["error_routing"]),
         archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
         example=_opt_text(data, "example", "model"),
     )
@@ -103,6 +110,10 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
 
 
 def _cross_check(model: OpsModel) -> None:
+    if model.s3_archive is not None and model.archive:
+        raise ModelError("s3_archive: creates the archive stream; drop archive, or this")
+    if (model.s3_archive or model.error_routing) and not model.log_groups:
+        raise ModelError("s3_archive and error_routing read log_groups, and there are none")
     names = [q.name for q in model.queries]
     for widget in model.widgets:
         if widget.query is not None and widget.query not in names:
@@ -221,6 +232,59 @@ def _latency_slo(item: Mapping[str, Any], where: str, objective: float) -> Slo:
 def _plain(number: float) -> str:
     """``500`` for 500.0, ``0.5`` for 0.5: how CloudWatch statistics write bounds."""
     return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _s3_archive(data: Any) -> S3Archive:
+    where = "s3_archive"
+    item = _mapping(data, where)
+    _known(item, S3Archive, where, renames={})
+
+    def days(key: str, default: int | None, least: int) -> int | None:
+        value = item.get(key, default)
+        if value is None:
+            return None
+        number = _int(value, f"{where}.{key}")
+        if number < least:
+            raise ModelError(f"{where}.{key}: at least {least} days, got {number}")
+        return number
+
+    transition = days("transition_days", 30, 0)
+    expire = days("expire_days", None, 1)
+    if expire is not None and transition is not None and expire <= transition:
+        raise ModelError(
+            f"{where}.expire_days: {expire} is not after transition_days ({transition})"
+        )
+    prefix = str(item.get("prefix", "logs/"))
+    if not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]*", prefix):
+        raise ModelError(f"{where}.prefix: {prefix!r} has characters S3 keys should not")
+    bucket = _text(item, "bucket", where)
+    if not re.fullmatch(r"[a-z0-9{][a-z0-9.{}-]{1,61}[a-z0-9}]", bucket):
+        raise ModelError(f"{where}.bucket: {bucket!r} is not an S3 bucket name")
+    return S3Archive(
+        bucket=bucket,
+        filter_pattern=str(item.get("filter_pattern") or ""),
+        prefix=prefix,
+        storage_class=_choice(
+            item.get("storage_class", "INTELLIGENT_TIERING"),
+            STORAGE_CLASSES,
+            f"{where}.storage_class",
+        ),
+        transition_days=transition or 0,
+        expire_days=expire,
+        # S3's minimums for the two archive tiers.
+        archive_access_days=days("archive_access_days", 90, 90),
+        deep_archive_access_days=days("deep_archive_access_days", 180, 180),
+    )
+
+
+def _error_routing(data: Any) -> ErrorRouting:
+    where = "error_routing"
+    item = _mapping(data, where)
+    _known(item, ErrorRouting, where, renames={})
+    return ErrorRouting(
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+        period=_period(item.get("period", 60), f"{where}.period"),
+    )
 
 
 def _widget(data: Any, where: str) -> Widget:

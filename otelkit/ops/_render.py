@@ -7,6 +7,7 @@ from pathlib import Path
 
 from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
+from otelkit.ops._loki import LOKI_RETENTION, loki_retention
 from otelkit.ops._model import OpsModel
 from otelkit.ops._prometheus import prometheus_rules
 from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
@@ -45,6 +46,9 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
             write(f"{QUERIES_DIR}/{query.name}.insights", model.fill(query.insights, stage))
         if query.logql:
             write(f"{QUERIES_DIR}/{query.name}.logql", model.fill(query.logql, stage))
+    retention = loki_retention(model, stage)
+    if retention:
+        write(LOKI_RETENTION, retention)
     for page, text in runbook_pages(model, stage).items():
         write(f"{RUNBOOKS_DIR}/{page}", text)
     return written
