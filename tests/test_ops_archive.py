@@ -26,10 +26,14 @@ MODELS = sorted(OPS.glob("*.yaml"))
 
 
 @pytest.fixture
-def clients(aws_endpoint: str) -> Callable[[str], Any]:
-    """Clients of a fresh moto account: log groups named as in the seeds (no stage in
-    the name) do not meet those other tests made on the shared server."""
-    account = str(uuid.uuid4().int)[:12].rjust(12, "1")
+def account() -> str:
+    """A fresh moto account: log groups named as in the seeds (no stage in the name) do
+    not meet those other tests made on the shared server."""
+    return str(uuid.uuid4().int)[:12].rjust(12, "1")
+
+
+@pytest.fixture
+def clients(aws_endpoint: str, account: str) -> Callable[[str], Any]:
 
     def in_account(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = account
@@ -52,7 +56,8 @@ def _deploy(
     clients: Callable[[str], Any], model_path: Path, out: Path, stage: str
 ) -> ArchiveDeployment:
     render(load_model(model_path), stage, out)
-    deployment = ArchiveDeployment(clients, load_template(out / "cloudformation.yaml"))
+    account = clients("sts").get_caller_identity()["Account"]
+    deployment = ArchiveDeployment(clients, load_template(out / "cloudformation.yaml"), account)
     deployment.deploy()
     return deployment
 
@@ -98,6 +103,10 @@ def test_lines_written_to_a_log_group_arrive_in_the_archive_bucket(
     deployment = _deploy(clients, OPS / "wallcrawler_sessions.yaml", tmp_path, stage)
     filters = deployment.of_type("AWS::Logs::SubscriptionFilter")
     assert len(filters) == 9  # every log group of seed 000
+    # The spelt-out ARN the filters send to is the stream's own.
+    assert {deployment.resolve(f["DestinationArn"]) for f in filters.values()} == {
+        deployment.arns["ArchiveStream"]
+    }
     logs = clients("logs")
     line = json.dumps({"level": "INFO", "event_type": "SESSION_TERMINATED", "session_id": "sess_1"})
     logs.create_log_stream(logGroupName="/aws/lambda/sessions-update", logStreamName="s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import GetAtt, Output, Ref, Sub, Template, firehose, iam, logs, s3
+from troposphere import Output, Ref, Sub, Template, firehose, iam, logs, s3
 
 from otelkit.ops._model import OpsModel, S3Archive
 
@@ -27,10 +27,20 @@ def add_archive(template: Template, model: OpsModel, stage: str, groups: list[st
     archive = model.s3_archive
     if archive is None:
         return
-    bucket = template.add_resource(_bucket(model.fill(archive.bucket, stage), archive))
+    bucket_name = model.fill(archive.bucket, stage)
+    stream_name = f"{model.service}-logs-archive-{stage}"
+    # ARNs are spelt out from the names rather than taken with GetAtt, so each resource
+    # can be created on its own (a tool that skips Firehose still creates the rest).
+    bucket_arn = Sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name}")
+    stream_arn = Sub(
+        "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:"
+        f"deliverystream/{stream_name}"
+    )
+    bucket = template.add_resource(_bucket(bucket_name, archive))
     writer = template.add_resource(
         iam.Role(
             "ArchiveStreamRole",
+            RoleName=f"{model.service}-archive-writer-{stage}"[:64],
             AssumeRolePolicyDocument=_trust("firehose.amazonaws.com"),
             Policies=[
                 iam.Policy(
@@ -43,7 +53,7 @@ def add_archive(template: Template, model: OpsModel, stage: str, groups: list[st
                             "s3:ListBucketMultipartUploads",
                             "s3:PutObject",
                         ],
-                        [GetAtt(bucket, "Arn"), Sub("${ArchiveBucket.Arn}/*")],
+                        [bucket_arn, Sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name}/*")],
                     ),
                 )
             ],
@@ -52,14 +62,15 @@ def add_archive(template: Template, model: OpsModel, stage: str, groups: list[st
     stream = template.add_resource(
         firehose.DeliveryStream(
             STREAM,
-            DeliveryStreamName=f"{model.service}-logs-archive-{stage}",
+            DeliveryStreamName=stream_name,
+            DependsOn=[bucket, writer],
             DeliveryStreamType="DirectPut",
             DeliveryStreamEncryptionConfigurationInput=(
                 firehose.DeliveryStreamEncryptionConfigurationInput(KeyType="AWS_OWNED_CMK")
             ),
             ExtendedS3DestinationConfiguration=firehose.ExtendedS3DestinationConfiguration(
-                BucketARN=GetAtt(bucket, "Arn"),
-                RoleARN=GetAtt(writer, "Arn"),
+                BucketARN=bucket_arn,
+                RoleARN=_role_arn(writer),
                 Prefix=archive.prefix,
                 ErrorOutputPrefix="errors/",
                 # CloudWatch Logs sends gzipped batches: compressing again gains nothing.
@@ -74,13 +85,14 @@ def add_archive(template: Template, model: OpsModel, stage: str, groups: list[st
     sender = template.add_resource(
         iam.Role(
             "ArchiveLogsRole",
+            RoleName=f"{model.service}-archive-sender-{stage}"[:64],
             AssumeRolePolicyDocument=_trust(Sub("logs.${AWS::Region}.amazonaws.com")),
             Policies=[
                 iam.Policy(
                     PolicyName="send-to-archive",
                     PolicyDocument=_allow(
                         ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                        [GetAtt(stream, "Arn")],
+                        [stream_arn],
                     ),
                 )
             ],
@@ -92,8 +104,9 @@ def add_archive(template: Template, model: OpsModel, stage: str, groups: list[st
                 f"S3Archive{group}",
                 LogGroupName=Ref(group),
                 FilterPattern=archive.filter_pattern,
-                DestinationArn=GetAtt(stream, "Arn"),
-                RoleArn=GetAtt(sender, "Arn"),
+                DestinationArn=stream_arn,
+                RoleArn=_role_arn(sender),
+                DependsOn=[stream, sender],
             )
         )
     template.add_output(Output("ArchiveBucketName", Value=Ref(bucket)))
@@ -158,6 +171,10 @@ def _bucket(name: str, archive: S3Archive) -> s3.Bucket:
         ),
         **extra,
     )
+
+
+def _role_arn(role: iam.Role) -> Sub:
+    return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role.RoleName}")
 
 
 def _trust(service: Any) -> dict[str, Any]:

@@ -13,8 +13,6 @@ from typing import Any
 
 import yaml
 
-ACCOUNT = "123456789012"
-
 
 class _Loader(yaml.SafeLoader):
     """CloudFormation YAML with short-form intrinsics turned into their long form."""
@@ -47,8 +45,13 @@ def load_template(path: Path) -> dict[str, Any]:
 class ArchiveDeployment:
     """The archive stack of one template, created in moto."""
 
-    def __init__(self, clients: Any, template: dict[str, Any]) -> None:
+    def __init__(self, clients: Any, template: dict[str, Any], account: str) -> None:
         self.clients = clients
+        self.pseudo = {
+            "AWS::Region": "us-east-1",
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
+        }
         self.resources: dict[str, Any] = template["Resources"]
         self.physical: dict[str, str] = {}
         self.arns: dict[str, str] = {}
@@ -67,9 +70,10 @@ class ArchiveDeployment:
             return self.arns[value["Fn::GetAtt"][0]]
         if set(value) == {"Fn::Sub"}:
             text = str(value["Fn::Sub"])
-            for name, arn in self.arns.items():
-                text = text.replace("${" + name + ".Arn}", arn)
-            return text.replace("${AWS::Region}", "us-east-1")
+            for name, known in self.pseudo.items():
+                text = text.replace("${" + name + "}", known)
+            assert "${" not in text, text
+            return text
         return {k: self.resolve(v) for k, v in value.items()}
 
     def deploy(self) -> None:
@@ -80,12 +84,17 @@ class ArchiveDeployment:
         for logical, props in self.of_type("AWS::S3::Bucket").items():
             self._bucket(logical, props)
         iam = self.clients("iam")
-        roles = self.of_type("AWS::IAM::Role")
-        for logical, props in roles.items():  # policies after the stream they name
+        for logical, props in self.of_type("AWS::IAM::Role").items():
             role = iam.create_role(
-                RoleName=logical,
+                RoleName=props["RoleName"],
                 AssumeRolePolicyDocument=_json(self.resolve(props["AssumeRolePolicyDocument"])),
             )["Role"]
+            for policy in props["Policies"]:
+                iam.put_role_policy(
+                    RoleName=props["RoleName"],
+                    PolicyName=policy["PolicyName"],
+                    PolicyDocument=_json(self.resolve(policy["PolicyDocument"])),
+                )
             self.arns[logical] = role["Arn"]
         firehose = self.clients("firehose")
         for logical, props in self.of_type("AWS::KinesisFirehose::DeliveryStream").items():
@@ -97,13 +106,6 @@ class ArchiveDeployment:
                 ),
             )["DeliveryStreamARN"]
             self.arns[logical] = arn
-        for logical, props in roles.items():
-            for policy in props["Policies"]:
-                iam.put_role_policy(
-                    RoleName=logical,
-                    PolicyName=policy["PolicyName"],
-                    PolicyDocument=_json(self.resolve(policy["PolicyDocument"])),
-                )
         for logical, props in self.of_type("AWS::Logs::SubscriptionFilter").items():
             logs.put_subscription_filter(
                 logGroupName=self.resolve(props["LogGroupName"]),
