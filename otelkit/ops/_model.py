@@ -186,6 +186,16 @@ class ErrorRouting:
 
 
 @dataclass(frozen=True)
+class ScrapeJob:
+    """A Prometheus scrape job: the targets serving ``/metrics`` (host:port)."""
+
+    job: str
+    targets: tuple[str, ...]
+    interval: str = "15s"
+    metrics_path: str = "/metrics"
+
+
+@dataclass(frozen=True)
 class Resources:
     """The AWS resources the presets put alarms and widgets on (names take ``{stage}``)."""
 
@@ -220,6 +230,7 @@ class OpsModel:
     widgets: tuple[Widget, ...] = ()
     queries: tuple[Query, ...] = ()
     prometheus_rules: tuple[PrometheusRule, ...] = ()
+    prometheus_scrape: tuple[ScrapeJob, ...] = ()
     s3_archive: S3Archive | None = None  # an archive stack the template creates
     error_routing: ErrorRouting | None = None
     archive: Mapping[str, str] = field(default_factory=dict)  # destination_arn, role_arn

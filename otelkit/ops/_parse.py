@@ -28,6 +28,7 @@ from otelkit.ops._model import (
     Query,
     Resources,
     S3Archive,
+    ScrapeJob,
     Severity,
     Slo,
     View,
@@ -98,6 +99,10 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
             _rule(item, f"prometheus_rules[{i}]")
             for i, item in enumerate(_list(data, "prometheus_rules"))
         ),
+        prometheus_scrape=tuple(
+            _scrape(item, f"prometheus_scrape[{i}]")
+            for i, item in enumerate(_list(data, "prometheus_scrape"))
+        ),
         s3_archive=None if data.get("s3_archive") is None else _s3_archive(data["s3_archive"]),
         error_routing=None
         if data.get("error_routing") is None
@@ -110,6 +115,12 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
 
 
 def _cross_check(model: OpsModel) -> None:
+    jobs = [scrape.job for scrape in model.prometheus_scrape]
+    if model.prometheus_scrape and model.resources.scrape_job not in jobs:
+        raise ModelError(
+            f"prometheus_scrape: no job named resources.scrape_job "
+            f"({model.resources.scrape_job!r}; jobs: {', '.join(jobs)})"
+        )
     if model.s3_archive is not None and model.archive:
         raise ModelError("s3_archive: creates the archive stream; drop archive, or this")
     if (model.s3_archive or model.error_routing) and not model.log_groups:
@@ -275,6 +286,26 @@ def _s3_archive(data: Any) -> S3Archive:
         archive_access_days=days("archive_access_days", 90, 90),
         deep_archive_access_days=days("deep_archive_access_days", 180, 180),
     )
+
+
+_DURATION = re.compile(r"(\d+(ms|s|m|h))+")
+_TARGET = re.compile(r"[A-Za-z0-9.{}_-]+:\d{1,5}")
+
+
+def _scrape(data: Any, where: str) -> ScrapeJob:
+    item = _mapping(data, where)
+    _known(item, ScrapeJob, where, renames={})
+    targets = tuple(str(t) for t in _seq(_required(item, "targets", where), f"{where}.targets"))
+    bad = [t for t in targets if not _TARGET.fullmatch(t)]
+    if not targets or bad:
+        raise ModelError(f"{where}.targets: host:port entries, got {bad or 'none'}")
+    interval = str(item.get("interval", "15s"))
+    if not _DURATION.fullmatch(interval):
+        raise ModelError(f"{where}.interval: a Prometheus duration (15s, 1m), got {interval!r}")
+    path = str(item.get("metrics_path", "/metrics"))
+    if not path.startswith("/"):
+        raise ModelError(f"{where}.metrics_path: a path starting with /, got {path!r}")
+    return ScrapeJob(_text(item, "job", where), targets, interval, path)
 
 
 def _error_routing(data: Any) -> ErrorRouting:

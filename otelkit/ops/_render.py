@@ -9,7 +9,7 @@ from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._loki import LOKI_RETENTION, loki_retention
 from otelkit.ops._model import OpsModel
-from otelkit.ops._prometheus import prometheus_rules
+from otelkit.ops._prometheus import PROMETHEUS_CONFIG, prometheus_rules, scrape_config
 from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
 
 CLOUDFORMATION = "cloudformation.yaml"
@@ -37,6 +37,9 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     rules = prometheus_rules(model, stage)
     if rules:
         write(PROMETHEUS, rules)
+    scrape = scrape_config(model, stage, PROMETHEUS if rules else None)
+    if scrape:
+        write(PROMETHEUS_CONFIG, scrape)
     write(
         f"{GRAFANA_DIR}/{model.service}-{stage}-overview.json",
         json.dumps(grafana_dashboard(model, stage), indent=2, sort_keys=True),
