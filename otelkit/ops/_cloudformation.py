@@ -15,10 +15,10 @@ from typing import Any
 
 from troposphere import GetAtt, Output, Ref, Sub, Template, cloudwatch, kms, logs, sns
 
-from otelkit.ops._archive import add_archive
 from otelkit.ops._dashboard_cw import dashboard_body
 from otelkit.ops._model import SEVERITIES, Alarm, MetricRef, ModelError, OpsModel, Slo
 from otelkit.ops._presets import ERROR_LINES, preset_alarms
+from otelkit.ops._s3_archive import add_archive
 
 _COMPARISONS = {
     ">": "GreaterThanThreshold",

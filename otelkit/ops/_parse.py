@@ -92,13 +92,6 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
         widgets=tuple(
             _widget(item, f"widgets[{i}]") for i, item in enumerate(_list(data, "widgets"))
         ),
-        queries=tuple(
-            _query(item, f"queries[{i}]") for i, item in enumerate(_list(data, "queries"))
-        ),
-        prometheus_rules=tuple(
-            _rule(item, f"prometheus_rules[{i}]")
-            for i, item in enumerate(_list(data, "prometheus_rules"))
-        ),
         prometheus_scrape=tuple(
             _scrape(item, f"prometheus_scrape[{i}]")
             for i, item in enumerate(_list(data, "prometheus_scrape"))
@@ -107,6 +100,13 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
         error_routing=None
         if data.get("error_routing") is None
         else _error_routing(data["error_routing"]),
+        queries=tuple(
+            _query(item, f"queries[{i}]") for i, item in enumerate(_list(data, "queries"))
+        ),
+        prometheus_rules=tuple(
+            _rule(item, f"prometheus_rules[{i}]")
+            for i, item in enumerate(_list(data, "prometheus_rules"))
+        ),
         archive={str(k): str(v) for k, v in _mapping(data.get("archive", {}), "archive").items()},
         example=_opt_text(data, "example", "model"),
     )

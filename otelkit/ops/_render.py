@@ -9,8 +9,9 @@ from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._loki import LOKI_RETENTION, loki_retention
 from otelkit.ops._model import OpsModel
-from otelkit.ops._prometheus import PROMETHEUS_CONFIG, prometheus_rules, scrape_config
+from otelkit.ops._prometheus import prometheus_rules
 from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
+from otelkit.ops._scrape import PROMETHEUS_CONFIG, scrape_config
 
 CLOUDFORMATION = "cloudformation.yaml"
 PROMETHEUS = "prometheus-rules.yaml"
@@ -19,8 +20,7 @@ QUERIES_DIR = "queries"
 
 
 def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
-    """Write the template, the Prometheus rules, the Grafana dashboard, the queries and
-    a runbook stub for every page an alert links to.
+    """Write the template, the Prometheus rules, the Grafana dashboard and the queries.
 
     Returns:
         The files written, in order.
