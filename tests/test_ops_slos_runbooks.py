@@ -207,3 +207,25 @@ def test_a_latency_slo_without_a_positive_threshold_is_refused(threshold: object
     aws = {"namespace": "AWS/Lambda", "metric": "Duration"}
     with pytest.raises(ModelError, match=r"slos\[0\].*threshold"):
         parse_model(_latency_model({"latency": aws, "threshold": threshold}))
+
+
+@pytest.mark.parametrize("page", ["../escape.md", "/etc/passwd", "a/../../b.md"])
+def test_a_runbook_page_outside_the_runbooks_folder_is_refused(page: str, tmp_path: Path) -> None:
+    data = _latency_model(
+        {"latency": {"namespace": "AWS/Lambda", "metric": "Duration"}, "threshold": 5}
+    )
+    data["slos"][0]["runbook"] = page
+    with pytest.raises(ModelError, match="a page under runbooks"):
+        render(parse_model(data), "prod", tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_an_absolute_runbook_url_gets_no_stub(tmp_path: Path) -> None:
+    data = _latency_model(
+        {"latency": {"namespace": "AWS/Lambda", "metric": "Duration"}, "threshold": 5}
+    )
+    data["slos"][0]["runbook"] = "https://wiki.example.com/lat"
+    render(parse_model(data), "prod", tmp_path)
+    pages = {p.name for p in (tmp_path / "runbooks").glob("*.md")}
+    assert pages == {"job-failures.md"}  # the preset's, not the SLO's external page
+    assert (tmp_path / "runbooks" / "job-failures.md").read_text().startswith("# Job failures\n")

@@ -33,6 +33,7 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
         path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         written.append(path)
 
+    pages = runbook_pages(model, stage)  # a bad page name stops the render before a write
     write(CLOUDFORMATION, render_template(model, stage).to_yaml(clean_up=True))
     rules = prometheus_rules(model, stage)
     if rules:
@@ -52,6 +53,6 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     retention = loki_retention(model, stage)
     if retention:
         write(LOKI_RETENTION, retention)
-    for page, text in runbook_pages(model, stage).items():
+    for page, text in pages.items():
         write(f"{RUNBOOKS_DIR}/{page}", text)
     return written

@@ -94,6 +94,7 @@ def runbook_pages(model: OpsModel, stage: str) -> dict[str, str]:
 
 def _page(model: OpsModel, stage: str, page: str, linked: list[Linked]) -> str:
     title = page.rsplit("/", 1)[-1].removesuffix(".md").replace("-", " ").capitalize()
+    title = title.replace("Slo ", "SLO: ", 1) if title.startswith("Slo ") else title
     lines = [
         f"# {title}",
         "",
