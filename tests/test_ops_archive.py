@@ -62,6 +62,7 @@ def _deploy(
     return deployment
 
 
+@pytest.mark.slow  # deploys to moto (the first pays for moto's imports)
 def test_wallcrawler_archive_bucket_has_seed_000s_lifecycle_and_tiering(
     clients: Callable[[str], Any], tmp_path: Path
 ) -> None:
@@ -96,6 +97,7 @@ def _archived_lines(s3: Any, bucket: str) -> list[str]:
     return lines
 
 
+@pytest.mark.slow  # deploys to moto (the first pays for moto's imports)
 def test_lines_written_to_a_log_group_arrive_in_the_archive_bucket(
     clients: Callable[[str], Any], tmp_path: Path
 ) -> None:
@@ -119,6 +121,7 @@ def test_lines_written_to_a_log_group_arrive_in_the_archive_bucket(
     assert archived == [line]
 
 
+@pytest.mark.slow  # deploys to moto (the first pays for moto's imports)
 def test_rez_agent_archives_to_glacier_and_routes_error_lines(
     clients: Callable[[str], Any], tmp_path: Path
 ) -> None:
