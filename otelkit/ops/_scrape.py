@@ -26,8 +26,8 @@ def scrape_config(model: OpsModel, stage: str, rules_file: str | None) -> str:
                 "static_configs": [
                     {
                         "targets": [model.fill(t, stage) for t in scrape.targets],
-                        # The dashboards and rules select on these, as otelkit's logs do.
-                        "labels": {"service": model.service, "stage": stage},
+                        # One Prometheus may scrape every stage: a query can tell them apart.
+                        "labels": {"stage": stage},
                     }
                 ],
             }
