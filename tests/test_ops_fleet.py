@@ -43,9 +43,7 @@ def test_scrape_config_has_seed_004s_jobs_and_passes_promtool(tmp_path: Path) ->
         "bot-main": ("30s", "/metrics", ["bot:9200"]),
     }
     assert config["rule_files"] == ["prometheus-rules.yaml"]
-    assert {c["static_configs"][0]["labels"]["stage"] for c in config["scrape_configs"]} == {
-        "prod"
-    }
+    assert {c["static_configs"][0]["labels"]["stage"] for c in config["scrape_configs"]} == {"prod"}
     # check config also loads and checks the rules file it names
     result = subprocess.run(
         [_promtool(), "check", "config", str(tmp_path / "prometheus.yml")],
