@@ -255,7 +255,7 @@ def test_rez_agent_topics_retention_dashboard_and_queries(
             renders["rez_agent", "prod"], "AWS::CloudWatch::CompositeAlarm"
         ).values()
     ]
-    assert len(burn) == 4  # two SLOs, a fast and a slow burn each
+    assert len(burn) == 12  # six SLO rows (the seed's five), a fast and a slow burn each
 
 
 def test_wallcrawler_retention_per_group_and_archive(renders: dict[tuple[str, str], Path]) -> None:

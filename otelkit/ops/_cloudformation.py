@@ -19,6 +19,7 @@ from otelkit.ops._dashboard_cw import REGION, dashboard_body
 from otelkit.ops._model import SEVERITIES, Alarm, MetricRef, ModelError, OpsModel, Slo
 from otelkit.ops._names import checked_stage
 from otelkit.ops._presets import ERROR_LINES, preset_alarms
+from otelkit.ops._s3_archive import add_archive
 
 _COMPARISONS = {
     ">": "GreaterThanThreshold",
@@ -46,7 +47,25 @@ def sub_literal(text: str) -> str:
 
 def all_alarms(model: OpsModel) -> list[Alarm]:
     """The preset alarms followed by the model's own."""
-    return [*preset_alarms(model), *model.alarms]
+    return [*preset_alarms(model), *error_routing_alarms(model), *model.alarms]
+
+
+def error_routing_alarms(model: OpsModel) -> list[Alarm]:
+    """``error_routing``: the first ERROR line in a period notifies its topic."""
+    routing = model.error_routing
+    if routing is None:
+        return []
+    return [
+        Alarm(
+            name="ErrorLogged",
+            metric=MetricRef(ERROR_LINES, None, {}, "Sum"),
+            threshold=0,
+            description="The service wrote ERROR lines; they are in its log groups.",
+            runbook="error-lines.md",
+            period=routing.period,
+            severity=routing.severity,
+        )
+    ]
 
 
 def render_template(model: OpsModel, stage: str) -> Template:
@@ -59,6 +78,7 @@ def render_template(model: OpsModel, stage: str) -> Template:
     )
     topics = _topics(template, model, stage)
     groups = _log_groups(template, model, stage)
+    add_archive(template, model, stage, [logical_id("Logs", name) for name in groups])
     for alarm in all_alarms(model):
         _alarm(template, model, stage, alarm, topics)
     for slo in model.slos:

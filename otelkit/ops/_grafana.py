@@ -20,6 +20,7 @@ from grafana_foundation_sdk.models.cloudwatch import MetricEditorMode, MetricQue
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from otelkit.ops._dashboard_cw import dashboard_widgets, search_expression
+from otelkit.ops._fleet import fleet_panels
 from otelkit.ops._model import OpsModel, Widget
 from otelkit.ops._names import checked_stage
 from otelkit.ops._prometheus import preset_rules
@@ -42,7 +43,8 @@ def grafana_dashboard(model: OpsModel, stage: str) -> dict[str, Any]:
         .with_variable(dash.DatasourceVariable("loki").type("loki"))
     )
     rules = [*preset_rules(model), *model.prometheus_rules]
-    if rules:
+    fleet = fleet_panels(model)
+    if rules or fleet:
         board = board.with_variable(dash.DatasourceVariable("prometheus").type("prometheus"))
     for widget in dashboard_widgets(model):
         if widget.query is None:
@@ -56,6 +58,15 @@ def grafana_dashboard(model: OpsModel, stage: str) -> dict[str, Any]:
                 .span(24)
                 .with_target(loki.Dataquery().expr(model.fill(query.logql, stage)).ref_id("A"))
             )
+    for panel in fleet:
+        board = board.with_panel(
+            timeseries.Panel()
+            .title(panel.title)
+            .datasource(PROMETHEUS)
+            .unit(panel.unit)
+            .span(12)
+            .with_target(prom.Dataquery().expr(panel.expr).legend_format(panel.legend).ref_id("A"))
+        )
     for rule in rules:
         board = board.with_panel(
             timeseries.Panel()

@@ -145,7 +145,7 @@ class Alarm:
 
 @dataclass(frozen=True)
 class Slo:
-    """An availability objective: ``bad / total`` stays under ``1 - objective``.
+    """An objective: ``bad / total`` stays under ``1 - objective`` (availability or latency).
 
     Rendered as multi-window burn-rate alarms (a fast and a slow pair), which page when
     the error budget of ``window_days`` would be gone long before the window ends.
@@ -157,6 +157,11 @@ class Slo:
     total: tuple[MetricRef, ...]
     runbook: str
     window_days: int = 30
+    # A latency objective ("p95 under 500 ms" is objective 95, threshold 500): bad is
+    # the count of samples above ``threshold`` (CloudWatch's ``TC(500:)``), total their
+    # count, both derived from ``latency`` by the parser.
+    latency: MetricRef | None = None
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,49 @@ class PrometheusRule:
     severity: Severity = "warning"
 
 
+StorageClass = Literal[
+    "INTELLIGENT_TIERING", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+]
+STORAGE_CLASSES: tuple[StorageClass, ...] = get_args(StorageClass)
+
+
+@dataclass(frozen=True)
+class S3Archive:
+    """An archive stack the template creates: the log groups' lines (those matching
+    ``filter_pattern``) through a Firehose stream into an S3 bucket whose lifecycle moves
+    them to ``storage_class`` after ``transition_days`` and deletes them after
+    ``expire_days``; Intelligent-Tiering's archive tiers take objects nobody read for
+    ``archive_access_days`` / ``deep_archive_access_days`` (None: tier not used).
+    """
+
+    bucket: str
+    filter_pattern: str = ""
+    prefix: str = "logs/"
+    storage_class: StorageClass = "INTELLIGENT_TIERING"
+    transition_days: int = 30
+    expire_days: int | None = None
+    archive_access_days: int | None = 90
+    deep_archive_access_days: int | None = 180
+
+
+@dataclass(frozen=True)
+class ErrorRouting:
+    """ERROR lines to an SNS topic: a metric filter's count alarms at the first line."""
+
+    severity: Severity = "warning"
+    period: int = 60
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    """A Prometheus scrape job: the targets serving ``/metrics`` (host:port)."""
+
+    job: str
+    targets: tuple[str, ...]
+    interval: str = "15s"
+    metrics_path: str = "/metrics"
+
+
 @dataclass(frozen=True)
 class Resources:
     """The AWS resources the presets put alarms and widgets on (names take ``{stage}``)."""
@@ -235,6 +283,9 @@ class OpsModel:
     widgets: tuple[Widget, ...] = ()
     queries: tuple[Query, ...] = ()
     prometheus_rules: tuple[PrometheusRule, ...] = ()
+    prometheus_scrape: tuple[ScrapeJob, ...] = ()
+    s3_archive: S3Archive | None = None  # an archive stack the template creates
+    error_routing: ErrorRouting | None = None
     archive: Mapping[str, str] = field(default_factory=dict)  # destination_arn, role_arn
     example: str | None = None  # the script under examples/ that runs this service
     metrics: Mapping[str, MetricSpec] = field(default_factory=dict)

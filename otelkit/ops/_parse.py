@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
@@ -16,9 +16,11 @@ from otelkit.ops._model import (
     CLOUDWATCH_UNITS,
     RETENTION_DAYS,
     SEVERITIES,
+    STORAGE_CLASSES,
     WORKLOADS,
     Alarm,
     Comparison,
+    ErrorRouting,
     LogGroup,
     MetricRef,
     MetricSpec,
@@ -27,6 +29,8 @@ from otelkit.ops._model import (
     PrometheusRule,
     Query,
     Resources,
+    S3Archive,
+    ScrapeJob,
     Severity,
     Slo,
     View,
@@ -89,6 +93,14 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
         widgets=tuple(
             _widget(item, f"widgets[{i}]") for i, item in enumerate(_list(data, "widgets"))
         ),
+        prometheus_scrape=tuple(
+            _scrape(item, f"prometheus_scrape[{i}]")
+            for i, item in enumerate(_list(data, "prometheus_scrape"))
+        ),
+        s3_archive=None if data.get("s3_archive") is None else _s3_archive(data["s3_archive"]),
+        error_routing=None
+        if data.get("error_routing") is None
+        else _error_routing(data["error_routing"]),
         queries=tuple(
             _query(item, f"queries[{i}]") for i, item in enumerate(_list(data, "queries"))
         ),
@@ -111,6 +123,16 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
 
 
 def _cross_check(model: OpsModel) -> None:
+    jobs = [scrape.job for scrape in model.prometheus_scrape]
+    if model.prometheus_scrape and model.resources.scrape_job not in jobs:
+        raise ModelError(
+            f"prometheus_scrape: no job named resources.scrape_job "
+            f"({model.resources.scrape_job!r}; jobs: {', '.join(jobs)})"
+        )
+    if model.s3_archive is not None and model.archive:
+        raise ModelError("s3_archive: creates the archive stream; drop archive, or this")
+    if (model.s3_archive or model.error_routing) and not model.log_groups:
+        raise ModelError("s3_archive and error_routing read log_groups, and there are none")
     names = [q.name for q in model.queries]
     for widget in model.widgets:
         if widget.query is not None and widget.query not in names:
@@ -213,6 +235,8 @@ def _slo(data: Any, where: str) -> Slo:
     objective = _float(_required(item, "objective", where), f"{where}.objective")
     if not 0 < objective < 100:
         raise ModelError(f"{where}.objective: a percentage between 0 and 100, got {objective}")
+    if "latency" in item:
+        return _latency_slo(item, where, objective)
     total = tuple(
         _metric(m, f"{where}.total[{i}]")
         for i, m in enumerate(_seq(_required(item, "total", where), f"{where}.total"))
@@ -224,6 +248,110 @@ def _slo(data: Any, where: str) -> Slo:
         total=total,
         runbook=_text(item, "runbook", where),
         window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
+    )
+
+
+def _latency_slo(item: Mapping[str, Any], where: str, objective: float) -> Slo:
+    if "bad" in item or "total" in item:
+        raise ModelError(f"{where}: a latency SLO derives bad and total from latency")
+    ref = _metric(_required(item, "latency", where), f"{where}.latency")
+    if ref.custom:
+        # Counting samples above a threshold needs every sample; otelkit's EMF
+        # statistic sets keep only min/max/sum/count.
+        raise ModelError(
+            f"{where}.latency: needs an AWS metric (AWS/ApiGateway Latency, AWS/Lambda "
+            "Duration...); the service's own EMF metrics keep no per-sample values"
+        )
+    threshold = _float(_required(item, "threshold", where), f"{where}.threshold")
+    if threshold <= 0:
+        raise ModelError(f"{where}.threshold: a positive number, got {threshold:g}")
+    return Slo(
+        name=_text(item, "name", where),
+        objective=objective,
+        bad=replace(ref, stat=f"TC({_plain(threshold)}:)"),
+        total=(replace(ref, stat="SampleCount"),),
+        runbook=_text(item, "runbook", where),
+        window_days=_int(item.get("window_days", 30), f"{where}.window_days"),
+        latency=ref,
+        threshold=threshold,
+    )
+
+
+def _plain(number: float) -> str:
+    """``500`` for 500.0, ``0.5`` for 0.5: how CloudWatch statistics write bounds."""
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _s3_archive(data: Any) -> S3Archive:
+    where = "s3_archive"
+    item = _mapping(data, where)
+    _known(item, S3Archive, where, renames={})
+
+    def days(key: str, default: int | None, least: int) -> int | None:
+        value = item.get(key, default)
+        if value is None:
+            return None
+        number = _int(value, f"{where}.{key}")
+        if number < least:
+            raise ModelError(f"{where}.{key}: at least {least} days, got {number}")
+        return number
+
+    transition = days("transition_days", 30, 0)
+    expire = days("expire_days", None, 1)
+    if expire is not None and transition is not None and expire <= transition:
+        raise ModelError(
+            f"{where}.expire_days: {expire} is not after transition_days ({transition})"
+        )
+    prefix = str(item.get("prefix", "logs/"))
+    if not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]*", prefix):
+        raise ModelError(f"{where}.prefix: {prefix!r} has characters S3 keys should not")
+    bucket = _text(item, "bucket", where)
+    if not re.fullmatch(r"[a-z0-9{][a-z0-9.{}-]{1,61}[a-z0-9}]", bucket):
+        raise ModelError(f"{where}.bucket: {bucket!r} is not an S3 bucket name")
+    return S3Archive(
+        bucket=bucket,
+        filter_pattern=str(item.get("filter_pattern") or ""),
+        prefix=prefix,
+        storage_class=_choice(
+            item.get("storage_class", "INTELLIGENT_TIERING"),
+            STORAGE_CLASSES,
+            f"{where}.storage_class",
+        ),
+        transition_days=transition or 0,
+        expire_days=expire,
+        # S3's minimums for the two archive tiers.
+        archive_access_days=days("archive_access_days", 90, 90),
+        deep_archive_access_days=days("deep_archive_access_days", 180, 180),
+    )
+
+
+_DURATION = re.compile(r"(\d+(ms|s|m|h))+")
+_TARGET = re.compile(r"[A-Za-z0-9.{}_-]+:\d{1,5}")
+
+
+def _scrape(data: Any, where: str) -> ScrapeJob:
+    item = _mapping(data, where)
+    _known(item, ScrapeJob, where, renames={})
+    targets = tuple(str(t) for t in _seq(_required(item, "targets", where), f"{where}.targets"))
+    bad = [t for t in targets if not _TARGET.fullmatch(t)]
+    if not targets or bad:
+        raise ModelError(f"{where}.targets: host:port entries, got {bad or 'none'}")
+    interval = str(item.get("interval", "15s"))
+    if not _DURATION.fullmatch(interval):
+        raise ModelError(f"{where}.interval: a Prometheus duration (15s, 1m), got {interval!r}")
+    path = str(item.get("metrics_path", "/metrics"))
+    if not path.startswith("/"):
+        raise ModelError(f"{where}.metrics_path: a path starting with /, got {path!r}")
+    return ScrapeJob(_text(item, "job", where), targets, interval, path)
+
+
+def _error_routing(data: Any) -> ErrorRouting:
+    where = "error_routing"
+    item = _mapping(data, where)
+    _known(item, ErrorRouting, where, renames={})
+    return ErrorRouting(
+        severity=_choice(item.get("severity", "warning"), SEVERITIES, f"{where}.severity"),
+        period=_period(item.get("period", 60), f"{where}.period"),
     )
 
 

@@ -7,10 +7,13 @@ from pathlib import Path
 
 from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
+from otelkit.ops._loki import LOKI_RETENTION, loki_retention
 from otelkit.ops._model import OpsModel
 from otelkit.ops._names import checked_stage
 from otelkit.ops._output import write_inside
 from otelkit.ops._prometheus import prometheus_rules
+from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
+from otelkit.ops._scrape import PROMETHEUS_CONFIG, scrape_config
 
 CLOUDFORMATION = "cloudformation.yaml"
 PROMETHEUS = "prometheus-rules.yaml"
@@ -37,10 +40,14 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     def write(relative: str, text: str) -> None:
         written.append(write_inside(out, relative, text if text.endswith("\n") else text + "\n"))
 
+    pages = runbook_pages(model, stage)  # a bad page name stops the render before a write
     write(CLOUDFORMATION, render_template(model, stage).to_yaml(clean_up=True))
     rules = prometheus_rules(model, stage)
     if rules:
         write(PROMETHEUS, rules)
+    scrape = scrape_config(model, stage, PROMETHEUS if rules else None)
+    if scrape:
+        write(PROMETHEUS_CONFIG, scrape)
     write(
         f"{GRAFANA_DIR}/{model.service}-{stage}-overview.json",
         json.dumps(grafana_dashboard(model, stage), indent=2, sort_keys=True),
@@ -50,4 +57,9 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
             write(f"{QUERIES_DIR}/{query.name}.insights", model.fill(query.insights, stage))
         if query.logql:
             write(f"{QUERIES_DIR}/{query.name}.logql", model.fill(query.logql, stage))
+    retention = loki_retention(model, stage)
+    if retention:
+        write(LOKI_RETENTION, retention)
+    for page, text in pages.items():
+        write(f"{RUNBOOKS_DIR}/{page}", text)
     return written
