@@ -22,6 +22,7 @@ BY_API = (
     "AWS::Logs::MetricFilter",
     "AWS::Logs::SubscriptionFilter",
     "AWS::Logs::QueryDefinition",
+    "AWS::KinesisFirehose::DeliveryStream",
 )
 REGION, ACCOUNT = "us-east-1", "123456789012"
 _PSEUDO = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
@@ -130,6 +131,14 @@ def _subscription_filter(clients: Any, logical: str, props: dict[str, Any]) -> N
     )
 
 
+def _delivery_stream(clients: Any, logical: str, props: dict[str, Any]) -> None:
+    clients("firehose").create_delivery_stream(
+        DeliveryStreamName=props.get("DeliveryStreamName", logical),
+        DeliveryStreamType=props.get("DeliveryStreamType", "DirectPut"),
+        ExtendedS3DestinationConfiguration=props["ExtendedS3DestinationConfiguration"],
+    )
+
+
 #: Types the moto server implements neither through CloudFormation nor through their API
 #: (moto 5.2 has no PutCompositeAlarm, no PutQueryDefinition): their request is validated
 #: against the AWS API model instead (required members, types, lengths).
@@ -159,16 +168,19 @@ _CREATE: dict[str, Callable[[Any, str, dict[str, Any]], None]] = {
     "AWS::Logs::MetricFilter": _metric_filter,
     "AWS::Logs::SubscriptionFilter": _subscription_filter,
     "AWS::Logs::QueryDefinition": _query_definition,
+    "AWS::KinesisFirehose::DeliveryStream": _delivery_stream,
 }
+#: Creation order where resources name each other: a stream before the subscription
+#: filters that send to it, composite alarms after the alarms their rules name.
+_ORDER = {"AWS::KinesisFirehose::DeliveryStream": -1, "AWS::CloudWatch::CompositeAlarm": 1}
 
 
 def create_by_api(clients: Any, stack: Stack, template: dict[str, Any]) -> dict[str, int]:
-    """Create every resource moto's CloudFormation skips; count them by type. Composite
-    alarms go last, after the alarms their rules name (as ``DependsOn`` orders them)."""
+    """Create every resource moto's CloudFormation skips, in ``_ORDER`` (as ``DependsOn``
+    orders them); count them by type."""
     created: dict[str, int] = {}
     resources = sorted(
-        template["Resources"].items(),
-        key=lambda item: item[1]["Type"] == "AWS::CloudWatch::CompositeAlarm",
+        template["Resources"].items(), key=lambda item: _ORDER.get(item[1]["Type"], 0)
     )
     for logical, resource in resources:
         kind = resource["Type"]
