@@ -266,7 +266,7 @@ def _latency_slo(item: Mapping[str, Any], where: str, objective: float) -> Slo:
     if threshold <= 0:
         raise ModelError(f"{where}.threshold: a positive number, got {threshold:g}")
     return Slo(
-        name=_text(item, "name", where),
+        name=_name(item, "name", where, "identifier"),
         objective=objective,
         bad=replace(ref, stat=f"TC({_plain(threshold)}:)"),
         total=(replace(ref, stat="SampleCount"),),
@@ -342,7 +342,7 @@ def _scrape(data: Any, where: str) -> ScrapeJob:
     path = str(item.get("metrics_path", "/metrics"))
     if not path.startswith("/"):
         raise ModelError(f"{where}.metrics_path: a path starting with /, got {path!r}")
-    return ScrapeJob(_text(item, "job", where), targets, interval, path)
+    return ScrapeJob(_name(item, "job", where, "identifier"), targets, interval, path)
 
 
 def _error_routing(data: Any) -> ErrorRouting:
