@@ -24,11 +24,11 @@ def tree(commands: dict[str, str]) -> Tree:
     found: Tree = {}
     for command, module in commands.items():
         try:
-            parser = importlib.import_module(module)._parser()
+            make_parser = getattr(importlib.import_module(module), "_parser", None)
         except ImportError:  # its extra is not installed: the name alone
-            found[command] = {}
-            continue
-        found[command] = _verbs(parser)
+            make_parser = None
+        # A command without a parser (``run`` takes any program's words) completes by name.
+        found[command] = _verbs(make_parser()) if make_parser else {}
     return found
 
 

@@ -29,6 +29,7 @@ MINIMAL: dict[str, Any] = {
     "runbooks": "https://example.com/runbooks",
     "retention": {"prod": 30},
     "resources": {"jobs": ["work"]},
+    "metrics": {"M": "Count", "Bad": "Count", "All": "Count"},
 }
 _ALARM = {"name": "a", "metric": "M", "threshold": 1, "description": "d", "runbook": "r"}
 _SLO = {
