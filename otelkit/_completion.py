@@ -19,16 +19,22 @@ from otelkit._cli_support import parse_or_exit_code
 Tree = dict[str, dict[str, list[str]]]
 
 
+def _parser_of(module: str) -> argparse.ArgumentParser | None:
+    """A command's parser; None where its extra is not installed, or where the command
+    has none (``run`` takes any program's words): such a command completes by name."""
+    try:
+        make_parser = getattr(importlib.import_module(module), "_parser", None)
+    except ImportError:
+        return None
+    return make_parser() if make_parser else None
+
+
 def tree(commands: dict[str, str]) -> Tree:
     """The verbs and options of each command (module names as in ``__main__.COMMANDS``)."""
     found: Tree = {}
     for command, module in commands.items():
-        try:
-            make_parser = getattr(importlib.import_module(module), "_parser", None)
-        except ImportError:  # its extra is not installed: the name alone
-            make_parser = None
-        # A command without a parser (``run`` takes any program's words) completes by name.
-        found[command] = _verbs(make_parser()) if make_parser else {}
+        parser = _parser_of(module)
+        found[command] = _verbs(parser) if parser else {}
     return found
 
 
@@ -48,12 +54,7 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
 def valued(commands: dict[str, str]) -> list[str]:
     """Options followed by a value (a path, a region…): the shell completes files there."""
     found: set[str] = set()
-    parsers = []
-    for module in commands.values():
-        try:
-            parsers.append(importlib.import_module(module)._parser())
-        except ImportError:
-            continue
+    parsers = [p for p in map(_parser_of, commands.values()) if p is not None]
     while parsers:
         parser = parsers.pop()
         for action in parser._actions:
