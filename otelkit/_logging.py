@@ -21,7 +21,7 @@ from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
-from otelkit import _coexist, _log_buffer, _pipeline
+from otelkit import _coexist, _encodable, _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_caps import cut
 from otelkit._log_event import (
@@ -118,7 +118,7 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
     record, event, attributes, context, message = prepared
     if event is not None:
         if pipeline.render is not None:
-            sys.stdout.write(pipeline.render(event) + "\n")
+            _write_line(pipeline.render(event))
         for sink in pipeline.sinks:
             sink(event)
     if attributes is not None and pipeline.otel_loggers is not None:
@@ -131,9 +131,18 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             context=context,
             severity_number=number,
             severity_text=text,
-            body=body,
-            attributes=attributes,
+            body=_encodable.text(body),  # one bad record must not fail its batch
+            attributes=_encodable.attributes(attributes) or attributes,
         )
+
+
+def _write_line(line: str) -> None:
+    """Write one line to stdout; text stdout cannot encode (a lone surrogate) is
+    replaced rather than losing the line."""
+    try:
+        sys.stdout.write(line + "\n")
+    except UnicodeEncodeError:
+        sys.stdout.write(_encodable.text(line) + "\n")
 
 
 class OtelkitHandler(logging.Handler):

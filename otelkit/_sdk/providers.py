@@ -38,6 +38,7 @@ from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
+from otelkit._sdk.text_repair import RepairingSpanProcessor
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
@@ -218,7 +219,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
     if export.spans is not None:
         outboxes.append(export.spans)
-        redacted_at_export.append(OutboxSpanProcessor(export.spans))
+        redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
     if export.metric_reader is not None:
         metric_readers.append(export.metric_reader)
     if export.logs is not None:
