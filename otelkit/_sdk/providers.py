@@ -289,3 +289,25 @@ def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
         target.close()
 
     pipeline.close = close
+
+
+def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
+    """Add the Prometheus reader to ``pipeline``'s SDK meter provider, as it runs: for a
+    pipeline configured with ``prometheus=False`` whose process serves ``/metrics`` after
+    all. It serves what is recorded from now on. False when metrics never enter the SDK
+    (EMF only) or the SDK cannot add a reader.
+
+    Raises:
+        ImportError: the ``runtime`` extra is not installed.
+    """
+    if pipeline.prometheus_text is not None:
+        return True
+    provider = pipeline.meter_provider
+    provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
+        return False
+    from otelkit._sdk.prometheus import prometheus_reader
+
+    reader, pipeline.prometheus_text = prometheus_reader()
+    provider.add_metric_reader(reader)
+    return True
