@@ -181,6 +181,11 @@ def flush(timeout: float = 5.0) -> bool:
 
 def shutdown(timeout: float = 5.0) -> None:
     """Flush and stop every signal; returns within ``timeout`` even if the collector is down."""
+    with _sigterm.shutting_down():  # a SIGTERM meanwhile must not start a second one
+        _shut_down(timeout)
+
+
+def _shut_down(timeout: float) -> None:
     global _configured
     servers = sys.modules.get("otelkit.runtime")  # loaded only if one was started
     if servers is not None:

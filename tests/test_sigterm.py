@@ -80,3 +80,20 @@ def test_sigterm_ends_the_process_even_when_the_shutdown_cannot_finish() -> None
         result, ended = _terminate(RECORD.format(before="", hold=hold), endpoint)
     assert result.returncode == -signal.SIGTERM, result.stderr
     assert ended < 3.0
+
+
+def test_a_host_handler_chaining_to_otelkits_keeps_its_own_exit() -> None:
+    # Installed after configure(), as a framework does: it calls the handler it found
+    # (otelkit's), then exits its own way.
+    chain = """
+previous = signal.getsignal(signal.SIGTERM)
+def host(signum, frame):
+    previous(signum, frame)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, host)
+"""
+    with otlp_receiver() as (endpoint, received):
+        result, ended = _terminate(RECORD.format(before="", hold=chain), endpoint)
+    assert result.returncode == 0, result.stderr  # before: 143, killed by otelkit's handler
+    assert ended < 3.0
+    assert _delivered(received) == (10, 10, True)
