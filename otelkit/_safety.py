@@ -69,6 +69,12 @@ def reject(where: str, message: str, signal: str) -> None:
     _once(where, f"otelkit: {message} (reported once per kind; dropped or coerced)\n")
 
 
+def report_once(where: str, detail: str) -> None:
+    """Report a problem outside otelkit (a full disk, a closed stdout) once on stderr;
+    the caller counts what it cost in the drop accounts."""
+    _once(where, f"otelkit: {where} (reported once): {detail}\n")
+
+
 def _once(where: str, line: str) -> None:
     with _lock:
         first = where not in _reported

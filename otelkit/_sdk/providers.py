@@ -274,13 +274,16 @@ def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
     """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
     from otelkit._log_files import file_sink
 
-    sink, target = file_sink(
+    made = file_sink(
         settings.log_dir,
         settings.service_name,
         max_bytes=settings.log_file_max_bytes,
         backups=settings.log_file_backups,
         rotate_seconds=settings.log_file_rotate_seconds,
     )
+    if made is None:  # reported: the program runs without its log file
+        return
+    sink, target = made
     pipeline.sinks.append(sink)
     close_providers = pipeline.close
 
