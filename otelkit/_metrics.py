@@ -96,7 +96,8 @@ def _value(name: str, value: object, *, non_negative: bool) -> float | None:
     kind = type(value)  # the common cases, kept to a few comparisons
     if kind is float:
         number = cast("float", value)
-        if (0.0 if non_negative else -math.inf) <= number < math.inf:  # False for NaN
+        # ``number - number`` is 0.0 for a finite number, NaN for -inf, +inf and NaN.
+        if number - number == 0.0 and (number >= 0.0 or not non_negative):
             return number
     elif kind is int:
         number = cast("int", value)

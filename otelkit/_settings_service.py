@@ -59,6 +59,12 @@ def _runtime_extra() -> bool:
         return False
 
 
+def _emf_only(resolved: Mapping[str, Any]) -> bool:
+    """Whether metrics go only to EMF: they never enter the SDK then, and a reader kept
+    for a scrape that may never come would put every measurement through it."""
+    return bool(resolved["emf_namespace"]) and not (resolved["endpoint"] or resolved["console"])
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """The settings other than log lines, resolved top to bottom (a ``Computed`` default may
@@ -280,8 +286,9 @@ class ServiceSettings:
     prometheus: bool = setting(
         parse=flag,
         default=Computed(
-            lambda r: r["metrics_port"] is not None or _runtime_extra(),
-            "on with metrics_port, or with the `runtime` extra installed (not on Lambda)",
+            lambda r: r["metrics_port"] is not None or (_runtime_extra() and not _emf_only(r)),
+            "on with metrics_port, or with the `runtime` extra installed (not on Lambda, "
+            "not when metrics go only to EMF)",
         ),
         env=("OTELKIT_PROMETHEUS",),
         doc="Keep metrics for a Prometheus scrape of `/metrics` (the OpenTelemetry "
