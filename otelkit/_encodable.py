@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
 
 def text(value: str) -> str:
     """``value``, or a copy with each lone surrogate replaced by U+FFFD."""
@@ -46,6 +48,14 @@ def value(item: Any) -> Any:
 def attributes(found: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A repaired copy of ``found``, or None when nothing in it needed repair."""
     if not found:
+        return None
+    for key, item in found.items():  # the common case: ASCII text and numbers, no copy
+        if not key.isascii():
+            break
+        kind = item.__class__
+        if (kind is str and not item.isascii()) or kind not in _PLAIN:
+            break
+    else:
         return None
     changed: dict[str, Any] | None = None
     for key, item in found.items():
