@@ -14,6 +14,15 @@ Two cases need care:
   once the bound has passed.
 * A host handler installed later that chains to otelkit's: otelkit shuts down and
   returns, so the host's own exit (``sys.exit(0)``) stands.
+* Python runs a signal handler only in the main thread, and only once that thread runs
+  bytecode again. When another thread (otelkit's export thread, say) takes the signal off
+  the queue, a main thread blocked in a lock that is never released (a ``Pool`` worker
+  waiting for a task after ``terminate()``) never runs it, and the process, which the
+  default action would have ended, lives on: ``Pool.__exit__`` hung. A relay thread reads
+  the interpreter's wakeup fd (one byte per signal, whichever thread took it); when the
+  main thread has not started the handler shortly after a SIGTERM, the relay shuts down,
+  bounded, and ends the process with status 143 (128 + SIGTERM). A program that set its
+  own wakeup fd (an event loop's) keeps it, and there is no relay then.
 
 Servers that handle SIGTERM themselves are left alone: gunicorn's workers and most
 frameworks exit normally after it, and ``atexit`` flushes.
@@ -37,6 +46,10 @@ _installed = False
 _handler_installed: Callable[[int, FrameType | None], None] | None = None
 _here = threading.local()  # ``depth``: shutdowns running in this thread
 _deferred: int | None = None  # a signal that arrived during one, acted on after it
+_entered = 0.0  # when the handler last started (monotonic)
+#: How long the relay leaves the main thread to start the handler before acting itself.
+_MAIN_THREAD_WAIT = 0.3
+_relay_pipe: tuple[int, int] | None = None
 
 
 def install(shutdown: Callable[[float], None], timeout: float) -> None:
@@ -55,6 +68,107 @@ def install(shutdown: Callable[[float], None], timeout: float) -> None:
     except (ValueError, OSError):  # no SIGTERM here, or the interpreter is finalizing
         return
     _installed, _handler_installed = True, handler
+    _start_relay(shutdown, timeout)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(
+            before=_hold_sigterm,
+            after_in_parent=_release_sigterm,
+            after_in_child=lambda: _restart_relay(shutdown, timeout),
+        )
+
+
+_forking = threading.local()  # ``mask``: the forking thread's signal mask before the fork
+
+
+def _hold_sigterm() -> None:
+    """SIGTERM waits while a child is forked: until the child has a relay pipe of its own,
+    its wakeup byte would land in the parent's pipe and wake the parent's relay."""
+    _forking.mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
+def _release_sigterm() -> None:
+    mask = getattr(_forking, "mask", None)
+    if mask is not None:
+        _forking.mask = None
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _start_relay(shutdown: Callable[[float], None], timeout: float) -> None:
+    """(In the main thread.) The wakeup fd and the thread that reads it (see above)."""
+    global _relay_pipe
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    try:
+        previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except (ValueError, OSError):  # not the main thread, or no wakeup fd here
+        previous = write_fd
+    if previous != -1:  # the program's own (or none could be set): no relay
+        if previous != write_fd:
+            signal.set_wakeup_fd(previous)
+        os.close(read_fd)
+        os.close(write_fd)
+        return
+    _relay_pipe = (read_fd, write_fd)
+    threading.Thread(
+        target=_relay, args=(read_fd, shutdown, timeout), name="otelkit-sigterm-relay", daemon=True
+    ).start()
+
+
+def _restart_relay(shutdown: Callable[[float], None], timeout: float) -> None:
+    """In a forked child: a pipe of its own behind the same fd number, so a signal here
+    never wakes the parent's relay (the wakeup fd is a number the child inherited, and it
+    may be a thread other than the main one here, which may not set another)."""
+    try:
+        if _relay_pipe is not None:
+            _own_relay_pipe(shutdown, timeout)
+    finally:
+        _release_sigterm()  # a SIGTERM that came meanwhile is taken now
+
+
+def _own_relay_pipe(shutdown: Callable[[float], None], timeout: float) -> None:
+    assert _relay_pipe is not None
+    inherited_read, write_fd = _relay_pipe
+    read_fd, fresh_write = os.pipe()
+    os.set_blocking(fresh_write, False)
+    os.dup2(fresh_write, write_fd, inheritable=False)
+    os.close(fresh_write)
+    os.close(inherited_read)
+    _relay_pipe_set(read_fd, write_fd)
+    threading.Thread(
+        target=_relay, args=(read_fd, shutdown, timeout), name="otelkit-sigterm-relay", daemon=True
+    ).start()
+
+
+def _relay_pipe_set(read_fd: int, write_fd: int) -> None:
+    global _relay_pipe
+    _relay_pipe = (read_fd, write_fd)
+
+
+def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: float) -> None:
+    while True:
+        try:
+            taken = os.read(read_fd, 512)
+        except OSError:
+            return
+        if not taken:
+            return
+        if signal.SIGTERM in taken and _main_thread_missed(signal.SIGTERM):
+            worker = threading.Thread(
+                target=shutdown, args=(timeout,), name="otelkit-sigterm", daemon=True
+            )
+            worker.start()
+            worker.join(timeout + _GRACE)
+            sys.stdout.flush()
+            os._exit(128 + signal.SIGTERM)
+
+
+def _main_thread_missed(signum: int) -> bool:
+    """Whether the main thread has not started otelkit's handler for ``signum`` shortly
+    after it arrived, while otelkit's handler is still the one installed."""
+    time.sleep(_MAIN_THREAD_WAIT)
+    if time.monotonic() - _entered < _MAIN_THREAD_WAIT + 1.0:
+        return False  # the handler runs (or ran): it decides
+    return signal.getsignal(signum) is _handler_installed
 
 
 @contextmanager
@@ -87,7 +201,8 @@ def _handler(
     shutdown: Callable[[float], None], timeout: float
 ) -> Callable[[int, FrameType | None], None]:
     def shut_down_then_terminate(signum: int, frame: FrameType | None) -> None:
-        global _deferred
+        global _deferred, _entered
+        _entered = time.monotonic()
         if getattr(_here, "depth", 0):
             # This thread was interrupted inside a shutdown: let it finish (see above).
             _deferred = signum
