@@ -153,6 +153,10 @@ def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: float) -> N
         if not taken:
             return
         if signal.SIGTERM in taken and _main_thread_missed(signal.SIGTERM):
+            sys.stderr.write(
+                "otelkit: SIGTERM while the main thread could not take it: shutting down, "
+                f"then ending the process (status {128 + signal.SIGTERM})\n"
+            )
             worker = threading.Thread(
                 target=shutdown, args=(timeout,), name="otelkit-sigterm", daemon=True
             )
