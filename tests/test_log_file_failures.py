@@ -158,3 +158,28 @@ def test_a_record_the_handler_cannot_write_is_counted(
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1, "the fallback line, once"
     assert _drops.snapshot()[("logs", "handler failed")] == before + 1
+
+
+def test_a_stdout_on_a_full_disk_is_counted_and_otlp_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from otelkit import _safety
+
+    monkeypatch.delenv("OTELKIT_STRICT")
+    monkeypatch.setattr(_safety, "_reported", set())
+    full = io.TextIOWrapper(open("/dev/full", "wb", buffering=0), write_through=True)  # noqa: SIM115
+    before = _drops.snapshot().get(("logs", "stdout write failed"), 0)
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, log_format="json", console=False)
+        log = otelkit.get_logger("app")
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "stdout", full)  # every write fails: ENOSPC
+            for n in range(5):
+                log.info("kept %d", n)
+        full.close()
+        otelkit.flush(5.0)
+        bodies = [r["body"]["stringValue"] for r in received.logs()]
+    assert bodies == [f"kept {n}" for n in range(5)]
+    assert _drops.snapshot()[("logs", "stdout write failed")] - before == 5
