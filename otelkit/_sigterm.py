@@ -4,7 +4,7 @@ recorded since the last background export (up to 5 s of spans and logs, up to a 
 of metrics) was lost. When nothing else handles SIGTERM, otelkit does: it shuts down,
 bounded, then ends the process the default way, so the exit status is what it was.
 
-Two cases need care:
+Three cases need care:
 
 * The signal arrives while this thread is already shutting down (a fork-started
   ``Pool`` worker in its exit flush when ``Pool.__exit__`` terminates it). A second
@@ -100,11 +100,11 @@ def _start_relay(shutdown: Callable[[float], None], timeout: float) -> None:
     os.set_blocking(write_fd, False)
     try:
         previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        if previous != -1:  # the program's own (an event loop's): theirs stays, no relay
+            signal.set_wakeup_fd(previous)
     except (ValueError, OSError):  # not the main thread, or no wakeup fd here
         previous = write_fd
-    if previous != -1:  # the program's own (or none could be set): no relay
-        if previous != write_fd:
-            signal.set_wakeup_fd(previous)
+    if previous != -1:
         os.close(read_fd)
         os.close(write_fd)
         return
@@ -126,6 +126,7 @@ def _restart_relay(shutdown: Callable[[float], None], timeout: float) -> None:
 
 
 def _own_relay_pipe(shutdown: Callable[[float], None], timeout: float) -> None:
+    global _relay_pipe
     assert _relay_pipe is not None
     inherited_read, write_fd = _relay_pipe
     read_fd, fresh_write = os.pipe()
@@ -133,15 +134,10 @@ def _own_relay_pipe(shutdown: Callable[[float], None], timeout: float) -> None:
     os.dup2(fresh_write, write_fd, inheritable=False)
     os.close(fresh_write)
     os.close(inherited_read)
-    _relay_pipe_set(read_fd, write_fd)
+    _relay_pipe = (read_fd, write_fd)
     threading.Thread(
         target=_relay, args=(read_fd, shutdown, timeout), name="otelkit-sigterm-relay", daemon=True
     ).start()
-
-
-def _relay_pipe_set(read_fd: int, write_fd: int) -> None:
-    global _relay_pipe
-    _relay_pipe = (read_fd, write_fd)
 
 
 def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: float) -> None:
