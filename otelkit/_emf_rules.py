@@ -7,7 +7,9 @@ The rules (CloudWatch ``PutMetricData``, ``Dimension`` and the EMF specification
   (reserved for AWS services);
 - a metric name is 1-255 ASCII characters, not all whitespace;
 - a dimension name is 1-255 ASCII characters, not all whitespace, no control character,
-  not starting with ``:``; a dimension value is 1-1,024 such characters;
+  not starting with ``:``, and not ``_aws`` (the member that holds the document's
+  metadata: a dimension of that name replaced it, and the line was no longer EMF); a
+  dimension value is 1-1,024 such characters;
 - a document holds at most 30 dimensions in a set and 100 metrics;
 - ``StorageResolution`` is 1 (high resolution) or 60 (the default).
 
@@ -38,6 +40,8 @@ MAX_DIMENSION_VALUE = 1024
 MAX_DIMENSIONS = 30
 MAX_METRICS_PER_DOCUMENT = 100
 BLANK_VALUE = "(blank)"
+#: Members of an EMF document's root that no dimension (or metric) may be named.
+RESERVED_ROOT_MEMBERS = frozenset({"_aws"})
 
 _NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
 # Printable ASCII: what a dimension name or value may hold as it is.
@@ -80,7 +84,7 @@ def metric_name_ok(name: str) -> bool:
     check their stricter grammar at the call; this covers instruments an instrumentation
     makes through the API). If not, says so (a ``ValueError`` when strict) and the
     instrument's points are not written as EMF."""
-    fits = 0 < len(name) <= MAX_NAME and name.strip() and name != "_aws"
+    fits = 0 < len(name) <= MAX_NAME and name.strip() and name not in RESERVED_ROOT_MEMBERS
     if fits and _PRINTABLE.fullmatch(name):
         return True
     _safety.reject(
@@ -96,13 +100,13 @@ def dimension_name_ok(metric: str, name: str) -> bool:
     """Whether CloudWatch takes ``name`` as a dimension name; if not, says so (a
     ``ValueError`` when strict) and the caller drops the point."""
     fits = 0 < len(name) <= MAX_NAME and name.strip() and not name.startswith(":")
-    if fits and _PRINTABLE.fullmatch(name):
+    if fits and name not in RESERVED_ROOT_MEMBERS and _PRINTABLE.fullmatch(name):
         return True
     _safety.reject(
         "EMF dimension name",
         f"metric {metric!r} has dimension name {name[:80]!r}, which CloudWatch refuses "
-        f"(1-{MAX_NAME} printable ASCII characters, not blank, not starting with ':'); "
-        "the point is not written as EMF",
+        f"(1-{MAX_NAME} printable ASCII characters, not blank, not starting with ':', "
+        "not '_aws'); the point is not written as EMF",
         "metrics",
     )
     return False

@@ -20,6 +20,12 @@ The rotating process gzips the archive while it holds the lock (the backups shif
 name, so an archive must be complete before the next rotation moves it): other processes'
 writes wait that long, about a second per 50 MB, once per rotation.
 
+A log file never costs the program or its other outputs: a ``LOG_DIR`` that cannot hold
+the file (under a regular file, unwritable) or a file pre-planted as a symlink (never
+followed: ``O_NOFOLLOW``) is reported once and file logging is off; a write that fails (a
+full disk) stops the file writes, reported once, and every line the file then misses is
+counted as dropped (``logs``, ``log file unwritable``). stdout and OTLP carry on.
+
 POSIX only (``fcntl``); elsewhere the files are written without the cross-process lock.
 """
 
@@ -42,7 +48,14 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
     _SHARED = _EXCLUSIVE = _UNLOCK = 0
 
+from otelkit import _drops
 from otelkit._log_formats import render_json
+from otelkit._safety import report_once
+
+#: Not following a symlink where the file or its lock file should be (0 where unknown).
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: The drop reason of a line the log file missed.
+UNWRITABLE = "log file unwritable"
 
 
 class SharedRotatingFile(logging.handlers.RotatingFileHandler):
@@ -70,9 +83,16 @@ class SharedRotatingFile(logging.handlers.RotatingFileHandler):
         self.namer = lambda name: f"{name}.gz"
         self.rotator = _compress
         self.rotate_seconds = rotate_seconds
-        self._lock_fd = os.open(f"{self.baseFilename}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock_fd = os.open(
+            f"{self.baseFilename}.lock", os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644
+        )
         self._thread_lock = threading.Lock()
         self._next_rotation = self._boundary()
+
+    def _open(self) -> Any:
+        """The file for appending, never through a symlink planted where it should be."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
+        return open(os.open(self.baseFilename, flags, 0o644), "a", encoding="utf-8")
 
     def _boundary(self) -> float:
         if not self.rotate_seconds:
@@ -131,7 +151,10 @@ class SharedRotatingFile(logging.handlers.RotatingFileHandler):
 
     def close(self) -> None:
         with self._thread_lock:
-            super().close()
+            try:
+                super().close()
+            except OSError:  # what it still buffered cannot be written (a full disk)
+                self.stream = None
             if self._lock_fd >= 0:
                 os.close(self._lock_fd)
                 self._lock_fd = -1
@@ -147,18 +170,35 @@ def _compress(source: str, dest: str) -> None:
 
 def file_sink(
     directory: str, service: str, *, max_bytes: int, backups: int, rotate_seconds: float | None
-) -> tuple[Any, SharedRotatingFile]:
+) -> tuple[Any, SharedRotatingFile] | None:
     """The pipeline sink writing each log event as a JSON line under ``directory/service``,
-    and the file it writes (closed with the pipeline)."""
+    and the file it writes (closed with the pipeline); None (reported) when the file cannot
+    be there."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in service) or "service"
-    target = SharedRotatingFile(
-        Path(directory) / safe / f"{safe}.jsonl",
-        max_bytes=max_bytes,
-        backups=backups,
-        rotate_seconds=rotate_seconds,
-    )
+    path = Path(directory) / safe / f"{safe}.jsonl"
+    try:
+        if path.is_symlink():
+            raise OSError(f"{path} is a symlink, never followed")
+        target = SharedRotatingFile(
+            path, max_bytes=max_bytes, backups=backups, rotate_seconds=rotate_seconds
+        )
+        target.stream = target._open()  # fail here, not at the first line
+    except OSError as exc:
+        report_once(f"log file {path}", f"{exc}: file logging is off")
+        return None
+    failed: list[OSError] = []
 
     def write(event: dict[str, Any]) -> None:
-        target.write_line(render_json(event))
+        if failed:  # stopped: counted, never retried line by line against a full disk
+            _drops.add("logs", UNWRITABLE)
+            return
+        try:
+            target.write_line(render_json(event))
+        except OSError as exc:
+            failed.append(exc)
+            _drops.add("logs", UNWRITABLE)
+            report_once(
+                "log file write", f"{path}: {exc}: file writes stopped; stdout and OTLP go on"
+            )
 
     return write, target

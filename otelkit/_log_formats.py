@@ -9,10 +9,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from otelkit._json_line import encode_object, encode_value
 from otelkit._keys import RESERVED_FIELD_NAMES
+from otelkit._log_caps import cut
 from otelkit._safe_values import plain, truncate
 
 Renderer = Callable[[dict[str, Any]], str]
@@ -44,10 +46,51 @@ def render_json(event: dict[str, Any]) -> str:
     try:
         line = encode_object(event)
     except Exception:  # RecursionError included: it is the caller's data, not their stack
-        return encode_value(plain(event))
+        line = encode_value(plain(event))
     if len(line) > MAX_LINE_CHARS:
-        return encode_value(plain(event, MAX_LINE_CHARS // max(len(event), 8)))
+        return _json_within_cap(event)
     return line
+
+
+#: The least room a field keeps in a line cut to the cap: fields past
+#: ``MAX_LINE_CHARS // _FIELD_ROOM`` are left out (counted in ``fields_left_out``).
+_FIELD_ROOM = 512
+
+
+def _json_within_cap(event: dict[str, Any]) -> str:
+    """``event`` as one JSON line of at most ``MAX_LINE_CHARS``: each field gets an equal
+    share, and a value (a container too) whose JSON is longer than its share is written
+    as its JSON text, cut to fit, with the marker naming the original length."""
+    kept = list(event.items())[: MAX_LINE_CHARS // _FIELD_ROOM - 1]
+    share = (MAX_LINE_CHARS - 64) // max(len(kept), 1)
+    shaped: dict[str, Any] = {}
+    for key, value in kept:
+        name = _fit(key if isinstance(key, str) else str(key), share // 4)
+        room = share - len(_quote(name)) - 2
+        plain_value = plain(value)  # always encodable
+        encoded = encode_value(plain_value)
+        if len(encoded) <= room:
+            shaped[name] = plain_value
+        else:
+            shaped[name] = _fit(plain_value if isinstance(plain_value, str) else encoded, room)
+    if len(event) > len(kept):
+        shaped["fields_left_out"] = len(event) - len(kept)
+    return encode_value(shaped)
+
+
+def _fit(text: str, room: int) -> str:
+    """``text``, or its start and a cut marker, so that its JSON string takes at most
+    ``room`` characters (escapes make JSON up to six times longer than the text)."""
+    if len(text) + 2 <= room and len(_quote(text)) <= room:
+        return text
+    limit = room - 2
+    for _ in range(4):
+        candidate = cut(text, limit)
+        quoted = len(_quote(candidate))
+        if quoted <= room:
+            return candidate
+        limit = max(0, limit * room // quoted - 1)
+    return cut(text, max(0, room // 6 - 1))
 
 
 # Control characters (newlines, ANSI escapes, C1 codes, Unicode line separators): in a
@@ -106,11 +149,19 @@ def render_text(event: dict[str, Any]) -> str:
     pairs = _pairs(event)
     if pairs:
         line = f"{line} {pairs}"
-    if "trace_id" in event:
-        line = f"{line} trace_id={event['trace_id']}"
-    if "exception" in event:
-        line = f"{line}\n{_exception_block(event['exception'])}"
-    return line
+    trace = f" trace_id={event['trace_id']}" if "trace_id" in event else ""
+    block = f"\n{_exception_block(event['exception'])}" if "exception" in event else ""
+    return _within_cap(line, trace, block)
+
+
+def _within_cap(body: str, tail: str, block: str) -> str:
+    """``body + tail + block`` in at most ``MAX_LINE_CHARS`` characters: the traceback
+    ``block`` keeps at most a quarter, ``body`` is cut before its ``tail`` (the trace ID
+    and source) so that stays whole."""
+    if len(body) + len(tail) + len(block) <= MAX_LINE_CHARS:
+        return body + tail + block
+    block = cut(block, MAX_LINE_CHARS // 4) if block else ""
+    return cut(body, MAX_LINE_CHARS - len(tail) - len(block)) + tail + block
 
 
 def pretty_renderer(colour: bool) -> Renderer:
@@ -133,10 +184,8 @@ def pretty_renderer(colour: bool) -> Renderer:
             tail = f"  {_DIM}{where}{_RESET}"
         else:
             head, tail = f"{clock} {short:<5}", f"  {where}"
-        line = f"{head} {escape(event['message']):<34} {pairs}{tail}"
-        if "exception" in event:
-            line = f"{line}\n{_exception_block(event['exception'])}"
-        return line
+        block = f"\n{_exception_block(event['exception'])}" if "exception" in event else ""
+        return _within_cap(f"{head} {escape(event['message']):<34} {pairs}", tail, block)
 
     return render_pretty
 

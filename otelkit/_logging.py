@@ -21,7 +21,7 @@ from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
-from otelkit import _coexist, _log_buffer, _pipeline
+from otelkit import _coexist, _drops, _encodable, _log_buffer, _pipeline
 from otelkit._ids import current_ids
 from otelkit._log_caps import cut
 from otelkit._log_event import (
@@ -32,7 +32,7 @@ from otelkit._log_event import (
     scope_fields,
 )
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
-from otelkit._safety import report_internal_error
+from otelkit._safety import report_internal_error, report_once
 from otelkit._scrub import attribute_value, redact_message
 
 _SEVERITY = {
@@ -118,9 +118,13 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
     record, event, attributes, context, message = prepared
     if event is not None:
         if pipeline.render is not None:
-            sys.stdout.write(pipeline.render(event) + "\n")
-        for sink in pipeline.sinks:
-            sink(event)
+            _write_line(pipeline.render(event))
+        for sink in pipeline.sinks:  # one output failing never costs the others
+            try:
+                sink(event)
+            except Exception as exc:
+                _drops.add("logs", "sink failed")
+                report_internal_error(f"log sink ({type(exc).__name__})", exc)
     if attributes is not None and pipeline.otel_loggers is not None:
         number, text = _SEVERITY.get(record.levelno) or severity(record.levelno)
         body = message
@@ -131,9 +135,22 @@ def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
             context=context,
             severity_number=number,
             severity_text=text,
-            body=body,
-            attributes=attributes,
+            body=_encodable.text(body),  # one bad record must not fail its batch
+            attributes=_encodable.attributes(attributes) or attributes,
         )
+
+
+def _write_line(line: str) -> None:
+    """Write one line to stdout; text stdout cannot encode (a lone surrogate) is
+    replaced rather than losing the line."""
+    try:
+        try:
+            sys.stdout.write(line + "\n")
+        except UnicodeEncodeError:
+            sys.stdout.write(_encodable.text(line) + "\n")
+    except (OSError, ValueError) as exc:  # a full disk, a closed pipe or stream
+        _drops.add("logs", "stdout write failed")
+        report_once("stdout", f"{type(exc).__name__}: {exc}: lines are not written there")
 
 
 class OtelkitHandler(logging.Handler):
@@ -171,6 +188,7 @@ class OtelkitHandler(logging.Handler):
                 _flush_buffer(pipeline)
             deliver(prepare(record, pipeline), pipeline)
         except Exception as exc:  # RecursionError too: a caller's data, not its stack
+            _drops.add("logs", "handler failed")  # its OTLP record, at least, is lost
             _write_fallback(record, exc, pipeline)
             report_internal_error(f"log handler ({type(exc).__name__})", exc)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
-from otelkit import _switch
+from otelkit import _encodable, _switch
 from otelkit._context_stack import ContextStack
 from otelkit._ids import reject_generator
 from otelkit._keys import UNBOUNDED_ID_KEYS
@@ -96,7 +96,8 @@ def _value(name: str, value: object, *, non_negative: bool) -> float | None:
     kind = type(value)  # the common cases, kept to a few comparisons
     if kind is float:
         number = cast("float", value)
-        if (0.0 if non_negative else -math.inf) <= number < math.inf:  # False for NaN
+        # ``number - number`` is 0.0 for a finite number, NaN for -inf, +inf and NaN.
+        if number - number == 0.0 and (number >= 0.0 or not non_negative):
             return number
     elif kind is int:
         number = cast("int", value)
@@ -136,6 +137,7 @@ def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
             type(value) in _EXACT_ATTRIBUTE_TYPES
             and key not in UNBOUNDED_ID_KEYS
             and not (type(value) is str and _secret_dimension(key, value))
+            and key.isascii()
         ):
             continue
         return _checked_slowly(name, attributes)
@@ -144,12 +146,13 @@ def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
 
 def _secret_dimension(key: str, value: str) -> bool:
     """Dimensions leave the process on every export: the redaction policy applies."""
-    return is_secret(key) or redact_text(value) is not value
+    return not value.isascii() or is_secret(key) or redact_text(value) is not value
 
 
 def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
-    for key, value in attributes.items():
+    for name_given, value in attributes.items():
+        key = _encodable.text(name_given)  # one bad dimension must not fail the export
         if key in UNBOUNDED_ID_KEYS:
             reject(
                 f"metric dimension {key}",
@@ -159,7 +162,7 @@ def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
                 "metrics",
             )
         elif isinstance(value, str):
-            checked[key] = REDACTED if is_secret(key) else redact_text(value)
+            checked[key] = REDACTED if is_secret(key) else _encodable.text(redact_text(value))
         elif isinstance(value, _ATTRIBUTE_TYPES):
             checked[key] = value
         else:

@@ -69,6 +69,12 @@ def reject(where: str, message: str, signal: str) -> None:
     _once(where, f"{message} (reported once per kind; dropped or coerced)")
 
 
+def report_once(where: str, detail: str) -> None:
+    """Report a problem outside otelkit (a full disk, a closed stdout) once on stderr;
+    the caller counts what it cost in the drop accounts."""
+    _once(where, f"{where} (reported once): {detail}")
+
+
 def _once(where: str, message: str) -> None:
     with _lock:
         first = where not in _reported

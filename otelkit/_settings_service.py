@@ -5,6 +5,8 @@ security, metrics and runtime endpoints. The log-line settings extend these in
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +94,26 @@ def is_dev(resolved: Mapping[str, Any]) -> bool:
 def is_production(resolved: Mapping[str, Any]) -> bool:
     """Whether the environment resolved so far counts as production."""
     return str(resolved["environment"]).lower() in PRODUCTION_ENVIRONMENTS
+
+
+def _runtime_extra() -> bool:
+    """Whether the Prometheus reader can be built here, and a server could serve it: the
+    ``runtime`` extra is installed and this is not a Lambda function."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return False
+    try:
+        return all(
+            importlib.util.find_spec(name) is not None
+            for name in ("prometheus_client", "opentelemetry.exporter.prometheus")
+        )
+    except (ImportError, ValueError):  # a parent package is broken or half installed
+        return False
+
+
+def _emf_only(resolved: Mapping[str, Any]) -> bool:
+    """Whether metrics go only to EMF: they never enter the SDK then, and a reader kept
+    for a scrape that may never come would put every measurement through it."""
+    return bool(resolved["emf_namespace"]) and not (resolved["endpoint"] or resolved["console"])
 
 
 @dataclass(frozen=True)
@@ -371,10 +393,15 @@ class ServiceSettings:
     )
     prometheus: bool = setting(
         parse=flag,
-        default=Computed(lambda r: r["metrics_port"] is not None, "on with metrics_port"),
+        default=Computed(
+            lambda r: r["metrics_port"] is not None or (_runtime_extra() and not _emf_only(r)),
+            "on with metrics_port, or with the `runtime` extra installed (not on Lambda, "
+            "not when metrics go only to EMF)",
+        ),
         env=("OTELKIT_PROMETHEUS",),
         doc="Keep metrics for a Prometheus scrape of `/metrics` (the OpenTelemetry "
-        "Prometheus reader).",
+        "Prometheus reader) from `configure()` on, so the first scrape serves every "
+        "count made before `start_http_server()`.",
     )
     system_metrics: bool = setting(
         parse=flag,

@@ -9,6 +9,7 @@ import atexit
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
 _atexit_registered = False
 _options: dict[str, Any] = {}  # the last configure() call's arguments
+_closing: list[threading.Thread] = []  # replaced pipelines still delivering what they held
 
 
 def configure(
@@ -110,12 +112,15 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     _integrations.enable(settings.instrument)
     _system_metrics.enable(settings.system_metrics, pipeline.meter_provider)
     if previous is not None:  # drain it in the background: re-configuring never waits
-        threading.Thread(
+        closing = threading.Thread(
             target=previous.close,
             args=(settings.export_timeout,),
             name="otelkit-close",
             daemon=True,
-        ).start()
+        )
+        closing.start()
+        # shutdown() waits for it: what the old pipeline held counts as much as the new.
+        _closing[:] = [*(t for t in _closing if t.is_alive()), closing]
     if not _atexit_registered:
         atexit.register(shutdown, EXIT_TIMEOUT)
         _atexit_registered = True
@@ -137,6 +142,7 @@ def _start_afresh_in_forked_child() -> None:
     with the parent's resource (the platform has not changed)."""
     global _lock, _configured
     _lock = threading.RLock()  # another thread may have held it at the fork
+    _closing.clear()  # the parent's to finish
     inherited, _configured = _configured, None
     if inherited is None:
         return
@@ -170,15 +176,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_start_afresh_in_forked_child)
 
 
-def with_prometheus() -> None:
-    """Configure again as last time, with the Prometheus reader (``start_http_server``)."""
-    with _lock:
-        if _pipeline.current().prometheus_text is not None:
-            return
-        options = {**_options, "prometheus": True}
-    configure(**options)
-
-
 def flush(timeout: float = 5.0) -> bool:
     """Export everything buffered in traces, metrics and logs; False if it did not finish."""
     sys.stdout.flush()
@@ -187,6 +184,11 @@ def flush(timeout: float = 5.0) -> bool:
 
 def shutdown(timeout: float = 5.0) -> None:
     """Flush and stop every signal; returns within ``timeout`` even if the collector is down."""
+    with _sigterm.shutting_down():  # a SIGTERM meanwhile must not start a second one
+        _shut_down(timeout)
+
+
+def _shut_down(timeout: float) -> None:
     global _configured
     servers = sys.modules.get("otelkit.runtime")  # loaded only if one was started
     if servers is not None:
@@ -194,11 +196,14 @@ def shutdown(timeout: float = 5.0) -> None:
     system_metrics = sys.modules.get("otelkit._system_metrics")
     if system_metrics is not None:
         system_metrics.disable()
+    deadline = time.monotonic() + timeout
     with _lock:
         pipeline, _configured = _configured, None
-        if pipeline is None:
-            return
-        if _pipeline.current() is pipeline:
-            _pipeline.activate(pipeline.without_exports())
-        pipeline.close(timeout)
-        sys.stdout.flush()
+        if pipeline is not None:
+            if _pipeline.current() is pipeline:
+                _pipeline.activate(pipeline.without_exports())
+            pipeline.close(timeout)
+        closing, _closing[:] = list(_closing), []
+    for thread in closing:  # pipelines replaced by a re-configure, within the same budget
+        thread.join(max(0.0, deadline - time.monotonic()))
+    sys.stdout.flush()

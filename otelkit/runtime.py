@@ -319,18 +319,22 @@ def start_http_server(
             its ``status`` replaces ``healthy``. Given for the port ``configure()``
             already serves (``METRICS_PORT``), it is added to that server.
 
-    Without the Prometheus reader in the pipeline (``METRICS_PORT`` or
-    ``prometheus=True`` at ``configure()``), this configures once more, as last time,
-    with it.
+    The pipeline is never rebuilt here: ``configure()`` builds the Prometheus reader in
+    whenever the ``runtime`` extra is installed, so the first scrape serves every count
+    made before. A pipeline configured with ``prometheus=False`` gets the reader added
+    as it runs, and serves what is recorded from then on.
 
     Raises:
         ImportError: the ``runtime`` extra is not installed.
         OSError: the port is taken.
     """
-    from otelkit import _setup
+    from otelkit._sdk.prometheus import prometheus_reader
+    from otelkit._sdk.providers import attach_prometheus
 
-    if _pipeline.current().prometheus_text is None:
-        _setup.with_prometheus()
+    pipeline = _pipeline.current()
+    if pipeline.prometheus_text is None:
+        prometheus_reader()  # the ImportError without the extra, before any port is taken
+        attach_prometheus(pipeline)
     configured = configured_server()
     if port is None and configured is not None:  # METRICS_PORT's, whichever port it got
         return _with_health(configured, health)

@@ -158,7 +158,7 @@ def test_a_dimension_name_cloudwatch_refuses_drops_the_point(
 ) -> None:
     monkeypatch.delenv("OTELKIT_STRICT")
     otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
-    for name in (":colon", "n" * 256, "caf\u00e9", " "):
+    for name in (":colon", "n" * 256, "caf\u00e9", " ", "_aws"):
         otelkit.count("Odd", 1, **{name: "x"})
     otelkit.count("Odd", 5, fine="x")
     otelkit.flush()
@@ -166,7 +166,8 @@ def test_a_dimension_name_cloudwatch_refuses_drops_the_point(
 
 
 @pytest.mark.parametrize(
-    "dimensions", [{"long": "v" * 1025}, {"city": "Zürich"}, {"blank": ""}, {":x": "1"}]
+    "dimensions",
+    [{"long": "v" * 1025}, {"city": "Zürich"}, {"blank": ""}, {":x": "1"}, {"_aws": "x"}],
 )
 def test_strict_mode_raises_on_what_cloudwatch_refuses(dimensions: dict[str, str]) -> None:
     otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
@@ -266,7 +267,13 @@ def test_emf_only_metrics_never_enter_the_sdk() -> None:
 def test_beside_otlp_the_sdk_aggregates_for_otlp_alone() -> None:
     """No second SDK reader for EMF: the SDK's machinery runs once per measurement."""
     with otlp_receiver() as (endpoint, _):
-        otelkit.configure(endpoint=endpoint, emf_namespace="Both", log_stdout=False, console=False)
+        otelkit.configure(
+            endpoint=endpoint,
+            emf_namespace="Both",
+            log_stdout=False,
+            console=False,
+            prometheus=False,  # the runtime extra's reader is a reader of its own
+        )
         tee = _switch.METER_PROVIDER.target
         assert isinstance(tee, TeeMeterProvider)
         assert isinstance(tee.emf, EMFMeterProvider)
@@ -450,3 +457,23 @@ def test_values_that_compare_equal_stay_distinct_series(
         ("1.0", 4),
         ("True", 2),
     ]
+
+
+def test_a_dimension_named_aws_is_refused_reported_and_counted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otelkit import _drops, _safety
+
+    monkeypatch.delenv("OTELKIT_STRICT")
+    monkeypatch.setattr(_safety, "_reported", set())
+    otelkit.configure(emf_namespace="Jobs", console=False, log_stdout=False)
+    before = _drops.snapshot().get(("metrics", "EMF dimension name"), 0)
+    otelkit.count("Meta", 1, _aws="overwritten")
+    otelkit.count("Meta", 2, queue="a")
+    otelkit.flush()
+    captured = capsys.readouterr()
+    documents = _documents(captured.out)  # each validated against the EMF schema
+    assert [doc["Meta"] for doc in _by_metric(documents, "Meta")] == [2]
+    assert all(isinstance(doc["_aws"], dict) for doc in documents)
+    assert "'_aws'" in captured.err
+    assert _drops.snapshot()[("metrics", "EMF dimension name")] == before + 1

@@ -192,3 +192,49 @@ def test_uvicorn_workers_report_their_own_telemetry_and_flush_on_sigterm(
     # They end by re-raising SIGTERM, which skips atexit: the middleware flushed them when
     # the app's lifespan shut down (before, nothing from them ever arrived).
     assert _metric_sums(received, "MasterEvents") == dict.fromkeys(served, 7)
+
+
+# No middleware: the app flushes from the server's own shutdown hook, the ASGI lifespan
+# shutdown (FastAPI: the code after ``yield`` in its ``lifespan``).
+HOOKED_APP = (
+    CONFIGURE
+    + """
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        otelkit.shutdown(2.0)  # uvicorn ends the process by SIGTERM next: no atexit
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    body = handle()
+    headers = [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+"""
+)
+
+
+def test_uvicorn_without_the_middleware_flushes_from_the_lifespan_shutdown(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "hooked_app.py").write_text(HOOKED_APP)
+    port = _free_port()
+    with otlp_receiver() as (endpoint, received):
+        with server_process(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--workers=2",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                "hooked_app:app",
+            ],
+            cwd=tmp_path,
+            env={"TEST_OTLP_ENDPOINT": endpoint},
+        ) as output:
+            output.wait_for(r"Started parent process \[(\d+)\]")
+            served = _until_both_workers_answered(f"http://127.0.0.1:{port}/")
+        output.wait_for(r"Stopping parent process", timeout=1)
+    _assert_each_worker_reported_itself(received, served)

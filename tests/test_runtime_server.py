@@ -103,11 +103,34 @@ def test_reconfiguring_never_serves_duplicate_series() -> None:
     assert promtool_check(text).returncode == 0
 
 
-def test_start_http_server_adds_the_prometheus_reader_when_missing() -> None:
-    otelkit.configure(service_name="late", log_stdout=False, console=False)
+def test_counts_made_before_the_server_starts_are_in_the_first_scrape() -> None:
+    otelkit.configure(service_name="early", log_stdout=False, console=False)
+    otelkit.count("Early", 4, queue="a")
+    otelkit.get_logger("api").info("before the server")
+    server = otelkit.start_http_server(port=0)
+    otelkit.count("Early", 1, queue="a")
+    lines = _get(f"{server.url}/metrics").text.splitlines()
+    assert any(line.startswith("early_total{") and line.endswith(" 5.0") for line in lines)
+
+
+def test_start_http_server_never_rebuilds_the_pipeline() -> None:
+    from otelkit import _pipeline
+
+    otelkit.configure(service_name="kept", log_stdout=False, console=False)
+    before = _pipeline.current()
+    otelkit.start_http_server(port=0)
+    assert _pipeline.current() is before
+
+
+def test_a_pipeline_without_the_reader_gets_it_added_as_it_runs() -> None:
+    from otelkit import _pipeline
+
+    otelkit.configure(service_name="late", log_stdout=False, console=False, prometheus=False)
+    before = _pipeline.current()
     server = otelkit.start_http_server(port=0)
     otelkit.count("Late", 1)
     assert "late_total" in _get(f"{server.url}/metrics").text
+    assert _pipeline.current() is before
 
 
 def test_metrics_port_makes_configure_serve(monkeypatch: pytest.MonkeyPatch) -> None:

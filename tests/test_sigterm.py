@@ -80,3 +80,46 @@ def test_sigterm_ends_the_process_even_when_the_shutdown_cannot_finish() -> None
         result, ended = _terminate(RECORD.format(before="", hold=hold), endpoint)
     assert result.returncode == -signal.SIGTERM, result.stderr
     assert ended < 3.0
+
+
+def test_a_host_handler_chaining_to_otelkits_keeps_its_own_exit() -> None:
+    # Installed after configure(), as a framework does: it calls the handler it found
+    # (otelkit's), then exits its own way.
+    chain = """
+previous = signal.getsignal(signal.SIGTERM)
+def host(signum, frame):
+    previous(signum, frame)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, host)
+"""
+    with otlp_receiver() as (endpoint, received):
+        result, ended = _terminate(RECORD.format(before="", hold=chain), endpoint)
+    assert result.returncode == 0, result.stderr  # before: 143, killed by otelkit's handler
+    assert ended < 3.0
+    assert _delivered(received) == (10, 10, True)
+
+
+def test_a_sigterm_another_thread_takes_still_ends_the_process() -> None:
+    # Python runs handlers in the main thread only; here the signal is taken by another
+    # thread while the main thread sleeps for a minute (as a Pool worker waits forever on
+    # a lock after terminate()). Before: the process lived on until the sleep ended.
+    hold = """
+import threading
+sleeper = threading.Thread(target=time.sleep, args=(60,), daemon=True)
+sleeper.start()
+threading.Timer(0.3, signal.pthread_kill, (sleeper.ident, signal.SIGTERM)).start()
+"""
+    with otlp_receiver() as (endpoint, received):
+        child = subprocess.Popen(
+            [sys.executable, "-c", RECORD.format(before="", hold=hold), endpoint],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=production_env(),
+        )
+        try:
+            _, err = child.communicate(timeout=10)
+        finally:
+            child.kill()
+    assert child.returncode == 128 + signal.SIGTERM, err
+    assert _delivered(received) == (10, 10, True)

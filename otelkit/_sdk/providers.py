@@ -40,6 +40,7 @@ from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
+from otelkit._sdk.text_repair import RepairingSpanProcessor
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 
@@ -236,7 +237,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
     if export.spans is not None:
         outboxes.append(export.spans)
-        redacted_at_export.append(OutboxSpanProcessor(export.spans))
+        redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
     if export.metric_reader is not None:
         metric_readers.append(export.metric_reader)
     if export.logs is not None:
@@ -305,13 +306,16 @@ def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
     """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
     from otelkit._log_files import file_sink
 
-    sink, target = file_sink(
+    made = file_sink(
         settings.log_dir,
         settings.service_name,
         max_bytes=settings.log_file_max_bytes,
         backups=settings.log_file_backups,
         rotate_seconds=settings.log_file_rotate_seconds,
     )
+    if made is None:  # reported: the program runs without its log file
+        return
+    sink, target = made
     pipeline.sinks.append(sink)
     close_providers = pipeline.close
 
@@ -320,3 +324,25 @@ def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
         target.close()
 
     pipeline.close = close
+
+
+def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
+    """Add the Prometheus reader to ``pipeline``'s SDK meter provider, as it runs: for a
+    pipeline configured with ``prometheus=False`` whose process serves ``/metrics`` after
+    all. It serves what is recorded from now on. False when metrics never enter the SDK
+    (EMF only) or the SDK cannot add a reader.
+
+    Raises:
+        ImportError: the ``runtime`` extra is not installed.
+    """
+    if pipeline.prometheus_text is not None:
+        return True
+    provider = pipeline.meter_provider
+    provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
+        return False
+    from otelkit._sdk.prometheus import prometheus_reader
+
+    reader, pipeline.prometheus_text = prometheus_reader()
+    provider.add_metric_reader(reader)
+    return True
