@@ -6,6 +6,8 @@ import contextlib
 import enum
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from otelkit._keys import RESERVED_FIELD_NAMES
 from otelkit._log_formats import FORMATS, LOG_FORMATS, render_json, renderer
 from otelkit._safe_values import plain
 from otelkit._settings import resolve
+from tests.support.processes import production_env
 
 _LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
 
@@ -119,3 +122,28 @@ def test_every_logged_value_is_on_the_stdout_line(message: str, fields: dict[str
         shown = plain(fields)
     for key, value in shown.items():
         assert written[key] == json.loads(json.dumps(value, default=str))
+
+
+_PRETTY_PROGRAM = (
+    "import otelkit; otelkit.configure(service_name='c', log_format='pretty', console=False);"
+    " otelkit.get_logger('t').warning('careful')"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False)],
+)
+def test_pretty_lines_follow_no_color_and_force_color(env: dict[str, str], coloured: bool) -> None:
+    # stdout is a pipe here: colour only when FORCE_COLOR asks, never when NO_COLOR is set.
+    base = {k: v for k, v in production_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    result = subprocess.run(
+        [sys.executable, "-c", _PRETTY_PROGRAM],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "careful" in result.stdout
+    assert ("\x1b[" in result.stdout) is coloured

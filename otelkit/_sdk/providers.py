@@ -43,6 +43,7 @@ from otelkit._sdk.span_processing import SpanProcessing
 from otelkit._sdk.text_repair import RepairingSpanProcessor
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
+from otelkit._terminal import colour_wanted
 
 
 def xray_trace_id() -> int:
@@ -264,7 +265,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         metric_readers.append(reader)
     render = None
     if settings.log_stdout:
-        render = renderer(settings.log_format, colour=sys.stdout.isatty())
+        render = renderer(settings.log_format, colour=colour_wanted(sys.stdout))
     pipeline = assemble(
         settings=settings,
         span_processors=span_processors,
