@@ -16,13 +16,17 @@ from otelkit._cli_support import USAGE, parse_or_exit_code
 from otelkit._follow import follow
 
 _FOLLOW_FLAGS = {"--follow", "-f"}
+_FOLLOW_USAGE = "otelkit logs tail --follow --file PATH [--max-lines N] [--json]"
 
 
 def main(argv: Sequence[str]) -> int:
     """Run ``otelkit logs``; ``tail --follow`` follows a local file until Ctrl-C."""
     args = list(argv)
     if not args or args[0] != "tail" or not _FOLLOW_FLAGS & set(args[1:]):
-        return _logs_cli.main(args)
+        code = _logs_cli.main(args)
+        if args[:1] == ["tail"] and {"-h", "--help"} & set(args[1:]):
+            sys.stdout.write(f"\nfollow a local file as it grows:\n  {_FOLLOW_USAGE}\n")
+        return code
     options = parse_or_exit_code(_parser(), args[1:])
     if isinstance(options, int):
         return options

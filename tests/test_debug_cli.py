@@ -276,6 +276,12 @@ def test_tail_follow_prints_appended_lines_in_order(
     assert "\x1b" not in out
 
 
+def test_tail_help_names_follow(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "logs", "tail", "--help")
+    assert code == 0
+    assert "otelkit logs tail --follow --file PATH" in out
+
+
 def test_tail_follow_needs_a_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "logs", "tail", "--follow", "--group", "/ecs/x")
     assert code == 2
