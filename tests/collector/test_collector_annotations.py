@@ -40,3 +40,13 @@ def test_an_indexed_id_stays_a_forbidden_dimension() -> None:
 def test_an_id_cannot_be_an_annotation_key(key: str) -> None:
     with pytest.raises(ValueError, match=f"annotation key '{key}' names a correlation ID"):
         render_config(model_for("ecs", annotation_keys=(key,)))
+
+
+@pytest.mark.slow  # runs the collector binary
+def test_the_real_collector_validates_message_type_as_both() -> None:
+    from tests.collector.real_collector import validate, without_eks_detector
+
+    model = model_for("ecs", annotation_keys=("message_type",), extra_dimensions=("message_type",))
+    config = yaml.safe_load(render_text(model))
+    ok, output = validate(yaml.safe_dump(without_eks_detector(config)))
+    assert ok, output
