@@ -97,8 +97,8 @@ class Follower:
                     continue
                 out.append(raw.decode("utf-8", errors="replace"))
             if len(self.partial) > MAX_LINE_BYTES:
+                self.skipped += not self.skipping  # one line, however many MiB it runs
                 self.partial, self.skipping = b"", True
-                self.skipped += 1
         return out
 
     def close(self) -> None:

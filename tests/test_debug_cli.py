@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import otelkit
 from otelkit.__main__ import main
@@ -293,3 +295,35 @@ def test_the_commands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for command in ("metrics", "insights", "summary", "logs"):
         assert f"\n  {command} " in out
+
+
+def test_follow_skips_a_line_over_1_mib_and_holds_no_more(tmp_path: Path) -> None:
+    from otelkit._cli_lines import MAX_LINE_BYTES
+    from otelkit._follow import Follower
+
+    path = tmp_path / "bella.jsonl"
+    path.write_text("")
+    follower = Follower(path)
+    assert follower.poll() == []  # opened at the end
+    with path.open("a") as stream:
+        stream.write(json.dumps(_line("first")) + "\n")
+        stream.write("{" + "x" * (3 * MAX_LINE_BYTES))  # no newline yet
+    got = follower.poll()
+    assert len(follower.partial) <= MAX_LINE_BYTES + 65536
+    with path.open("a") as stream:
+        stream.write("x}\n" + json.dumps(_line("after")) + "\n")
+    got += follower.poll()
+    follower.close()
+    assert [json.loads(text)["message"] for text in got] == ["first", "after"]
+    assert follower.skipped == 1
+
+
+@given(text=st.text(max_size=200))
+def test_a_followed_line_prints_as_one_safe_line(text: str) -> None:
+    from otelkit._follow import render
+
+    for candidate in (text, json.dumps({"message": text, text[:10] or "k": text})):
+        shown = render(candidate, as_json=False)
+        assert "\n" not in shown
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in shown)
+        assert not set(shown) & {"\u2028", "\u2029", "\u202e", "\u2066"}
