@@ -122,7 +122,11 @@ def file_lines(paths: list[Path]) -> Iterator[Line]:
     for path in log_files(paths):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            for text in stream:
+            while text := stream.readline(MAX_LINE_BYTES + 1):
+                if len(text) > MAX_LINE_BYTES and not text.endswith("\n"):
+                    while text and not text.endswith("\n"):  # drop the rest, bounded
+                        text = stream.readline(MAX_LINE_BYTES + 1)
+                    continue
                 if (line := parse(text)) is not None:
                     yield line
 

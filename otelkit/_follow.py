@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,9 @@ class Follower:
                 if self.skipping:  # the rest of a line that was too long
                     self.skipping = False
                     continue
+                if len(raw) > MAX_LINE_BYTES:  # too long, though it ended in one read
+                    self.skipped += 1
+                    continue
                 out.append(raw.decode("utf-8", errors="replace"))
             if len(self.partial) > MAX_LINE_BYTES:
                 self.skipped += not self.skipping  # one line, however many MiB it runs
@@ -114,15 +118,22 @@ def follow(
     max_lines: int | None = None,
     interval: float = 0.2,
     stop: Callable[[], bool] = lambda: False,
+    warn: Callable[[str], Any] | None = None,
 ) -> int:
     """Write each new line of ``path`` until ``max_lines`` were written or ``stop()``;
-    returns how many were written."""
+    returns how many were written. A skipped over-long line is said on ``warn`` (stderr)."""
     follower = Follower(path)
-    written = 0
+    written = skipped = 0
     try:
         follower.poll()  # opens at the end: what is already there is not new
         while not stop():
-            for text in follower.poll():
+            texts = follower.poll()
+            if follower.skipped > skipped:
+                skipped = follower.skipped
+                (warn or sys.stderr.write)(
+                    f"otelkit logs: skipped a line longer than 1 MiB ({skipped} so far)\n"
+                )
+            for text in texts:
                 write(render(text, as_json=as_json) + "\n")
                 written += 1
                 if max_lines is not None and written >= max_lines:

@@ -327,3 +327,40 @@ def test_a_followed_line_prints_as_one_safe_line(text: str) -> None:
         assert "\n" not in shown
         assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in shown)
         assert not set(shown) & {"\u2028", "\u2029", "\u202e", "\u2066"}
+
+
+def test_follow_says_when_it_skipped_a_line(tmp_path: Path) -> None:
+    from otelkit._cli_lines import MAX_LINE_BYTES
+    from otelkit._follow import follow
+
+    path = tmp_path / "bella.jsonl"
+    path.write_text("")
+    out: list[str] = []
+    warnings: list[str] = []
+
+    def write_later() -> None:
+        time.sleep(0.1)
+        with path.open("a") as stream:
+            stream.write("x" * (MAX_LINE_BYTES + 10) + "\n" + json.dumps(_line("kept")) + "\n")
+
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    written = follow(path, out.append, max_lines=1, interval=0.02, warn=warnings.append)
+    writer.join()
+    assert written == 1
+    assert "kept" in out[0]
+    assert warnings == ["otelkit logs: skipped a line longer than 1 MiB (1 so far)\n"]
+
+
+def test_a_line_over_1_mib_in_a_file_is_skipped_in_bounded_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from otelkit._cli_lines import MAX_LINE_BYTES
+
+    path = tmp_path / "bella.jsonl"
+    huge = json.dumps(_line("Request completed", status=200, pad="x" * (3 * MAX_LINE_BYTES)))
+    kept = json.dumps(_line("Request completed", status=500, latency_ms=10.0))
+    path.write_text(huge + "\n" + kept + "\n")
+    code, out, _ = _run(capsys, "summary", "--file", str(path), "--json")
+    assert code == 0
+    assert json.loads(out)["performance"]["total_requests"] == 1
