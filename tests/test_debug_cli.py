@@ -364,3 +364,33 @@ def test_a_line_over_1_mib_in_a_file_is_skipped_in_bounded_reads(
     code, out, _ = _run(capsys, "summary", "--file", str(path), "--json")
     assert code == 0
     assert json.loads(out)["performance"]["total_requests"] == 1
+
+
+def test_follow_as_a_program_prints_each_line_as_it_comes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "bella.jsonl"
+    path.write_text("")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "otelkit", "logs", "tail", "-f", "--file", str(path)),
+            *("--max-lines", "3", "--interval", "0.02"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stop = threading.Event()
+    writer = threading.Thread(target=_append_until, args=(path, stop))
+    writer.start()
+    try:
+        out, err = process.communicate(timeout=30)
+    finally:
+        stop.set()
+        writer.join()
+    assert process.returncode == 0, err
+    printed = out.splitlines()
+    assert len(printed) == 3
+    first = int(printed[0].split("seq=")[1].split()[0])
+    assert [f"line {n}" in text for n, text in enumerate(printed, first)] == [True] * 3
