@@ -6,6 +6,7 @@ Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 
 from typing import TYPE_CHECKING, Any
 
+from otelkit._failure_lines import api_error, auth_failure
 from otelkit._ids import bind, carry, ids, new_id
 from otelkit._lifecycle import event, job, session
 from otelkit._lifecycle_spec import Lifecycle
@@ -19,6 +20,8 @@ from otelkit._version import __version__
 __all__ = [
     "Lifecycle",
     "__version__",
+    "api_error",
+    "auth_failure",
     "aws",
     "bind",
     "carry",

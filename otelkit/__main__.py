@@ -23,7 +23,13 @@ from otelkit._version import __version__
 COMMANDS = {
     "collector": ("otelkit.collector._cli", "render and validate ADOT collector configs"),
     "ops": ("otelkit.ops._cli", "render alarms, dashboards and saved queries from a model"),
-    "logs": ("otelkit._logs_cli", "tail, errors, slow, find --id: lines from CloudWatch or files"),
+    "logs": (
+        "otelkit._logs_cli",
+        "tail [--follow], errors, slow, find --id: lines from CloudWatch or files",
+    ),
+    "metrics": ("otelkit._metrics_cli", "metrics over a window: CloudWatch or EMF lines"),
+    "insights": ("otelkit._insights_cli", "a Logs Insights query over CloudWatch or files"),
+    "summary": ("otelkit._summary_cli", "requests and errors over a window, from the lines"),
     "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
     "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
     "run": ("otelkit._run_cli", "run -- python app.py: a program set up with no code change"),

@@ -92,7 +92,7 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
 
 
-def aws_client(service: Literal["logs", "xray"], args: argparse.Namespace) -> Any:
+def aws_client(service: Literal["logs", "xray", "cloudwatch"], args: argparse.Namespace) -> Any:
     """A boto3 client for ``service``; ``--region`` and ``--profile`` win over the
     environment, which (``AWS_ENDPOINT_URL`` too) applies otherwise."""
     import boto3

@@ -66,6 +66,8 @@ class DocumentWriter:
         storage_resolution: 1 marks every metric high-resolution; 60 is the default and
             is left out of the documents.
         write: where lines go; ``sys.stdout.write`` (looked up at each flush) when None.
+        stage: the ``Stage`` dimension of every metric (``emf_stage_dimension``); None:
+            no such dimension.
     """
 
     def __init__(
@@ -74,9 +76,13 @@ class DocumentWriter:
         service: str,
         storage_resolution: int = 60,
         write: Callable[[str], Any] | None = None,
+        stage: str | None = None,
     ) -> None:
         self._namespace = namespace
         self._service = service
+        self._own: dict[str, str] = {"service": service}
+        if stage is not None:
+            self._own["Stage"] = stage
         self._write = write
         self._high_resolution = storage_resolution == 1
         self._definitions: dict[tuple[str, str], dict[str, Any]] = {}
@@ -123,7 +129,7 @@ class DocumentWriter:
         values: dict[str, Any],
         definitions: list[dict[str, Any]],
     ) -> Iterable[str]:
-        properties = {"service": self._service, **dict(dimensions)}
+        properties = {**self._own, **dict(dimensions)}
         names = sorted(properties)
         if len(names) > MAX_DIMENSIONS:
             self._too_many_dimensions(definitions[0]["Name"], len(names))

@@ -25,6 +25,7 @@ from otelkit._pipeline import Pipeline
 from otelkit._safe_values import safe_str
 from otelkit._scrub import redact_message, redact_text, redact_value, scrubbed
 from otelkit._secret_patterns import keep_the_end
+from otelkit._stage import current_stage
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
 FIELDS_ATTR = "otelkit_fields"
@@ -148,6 +149,9 @@ def build_event(
     if scoped:
         event.update(scoped)
     event.update(current_ids(context))
+    stage = current_stage(context)
+    if stage is not None:  # a field named stage on the call wins (it is updated after)
+        event["stage"] = stage
     if fields:
         if RESERVED_FIELD_NAMES.isdisjoint(fields):
             event.update(fields)

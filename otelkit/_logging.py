@@ -34,6 +34,7 @@ from otelkit._log_event import (
 from otelkit._safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 from otelkit._safety import report_internal_error, report_once
 from otelkit._scrub import attribute_value, redact_message
+from otelkit._stage import current_stage
 
 _SEVERITY = {
     logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
@@ -72,6 +73,9 @@ def otel_attributes(
         **(scope_fields.get() or {}),
         **current_ids(context),
     }
+    stage = current_stage(context)
+    if stage is not None:
+        attributes["stage"] = stage
     if fields:
         for key, value in fields.items():
             attributes[key] = attribute_value(value)

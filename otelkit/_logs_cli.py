@@ -9,6 +9,7 @@ a filter pattern narrows what the service sends first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -65,6 +66,8 @@ def main(argv: Sequence[str]) -> int:
     args = parse_or_exit_code(_parser(), argv)
     if isinstance(args, int):
         return args
+    if args.verb == "tail" and args.follow:
+        return _follow(args)
     select, pattern, _ = VERBS[args.verb]
     since_ms = int((time.time() - args.since) * 1000)
     skipped = Skipped()
@@ -95,6 +98,26 @@ def main(argv: Sequence[str]) -> int:
     return 1 if args.verb == "find" and not newest.seen else 0
 
 
+def _follow(args: argparse.Namespace) -> int:
+    """``tail --follow --file F``: lines appended to one local file, across rotation,
+    until Ctrl-C (or ``--max-lines``)."""
+    from otelkit._follow import follow
+
+    if not args.file or len(args.file) != 1:
+        sys.stderr.write("otelkit logs tail --follow: give one --file (a local log file)\n")
+        return USAGE
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()  # a person (or a pipe) is waiting for each line
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how following ends
+        follow(
+            args.file[0], write, as_json=args.json, max_lines=args.max_lines, interval=args.interval
+        )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="otelkit logs", description="Read otelkit's JSON log lines back."
@@ -116,6 +139,16 @@ def _parser() -> argparse.ArgumentParser:
             "--limit", type=positive, default=100, help="at most this many lines, the newest"
         )
         sub.add_argument("--json", action="store_true", help="the lines as JSON, one a line")
+        if verb == "tail":
+            sub.add_argument(
+                "--follow", "-f", action="store_true", help="keep printing lines a --file gains"
+            )
+            sub.add_argument(
+                "--max-lines", type=positive, default=None, help="with --follow: stop after N"
+            )
+            sub.add_argument(
+                "--interval", type=float, default=0.2, help="with --follow: seconds between reads"
+            )
         if verb == "find":
             sub.add_argument("--id", required=True, help="a job, session, correlation… ID")
         if verb == "slow":

@@ -59,6 +59,8 @@ class Pipeline:
         log_sample_rate: share of units of work whose INFO-and-below lines are written
             as they happen; the others hold them back until an error.
         slow_request_ms: HTTP requests slower than this write a "Slow request" line.
+        request_field_aliases: "Request completed" also carries ``endpoint``,
+            ``status_code``, ``duration`` and ``event``.
     """
 
     service: str = "unknown_service"
@@ -83,6 +85,7 @@ class Pipeline:
     lambda_single_record: str = "link"
     log_sample_rate: float = 1.0
     slow_request_ms: float | None = None
+    request_field_aliases: bool = False
     prometheus_text: Callable[[], bytes] | None = None
     service_version: str | None = None
 

@@ -127,6 +127,16 @@ class Settings(ServiceSettings):
         doc="Cut any single field value of a log line longer than this (at least 32), the "
         "same way; dicts and lists are cut as their JSON text.",
     )
+    max_line_chars: int | None = setting(
+        parse=whole(256),
+        default=None,
+        env=("OTELKIT_MAX_LINE_CHARS",),
+        shown="(unset: 200000)",
+        doc="Cap each whole log line at this many characters (at least 256): the longest "
+        "values are cut, marked `… [truncated, N chars]`, until the JSON line fits; the "
+        "message is cut last. Every line also has a hard cap of 200000; a larger value "
+        "changes nothing.",
+    )
     error_dedup_every: int | None = setting(
         parse=whole(1),
         default=None,

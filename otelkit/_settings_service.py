@@ -247,6 +247,14 @@ class ServiceSettings:
         "1: per-second data, billed as such); `60` (standard, one-minute data) leaves "
         "it out of the documents.",
     )
+    emf_stage_dimension: bool = setting(
+        parse=flag,
+        default=False,
+        env=("OTELKIT_EMF_STAGE_DIMENSION",),
+        doc="Give every metric otelkit writes as EMF a `Stage` dimension holding the "
+        "environment (`STAGE`: `dev`, `stage`, `prod`), as CloudWatch dashboards per stage "
+        "expect.",
+    )
     instrument: tuple[str, ...] | None = setting(
         parse=names,
         default=None,
@@ -292,6 +300,14 @@ class ServiceSettings:
         shown="(unset: off)",
         doc='HTTP requests slower than this many milliseconds write a "Slow request" '
         "WARNING line naming the route and count in `http.server.slow_requests`.",
+    )
+    request_field_aliases: bool = setting(
+        parse=flag,
+        default=False,
+        env=("OTELKIT_REQUEST_FIELD_ALIASES",),
+        doc='"Request completed" lines also carry `endpoint` (the route, else the path), '
+        "`status_code` and `duration` (seconds), the names structlog-style request logs "
+        "use, beside otelkit's `route`, `status` and `latency_ms`.",
     )
     resource_detectors: tuple[str, ...] = setting(
         parse=lowercase_names,

@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otelkit import _switch
 from otelkit._scrub import scrub_attributes
+from otelkit._stage import span_context
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,7 +84,7 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
             self._name, kind=self._kind, attributes=self._attributes
         )
         self._span = current
-        self._token = otel_context.attach(trace.set_span_in_context(current))
+        self._token = otel_context.attach(span_context(current, self._attributes))
         return current
 
     def __exit__(
@@ -147,7 +148,11 @@ def _decorate(
     tracer = _switch.TRACER
     attach = otel_context.attach
     detach = otel_context.detach
-    in_context = trace.set_span_in_context
+    in_context = (
+        functools.partial(span_context, attributes=attributes)
+        if attributes and "stage" in attributes
+        else trace.set_span_in_context
+    )
 
     if inspect.isasyncgenfunction(func):
         return _traced_async_generator(func, span_name, kind, attributes)
@@ -195,7 +200,7 @@ def _traced_generator(
     @functools.wraps(func)
     def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
-        span_context = trace.set_span_in_context(current)
+        generator_context = span_context(current, attributes)
         inner = func(*args, **kwargs)
         sent: Any = None
         thrown: BaseException | None = None
@@ -203,7 +208,7 @@ def _traced_generator(
             while True:
                 # The span is current only while the generator body runs: between
                 # yields the consumer's own context must be untouched.
-                token = otel_context.attach(span_context)
+                token = otel_context.attach(generator_context)
                 try:
                     item = inner.throw(thrown) if thrown is not None else inner.send(sent)
                 except StopIteration as stop:
@@ -238,13 +243,13 @@ def _traced_async_generator(
     @functools.wraps(func)
     async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         current = _switch.TRACER.delegate.start_span(span_name, kind=kind, attributes=attributes)
-        span_context = trace.set_span_in_context(current)
+        generator_context = span_context(current, attributes)
         inner = func(*args, **kwargs)
         sent: Any = None
         thrown: BaseException | None = None
         try:
             while True:
-                token = otel_context.attach(span_context)
+                token = otel_context.attach(generator_context)
                 try:
                     if thrown is not None:
                         item = await inner.athrow(thrown)

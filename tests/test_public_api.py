@@ -12,6 +12,8 @@ def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
         "Lifecycle",
         "__version__",
+        "api_error",
+        "auth_failure",
         "aws",
         "bind",
         "carry",

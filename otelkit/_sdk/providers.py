@@ -29,6 +29,7 @@ from otelkit import (
 )
 from otelkit._emf_documents import DocumentWriter
 from otelkit._emf_meter import EMFMeterProvider, export_interval
+from otelkit._line_budget import with_line_budget
 from otelkit._log_formats import renderer
 from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
@@ -157,7 +158,10 @@ def assemble(
     return _pipeline.Pipeline(
         record_controls=(aggregator,) if aggregator is not None else (),
         error_aggregator=aggregator,
-        shape_event=_log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        shape_event=with_line_budget(
+            _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+            settings.max_line_chars,
+        ),
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         service_version=settings.service_version,
@@ -183,6 +187,7 @@ def assemble(
         lambda_single_record=settings.lambda_single_record,
         log_sample_rate=settings.log_sample_rate,
         slow_request_ms=settings.slow_request_ms,
+        request_field_aliases=settings.request_field_aliases,
     )
 
 
@@ -247,7 +252,10 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     emf = None
     if settings.emf_namespace:
         writer = DocumentWriter(
-            settings.emf_namespace, settings.service_name, settings.emf_storage_resolution
+            settings.emf_namespace,
+            settings.service_name,
+            settings.emf_storage_resolution,
+            stage=settings.environment if settings.emf_stage_dimension else None,
         )
         # On Lambda the end-of-invocation flush writes them; a thread would be frozen.
         interval = None if otlp_export.on_lambda() else export_interval()

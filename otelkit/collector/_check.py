@@ -24,7 +24,7 @@ from otelkit.collector._components import (
     Signal,
     component_type,
 )
-from otelkit.collector._model import MAX_EMF_DIMENSIONS
+from otelkit.collector._model import MAX_EMF_DIMENSIONS, is_id_shaped
 from otelkit.collector._options import option_problems, schema
 from otelkit.collector._yaml import Document, Path, YamlError, load
 
@@ -234,7 +234,10 @@ class _Checker:
         forbidden = set(self.id_keys)
         for cid, settings in declared["exporters"].items():
             if component_type(cid) == "awsxray":
-                forbidden.update(str(k) for k in _as_list(settings.get("indexed_attributes")))
+                # An indexed attribute is an ID when named like one; a bounded one
+                # (message_type) may be an annotation and a dimension at once.
+                indexed = (str(k) for k in _as_list(settings.get("indexed_attributes")))
+                forbidden.update(k for k in indexed if is_id_shaped(k))
         for cid, settings in declared["exporters"].items():
             for path, message in auth_problems(cid, settings, declared["extensions"], enabled):
                 self.add(path, message)

@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         "--id-key", action="append", dest="id_keys", help="correlation ID key (repeatable)"
     )
     render.add_argument(
+        "--annotation",
+        action="append",
+        dest="annotation_keys",
+        help="bounded attribute X-Ray also indexes, which may be a --dimension too, e.g. "
+        "message_type (repeatable)",
+    )
+    render.add_argument(
         "--dimension",
         action="append",
         dest="dimensions",
@@ -116,6 +123,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         "emf_log_group": args.emf_log_group,
         "id_keys": tuple(args.id_keys) if args.id_keys else None,
         "extra_dimensions": tuple(args.dimensions) if args.dimensions else None,
+        "annotation_keys": tuple(args.annotation_keys) if args.annotation_keys else None,
         "cloudwatch_logs": args.cloudwatch_logs or None,
         "cloudwatch_log_group": args.cloudwatch_log_group,
         "bind_host": args.bind_host,

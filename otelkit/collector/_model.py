@@ -27,6 +27,13 @@ Target = str
 #: The targets shipped in ``collector/``, in rendering order.
 TARGETS: tuple[Target, ...] = tuple(PROFILES)
 
+
+def is_id_shaped(key: str) -> bool:
+    """Whether an attribute is named like a correlation ID (``tenant_id``): one value per
+    unit of work, so never a dimension even when only X-Ray's index names it."""
+    return key.endswith("_id")
+
+
 #: CloudWatch drops a dimension set with more than this many keys, silently.
 MAX_EMF_DIMENSIONS = 10
 
@@ -49,6 +56,8 @@ class CollectorModel:
         emf_namespace: CloudWatch metrics namespace.
         emf_log_group: Log group the EMF exporter writes metric events to.
         id_keys: Correlation ID keys: indexed in X-Ray, never EMF dimensions.
+        annotation_keys: Bounded attributes also indexed in X-Ray (``message_type``):
+            unlike ID keys they may be EMF dimensions too.
         service_attribute: Resource attribute that names the service.
         environment_attribute: Resource attribute that names the environment.
         extra_dimensions: Metric attributes that each get their own dimension set next
@@ -73,6 +82,7 @@ class CollectorModel:
     emf_namespace: str = "otelkit"
     emf_log_group: str = "/otelkit/metrics"
     id_keys: tuple[str, ...] = WELL_KNOWN_ID_KEYS
+    annotation_keys: tuple[str, ...] = ()
     service_attribute: str = "service.name"
     environment_attribute: str = "deployment.environment"
     extra_dimensions: tuple[str, ...] = ("outcome", "status")
@@ -98,6 +108,12 @@ class CollectorModel:
         for key in self.extra_dimensions:
             if key in ids:
                 out.append(f"extra dimension {key!r} is a correlation ID key")
+        for key in self.annotation_keys:
+            if key in ids or is_id_shaped(key):
+                out.append(
+                    f"annotation key {key!r} names a correlation ID: give it as an ID key "
+                    "(indexed too, never a dimension)"
+                )
         if len(self.base_dimensions) + 1 > MAX_EMF_DIMENSIONS:
             out.append(f"dimension sets would exceed {MAX_EMF_DIMENSIONS} keys")
         if not self.loki_endpoint.rstrip("/").endswith("/otlp"):
@@ -159,6 +175,12 @@ class CollectorModel:
     def profile(self) -> Profile:
         """What the target renders, and with which defaults."""
         return profile_named(self.target)
+
+    @property
+    def indexed_attributes(self) -> tuple[str, ...]:
+        """What X-Ray indexes as annotations: the ID keys, then the annotation keys."""
+        extra = tuple(key for key in self.annotation_keys if key not in self.id_keys)
+        return (*self.id_keys, *extra)
 
     @property
     def base_dimensions(self) -> list[str]:

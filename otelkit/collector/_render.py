@@ -156,7 +156,7 @@ def _drop_conditions(model: CollectorModel) -> list[Quoted]:
 def _xray(model: CollectorModel) -> Config:
     if model.aws_otlp_endpoints:
         return aws_otlp.xray_exporter(model)
-    xray: Config = {"region": model.region, "indexed_attributes": Flow(model.id_keys)}
+    xray: Config = {"region": model.region, "indexed_attributes": Flow(model.indexed_attributes)}
     if model.cloudwatch_logs:
         xray["aws_log_groups"] = Flow([model.cloudwatch_log_group])
     return {"awsxray": xray}
