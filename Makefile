@@ -5,12 +5,23 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
+# Long steps say what they do, then print a line a minute until they finish (a cold Go
+# build takes minutes on two cores): $(call progress,what,command).
+define progress
+	@echo "$(1): started at $$(date +%H:%M:%S)"; start=$$(date +%s); \
+	( while sleep 60; do echo "  $(1): still running, $$(( $$(date +%s) - start )) s"; done ) & \
+	ticker=$$!; trap 'kill $$ticker 2>/dev/null' EXIT; \
+	$(2); status=$$?; kill $$ticker 2>/dev/null; \
+	echo "$(1): done in $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
+endef
+
 .PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs collector clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all]' --group dev
+	$(call progress,installing otelkit and its dev tools into $(VENV),\
+	  $(BIN)/python -m pip install --quiet -e '.[all]' --group dev)
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with otelkit and its dev tools
@@ -39,9 +50,11 @@ system-deps:
 
 # checkov pins packages (packaging<24) that clash with the dev tools: its own venv.
 CHECKOV := $(VENV)/checkov/bin/checkov
+CHECKOV_SPEC := checkov>=3.2,<4
 $(CHECKOV):
 	$(PYTHON) -m venv $(VENV)/checkov
-	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	$(call progress,installing checkov into $(VENV)/checkov,\
+	  $(VENV)/checkov/bin/python -m pip install --quiet '$(CHECKOV_SPEC)')
 
 demo: $(DEMO_STAMP)  ## run the instrumented video pipeline demo (no AWS account needed)
 	$(BIN)/python examples/video_pipeline.py
@@ -55,9 +68,8 @@ collector: $(COLLECTOR)  ## build the test collector at build/otelcol-otelkit (n
 
 $(COLLECTOR): $(wildcard $(COLLECTOR_SRC)/*.go) $(COLLECTOR_SRC)/go.mod $(COLLECTOR_SRC)/go.sum
 	@mkdir -p build
-	@start=$$(date +%s); \
-	cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) . && \
-	echo "built $(COLLECTOR) in $$(( $$(date +%s) - start )) s"
+	$(call progress,building $(COLLECTOR) (minutes on a cold Go cache),\
+	  cd $(COLLECTOR_SRC) && GOFLAGS=-mod=readonly go build -o ../../$(COLLECTOR) .)
 
 # `otelkit collector check` knows each component's keys from the built collector itself.
 collector-keys: $(COLLECTOR)  ## regenerate otelkit/collector/component_keys.json from the build
@@ -71,10 +83,8 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 
 $(RIE):
 	@mkdir -p $(dir $(RIE))
-	@echo "building $(RIE) at $(RIE_VERSION) from the Go module proxy"
-	@start=$$(date +%s); \
-	GOBIN=$(abspath $(dir $(RIE))) GOFLAGS=-mod=mod go install $(RIE_MODULE)@$(RIE_VERSION) && \
-	echo "built $(RIE) in $$(( $$(date +%s) - start )) s"
+	$(call progress,building $(RIE) at $(RIE_VERSION) from the Go module proxy,\
+	  GOBIN=$(abspath $(dir $(RIE))) GOFLAGS=-mod=mod go install $(RIE_MODULE)@$(RIE_VERSION))
 
 test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV) $(RIE)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks
