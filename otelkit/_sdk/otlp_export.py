@@ -1,9 +1,10 @@
-"""OTLP export: the SDK's exporters behind otelkit's outboxes and collector link.
+"""OTLP export: otelkit's OTLP/HTTP exporters behind its outboxes and collector link.
 
-The exporters encode; the outboxes (``outbox``) decide when to send and what a failure
-costs; the link (``collector_link``) bounds every request by the flush that asked for it
-and remembers when the collector is away. Metrics go through the SDK's periodic reader,
-with names restored to the case the user wrote and values OTLP can always encode.
+The exporters (``otlp_http``) encode and read the answers; the outboxes (``outbox``)
+decide when to send and what a failure costs; the link (``collector_link``) bounds every
+request by the flush that asked for it and remembers when the collector is away.
+Metrics go through the SDK's periodic reader, with names restored to the case the user
+wrote and values OTLP can always encode.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.metrics import (
     Counter,
     Histogram,
@@ -35,13 +35,13 @@ from opentelemetry.sdk.metrics.export import (
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace.export import SpanExporter
 
 from otelkit import _drops
 from otelkit._metrics import display_name
-from otelkit._sdk.collector_link import CollectorLink, CollectorSession
+from otelkit._sdk.collector_link import CollectorClient, CollectorLink
+from otelkit._sdk.http_post import Connection
 from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
-from otelkit._sdk.redaction import redacting
+from otelkit._sdk.redaction import ExportSpans, redacting
 from otelkit._settings import Settings
 
 #: Delta temporality for every synchronous kind: each export reports what was recorded
@@ -94,7 +94,9 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             quiet.setLevel(logging.CRITICAL)
     if span_exporter is not None:
         # Redacted as they leave, in the exporting thread (see ``redaction``).
-        export_spans = redacting(span_exporter.export) if settings.scrub else span_exporter.export
+        export_spans = span_exporter.export
+        if settings.scrub:
+            export_spans = redacting(cast("ExportSpans", export_spans))
         built.spans = Outbox(
             export_spans,
             "spans",
@@ -116,52 +118,36 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
         built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))
     if metric_exporter is not None:
         built.metric_reader = PeriodicExportingMetricReader(
-            CountedMetricExport(metric_exporter),
-            export_timeout_millis=settings.export_timeout * 1000,
+            metric_exporter, export_timeout_millis=settings.export_timeout * 1000
         )
     return built
 
 
-Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
+Exporters = tuple[Any, MetricExporter | None, Any]
 
 
 def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLink]) -> Exporters:
     """The OTLP exporter of each signal that has somewhere to go (None for the others).
 
-    HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
-    (one link per collector host: its signals fail together). gRPC gets none.
+    OTLP/HTTP is otelkit's own (``otlp_http``), one client per signal; ``links`` receives
+    each signal's link (one link per collector host: its signals fail together). gRPC
+    is the SDK's exporters, with no link.
     """
     endpoint, timeout = settings.endpoint, settings.export_timeout
     if not (endpoint or settings.traces_endpoint or settings.logs_endpoint):
         return None, None, None  # nothing leaves the process: import no exporter
     temporality = DELTA if on_lambda else None
     if settings.protocol == "grpc" and endpoint:
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                OTLPMetricExporter,
-            )
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        except ImportError as exc:
-            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        return (
-            OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
-            OTLPMetricExporter(
-                endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
-            ),
-            OTLPLogExporter(endpoint=endpoint, timeout=timeout),
-        )
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HTTPLogExporter,
+        return _grpc_exporters(endpoint, timeout, temporality)
+    from otelkit._sdk import otlp_options
+    from otelkit._sdk.otlp_http import (
+        OtlpHttpExporter,
+        Signal,
+        logs_signal,
+        metrics_signal,
+        spans_signal,
     )
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-        OTLPMetricExporter as HTTPMetricExporter,
-    )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HTTPSpanExporter,
-    )
-
-    from otelkit._sdk.sigv4 import signing_session, wants_signing
+    from otelkit._sdk.sigv4 import signer_for, wants_signing
 
     traces = settings.traces_endpoint or (f"{endpoint}/v1/traces" if endpoint else None)
     logs = settings.logs_endpoint or (f"{endpoint}/v1/logs" if endpoint else None)
@@ -170,37 +156,86 @@ def _exporters(settings: Settings, on_lambda: bool, links: dict[str, CollectorLi
         metrics = None  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
     by_host: dict[str, CollectorLink] = {}
 
-    def session(url: str, signal: str) -> CollectorSession:
-        # One session per exporter: a Session is not thread-safe.
+    def exporter(url: str, signal: str, shapes: Signal) -> OtlpHttpExporter:
         host = url.split("/")[2] if "//" in url else url
         links[signal] = by_host.setdefault(host, CollectorLink())
-        guarded = CollectorSession(links[signal])
-        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" else None
-        if signing is not None:
-            guarded.auth = signing.auth
-        return guarded
+        headers = otlp_options.headers(signal)
+        signer = signer_for(url, signal, settings.aws_sigv4) if signal != "metrics" else None
+        if signer is None and not any(name.lower() == "authorization" for name in headers):
+            authorization = otlp_options.netrc_authorization(url)
+            if authorization:
+                headers["Authorization"] = authorization
+        client = CollectorClient(
+            url,
+            links[signal],
+            headers=headers,
+            timeout=timeout,
+            compression=otlp_options.compression(signal),
+            signer=signer,
+            connection=Connection(url, otlp_options.tls(signal), otlp_options.proxy(url)),
+        )
+        return OtlpHttpExporter(shapes, client)
 
     return (
-        HTTPSpanExporter(endpoint=traces, timeout=timeout, session=session(traces, "traces"))
-        if traces
-        else None,
-        HTTPMetricExporter(
-            endpoint=metrics,
-            timeout=timeout,
-            session=session(metrics, "metrics"),
-            preferred_temporality=temporality,
-        )
+        exporter(traces, "traces", spans_signal()) if traces else None,
+        OtlpMetricExporter(exporter(metrics, "metrics", metrics_signal()), temporality)
         if metrics
         else None,
-        HTTPLogExporter(endpoint=logs, timeout=timeout, session=session(logs, "logs"))
-        if logs
-        else None,
+        exporter(logs, "logs", logs_signal()) if logs else None,
     )
 
 
+def _grpc_exporters(endpoint: str, timeout: float, temporality: Any) -> Exporters:
+    try:
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    except ImportError as exc:
+        raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
+    return (
+        OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
+        CountedMetricExport(
+            OTLPMetricExporter(
+                endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
+            )
+        ),
+        OTLPLogExporter(endpoint=endpoint, timeout=timeout),
+    )
+
+
+class OtlpMetricExporter(MetricExporter):
+    """Metrics over otelkit's OTLP/HTTP: names restored to the case the user wrote
+    (``MessagesProcessed``), every value encodable, and the points of a failed export,
+    or those a partial success rejected, counted as dropped."""
+
+    def __init__(self, exporter: Any, temporality: dict[type, AggregationTemporality] | None):
+        super().__init__(preferred_temporality=temporality)
+        self._exporter = exporter
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        points = _point_count(metrics_data)
+        outcome = self._exporter.export(rename_metrics(metrics_data), points)
+        if outcome.delivered:
+            return MetricExportResult.SUCCESS
+        _failed.count = metric_failures_here() + 1
+        if outcome.rejected:
+            _drops.add("metrics", "rejected", outcome.rejected, detail=outcome.message)
+            return MetricExportResult.SUCCESS  # the rest arrived
+        _drops.add("metrics", outcome.dropped or "export failed", points)
+        return MetricExportResult.FAILURE
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return True
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        self._exporter.shutdown()
+
+
 class CountedMetricExport(MetricExporter):
-    """Restores the case of metric names the SDK lower-cased (``MessagesProcessed``),
-    makes every value encodable, and counts the points of a failed export as dropped."""
+    """The SDK's gRPC metric exporter with names restored to the case the user wrote,
+    every value encodable, and the points of a failed export counted as dropped."""
 
     def __init__(self, exporter: MetricExporter) -> None:
         super().__init__(

@@ -34,7 +34,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from otelkit import _drops
-from otelkit._sdk.collector_link import CollectorLink, within
+from otelkit._sdk.collector_link import CollectorLink, Outcome, within
 
 #: Items held at most per signal while the collector is slow or away, or a burst leaves.
 #: A queued span without events takes about 1 KB, so a full queue holds about 8 MB.
@@ -141,27 +141,27 @@ class Outbox:
         return [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
 
     def _send(self, batch: list[Any], deadline: float) -> bool:
-        link = self._link
-        if link is not None:
-            link.outcome = "ok"
+        """Export ``batch``; True when all of it was delivered. A batch the collector
+        said "not now" to goes back to the front of the queue; what is lost is counted."""
         try:
             with within(deadline):
                 result = self._export(batch)
         except Exception:  # the exporter's own bug: the batch is lost, and counted
-            result = None
-            if link is not None:
-                link.outcome = "exporter error"
-        if getattr(result, "name", None) == "SUCCESS":
-            return True
-        outcome = link.outcome if link is not None else "export failed"
-        if outcome == "retry":  # "not now": keep it, ahead of what came since
+            result = Outcome(dropped="exporter error")
+        if not isinstance(result, Outcome):  # another exporter (gRPC): its result's name
+            if getattr(result, "name", None) == "SUCCESS":
+                return True
+            result = Outcome(dropped="export failed")
+        if result.kept:  # "not now": keep it, ahead of what came since
             room = MAX_QUEUE - len(self._queue)
             kept = batch[-room:] if room > 0 else []
             self._queue.extendleft(reversed(kept))
             _drops.add(self.signal, "queue full", len(batch) - len(kept))
-        else:
-            _drops.add(self.signal, outcome if outcome != "ok" else "export failed", len(batch))
-        return False
+        elif result.dropped is not None:
+            _drops.add(self.signal, result.dropped, len(batch))
+        elif result.rejected:
+            _drops.add(self.signal, "rejected", result.rejected, detail=result.message)
+        return result.delivered
 
     def close(self, deadline: float) -> None:
         """Stop taking items, export what is queued until ``deadline``, drop the rest."""

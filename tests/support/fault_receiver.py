@@ -9,6 +9,15 @@ Modes:
 * ``500``: answers 500 Internal Server Error.
 * ``429``: answers 429 Too Many Requests with ``Retry-After: 1``.
 * ``flapping``: alternates: 503 to one request, 200 to the next.
+* ``trickle``: answers 200 with ``Content-Length: 100000``, then one byte every
+  ``TRICKLE_SECONDS``; ``trickle_body``: the same with a body short enough to be read
+  (1,000 bytes); ``trickle_head``: the status line and headers themselves trickle.
+* ``hang``: reads each request, never processes it and never answers (the connection
+  stays open).
+* ``huge``: answers 200 with a 1 GiB body (``Content-Length`` given), sent as fast as
+  the client reads it; ``huge_unsized``: the same with no length (ends when it closes).
+* ``partial``: answers 200 with an OTLP partial success rejecting half of each request's
+  items (rounded down) with the message ``PARTIAL_MESSAGE``; only the rest is counted.
 
 In-process (``fault_receiver(mode)``, a context manager) or as a process of its own
 (``python -m tests.support.fault_receiver MODE``: prints the endpoint, serves until stdin closes),
@@ -17,54 +26,119 @@ so benchmarks measure otelkit's cost without the receiver's in the same interpre
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 
 from tests.support.servers import http_server
 
-MODES = ("healthy", "closed", "blackhole", "slow", "500", "429", "flapping")
+MODES = (
+    "healthy",
+    "closed",
+    "blackhole",
+    "slow",
+    "500",
+    "429",
+    "flapping",
+    "trickle",
+    "trickle_body",
+    "trickle_head",
+    "hang",
+    "huge",
+    "huge_unsized",
+    "partial",
+)
 SLOW_SECONDS = 0.2
+TRICKLE_SECONDS = 0.5
+HUGE_BYTES = 1 << 30
+PARTIAL_MESSAGE = "quota exceeded for tenant"
 
 
 @dataclass
 class Tally:
-    """What the receiver saw: requests per status, and the spans and logs it accepted."""
+    """What the receiver saw: requests per status, and the spans and logs it accepted.
+    ``mode`` is read at each request: a test changes it to make the collector heal (or
+    break) on the same port."""
 
+    mode: str = "healthy"
     requests: int = 0
     spans: int = 0
     logs: int = 0
+    points: int = 0  # metric data points
+    rejected: int = 0  # items a partial success refused (``partial``)
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _count(path: str, body: bytes) -> tuple[int, int]:
+def _count(path: str, body: bytes) -> tuple[int, int, int]:
+    """The spans, log records and metric points of a request."""
     if path == "/v1/traces":
         traces = ExportTraceServiceRequest()
         traces.ParseFromString(body)
-        return sum(len(ss.spans) for rs in traces.resource_spans for ss in rs.scope_spans), 0
+        return sum(len(ss.spans) for rs in traces.resource_spans for ss in rs.scope_spans), 0, 0
     if path == "/v1/logs":
         logs = ExportLogsServiceRequest()
         logs.ParseFromString(body)
-        return 0, sum(len(sl.log_records) for rl in logs.resource_logs for sl in rl.scope_logs)
-    return 0, 0
+        return 0, sum(len(sl.log_records) for rl in logs.resource_logs for sl in rl.scope_logs), 0
+    if path == "/v1/metrics":
+        metrics = ExportMetricsServiceRequest()
+        metrics.ParseFromString(body)
+        points = 0
+        for rm in metrics.resource_metrics:
+            for sm in rm.scope_metrics:
+                for metric in sm.metrics:
+                    kind = metric.WhichOneof("data")
+                    points += len(getattr(metric, kind).data_points) if kind else 0
+        return 0, 0, points
+    return 0, 0, 0
 
 
-def _handler(mode: str, tally: Tally) -> type[BaseHTTPRequestHandler]:
+def _partial_answer(path: str, rejected: int) -> bytes:
+    """An OTLP answer to ``path`` rejecting ``rejected`` items with ``PARTIAL_MESSAGE``."""
+    answer: Any
+    if path == "/v1/traces":
+        answer = ExportTraceServiceResponse()
+        answer.partial_success.rejected_spans = rejected
+    elif path == "/v1/logs":
+        answer = ExportLogsServiceResponse()
+        answer.partial_success.rejected_log_records = rejected
+    else:
+        answer = ExportMetricsServiceResponse()
+        answer.partial_success.rejected_data_points = rejected
+    answer.partial_success.error_message = PARTIAL_MESSAGE
+    return bytes(answer.SerializeToString())
+
+
+def _handler(tally: Tally) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real collector
 
         def do_POST(self) -> None:
+            mode = tally.mode
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
             with tally.lock:
                 tally.requests += 1
                 number = tally.requests
@@ -73,19 +147,33 @@ def _handler(mode: str, tally: Tally) -> type[BaseHTTPRequestHandler]:
                 status = 503
             if mode == "slow":
                 time.sleep(SLOW_SECONDS)
+            answer = b""
+            if mode == "hang":  # accepted, never processed, never answered
+                time.sleep(3600)  # a daemon thread: it dies with the server's process
             if status == 200:
-                spans, logs = _count(self.path, body)
+                spans, logs, points = _count(self.path, body)
+                rejected = (spans + logs + points) // 2 if mode == "partial" else 0
+                if rejected:
+                    answer = _partial_answer(self.path, rejected)
                 with tally.lock:
-                    tally.spans += spans
-                    tally.logs += logs
+                    tally.spans += spans - (rejected if spans else 0)
+                    tally.logs += logs - (rejected if logs else 0)
+                    tally.points += points - (rejected if points else 0)
+                    tally.rejected += rejected
             with tally.lock:
                 tally.statuses[status] = tally.statuses.get(status, 0) + 1
             self.send_response(status)
             if status == 429:
                 self.send_header("Retry-After", "1")
             self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
+            misbehave = _MISBEHAVIOURS.get(mode)
+            if misbehave is not None:
+                with contextlib.suppress(OSError):  # the client hung up: as it should
+                    misbehave(self)
+                return
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -93,12 +181,52 @@ def _handler(mode: str, tally: Tally) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _trickle(handler: BaseHTTPRequestHandler, length: int = 100_000) -> None:
+    handler.send_header("Content-Length", str(length))
+    handler.end_headers()
+    handler.wfile.flush()
+    _drip(handler, b"x" * length)
+
+
+def _drip(handler: BaseHTTPRequestHandler, data: bytes) -> None:
+    for byte in data:
+        handler.wfile.write(bytes((byte,)))
+        handler.wfile.flush()
+        time.sleep(TRICKLE_SECONDS)
+
+
+def _trickle_head(handler: BaseHTTPRequestHandler) -> None:
+    handler._headers_buffer = []  # type: ignore[attr-defined]  # what send_response queued
+    _drip(handler, b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"x" * 1000 + b"\r\n\r\n")
+
+
+def _huge(handler: BaseHTTPRequestHandler, *, sized: bool = True) -> None:
+    if sized:
+        handler.send_header("Content-Length", str(HUGE_BYTES))
+    else:
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+    handler.end_headers()
+    chunk = b"\0" * (1 << 16)
+    for _ in range(HUGE_BYTES // len(chunk)):
+        handler.wfile.write(chunk)  # the client hangs up long before: BrokenPipe ends it
+
+
+_MISBEHAVIOURS: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
+    "trickle": _trickle,
+    "trickle_body": lambda handler: _trickle(handler, 1000),
+    "trickle_head": _trickle_head,
+    "huge": _huge,
+    "huge_unsized": lambda handler: _huge(handler, sized=False),
+}
+
+
 @contextmanager
 def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
     """Serve ``mode`` on 127.0.0.1 (an ephemeral port); yield (endpoint, tally)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
-    tally = Tally()
+    tally = Tally(mode=mode)
     if mode == "closed":
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -111,7 +239,7 @@ def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
             hole.listen(1024)  # the kernel completes handshakes; nobody ever reads
             yield f"http://127.0.0.1:{hole.getsockname()[1]}", tally
         return
-    with http_server(_handler(mode, tally)) as url:
+    with http_server(_handler(tally)) as url:
         yield url, tally
 
 
