@@ -19,6 +19,7 @@ for the export lock, which left Lambda waiting on a dead collector for seconds. 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import threading
@@ -47,6 +48,10 @@ BATCH_SIZE = 512
 OVERFLOW_REPORT_EVERY = 256
 #: Seconds between background exports.
 DELAY = 5.0
+#: At shutdown, a paused collector is probed again this often until the deadline.
+SHUTDOWN_PROBE_EVERY = 0.25
+#: How long shutdown waits, past its deadline, for an aborted request to be accounted.
+ABORT_GRACE = 0.05
 
 Export = Callable[[Sequence[Any]], Any]
 
@@ -77,6 +82,10 @@ class Outbox:
         self._pid = os.getpid()
         self._closed = False
         self._overflow = 0
+        self._in_flight = 0  # items of the request being sent
+        self._abandoned = False  # shutdown counted the request in flight: its sender won't
+        self._final = False  # shutdown is counting what is left: nothing goes back
+        self._accounts = threading.Lock()  # hands the request in flight over at shutdown
 
     def _report_overflow(self) -> None:
         overflow, self._overflow = self._overflow, 0
@@ -138,7 +147,10 @@ class Outbox:
 
     def _take_batch(self) -> list[Any]:
         queue = self._queue
-        return [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+        with self._accounts:  # never out of the queue without being in flight
+            batch = [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+            self._in_flight = len(batch)
+        return batch
 
     def _send(self, batch: list[Any], deadline: float) -> bool:
         """Export ``batch``; True when all of it was delivered. A batch the collector
@@ -149,10 +161,19 @@ class Outbox:
         except Exception:  # the exporter's own bug: the batch is lost, and counted
             result = Outcome(dropped="exporter error")
         if not isinstance(result, Outcome):  # another exporter (gRPC): its result's name
-            if getattr(result, "name", None) == "SUCCESS":
-                return True
-            result = Outcome(dropped="export failed")
-        if result.kept:  # "not now": keep it, ahead of what came since
+            ok = getattr(result, "name", None) == "SUCCESS"
+            result = Outcome() if ok else Outcome(dropped="export failed")
+        with self._accounts:
+            self._in_flight = 0
+            if self._abandoned:  # shutdown gave up waiting and counted it
+                return False
+            self._account(batch, result)
+        return result.delivered
+
+    def _account(self, batch: list[Any], result: Outcome) -> None:
+        if result.kept and self._final:
+            _drops.add(self.signal, "undelivered at shutdown", len(batch))
+        elif result.kept:  # "not now": keep it, ahead of what came since
             room = MAX_QUEUE - len(self._queue)
             kept = batch[-room:] if room > 0 else []
             self._queue.extendleft(reversed(kept))
@@ -161,23 +182,48 @@ class Outbox:
             _drops.add(self.signal, result.dropped, len(batch))
         elif result.rejected:
             _drops.add(self.signal, "rejected", result.rejected, detail=result.message)
-        return result.delivered
 
     def close(self, deadline: float) -> None:
-        """Stop taking items, export what is queued until ``deadline``, drop the rest."""
+        """Stop taking items, export what is queued until ``deadline``, count the rest.
+
+        A collector paused after failures is probed again every ``SHUTDOWN_PROBE_EVERY``
+        until the deadline: a collector restarting while the program stops still gets the
+        queue. A request the export thread still has in flight is aborted, and counted."""
         if self._closed:
             return  # the pipeline closes it, then the provider's shutdown asks again
         self._closed = True
         self._wake.set()
-        self.export_until(deadline)
-        self._report_overflow()
-        left = len(self._queue)
-        self._queue.clear()
-        _drops.add(self.signal, "undelivered at shutdown", left)
+        while not self.export_until(deadline) and self._wait_to_retry(deadline):
+            pass
+        self._final = True  # from now on a batch the collector did not take is counted
+        with contextlib.suppress(Exception):  # a broken exporter's shutdown: not worth an error
+            self._shutdown_exporter()  # ends a request in flight in the export thread
+        got_lock = self._lock.acquire(timeout=max(ABORT_GRACE, deadline - time.monotonic()))
         try:
-            self._shutdown_exporter()
-        except Exception:  # shutting down a broken exporter is not worth an error
-            return
+            with self._accounts:
+                if not got_lock and self._in_flight:
+                    self._abandoned = True
+                    _drops.add(self.signal, "undelivered at shutdown", self._in_flight)
+                self._report_overflow()
+                left = len(self._queue)
+                self._queue.clear()
+                _drops.add(self.signal, "undelivered at shutdown", left)
+        finally:
+            if got_lock:
+                self._lock.release()
+
+    def _wait_to_retry(self, deadline: float) -> bool:
+        """At shutdown, after an export that left items queued: wait out (part of) the
+        collector's pause within ``deadline``; False when trying again is pointless."""
+        link, left = self._link, deadline - time.monotonic()
+        if link is None or not self._queue or left <= 0:
+            return False
+        paused = link.paused_for()
+        if paused <= 0:
+            return True  # a batch was refused or the thread was busy: go on with the rest
+        time.sleep(min(paused, SHUTDOWN_PROBE_EVERY, left))
+        link.probe_now()
+        return time.monotonic() < deadline
 
     def _start_worker(self) -> None:
         self._worker = threading.Thread(
@@ -215,6 +261,8 @@ class Outbox:
         self._pid = os.getpid()
         self._queue.clear()
         self._lock = threading.Lock()
+        self._accounts = threading.Lock()
+        self._in_flight = 0
         self._wake = threading.Event()
         self._worker = None
 

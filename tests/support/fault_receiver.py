@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import socket
 import sys
 import threading
@@ -35,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
@@ -241,6 +242,70 @@ def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
         return
     with http_server(_handler(tally)) as url:
         yield url, tally
+
+
+class _TrackingServer(ThreadingHTTPServer):
+    """Remembers its connections, so that stopping it closes the kept-alive ones too."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connections: set[socket.socket] = set()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        self.connections.add(sock)
+        return sock, address
+
+
+class Restartable:
+    """A healthy receiver that can be stopped (its port refuses connections, its open
+    connections are cut) and started again on the same port, keeping its tally: a
+    collector restarting."""
+
+    def __init__(self) -> None:
+        self.tally = Tally()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: _TrackingServer | None = None
+
+    def start(self) -> None:
+        if self._server is None:
+            server = _TrackingServer(("127.0.0.1", self.port), _handler(self.tally))
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self._server = server
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            for sock in list(server.connections):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def restartable_receiver() -> Iterator[Restartable]:
+    """A ``Restartable`` receiver, stopped at first; stopped again at the end."""
+    receiver = Restartable()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+def dropped_in(stderr: str, signal: str) -> int:
+    """The items of ``signal`` the ``otelkit: dropped …`` lines of ``stderr`` report."""
+    return sum(
+        int(count)
+        for line in stderr.splitlines()
+        if line.startswith("otelkit: dropped ")
+        for count in re.findall(rf"(\d+) {signal} \(", line)
+    )
 
 
 def main() -> None:
