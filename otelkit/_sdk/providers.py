@@ -103,7 +103,8 @@ def assemble(
 
     def flush(timeout: float) -> bool:
         recorded = take_recorded()
-        if not (queues or recorded):
+        held = bool(metric_readers) and otlp_export.metrics_held()  # kept from an outage
+        if not (queues or recorded or held):
             return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
         failures = otlp_export.metric_failures_here()
@@ -113,11 +114,10 @@ def assemble(
                 delivered = outbox.export_until(deadline) and delivered
             for provider in others:
                 delivered = _flushed(provider, deadline) and delivered
-            if recorded:
-                if emf is not None:
-                    emf.flush()
-                if metric_readers:
-                    delivered = _flushed(sdk_meters, deadline) and delivered
+            if recorded and emf is not None:
+                emf.flush()
+            if (recorded or held) and metric_readers:
+                delivered = _flushed(sdk_meters, deadline) and delivered
         return delivered and otlp_export.metric_failures_here() == failures
 
     def close(timeout: float) -> None:

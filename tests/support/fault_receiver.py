@@ -88,6 +88,7 @@ class Tally:
     logs: int = 0
     points: int = 0  # metric data points
     rejected: int = 0  # items a partial success refused (``partial``)
+    sums: list[tuple[str, float, bool]] = field(default_factory=list)  # (name, value, delta)
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,6 +114,20 @@ def _count(path: str, body: bytes) -> tuple[int, int, int]:
                     points += len(getattr(metric, kind).data_points) if kind else 0
         return 0, 0, points
     return 0, 0, 0
+
+
+def _sums(body: bytes) -> list[tuple[str, float, bool]]:
+    """Each sum point of a metrics request: its metric's name, value, and whether delta."""
+    metrics = ExportMetricsServiceRequest()
+    metrics.ParseFromString(body)
+    return [
+        (metric.name, point.as_int or point.as_double, metric.sum.aggregation_temporality == 1)
+        for rm in metrics.resource_metrics
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+        if metric.WhichOneof("data") == "sum"
+        for point in metric.sum.data_points
+    ]
 
 
 def _partial_answer(path: str, rejected: int) -> bytes:
@@ -156,7 +171,9 @@ def _handler(tally: Tally) -> type[BaseHTTPRequestHandler]:
                 rejected = (spans + logs + points) // 2 if mode == "partial" else 0
                 if rejected:
                     answer = _partial_answer(self.path, rejected)
+                sums = _sums(body) if points and not rejected else []
                 with tally.lock:
+                    tally.sums.extend(sums)
                     tally.spans += spans - (rejected if spans else 0)
                     tally.logs += logs - (rejected if logs else 0)
                     tally.points += points - (rejected if points else 0)
@@ -252,6 +269,9 @@ class _TrackingServer(ThreadingHTTPServer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.connections: set[socket.socket] = set()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a connection cut by ``stop()``: expected
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = super().get_request()
