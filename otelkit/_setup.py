@@ -15,9 +15,11 @@ from typing import Any
 from otelkit import _logging, _pipeline, _sigterm
 from otelkit._settings import Settings, resolve
 
-#: The longest the interpreter's exit waits for the last export. A collector on the same
-#: host answers in milliseconds; a dead one must not hold every exit.
+#: The longest the interpreter's exit waits for the last export, unless the
+#: ``exit_timeout`` setting says otherwise. A collector on the same host answers in
+#: milliseconds; a dead one must not hold every exit.
 EXIT_TIMEOUT = 0.5
+_exit_timeout = EXIT_TIMEOUT
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
@@ -54,6 +56,9 @@ def configure(
     redact_keys: Iterable[str] | str | None = None,
     trusted_callers: Iterable[str] | str | None = None,
     export_timeout: float | None = None,
+    on_full: str | None = None,
+    on_full_timeout: float | None = None,
+    exit_timeout: float | None = None,
     max_message_chars: int | None = None,
     max_field_chars: int | None = None,
     error_dedup_every: int | None = None,
@@ -91,7 +96,7 @@ def configure(
 
 def _activate(settings: Settings, resource: Any = None) -> None:
     """Build the pipeline for ``settings`` and switch to it (under ``_lock``)."""
-    global _configured, _atexit_registered
+    global _configured, _atexit_registered, _exit_timeout
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
@@ -113,10 +118,15 @@ def _activate(settings: Settings, resource: Any = None) -> None:
             name="otelkit-close",
             daemon=True,
         ).start()
+    _exit_timeout = settings.exit_timeout
     if not _atexit_registered:
-        atexit.register(shutdown, EXIT_TIMEOUT)
+        atexit.register(_shutdown_at_exit)
         _atexit_registered = True
-    _sigterm.install(shutdown, EXIT_TIMEOUT)
+    _sigterm.install(shutdown, settings.exit_timeout)
+
+
+def _shutdown_at_exit() -> None:
+    shutdown(_exit_timeout)
 
 
 class _ForkedWorker:

@@ -107,6 +107,8 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             background=not on_lambda,
             export_timeout=settings.export_timeout,
             shutdown=span_exporter.shutdown,
+            on_full=settings.on_full,
+            on_full_timeout=settings.on_full_timeout,
         )
     if log_exporter is not None:
         built.logs = Outbox(
@@ -116,6 +118,8 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             background=not on_lambda,
             export_timeout=settings.export_timeout,
             shutdown=log_exporter.shutdown,
+            on_full=settings.on_full,
+            on_full_timeout=settings.on_full_timeout,
         )
         built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))

@@ -7,7 +7,10 @@ for the export lock, which left Lambda waiting on a dead collector for seconds. 
   sized for bursts: while the program makes spans in a tight loop, the export thread
   gets the GIL back only a switch interval (5 ms) after each socket call, so a 512-item
   request that costs 12 ms of CPU takes about 100 ms; 2,048 items lost up to a third of
-  a 20,000-span burst to a healthy collector (``docs/reliability.md`` has the figures);
+  a 20,000-span burst to a healthy collector (``docs/reliability.md`` has the figures),
+  8,192 up to a fifth: the queue now holds a 20,000-item burst whole even if the export
+  thread never runs during it. With ``on_full="block"`` a full queue makes the calling
+  thread wait (bounded) for the export thread instead;
 * ``export_until(deadline)`` exports in the calling thread, and never past ``deadline``
   (not even to wait for the background export to finish);
 * a background thread (not on Lambda, where the process is frozen between invocations
@@ -37,9 +40,10 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from otelkit import _drops
 from otelkit._sdk.collector_link import CollectorLink, Outcome, within
 
-#: Items held at most per signal while the collector is slow or away, or a burst leaves.
-#: A queued span without events takes about 1 KB, so a full queue holds about 8 MB.
-MAX_QUEUE = 8192
+#: Items held at most per signal while the collector is slow or away, or a burst leaves:
+#: a 20,000-item burst and a batch in flight. A queued span without events takes about
+#: 0.9 KB, so a full queue holds about 22 MB.
+MAX_QUEUE = 24_576
 #: Items per export request (a full batch wakes the export thread at once). Larger
 #: requests would leave faster in a burst, but spans with large attributes could then
 #: pass the collector's request size limit, and the whole request would be refused.
@@ -68,8 +72,15 @@ class Outbox:
         background: bool,
         export_timeout: float,
         shutdown: Callable[[], Any],
+        on_full: str = "drop",
+        on_full_timeout: float = 1.0,
     ) -> None:
         self._export = export
+        # Blocking waits for the export thread: with none (Lambda) there is nothing to wait for.
+        self._block = on_full == "block" and background
+        self._block_timeout = on_full_timeout
+        self._room = threading.Event()  # set when the export thread takes a batch
+        self._gave_up = False  # a wait for room timed out: drop until room is made
         self._shutdown_exporter = shutdown
         self.signal = signal
         self._link = link
@@ -102,6 +113,8 @@ class Outbox:
         if self._pid != os.getpid():
             self._after_fork()
         queue = self._queue
+        if len(queue) >= MAX_QUEUE and self._block:
+            self._wait_for_room()
         if len(queue) >= MAX_QUEUE:
             queue.popleft()
             self._overflow += 1  # counted in bulk: a full queue must not slow each call
@@ -113,6 +126,25 @@ class Outbox:
                 self._start_worker()
             if len(queue) >= BATCH_SIZE and not self._wake.is_set():
                 self._wake.set()  # Event.set takes a lock: only once per wake-up
+
+    def _wait_for_room(self) -> None:
+        """``on_full="block"``: wait, at most ``on_full_timeout``, for the export thread
+        to take a batch. Not while the collector is away, not in the export thread, and
+        not again after a wait that timed out until room was made."""
+        link = self._link
+        if self._gave_up or (link is not None and link.paused_for() > 0):
+            return
+        if self._worker is None or threading.current_thread() is self._worker:
+            return
+        deadline = time.monotonic() + self._block_timeout
+        while len(self._queue) >= MAX_QUEUE and not self._closed:
+            left = deadline - time.monotonic()
+            if left <= 0 or (link is not None and link.paused_for() > 0):
+                self._gave_up = True
+                return
+            self._room.clear()
+            self._wake.set()
+            self._room.wait(min(left, 0.05))
 
     def export_until(self, deadline: float, *, max_batches: int | None = None) -> bool:
         """Export what is queued, in this thread, until done or ``deadline`` (monotonic),
@@ -150,6 +182,8 @@ class Outbox:
         with self._accounts:  # never out of the queue without being in flight
             batch = [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
             self._in_flight = len(batch)
+        self._gave_up = False
+        self._room.set()
         return batch
 
     def _send(self, batch: list[Any], deadline: float) -> bool:

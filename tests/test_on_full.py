@@ -1,0 +1,75 @@
+"""What a burst the export thread cannot keep up with costs: nothing for 20,000 spans by
+default (the queue holds them), nothing for a longer one with ``on_full="block"`` (the
+loop waits for the export thread), and an exit right after a burst delivers it all when
+``exit_timeout`` gives it the time. Real child processes against a receiver on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from otelkit._sdk.outbox import MAX_QUEUE
+from tests.support.fault_receiver import dropped_in, fault_receiver
+from tests.support.processes import production_env
+
+pytestmark = pytest.mark.slow
+
+BURST = """
+import sys, otelkit
+otelkit.configure(endpoint=sys.argv[1], log_stdout=False, console=False,
+                  resource_detectors="none")
+for n in range(int(sys.argv[2])):
+    with otelkit.span("work", n=n):
+        pass
+if sys.argv[3] == "flush":
+    assert otelkit.flush(30.0)
+"""
+
+
+def _burst(mode: str, spans: int, *, end: str = "flush", **env: str) -> tuple[int, int, float]:
+    """Spans the receiver accepted, spans the child reported dropped, and its run time."""
+    started = time.monotonic()
+    with fault_receiver(mode) as (endpoint, tally):
+        child = subprocess.run(
+            [sys.executable, "-c", BURST, endpoint, str(spans), end],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**production_env(), **env},
+        )
+    assert child.returncode == 0 or mode != "healthy", child.stderr
+    return tally.spans, dropped_in(child.stderr, "spans"), time.monotonic() - started
+
+
+def test_a_20000_span_burst_loses_nothing_by_default() -> None:
+    assert _burst("healthy", 20_000)[:2] == (20_000, 0)
+
+
+@pytest.mark.parametrize("on_full", ["drop", "block"])
+def test_block_loses_nothing_of_a_burst_longer_than_the_queue(on_full: str) -> None:
+    """A collector taking 0.2 s per request (2,560 spans/s): a burst past the queue loses
+    its oldest spans (counted) with ``drop``, none with ``block``."""
+    spans = MAX_QUEUE + 4_000
+    delivered, dropped, _ = _burst("slow", spans, OTELKIT_ON_FULL=on_full)
+    assert delivered + dropped == spans
+    assert dropped == 0 if on_full == "block" else dropped > 0
+
+
+def test_block_never_waits_for_a_collector_that_is_away() -> None:
+    """Refused connections pause sending: a full queue then drops (counted) at once."""
+    spans = 60_000
+    delivered, dropped, took = _burst("closed", spans, end="exit", OTELKIT_ON_FULL="block")
+    assert (delivered, dropped) == (0, spans)
+    assert took < 30, f"{spans} spans took {took:.1f}s against a closed port"
+
+
+@pytest.mark.parametrize("exit_timeout", ["", "10"])
+def test_an_exit_right_after_a_burst_delivers_it_within_exit_timeout(exit_timeout: str) -> None:
+    """No flush: the interpreter's exit sends what is queued within ``exit_timeout``
+    (0.5 s by default: not enough for 3,000 spans at 2,560 spans/s)."""
+    delivered, dropped, _ = _burst("slow", 3_000, end="exit", OTELKIT_EXIT_TIMEOUT=exit_timeout)
+    assert delivered + dropped == 3_000
+    assert dropped == 0 if exit_timeout else dropped > 0
