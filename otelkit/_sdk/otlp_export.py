@@ -199,14 +199,16 @@ def _grpc_exporters(endpoint: str, timeout: float, temporality: Any) -> Exporter
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     except ImportError as exc:
         raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
+    from otelkit._sdk.grpc_answers import GrpcOutcomes, reading_answers
+
     return (
-        OTLPSpanExporter(endpoint=endpoint, timeout=timeout),
+        GrpcOutcomes(reading_answers(OTLPSpanExporter)(endpoint=endpoint, timeout=timeout)),
         CountedMetricExport(
-            OTLPMetricExporter(
+            reading_answers(OTLPMetricExporter)(
                 endpoint=endpoint, timeout=timeout, preferred_temporality=temporality
             )
         ),
-        OTLPLogExporter(endpoint=endpoint, timeout=timeout),
+        GrpcOutcomes(reading_answers(OTLPLogExporter)(endpoint=endpoint, timeout=timeout)),
     )
 
 
@@ -304,7 +306,8 @@ def metrics_held() -> bool:
 
 class CountedMetricExport(MetricExporter):
     """The SDK's gRPC metric exporter with names restored to the case the user wrote,
-    every value encodable, and the points of a failed export counted as dropped."""
+    every value encodable, and the points of a failed export, or those a partial success
+    rejected, counted as dropped."""
 
     def __init__(self, exporter: MetricExporter) -> None:
         super().__init__(
@@ -316,10 +319,18 @@ class CountedMetricExport(MetricExporter):
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
+        from otelkit._sdk.grpc_answers import take_rejected
+
+        take_rejected()
         result = self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
         if result is not MetricExportResult.SUCCESS:
             _failed.count = metric_failures_here() + 1
             _drops.add("metrics", "export failed", point_count(metrics_data))
+            return result
+        rejected, message = take_rejected()
+        if rejected:
+            _failed.count = metric_failures_here() + 1
+            _drops.add("metrics", "rejected", rejected, detail=message)
         return result
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
