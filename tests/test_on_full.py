@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from otelkit._sdk.outbox import MAX_QUEUE
+from otelkit._sdk.outbox import BATCH_SIZE, MAX_QUEUE
 from tests.support.fault_receiver import dropped_in, fault_receiver
 from tests.support.processes import production_env
 
@@ -71,5 +71,10 @@ def test_an_exit_right_after_a_burst_delivers_it_within_exit_timeout(exit_timeou
     """No flush: the interpreter's exit sends what is queued within ``exit_timeout``
     (0.5 s by default: not enough for 3,000 spans at 2,560 spans/s)."""
     delivered, dropped, _ = _burst("slow", 3_000, end="exit", OTELKIT_EXIT_TIMEOUT=exit_timeout)
-    assert delivered + dropped == 3_000
-    assert dropped == 0 if exit_timeout else dropped > 0
+    if exit_timeout:
+        assert (delivered, dropped) == (3_000, 0)
+    else:
+        # The batch in flight at the deadline is cut off and counted ("no answer in
+        # time"), although this receiver still takes it: counted, never lost uncounted.
+        assert 3_000 <= delivered + dropped <= 3_000 + BATCH_SIZE
+        assert dropped > 0

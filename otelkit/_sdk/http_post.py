@@ -267,6 +267,16 @@ class Connection:
             self._drop_connection()
             raise NotSent(f"send: {exc}") from exc
         try:
+            return self._read_answer(conn, reused)
+        except (NoAnswer, _Stale) as exc:
+            if not self._closed:
+                raise
+            # ``close()`` cut the wait: the request left and may have arrived
+            self._drop_connection()
+            raise NoAnswer("closed before the answer came", timed_out=True) from exc
+
+    def _read_answer(self, conn: http.client.HTTPConnection, reused: bool) -> Answer:
+        try:
             return self._answer(conn)
         except http.client.RemoteDisconnected as exc:
             self._drop_connection()
