@@ -30,6 +30,7 @@ import contextlib
 import gzip
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -240,8 +241,9 @@ _MISBEHAVIOURS: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
 
 
 @contextmanager
-def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
-    """Serve ``mode`` on 127.0.0.1 (an ephemeral port); yield (endpoint, tally)."""
+def fault_receiver(mode: str, tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, Tally]]:
+    """Serve ``mode`` on 127.0.0.1 (an ephemeral port); yield (endpoint, tally). With
+    ``tls`` (a server context) it serves HTTPS."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
     tally = Tally(mode=mode)
@@ -257,7 +259,7 @@ def fault_receiver(mode: str) -> Iterator[tuple[str, Tally]]:
             hole.listen(1024)  # the kernel completes handshakes; nobody ever reads
             yield f"http://127.0.0.1:{hole.getsockname()[1]}", tally
         return
-    with http_server(_handler(tally)) as url:
+    with http_server(_handler(tally), tls=tls) as url:
         yield url, tally
 
 
