@@ -219,7 +219,15 @@ class OtlpMetricExporter(MetricExporter):
     or a failed export lost counted as dropped."""
 
     def __init__(self, exporter: Any, temporality: dict[type, AggregationTemporality] | None):
-        super().__init__(preferred_temporality=temporality)
+        # As the SDK's OTLP exporters: OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+        # and _DEFAULT_HISTOGRAM_AGGREGATION, under what ``temporality`` asks for.
+        from opentelemetry.exporter.otlp.proto.common._internal import metrics_encoder
+
+        standard: Any = metrics_encoder.OTLPMetricExporterMixin
+        super().__init__(
+            preferred_temporality=standard._get_temporality(self, temporality),
+            preferred_aggregation=standard._get_aggregation(self, None),
+        )
         self._exporter = exporter
         self._held = Held()
         self._lock = threading.Lock()  # one export at a time: the reader's thread, a flush
