@@ -23,6 +23,7 @@ SUMMARY_INTERVAL = 60.0
 _lock = threading.Lock()
 _counts: Counter[tuple[str, str]] = Counter()
 _reported: Counter[tuple[str, str]] = Counter()
+_details: dict[tuple[str, str], str] = {}  # the latest detail (a collector's message)
 _last_summary = 0.0
 
 
@@ -31,14 +32,17 @@ METRIC = "otelkit.dropped"
 _counter: Any = None
 
 
-def add(signal: str, reason: str, count: int = 1) -> None:
+def add(signal: str, reason: str, count: int = 1, *, detail: str = "") -> None:
     """Count ``count`` items of ``signal`` (spans, logs, metrics, input) dropped for
-    ``reason``; write the summary line when one is due."""
+    ``reason``; write the summary line when one is due. ``detail`` (a collector's
+    message) is written in the line after the reason, and is not part of the metric."""
     global _counter
     if count <= 0:
         return
     with _lock:
         _counts[(signal, reason)] += count
+        if detail:
+            _details[(signal, reason)] = detail
     if _counter is None:
         _counter = _switch.METER.create_counter(
             METRIC, unit="{item}", description="Telemetry otelkit dropped"
@@ -77,14 +81,18 @@ def summarize_if_due(now: float | None = None, *, final: bool = False) -> None:
             return
         _last_summary = now
         _reported.update(new)
-    parts = ", ".join(
-        f"{count} {signal} ({reason})" for (signal, reason), count in sorted(new.items())
-    )
+        details = {key: _details.pop(key) for key in new if key in _details}
+    parts = ", ".join(_part(key, count, details.get(key)) for key, count in sorted(new.items()))
     write_report(
         f"dropped {parts}",
         event_type="TELEMETRY_DROPPED",
         dropped={f"{signal}.{reason}": count for (signal, reason), count in sorted(new.items())},
     )
+
+
+def _part(key: tuple[str, str], count: int, detail: str | None) -> str:
+    signal, reason = key
+    return f"{count} {signal} ({reason}: {detail})" if detail else f"{count} {signal} ({reason})"
 
 
 def reset() -> None:
@@ -93,4 +101,5 @@ def reset() -> None:
     with _lock:
         _counts.clear()
         _reported.clear()
+        _details.clear()
         _last_summary = 0.0

@@ -383,6 +383,31 @@ class ServiceSettings:
         doc="Seconds one export may take before it is abandoned "
         "(`OTEL_EXPORTER_OTLP_TIMEOUT` is in milliseconds).",
     )
+    on_full: str = setting(
+        parse=choice(("drop", "block")),
+        default="drop",
+        env=("OTELKIT_ON_FULL",),
+        doc="When a span or log record finds its export queue full (8,192 items, in a "
+        "burst the export thread cannot keep up with): `drop` the oldest item (counted); "
+        "`block` the calling thread until the export thread makes room, for at most "
+        "`on_full_timeout`, then drop (counted). Never blocks while the collector is "
+        "away, nor on Lambda. See [Reliability](reliability.md).",
+    )
+    on_full_timeout: float = setting(
+        parse=positive,
+        default=1.0,
+        env=("OTELKIT_ON_FULL_TIMEOUT",),
+        shown="1",
+        doc="With `on_full=block`: the longest one call waits for room in the queue.",
+    )
+    exit_timeout: float = setting(
+        parse=positive,
+        default=0.5,
+        env=("OTELKIT_EXIT_TIMEOUT",),
+        shown="0.5",
+        doc="Seconds the interpreter's exit (and SIGTERM) waits for the last export; "
+        "raise it for a program that exits right after a burst.",
+    )
     lambda_single_record: str = setting(
         parse=choice(("link", "continue")),
         default="link",

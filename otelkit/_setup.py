@@ -16,9 +16,11 @@ from typing import Any
 from otelkit import _logging, _pipeline, _sigterm
 from otelkit._settings import Settings, resolve
 
-#: The longest the interpreter's exit waits for the last export. A collector on the same
-#: host answers in milliseconds; a dead one must not hold every exit.
+#: The longest the interpreter's exit waits for the last export, unless the
+#: ``exit_timeout`` setting says otherwise. A collector on the same host answers in
+#: milliseconds; a dead one must not hold every exit.
 EXIT_TIMEOUT = 0.5
+_exit_timeout = EXIT_TIMEOUT
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
@@ -60,6 +62,9 @@ def configure(
     trusted_proxies: Iterable[str] | str | None = None,
     untrusted_correlation_ids: str | None = None,
     export_timeout: float | None = None,
+    on_full: str | None = None,
+    on_full_timeout: float | None = None,
+    exit_timeout: float | None = None,
     max_message_chars: int | None = None,
     max_field_chars: int | None = None,
     max_line_chars: int | None = None,
@@ -98,7 +103,7 @@ def configure(
 
 def _activate(settings: Settings, resource: Any = None) -> None:
     """Build the pipeline for ``settings`` and switch to it (under ``_lock``)."""
-    global _configured, _atexit_registered
+    global _configured, _atexit_registered, _exit_timeout
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
@@ -124,10 +129,15 @@ def _activate(settings: Settings, resource: Any = None) -> None:
         closing.start()
         # shutdown() waits for it: what the old pipeline held counts as much as the new.
         _closing[:] = [*(t for t in _closing if t.is_alive()), closing]
+    _exit_timeout = settings.exit_timeout
     if not _atexit_registered:
-        atexit.register(shutdown, EXIT_TIMEOUT)
+        atexit.register(_shutdown_at_exit)
         _atexit_registered = True
-    _sigterm.install(shutdown, EXIT_TIMEOUT)
+    _sigterm.install(shutdown, settings.exit_timeout)
+
+
+def _shutdown_at_exit() -> None:
+    shutdown(_exit_timeout)
 
 
 class _ForkedWorker:

@@ -75,8 +75,11 @@ def test_a_collector_that_answers_badly_costs_milliseconds(mode: str) -> None:
     assert not _flush_threads()
 
 
-def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing() -> None:
-    with fault_receiver("blackhole") as (endpoint, _):
+@pytest.mark.parametrize("mode", ["blackhole", "hang", "trickle_body", "trickle_head"])
+def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing(mode: str) -> None:
+    """Accepting and never answering, or trickling the answer a byte at a time: the first
+    invocation's flush ends by its bound, the next ones skip the paused collector."""
+    with fault_receiver(mode) as (endpoint, _):
         walls, threads = _invoke_all(endpoint)
     assert walls[0] < _lambda_lifecycle.MAX_FLUSH_SECONDS + 0.3
     later = sorted(walls[1:])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit._sdk.sigv4 import SigV4Auth, signing_session
+from otelkit._sdk.sigv4 import SigV4Auth, signer_for
 from otelkit.aws import _lambda_lifecycle
 from tests.support.lambda_context import FakeContext
 from tests.support.sigv4_receiver import (
@@ -117,26 +117,16 @@ def test_without_signing_nothing_is_signed_and_the_receiver_refuses() -> None:
 
 def test_the_receiver_rejects_a_signature_made_with_another_secret() -> None:
     """The check is not vacuous: the same request verified with a different secret fails."""
-    session = signing_session("http://127.0.0.1:9/v1/traces", "traces", True)
-    assert session is not None
-    import requests
-
-    prepared = requests.Request(
-        "POST",
-        "http://127.0.0.1:9/v1/traces",
-        data=b"\x0a\x00",
-        headers={"Content-Type": "application/x-protobuf"},
-    ).prepare()
-    auth = session.auth
-    assert callable(auth)
-    signed = auth(prepared)
-    assert isinstance(signed.url, str)
-    assert isinstance(signed.body, bytes)
-    headers = {k.lower(): str(v) for k, v in signed.headers.items()} | {"host": "127.0.0.1:9"}
-    right, parts = expected_signature("POST", signed.url, headers, signed.body)
-    wrong, _ = expected_signature("POST", signed.url, headers, signed.body, secret="other")
+    signer = signer_for("http://127.0.0.1:9/v1/traces", "traces", True)
+    assert signer is not None
+    url, body = "http://127.0.0.1:9/v1/traces", b"\x0a\x00"
+    sent = {"Content-Type": "application/x-protobuf"}
+    added = signer(url, sent, body)
+    headers = {k.lower(): v for k, v in {**sent, **added}.items()} | {"host": "127.0.0.1:9"}
+    right, parts = expected_signature("POST", url, headers, body)
+    wrong, _ = expected_signature("POST", url, headers, body, secret="other")
     assert right == parts["signature"] != wrong
-    tampered, _ = expected_signature("POST", signed.url, headers, b"\x0a\x01")
+    tampered, _ = expected_signature("POST", url, headers, b"\x0a\x01")
     assert tampered != parts["signature"]
 
 
@@ -155,8 +145,7 @@ def test_signing_is_automatic_for_the_aws_otlp_endpoints(
     url: str, forced: bool | None, expected: tuple[str, str] | None
 ) -> None:
     signal = "logs" if url.endswith("/logs") else "traces"
-    session = signing_session(url, signal, forced)
-    auth = session.auth if session is not None else None
+    auth = signer_for(url, signal, forced)
     assert auth is None or isinstance(auth, SigV4Auth)
     assert (None if auth is None else (auth.service, auth.region)) == expected
 

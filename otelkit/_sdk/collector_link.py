@@ -2,12 +2,14 @@
 
 The SDK's OTLP/HTTP client retries a refused connection and a 429/5xx with exponential
 backoff (1 s, 2 s, 4 s…) up to the export timeout. On Lambda that turned a dead collector
-into +5 s per invocation, and every process exit waited as long. otelkit gives the SDK
-exporters a ``requests`` session of its own (``CollectorSession``) that:
+into +5 s per invocation, and every process exit waited as long. otelkit posts OTLP
+itself (``CollectorClient``, over ``http_post``: the stdlib's ``http.client`` on a
+kept-alive connection) and:
 
-* sends at most once per export, within the deadline of the flush that asked for it
-  (``within(deadline)``), and never retries: the outbox keeps the batch and tries again
-  at the next flush;
+* sends at most once per export, and the request, the answer and its body together end
+  by the export timeout and by the deadline of the flush that asked for it
+  (``within(deadline)``), whatever the collector does; it never retries: the outbox
+  keeps the batch and tries again at the next flush;
 * remembers how the collector answered (``CollectorLink``): a refused or timed-out
   connection, or a 429/502/503/504, pauses sending for a while (``Retry-After`` when the
   collector gives one), and every export in the pause fails at once without touching the
@@ -18,14 +20,16 @@ What each answer does:
 ============================  ==================================================
 collector answers             otelkit does
 ============================  ==================================================
-2xx                           delivered
+2xx                           delivered, less the items a partial success
+                              rejected (dropped and counted, reason ``rejected``)
 429, 502, 503, 504            batch kept for the next flush; pause for
                               ``Retry-After`` (1 s if absent, 30 s at most)
 connection refused / reset    batch kept; pause 2 s, then one probe export
+no connection in time         batch kept; pause 5 s
 no answer within the deadline batch dropped (counted: it may have arrived); pause
                               5 s
 any other status (400, 500…)  batch dropped and counted: sending it again
-                              would fail again
+or an answer that is not HTTP would fail again
 ============================  ==================================================
 
 Each failure in a row doubles the pause, up to a minute; one delivered batch resets it.
@@ -34,13 +38,15 @@ Each failure in a row doubles the pause, up to a minute; one delivered batch res
 from __future__ import annotations
 
 import contextlib
+import gzip
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
 
-import requests
+from otelkit._sdk.http_post import Answer, Connection, NoAnswer, NotSent
 
 #: Statuses that mean "not now": the batch is kept and sending pauses.
 RETRY_LATER_STATUSES = frozenset({429, 502, 503, 504})
@@ -52,8 +58,8 @@ TIMEOUT_PAUSE = 5.0
 DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER = 1.0, 30.0
 #: The longest pause after failures in a row.
 MAX_PAUSE = 60.0
-#: Collector URLs whose environment settings and ``.netrc`` entry a session remembers.
-MAX_REMEMBERED_URLS = 8
+#: Time left under which a request is not started: it could not get an answer.
+MIN_REQUEST_TIME = 0.001
 
 _deadline = threading.local()
 
@@ -69,25 +75,42 @@ def within(deadline: float) -> Iterator[None]:
         _deadline.value = previous
 
 
-class CollectorUnavailable(Exception):  # noqa: N818 - a state, not a bug
-    """Raised instead of sending: the collector is paused or the deadline passed.
+def current_deadline() -> float | None:
+    """The deadline ``within`` set for this thread, if any."""
+    value: float | None = getattr(_deadline, "value", None)
+    return value
 
-    Deliberately not a ``requests`` connection error, so the SDK's client gives up on the
-    batch at once instead of retrying with backoff.
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one export request.
+
+    ``kept``: not sent, or the collector said "not now": the batch stays queued.
+    ``dropped``: why the whole batch is gone (the caller counts it).
+    ``rejected``/``message``: items a partial success refused, and the collector's words.
     """
+
+    kept: bool = False
+    dropped: str | None = None
+    rejected: int = 0
+    message: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        """Every item arrived (none kept, dropped or rejected)."""
+        return not self.kept and self.dropped is None and not self.rejected
+
+
+DELIVERED = Outcome()
+KEPT = Outcome(kept=True)
 
 
 class CollectorLink:
-    """What the collector answered last, shared by the three signals' exporters.
-
-    ``outcome`` is per thread: the outbox that called ``export()`` reads the answer to
-    its own request right after.
-    """
+    """What the collector answered last, shared by the signals that export to one host."""
 
     def __init__(self) -> None:
         self._paused_until = 0.0
         self._strikes = 0  # failures in a row: each one doubles the pause
-        self._local = threading.local()
 
     def paused_for(self) -> float:
         """Seconds until the collector may be tried again (0 when it may be now)."""
@@ -104,100 +127,99 @@ class CollectorLink:
         self._paused_until = 0.0
         self._strikes = 0
 
-    @property
-    def outcome(self) -> str:
-        """How the last request of this thread went: ``ok``, ``retry`` (batch kept),
-        or the reason the batch was dropped."""
-        return getattr(self._local, "outcome", "ok")
-
-    @outcome.setter
-    def outcome(self, value: str) -> None:
-        self._local.outcome = value
+    def probe_now(self) -> None:
+        """End the pause (not the strikes): shutdown's last tries are its caller's to spend."""
+        self._paused_until = 0.0
 
 
-class CollectorSession(requests.Session):
-    """A ``requests`` session for the SDK's OTLP/HTTP exporters that asks once, within
-    the current flush's deadline, and remembers the answer (see the module docs)."""
+#: Adds headers to a request about to leave (SigV4): (url, headers, body) -> headers.
+Signer = Callable[[str, Mapping[str, str], bytes], Mapping[str, str]]
 
-    def __init__(self, link: CollectorLink) -> None:
-        super().__init__()
+_COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": lambda data: gzip.compress(data, compresslevel=6),
+    "deflate": zlib.compress,
+}
+
+
+class CollectorClient:
+    """Posts one signal's OTLP requests to the collector (see the module docs).
+
+    Args:
+        url: the signal's OTLP/HTTP URL.
+        link: the collector's state, shared with the other signals sent to its host.
+        headers: headers sent with every request (``OTEL_EXPORTER_OTLP_*_HEADERS``).
+        timeout: the longest a request may take, answer included.
+        compression: ``gzip``, ``deflate`` or ``none``.
+        signer: signs each request (SigV4), or None.
+        connection: the HTTP connection (made from ``url`` when not given).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        link: CollectorLink,
+        *,
+        headers: Mapping[str, str],
+        timeout: float,
+        compression: str = "none",
+        signer: Signer | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        self.url = url
         self.link = link
-        self._environment_settings: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self._netrc: dict[str, tuple[str, str] | None] = {}
+        self.timeout = timeout
+        self._compress = _COMPRESSORS.get(compression)
+        self._headers = {"Content-Type": "application/x-protobuf", **headers}
+        if self._compress is not None:
+            self._headers["Content-Encoding"] = compression
+        self._signer = signer
+        self._connection = connection or Connection(url)
 
-    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
-        """requests looks for a ``.netrc`` entry on every request (file system calls): for
-        a collector URL the answer is read once. With no entry the request gets an auth
-        that changes nothing, so requests does not look again."""
-        if self.trust_env and not request.auth and not self.auth:
-            url = str(request.url)
-            if url not in self._netrc:
-                if len(self._netrc) >= MAX_REMEMBERED_URLS:
-                    self._netrc.clear()
-                self._netrc[url] = requests.utils.get_netrc_auth(url)
-            request.auth = self._netrc[url] or _unchanged
-        return super().prepare_request(request)
-
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
-        """requests' settings from the environment (proxies, CA bundle), read once per
-        collector URL: requests reads them for every request, scanning every variable of
-        the environment twice, which cost a Lambda flush more than encoding the spans."""
-        if proxies:  # proxies given per request (the exporters give none): as requests does
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        key = (url, stream, verify, cert)
-        try:
-            settings = self._environment_settings.get(key)
-        except TypeError:  # an unhashable setting: nothing to remember it by
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if settings is None:
-            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            if len(self._environment_settings) >= MAX_REMEMBERED_URLS:
-                self._environment_settings.clear()
-            self._environment_settings[key] = settings
-        return {**settings, "proxies": dict(settings["proxies"])}
-
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> requests.Response:
+    def post(self, payload: bytes) -> tuple[Outcome, Answer | None]:
+        """Send ``payload`` unless the collector is paused or no time is left; what became
+        of it (``DELIVERED`` for any 2xx: the caller reads a partial success), and the
+        answer when there was one."""
         link = self.link
         if link.paused_for() > 0:
-            link.outcome = "retry"
-            raise CollectorUnavailable("collector paused after its last answer")
-        deadline = getattr(_deadline, "value", None)
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0.001:
-                link.outcome = "retry"
-                raise CollectorUnavailable("the flush deadline has passed")
-            given = kwargs.get("timeout")
-            kwargs["timeout"] = min(given, left) if isinstance(given, (int, float)) else left
+            return KEPT, None
+        deadline = time.monotonic() + self.timeout
+        flush_deadline = current_deadline()
+        if flush_deadline is not None:
+            deadline = min(deadline, flush_deadline)
+        if deadline - time.monotonic() <= MIN_REQUEST_TIME:
+            return KEPT, None
+        body = self._compress(payload) if self._compress is not None else payload
+        headers = self._headers
+        if self._signer is not None:
+            headers = {**headers, **self._signer(self.url, headers, body)}
         try:
-            response = super().request(str(method), str(url), *args, **kwargs)
-        except requests.Timeout as exc:  # includes a connect timeout: nobody answered
-            link.outcome = "no answer in time"
-            link.pause(TIMEOUT_PAUSE)
-            raise CollectorUnavailable(str(exc)) from exc
-        except requests.ConnectionError as exc:  # refused, reset, unknown host
-            link.outcome = "retry"
-            link.pause(REFUSED_PAUSE)
-            raise CollectorUnavailable(str(exc)) from exc
-        status = response.status_code
+            answer = self._connection.post(body, headers, deadline)
+        except NotSent as exc:
+            if exc.timed_out:
+                link.pause(TIMEOUT_PAUSE)
+            elif time.monotonic() < deadline:  # refused, reset: not just out of time
+                link.pause(REFUSED_PAUSE)
+            return KEPT, None
+        except NoAnswer as exc:
+            if exc.timed_out:
+                link.pause(TIMEOUT_PAUSE)
+                return Outcome(dropped="no answer in time"), None
+            if exc.garbled:
+                link.pause(REFUSED_PAUSE)
+                return Outcome(dropped="unreadable answer from collector"), None
+            link.pause(REFUSED_PAUSE)  # the collector went away mid-request: try again
+            return KEPT, None
+        status = answer.status
         if status < 300:
-            link.outcome = "ok"
             link.resume()
-        elif status in RETRY_LATER_STATUSES:
-            link.outcome = "retry"
-            link.pause(retry_after(response.headers.get("Retry-After")))
-            raise CollectorUnavailable(f"collector answered {status}")
-        else:
-            link.outcome = f"refused by collector (HTTP {status})"
-        return response
+            return DELIVERED, answer
+        if status in RETRY_LATER_STATUSES:
+            link.pause(retry_after(answer.headers.get("retry-after")))
+            return KEPT, answer
+        return Outcome(dropped=f"refused by collector (HTTP {status})"), answer
 
-
-def _unchanged(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    return request
+    def close(self) -> None:
+        self._connection.close()
 
 
 def retry_after(value: str | None) -> float:

@@ -1,9 +1,9 @@
-"""OTLP export: the SDK's exporters behind otelkit's outboxes and collector link.
+"""OTLP export: otelkit's OTLP/HTTP exporters behind its outboxes and collector link.
 
-The exporters encode; the outboxes (``outbox``) decide when to send and what a failure
-costs; the link (``collector_link``) bounds every request by the flush that asked for it
-and remembers when the collector is away. Metrics go through the SDK's periodic reader,
-with names restored to the case the user wrote and values OTLP can always encode.
+The exporters (``otlp_http``) encode and read the answers; the outboxes (``outbox``)
+decide when to send and what a failure costs; the link (``collector_link``) bounds every
+request by the flush that asked for it and remembers when the collector is away.
+Metrics go through the SDK's periodic reader and ``metric_export``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import dataclasses
 import importlib
 import logging
 import os
-import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.metrics import (
     Counter,
     Histogram,
@@ -28,23 +26,18 @@ from opentelemetry.sdk.metrics import (
 )
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
-    Metric,
     MetricExporter,
-    MetricExportResult,
-    MetricsData,
-    NumberDataPoint,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace.export import SpanExporter
 
-from otelkit import _drops
-from otelkit._metrics import display_name
 from otelkit._sdk import export_plan
-from otelkit._sdk.collector_link import CollectorLink, CollectorSession
+from otelkit._sdk.collector_link import CollectorClient, CollectorLink
 from otelkit._sdk.export_plan import SignalPlan
+from otelkit._sdk.http_post import Connection
+from otelkit._sdk.metric_export import CountedMetricExport, OtlpMetricExporter
 from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
-from otelkit._sdk.redaction import redacting
+from otelkit._sdk.redaction import ExportSpans, redacting
 from otelkit._settings import Settings
 
 #: Delta temporality for every kind: each export reports what was recorded since the
@@ -63,6 +56,13 @@ DELTA: dict[type, AggregationTemporality] = {
         ObservableUpDownCounter,
     )
 }
+#: A long-running service's default: sums and histograms as deltas, so their first point
+#: arrives; a gauge cumulative, so its last value is reported every interval (an alarm
+#: on a breaker left open keeps seeing 1). awsemf never drops gauge points.
+SERVICE_DEFAULT: dict[type, AggregationTemporality] = {
+    **DELTA,
+    _Gauge: AggregationTemporality.CUMULATIVE,
+}
 # The SDK exporter's per-attempt error lines: otelkit counts and summarizes drops itself.
 QUIET_LOGGERS = (
     "opentelemetry.exporter.otlp.common.http",
@@ -79,15 +79,6 @@ class OtlpExport:
     logs: Outbox | None = None
     logger_provider: LoggerProvider | None = None
     metric_reader: PeriodicExportingMetricReader | None = None
-
-
-#: A long-running service's default: sums and histograms as deltas, so their first point
-#: arrives; a gauge cumulative, so its last value is reported every interval (an alarm
-#: on a breaker left open keeps seeing 1). awsemf never drops gauge points.
-SERVICE_DEFAULT: dict[type, AggregationTemporality] = {
-    **DELTA,
-    _Gauge: AggregationTemporality.CUMULATIVE,
-}
 
 
 def on_lambda() -> bool:
@@ -110,7 +101,9 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             quiet.setLevel(logging.CRITICAL)
     if span_exporter is not None:
         # Redacted as they leave, in the exporting thread (see ``redaction``).
-        export_spans = redacting(span_exporter.export) if settings.scrub else span_exporter.export
+        export_spans = span_exporter.export
+        if settings.scrub:
+            export_spans = redacting(cast("ExportSpans", export_spans))
         built.spans = Outbox(
             export_spans,
             "spans",
@@ -118,6 +111,8 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             background=not on_lambda,
             export_timeout=signals["traces"].timeout,
             shutdown=span_exporter.shutdown,
+            on_full=settings.on_full,
+            on_full_timeout=settings.on_full_timeout,
         )
     if log_exporter is not None:
         built.logs = Outbox(
@@ -127,18 +122,19 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
             background=not on_lambda,
             export_timeout=signals["logs"].timeout,
             shutdown=log_exporter.shutdown,
+            on_full=settings.on_full,
+            on_full_timeout=settings.on_full_timeout,
         )
         built.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         built.logger_provider.add_log_record_processor(OutboxLogProcessor(built.logs))
     if metric_exporter is not None:
         built.metric_reader = PeriodicExportingMetricReader(
-            CountedMetricExport(metric_exporter),
-            export_timeout_millis=signals["metrics"].timeout * 1000,
+            metric_exporter, export_timeout_millis=signals["metrics"].timeout * 1000
         )
     return built
 
 
-Exporters = tuple[SpanExporter | None, MetricExporter | None, LogRecordExporter | None]
+Exporters = tuple[Any, MetricExporter | None, Any]
 
 
 def _exporters(
@@ -149,12 +145,21 @@ def _exporters(
 ) -> Exporters:
     """The OTLP exporter of each signal that has somewhere to go (None for the others).
 
-    HTTP exporters get a ``CollectorSession`` each; ``links`` receives its link by signal
-    (one link per collector host: its signals fail together). gRPC gets none.
+    OTLP/HTTP is otelkit's own (``otlp_http``), one client per signal; ``links`` receives
+    each signal's link (one link per collector host: its signals fail together). gRPC
+    is the SDK's exporters, with no link.
     """
     if not any(signal.url for signal in signals.values()):
         return None, None, None  # nothing leaves the process: import no exporter
-    from otelkit._sdk.sigv4 import signing_session, wants_signing
+    from otelkit._sdk import otlp_options
+    from otelkit._sdk.otlp_http import (
+        OtlpHttpExporter,
+        Signal,
+        logs_signal,
+        metrics_signal,
+        spans_signal,
+    )
+    from otelkit._sdk.sigv4 import signer_for, wants_signing
 
     temporality = export_plan.temporality(settings.metrics_temporality)
     if temporality is None:  # the user chose none: deltas, so no first point is lost
@@ -165,37 +170,41 @@ def _exporters(
         signals = {**signals, "metrics": dataclasses.replace(metrics, url=None)}
     by_host: dict[str, CollectorLink] = {}
 
-    def session(url: str, signal: str) -> CollectorSession:
-        # One session per exporter: a Session is not thread-safe.
+    def exporter(url: str, signal: str, timeout: float, shapes: Signal) -> OtlpHttpExporter:
         host = url.split("/")[2] if "//" in url else url
         links[signal] = by_host.setdefault(host, CollectorLink())
-        guarded = CollectorSession(links[signal])
-        signing = signing_session(url, signal, settings.aws_sigv4) if signal != "metrics" else None
-        if signing is not None:
-            guarded.auth = signing.auth
-        return guarded
+        headers = otlp_options.headers(signal)
+        signer = signer_for(url, signal, settings.aws_sigv4) if signal != "metrics" else None
+        if signer is None and not any(name.lower() == "authorization" for name in headers):
+            authorization = otlp_options.netrc_authorization(url)
+            if authorization:
+                headers["Authorization"] = authorization
+        client = CollectorClient(
+            url,
+            links[signal],
+            headers=headers,
+            timeout=timeout,
+            compression=otlp_options.compression(signal),
+            signer=signer,
+            connection=Connection(url, otlp_options.tls(signal), otlp_options.proxy(url)),
+        )
+        return OtlpHttpExporter(shapes, client)
 
-    def exporter(signal: str) -> Any:
+    shapes = {"traces": spans_signal, "metrics": metrics_signal, "logs": logs_signal}
+
+    def for_signal(signal: str) -> Any:
         found = signals[signal]
         if found.url is None:
             return None
-        kind = _GRPC if found.protocol == "grpc" else _HTTP
-        options: dict[str, Any] = {"endpoint": found.url, "timeout": found.timeout}
-        if found.protocol != "grpc":
-            options["session"] = session(found.url, signal)
-        if signal == "metrics":
-            options["preferred_temporality"] = temporality
-        return _load(kind[signal])(**options)
+        if found.protocol == "grpc":
+            return _grpc_exporter(signal, found.url, found.timeout, temporality)
+        made = exporter(found.url, signal, found.timeout, shapes[signal]())
+        return OtlpMetricExporter(made, temporality) if signal == "metrics" else made
 
-    return exporter("traces"), exporter("metrics"), exporter("logs")
+    return for_signal("traces"), for_signal("metrics"), for_signal("logs")
 
 
-#: The SDK's exporter classes by protocol and signal, imported only when used.
-_HTTP = {
-    "traces": "opentelemetry.exporter.otlp.proto.http.trace_exporter:OTLPSpanExporter",
-    "metrics": "opentelemetry.exporter.otlp.proto.http.metric_exporter:OTLPMetricExporter",
-    "logs": "opentelemetry.exporter.otlp.proto.http._log_exporter:OTLPLogExporter",
-}
+#: The SDK's gRPC exporter class of each signal, imported only when used.
 _GRPC = {
     "traces": "opentelemetry.exporter.otlp.proto.grpc.trace_exporter:OTLPSpanExporter",
     "metrics": "opentelemetry.exporter.otlp.proto.grpc.metric_exporter:OTLPMetricExporter",
@@ -203,100 +212,18 @@ _GRPC = {
 }
 
 
-def _load(target: str) -> Any:
-    module, _, name = target.partition(":")
+def _grpc_exporter(signal: str, endpoint: str, timeout: float, temporality: Any) -> Any:
+    """The SDK's gRPC exporter of ``signal``, its answers' partial success read."""
+    module, _, name = _GRPC[signal].partition(":")
     try:
-        return getattr(importlib.import_module(module), name)
+        kind = getattr(importlib.import_module(module), name)
     except ImportError as exc:
-        if ".grpc." in module:
-            raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
-        raise
+        raise ImportError("OTLP over gRPC needs: pip install 'otelkit[grpc]'") from exc
+    from otelkit._sdk.grpc_answers import GrpcOutcomes, reading_answers
 
-
-class CountedMetricExport(MetricExporter):
-    """Restores the case of metric names the SDK lower-cased (``MessagesProcessed``),
-    makes every value encodable, and counts the points of a failed export as dropped."""
-
-    def __init__(self, exporter: MetricExporter) -> None:
-        super().__init__(
-            preferred_temporality=exporter._preferred_temporality,
-            preferred_aggregation=exporter._preferred_aggregation,
+    made = reading_answers(kind)
+    if signal == "metrics":
+        return CountedMetricExport(
+            made(endpoint=endpoint, timeout=timeout, preferred_temporality=temporality)
         )
-        self._exporter = exporter
-
-    def export(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> MetricExportResult:
-        result = self._exporter.export(rename_metrics(metrics_data), timeout_millis, **kwargs)
-        if result is not MetricExportResult.SUCCESS:
-            _failed.count = metric_failures_here() + 1
-            _drops.add("metrics", "export failed", _point_count(metrics_data))
-        return result
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return self._exporter.force_flush(timeout_millis)
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self._exporter.shutdown(timeout_millis=timeout_millis, **kwargs)
-
-
-_failed = threading.local()
-
-
-def metric_failures_here() -> int:
-    """Metric exports that failed in this thread so far (``flush()`` compares)."""
-    return int(getattr(_failed, "count", 0))
-
-
-def _point_count(data: MetricsData) -> int:
-    return sum(
-        len(getattr(m.data, "data_points", ()))
-        for rm in data.resource_metrics
-        for sm in rm.scope_metrics
-        for m in sm.metrics
-    )
-
-
-def rename_metrics(data: MetricsData) -> MetricsData:
-    """``data`` with every metric named as the user wrote it, and every int value OTLP's
-    int64 cannot carry (a counter summed past it) turned into a double: one such value
-    must not fail the encoding of the whole batch."""
-    replace = dataclasses.replace
-    return replace(
-        data,
-        resource_metrics=[
-            replace(
-                rm,
-                scope_metrics=[
-                    replace(
-                        sm,
-                        metrics=[
-                            _encodable(replace(m, name=display_name(m.name))) for m in sm.metrics
-                        ],
-                    )
-                    for sm in rm.scope_metrics
-                ],
-            )
-            for rm in data.resource_metrics
-        ],
-    )
-
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _encodable(metric: Metric) -> Metric:
-    points = getattr(metric.data, "data_points", ())
-    if not any(_past_int64(p) for p in points):
-        return metric
-    fixed = [dataclasses.replace(p, value=float(p.value)) if _past_int64(p) else p for p in points]
-    data: Any = metric.data
-    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=fixed))
-
-
-def _past_int64(point: object) -> bool:
-    return (
-        isinstance(point, NumberDataPoint)
-        and isinstance(point.value, int)
-        and not _INT64_MIN <= point.value <= _INT64_MAX
-    )
+    return GrpcOutcomes(made(endpoint=endpoint, timeout=timeout))

@@ -7,7 +7,10 @@ for the export lock, which left Lambda waiting on a dead collector for seconds. 
   sized for bursts: while the program makes spans in a tight loop, the export thread
   gets the GIL back only a switch interval (5 ms) after each socket call, so a 512-item
   request that costs 12 ms of CPU takes about 100 ms; 2,048 items lost up to a third of
-  a 20,000-span burst to a healthy collector (``docs/reliability.md`` has the figures);
+  a 20,000-span burst to a healthy collector (``docs/reliability.md`` has the figures),
+  8,192 up to a fifth: the queue now holds a 20,000-item burst whole even if the export
+  thread never runs during it. With ``on_full="block"`` a full queue makes the calling
+  thread wait (bounded) for the export thread instead;
 * ``export_until(deadline)`` exports in the calling thread, and never past ``deadline``
   (not even to wait for the background export to finish);
 * a background thread (not on Lambda, where the process is frozen between invocations
@@ -19,6 +22,7 @@ for the export lock, which left Lambda waiting on a dead collector for seconds. 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import threading
@@ -34,11 +38,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from otelkit import _drops
-from otelkit._sdk.collector_link import CollectorLink, within
+from otelkit._sdk.collector_link import CollectorLink, Outcome, within
 
-#: Items held at most per signal while the collector is slow or away, or a burst leaves.
-#: A queued span without events takes about 1 KB, so a full queue holds about 8 MB.
-MAX_QUEUE = 8192
+#: Items held at most per signal while the collector is slow or away, or a burst leaves:
+#: a 20,000-item burst and a batch in flight. A queued span without events takes about
+#: 0.9 KB, so a full queue holds about 22 MB.
+MAX_QUEUE = 24_576
 #: Items per export request (a full batch wakes the export thread at once). Larger
 #: requests would leave faster in a burst, but spans with large attributes could then
 #: pass the collector's request size limit, and the whole request would be refused.
@@ -47,6 +52,10 @@ BATCH_SIZE = 512
 OVERFLOW_REPORT_EVERY = 256
 #: Seconds between background exports.
 DELAY = 5.0
+#: At shutdown, a paused collector is probed again this often until the deadline.
+SHUTDOWN_PROBE_EVERY = 0.25
+#: How long shutdown waits, past its deadline, for an aborted request to be accounted.
+ABORT_GRACE = 0.05
 
 Export = Callable[[Sequence[Any]], Any]
 
@@ -63,8 +72,15 @@ class Outbox:
         background: bool,
         export_timeout: float,
         shutdown: Callable[[], Any],
+        on_full: str = "drop",
+        on_full_timeout: float = 1.0,
     ) -> None:
         self._export = export
+        # Blocking waits for the export thread: with none (Lambda) there is nothing to wait for.
+        self._block = on_full == "block" and background
+        self._block_timeout = on_full_timeout
+        self._room = threading.Event()  # set when the export thread takes a batch
+        self._gave_up = False  # a wait for room timed out: drop until room is made
         self._shutdown_exporter = shutdown
         self.signal = signal
         self._link = link
@@ -77,6 +93,10 @@ class Outbox:
         self._pid = os.getpid()
         self._closed = False
         self._overflow = 0
+        self._in_flight = 0  # items of the request being sent
+        self._abandoned = False  # shutdown counted the request in flight: its sender won't
+        self._final = False  # shutdown is counting what is left: nothing goes back
+        self._accounts = threading.Lock()  # hands the request in flight over at shutdown
 
     def _report_overflow(self) -> None:
         overflow, self._overflow = self._overflow, 0
@@ -93,6 +113,8 @@ class Outbox:
         if self._pid != os.getpid():
             self._after_fork()
         queue = self._queue
+        if len(queue) >= MAX_QUEUE and self._block:
+            self._wait_for_room()
         if len(queue) >= MAX_QUEUE:
             queue.popleft()
             self._overflow += 1  # counted in bulk: a full queue must not slow each call
@@ -104,6 +126,25 @@ class Outbox:
                 self._start_worker()
             if len(queue) >= BATCH_SIZE and not self._wake.is_set():
                 self._wake.set()  # Event.set takes a lock: only once per wake-up
+
+    def _wait_for_room(self) -> None:
+        """``on_full="block"``: wait, at most ``on_full_timeout``, for the export thread
+        to take a batch. Not while the collector is away, not in the export thread, and
+        not again after a wait that timed out until room was made."""
+        link = self._link
+        if self._gave_up or (link is not None and link.paused_for() > 0):
+            return
+        if self._worker is None or threading.current_thread() is self._worker:
+            return
+        deadline = time.monotonic() + self._block_timeout
+        while len(self._queue) >= MAX_QUEUE and not self._closed:
+            left = deadline - time.monotonic()
+            if left <= 0 or (link is not None and link.paused_for() > 0):
+                self._gave_up = True
+                return
+            self._room.clear()
+            self._wake.set()
+            self._room.wait(min(left, 0.05))
 
     def export_until(self, deadline: float, *, max_batches: int | None = None) -> bool:
         """Export what is queued, in this thread, until done or ``deadline`` (monotonic),
@@ -138,46 +179,85 @@ class Outbox:
 
     def _take_batch(self) -> list[Any]:
         queue = self._queue
-        return [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+        with self._accounts:  # never out of the queue without being in flight
+            batch = [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+            self._in_flight = len(batch)
+        self._gave_up = False
+        self._room.set()
+        return batch
 
     def _send(self, batch: list[Any], deadline: float) -> bool:
-        link = self._link
-        if link is not None:
-            link.outcome = "ok"
+        """Export ``batch``; True when all of it was delivered. A batch the collector
+        said "not now" to goes back to the front of the queue; what is lost is counted."""
         try:
             with within(deadline):
                 result = self._export(batch)
         except Exception:  # the exporter's own bug: the batch is lost, and counted
-            result = None
-            if link is not None:
-                link.outcome = "exporter error"
-        if getattr(result, "name", None) == "SUCCESS":
-            return True
-        outcome = link.outcome if link is not None else "export failed"
-        if outcome == "retry":  # "not now": keep it, ahead of what came since
+            result = Outcome(dropped="exporter error")
+        if not isinstance(result, Outcome):  # another exporter (gRPC): its result's name
+            ok = getattr(result, "name", None) == "SUCCESS"
+            result = Outcome() if ok else Outcome(dropped="export failed")
+        with self._accounts:
+            self._in_flight = 0
+            if self._abandoned:  # shutdown gave up waiting and counted it
+                return False
+            self._account(batch, result)
+        return result.delivered
+
+    def _account(self, batch: list[Any], result: Outcome) -> None:
+        if result.kept and self._final:
+            _drops.add(self.signal, "undelivered at shutdown", len(batch))
+        elif result.kept:  # "not now": keep it, ahead of what came since
             room = MAX_QUEUE - len(self._queue)
             kept = batch[-room:] if room > 0 else []
             self._queue.extendleft(reversed(kept))
             _drops.add(self.signal, "queue full", len(batch) - len(kept))
-        else:
-            _drops.add(self.signal, outcome if outcome != "ok" else "export failed", len(batch))
-        return False
+        elif result.dropped is not None:
+            _drops.add(self.signal, result.dropped, len(batch))
+        elif result.rejected:
+            _drops.add(self.signal, "rejected", result.rejected, detail=result.message)
 
     def close(self, deadline: float) -> None:
-        """Stop taking items, export what is queued until ``deadline``, drop the rest."""
+        """Stop taking items, export what is queued until ``deadline``, count the rest.
+
+        A collector paused after failures is probed again every ``SHUTDOWN_PROBE_EVERY``
+        until the deadline: a collector restarting while the program stops still gets the
+        queue. A request the export thread still has in flight is aborted, and counted."""
         if self._closed:
             return  # the pipeline closes it, then the provider's shutdown asks again
         self._closed = True
         self._wake.set()
-        self.export_until(deadline)
-        self._report_overflow()
-        left = len(self._queue)
-        self._queue.clear()
-        _drops.add(self.signal, "undelivered at shutdown", left)
+        while not self.export_until(deadline) and self._wait_to_retry(deadline):
+            pass
+        self._final = True  # from now on a batch the collector did not take is counted
+        with contextlib.suppress(Exception):  # a broken exporter's shutdown: not worth an error
+            self._shutdown_exporter()  # ends a request in flight in the export thread
+        got_lock = self._lock.acquire(timeout=max(ABORT_GRACE, deadline - time.monotonic()))
         try:
-            self._shutdown_exporter()
-        except Exception:  # shutting down a broken exporter is not worth an error
-            return
+            with self._accounts:
+                if not got_lock and self._in_flight:
+                    self._abandoned = True
+                    _drops.add(self.signal, "undelivered at shutdown", self._in_flight)
+                self._report_overflow()
+                left = len(self._queue)
+                self._queue.clear()
+                _drops.add(self.signal, "undelivered at shutdown", left)
+        finally:
+            if got_lock:
+                self._lock.release()
+
+    def _wait_to_retry(self, deadline: float) -> bool:
+        """At shutdown, after an export that left items queued: wait out (part of) the
+        collector's pause within ``deadline``; False when trying again is pointless."""
+        link, left = self._link, deadline - time.monotonic()
+        if link is None or not self._queue or left <= 0:
+            return False
+        paused = link.paused_for()
+        if paused <= 0:
+            return True  # a batch was refused or the thread was busy: go on with the rest
+        time.sleep(min(paused, SHUTDOWN_PROBE_EVERY, left))
+        link.probe_now()
+        return time.monotonic() < deadline
 
     def _start_worker(self) -> None:
         self._worker = threading.Thread(
@@ -215,6 +295,8 @@ class Outbox:
         self._pid = os.getpid()
         self._queue.clear()
         self._lock = threading.Lock()
+        self._accounts = threading.Lock()
+        self._in_flight = 0
         self._wake = threading.Event()
         self._worker = None
 

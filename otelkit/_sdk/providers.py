@@ -34,7 +34,7 @@ from otelkit._log_formats import renderer
 from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
-from otelkit._sdk import export_plan, otlp_export
+from otelkit._sdk import export_plan, metric_export, otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
 from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
@@ -118,22 +118,22 @@ def assemble(
 
     def flush(timeout: float) -> bool:
         recorded = take_recorded()
-        if not (queues or recorded):
+        held = bool(metric_readers) and metric_export.metrics_held()  # kept from an outage
+        if not (queues or recorded or held):
             return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
-        failures = otlp_export.metric_failures_here()
+        failures = metric_export.metric_failures_here()
         delivered = True
         with within(deadline):
             for outbox in outboxes:
                 delivered = outbox.export_until(deadline) and delivered
             for provider in others:
                 delivered = _flushed(provider, deadline) and delivered
-            if recorded:
-                if emf is not None:
-                    emf.flush()
-                if metric_readers:
-                    delivered = _flushed(sdk_meters, deadline) and delivered
-        return delivered and otlp_export.metric_failures_here() == failures
+            if recorded and emf is not None:
+                emf.flush()
+            if (recorded or held) and metric_readers:
+                delivered = _flushed(sdk_meters, deadline) and delivered
+        return delivered and metric_export.metric_failures_here() == failures
 
     def close(timeout: float) -> None:
         deadline = time.monotonic() + timeout

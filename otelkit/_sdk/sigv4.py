@@ -3,9 +3,9 @@
 CloudWatch takes OTLP at ``https://xray.<region>.amazonaws.com/v1/traces`` and
 ``https://logs.<region>.amazonaws.com/v1/logs`` (the log group and stream in the
 ``x-aws-log-group`` / ``x-aws-log-stream`` headers), authenticated with Signature
-Version 4 like any AWS API. The OTLP exporters send through a ``requests`` session; a
-session whose ``auth`` signs each prepared request with botocore, from the process's
-credentials (the function's role on Lambda, the task role on ECS), is all it takes.
+Version 4 like any AWS API. Each request is signed as it leaves (after compression)
+with botocore, from the process's credentials (the function's role on Lambda, the task
+role on ECS).
 
 Credentials are resolved at the first export, not at ``configure()``: on Lambda they
 are read from the environment at once; elsewhere botocore's chain may make a network
@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
-
-import requests
 
 #: The CloudWatch OTLP endpoints: ``xray`` (traces) and ``logs``, by region.
 AWS_OTLP_HOST = re.compile(r"^(?P<service>xray|logs)\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
@@ -41,8 +40,9 @@ def wants_signing(url: str, forced: bool | None) -> bool:
     return forced if forced is not None else aws_otlp_endpoint(url) is not None
 
 
-class SigV4Auth(requests.auth.AuthBase):
-    """Signs each OTLP request for ``service`` in ``region`` with botocore.
+class SigV4Auth:
+    """Signs each OTLP request for ``service`` in ``region`` with botocore: called with
+    the request's URL, headers and body, it returns the headers to add.
 
     Args:
         service: ``xray`` for traces, ``logs`` for logs.
@@ -61,24 +61,23 @@ class SigV4Auth(requests.auth.AuthBase):
                 self._credentials = _credentials()
         return self._credentials.get_frozen_credentials()
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
         from botocore.auth import SigV4Auth as BotocoreSigner
         from botocore.awsrequest import AWSRequest
 
-        headers = {
+        signed = {
             name: value
-            for name, value in request.headers.items()
+            for name, value in headers.items()
             if name.lower() in _SIGNED or name.lower().startswith("x-aws-")
         }
-        unsigned = AWSRequest(
-            method=request.method, url=request.url, data=request.body, headers=headers
-        )
+        unsigned = AWSRequest(method="POST", url=url, data=body, headers=signed)
         BotocoreSigner(self._current_credentials(), self.service, self.region).add_auth(unsigned)
+        added = {}
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             value = unsigned.headers.get(name)
             if value is not None:
-                request.headers[name] = value
-        return request
+                added[name] = str(value)
+        return added
 
 
 def _credentials() -> Any:
@@ -101,8 +100,8 @@ def _credentials() -> Any:
     return found
 
 
-def signing_session(url: str, signal: str, forced: bool | None) -> requests.Session | None:
-    """A session that signs exports to ``url``, or None when they go unsigned.
+def signer_for(url: str, signal: str, forced: bool | None) -> SigV4Auth | None:
+    """The signer of exports to ``url``, or None when they go unsigned.
 
     Raises:
         ValueError: signing is wanted but no region is known (neither in the endpoint's
@@ -120,6 +119,4 @@ def signing_session(url: str, signal: str, forced: bool | None) -> requests.Sess
         raise ValueError(
             f"OTELKIT_AWS_SIGV4: cannot tell the AWS region to sign {url} for; set AWS_REGION"
         )
-    session = requests.Session()
-    session.auth = SigV4Auth(found["service"] if found else SERVICE_BY_SIGNAL[signal], region)
-    return session
+    return SigV4Auth(found["service"] if found else SERVICE_BY_SIGNAL[signal], region)

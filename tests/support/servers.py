@@ -8,6 +8,7 @@ through this module only, so they are loaded once, as ``examples._local_services
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,15 +36,20 @@ __all__ = [
 
 
 @contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+def http_server(
+    handler: type[BaseHTTPRequestHandler], port: int = 0, tls: ssl.SSLContext | None = None
+) -> Iterator[str]:
     """Serve ``handler`` with a threaded stdlib server on 127.0.0.1 (on ``port``, else
-    an ephemeral one); yield its URL."""
+    an ephemeral one); yield its URL (``https`` with ``tls``, a server context)."""
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

@@ -1,0 +1,126 @@
+"""OTLP/HTTP exporters of otelkit's own: encode a batch, post it, read the answer.
+
+The SDK's exporters never read an answer's body, so a collector's partial success (a 200
+whose body says how many items it refused, and why) went unnoticed: every refused item
+counted as delivered. Here each 2xx answer's ``partial_success`` is read (protobuf, or
+JSON when the collector answers JSON), and the refused items come back in the
+``Outcome`` for the caller to count. Encoding is the SDK's (``encode_spans``…).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+
+from otelkit._sdk.collector_link import CollectorClient, Outcome
+from otelkit._sdk.http_post import Answer
+
+#: The longest collector message kept with a count of rejected items.
+MAX_MESSAGE_CHARS = 300
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One signal's OTLP shapes: how a batch is encoded and how its answer reads."""
+
+    name: str  # spans, logs, metrics: the drop accounts' name
+    encode: Callable[[Any], Message]
+    answer: Callable[[], Message]
+    rejected_field: str
+
+    @property
+    def json_rejected_field(self) -> str:
+        head, *rest = self.rejected_field.split("_")
+        return head + "".join(word.title() for word in rest)
+
+
+def spans_signal() -> Signal:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceResponse,
+    )
+
+    return Signal("spans", encode_spans, ExportTraceServiceResponse, "rejected_spans")
+
+
+def logs_signal() -> Signal:
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+
+    return Signal("logs", encode_logs, ExportLogsServiceResponse, "rejected_log_records")
+
+
+def metrics_signal() -> Signal:
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceResponse,
+    )
+
+    return Signal("metrics", encode_metrics, ExportMetricsServiceResponse, "rejected_data_points")
+
+
+class OtlpHttpExporter:
+    """Exports one signal's batches through ``client``; ``export`` says what became of them.
+
+    Args:
+        signal: the signal's shapes (``spans_signal()``…).
+        client: the collector client for the signal's URL.
+    """
+
+    def __init__(self, signal: Signal, client: CollectorClient) -> None:
+        self.signal = signal
+        self.client = client
+
+    def export(self, batch: Any, items: int | None = None) -> Outcome:
+        """Encode and send ``batch`` (``items`` in it: ``len(batch)`` when not given)."""
+        try:
+            payload = self.signal.encode(batch).SerializeToString()
+        except Exception as exc:  # one unencodable value: the batch cannot leave
+            return Outcome(dropped=f"unencodable batch ({type(exc).__name__})")
+        outcome, answer = self.client.post(payload)
+        if outcome.delivered and answer is not None and answer.body:
+            total = len(batch) if items is None else items
+            return partial_success(self.signal, answer, total)
+        return outcome
+
+    def shutdown(self) -> None:
+        self.client.close()
+
+
+def partial_success(signal: Signal, answer: Answer, items: int) -> Outcome:
+    """The outcome of a 2xx ``answer`` to a batch of ``items``: delivered, or delivered
+    less the items its ``partial_success`` rejected. An unreadable body rejects nothing:
+    the collector said 2xx."""
+    rejected, message = 0, ""
+    if "json" in answer.headers.get("content-type", ""):
+        try:
+            found = json.loads(answer.body).get("partialSuccess") or {}
+            rejected = int(found.get(signal.json_rejected_field, 0))
+            message = str(found.get("errorMessage", ""))
+        except (ValueError, TypeError, AttributeError):
+            return Outcome()
+    else:
+        parsed = signal.answer()
+        try:
+            parsed.ParseFromString(answer.body)
+        except (DecodeError, ValueError):
+            return Outcome()
+        part: Any = getattr(parsed, "partial_success", None)
+        rejected = int(getattr(part, signal.rejected_field, 0))
+        message = str(getattr(part, "error_message", ""))
+    rejected = min(max(rejected, 0), items)
+    if not rejected:
+        return Outcome()
+    return Outcome(rejected=rejected, message=printable(message))
+
+
+def printable(message: str) -> str:
+    """A collector's message as one short printable line."""
+    text = _UNPRINTABLE.sub(" ", message).strip()
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
