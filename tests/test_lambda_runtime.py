@@ -223,12 +223,6 @@ def _counted(received: Any, name: str) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="metrics recorded while the collector is down or in its back-off pause are "
-    "dropped; spans and logs are kept in the outbox and delivered later. Keeping metrics "
-    "across an outage is the export path's (collector link and outbox) to fix",
-    strict=False,
-)
 def test_metrics_recorded_during_an_outage_arrive_when_the_collector_is_back() -> None:
     port = free_port()
     env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}", "DEPLOYMENT_ENV": "test"}

@@ -4,7 +4,9 @@ The SDK's exporters never read an answer's body, so a collector's partial succes
 whose body says how many items it refused, and why) went unnoticed: every refused item
 counted as delivered. Here each 2xx answer's ``partial_success`` is read (protobuf, or
 JSON when the collector answers JSON), and the refused items come back in the
-``Outcome`` for the caller to count. Encoding is the SDK's (``encode_spans``…).
+``Outcome`` for the caller to count. Spans and log records are encoded by otelkit's
+direct writer (``otlp_encoding``: the SDK's bytes, 2.5x cheaper, one bad string costs only
+its own characters); metrics by the SDK's encoder.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Signal:
     """One signal's OTLP shapes: how a batch is encoded and how its answer reads."""
 
     name: str  # spans, logs, metrics: the drop accounts' name
-    encode: Callable[[Any], Message]
+    encode: Callable[[Any], bytes]  # a batch as its ExportXServiceRequest's bytes
     answer: Callable[[], Message]
     rejected_field: str
 
@@ -41,17 +43,19 @@ class Signal:
 
 
 def spans_signal() -> Signal:
-    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
         ExportTraceServiceResponse,
     )
+
+    from otelkit._sdk.otlp_encoding import encode_spans
 
     return Signal("spans", encode_spans, ExportTraceServiceResponse, "rejected_spans")
 
 
 def logs_signal() -> Signal:
-    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
     from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+
+    from otelkit._sdk.otlp_encoding import encode_logs
 
     return Signal("logs", encode_logs, ExportLogsServiceResponse, "rejected_log_records")
 
@@ -62,7 +66,10 @@ def metrics_signal() -> Signal:
         ExportMetricsServiceResponse,
     )
 
-    return Signal("metrics", encode_metrics, ExportMetricsServiceResponse, "rejected_data_points")
+    def encode(data: Any) -> bytes:
+        return bytes(encode_metrics(data).SerializeToString())
+
+    return Signal("metrics", encode, ExportMetricsServiceResponse, "rejected_data_points")
 
 
 class OtlpHttpExporter:
@@ -80,7 +87,7 @@ class OtlpHttpExporter:
     def export(self, batch: Any, items: int | None = None) -> Outcome:
         """Encode and send ``batch`` (``items`` in it: ``len(batch)`` when not given)."""
         try:
-            payload = self.signal.encode(batch).SerializeToString()
+            payload = self.signal.encode(batch)
         except Exception as exc:  # one unencodable value: the batch cannot leave
             return Outcome(dropped=f"unencodable batch ({type(exc).__name__})")
         outcome, answer = self.client.post(payload)
