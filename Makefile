@@ -110,7 +110,7 @@ bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites
 	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md
 
 docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
-	$(BIN)/python -m otelkit._settings_doc docs/configuration.md
+	$(BIN)/python -m otelkit._config.doc docs/configuration.md
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 format: $(STAMP)  ## apply the code format that `make test` checks

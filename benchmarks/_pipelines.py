@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
 import otelkit
-from otelkit import _pipeline
+from otelkit._config.settings import resolve
+from otelkit._core import pipeline as _pipeline
 from otelkit._sdk.providers import assemble
-from otelkit._settings import resolve
 
 IDS = {
     "job_id": "job-8f14e45fceea167a5a36dedd4bea2543",

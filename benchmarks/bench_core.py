@@ -35,9 +35,9 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 import otelkit
-from otelkit import _logging
-from otelkit._log_formats import render_json
+from otelkit._logs import handler as _logging
 from otelkit._sdk.outbox import BATCH_SIZE
+from otelkit._values.log_formats import render_json
 
 
 def _bounded(exporter: InMemoryLogRecordExporter) -> None:

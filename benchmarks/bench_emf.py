@@ -21,9 +21,9 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import otelkit
-from otelkit._emf_documents import DocumentWriter
-from otelkit._emf_meter import EMFMeterProvider
-from otelkit._meter_tee import TeeMeterProvider
+from otelkit._metering.emf_documents import DocumentWriter
+from otelkit._metering.emf_meter import EMFMeterProvider
+from otelkit._metering.meter_tee import TeeMeterProvider
 
 NAMES = [f"Metric{n:03d}" for n in range(100)]
 

@@ -19,7 +19,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from otelkit import _switch
+from otelkit._core import switch as _switch
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
 SCOPE: dict[str, Any] = {

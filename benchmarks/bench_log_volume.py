@@ -18,11 +18,13 @@ from opentelemetry import context
 from opentelemetry.sdk.resources import Resource
 
 import otelkit
-from otelkit import _log_buffer, _logging, _pipeline
-from otelkit._log_files import file_sink
-from otelkit._log_formats import render_json
+from otelkit._config.settings import resolve
+from otelkit._core import pipeline as _pipeline
+from otelkit._logs import buffer as _log_buffer
+from otelkit._logs import handler as _logging
+from otelkit._logs.files import file_sink
 from otelkit._sdk.providers import assemble
-from otelkit._settings import resolve
+from otelkit._values.log_formats import render_json
 
 log = otelkit.get_logger("bench.volume")
 

@@ -26,9 +26,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 import otelkit
-from otelkit import _logging, _pipeline, _scrub
-from otelkit._log_formats import render_json
+from otelkit._core import pipeline as _pipeline
+from otelkit._logs import handler as _logging
+from otelkit._redaction import scrub as _scrub
 from otelkit._sdk.redaction import redact_batch
+from otelkit._values.log_formats import render_json
 
 _URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&size=20"
 _SPAN_ATTRIBUTES = {**IDS, "scene": 3, "stage": "render"}

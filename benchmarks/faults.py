@@ -51,7 +51,7 @@ def _delivered(process: subprocess.Popen[str]) -> int:
 def run_mode(mode: str) -> dict[str, Any]:
     """In this process: 20,000 spans against ``mode``; the figures as a dict."""
     import otelkit
-    from otelkit import _drops
+    from otelkit._core import drops as _drops
 
     process, endpoint = _receiver(mode)
     otelkit.configure(endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from otelkit._scrub import _redact_text, scrub_in_place
+from otelkit._redaction.scrub import _redact_text, scrub_in_place
 from otelkit._sdk.redaction import redact_span
 
 URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&size=20"

@@ -6,15 +6,15 @@ Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 
 from typing import TYPE_CHECKING, Any
 
-from otelkit._failure_lines import api_error, auth_failure
-from otelkit._ids import bind, carry, ids, new_id
-from otelkit._lifecycle import event, job, session
-from otelkit._lifecycle_spec import Lifecycle
-from otelkit._logger import get_logger
-from otelkit._metrics import count, gauge, record, timed
+from otelkit._correlation.ids import bind, carry, ids, new_id
+from otelkit._logs.failure_lines import api_error, auth_failure
+from otelkit._logs.logger import get_logger
+from otelkit._logs.throttle import throttled
+from otelkit._metering.metrics import count, gauge, record, timed
+from otelkit._scopes.lifecycle import event, job, session
+from otelkit._scopes.lifecycle_spec import Lifecycle
 from otelkit._setup import configure, flush, shutdown
-from otelkit._spans import span, traced
-from otelkit._throttle import throttled
+from otelkit._tracing.spans import span, traced
 from otelkit._version import __version__
 
 __all__ = [

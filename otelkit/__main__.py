@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from otelkit._cli_support import (
+from otelkit._cli.support import (
     FAILED,
     MISSING_EXTRA,
     OK,
@@ -16,7 +16,7 @@ from otelkit._cli_support import (
     is_aws_error,
     missing_extra_line,
 )
-from otelkit._terminal import printable
+from otelkit._values.terminal import printable
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)
@@ -24,16 +24,16 @@ COMMANDS = {
     "collector": ("otelkit.collector._cli", "render and validate ADOT collector configs"),
     "ops": ("otelkit.ops._cli", "render alarms, dashboards and saved queries from a model"),
     "logs": (
-        "otelkit._logs_cli",
+        "otelkit._cli.logs",
         "tail [--follow], errors, slow, find --id: lines from CloudWatch or files",
     ),
-    "metrics": ("otelkit._metrics_cli", "metrics over a window: CloudWatch or EMF lines"),
-    "insights": ("otelkit._insights_cli", "a Logs Insights query over CloudWatch or files"),
-    "summary": ("otelkit._summary_cli", "requests and errors over a window, from the lines"),
-    "traces": ("otelkit._traces_cli", "find --annotation KEY=VALUE: traces in X-Ray"),
-    "health": ("otelkit._health_cli", "GET a service's /health and say if it is healthy"),
-    "run": ("otelkit._run_cli", "run -- python app.py: a program set up with no code change"),
-    "completion": ("otelkit._completion", "print a shell completion script: bash, zsh or fish"),
+    "metrics": ("otelkit._cli.metrics", "metrics over a window: CloudWatch or EMF lines"),
+    "insights": ("otelkit._cli.insights", "a Logs Insights query over CloudWatch or files"),
+    "summary": ("otelkit._cli.summary", "requests and errors over a window, from the lines"),
+    "traces": ("otelkit._cli.traces", "find --annotation KEY=VALUE: traces in X-Ray"),
+    "health": ("otelkit._cli.health", "GET a service's /health and say if it is healthy"),
+    "run": ("otelkit._cli.run", "run -- python app.py: a program set up with no code change"),
+    "completion": ("otelkit._cli.completion", "print a shell completion script: bash, zsh or fish"),
 }
 
 _USAGE = "usage: otelkit <command> [options]   (otelkit <command> --help for more)\n"

@@ -18,7 +18,8 @@ from typing import Any
 
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 
-from otelkit import _integrations, _semconv
+from otelkit import _integrations
+from otelkit._values import semconv as _semconv
 
 #: What the user's environment would otherwise not say: which distro and configurator.
 ENTRY_POINT_NAME = "otelkit"

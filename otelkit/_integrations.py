@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
-from otelkit import _semconv, _switch
-from otelkit._safety import report_internal_error
+from otelkit._core import switch as _switch
+from otelkit._core.safety import report_internal_error
+from otelkit._values import semconv as _semconv
 
 #: Integration name (a module in ``otelkit.integrations``) -> the library it instruments.
 KNOWN: dict[str, str] = {

@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from otelkit import _logging, _pipeline, _sigterm
-from otelkit._settings import Settings, resolve
+from otelkit._config.settings import Settings, resolve
+from otelkit._core import pipeline as _pipeline
+from otelkit._logs import handler as _logging
+from otelkit._process import sigterm as _sigterm
 
 #: The longest the interpreter's exit waits for the last export, unless the
 #: ``exit_timeout`` setting says otherwise. A collector on the same host answers in
@@ -80,7 +82,7 @@ def configure(
 ) -> None:
     """Set up traces, metrics and logs for this process. Safe to call again: it re-configures.
 
-    Every keyword is a setting of ``otelkit._settings.Settings`` and has environment
+    Every keyword is a setting of ``otelkit._config.settings.Settings`` and has environment
     variables (see the configuration reference); an argument other than None wins over the
     environment. With no endpoint nothing touches the network: logs go to stdout, spans
     and metrics to the console.
@@ -107,8 +109,12 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
-    from otelkit import _integrations, _propagation, _scrub, _semconv, _system_metrics
+    from otelkit import _integrations
+    from otelkit._correlation import propagation as _propagation
+    from otelkit._metering import system_metrics as _system_metrics
+    from otelkit._redaction import scrub as _scrub
     from otelkit._sdk import providers
+    from otelkit._values import semconv as _semconv
 
     pipeline = providers.build(settings, resource)
     _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
@@ -159,7 +165,7 @@ def _start_afresh_in_forked_child() -> None:
     inherited, _configured = _configured, None
     if inherited is None:
         return
-    from otelkit import _drops
+    from otelkit._core import drops as _drops
 
     _drops.reset()  # the parent's drops are the parent's to report
     try:
@@ -167,7 +173,7 @@ def _start_afresh_in_forked_child() -> None:
         with _lock:
             _activate(resolve(_options), resource)
     except Exception as exc:  # the child must run even if its telemetry cannot
-        from otelkit._safety import report_internal_error
+        from otelkit._core.safety import report_internal_error
 
         report_internal_error("otelkit in a forked child", exc)
         return
@@ -206,7 +212,7 @@ def _shut_down(timeout: float) -> None:
     servers = sys.modules.get("otelkit.runtime")  # loaded only if one was started
     if servers is not None:
         servers.stop_all()
-    system_metrics = sys.modules.get("otelkit._system_metrics")
+    system_metrics = sys.modules.get("otelkit._metering.system_metrics")
     if system_metrics is not None:
         system_metrics.disable()
     deadline = time.monotonic() + timeout

@@ -40,8 +40,8 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 
 import otelkit
-from otelkit._resources import process_resources
-from otelkit._safety import report_internal_error
+from otelkit._core.safety import report_internal_error
+from otelkit._process.resources import process_resources
 
 if TYPE_CHECKING:
     from redis.typing import EncodableT, FieldT

@@ -24,11 +24,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
-from otelkit import _pipeline, _request_stats, _resources, _scrub
-from otelkit._resource_events import ResourceEvents, resource_events
-from otelkit._resources import process_resources
-from otelkit._safe_values import safe_str
-from otelkit._safety import report_internal_error
+from otelkit._core import pipeline as _pipeline
+from otelkit._core.safety import report_internal_error
+from otelkit._process import resources as _resources
+from otelkit._process.resources import process_resources
+from otelkit._redaction import scrub as _scrub
+from otelkit._requests import stats as _request_stats
+from otelkit._scopes.resource_events import ResourceEvents, resource_events
+from otelkit._values.safe_values import safe_str
 from otelkit._version import __version__
 
 __all__ = [

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import otelkit
-from otelkit import _pipeline
+from otelkit._core import pipeline as _pipeline
 
 # Internal errors re-raise under the test suite instead of being swallowed.
 os.environ["OTELKIT_STRICT"] = "1"

@@ -90,7 +90,7 @@ def test_every_span_of_a_longer_burst_is_delivered_or_counted() -> None:
 
 SLOW_DRAIN = """
 import json, sys, time, otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 otelkit.configure(endpoint=sys.argv[1], log_stdout=False, console=False,
                   resource_detectors="none", export_timeout=0.35)
 for n in range(int(sys.argv[2])):

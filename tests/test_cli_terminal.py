@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from otelkit import _logs_cli
-from otelkit._terminal import printable
+from otelkit._cli import logs as _logs_cli
+from otelkit._values.terminal import printable
 from tests.support.servers import http_server
 
 # What a hostile value carries -> how the CLI must show it.

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import otelkit
-from otelkit import _coexist
+from otelkit._logs import coexist as _coexist
 from tests.support.processes import BIN, json_lines, server_process
 from tests.support.servers import request
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import otelkit
 from otelkit.__main__ import main
-from otelkit._request_telemetry import Request
+from otelkit._requests.telemetry import Request
 
 log = otelkit.get_logger("bella.api")
 HOSTILE = "Invalid phone\x1b]0;pwned\x07 number\u202eformat"
@@ -299,8 +299,8 @@ def test_the_commands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_follow_skips_a_line_over_1_mib_and_holds_no_more(tmp_path: Path) -> None:
-    from otelkit._cli_lines import MAX_LINE_BYTES
-    from otelkit._follow import Follower
+    from otelkit._cli.follow import Follower
+    from otelkit._cli.lines import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     path.write_text("")
@@ -321,7 +321,7 @@ def test_follow_skips_a_line_over_1_mib_and_holds_no_more(tmp_path: Path) -> Non
 
 @given(text=st.text(max_size=200))
 def test_a_followed_line_prints_as_one_safe_line(text: str) -> None:
-    from otelkit._follow import render
+    from otelkit._cli.follow import render
 
     for candidate in (text, json.dumps({"message": text, text[:10] or "k": text})):
         shown = render(candidate, as_json=False)
@@ -331,8 +331,8 @@ def test_a_followed_line_prints_as_one_safe_line(text: str) -> None:
 
 
 def test_follow_says_when_it_skipped_a_line(tmp_path: Path) -> None:
-    from otelkit._cli_lines import MAX_LINE_BYTES
-    from otelkit._follow import follow
+    from otelkit._cli.follow import follow
+    from otelkit._cli.lines import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     path.write_text("")
@@ -356,7 +356,7 @@ def test_follow_says_when_it_skipped_a_line(tmp_path: Path) -> None:
 def test_a_line_over_1_mib_in_a_file_is_skipped_in_bounded_reads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from otelkit._cli_lines import MAX_LINE_BYTES
+    from otelkit._cli.lines import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     huge = json.dumps(_line("Request completed", status=200, pad="x" * (3 * MAX_LINE_BYTES)))

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from otelkit._sdk.outbox import MAX_QUEUE
 from otelkit._setup import EXIT_TIMEOUT
 from tests.support.fault_receiver import fault_receiver

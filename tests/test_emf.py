@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from opentelemetry import metrics
 
 import otelkit
-from otelkit import _drops, _switch
-from otelkit._emf_meter import EMFMeterProvider
-from otelkit._meter_tee import TeeMeterProvider
+from otelkit._core import drops as _drops
+from otelkit._core import switch as _switch
+from otelkit._metering.emf_meter import EMFMeterProvider
+from otelkit._metering.meter_tee import TeeMeterProvider
 from tests.support.emf import by_metric as _by_metric
 from tests.support.emf import documents as _documents
 from tests.support.otlp_receiver import otlp_receiver
@@ -462,7 +463,8 @@ def test_values_that_compare_equal_stay_distinct_series(
 def test_a_dimension_named_aws_is_refused_reported_and_counted(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otelkit import _drops, _safety
+    from otelkit._core import drops as _drops
+    from otelkit._core import safety as _safety
 
     monkeypatch.delenv("OTELKIT_STRICT")
     monkeypatch.setattr(_safety, "_reported", set())

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit import _error_aggregation, _pipeline
-from otelkit._error_aggregation import normalise
-from otelkit._secret_patterns import MAX_SCANNED
+from otelkit._core import pipeline as _pipeline
+from otelkit._logs import error_aggregation as _error_aggregation
+from otelkit._logs.error_aggregation import normalise
+from otelkit._redaction.secret_patterns import MAX_SCANNED
 from tests.support.otlp_receiver import attributes, otlp_receiver
 from tests.support.timing import assert_linear_and_bounded
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from otelkit._sdk.outbox import BATCH_SIZE
 from tests.support.fault_receiver import fault_receiver
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from otelkit._sdk import collector_link
 from tests.support.scripted_receiver import ANSWERS, scripted_receiver
 

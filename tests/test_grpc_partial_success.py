@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 
 grpc = pytest.importorskip("grpc")
 

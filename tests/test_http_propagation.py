@@ -22,9 +22,9 @@ from urllib.request import urlopen
 import pytest
 
 import otelkit
-from otelkit import _pipeline
-from otelkit._ids import current_ids
-from otelkit._propagation import OtelkitPropagator
+from otelkit._core import pipeline as _pipeline
+from otelkit._correlation.ids import current_ids
+from otelkit._correlation.propagation import OtelkitPropagator
 
 ROOT = Path(__file__).resolve().parents[1]
 

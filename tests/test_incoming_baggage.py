@@ -14,9 +14,14 @@ from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 
 import otelkit
-from otelkit._incoming_baggage import MAX_INCOMING_IDS
-from otelkit._keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
-from otelkit._propagation import MAX_BAGGAGE_CHARS
+from otelkit._correlation.incoming_baggage import MAX_INCOMING_IDS
+from otelkit._correlation.propagation import MAX_BAGGAGE_CHARS
+from otelkit._values.keys import (
+    ID_KEY_PATTERN,
+    MAX_ID_VALUE_LENGTH,
+    PRIVATE_ID_KEYS,
+    WELL_KNOWN_ID_KEYS,
+)
 from otelkit.testing import capture
 
 _KEYS = st.sampled_from(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from otelkit._incoming_requests import RequestLog
+from otelkit._requests.incoming import RequestLog
 
 
 @pytest.mark.parametrize(

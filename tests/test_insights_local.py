@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otelkit._insights_local import parse_query
+from otelkit._cli.insights_local import parse_query
 
 JOB: list[dict[str, Any]] = [
     {"timestamp": "2025-09-26T20:30:01Z", "level": "INFO", "message": "Request started"},

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit import _pipeline
+from otelkit._core import pipeline as _pipeline
 from otelkit.aws import _lambda_lifecycle
 from tests.support.lambda_context import ARN, FakeContext
 
@@ -191,7 +191,7 @@ def test_the_decorator_alone_configures_from_the_environment(tmp_path: Any, stri
 
 
 def test_console_is_off_on_lambda_unless_asked_for() -> None:
-    from otelkit._settings import resolve
+    from otelkit._config.settings import resolve
 
     lambda_env = {"AWS_LAMBDA_FUNCTION_NAME": "orders-fn"}
     assert resolve({}, environ={}).console is True

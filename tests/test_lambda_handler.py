@@ -369,7 +369,7 @@ def test_all_signals_reach_the_exporter_before_the_handler_returns(
     otelkit.configure(service_name="video-worker", console=False, log_format="json")
     exported: list[str] = []
 
-    from otelkit import _pipeline
+    from otelkit._core import pipeline as _pipeline
 
     pipeline = _pipeline.current()
     original = pipeline.flush

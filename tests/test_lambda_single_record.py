@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 import otelkit
-from otelkit import _pipeline
+from otelkit._core import pipeline as _pipeline
 from otelkit.aws import _lambda_lifecycle
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._log_formats import FORMATS, MAX_LINE_CHARS
+from otelkit._values.log_formats import FORMATS, MAX_LINE_CHARS
 
 BASE = {
     "timestamp": "2026-01-01T00:00:00.000Z",

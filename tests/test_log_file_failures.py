@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from tests.support.otlp_receiver import otlp_receiver
 from tests.support.processes import production_env
 
@@ -121,7 +121,7 @@ def test_a_log_dir_under_a_regular_file_leaves_the_app_running(
 def test_a_failing_sink_is_counted_and_costs_no_other_output(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otelkit import _pipeline
+    from otelkit._core import pipeline as _pipeline
 
     monkeypatch.delenv("OTELKIT_STRICT")
     otelkit.configure(log_format="json", console=False)
@@ -144,7 +144,7 @@ def test_a_record_the_handler_cannot_write_is_counted(
 ) -> None:
     import logging
 
-    from otelkit import _safety
+    from otelkit._core import safety as _safety
 
     monkeypatch.delenv("OTELKIT_STRICT")
     monkeypatch.setattr(_safety, "_reported", set())  # its once-only report stays for others
@@ -165,7 +165,7 @@ def test_a_stdout_on_a_full_disk_is_counted_and_otlp_goes_on(
 ) -> None:
     import io
 
-    from otelkit import _safety
+    from otelkit._core import safety as _safety
 
     monkeypatch.delenv("OTELKIT_STRICT")
     monkeypatch.setattr(_safety, "_reported", set())

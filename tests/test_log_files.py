@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit._log_files import SharedRotatingFile
+from otelkit._logs.files import SharedRotatingFile
 
 log = otelkit.get_logger("bot")
 

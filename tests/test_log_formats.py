@@ -16,10 +16,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._keys import RESERVED_FIELD_NAMES
-from otelkit._log_formats import FORMATS, LOG_FORMATS, render_json, renderer
-from otelkit._safe_values import plain
-from otelkit._settings import resolve
+from otelkit._config.settings import resolve
+from otelkit._values.keys import RESERVED_FIELD_NAMES
+from otelkit._values.log_formats import FORMATS, LOG_FORMATS, render_json, renderer
+from otelkit._values.safe_values import plain
 from tests.support.processes import production_env
 
 _LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._throttle import ThrottledLogger
+from otelkit._logs.throttle import ThrottledLogger
 
 log = otelkit.get_logger("api")
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._log_event import _Timestamps
+from otelkit._logs.event import _Timestamps
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
 

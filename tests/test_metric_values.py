@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit import _drops, _safety
+from otelkit._core import drops as _drops
+from otelkit._core import safety as _safety
 from tests.support.otlp_receiver import otlp_receiver
 
 BAD_CALLS: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {

@@ -466,8 +466,8 @@ def test_otlp_asked_for_without_an_endpoint_goes_to_the_specification_default(
     protocol: str, url: str
 ) -> None:
     """(The default port is not one a test may listen on, so this reads the plan.)"""
+    from otelkit._config.settings import resolve
     from otelkit._sdk.export_plan import plan
-    from otelkit._settings import resolve
 
     settings = resolve(
         {}, {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": protocol}
@@ -486,7 +486,7 @@ def test_any_service_name_in_resource_attributes_round_trips(name: str, noise: s
     other entries (even malformed ones) sit around it."""
     from urllib.parse import quote
 
-    from otelkit._settings import resolve
+    from otelkit._config.settings import resolve
 
     junk = quote(noise, safe="")  # no "=": entries without a value, which are skipped
     text = f"{junk},service.name={quote(name, safe='')},{junk}"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from tests.support.fault_receiver import PARTIAL_MESSAGE, fault_receiver
 from tests.support.servers import http_server
 

@@ -19,12 +19,12 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext, TraceFlags
 
 import otelkit
-from otelkit._error_aggregation import normalise
-from otelkit._incoming_baggage import id_entries
-from otelkit._incoming_requests import incoming_context
-from otelkit._scrub import REDACTED, redact_text, scrubbed
+from otelkit._correlation.incoming_baggage import id_entries
+from otelkit._logs.error_aggregation import normalise
+from otelkit._redaction.scrub import REDACTED, redact_text, scrubbed
+from otelkit._redaction.secret_patterns import MAX_SCANNED
+from otelkit._requests.incoming import incoming_context
 from otelkit._sdk.redaction import redact_span
-from otelkit._secret_patterns import MAX_SCANNED
 from tests.support.timing import assert_linear_and_bounded, per_call
 
 # Texts that made a pattern backtrack or scan far: runs of a pattern's own characters,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 import otelkit
-from otelkit import _log_buffer, _pipeline
-from otelkit._propagation import OtelkitPropagator
-from otelkit._scrub import REDACTED, scrub_urls
+from otelkit._core import pipeline as _pipeline
+from otelkit._correlation.propagation import OtelkitPropagator
+from otelkit._logs import buffer as _log_buffer
+from otelkit._redaction.scrub import REDACTED, scrub_urls
 from otelkit.testing import capture
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import otelkit
-from otelkit._platform import container_id, platform_fields
+from otelkit._process.platform import container_id, platform_fields
 from tests.support.otlp_receiver import otlp_receiver
 
 DOCKER_ID = "a1b2c3" + "d" * 58

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._log_formats import pretty_renderer, render_text
-from otelkit._scrub import REDACTED, is_secret, redact_text, redact_value, scrub_in_place
+from otelkit._redaction.scrub import REDACTED, is_secret, redact_text, redact_value, scrub_in_place
+from otelkit._values.log_formats import pretty_renderer, render_text
 from tests.support.secrets_corpus import CORPUS
 
 

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit import _pipeline, _request_telemetry
+from otelkit._core import pipeline as _pipeline
+from otelkit._requests import telemetry as _request_telemetry
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 from otelkit.testing import Capture, capture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import otelkit
-from otelkit import _pipeline
+from otelkit._core import pipeline as _pipeline
 from tests.support.examples import run_example
 
 ROOT = Path(__file__).resolve().parents[1]

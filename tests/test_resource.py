@@ -14,8 +14,8 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
+from otelkit._config.settings import resolve
 from otelkit._sdk.resource import build_resource, for_this_process
-from otelkit._settings import resolve
 from tests.support.servers import http_server
 
 TASK_ARN = "arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b527399fd6414f5c"

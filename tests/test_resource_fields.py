@@ -11,8 +11,8 @@ import textwrap
 from typing import Any
 
 import otelkit
-from otelkit import _pipeline
-from otelkit._resource_fields import FIELD_NAMES, ResourceFields
+from otelkit._core import pipeline as _pipeline
+from otelkit._process.resource_fields import FIELD_NAMES, ResourceFields
 from tests.support.otlp_receiver import attributes, otlp_receiver
 from tests.support.processes import production_env
 

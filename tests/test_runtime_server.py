@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import otelkit
-from otelkit import _request_stats
+from otelkit._requests import stats as _request_stats
 from otelkit.runtime import asgi_app, wsgi_app
 from tests.support.polling import eventually
 from tests.support.processes import production_env
@@ -114,7 +114,7 @@ def test_counts_made_before_the_server_starts_are_in_the_first_scrape() -> None:
 
 
 def test_start_http_server_never_rebuilds_the_pipeline() -> None:
-    from otelkit import _pipeline
+    from otelkit._core import pipeline as _pipeline
 
     otelkit.configure(service_name="kept", log_stdout=False, console=False)
     before = _pipeline.current()
@@ -123,7 +123,7 @@ def test_start_http_server_never_rebuilds_the_pipeline() -> None:
 
 
 def test_a_pipeline_without_the_reader_gets_it_added_as_it_runs() -> None:
-    from otelkit import _pipeline
+    from otelkit._core import pipeline as _pipeline
 
     otelkit.configure(service_name="late", log_stdout=False, console=False, prometheus=False)
     before = _pipeline.current()
@@ -314,7 +314,7 @@ def test_health_discloses_only_the_documented_system_fields() -> None:
 def test_internal_error_reports_hold_no_secret(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from otelkit._safety import report_internal_error
+    from otelkit._core.safety import report_internal_error
 
     monkeypatch.delenv("OTELKIT_STRICT", raising=False)
     report_internal_error(

@@ -15,8 +15,8 @@ from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import otelkit
+from otelkit._config.settings import resolve
 from otelkit._sdk.sampling import ReservoirThenRatio, head_sampler
-from otelkit._settings import resolve
 
 
 class Clock:

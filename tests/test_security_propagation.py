@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from opentelemetry import propagate, trace
 
 import otelkit
-from otelkit._incoming_requests import incoming_context
-from otelkit._trust import build_trust
+from otelkit._requests.incoming import incoming_context
+from otelkit._values.trust import build_trust
 from otelkit.testing import Capture
 from tests.support.polling import eventually
 from tests.support.servers import asgi_server, http_server, request, wsgi_server

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._line_budget import MIN_VALUE_CHARS
+from otelkit._logs.line_budget import MIN_VALUE_CHARS
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 from tests.support.polling import eventually
 from tests.support.servers import asgi_server, request

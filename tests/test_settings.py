@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._settings import KEYWORDS, SETTINGS, Settings, from_environ, resolve
-from otelkit._settings_doc import rewrite
+from otelkit._config.doc import rewrite
+from otelkit._config.settings import KEYWORDS, SETTINGS, Settings, from_environ, resolve
 
 
 def test_defaults_without_anything_set() -> None:

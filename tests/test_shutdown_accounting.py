@@ -11,7 +11,7 @@ import time
 import pytest
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from tests.support.fault_receiver import dropped_in, fault_receiver, restartable_receiver
 
 BURST_SCRIPT = """

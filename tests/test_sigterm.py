@@ -75,7 +75,7 @@ def test_a_program_that_handles_sigterm_keeps_its_handler() -> None:
 def test_sigterm_ends_the_process_even_when_the_shutdown_cannot_finish() -> None:
     # The main thread holds a lock the shutdown needs when the signal arrives: the
     # shutdown waits on it, and the process ends anyway once the bound has passed.
-    hold = "from otelkit import _drops\n_drops._lock.acquire()"
+    hold = "from otelkit._core import drops as _drops\n_drops._lock.acquire()"
     with otlp_receiver() as (endpoint, _):
         result, ended = _terminate(RECORD.format(before="", hold=hold), endpoint)
     assert result.returncode == -signal.SIGTERM, result.stderr

@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Link, Status, StatusCode
 
 import otelkit
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from otelkit._sdk import outbox as outbox_module
 from otelkit._sdk.redaction import redact_batch
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver

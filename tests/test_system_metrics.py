@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 import otelkit
-from otelkit import _system_metrics
+from otelkit._metering import system_metrics as _system_metrics
 from tests.support.otlp_receiver import otlp_receiver
 from tests.support.servers import request
 from tests.test_runtime_server import promtool_check

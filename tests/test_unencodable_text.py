@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit import _encodable
+from otelkit._values import encodable as _encodable
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
 BAD = "x\ud800y"

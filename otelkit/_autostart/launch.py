@@ -13,7 +13,8 @@ def launch() -> None:
         try:
             from otelkit._distro import start
         except ImportError:  # no opentelemetry-instrumentation: otelkit alone
-            from otelkit import _semconv, configure
+            from otelkit import configure
+            from otelkit._values import semconv as _semconv
 
             _semconv.prefer_stable()
             configure()

@@ -15,10 +15,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otelkit import _integrations, _logging, _pipeline
-from otelkit._metrics import display_name
+from otelkit import _integrations
+from otelkit._config.settings import resolve
+from otelkit._core import pipeline as _pipeline
+from otelkit._logs import handler as _logging
+from otelkit._metering.metrics import display_name
 from otelkit._sdk.providers import assemble
-from otelkit._settings import resolve
 
 
 class Capture:

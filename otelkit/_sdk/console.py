@@ -21,7 +21,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import StatusCode
 
-from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.keys import WELL_KNOWN_ID_KEYS
 
 _MAX_BUFFERED_SPANS = 10_000
 _MAX_ATTRIBUTES_SHOWN = 4
@@ -130,7 +130,7 @@ class ConsoleMetricsSummary(MetricReader):
 
 def render_metrics(data: MetricsData) -> str:
     """One line per series: name, dimensions and the value (sum, or count/avg/max)."""
-    from otelkit._metrics import display_name
+    from otelkit._metering.metrics import display_name
 
     lines = ["── metrics"]
     for resource_metrics in data.resource_metrics:

@@ -22,7 +22,7 @@ from opentelemetry.sdk.metrics import (
 )
 from opentelemetry.sdk.metrics.export import AggregationTemporality
 
-from otelkit._settings import Settings
+from otelkit._config.settings import Settings
 
 SIGNALS = ("traces", "metrics", "logs")
 #: The specification's default collector address when ``otlp`` is asked for without one.

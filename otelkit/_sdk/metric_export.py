@@ -23,8 +23,8 @@ from opentelemetry.sdk.metrics.export import (
     NumberDataPoint,
 )
 
-from otelkit import _drops
-from otelkit._metrics import display_name
+from otelkit._core import drops as _drops
+from otelkit._metering.metrics import display_name
 from otelkit._sdk.collector_link import DELIVERED, within
 from otelkit._sdk.metric_hold import Held, point_count
 from otelkit._sdk.outbox import ABORT_GRACE, SHUTDOWN_PROBE_EVERY

@@ -31,6 +31,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.resources import Resource
 
+from otelkit._config.settings import Settings
 from otelkit._sdk import export_plan
 from otelkit._sdk.collector_link import CollectorClient, CollectorLink
 from otelkit._sdk.export_plan import SignalPlan
@@ -38,7 +39,6 @@ from otelkit._sdk.http_post import Connection
 from otelkit._sdk.metric_export import CountedMetricExport, OtlpMetricExporter
 from otelkit._sdk.outbox import Outbox, OutboxLogProcessor
 from otelkit._sdk.redaction import ExportSpans, redacting
-from otelkit._settings import Settings
 
 #: Delta temporality for every kind: each export reports what was recorded since the
 #: last one, so an export with nothing new has nothing to send (Lambda), and the first

@@ -37,7 +37,7 @@ from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadW
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from otelkit import _drops
+from otelkit._core import drops as _drops
 from otelkit._sdk.collector_link import CollectorLink, Outcome, within
 
 #: Items held at most per signal while the collector is slow or away, or a burst leaves:

@@ -25,7 +25,7 @@ from opentelemetry.sdk.metrics.export import (
     NumberDataPoint,
 )
 
-from otelkit._metrics import display_name
+from otelkit._metering.metrics import display_name
 
 _WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # Semantic-convention names Prometheus rejects (a ``_count`` suffix belongs to histograms

@@ -18,22 +18,20 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
-from otelkit import (
-    _drops,
-    _error_aggregation,
-    _log_buffer,
-    _log_caps,
-    _pipeline,
-    _resource_fields,
-    _scrub,
-)
-from otelkit._emf_documents import DocumentWriter
-from otelkit._emf_meter import EMFMeterProvider, export_interval
-from otelkit._line_budget import with_line_budget
-from otelkit._log_formats import renderer
-from otelkit._meter_tee import TeeMeterProvider
-from otelkit._propagation import adopted_trace_id
-from otelkit._propagation_policy import build_policy
+from otelkit._config.settings import Settings
+from otelkit._core import drops as _drops
+from otelkit._core import pipeline as _pipeline
+from otelkit._core.switch import take_recorded
+from otelkit._correlation.propagation import adopted_trace_id
+from otelkit._logs import buffer as _log_buffer
+from otelkit._logs import caps as _log_caps
+from otelkit._logs import error_aggregation as _error_aggregation
+from otelkit._logs.line_budget import with_line_budget
+from otelkit._metering.emf_documents import DocumentWriter
+from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
+from otelkit._metering.meter_tee import TeeMeterProvider
+from otelkit._process import resource_fields as _resource_fields
+from otelkit._redaction import scrub as _scrub
 from otelkit._sdk import export_plan, metric_export, otlp_export
 from otelkit._sdk.collector_link import within
 from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
@@ -42,9 +40,9 @@ from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
 from otelkit._sdk.text_repair import RepairingSpanProcessor
-from otelkit._settings import Settings
-from otelkit._switch import take_recorded
-from otelkit._terminal import colour_wanted
+from otelkit._values.log_formats import renderer
+from otelkit._values.propagation_policy import build_policy
+from otelkit._values.terminal import colour_wanted
 
 
 def xray_trace_id() -> int:
@@ -304,7 +302,7 @@ def _static_fields(settings: Settings) -> dict[str, str]:
     if not settings.platform_fields:
         fields = dict(settings.static_fields)
     else:
-        from otelkit._platform import platform_fields
+        from otelkit._process.platform import platform_fields
 
         fields = {**platform_fields(), **settings.static_fields}
     # On every line: ``OTELKIT_STATIC_FIELDS=api_key=…`` is redacted like any field.
@@ -313,7 +311,7 @@ def _static_fields(settings: Settings) -> dict[str, str]:
 
 def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
     """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
-    from otelkit._log_files import file_sink
+    from otelkit._logs.files import file_sink
 
     made = file_sink(
         settings.log_dir,

@@ -26,10 +26,11 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import Link, Status
 
-from otelkit import _drops, _scrub
-from otelkit._safety import report_internal_error
+from otelkit._core import drops as _drops
+from otelkit._core.safety import report_internal_error
+from otelkit._redaction import scrub as _scrub
+from otelkit._redaction.secret_patterns import MAX_SCANNED, keep_the_end
 from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
-from otelkit._secret_patterns import MAX_SCANNED, keep_the_end
 
 Redact = Callable[[str], str]
 ExportSpans = Callable[[Sequence[ReadableSpan]], SpanExportResult]

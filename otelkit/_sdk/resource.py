@@ -17,9 +17,9 @@ from opentelemetry.sdk.resources import (
     ServiceInstanceIdResourceDetector,
 )
 
-from otelkit import _scrub
-from otelkit._platform import platform_fields, resource_attributes
-from otelkit._settings import Settings
+from otelkit._config.settings import Settings
+from otelkit._process.platform import platform_fields, resource_attributes
+from otelkit._redaction import scrub as _scrub
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:

@@ -37,7 +37,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
 from opentelemetry.util.types import Attributes
 
-from otelkit._ids import current_ids
+from otelkit._correlation.ids import current_ids
 
 _SAMPLE = Decision.RECORD_AND_SAMPLE
 _DROP = Decision.DROP

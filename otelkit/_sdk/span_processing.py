@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from otelkit import _scrub
+from otelkit._redaction import scrub as _scrub
 from otelkit._sdk.redaction import checked
 
 

@@ -19,8 +19,8 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Link, Status
 
-from otelkit._encodable import attributes, text
 from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
+from otelkit._values.encodable import attributes, text
 
 
 def _events(events: Sequence[Event]) -> list[Event] | None:

@@ -25,10 +25,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
-from otelkit import _log_buffer, _switch
-from otelkit._propagation import extract_lowercased
-from otelkit._safety import report_bad_input, report_internal_error
-from otelkit._spans import fail_span
+from otelkit._core import switch as _switch
+from otelkit._core.safety import report_bad_input, report_internal_error
+from otelkit._correlation.propagation import extract_lowercased
+from otelkit._logs import buffer as _log_buffer
+from otelkit._tracing.spans import fail_span
 from otelkit.aws import _records
 from otelkit.aws._shapes import MAPPINGS, read
 

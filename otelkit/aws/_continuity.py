@@ -20,8 +20,8 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.context import Context
 
-from otelkit import _pipeline
-from otelkit._propagation import extract
+from otelkit._core import pipeline as _pipeline
+from otelkit._correlation.propagation import extract
 from otelkit.aws._messages import context_from_message
 from otelkit.aws._sources import Source
 

@@ -35,9 +35,9 @@ import threading
 import time
 from typing import Any
 
-from otelkit._log_event import scope_fields
-from otelkit._safety import report_internal_error
-from otelkit._settings import from_environ
+from otelkit._config.settings import from_environ
+from otelkit._core.safety import report_internal_error
+from otelkit._logs.event import scope_fields
 from otelkit._setup import flush, shutdown
 from otelkit.aws._lambda_lifecycle import flush_bound
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from otelkit._incoming_requests import client_ip, header_map
+from otelkit._requests.incoming import client_ip, header_map
 from otelkit.aws._sources import Source, mapping, present, text
 
 AUTHORIZER_TYPES = frozenset({"TOKEN", "REQUEST"})

@@ -32,9 +32,9 @@ import json
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from otelkit._logger import get_logger
-from otelkit._propagation import outgoing_headers
-from otelkit._safety import report_internal_error
+from otelkit._core.safety import report_internal_error
+from otelkit._correlation.propagation import outgoing_headers
+from otelkit._logs.logger import get_logger
 from otelkit.aws._sensitive import learn
 
 #: SQS and SNS reject (or, SNS to raw SQS, fail to deliver) more attributes than this.

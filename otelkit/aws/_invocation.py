@@ -17,21 +17,23 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
-from otelkit import _log_buffer, _metrics, _switch
-from otelkit._ids import context_with_ids, current_ids, validate_ids
-from otelkit._incoming_requests import (
+from otelkit._core import switch as _switch
+from otelkit._core.safety import report_internal_error
+from otelkit._correlation.ids import context_with_ids, current_ids, validate_ids
+from otelkit._correlation.propagation import extract, policy, start_span_from
+from otelkit._logs import buffer as _log_buffer
+from otelkit._logs.event import scope_fields
+from otelkit._logs.logger import get_logger
+from otelkit._metering import metrics as _metrics
+from otelkit._requests.incoming import (
     CORRELATION_HEADERS,
     RESPONSE_HEADER,
     SAFE_CORRELATION_ID,
     RequestLog,
     incoming_context,
 )
-from otelkit._log_event import scope_fields
-from otelkit._logger import get_logger
-from otelkit._propagation import extract, policy, start_span_from
-from otelkit._request_telemetry import Request
-from otelkit._safety import report_internal_error
-from otelkit._spans import fail_span
+from otelkit._requests.telemetry import Request
+from otelkit._tracing.spans import fail_span
 from otelkit.aws import _lambda_lifecycle, _records
 from otelkit.aws._consume import process_message
 from otelkit.aws._continuity import caller_context

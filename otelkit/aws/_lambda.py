@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from otelkit import _pipeline
-from otelkit._log_event import scope_fields
-from otelkit._safety import report_internal_error
+from otelkit._core import pipeline as _pipeline
+from otelkit._core.safety import report_internal_error
+from otelkit._logs.event import scope_fields
 from otelkit._setup import configure
 from otelkit.aws import _extension
 from otelkit.aws._invocation import Invocation

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from otelkit._safety import report_internal_error
+from otelkit._core.safety import report_internal_error
 from otelkit._setup import flush
 
 #: The longest a flush may take even when the invocation has more time left.

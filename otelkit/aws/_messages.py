@@ -26,7 +26,7 @@ from typing import Any
 
 from opentelemetry.context import Context
 
-from otelkit._propagation import extract_lowercased
+from otelkit._correlation.propagation import extract_lowercased
 from otelkit.aws._shapes import read
 
 

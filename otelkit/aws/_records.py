@@ -27,10 +27,10 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from otelkit import _switch
-from otelkit._ids import context_with_ids, current_ids
-from otelkit._propagation import extract, extract_lowercased
-from otelkit._safety import report_bad_input, report_internal_error
+from otelkit._core import switch as _switch
+from otelkit._core.safety import report_bad_input, report_internal_error
+from otelkit._correlation.ids import context_with_ids, current_ids
+from otelkit._correlation.propagation import extract, extract_lowercased
 from otelkit.aws._shapes import Reading, read
 from otelkit.aws._sources import RecordView, destination_of, message_id_of
 

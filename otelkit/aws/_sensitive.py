@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from otelkit import _scrub
-from otelkit._safety import report_internal_error
+from otelkit._core.safety import report_internal_error
+from otelkit._redaction import scrub as _scrub
 
 _learnt: set[str] = set()
 _lock = threading.Lock()

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from otelkit._safety import report_bad_input
+from otelkit._core.safety import report_bad_input
 from otelkit.aws._inject import EVENT_DETAIL_KEY
 
 _XRAY_HEADER = "x-amzn-trace-id"

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._check_auth import auth_problems
 from otelkit.collector._components import (
     ADOT,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._bundle import render_files
 from otelkit.collector._check import check_text
 from otelkit.collector._components import DISTRIBUTIONS

@@ -2,7 +2,7 @@
 
 Configs, the EKS manifest, the ECS task definition and the IAM policy all come from a
 :class:`CollectorModel`, so a log group named once is the log group the exporter writes
-to *and* the one the policy grants, and an ID key added to ``otelkit._keys`` becomes an
+to *and* the one the policy grants, and an ID key added to ``otelkit._values.keys`` becomes an
 X-Ray annotation and an EMF-forbidden dimension at the same time.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector._profiles import (
     ENV_LOKI,
     ENV_REGION,

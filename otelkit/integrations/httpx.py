@@ -16,7 +16,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
         "pip install 'otelkit[httpx]'"
     ) from exc
 
-from otelkit._propagation import PROPAGATION_HEADERS, allow_next_injection
+from otelkit._correlation.propagation import PROPAGATION_HEADERS, allow_next_injection
 
 
 def _host(request: Any) -> str:

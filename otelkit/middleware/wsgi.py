@@ -27,10 +27,11 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.metrics import NoOpMeterProvider
 
-from otelkit import _coexist, _semconv
-from otelkit import _incoming_requests as http
-from otelkit._request_telemetry import Request, content_length
-from otelkit._safety import report_internal_error
+from otelkit._core.safety import report_internal_error
+from otelkit._logs import coexist as _coexist
+from otelkit._requests import incoming as http
+from otelkit._requests.telemetry import Request, content_length
+from otelkit._values import semconv as _semconv
 
 Environ = dict[str, Any]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from otelkit._cli_support import parse_or_exit_code
-from otelkit._terminal import printable
+from otelkit._cli.support import parse_or_exit_code
+from otelkit._values.terminal import printable
 
 
 def main(argv: Sequence[str]) -> int:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import otelkit.collector
-from otelkit._keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.keys import WELL_KNOWN_ID_KEYS
 from otelkit.collector import (
     TARGETS,
     CollectorModel,

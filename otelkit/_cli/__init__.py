@@ -1,0 +1,1 @@
+"""The ``otelkit`` subcommands for logs, traces and health."""

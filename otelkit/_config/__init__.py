@@ -1,0 +1,1 @@
+"""Configuration: the settings table, its parsers and its docs."""

@@ -1,0 +1,1 @@
+"""The active pipeline, the provider switches, drop accounting and the safety net."""

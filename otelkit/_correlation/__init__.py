@@ -1,0 +1,1 @@
+"""Correlation: bound IDs and what crosses a process boundary."""

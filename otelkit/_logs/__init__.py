@@ -1,0 +1,1 @@
+"""Logs: the root handler, log events, buffering, caps, files, error aggregation."""

@@ -1,0 +1,1 @@
+"""Metrics: the API calls, EMF documents and rules, meter tee, system metrics."""

@@ -1,0 +1,1 @@
+"""The process itself: platform fields, resource readings, SIGTERM."""

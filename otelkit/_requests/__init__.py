@@ -1,0 +1,1 @@
+"""HTTP requests in: incoming context, request telemetry and statistics."""

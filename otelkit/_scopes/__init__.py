@@ -1,0 +1,1 @@
+"""Jobs and sessions: scopes, their lifecycle records and resource events."""

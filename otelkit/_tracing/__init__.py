@@ -1,0 +1,1 @@
+"""Spans: ``span()`` and ``@traced``."""
