@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from otelkit._config import emf_parsers
 from otelkit._config.parsers import (
     choice,
     choices,
@@ -30,7 +31,6 @@ from otelkit._config.parsers import (
     url,
 )
 from otelkit._config.spec import Computed, EnvAlias, setting
-from otelkit._metering import emf_rules
 
 # The parser of both address rules, by a name no field of the class below shadows.
 _address_rule = trusted_callers
@@ -230,7 +230,7 @@ class ServiceSettings:
         "Lambda they would be billed CloudWatch Logs lines on every invocation.",
     )
     emf_namespace: str | None = setting(
-        parse=emf_rules.namespace,
+        parse=emf_parsers.namespace,
         default=None,
         env=("OTELKIT_EMF_NAMESPACE",),
         shown="(unset: off)",
@@ -240,7 +240,7 @@ class ServiceSettings:
         "anything else is a `ValueError`.",
     )
     emf_storage_resolution: int = setting(
-        parse=emf_rules.storage_resolution,
+        parse=emf_parsers.storage_resolution,
         default=60,
         env=("OTELKIT_EMF_STORAGE_RESOLUTION",),
         doc="`1` writes every EMF metric as a high-resolution metric (`StorageResolution` "

@@ -15,7 +15,8 @@ The rules (CloudWatch ``PutMetricData``, ``Dimension`` and the EMF specification
 
 The policy, the same for every call and every run:
 
-- a bad namespace is the caller's error: ``configure()`` raises ``ValueError``;
+- a bad namespace is the caller's error: ``configure()`` raises ``ValueError`` (the
+  setting parsers are in ``otelkit._config.emf_parsers``);
 - a metric name CloudWatch refuses (only an instrumentation's can be: ``count()`` and the
   others refuse them at the call) keeps the instrument's points out of EMF;
 - a dimension *name* CloudWatch refuses drops the point (a name is code, and inventing
@@ -30,9 +31,7 @@ accounts; under ``OTELKIT_STRICT=1`` it raises ``ValueError`` instead.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-# The module, not its names: _safety imports _settings, which imports this module.
 from otelkit._core import safety as _safety
 
 MAX_NAME = 255
@@ -43,40 +42,8 @@ BLANK_VALUE = "(blank)"
 #: Members of an EMF document's root that no dimension (or metric) may be named.
 RESERVED_ROOT_MEMBERS = frozenset({"_aws"})
 
-_NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
 # Printable ASCII: what a dimension name or value may hold as it is.
 _PRINTABLE = re.compile(r"[ -~]*")
-
-
-def namespace(source: str, value: Any) -> str:
-    """A setting parser: ``value`` if CloudWatch takes it as a namespace, else ``ValueError``."""
-    found = str(value)
-    problem = _namespace_problem(found)
-    if problem:
-        raise ValueError(f"{source}={found!r:.80} is not a CloudWatch namespace: {problem}")
-    return found
-
-
-def _namespace_problem(name: str) -> str | None:
-    if not name.strip():
-        return "it needs at least one character other than a space"
-    if len(name) > MAX_NAME:
-        return f"it has {len(name)} characters, at most {MAX_NAME} are allowed"
-    if not _NAMESPACE.fullmatch(name):
-        return "use only letters, digits, space and . - _ / # :"
-    if name.startswith(":"):
-        return "it must not start with ':'"
-    if name.startswith("AWS/"):
-        return "names starting with 'AWS/' are reserved for AWS services"
-    return None
-
-
-def storage_resolution(source: str, value: Any) -> int:
-    """A setting parser: 1 (high-resolution metrics) or 60 (standard)."""
-    text = str(value).strip()
-    if isinstance(value, bool) or text not in ("1", "60"):
-        raise ValueError(f"{source}={value!r:.80} must be 1 (high resolution) or 60 (standard)")
-    return int(text)
 
 
 def metric_name_ok(name: str) -> bool:
