@@ -8,17 +8,22 @@ from typing import TYPE_CHECKING, Any
 
 from otelkit._correlation.ids import bind, carry, ids, new_id
 from otelkit._logs.failure_lines import api_error, auth_failure
-from otelkit._logs.logger import get_logger
+from otelkit._logs.logger import Logger, get_logger
 from otelkit._logs.throttle import throttled
 from otelkit._metering.metrics import count, gauge, record, timed
+from otelkit._public import publish
 from otelkit._scopes.lifecycle import event, job, session
 from otelkit._scopes.lifecycle_spec import Lifecycle
+from otelkit._scopes.scope import Job, Session
 from otelkit._setup import configure, flush, shutdown
 from otelkit._tracing.spans import span, traced
 from otelkit._version import __version__
 
 __all__ = [
+    "Job",
     "Lifecycle",
+    "Logger",
+    "Session",
     "__version__",
     "api_error",
     "auth_failure",
@@ -43,6 +48,8 @@ __all__ = [
     "timed",
     "traced",
 ]
+
+publish(__name__, globals(), __all__)
 
 if TYPE_CHECKING:
     from otelkit import aws

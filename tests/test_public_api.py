@@ -10,7 +10,10 @@ import otelkit
 
 def test_all_is_pinned() -> None:
     assert otelkit.__all__ == [
+        "Job",
         "Lifecycle",
+        "Logger",
+        "Session",
         "__version__",
         "api_error",
         "auth_failure",

@@ -31,6 +31,9 @@ class Capture:
         logs: log records as dicts, in the shape of the JSON log lines.
     """
 
+    # Imported as ``otelkit.testing.Capture``; defined here, with the SDK it needs.
+    __module__ = "otelkit.testing"
+
     def __init__(self, *, service_name: str, environment: str, level: str) -> None:
         settings = resolve(
             {

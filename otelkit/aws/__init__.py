@@ -1,5 +1,6 @@
 """AWS entry points: Lambda handlers and SQS/SNS message context."""
 
+from otelkit._public import publish
 from otelkit.aws import correlation_paths
 from otelkit.aws._consume import process_message, process_messages
 from otelkit.aws._lambda import lambda_handler
@@ -12,3 +13,5 @@ __all__ = [
     "process_message",
     "process_messages",
 ]
+
+publish(__name__, globals(), __all__)

@@ -5,6 +5,7 @@ Needs the ``collector`` extra (PyYAML): ``pip install 'otelkit[collector]'``.
 
 from __future__ import annotations
 
+from otelkit._public import publish
 from otelkit.collector._check import Problem, check_text
 from otelkit.collector._components import ADOT, DISTRIBUTIONS, LAMBDA, Distribution
 from otelkit.collector._gateway import GatewayModel, agent_text, gateway_model_for, gateway_text
@@ -28,3 +29,5 @@ __all__ = [
     "render_config",
     "render_text",
 ]
+
+publish(__name__, globals(), __all__)

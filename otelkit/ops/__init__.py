@@ -5,9 +5,12 @@
 a Grafana dashboard and the saved queries. Needs ``pip install 'otelkit[ops]'``.
 """
 
+from otelkit._public import publish
 from otelkit.ops._model import ModelError, OpsModel
 from otelkit.ops._parse import load_model, parse_model
 from otelkit.ops._render import render
 from otelkit.ops._telemetry import telemetry_of
 
 __all__ = ["ModelError", "OpsModel", "load_model", "parse_model", "render", "telemetry_of"]
+
+publish(__name__, globals(), __all__)
