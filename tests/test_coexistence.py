@@ -121,11 +121,11 @@ FASTAPI_APP = """
     import logging
     import otelkit
     from fastapi import FastAPI
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
     otelkit.configure(service_name="uvicorn-app")
     app = FastAPI()
-    app.add_middleware(OtelkitMiddleware)
+    app.add_middleware(OtelkitASGIMiddleware)
 
     @app.get("/items/{item}")
     async def item(item: str) -> dict[str, str]:

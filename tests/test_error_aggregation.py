@@ -273,7 +273,7 @@ def test_every_failed_request_keeps_its_request_line(capsys: pytest.CaptureFixtu
     ``status >= 500 | stats count(*) by route`` still counts every failure."""
     from fastapi import FastAPI, HTTPException
 
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
     from tests.support.servers import asgi_server, request
 
     app = FastAPI()
@@ -288,7 +288,7 @@ def test_every_failed_request_keeps_its_request_line(capsys: pytest.CaptureFixtu
         return {"n": n}
 
     otelkit.configure(log_format="json", console=False, error_dedup_every=10)
-    with asgi_server(OtelkitMiddleware(app)) as url:
+    with asgi_server(OtelkitASGIMiddleware(app)) as url:
         for n in range(12):
             assert request("GET", f"{url}/book/{n}", timeout=10).status_code == 500
     lines = _lines(capsys)

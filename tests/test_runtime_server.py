@@ -194,7 +194,7 @@ def test_a_failing_health_check_is_an_unhealthy_answer() -> None:
 def _app() -> Any:
     from fastapi import FastAPI, HTTPException
 
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
     app = FastAPI()
 
@@ -209,7 +209,7 @@ def _app() -> Any:
         return {"user": user}
 
     app.mount("/ops", asgi_app())
-    return OtelkitMiddleware(app)
+    return OtelkitASGIMiddleware(app)
 
 
 def test_stats_count_requests_errors_and_top_fingerprints_mounted_in_asgi() -> None:

@@ -167,7 +167,7 @@ def test_boto3_at_debug_leaks_no_credential_or_sensitive_member(
 
 
 def _asgi_app() -> Any:
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
     log = otelkit.get_logger("corpus.asgi")
 
@@ -176,7 +176,7 @@ def _asgi_app() -> Any:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    return OtelkitMiddleware(app)
+    return OtelkitASGIMiddleware(app)
 
 
 def _wsgi_app() -> Any:

@@ -121,14 +121,14 @@ TRUSTED = {
 
 
 def _asgi_app(seen: list[dict[str, Any]]) -> Any:
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
     async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         seen.append(_observed())
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    return OtelkitMiddleware(app)
+    return OtelkitASGIMiddleware(app)
 
 
 def _wsgi_app(seen: list[dict[str, Any]]) -> Any:
@@ -203,7 +203,7 @@ def test_trust_can_be_withdrawn_from_everyone() -> None:
 
 @pytest.mark.slow
 def test_arbitrary_inbound_baggage_is_not_forwarded(otelkit_capture: Capture) -> None:
-    from otelkit.middleware.asgi import OtelkitMiddleware
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
     otelkit.configure(console=False)
     with recording_server() as (downstream, downstream_seen):
@@ -215,7 +215,7 @@ def test_arbitrary_inbound_baggage_is_not_forwarded(otelkit_capture: Capture) ->
             await send({"type": "http.response.body", "body": b"ok"})
 
         entries = ",".join(f"k{i}=v{i}" for i in range(180))
-        with asgi_server(OtelkitMiddleware(app)) as url:
+        with asgi_server(OtelkitASGIMiddleware(app)) as url:
             request(
                 "GET",
                 f"{url}/fan",

@@ -39,7 +39,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-__all__ = ["DEFAULT_QUIET_PATHS", "OtelkitASGIMiddleware", "OtelkitMiddleware"]
+__all__ = ["DEFAULT_QUIET_PATHS", "OtelkitASGIMiddleware"]
 
 DEFAULT_QUIET_PATHS = http.DEFAULT_QUIET_PATHS
 _SCOPE_KEY = "otelkit.context"
@@ -196,7 +196,3 @@ class _RequestScope:
             request.completed(size)
         finally:
             otel_context.detach(token)
-
-
-#: The name this middleware had before the WSGI one existed; kept for existing code.
-OtelkitMiddleware = OtelkitASGIMiddleware
