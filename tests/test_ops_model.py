@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -117,8 +118,14 @@ _json = st.recursive(
     )
 )
 def test_any_input_is_a_model_or_a_model_error(overrides: dict[str, Any]) -> None:
+    errors: list[str] = []
     try:
         model = parse_model({**BASE, **overrides})
-        render_template(model, "prod")
-    except ModelError:
-        pass
+    except ModelError as error:
+        errors.append(str(error))
+    if errors:
+        assert errors[0].strip(), "a model error says what is wrong"
+        return
+    template = render_template(model, "prod").to_dict()
+    assert template["Resources"]
+    json.dumps(template)  # a template CloudFormation can be handed

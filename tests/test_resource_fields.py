@@ -64,8 +64,10 @@ def test_memory_mb_on_ordinary_lines_follows_the_process() -> None:
 
 
 def test_off_by_default() -> None:
-    for line in _run_worker():
-        assert not set(FIELD_NAMES) & set(line)
+    started, request = _run_worker()
+    assert request["message"] == "Processing user request"
+    for line in (started, request):
+        assert not set(FIELD_NAMES) & set(line), line
 
 
 def test_read_at_most_once_per_period() -> None:
