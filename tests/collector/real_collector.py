@@ -39,13 +39,17 @@ BASE_ENV = {
 }
 
 
+#: The words every skip for a missing binary carries, so the summary can count them.
+MISSING_BINARY = "build/otelcol-otelkit is not built"
+
+
 def binary() -> Path:
     """The built collector; a missing one fails under CI and skips elsewhere."""
     if BINARY.exists():
         return BINARY
     if os.environ.get("CI"):
         pytest.fail(f"{BINARY} is missing: `make test` builds it with `make collector`")
-    pytest.skip(f"{BINARY} not built: run `make collector` (needs Go)")
+    pytest.skip(f"{MISSING_BINARY}: run `make collector` (needs Go)")
 
 
 def free_port() -> int:
