@@ -90,6 +90,7 @@ test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV) $(RIE)  ## lint, type-check, 
 	$(BIN)/ruff check otelkit tests examples benchmarks
 	$(BIN)/ruff format --check otelkit tests examples benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy examples benchmarks  # apart: they import their helpers as top-level modules
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
@@ -103,6 +104,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy examples benchmarks
 
 bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites docs/benchmarks.md's table
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md

@@ -14,6 +14,8 @@ import logging
 import subprocess
 import sys
 import warnings
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import structlog
 from _pipelines import (
@@ -122,7 +124,7 @@ def unsampled_span_pair() -> Pair:
 
 
 def log_otlp_pair() -> Pair:
-    ours_exporter = InMemoryLogRecordExporter()
+    ours_exporter = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     provider = LoggerProvider(resource=Resource.get_empty(), shutdown_on_exit=False)
     provider.add_log_record_processor(SimpleLogRecordProcessor(ours_exporter))
     otlp_only = pipeline(logger_provider=provider)
@@ -132,7 +134,7 @@ def log_otlp_pair() -> Pair:
         ours.info("Scene generated", scene=1)
         _bounded(ours_exporter)
 
-    bare_exporter = InMemoryLogRecordExporter()
+    bare_exporter = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     bare_provider = LoggerProvider(resource=Resource.get_empty(), shutdown_on_exit=False)
     bare_provider.add_log_record_processor(SimpleLogRecordProcessor(bare_exporter))
     with warnings.catch_warnings():
@@ -176,7 +178,7 @@ def log_json_pair() -> Pair:
         ours.info("Scene generated", scene=1)
         drain()
 
-    def add_source(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    def add_source(_: object, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
         frame = sys._getframe(5)  # the caller of slog.info, as otelkit's `source` field
         event["source"] = f"{frame.f_code.co_filename}:{frame.f_lineno}"
         return event

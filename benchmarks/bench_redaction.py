@@ -20,7 +20,7 @@ from _pipelines import IDS, BoundIds, activate, pipeline
 from harness import Pair
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -33,7 +33,7 @@ from otelkit._sdk.redaction import redact_batch
 from otelkit._values.log_formats import render_json
 
 _URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&size=20"
-_SPAN_ATTRIBUTES = {**IDS, "scene": 3, "stage": "render"}
+_SPAN_ATTRIBUTES: dict[str, str | int] = {**IDS, "scene": 3, "stage": "render"}
 
 
 def _names_only(call: Callable[[], None]) -> Callable[[], None]:
@@ -139,13 +139,14 @@ def _export_pair() -> Pair:
     """Over OTLP, spans are redacted by the export, in the exporting thread: what that
     adds next to what the export does to the same spans anyway (encode them)."""
     tracer = TracerProvider(resource=Resource.create({"service.name": "bench"})).get_tracer("b")
-    spans = []
+    spans: list[ReadableSpan] = []
     for _ in range(100):
         current = tracer.start_span(
             "GET /scenes", kind=SpanKind.CLIENT, attributes=_SPAN_ATTRIBUTES
         )
         current.set_attribute("http.url", _URL)
         current.end()
+        assert isinstance(current, ReadableSpan)  # the SDK's span, as the export sees it
         spans.append(current)
     return Pair(
         "100 spans redacted for export (export thread)",

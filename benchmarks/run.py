@@ -27,7 +27,7 @@ END = "<!-- bench:end -->"
 
 def discover() -> list[tuple[str, Pair]]:
     """Every pair of every ``bench_*.py`` module, with the module's short name."""
-    found = []
+    found: list[tuple[str, Pair]] = []
     for path in sorted(HERE.glob("bench_*.py")):
         module = importlib.import_module(path.stem)
         found.extend((path.stem.removeprefix("bench_"), pair) for pair in module.pairs())
