@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from otelkit.collector._gateway import GatewayModel, agent_text, gateway_model_for, gateway_text
+from otelkit.collector import GatewayModel, agent_text, gateway_model_for, gateway_text
 from tests.collector.real_collector import Collector, grpc_trace_receiver, on_loopback, running
 from tests.collector.trace_pair import kind_of
 from tests.support.collector import REPO

@@ -12,9 +12,8 @@ import pytest
 import yaml
 from botocore.validate import validate_parameters
 
-from otelkit.collector import model_for
+from otelkit.collector import GatewayModel, model_for
 from otelkit.collector._cli import main
-from otelkit.collector._gateway import GatewayModel
 from tests.support.collector import SHIPPED
 
 ECS = SHIPPED / "gateway" / "ecs"
