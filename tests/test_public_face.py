@@ -23,6 +23,9 @@ PUBLIC_MODULES = [
     "otelkit.middleware.wsgi",
     "otelkit.collector",
     "otelkit.ops",
+    "otelkit.runtime",
+    "otelkit.redis_heartbeat",
+    "otelkit.aws.correlation_paths",
 ]
 
 

@@ -68,3 +68,7 @@ def system_info() -> dict[str, Any]:
         "python_version": platform.python_version(),
         "pid": os.getpid(),
     }
+
+
+# Users import it from otelkit.runtime: reprs, help() and pickle say so.
+process_resources.__module__ = "otelkit.runtime"

@@ -125,3 +125,7 @@ def resource_events(
         ...     drive_browser()
     """
     return ResourceEvents(interval, event_type=event_type, fields=fields)
+
+
+# Users import these from otelkit.runtime: reprs, help() and pickle say so.
+ResourceEvents.__module__ = resource_events.__module__ = "otelkit.runtime"
