@@ -169,9 +169,9 @@ def sampled_out_pair() -> Pair:
 def file_pair() -> Pair:
     directory = tempfile.mkdtemp(prefix="otelkit-bench-")
     with_file = _json_pipeline()
-    sink, _target = file_sink(
-        directory, "bench", max_bytes=20_000_000, backups=2, rotate_seconds=None
-    )
+    made = file_sink(directory, "bench", max_bytes=20_000_000, backups=2, rotate_seconds=None)
+    assert made is not None, f"cannot write log files under {directory}"
+    sink, _target = made
     with_file.sinks.append(sink)
     return _pair(
         "JSON line + LOG_TO_FILE (locked append)", with_file, _info, "JSON line, stdout only"

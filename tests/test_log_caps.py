@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._logs.caps import cut
 from otelkit._redaction.scrub import is_secret
+from otelkit._values.caps import cut
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
 log = otelkit.get_logger("caps")

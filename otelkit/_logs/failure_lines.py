@@ -21,9 +21,9 @@ from typing import Any
 
 from opentelemetry import trace
 
-from otelkit._logs.caps import cut
 from otelkit._logs.event import FIELDS_ATTR
 from otelkit._redaction.scrub import text_redactor
+from otelkit._values.caps import cut
 from otelkit._values.safe_values import safe_str
 
 #: Loggers of the two lines; raise a level to silence them.

@@ -27,7 +27,6 @@ from otelkit._core.safety import report_internal_error, report_once
 from otelkit._correlation.ids import current_ids
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import coexist as _coexist
-from otelkit._logs.caps import cut
 from otelkit._logs.event import (
     _Timestamps,
     build_event,
@@ -38,6 +37,7 @@ from otelkit._logs.event import (
 from otelkit._redaction.scrub import attribute_value, redact_message
 from otelkit._tracing.stage import current_stage
 from otelkit._values import encodable as _encodable
+from otelkit._values.caps import cut
 from otelkit._values.safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
 
 _SEVERITY = {

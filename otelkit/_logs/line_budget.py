@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelkit._logs.caps import EventShaper, cut
+from otelkit._values.caps import EventShaper, cut
 from otelkit._values.json_line import encode_object, encode_value
 from otelkit._values.safe_values import plain
 

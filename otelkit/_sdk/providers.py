@@ -24,7 +24,6 @@ from otelkit._core import pipeline as _pipeline
 from otelkit._core.switch import take_recorded
 from otelkit._correlation.propagation import adopted_trace_id
 from otelkit._logs import buffer as _log_buffer
-from otelkit._logs import caps as _log_caps
 from otelkit._logs import error_aggregation as _error_aggregation
 from otelkit._logs.line_budget import with_line_budget
 from otelkit._metering.emf_documents import DocumentWriter
@@ -40,6 +39,7 @@ from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
 from otelkit._sdk.text_repair import RepairingSpanProcessor
+from otelkit._values import caps as _log_caps
 from otelkit._values.log_formats import renderer
 from otelkit._values.propagation_policy import build_policy
 from otelkit._values.terminal import colour_wanted

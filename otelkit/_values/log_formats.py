@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote
 from typing import Any
 
-from otelkit._logs.caps import cut
+from otelkit._values.caps import cut
 from otelkit._values.json_line import encode_object, encode_value
 from otelkit._values.keys import RESERVED_FIELD_NAMES
 from otelkit._values.safe_values import plain, truncate

@@ -144,7 +144,7 @@ def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.model:
             # The one place the collector tooling reads an ops model.
-            from otelkit.ops._telemetry import load_telemetry
+            from otelkit.ops import load_telemetry
 
             overrides["telemetry"] = load_telemetry(args.model, args.stage)
         models: list[CollectorModel] = [model_for(t, **overrides) for t in targets]

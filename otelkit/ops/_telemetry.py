@@ -121,10 +121,3 @@ def telemetry_of(model: OpsModel, stage: str) -> ServiceTelemetry:
             for name, dim_sets in sets.items()
         ),
     )
-
-
-def load_telemetry(path: str, stage: str) -> ServiceTelemetry:
-    """The telemetry the ops model at ``path`` declares (``collector render --model``)."""
-    from otelkit.ops._parse import load_model
-
-    return telemetry_of(load_model(path), stage)
