@@ -26,7 +26,7 @@ from _local_services import fake_api
 EXPIRED = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLXh5eiIsImV4cCI6MX0.c2lnbmF0dXJl"
 
 
-# [docs:start] docs/failure-lines.md shows this part verbatim (a test checks it)
+# doc: usage
 def authenticate(headers: dict[str, str]) -> bool:
     scheme, _, token = headers.get("Authorization", "").partition(" ")
     if not token:
@@ -54,7 +54,7 @@ def transcribe(api: str, audio_url: str) -> str | None:
     return str(response.json()["transcript"])
 
 
-# [docs:end]
+# doc: end
 
 
 def main() -> None:
