@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
+import os
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
@@ -34,17 +33,20 @@ from otelkit._log_formats import renderer
 from otelkit._meter_tee import TeeMeterProvider
 from otelkit._propagation import adopted_trace_id
 from otelkit._propagation_policy import build_policy
-from otelkit._sdk import export_plan, otlp_export
-from otelkit._sdk.collector_link import within
-from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
+from otelkit._sdk import export_plan
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
-from otelkit._sdk.text_repair import RepairingSpanProcessor
 from otelkit._settings import Settings
 from otelkit._switch import take_recorded
 from otelkit._terminal import colour_wanted
+
+if TYPE_CHECKING:  # the SDK's logs and metrics packages load only when a signal needs them
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk.metrics.export import MetricReader
+    from opentelemetry.sdk.resources import Resource
+
+    from otelkit._sdk.outbox import Outbox
 
 
 def xray_trace_id() -> int:
@@ -101,6 +103,8 @@ def assemble(
         tracer_provider.add_span_processor(processor)
     sdk_meters = None
     if metric_readers or emf is None:
+        from opentelemetry.sdk.metrics import MeterProvider
+
         sdk_meters = MeterProvider(
             resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
         )
@@ -115,13 +119,14 @@ def assemble(
     if logger_provider is not None and not outboxes:
         others.append(logger_provider)
     queues = bool(outboxes or others)
+    within, metric_failures_here = _export_hooks(bool(outboxes or metric_readers))
 
     def flush(timeout: float) -> bool:
         recorded = take_recorded()
         if not (queues or recorded):
             return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
-        failures = otlp_export.metric_failures_here()
+        failures = metric_failures_here()
         delivered = True
         with within(deadline):
             for outbox in outboxes:
@@ -133,7 +138,7 @@ def assemble(
                     emf.flush()
                 if metric_readers:
                     delivered = _flushed(sdk_meters, deadline) and delivered
-        return delivered and otlp_export.metric_failures_here() == failures
+        return delivered and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -191,6 +196,20 @@ def assemble(
     )
 
 
+def _export_hooks(
+    exporting: bool,
+) -> tuple[Callable[[float], AbstractContextManager[None]], Callable[[], int]]:
+    """The collector link's deadline and the metric failure count, imported only when
+    something exports (an EMF-only Lambda function's cold start never loads the HTTP
+    stack)."""
+    if not exporting:
+        return (lambda _deadline: contextlib.nullcontext()), (lambda: 0)
+    from otelkit._sdk import otlp_export
+    from otelkit._sdk.collector_link import within
+
+    return within, otlp_export.metric_failures_here
+
+
 def _millis_left(deadline: float) -> int:
     return max(0, int((deadline - time.monotonic()) * 1000))
 
@@ -240,15 +259,21 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     metric_readers: list[MetricReader] = []
     logger_provider = None
     outboxes: list[Outbox] = []
-    export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
-    if export.spans is not None:
-        outboxes.append(export.spans)
-        redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
-    if export.metric_reader is not None:
-        metric_readers.append(export.metric_reader)
-    if export.logs is not None:
-        outboxes.append(export.logs)
-        logger_provider = export.logger_provider
+    signals = export_plan.plan(settings)
+    if any(signal.url for signal in signals.values()):  # the exporters load only to be used
+        from otelkit._sdk import otlp_export
+        from otelkit._sdk.outbox import OutboxSpanProcessor
+        from otelkit._sdk.text_repair import RepairingSpanProcessor
+
+        export = otlp_export.build(settings, resource, on_lambda=on_lambda())
+        if export.spans is not None:
+            outboxes.append(export.spans)
+            redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
+        if export.metric_reader is not None:
+            metric_readers.append(export.metric_reader)
+        if export.logs is not None:
+            outboxes.append(export.logs)
+            logger_provider = export.logger_provider
     emf = None
     if settings.emf_namespace:
         writer = DocumentWriter(
@@ -258,12 +283,15 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
             stage=settings.environment if settings.emf_stage_dimension else None,
         )
         # On Lambda the end-of-invocation flush writes them; a thread would be frozen.
-        interval = None if otlp_export.on_lambda() else export_interval()
+        interval = None if on_lambda() else export_interval()
         emf = EMFMeterProvider(writer, interval)
-    signals = export_plan.plan(settings)
     if signals["traces"].console:
+        from otelkit._sdk.console import ConsoleSpanTree
+
         span_processors.append(ConsoleSpanTree())
     if signals["metrics"].console:
+        from otelkit._sdk.console import ConsoleMetricsSummary
+
         metric_readers.append(ConsoleMetricsSummary())
     prometheus_text = None
     if settings.prometheus or "prometheus" in (settings.metrics_exporter or ()):
@@ -291,12 +319,16 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     return pipeline
 
 
-#: The loggers of otelkit's and the SDK's own diagnostics, which ``OTEL_LOG_LEVEL`` sets.
-DIAGNOSTIC_LOGGERS = ("opentelemetry", "otelkit._sdk", "otelkit.emf", *otlp_export.QUIET_LOGGERS)
+def on_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (the runtime sets the name)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def _diagnostics_level(level: str) -> None:
-    for name in DIAGNOSTIC_LOGGERS:
+    """``OTEL_LOG_LEVEL`` on otelkit's and the SDK's own diagnostic loggers."""
+    from otelkit._sdk.otlp_export import QUIET_LOGGERS
+
+    for name in ("opentelemetry", "otelkit._sdk", "otelkit.emf", *QUIET_LOGGERS):
         logging.getLogger(name).setLevel(level)
 
 
@@ -348,6 +380,8 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
         return True
     provider = pipeline.meter_provider
     provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    from opentelemetry.sdk.metrics import MeterProvider
+
     if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
         return False
     from otelkit._sdk.prometheus import prometheus_reader
