@@ -260,6 +260,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     logger_provider = None
     outboxes: list[Outbox] = []
     signals = export_plan.plan(settings)
+    exports = False
     if any(signal.url for signal in signals.values()):  # the exporters load only to be used
         from otelkit._sdk import otlp_export
         from otelkit._sdk.outbox import OutboxSpanProcessor
@@ -274,6 +275,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         if export.logs is not None:
             outboxes.append(export.logs)
             logger_provider = export.logger_provider
+        exports = bool(outboxes) or export.metric_reader is not None
     emf = None
     if settings.emf_namespace:
         writer = DocumentWriter(
@@ -314,6 +316,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         redacted_at_export=redacted_at_export,
     )
     pipeline.prometheus_text = prometheus_text
+    pipeline.exports = exports
     if settings.log_to_file:
         _add_log_file(pipeline, settings)
     return pipeline
