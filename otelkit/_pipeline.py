@@ -91,6 +91,8 @@ class Pipeline:
     #: Whether anything leaves over the network (OTLP): on Lambda only then is the
     #: post-response extension worth registering.
     exports: bool = False
+    #: Whether a Lambda HTTP invocation writes the request lines and HTTP metrics.
+    lambda_request_telemetry: bool = True
 
     @property
     def handler_level(self) -> int:

@@ -190,6 +190,7 @@ def assemble(
         ),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
+        lambda_request_telemetry=settings.lambda_request_telemetry,
         log_sample_rate=settings.log_sample_rate,
         slow_request_ms=settings.slow_request_ms,
         request_field_aliases=settings.request_field_aliases,

@@ -17,7 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
-from otelkit import _log_buffer, _metrics, _switch
+from otelkit import _log_buffer, _metrics, _pipeline, _switch
 from otelkit._ids import context_with_ids, current_ids, validate_ids
 from otelkit._incoming_requests import (
     CORRELATION_HEADERS,
@@ -255,7 +255,7 @@ class Invocation:
             _metrics.count(
                 _lambda_lifecycle.COLD_START_METRIC, 1, function_name=str(name or handler_name)
             )
-        if source.http_request:
+        if source.http_request and _pipeline.current().lambda_request_telemetry:
             self.request = _http_request(source, event)
         if source.records or source.record_views:
             self.batch = _records.Batch(
