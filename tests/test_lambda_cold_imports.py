@@ -15,6 +15,8 @@ NOT_ON_THE_EMF_PATH = (
     "otelkit._sdk.collector_link",
     "otelkit._sdk.outbox",
     "otelkit._sdk.console",
+    "http.client",
+    "logging.config",
     "requests",
     "urllib3",
     "google.protobuf",
