@@ -17,6 +17,7 @@ NOT_ON_THE_EMF_PATH = (
     "otelkit._sdk.console",
     "http.client",
     "logging.config",
+    "hashlib",
     "requests",
     "urllib3",
     "google.protobuf",
