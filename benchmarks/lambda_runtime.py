@@ -8,7 +8,8 @@ reads what the caller waits for (the runtime's part: ``INVOKE RTDONE``, until th
 runtime posts the response), what is billed (``REPORT`` ``Duration``, extensions
 included) and the bytes written to the log stream per invocation.
 
-Usage: ``python benchmarks/lambda_runtime.py [--rounds N] [--warm N] [--markdown FILE]``
+Usage: ``python benchmarks/lambda_runtime.py [--rounds N] [--warm N] [--only TEXT]
+[--markdown FILE]`` (``--only EMF``: the configurations named so, and Powertools')
 (``make bench`` passes ``--markdown docs/benchmarks.md``: it rewrites only the section
 between this script's markers).
 """
