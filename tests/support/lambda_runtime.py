@@ -37,8 +37,10 @@ _RTDONE = re.compile(r"INVOKE RTDONE\(status: success, .*duration: ([\d.]+)ms\)"
 
 
 def emulator_path() -> Path:
-    """The emulator binary: ``LAMBDA_RIE`` if set, else ``build/aws-lambda-rie``."""
-    return Path(os.environ.get("LAMBDA_RIE") or ROOT / "build" / "aws-lambda-rie")
+    """The emulator binary: ``LAMBDA_RIE`` if set (relative to the working directory, as
+    ``make bench`` passes it; the emulator starts in the handler's directory), else
+    ``build/aws-lambda-rie``."""
+    return Path(os.environ.get("LAMBDA_RIE") or ROOT / "build" / "aws-lambda-rie").absolute()
 
 
 def require_runtime() -> Path:
