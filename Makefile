@@ -15,7 +15,7 @@ define progress
 	echo "$(1): done in $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
 endef
 
-.PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs collector clean
+.PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs collector clean lambda-layer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,26 @@ $(RIE):
 	@mkdir -p $(dir $(RIE))
 	$(call progress,building $(RIE) at $(RIE_VERSION) from the Go module proxy,\
 	  GOBIN=$(abspath $(dir $(RIE))) GOFLAGS=-mod=mod go install $(RIE_MODULE)@$(RIE_VERSION))
+
+# A Lambda layer: otelkit and its runtime dependencies (Linux wheels for the layer's
+# Python, LAYER_PYTHON's version) under python/, with bytecode that needs no source mtime
+# (a zip keeps mtimes to 2 s: timestamp-checked .pyc files would be recompiled, and /opt
+# is read-only). Deploy with: aws lambda publish-layer-version --zip-file fileb://$(LAYER)
+LAYER        ?= build/otelkit-lambda-layer.zip
+LAYER_PYTHON ?= $(BIN)/python
+LAYER_ARCH   ?= x86_64
+lambda-layer:  ## build the Lambda layer zip (build/otelkit-lambda-layer.zip)
+	@rm -rf $(LAYER).d && mkdir -p $(LAYER).d
+	$(LAYER_PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(LAYER).d/wheel .
+	$(LAYER_PYTHON) -m pip install --quiet --no-compile --target $(LAYER).d/python \
+	  --platform manylinux2014_$(LAYER_ARCH) --implementation cp --only-binary=:all: \
+	  --python-version $$($(LAYER_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+	  $(LAYER).d/wheel/*.whl
+	rm -rf $(LAYER).d/python/bin
+	$(LAYER_PYTHON) -m compileall -q -j0 --invalidation-mode unchecked-hash $(LAYER).d/python
+	rm -f $(LAYER) && cd $(LAYER).d && $(abspath $(LAYER_PYTHON)) -m zipfile -c $(abspath $(LAYER)) python
+	rm -rf $(LAYER).d
+	@echo "built $(LAYER) ($$(du -k $(LAYER) | cut -f1) KB)"
 
 test: $(STAMP) system-deps $(COLLECTOR) $(CHECKOV) $(RIE)  ## lint, type-check, check import contracts and run the tests
 	$(BIN)/ruff check otelkit tests examples benchmarks

@@ -8,7 +8,8 @@ reads what the caller waits for (the runtime's part: ``INVOKE RTDONE``, until th
 runtime posts the response), what is billed (``REPORT`` ``Duration``, extensions
 included) and the bytes written to the log stream per invocation.
 
-Usage: ``python benchmarks/lambda_runtime.py [--rounds N] [--warm N] [--markdown FILE]``
+Usage: ``python benchmarks/lambda_runtime.py [--rounds N] [--warm N] [--only TEXT]
+[--markdown FILE]`` (``--only EMF``: the configurations named so, and Powertools')
 (``make bench`` passes ``--markdown docs/benchmarks.md``: it rewrites only the section
 between this script's markers).
 """
@@ -16,6 +17,7 @@ between this script's markers).
 from __future__ import annotations
 
 import argparse
+import compileall
 import pathlib
 import statistics
 import subprocess
@@ -158,8 +160,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--markdown", type=pathlib.Path)
+    parser.add_argument("--only", help="run the configurations whose name contains this")
     args = parser.parse_args()
-    configs = _configs()
+    configs = [c for c in _configs() if not args.only or args.only in c.name or "Power" in c.name]
+    # Installed, otelkit runs from bytecode as Powertools does (pip compiles it, the layer
+    # ships it); a checkout under PYTHONDONTWRITEBYTECODE would compile at every cold start.
+    compileall.compile_dir(ROOT / "otelkit", quiet=1)
     sink, endpoint = _sink()
     try:
         for round_number in range(args.rounds):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
@@ -79,16 +78,17 @@ def enable(names: Iterable[str] | None) -> list[str]:
         if library in sys.modules:
             _activate(name)
         else:
-            _when_imported(library, functools.partial(_activate_on_import, name))
+            when_imported(library, functools.partial(_activate_on_import, name))
         enabled.append(name)
     return enabled
 
 
-def _when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> None:
+def when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> None:
+    """Run ``callback`` with the module right after ``module_name`` is first imported."""
     sys.meta_path.insert(0, _PostImportFinder(module_name, callback))
 
 
-class _PostImportFinder(importlib.abc.MetaPathFinder):
+class _PostImportFinder:  # a meta path finder by shape: importlib.abc costs 5 ms
     """Runs ``callback`` right after ``module_name`` finishes importing, then removes itself.
 
     It stays in place until the module is really imported: ``importlib.util.find_spec``

@@ -293,3 +293,24 @@ def test_a_server_logger_silenced_on_purpose_stays_silent() -> None:
     access.handlers, access.propagate = [], False  # what uvicorn's access_log=False does
     _coexist.readopt()
     assert access.propagate is False
+
+
+def test_a_dict_config_imported_after_configure_is_adopted() -> None:
+    # configure() does not import logging.config (6 ms of cold start): the wrap waits for
+    # the application's own import of it.
+    code = (
+        "import json, logging, sys, otelkit\n"
+        "otelkit.configure(log_format='json', console=False)\n"
+        "assert 'logging.config' not in sys.modules\n"
+        "import logging.config\n"
+        "logging.config.dictConfig({'version': 1, 'disable_existing_loggers': False,\n"
+        "    'handlers': {'c': {'class': 'logging.StreamHandler', 'stream': 'ext://sys.stdout'}},\n"
+        "    'root': {'handlers': ['c'], 'level': 'INFO'}})\n"
+        "logging.getLogger('later').warning('once only')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [line for line in out.splitlines() if "once only" in line]
+    assert len(lines) == 1, out
+    assert json.loads(lines[0])["logger"] == "later"

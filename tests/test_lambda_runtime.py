@@ -3,6 +3,7 @@ invoked over HTTP, its stdout read as CloudWatch Logs would collect it."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -181,6 +182,19 @@ def test_without_the_extension_the_flush_happens_before_the_response() -> None:
     assert "registered" not in function.dump()
 
 
+def test_a_function_that_exports_nothing_writes_its_telemetry_within_the_invocation() -> None:
+    # EMF and lines go to stdout: no extension to register at init, nothing after the
+    # response, every invocation's EMF document written before its REPORT line.
+    with lambda_function("decorated.handler", {"OTELKIT_EMF_NAMESPACE": "Shop"}) as function:
+        for _ in range(2):
+            assert function.invoke(API_EVENT).status == 200
+        function.reports(2)
+        output = function.dump()
+        documents = [json.loads(line) for line in function.lines if line.startswith('{"_aws"')]
+    assert "Internal agent otelkit" not in output
+    assert [d["OrdersLoaded"] for d in documents if "OrdersLoaded" in d] == [1, 1], output
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("own_handler", [False, True])
 def test_work_left_at_shutdown_is_flushed_when_lambda_stops_the_environment(
@@ -204,7 +218,12 @@ def _span_names(received: Any) -> list[str]:
 
 @pytest.mark.slow
 def test_invocations_that_never_enter_the_decorated_handler_do_not_wait_for_it() -> None:
-    with lambda_function("undecorated.handler") as function:
+    with (
+        otlp_receiver() as (endpoint, _),
+        lambda_function(
+            "undecorated.handler", {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+        ) as function,
+    ):
         function.invoke({})  # cold: init counts
         response = function.invoke({})
         billed = _ms(function.reports(2)[1])

@@ -155,6 +155,17 @@ class ServiceSettings:
         "flushes after the response is returned (the caller does not wait for export); "
         "`false` flushes before the handler returns.",
     )
+    lambda_request_telemetry: bool = setting(
+        parse=flag,
+        # Lambda's REPORT line and metrics (Duration, Errors) and API Gateway's (Latency,
+        # 4XX/5XX) already say it; Powertools writes neither. 2.2 KB an invocation.
+        default=Computed(lambda r: not r["lambda_function"], "off on Lambda, else on"),
+        env=("OTELKIT_LAMBDA_REQUEST_TELEMETRY",),
+        keyword=False,
+        doc='HTTP invocations of a `lambda_handler` write the "Request started"/"Request '
+        'completed" lines, the `http.server.*` metrics and the slow-request check, as the '
+        "ASGI/WSGI middleware does. Off in the Lambda runtime unless set.",
+    )
     environment: str = setting(
         parse=nonblank,
         # A deployed function is billed for every DEBUG line and sampled trace: on Lambda

@@ -88,6 +88,11 @@ class Pipeline:
     request_field_aliases: bool = False
     prometheus_text: Callable[[], bytes] | None = None
     service_version: str | None = None
+    #: Whether anything leaves over the network (OTLP): on Lambda only then is the
+    #: post-response extension worth registering.
+    exports: bool = False
+    #: Whether a Lambda HTTP invocation writes the request lines and HTTP metrics.
+    lambda_request_telemetry: bool = True
 
     @property
     def handler_level(self) -> int:

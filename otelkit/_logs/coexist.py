@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import logging.config
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 #: Loggers web servers give console handlers of their own, with ``propagate=False``.
@@ -93,11 +93,28 @@ def _readopting(config: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _follow_logging_config() -> None:
-    """Wrap the stdlib's config functions (once) so a later config is adopted too."""
+    """Wrap the stdlib's config functions (once) so a later config is adopted too: now
+    if ``logging.config`` is loaded, else when it is (not imported for it: 6 ms)."""
+    loaded = sys.modules.get("logging.config")
+    if loaded is not None:
+        _wrap_config(loaded)
+        return
+    global _hooked
+    if not _hooked:
+        _hooked = True
+        from otelkit._integrations import when_imported
+
+        when_imported("logging.config", _wrap_config)
+
+
+_hooked = False
+
+
+def _wrap_config(module: ModuleType) -> None:
     for name in ("dictConfig", "fileConfig"):
-        config = getattr(logging.config, name)
+        config = getattr(module, name)
         if not getattr(config, "_otelkit_readopts", False):
-            setattr(logging.config, name, _readopting(config))
+            setattr(module, name, _readopting(config))
 
 
 def _apply(owner: logging.Handler) -> None:

@@ -7,7 +7,8 @@ metric recorded with exactly those dimensions since the last flush, at most 100 
 
 Dimensions are the metric's own attributes plus ``service``; bound IDs are never among
 them. Histograms are written as statistic sets (``{"Min", "Max", "Sum", "Count"}``, the
-shape the ADOT collector's ``awsemf`` exporter writes for histograms): one object per
+shape the ADOT collector's ``awsemf`` exporter writes for histograms; a single
+observation as its plain value, which CloudWatch reads the same): one object per
 series per flush whatever the number of observations, exact min/max/sum/count, and no
 percentiles (the other shape, ``Values``/``Counts`` arrays, gives CloudWatch percentiles
 but costs up to 100 values per series and more per document; otelkit's spans carry the

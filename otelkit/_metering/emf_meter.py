@@ -122,8 +122,10 @@ class _Stats(_Instrument, metrics.Histogram):
                 stats[3] += 1
 
     def take(self) -> Points:
+        # One observation is its own statistic set: CloudWatch reads a plain value as
+        # Min = Max = Sum, SampleCount 1 (a Lambda invocation records most once; 45 bytes).
         return {
-            key: {"Min": low, "Max": high, "Sum": total, "Count": count}
+            key: low if count == 1 else {"Min": low, "Max": high, "Sum": total, "Count": count}
             for key, (low, high, total, count) in super().take().items()
         }
 

@@ -9,20 +9,14 @@ protocol and timeout. Headers and compression the SDK exporters read from the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-
-from opentelemetry.sdk.metrics import (
-    Counter,
-    Histogram,
-    ObservableCounter,
-    ObservableGauge,
-    ObservableUpDownCounter,
-    UpDownCounter,
-    _Gauge,
-)
-from opentelemetry.sdk.metrics.export import AggregationTemporality
+from typing import TYPE_CHECKING
 
 from otelkit._config.settings import Settings
+
+if TYPE_CHECKING:  # the metrics SDK loads only for an exporter that asks (not for EMF)
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
 
 SIGNALS = ("traces", "metrics", "logs")
 #: The specification's default collector address when ``otlp`` is asked for without one.
@@ -71,41 +65,48 @@ def _signal(settings: Settings, signal: str) -> SignalPlan:
     return SignalPlan(url, protocol, timeout, console=console and signal != "logs")
 
 
-_CUMULATIVE, _DELTA = AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA
-#: ``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE``: the specification's tables.
-_PREFERENCES: dict[str, dict[type, AggregationTemporality]] = {
-    "cumulative": {},
-    "delta": {
-        Counter: _DELTA,
-        ObservableCounter: _DELTA,
-        Histogram: _DELTA,
-        UpDownCounter: _CUMULATIVE,
-        ObservableUpDownCounter: _CUMULATIVE,
-    },
-    "lowmemory": {
-        Counter: _DELTA,
-        ObservableCounter: _CUMULATIVE,
-        Histogram: _DELTA,
-        UpDownCounter: _CUMULATIVE,
-        ObservableUpDownCounter: _CUMULATIVE,
-    },
-}
+@functools.cache
+def _preferences() -> dict[str, dict[type, AggregationTemporality]]:
+    """``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE``: the specification's tables."""
+    from opentelemetry.sdk.metrics import (
+        Counter,
+        Histogram,
+        ObservableCounter,
+        ObservableGauge,
+        ObservableUpDownCounter,
+        UpDownCounter,
+        _Gauge,
+    )
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+    cumulative, delta = AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA
+    every = (
+        Counter,
+        UpDownCounter,
+        Histogram,
+        _Gauge,
+        ObservableCounter,
+        ObservableUpDownCounter,
+        ObservableGauge,
+    )
+    return {
+        "cumulative": dict.fromkeys(every, cumulative),
+        "delta": {
+            **dict.fromkeys(every, cumulative),
+            Counter: delta,
+            ObservableCounter: delta,
+            Histogram: delta,
+        },
+        "lowmemory": {
+            **dict.fromkeys(every, cumulative),
+            Counter: delta,
+            Histogram: delta,
+        },
+    }
 
 
 def temporality(preference: str | None) -> dict[type, AggregationTemporality] | None:
     """The exporter's temporality for the parsed preference; None leaves otelkit's default."""
     if preference is None:
         return None
-    every: dict[type, AggregationTemporality] = dict.fromkeys(
-        (
-            Counter,
-            UpDownCounter,
-            Histogram,
-            _Gauge,
-            ObservableCounter,
-            ObservableUpDownCounter,
-            ObservableGauge,
-        ),
-        _CUMULATIVE,
-    )
-    return {**every, **_PREFERENCES[preference]}
+    return dict(_preferences()[preference])

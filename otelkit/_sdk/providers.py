@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
+import os
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
@@ -31,18 +30,21 @@ from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
 from otelkit._metering.meter_tee import TeeMeterProvider
 from otelkit._process import resource_fields as _resource_fields
 from otelkit._redaction import scrub as _scrub
-from otelkit._sdk import export_plan, metric_export, otlp_export
-from otelkit._sdk.collector_link import within
-from otelkit._sdk.console import ConsoleMetricsSummary, ConsoleSpanTree
-from otelkit._sdk.outbox import Outbox, OutboxSpanProcessor
+from otelkit._sdk import export_plan
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._sdk.span_processing import SpanProcessing
-from otelkit._sdk.text_repair import RepairingSpanProcessor
 from otelkit._values import caps as _log_caps
 from otelkit._values.log_formats import renderer
 from otelkit._values.propagation_policy import build_policy
 from otelkit._values.terminal import colour_wanted
+
+if TYPE_CHECKING:  # the SDK's logs and metrics packages load only when a signal needs them
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk.metrics.export import MetricReader
+    from opentelemetry.sdk.resources import Resource
+
+    from otelkit._sdk.outbox import Outbox
 
 
 def xray_trace_id() -> int:
@@ -99,6 +101,8 @@ def assemble(
         tracer_provider.add_span_processor(processor)
     sdk_meters = None
     if metric_readers or emf is None:
+        from opentelemetry.sdk.metrics import MeterProvider
+
         sdk_meters = MeterProvider(
             resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
         )
@@ -113,14 +117,15 @@ def assemble(
     if logger_provider is not None and not outboxes:
         others.append(logger_provider)
     queues = bool(outboxes or others)
+    within, metric_failures_here, metrics_held = _export_hooks(bool(outboxes or metric_readers))
 
     def flush(timeout: float) -> bool:
         recorded = take_recorded()
-        held = bool(metric_readers) and metric_export.metrics_held()  # kept from an outage
+        held = bool(metric_readers) and metrics_held()  # kept from an outage
         if not (queues or recorded or held):
             return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
-        failures = metric_export.metric_failures_here()
+        failures = metric_failures_here()
         delivered = True
         with within(deadline):
             for outbox in outboxes:
@@ -131,7 +136,7 @@ def assemble(
                 emf.flush()
             if (recorded or held) and metric_readers:
                 delivered = _flushed(sdk_meters, deadline) and delivered
-        return delivered and metric_export.metric_failures_here() == failures
+        return delivered and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -183,10 +188,25 @@ def assemble(
         ),
         log_buffer_capacity=_log_buffer.CAPACITY if buffering else 0,
         lambda_single_record=settings.lambda_single_record,
+        lambda_request_telemetry=settings.lambda_request_telemetry,
         log_sample_rate=settings.log_sample_rate,
         slow_request_ms=settings.slow_request_ms,
         request_field_aliases=settings.request_field_aliases,
     )
+
+
+def _export_hooks(
+    exporting: bool,
+) -> tuple[Callable[[float], AbstractContextManager[None]], Callable[[], int], Callable[[], bool]]:
+    """The collector link's deadline, the metric failure count and whether metric points
+    are held from an outage, imported only when something exports (an EMF-only Lambda
+    function's cold start never loads the HTTP stack)."""
+    if not exporting:
+        return (lambda _deadline: contextlib.nullcontext()), (lambda: 0), (lambda: False)
+    from otelkit._sdk import metric_export
+    from otelkit._sdk.collector_link import within
+
+    return within, metric_export.metric_failures_here, metric_export.metrics_held
 
 
 def _millis_left(deadline: float) -> int:
@@ -238,15 +258,23 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     metric_readers: list[MetricReader] = []
     logger_provider = None
     outboxes: list[Outbox] = []
-    export = otlp_export.build(settings, resource, on_lambda=otlp_export.on_lambda())
-    if export.spans is not None:
-        outboxes.append(export.spans)
-        redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
-    if export.metric_reader is not None:
-        metric_readers.append(export.metric_reader)
-    if export.logs is not None:
-        outboxes.append(export.logs)
-        logger_provider = export.logger_provider
+    signals = export_plan.plan(settings)
+    exports = False
+    if any(signal.url for signal in signals.values()):  # the exporters load only to be used
+        from otelkit._sdk import otlp_export
+        from otelkit._sdk.outbox import OutboxSpanProcessor
+        from otelkit._sdk.text_repair import RepairingSpanProcessor
+
+        export = otlp_export.build(settings, resource, on_lambda=on_lambda())
+        if export.spans is not None:
+            outboxes.append(export.spans)
+            redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
+        if export.metric_reader is not None:
+            metric_readers.append(export.metric_reader)
+        if export.logs is not None:
+            outboxes.append(export.logs)
+            logger_provider = export.logger_provider
+        exports = bool(outboxes) or export.metric_reader is not None
     emf = None
     if settings.emf_namespace:
         writer = DocumentWriter(
@@ -256,12 +284,15 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
             stage=settings.environment if settings.emf_stage_dimension else None,
         )
         # On Lambda the end-of-invocation flush writes them; a thread would be frozen.
-        interval = None if otlp_export.on_lambda() else export_interval()
+        interval = None if on_lambda() else export_interval()
         emf = EMFMeterProvider(writer, interval)
-    signals = export_plan.plan(settings)
     if signals["traces"].console:
+        from otelkit._sdk.console import ConsoleSpanTree
+
         span_processors.append(ConsoleSpanTree())
     if signals["metrics"].console:
+        from otelkit._sdk.console import ConsoleMetricsSummary
+
         metric_readers.append(ConsoleMetricsSummary())
     prometheus_text = None
     if settings.prometheus or "prometheus" in (settings.metrics_exporter or ()):
@@ -284,17 +315,22 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         redacted_at_export=redacted_at_export,
     )
     pipeline.prometheus_text = prometheus_text
+    pipeline.exports = exports
     if settings.log_to_file:
         _add_log_file(pipeline, settings)
     return pipeline
 
 
-#: The loggers of otelkit's and the SDK's own diagnostics, which ``OTEL_LOG_LEVEL`` sets.
-DIAGNOSTIC_LOGGERS = ("opentelemetry", "otelkit._sdk", "otelkit.emf", *otlp_export.QUIET_LOGGERS)
+def on_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (the runtime sets the name)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def _diagnostics_level(level: str) -> None:
-    for name in DIAGNOSTIC_LOGGERS:
+    """``OTEL_LOG_LEVEL`` on otelkit's and the SDK's own diagnostic loggers."""
+    from otelkit._sdk.otlp_export import QUIET_LOGGERS
+
+    for name in ("opentelemetry", "otelkit._sdk", "otelkit.emf", *QUIET_LOGGERS):
         logging.getLogger(name).setLevel(level)
 
 
@@ -346,6 +382,8 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
         return True
     provider = pipeline.meter_provider
     provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    from opentelemetry.sdk.metrics import MeterProvider
+
     if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
         return False
     from otelkit._sdk.prometheus import prometheus_reader

@@ -162,6 +162,12 @@ def _detect(detectors: list[ResourceDetector], timeout: float) -> Resource:
     aggregation joins its workers, so one metadata endpoint that never answers would hold
     start-up for the detector's full HTTP timeout.
     """
+    if all(isinstance(d, LambdaResourceDetector) for d in detectors):
+        # reads environment variables only: a thread would cost more than it does
+        merged = Resource.get_empty()
+        for detector in detectors:
+            merged = merged.merge(detector.detect())
+        return merged
     results: list[Resource | None] = [None] * len(detectors)
 
     def run(index: int, detector: ResourceDetector) -> None:

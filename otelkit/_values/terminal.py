@@ -9,6 +9,7 @@ Colour is ours alone: added after escaping, only where the reader wants it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -27,14 +28,14 @@ def _escaped(code: int) -> str:
     return _NAMED.get(chr(code)) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
-# Every character _UNSAFE matches -> its visible escape; str.translate applies it in C,
-# about 0.1-0.2 s per MB of nothing but escapes (a callback per match took 1.9 s).
-_ESCAPES = {
-    code: _escaped(code)
-    for block in (range(0x100), range(0x600, 0x700), range(0x2000, 0x2100), range(0xD800, 0xE000))
-    for code in block
-    if _UNSAFE.match(chr(code))
-}
+@functools.cache
+def _escapes() -> dict[int, str]:
+    """Every character _UNSAFE matches -> its visible escape; str.translate applies it in
+    C, about 0.1-0.2 s per MB of nothing but escapes (a callback per match took 1.9 s).
+    Built on first use: 4 ms that a process writing JSON lines never needs."""
+    blocks = (range(0x100), range(0x600, 0x700), range(0x2000, 0x2100), range(0xD800, 0xE000))
+    return {code: _escaped(code) for block in blocks for code in block if _UNSAFE.match(chr(code))}
+
 
 # SGR colours of the log levels and health verdicts the CLI prints.
 _COLOURS = {
@@ -53,7 +54,7 @@ _COLOURS = {
 def printable(value: object) -> str:
     """``value`` as text with every control, separator and bidi character escaped."""
     text = value if isinstance(value, str) else str(value)
-    return text.translate(_ESCAPES) if _UNSAFE.search(text) else text
+    return text.translate(_escapes()) if _UNSAFE.search(text) else text
 
 
 def colour_wanted(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:

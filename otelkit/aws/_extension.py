@@ -26,7 +26,6 @@ duration is; the caller's latency no longer includes it.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import signal
@@ -73,6 +72,8 @@ class _Extension:
         self.thread = threading.Thread(target=self._loop, name="otelkit-extension", daemon=True)
 
     def _next_event(self) -> dict[str, Any]:
+        import http.client
+
         connection = http.client.HTTPConnection(self.api, timeout=None)  # a long poll
         try:
             headers = {"Lambda-Extension-Identifier": self.identifier}
@@ -147,6 +148,8 @@ _lock = threading.Lock()
 
 
 def _register(api: str) -> str | None:
+    import http.client  # ~10 ms with ssl and email: only for a function that exports
+
     connection = http.client.HTTPConnection(api, timeout=2.0)
     try:
         connection.request(

@@ -17,6 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
+from otelkit._core import pipeline as _pipeline
 from otelkit._core import switch as _switch
 from otelkit._core.safety import report_internal_error
 from otelkit._correlation.ids import context_with_ids, current_ids, validate_ids
@@ -257,7 +258,7 @@ class Invocation:
             _metrics.count(
                 _lambda_lifecycle.COLD_START_METRIC, 1, function_name=str(name or handler_name)
             )
-        if source.http_request:
+        if source.http_request and _pipeline.current().lambda_request_telemetry:
             self.request = _http_request(source, event)
         if source.records or source.record_views:
             self.batch = _records.Batch(

@@ -105,10 +105,12 @@ def lambda_handler(func: F | None = None, /, *, correlation_id_path: str | None 
         if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
             # In the runtime the handler module is imported at init: configuring now keeps
             # the lines written at init and takes configure() out of the first invocation;
-            # the extension must register at init too.
+            # the extension must register at init too, when there is an export to wait
+            # for: EMF and lines are written to stdout within the invocation.
             _extension.prepare()
             _configure_if_needed()
-            _extension.start()
+            if _pipeline.current().exports:
+                _extension.start()
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:

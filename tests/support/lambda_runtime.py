@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -37,8 +37,10 @@ _RTDONE = re.compile(r"INVOKE RTDONE\(status: success, .*duration: ([\d.]+)ms\)"
 
 
 def emulator_path() -> Path:
-    """The emulator binary: ``LAMBDA_RIE`` if set, else ``build/aws-lambda-rie``."""
-    return Path(os.environ.get("LAMBDA_RIE") or ROOT / "build" / "aws-lambda-rie")
+    """The emulator binary: ``LAMBDA_RIE`` if set (relative to the working directory, as
+    ``make bench`` passes it; the emulator starts in the handler's directory), else
+    ``build/aws-lambda-rie``."""
+    return Path(os.environ.get("LAMBDA_RIE") or ROOT / "build" / "aws-lambda-rie").absolute()
 
 
 def require_runtime() -> Path:
@@ -161,8 +163,14 @@ def lambda_function(
     env: dict[str, str] | None = None,
     task_dir: Path = HANDLERS,
     trace_header: str | None = None,
+    python: Sequence[str] = (sys.executable,),
+    path: Sequence[Path] = (ROOT,),
 ) -> Iterator[LambdaFunction]:
     """Run ``handler`` (``module.function`` in ``task_dir``) under the emulator.
+
+    ``python`` is the runtime's interpreter (with its options) and ``path`` what it finds
+    otelkit on besides ``task_dir``: this checkout by default, a layer's ``python/``
+    directory for the layer test.
 
     The runtime's environment is this process's, as deployed (no strict mode, no OTLP
     endpoint unless ``env`` gives one), plus ``env``. ``trace_header``: every invocation
@@ -172,7 +180,7 @@ def lambda_function(
     rie = require_runtime()
     port, api_port = free_port(), free_port()
     full_env = production_env(
-        PYTHONPATH=os.pathsep.join([str(ROOT), str(task_dir)]),
+        PYTHONPATH=os.pathsep.join([*map(str, path), str(task_dir)]),
         PYTHONUNBUFFERED="1",
         AWS_LAMBDA_FUNCTION_NAME="otelkit-test",
         AWS_REGION="us-east-1",
@@ -194,7 +202,7 @@ def lambda_function(
             f"127.0.0.1:{port}",
             "--runtime-api-address",
             f"127.0.0.1:{api_port}",
-            sys.executable,
+            *python,
             *bootstrap,
             handler,
         ],

@@ -1,0 +1,86 @@
+"""An EMF-only Lambda function's cold start loads only what its first invocation needs:
+no exporter, no HTTP stack, no protobuf, no SDK logs or metrics package. Checked in a
+fresh interpreter, so a new top-level import anywhere on that path fails here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+#: What an EMF-only function never uses; each is tens of milliseconds of cold start.
+NOT_ON_THE_EMF_PATH = (
+    "otelkit._sdk.otlp_export",
+    "otelkit._sdk.collector_link",
+    "otelkit._sdk.outbox",
+    "otelkit._sdk.console",
+    "otelkit._sdk.metric_export",
+    "otelkit._sdk.metric_hold",
+    "otelkit._sdk.otlp_http",
+    "otelkit._sdk.http_post",
+    "otelkit._sdk.otlp_encoding",
+    "http.client",
+    "logging.config",
+    "hashlib",
+    "requests",
+    "urllib3",
+    "google.protobuf",
+    "opentelemetry.proto",
+    "opentelemetry.exporter",
+    "opentelemetry.sdk._logs",
+    "opentelemetry.sdk.metrics",
+)
+
+_PROBE = """
+import json, sys
+import otelkit, otelkit.aws
+otelkit.configure()
+with otelkit.span("work"):
+    otelkit.get_logger("probe").info("line")
+otelkit.count("Things", 1)
+otelkit.flush()
+print("MODULES", json.dumps(sorted(sys.modules)))
+"""
+
+
+def _loaded(env: dict[str, str]) -> tuple[set[str], str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL", "AWS_LAMBDA"))}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    modules = next(line for line in lines if line.startswith("MODULES "))
+    return set(json.loads(modules.removeprefix("MODULES "))), done.stdout
+
+
+def _under(loaded: set[str], package: str) -> list[str]:
+    return sorted(m for m in loaded if m == package or m.startswith(package + "."))
+
+
+EMF_ONLY = {
+    "AWS_LAMBDA_FUNCTION_NAME": "orders",
+    "OTELKIT_EMF_NAMESPACE": "Orders",
+    "OTEL_SERVICE_NAME": "orders",
+}
+
+
+def test_an_emf_only_function_loads_no_exporter_http_stack_or_unused_sdk_package() -> None:
+    loaded, output = _loaded(EMF_ONLY)
+    found = {name: _under(loaded, name) for name in NOT_ON_THE_EMF_PATH}
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+    # and it still did its work: the line and the EMF document are written
+    assert '"message":"line"' in output.replace(" ", "")
+    assert '"_aws"' in output
+    assert '"Things"' in output
+
+
+def test_a_function_with_an_endpoint_loads_the_exporters() -> None:
+    # The probe is not blind: the same configuration with an endpoint does load them.
+    loaded, _ = _loaded({**EMF_ONLY, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
+    assert _under(loaded, "otelkit._sdk.otlp_export")
+    assert _under(loaded, "opentelemetry.sdk.metrics")
