@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,6 +54,8 @@ EDGE_SECRETS = [
     "https://user:pw@host.example/x",
     "svn+ssh.v2://ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@github.com",
     "?a=1&code=0123abc",
+    "https://app.example/cb#code=0123abc",
+    "x.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
     "db.session_ref=abc",
 ]
 SECRET_TEXTS = [secret.text for secret in CORPUS] + EDGE_SECRETS
@@ -103,3 +107,45 @@ def test_every_name_word_is_covered_by_a_fragment() -> None:
     for word in words.split(" "):
         assert is_secret(word), word
         assert any(fragment in word for fragment in _prefilter.NAME_FRAGMENTS), word
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        " eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.s",
+        ".eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.s ",
+        "xeyJ",
+        "token ",
+        "xtoken ",
+        "?code=abc&",
+        "code=",
+        "Bearer abcdefgh ",
+        "ghp_" + "a" * 36 + " ",
+        "-sk_live_" + "a" * 20 + " sk_live_" + "b" * 20 + " ",
+        "AKIAIOSFODNN7EXAMPLE ",
+    ],
+)
+def test_a_fragment_found_many_times_gives_the_same_result(unit: str) -> None:
+    # Past a few dozen finds a fragment is looked for by its rule as one regex.
+    for count in (60, 70, 300):
+        text = unit * count
+        assert FAST(text) == FULL(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=40, max_size=160).map("".join))
+def test_long_prefiltered_texts_equal_the_full_search(text: str) -> None:
+    assert FAST(text) == FULL(text)
+
+
+def test_the_folded_text_has_the_same_character_classes_at_every_index() -> None:
+    # The crowded-fragment rules read the folded text instead of the text itself.
+    text = "".join(chr(code) for code in range(0x110000) if len(chr(code).lower()) == 1)
+    folded = _prefilter.folded(text)
+    assert folded is not None
+    assert len(folded) == len(text)
+    for char_class in (r"[\w-]", r"[?&#]", r"\w"):
+        pattern = re.compile(char_class)
+        assert [m.start() for m in pattern.finditer(folded)] == [
+            m.start() for m in pattern.finditer(text)
+        ], char_class
