@@ -42,11 +42,12 @@ NAME_WORDS = (
 )
 
 _B64 = r"A-Za-z0-9+/"
-# What follows a name in a pair: the separator, then a quoted or bare value.
+# What follows a name in a pair: the separator, then a quoted or bare value (after any
+# scheme words: ``Authorization: Bearer Bearer x`` hides ``x``).
 _PAIR_VALUE = (
     r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*(?!\[REDACTED)"
     r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*+(?:\\?\"|\\?\Z)|b?'(?:[^'\\]|\\.)*+(?:'|\Z)"
-    r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
+    r"|(?i:(?:bearer|basic|digest|token)[ \t]+)*+[^\s\"',;&}\])]+)"
 )
 
 
@@ -59,8 +60,10 @@ def _compile(name_words: str) -> re.Pattern[str]:
         r"(?P<pem>-----BEGIN[A-Z ]*PRIVATE KEY-----(?:.*?-----END[A-Z ]*PRIVATE KEY-----|.*))"
         # A JWT: base64url header and payload that both start with '{"' (eyJ).
         r"|(?P<jwt>(?<![\w-])eyJ[\w-]{4,}+\.eyJ[\w-]{4,}+(?:\.[\w-]*+)?)"
-        # An HTTP credential after its scheme word.
-        r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+(?P<credential>[\w.~+/=-]{6,})"
+        # An HTTP credential after its scheme word; a scheme word is no credential
+        # (``BEARER Bearer x``: the match starts at the second word, the one before ``x``).
+        r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+"
+        r"(?!(?i:bearer|basic|digest|token)\s)(?P<credential>[\w.~+/=-]{6,})"
         # AWS: access key IDs, STS session tokens, and 40-character secret access keys (random
         # base64 with upper case, lower case and a digit: never a hex digest).
         r"|(?P<akid>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b)"
