@@ -265,6 +265,16 @@ def redactor(
     def redact_text(text: str) -> str:
         if len(text) > MAX_SCANNED + _MARKER_ROOM:
             text = cut(text)
+        marker = _cut_marker(text) if text.endswith(_MARKER_END) else ""
+        if not marker:
+            return redact_whole(text)
+        # The marker is ours and not ASCII: the text before it is looked at alone, once
+        # (with it, every cut text was decoded and searched a second time).
+        head = text[: -len(marker)]
+        redacted_head = redact_whole(head)
+        return text if redacted_head is head else redacted_head + marker
+
+    def redact_whole(text: str) -> str:
         if len(text) < MIN_SECRET_LENGTH or text in clean:
             return text
         found = redacted(text)
@@ -302,6 +312,18 @@ def redactor(
 
 
 _NAME_CHARACTERS = re.compile(r"[\w.-]+")
+_MARKER_END = " more chars]"
+# A count with this many digits could be a card number: such a "marker" is text to redact.
+_MARKER_DIGITS = 12
+
+
+def _cut_marker(text: str) -> str:
+    """The ``…[N more chars]`` a cut ended ``text`` with (``cut``, ``truncate``), or ""."""
+    start = text.rfind("…[", max(0, len(text) - len(_MARKER_END) - _MARKER_DIGITS - 2))
+    if start < 0:
+        return ""
+    count = text[start + 2 : -len(_MARKER_END)]
+    return text[start:] if count.isascii() and count.isdigit() else ""
 
 
 def pair_redactor(names: Iterable[str]) -> Callable[[str], str]:

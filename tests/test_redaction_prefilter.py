@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from otelkit import _prefilter
 from otelkit._scrub import is_secret
-from otelkit._secret_patterns import NAME_WORDS, redactor
+from otelkit._secret_patterns import NAME_WORDS, cut, redactor
 from tests.support.secrets_corpus import CORPUS
 from tests.support.timing import per_call
 
@@ -149,3 +149,22 @@ def test_the_folded_text_has_the_same_character_classes_at_every_index() -> None
         assert [m.start() for m in pattern.finditer(folded)] == [
             m.start() for m in pattern.finditer(text)
         ], char_class
+
+
+def test_a_cut_text_is_searched_once_and_keeps_its_marker() -> None:
+    # The cut marker's "…" is not ASCII: it made every cut text be decoded and searched
+    # again. The text before the marker is now looked at alone.
+    text = cut(ORDINARY_4KB * 8)
+    marker = text[text.rindex("…[") :]
+    head = text[: -len(marker)]
+    assert FAST(text) == FAST(head) + marker
+    assert per_call(FAST, text) < per_call(FAST, head) * 1.5
+    assert FAST("note password=abc…[5 more chars]") == "note password=[REDACTED]…[5 more chars]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x…[4111111111111111 more chars]", "x…[AKIAIOSFODNN7EXAMPLE more chars]"],
+)
+def test_a_marker_that_is_not_a_count_is_redacted_like_any_text(text: str) -> None:
+    assert FAST(text) == FULL(text) != text
