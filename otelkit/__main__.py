@@ -16,7 +16,7 @@ from otelkit._cli.support import (
     is_aws_error,
     missing_extra_line,
 )
-from otelkit._values.terminal import printable
+from otelkit._values.terminal import printable, redacted
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # No region, no credentials, an endpoint that does not answer: the user's setup,
         # said in one line (botocore's messages name what is missing).
-        sys.stderr.write(f"otelkit {command}: the AWS request failed: {printable(exc)}\n")
+        sys.stderr.write(f"otelkit {command}: the AWS request failed: {printable(redacted(exc))}\n")
         return FAILED
     return code
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from typing import Any
 
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 
 from otelkit import _integrations
+from otelkit._core.report_lines import write_report
 from otelkit._values import semconv as _semconv
 
 #: What the user's environment would otherwise not say: which distro and configurator.
@@ -40,7 +40,7 @@ def autoconfigure() -> None:
     except ImportError as exc:
         if "gRPC" not in str(exc):
             raise
-        sys.stderr.write(f"otelkit: {exc}; using OTLP/HTTP (http/protobuf) instead\n")
+        write_report(f"{exc}; using OTLP/HTTP (http/protobuf) instead")
         otelkit.configure(protocol="http/protobuf")
 
 

@@ -261,3 +261,16 @@ def test_a_full_width_field_name_is_read_as_ascii() -> None:
     name = "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44"  # full-width "password"
     assert is_secret(name)
     assert redact_value({"user": {name: "fw-needle-1"}}) == {"user": {name: REDACTED}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BEARER Bearer bare-bearer-needle-66 ",
+        "Authorization: Bearer Bearer bare-bearer-needle-66",
+        "token basic  Bearer\tbare-bearer-needle-66",
+        "x-api-key=Token Bearer bare-bearer-needle-66",
+    ],
+)
+def test_a_scheme_word_before_the_scheme_word_hides_no_credential(text: str) -> None:
+    assert "bare-bearer-needle-66" not in redact_text(text)

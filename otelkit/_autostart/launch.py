@@ -21,4 +21,6 @@ def launch() -> None:
             return
         start()
     except Exception as exc:  # the program runs anyway, as with opentelemetry-instrument
-        sys.stderr.write(f"otelkit run: telemetry not set up: {exc}\n")
+        from otelkit._core.report_lines import redacted  # late: only when it failed
+
+        sys.stderr.write(f"otelkit run: telemetry not set up: {redacted(exc)}\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from otelkit._cli.lines import MAX_LINE_BYTES, parse, safe
+from otelkit._values.terminal import redacted
 
 _HEAD = ("timestamp", "level", "service", "message")
 _QUIET = {"logger", "source", "exception"}
@@ -27,7 +28,8 @@ def render(text: str, *, as_json: bool) -> str:
     """One followed line for a terminal (or as its JSON), every value escaped."""
     line = parse(text)
     if line is None:
-        return safe(text.rstrip("\n"))
+        return safe(redacted(text.rstrip("\n")))
+    line = redacted(line)
     if as_json:
         return json.dumps(line, ensure_ascii=True)
     rest = " ".join(

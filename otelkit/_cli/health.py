@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from otelkit._cli.support import parse_or_exit_code
-from otelkit._values.terminal import colour_wanted, coloured, printable
+from otelkit._values.terminal import colour_wanted, coloured, printable, redacted
 
 HEALTHY = {"healthy", "ok", "pass", "up"}
 
@@ -28,7 +28,7 @@ def main(argv: Sequence[str]) -> int:
     if urlsplit(url).scheme not in {"http", "https"}:
         sys.stderr.write(f"otelkit health: {printable(repr(args.url))} is not an http(s) URL\n")
         return 2
-    result = check(url, args.timeout)
+    result = redacted(check(url, args.timeout))  # the body is the service's text
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
     else:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from otelkit._cli.support import add_aws_options, add_since, aws_client
-from otelkit._values.terminal import printable
+from otelkit._values.terminal import printable, redacted
 
 Line = dict[str, Any]
 #: A line longer than this is not one otelkit wrote: skipped, not parsed.
@@ -144,7 +144,8 @@ def lines(args: argparse.Namespace, pattern: str = "") -> Iterator[Line]:
 
 
 def write_rows(rows: list[dict[str, Any]], *, as_json: bool) -> None:
-    """Rows as an aligned table (every value terminal-safe) or as JSON lines."""
+    """Rows as an aligned table (every value terminal-safe) or as JSON lines, redacted."""
+    rows = [redacted(row) for row in rows]
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -28,7 +28,7 @@ from otelkit._cli.support import (
     positive,
     window,
 )
-from otelkit._values.terminal import colour_wanted, coloured, printable
+from otelkit._values.terminal import colour_wanted, coloured, printable, redacted
 
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
@@ -93,7 +93,7 @@ def main(argv: Sequence[str]) -> int:
             "(--since looks further back, e.g. --since 7d)\n"
         )
     colour = colour_wanted(sys.stdout)
-    for line in newest.lines():
+    for line in map(redacted, newest.lines()):
         sys.stdout.write((json.dumps(line) if args.json else render_line(line, colour)) + "\n")
     return 1 if args.verb == "find" and not newest.seen else 0
 

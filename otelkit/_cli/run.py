@@ -16,7 +16,7 @@ from pathlib import Path
 
 from otelkit._cli.support import FAILED, USAGE
 
-AUTOSTART = Path(__file__).parent / "_autostart"
+AUTOSTART = Path(__file__).parents[1] / "_autostart"  # otelkit/_autostart
 _USAGE = "usage: otelkit run [--] COMMAND [ARGS...]   e.g. otelkit run -- python app.py\n"
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from otelkit._cli.lines import Line, add_common, lines, safe
 from otelkit._cli.support import USAGE, parse_or_exit_code
+from otelkit._values.terminal import redacted
 
 _ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
 _REQUEST_DONE = "Request completed"
@@ -98,7 +99,7 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         sys.stderr.write(f"otelkit summary: cannot read {exc.filename}: {exc.strerror}\n")
         return USAGE
-    summary = {"window_seconds": args.since, **summary}
+    summary = redacted({"window_seconds": args.since, **summary})
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:

@@ -24,7 +24,7 @@ from otelkit._cli.support import (
     parse_or_exit_code,
     positive,
 )
-from otelkit._values.terminal import printable
+from otelkit._values.terminal import printable, redacted
 
 _BATCH = 5  # BatchGetTraces takes at most five IDs per call
 
@@ -38,7 +38,7 @@ def main(argv: Sequence[str]) -> int:
     client = aws_client("xray", args)
     found = find_traces(client, key, value, timedelta(seconds=args.since))
     traces = list(itertools.islice(found, args.limit))
-    for trace in traces:
+    for trace in map(redacted, traces):
         sys.stdout.write((json.dumps(trace) if args.json else _render(trace)) + "\n")
     return 0 if traces else 1
 

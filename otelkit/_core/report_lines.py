@@ -5,6 +5,9 @@ A function's stdout and stderr are one CloudWatch log stream of JSON lines that 
 Insights queries by ``function_request_id``; a plain-text report there is neither
 parsed nor findable by invocation. The line is written directly, not through logging:
 the logging path may be the part that is failing.
+
+Every line otelkit writes on stderr passes :func:`redacted` here, the one place: an
+exception's message or a rejected value quotes whatever the program handed over.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from otelkit._values.json_line import encode_value
@@ -50,6 +54,38 @@ def json_report(message: str, **fields: Any) -> str:
 
 
 def write_report(message: str, **fields: Any) -> None:
-    """Write one report on stderr: ``otelkit: <message>``, a JSON line on Lambda."""
-    line = json_report(message, **fields) if on_lambda() else f"otelkit: {message}"
+    """Write one report on stderr, redacted: ``otelkit: <message>``, a JSON line on
+    Lambda."""
+    message = redacted(message)
+    if on_lambda():
+        line = json_report(message, **{name: _redacted_field(v) for name, v in fields.items()})
+    else:
+        line = f"otelkit: {message}"
     sys.stderr.write(line + "\n")
+
+
+def redacted(text: object) -> str:
+    """``text`` (an exception's message quotes URLs and payloads) through the one
+    redaction policy, as every other output; never raises."""
+    try:
+        from otelkit._redaction.scrub import (
+            redact_text,  # late: _scrub's imports report through here
+        )
+
+        return redact_text(str(text))
+    except Exception:
+        return f"<{type(text).__name__}, not shown: it could not be checked for secrets>"
+
+
+def _redacted_field(value: Any) -> Any:
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value  # counts and flags
+    if isinstance(value, Mapping):  # counts by reason: the reasons are text, counts stay
+        shown: dict[str, Any] = {}
+        for key, item in value.items():
+            name, item = redacted(key), _redacted_field(item)
+            if isinstance(item, int) and isinstance(shown.get(name), int):
+                item += shown[name]  # two reasons that differ only in a secret: one count
+            shown[name] = item
+        return shown
+    return redacted(value)

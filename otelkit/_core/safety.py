@@ -38,7 +38,7 @@ def report_internal_error(where: str, exc: BaseException) -> None:
     if first:
         write_report(
             f"internal error in {where} (reported once, telemetry continues): "
-            f"{type(exc).__name__}: {_redacted(exc)}"
+            f"{type(exc).__name__}: {exc}"  # write_report redacts every line
         )
 
 
@@ -80,17 +80,4 @@ def _once(where: str, message: str) -> None:
         first = where not in _reported
         _reported.add(where)
     if first:
-        write_report(_redacted(message))
-
-
-def _redacted(text: object) -> str:
-    """``text`` (an exception's message quotes URLs and payloads) through the one
-    redaction policy, as every other output; never raises."""
-    try:
-        from otelkit._redaction.scrub import (
-            redact_text,  # late: _scrub's imports report through here
-        )
-
-        return redact_text(str(text))
-    except Exception:
-        return f"<{type(text).__name__}, not shown: it could not be checked for secrets>"
+        write_report(message)

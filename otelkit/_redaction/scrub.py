@@ -8,7 +8,8 @@ name says nothing: messages, exception text, URLs, header dumps.
 
 Callers: log events and OTLP log attributes (``_log_event``, ``_logging``), span export
 (``_sdk.redaction``: in the OTLP export, and in ``SpanProcessing``), EMF properties, and
-span attributes passed to otelkit's own API. Decisions about names are cached; value
+span attributes passed to otelkit's own API; what the ``otelkit`` command prints
+(``redact_read``). Decisions about names are cached; value
 patterns run only on strings long enough to hold a secret.
 """
 
@@ -215,6 +216,13 @@ def redacted_settings(fields: Mapping[str, Any]) -> dict[str, Any]:
 def redact_value(value: Any) -> Any:
     """``value`` (any type) with its secrets redacted, for texts and containers alike."""
     return _redact(value, 0, _Walk()) if current().scrub else value
+
+
+def redact_read(value: Any) -> Any:
+    """``value`` read back from a store anyone could write into (a log file, an X-Ray
+    annotation, a ``/health`` body), redacted before the ``otelkit`` command prints it:
+    always, whatever the reading process configured."""
+    return _redact(value, 0, _Walk())
 
 
 class _Walk:

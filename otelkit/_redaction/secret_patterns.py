@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
 
+from otelkit._redaction import prefilter as _prefilter
 from otelkit._values.safe_values import MAX_TEXT
 
 REDACTED = "[REDACTED]"
@@ -41,11 +42,12 @@ NAME_WORDS = (
 )
 
 _B64 = r"A-Za-z0-9+/"
-# What follows a name in a pair: the separator, then a quoted or bare value.
+# What follows a name in a pair: the separator, then a quoted or bare value (after any
+# scheme words: ``Authorization: Bearer Bearer x`` hides ``x``).
 _PAIR_VALUE = (
     r"(?P<close>\\?[\"']?)[ \t]*[:=][ \t\n]*(?!\[REDACTED)"
     r"(?P<value>b?\\?\"(?:[^\"\\]|\\[^\"])*+(?:\\?\"|\\?\Z)|b?'(?:[^'\\]|\\.)*+(?:'|\Z)"
-    r"|(?i:(?:bearer|basic|digest|token)[ \t]+)?[^\s\"',;&}\])]+)"
+    r"|(?i:(?:bearer|basic|digest|token)[ \t]+)*+[^\s\"',;&}\])]+)"
 )
 
 
@@ -58,8 +60,10 @@ def _compile(name_words: str) -> re.Pattern[str]:
         r"(?P<pem>-----BEGIN[A-Z ]*PRIVATE KEY-----(?:.*?-----END[A-Z ]*PRIVATE KEY-----|.*))"
         # A JWT: base64url header and payload that both start with '{"' (eyJ).
         r"|(?P<jwt>(?<![\w-])eyJ[\w-]{4,}+\.eyJ[\w-]{4,}+(?:\.[\w-]*+)?)"
-        # An HTTP credential after its scheme word.
-        r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+(?P<credential>[\w.~+/=-]{6,})"
+        # An HTTP credential after its scheme word; a scheme word is no credential
+        # (``BEARER Bearer x``: the match starts at the second word, the one before ``x``).
+        r"|(?P<scheme>(?i:\b(?:bearer|basic|digest|token)))\s+"
+        r"(?!(?i:bearer|basic|digest|token)\s)(?P<credential>[\w.~+/=-]{6,})"
         # AWS: access key IDs, STS session tokens, and 40-character secret access keys (random
         # base64 with upper case, lower case and a digit: never a hex digest).
         r"|(?P<akid>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b)"
@@ -152,55 +156,11 @@ def _replace(match: re.Match[str], is_secret_name: Callable[[str], bool]) -> str
 # Lower-case fragments of which every secret the patterns know contains at least one:
 # checked first with ``in`` on the lower-cased text, a string holding none of them (most
 # messages, most URLs) costs no regex search at all. Card numbers and secret access keys
-# have no fragment; two small searches look for their digit and base64 runs.
-TRIGGERS = (
-    "pass",
-    "pwd",
-    "secret",
-    "token",
-    "key",
-    "auth",
-    "cookie",
-    "credential",
-    "signature",
-    "jwt",
-    "bearer",
-    "card",
-    "cvv",
-    "cvc",
-    "eyj",
-    "-----begin",
-    "basic",
-    "digest",
-    "akia",
-    "asia",
-    "agpa",
-    "aida",
-    "aroa",
-    "anpa",
-    "anva",
-    "aipa",
-    "fwog",
-    "fqog",
-    "iqoj",
-    "@",
-    "pw",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "glpat-",
-    "xox",
-    "aiza",
-    "ya29.",
-    "_live_",
-    "hooks.slack",
-    "code=",
-)
-_DIGIT_RUN = re.compile(r"[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}[ -][0-9]{6}")
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
+# have no fragment; two small searches look for their digit and base64 runs. Where a
+# fragment is, ``_prefilter`` says where a match may start.
+TRIGGERS = _prefilter.TRIGGERS
+_DIGIT_RUN = _prefilter.CARD_START
+_BASE64_RUN = _prefilter.BASE64_RUN
 _CACHE_SIZE = 4096
 # Percent-decodings tried: a secret encoded twice (``%253D``) is found, and no more.
 _DECODINGS = 3
@@ -208,7 +168,9 @@ _CACHED_LENGTH = 512
 
 
 def _may_hold_secret(text: str, triggers: tuple[str, ...]) -> bool:
-    lowered = text.lower()
+    lowered = _prefilter.folded(text)  # ``re`` reads a long s as ``s``
+    if lowered is None:
+        return True
     for fragment in triggers:
         if fragment in lowered:
             return True
@@ -249,6 +211,8 @@ def redactor(
     is_secret_name: Callable[[str], bool],
     name_words: str = NAME_WORDS,
     extra_triggers: tuple[str, ...] = (),
+    *,
+    prefilter: bool = True,
 ) -> Callable[[str], str]:
     """A function redacting every secret the patterns find in a text.
 
@@ -256,25 +220,66 @@ def redactor(
         is_secret_name: decides whether ``name=value`` pairs are secret, so the one key
             policy (with its safe names and extensions) applies inside texts too.
         name_words: the regex alternation of words that make a name secret.
+        extra_triggers: the words added to ``name_words``, as plain text.
+        prefilter: try the patterns only where ``_prefilter.starts`` says a match may
+            start (False: search every position, the reference the tests compare with).
     """
     pattern = _compile(name_words)  # once per configuration, never per call
     search = pattern.search
+    match_at = pattern.match
     substitute = pattern.sub
 
     def replace(match: re.Match[str]) -> str:
         return _replace(match, is_secret_name)
 
-    triggers = TRIGGERS + tuple(word.lower() for word in extra_triggers)
+    extra = tuple(word.lower() for word in extra_triggers)
+    triggers = TRIGGERS + extra
+    name_fragments = _prefilter.NAME_FRAGMENTS + extra
+    # A configured word of other characters than a name's could start a match anywhere.
+    prefilter = prefilter and all(_NAME_CHARACTERS.fullmatch(word) for word in extra)
+
+    def redacted(text: str) -> str | None:
+        """``text`` with its secrets replaced, or None when it holds none."""
+        places = _prefilter.starts(text, name_fragments) if prefilter else None
+        if places is None:
+            if _may_hold_secret(text, triggers) and search(text) is not None:
+                return substitute(replace, text)
+            return None
+        pieces: list[str] = []
+        done = 0
+        for start in places:
+            if start < done:
+                continue  # inside a secret already replaced, as a full search skips it
+            found = match_at(text, start)
+            if found is not None:
+                pieces += (text[done:start], replace(found))
+                done = found.end()
+        if not pieces:
+            return None
+        pieces.append(text[done:])
+        return "".join(pieces)
+
     # Texts found clean recently: bound IDs, routes and URLs repeat on every span and line.
     clean: dict[str, None] = {}
 
     def redact_text(text: str) -> str:
         if len(text) > MAX_SCANNED + _MARKER_ROOM:
             text = cut(text)
+        marker = _cut_marker(text) if text.endswith(_MARKER_END) else ""
+        if not marker:
+            return redact_whole(text)
+        # The marker is ours and not ASCII: the text before it is looked at alone, once
+        # (with it, every cut text was decoded and searched a second time).
+        head = text[: -len(marker)]
+        redacted_head = redact_whole(head)
+        return text if redacted_head is head else redacted_head + marker
+
+    def redact_whole(text: str) -> str:
         if len(text) < MIN_SECRET_LENGTH or text in clean:
             return text
-        if _may_hold_secret(text, triggers) and search(text) is not None:
-            text = substitute(replace, text)
+        found = redacted(text)
+        if found is not None:
+            text = found
         elif "%" not in text and "+" not in text and text.isascii():
             if len(text) <= _CACHED_LENGTH:
                 if len(clean) >= _CACHE_SIZE:
@@ -297,11 +302,28 @@ def redactor(
             decoded = once
         if not decoded.isascii():
             decoded = unicodedata.normalize("NFKC", decoded)
-        if decoded != text and _may_hold_secret(decoded, triggers) and search(decoded):
-            return substitute(replace, decoded)
+        if decoded != text:
+            found = redacted(decoded)
+            if found is not None:
+                return found
         return text
 
     return redact_text
+
+
+_NAME_CHARACTERS = re.compile(r"[\w.-]+")
+_MARKER_END = " more chars]"
+# A count with this many digits could be a card number: such a "marker" is text to redact.
+_MARKER_DIGITS = 12
+
+
+def _cut_marker(text: str) -> str:
+    """The ``…[N more chars]`` a cut ended ``text`` with (``cut``, ``truncate``), or ""."""
+    start = text.rfind("…[", max(0, len(text) - len(_MARKER_END) - _MARKER_DIGITS - 2))
+    if start < 0:
+        return ""
+    count = text[start + 2 : -len(_MARKER_END)]
+    return text[start:] if count.isascii() and count.isdigit() else ""
 
 
 def pair_redactor(names: Iterable[str]) -> Callable[[str], str]:

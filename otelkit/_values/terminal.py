@@ -5,6 +5,9 @@ raw, ``ESC ] 0 ;`` retitles the window, ``ESC [ 2 J`` clears the screen, ``ESC ]
 writes the clipboard, a CR or newline forges a line, and a bidi override reorders what
 the reader sees. :func:`printable` shows each such character as a visible escape instead.
 Colour is ours alone: added after escaping, only where the reader wants it.
+
+Before that, what was read is redacted by the one policy (:func:`redacted`): a secret
+someone logged is not shown on the screen of whoever reads the logs back.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Any, TextIO
+
+from otelkit._redaction.scrub import redact_read
 
 # C0 and C1 controls (ESC, CR, LF, BEL, NEL, CSI…), DEL; the Unicode line and paragraph
 # separators; the bidi marks, embeddings, overrides and isolates; lone surrogates (which
@@ -49,6 +54,12 @@ _COLOURS = {
     "unhealthy": "31",
     "down": "31",
 }
+
+
+def redacted(value: Any) -> Any:
+    """A record, a value or a text read from outside, with its secrets redacted (names
+    and patterns, as on stdout): call it after reading, before :func:`printable`."""
+    return redact_read(value)
 
 
 def printable(value: object) -> str:
