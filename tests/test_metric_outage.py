@@ -16,9 +16,14 @@ def _work_sums(collector: Restartable) -> list[tuple[float, bool]]:
 
 
 @pytest.mark.slow
-def test_counts_made_during_an_outage_arrive_when_the_collector_is_back() -> None:
-    """A plain process (cumulative sums): the outage covers the program's end, so only
-    shutdown's export can carry the counts; it waits out the pause within its budget."""
+@pytest.mark.parametrize("preference", ["", "cumulative"])
+def test_counts_made_during_an_outage_arrive_when_the_collector_is_back(
+    preference: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain process, with its default delta sums or cumulative ones: the outage covers
+    the program's end, so only shutdown's export can carry the counts; it waits out the
+    pause within its budget."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", preference)
     with restartable_receiver() as collector:
         collector.start()
         otelkit.configure(endpoint=collector.url, log_stdout=False, console=False)
@@ -31,7 +36,11 @@ def test_counts_made_during_an_outage_arrive_when_the_collector_is_back() -> Non
         collector.start()
         otelkit.shutdown(5.0)
     values = _work_sums(collector)
-    assert values[-1] == (11, False), values
+    if preference == "cumulative":
+        assert values[-1] == (11, False), values
+    else:
+        assert all(delta for _, delta in values), values
+        assert sum(value for value, _ in values) == 11, values
 
 
 @pytest.mark.slow

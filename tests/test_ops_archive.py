@@ -66,7 +66,8 @@ def _deploy(
 def test_wallcrawler_archive_bucket_has_seed_000s_lifecycle_and_tiering(
     clients: Callable[[str], Any], tmp_path: Path
 ) -> None:
-    stage = "prod"
+    # S3 bucket names are global in moto as in AWS: test_ops_deploy deploys "prod".
+    stage = "dev"
     deployment = _deploy(clients, OPS / "wallcrawler_sessions.yaml", tmp_path, stage)
     s3 = clients("s3")
     bucket = f"wallcrawler-logs-archive-{stage}"

@@ -126,6 +126,10 @@ def test_any_input_is_a_model_or_a_model_error(overrides: dict[str, Any]) -> Non
     if errors:
         assert errors[0].strip(), "a model error says what is wrong"
         return
-    template = render_template(model, "prod").to_dict()
+    try:
+        template = render_template(model, "prod").to_dict()
+    except ModelError as error:  # a model without the stage: said, for that stage
+        assert "'prod'" in str(error)
+        return
     assert template["Resources"]
     json.dumps(template)  # a template CloudFormation can be handed
