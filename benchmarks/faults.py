@@ -217,9 +217,10 @@ def burst_table(runs: dict[int, int]) -> str:
 
 
 def _highest_lossless(side: str) -> tuple[float, int, str]:
-    """Climb the ladder of rates until a rung loses a span (or the producer cannot reach
-    the rate); then try once between the last good rung and that one. The highest rate
-    reached with nothing lost, the number of rungs run, and why the climb stopped."""
+    """Climb the ladder of rates until a rung loses a span (then try once between the
+    last good rung and that one) or the producer cannot reach the rate (then what it
+    made is the floor). The highest rate reached with nothing lost, the number of rungs
+    run, and why the climb stopped."""
     good, rate, rungs = 0.0, float(SUSTAIN_START), 0
     stop = ""
     while not stop:
@@ -228,8 +229,9 @@ def _highest_lossless(side: str) -> tuple[float, int, str]:
         lost = r["made"] - r["delivered"]
         if lost:
             stop = f"{rate:,.0f}/s: {lost:,} of {r['made']:,} lost"
-        elif r["reached"] < 0.95 * rate:
-            stop = f"{rate:,.0f}/s: the loop reached {r['reached']:,.0f}/s"
+        elif r["reached"] < 0.95 * rate:  # nothing lost: all the loop made is a floor
+            stop = f"{rate:,.0f}/s: the loop reached {r['reached']:,.0f}/s, all delivered"
+            return max(good, r["reached"]), rungs, stop
         else:
             good, rate = r["reached"], rate * SUSTAIN_STEP
     if good:
