@@ -26,6 +26,7 @@ from otelkit._sdk.outbox import MAX_QUEUE
 from otelkit._values.log_formats import MAX_LINE_CHARS
 from otelkit._values.safe_values import MAX_TEXT
 from otelkit.aws import _extension, _lambda_lifecycle
+from otelkit.ops._cloudformation import _BURN_WINDOWS
 from tests.test_memory_bound import RSS_BOUND_MB
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +164,11 @@ FIGURES: list[tuple[str, str, float, Callable[[], float]]] = [
         1,
         lambda: float(str(_limiter("ecs/config.yaml")["check_interval"]).removesuffix("ms")),
     ),
+    ("operations.md", r"exceeds ([\d.]+)\u00d7 the budget", 1, lambda: _BURN_WINDOWS[0][2]),
+    ("operations.md", r"the last hour and the last (\d+) minutes", 60, lambda: _BURN_WINDOWS[0][1]),
+    ("operations.md", r"one at [\d.]+\u00d7 over (\d+) hours", 3600, lambda: _BURN_WINDOWS[1][0]),
+    ("operations.md", r"one at ([\d.]+)\u00d7 over", 1, lambda: _BURN_WINDOWS[1][2]),
+    ("operations.md", r"over \d+ hours and (\d+) minutes", 60, lambda: _BURN_WINDOWS[1][1]),
     ("concepts.md", r'"(\d+) per second, then', 1, lambda: PROD.sample_min_per_second),
     ("concepts.md", r"per second, then (\d+) %", 0.01, lambda: PROD.sample_rate),
     ("troubleshooting.md", r"per second plus (\d+) % of the rest", 0.01, lambda: PROD.sample_rate),
