@@ -130,6 +130,7 @@ bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites
 	@# Every table is rewritten; a missed goal then fails the target.
 	$(BIN)/python benchmarks/run.py --markdown docs/benchmarks.md; missed=$$?; \
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md && \
+	$(BIN)/python benchmarks/redaction_cost.py --markdown docs/benchmarks.md && \
 	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md && \
 	exit $$missed
 
