@@ -15,8 +15,9 @@ from otelkit._cli.support import (
     USAGE,
     is_aws_error,
     missing_extra_line,
+    redacted,
 )
-from otelkit._values.terminal import printable, redacted
+from otelkit._values.terminal import printable
 from otelkit._version import __version__
 
 # command -> (module with a main(argv) -> int, one-line help)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from otelkit._cli.lines import MAX_LINE_BYTES, parse, safe
-from otelkit._values.terminal import redacted
+from otelkit._cli.support import redacted
 
 _HEAD = ("timestamp", "level", "service", "message")
 _QUIET = {"logger", "source", "exception"}

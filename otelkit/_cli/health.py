@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from otelkit._cli.support import parse_or_exit_code
-from otelkit._values.terminal import colour_wanted, coloured, printable, redacted
+from otelkit._cli.support import parse_or_exit_code, redacted
+from otelkit._values.terminal import colour_wanted, coloured, printable
 
 HEALTHY = {"healthy", "ok", "pass", "up"}
 

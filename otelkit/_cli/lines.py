@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from otelkit._cli.support import add_aws_options, add_since, aws_client
-from otelkit._values.terminal import printable, redacted
+from otelkit._cli.support import add_aws_options, add_since, aws_client, redacted
+from otelkit._values.terminal import printable
 
 Line = dict[str, Any]
 #: A line longer than this is not one otelkit wrote: skipped, not parsed.

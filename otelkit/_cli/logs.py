@@ -26,9 +26,10 @@ from otelkit._cli.support import (
     aws_client,
     parse_or_exit_code,
     positive,
+    redacted,
     window,
 )
-from otelkit._values.terminal import colour_wanted, coloured, printable, redacted
+from otelkit._values.terminal import colour_wanted, coloured, printable
 
 _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from otelkit._cli.lines import Line, add_common, lines, safe
-from otelkit._cli.support import USAGE, parse_or_exit_code
-from otelkit._values.terminal import redacted
+from otelkit._cli.support import USAGE, parse_or_exit_code, redacted
 
 _ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
 _REQUEST_DONE = "Request completed"

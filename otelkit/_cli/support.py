@@ -8,6 +8,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from otelkit._redaction.scrub import redact_read
+
 # The third-party packages the subcommands import: a missing one is a missing extra.
 OPTIONAL_MODULES = frozenset({"yaml", "troposphere", "grafana_foundation_sdk", "boto3", "botocore"})
 # Subcommand -> the extra that installs everything it imports (pyproject.toml; a test
@@ -118,3 +120,10 @@ def parse_or_exit_code(
         return parser.parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+
+
+def redacted(value: Any) -> Any:
+    """A record, a value or a text read from outside, with its secrets redacted (names
+    and patterns, as on stdout): every CLI command calls it after reading, before
+    :func:`otelkit._values.terminal.printable`."""
+    return redact_read(value)

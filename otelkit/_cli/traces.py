@@ -23,8 +23,9 @@ from otelkit._cli.support import (
     aws_client,
     parse_or_exit_code,
     positive,
+    redacted,
 )
-from otelkit._values.terminal import printable, redacted
+from otelkit._values.terminal import printable
 
 _BATCH = 5  # BatchGetTraces takes at most five IDs per call
 

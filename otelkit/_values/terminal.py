@@ -16,9 +16,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, TextIO
-
-from otelkit._redaction.scrub import redact_read
+from typing import TextIO
 
 # C0 and C1 controls (ESC, CR, LF, BEL, NEL, CSI…), DEL; the Unicode line and paragraph
 # separators; the bidi marks, embeddings, overrides and isolates; lone surrogates (which
@@ -54,12 +52,6 @@ _COLOURS = {
     "unhealthy": "31",
     "down": "31",
 }
-
-
-def redacted(value: Any) -> Any:
-    """A record, a value or a text read from outside, with its secrets redacted (names
-    and patterns, as on stdout): call it after reading, before :func:`printable`."""
-    return redact_read(value)
 
 
 def printable(value: object) -> str:
