@@ -75,8 +75,14 @@ class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base
 class OtelkitConfigurator:
     """The ``opentelemetry_configurator`` entry point: builds otelkit's pipeline."""
 
+    attempted = False
+
     def configure(self, **kwargs: Any) -> None:
-        autoconfigure()
+        OtelkitConfigurator.attempted = True
+        try:
+            autoconfigure()
+        except Exception as exc:  # upstream would log it with its traceback, unredacted
+            write_report(f"telemetry not set up: {exc}")  # the program runs anyway
 
 
 def start() -> None:
@@ -89,5 +95,5 @@ def start() -> None:
     from otelkit import _setup
 
     initialize()
-    if _setup._configured is None:  # otelkit's entry points are not installed
-        autoconfigure()
+    if _setup._configured is None and not OtelkitConfigurator.attempted:
+        autoconfigure()  # otelkit's entry points are not installed

@@ -97,7 +97,9 @@ def test_a_function_runs_otelkit_from_the_layer_alone(layer: Path, tmp_path: Pat
         spans = received.spans()
     assert response.status == 200, function.dump()
     loaded = json.loads(response.body["body"])
-    assert all(str(file).startswith(str(layer)) for file in loaded.values()), loaded
+    assert loaded["otelkit"] is not None, loaded
+    # What the function loaded came from the layer (requests, say, need not load at all).
+    assert all(str(file).startswith(str(layer)) for file in loaded.values() if file), loaded
     mine = [line for line in lines if line["message"] == "from the layer"]
     assert [line["cold_start"] for line in mine] == [True, False], function.dump()
     assert sum(d.get("LayerInvocations", 0) for d in documents) == 2, documents

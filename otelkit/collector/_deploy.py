@@ -28,6 +28,14 @@ APP_METRICS_TEMPORALITY = {
 }
 
 
+#: The collector container's memory, MiB (ECS task and Kubernetes limit alike).
+COLLECTOR_MIB = 512
+#: Go's soft memory limit for the collector, 80 % of its container: the runtime collects
+#: harder as the heap nears it, so a burst the memory limiter is still refusing does not
+#: carry the process past the container's limit (tests/collector/test_collector_faults.py).
+GOMEMLIMIT = {"name": "GOMEMLIMIT", "value": f"{COLLECTOR_MIB * 8 // 10}MiB"}
+
+
 def ecs_health_check() -> dict[str, Any]:
     """The collector container's ECS health check: the ADOT image's own ``/healthcheck``.
     A new dict per task definition, so editing one never changes another."""
@@ -82,12 +90,13 @@ def ecs_task_definition(model: CollectorModel) -> dict[str, Any]:
                 "name": COLLECTOR,
                 "image": ADOT_IMAGE,
                 "essential": False,
-                "memory": 512,
+                "memory": COLLECTOR_MIB,
                 "restartPolicy": {"enabled": True, "restartAttemptPeriod": 60},
                 "environment": [
                     {"name": "AOT_CONFIG_CONTENT", "value": render_text(model)},
                     {"name": "AWS_REGION", "value": EXAMPLE_REGION},
                     {"name": "LOKI_URL", "value": EXAMPLE_LOKI_URL},
+                    GOMEMLIMIT,
                 ],
                 "healthCheck": ecs_health_check(),
                 "logConfiguration": awslogs,
@@ -168,10 +177,11 @@ def eks_manifest(model: CollectorModel) -> str:
         "env": [
             {"name": "AWS_REGION", "value": EXAMPLE_REGION},
             {"name": "LOKI_URL", "value": EXAMPLE_LOKI_URL},
+            GOMEMLIMIT,
         ],
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"memory": "512Mi"},
+            "limits": {"memory": f"{COLLECTOR_MIB}Mi"},
         },
         "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
         "livenessProbe": probe,

@@ -7,6 +7,7 @@ an OTLP/gRPC receiver on loopback that the test starts and stops. ``span_sender.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -169,10 +170,15 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
         "limit_mib": CONTAINER_MIB * limiter["limit_percentage"] // 100,
         "spike_limit_mib": CONTAINER_MIB * limiter["spike_limit_percentage"] // 100,
     }
+    # And the Go memory limit the shipped task definition gives the collector's container.
+    task = json.loads((REPO / "collector" / "ecs" / "task-definition.json").read_text())
+    (sidecar,) = [c for c in task["containerDefinitions"] if c["name"] != "app"]
+    go_env = {e["name"]: e["value"] for e in sidecar["environment"] if e["name"] == "GOMEMLIMIT"}
+    assert go_env, "the shipped task definition sets GOMEMLIMIT for the collector"
     export_delay = [10.0]
     with (
         grpc_trace_receiver(backend, delay=lambda: export_delay[0]) as (_, spans),
-        running(config, ports, tmp_path) as collector,
+        running(config, ports, tmp_path, env=go_env) as collector,
     ):
         processes = [
             send(collector.otlp_http, per_sender, 0, payload, first_seq=i * per_sender)
