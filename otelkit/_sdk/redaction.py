@@ -30,7 +30,7 @@ from otelkit._core import drops as _drops
 from otelkit._core.safety import report_internal_error
 from otelkit._redaction import scrub as _scrub
 from otelkit._redaction.secret_patterns import MAX_SCANNED, keep_the_end
-from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
+from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links, with_changes
 
 Redact = Callable[[str], str]
 ExportSpans = Callable[[Sequence[ReadableSpan]], SpanExportResult]
@@ -104,27 +104,8 @@ def redact_span(span: ReadableSpan, redact: Redact | None = None) -> ReadableSpa
         redacted = redact(description)
         if redacted != description:
             status = Status(status.status_code, redacted)
-    if (
-        attributes is None
-        and events is None
-        and links is None
-        and status is span.status
-        and name == span.name
-    ):
-        return span
-    return ReadableSpan(
-        name=name,
-        context=span.context,
-        parent=span.parent,
-        resource=span.resource,
-        attributes=attributes if attributes is not None else span.attributes,
-        events=events if events is not None else span.events,
-        links=links if links is not None else span.links,
-        kind=span.kind,
-        status=status,
-        start_time=span.start_time,
-        end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
+    return with_changes(
+        span, name=name, attributes=attributes, events=events, links=links, status=status
     )
 
 

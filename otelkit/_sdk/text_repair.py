@@ -19,7 +19,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Link, Status
 
-from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links
+from otelkit._sdk.span_attributes import attribute_dict, has_events, has_links, with_changes
 from otelkit._values.encodable import attributes, text
 
 
@@ -84,22 +84,8 @@ def _repaired(item: ReadableSpan) -> ReadableSpan:
     status = item.status
     if status.description and text(status.description) is not status.description:
         status = Status(status.status_code, text(status.description))
-    unchanged = fixed is None and events is None and links is None
-    if unchanged and name is item.name and status is item.status:
-        return item
-    return ReadableSpan(
-        name=name,
-        context=item.context,
-        parent=item.parent,
-        resource=item.resource,
-        attributes=fixed if fixed is not None else item.attributes,
-        events=events if events is not None else item.events,
-        links=links if links is not None else item.links,
-        kind=item.kind,
-        status=status,
-        start_time=item.start_time,
-        end_time=item.end_time,
-        instrumentation_scope=item.instrumentation_scope,
+    return with_changes(
+        item, name=name, attributes=fixed, events=events, links=links, status=status
     )
 
 
