@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otelkit._cli import logs as _logs_cli
 from otelkit._values.terminal import printable
-from tests.support.servers import http_server
+from tests.support.servers import http_server, moto_client
 
 # What a hostile value carries -> how the CLI must show it.
 SEQUENCES = {
@@ -176,13 +175,7 @@ def test_no_output_line_holds_a_control_character_for_any_line(
 def test_traces_find_escapes_annotations_and_segment_names(
     aws_endpoint: str, aws_env: dict[str, str]
 ) -> None:
-    client = boto3.client(
-        "xray",
-        endpoint_url=aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = moto_client("xray", aws_endpoint)
     job = f"job-{secrets.token_hex(4)}"
     trace_id = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
     now = time.time()

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
 import pytest
 
 import otelkit
@@ -30,7 +29,7 @@ from otelkit._cli import logs as _logs_cli
 from otelkit._cli import metrics as _metrics_cli
 from otelkit._cli import summary as _summary_cli
 from tests.support.secrets_corpus import CORPUS, leaks
-from tests.support.servers import http_server
+from tests.support.servers import http_server, moto_client
 
 PLAIN = {"NO_COLOR": "1", "FORCE_COLOR": ""}
 _JOB = "job-cli-corpus"
@@ -197,13 +196,7 @@ def test_health_prints_no_secret_a_service_answers(as_json: bool) -> None:
 def test_traces_find_prints_no_secret_from_annotations(
     aws_endpoint: str, aws_env: dict[str, str]
 ) -> None:
-    client = boto3.client(
-        "xray",
-        endpoint_url=aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = moto_client("xray", aws_endpoint)
     job = f"job-{secrets.token_hex(4)}"
     now = time.time()
     annotations = {f"note_{i}": secret.text for i, secret in enumerate(CORPUS)}

@@ -28,11 +28,26 @@ __all__ = [
     "asgi_server",
     "fake_api",
     "http_server",
+    "moto_client",
     "moto_server",
     "redis_server",
     "request",
     "wsgi_server",
 ]
+
+
+def moto_client(service: str, endpoint: str) -> Any:
+    """A boto3 client for ``service`` on the moto server at ``endpoint``, with the dummy
+    credentials and region every test uses."""
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @contextmanager
