@@ -59,9 +59,7 @@ def _fill(directory: Path, limit: str) -> None:
             timeout=120,
             # A slow machine may need more than the default half second at exit to send
             # the burst's tail; what this test holds is that the disk costs OTLP nothing.
-            env=production_env(
-                LOG_TO_FILE="1", LOG_DIR=str(directory), OTELKIT_EXIT_TIMEOUT="30"
-            ),
+            env=production_env(LOG_TO_FILE="1", LOG_DIR=str(directory), OTELKIT_EXIT_TIMEOUT="30"),
         )
         bodies = [r["body"]["stringValue"] for r in received.logs()]
     assert result.returncode == 0, result.stderr
