@@ -38,7 +38,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_version_prints_the_package_version() -> None:
-    from otelkit._version import __version__
+    from otelkit import __version__
 
     result = _run("--version")
     assert (result.returncode, result.stdout) == (0, f"otelkit {__version__}\n")

@@ -4,8 +4,11 @@ every private wing both on the map and in the layers contract of pyproject.toml.
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import tomllib
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "otelkit"
@@ -34,3 +37,39 @@ def test_every_wing_is_in_the_layers_contract() -> None:
     (layers,) = [contract["layers"] for contract in contracts if contract["type"] == "layers"]
     listed = {name.strip() for layer in layers for name in layer.split("|")}
     assert [wing for wing in WINGS if f"otelkit.{wing}" not in listed] == []
+
+
+def _is_private(module: str) -> bool:
+    return any(part.startswith("_") for part in module.split("."))
+
+
+def _public_modules() -> list[ModuleType]:
+    """``otelkit`` and every module under it whose dotted path has no private part."""
+    import otelkit
+
+    names = [info.name for info in pkgutil.walk_packages(otelkit.__path__, "otelkit.")]
+    return [otelkit, *(importlib.import_module(name) for name in names if not _is_private(name))]
+
+
+def test_tests_import_public_names_where_one_exists() -> None:
+    """A test that reaches into a private module for a name the public face offers would
+    keep passing after the public name broke."""
+    exported = {
+        (name, id(getattr(module, name)))
+        for module in _public_modules()
+        for name in getattr(module, "__all__", ())
+        if hasattr(module, name)
+    }
+    private_reaches = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module is None:
+                continue
+            if not node.module.startswith("otelkit.") or not _is_private(node.module):
+                continue
+            source = importlib.import_module(node.module)
+            for alias in node.names:
+                target = getattr(source, alias.name, None)
+                if target is not None and (alias.name, id(target)) in exported:
+                    private_reaches.append(f"{path.relative_to(REPO)}:{node.lineno} {alias.name}")
+    assert private_reaches == []

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from otelkit.collector._cli import main as collector_main
-from otelkit.ops import ModelError, load_model, parse_model
+from otelkit.ops import ModelError, load_model, parse_model, telemetry_of
 from otelkit.ops._model import CLOUDWATCH_UNITS
-from otelkit.ops._telemetry import FROM_LOG_LINES, declared, log_fields, targets, telemetry_of
+from otelkit.ops._telemetry import FROM_LOG_LINES, declared, log_fields, targets
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted((ROOT / "examples" / "ops").glob("*.yaml"))

@@ -26,11 +26,10 @@ import boto3
 import pytest
 import yaml
 
-from otelkit.collector._model import model_for
-from otelkit.collector._render import render_text
-from otelkit.ops import load_model
+from otelkit.collector import model_for, render_text
+from otelkit.ops import load_model, telemetry_of
 from otelkit.ops._cloudformation import render_template
-from otelkit.ops._telemetry import FROM_LOG_LINES, declared, telemetry_of
+from otelkit.ops._telemetry import FROM_LOG_LINES, declared
 from tests.collector.real_collector import on_loopback, running
 from tests.support.collector import REPO
 from tests.support.examples import run_example

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def entry_points_dir(directory: Path) -> Path:
     """Write ``otelkit-<version>.dist-info`` with this tree's entry points under ``directory``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    from otelkit._version import __version__
+    from otelkit import __version__
 
     info = directory / f"otelkit-{__version__}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
