@@ -300,7 +300,7 @@ def test_the_commands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_follow_skips_a_line_over_1_mib_and_holds_no_more(tmp_path: Path) -> None:
     from otelkit._cli.follow import Follower
-    from otelkit._cli.lines import MAX_LINE_BYTES
+    from otelkit._cli.log_reading import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     path.write_text("")
@@ -332,7 +332,7 @@ def test_a_followed_line_prints_as_one_safe_line(text: str) -> None:
 
 def test_follow_says_when_it_skipped_a_line(tmp_path: Path) -> None:
     from otelkit._cli.follow import follow
-    from otelkit._cli.lines import MAX_LINE_BYTES
+    from otelkit._cli.log_reading import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     path.write_text("")
@@ -356,7 +356,7 @@ def test_follow_says_when_it_skipped_a_line(tmp_path: Path) -> None:
 def test_a_line_over_1_mib_in_a_file_is_skipped_in_bounded_reads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from otelkit._cli.lines import MAX_LINE_BYTES
+    from otelkit._cli.log_reading import MAX_LINE_BYTES
 
     path = tmp_path / "bella.jsonl"
     huge = json.dumps(_line("Request completed", status=200, pad="x" * (3 * MAX_LINE_BYTES)))
@@ -395,3 +395,21 @@ def test_follow_as_a_program_prints_each_line_as_it_comes(tmp_path: Path) -> Non
     assert len(printed) == 3
     first = int(printed[0].split("seq=")[1].split()[0])
     assert [f"line {n}" in text for n, text in enumerate(printed, first)] == [True] * 3
+
+
+@pytest.mark.parametrize("command", ["metrics", "insights", "summary"])
+def test_lines_too_long_or_too_deep_are_skipped_and_said(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from otelkit._cli.log_reading import MAX_LINE_BYTES
+
+    path = tmp_path / "bella.jsonl"
+    with path.open("w") as stream:
+        stream.write(json.dumps(_line("kept")) + "\n")
+        stream.write('{"message": "' + "x" * MAX_LINE_BYTES + '"}\n')
+        stream.write('{"deep": ' + "[" * 100 + "]" * 100 + "}\n")
+    query = ["fields message"] if command == "insights" else []
+    code, _, err = _run(capsys, command, *query, "--file", str(path), "--since", "7d")
+    assert code == 0, err
+    assert f"otelkit {command}: skipped 1 line longer than 1 MiB" in err
+    assert f"otelkit {command}: skipped 1 line nested deeper than 64 levels" in err

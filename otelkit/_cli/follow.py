@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from otelkit._cli.lines import MAX_LINE_BYTES, parse, safe
+from otelkit._cli.lines import safe
+from otelkit._cli.log_reading import MAX_LINE_BYTES, parse
 from otelkit._cli.support import redacted
 
 _HEAD = ("timestamp", "level", "service", "message")
@@ -26,7 +27,7 @@ _QUIET = {"logger", "source", "exception"}
 
 def render(text: str, *, as_json: bool) -> str:
     """One followed line for a terminal (or as its JSON), every value escaped."""
-    line = parse(text)
+    line = parse(text, emf=True)
     if line is None:
         return safe(redacted(text.rstrip("\n")))
     line = redacted(line)

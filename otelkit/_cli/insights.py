@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from otelkit._cli.insights_local import Row, parse_query
 from otelkit._cli.lines import add_common, lines, safe, write_rows
+from otelkit._cli.log_reading import Skipped
 from otelkit._cli.support import FAILED, USAGE, aws_client, parse_or_exit_code
 
 #: Saved queries: seed 002's debug questions, in otelkit's field names.
@@ -81,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _local(text: str, args: argparse.Namespace) -> list[Row]:
     query = parse_query(text)  # a bad query fails before any file is read
-    return query.run(line for line in lines(args) if "_aws" not in line)
+    skipped = Skipped()
+    rows = query.run(line for line in lines(args, skipped) if "_aws" not in line)
+    sys.stderr.writelines(skipped.notes("otelkit insights"))
+    return rows
 
 
 def _cloudwatch(text: str, args: argparse.Namespace) -> list[Row]:

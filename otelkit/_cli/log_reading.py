@@ -1,4 +1,5 @@
-"""otelkit's JSON lines read back in bounded memory, whatever the files hold.
+"""otelkit's JSON lines read back in bounded memory, whatever the files or log groups
+hold: the one reader behind ``otelkit logs``, ``metrics``, ``insights`` and ``summary``.
 
 A log file is outside text: a gzip of a few MB can hold GBs of lines, one line can be
 hundreds of MB, one value can nest a hundred thousand levels. So lines are read at most
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gzip
 import heapq
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,6 +26,7 @@ MAX_LINE_BYTES = 1 << 20  # CloudWatch Logs takes events up to 1 MB; otelkit's l
 MAX_DEPTH = 64  # otelkit's own lines nest a few levels
 TOO_LONG = f"longer than {MAX_LINE_BYTES >> 20} MiB"
 TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
+_LOG_FILE_NAME = re.compile(r".+\.jsonl(\.\d+)?(\.gz)?")
 
 
 class _Lines(Protocol):
@@ -40,28 +43,34 @@ class Skipped(Counter[str]):
         ]
 
 
-def parse(text: str, skipped: Skipped) -> Line | None:
-    """One of otelkit's JSON lines as a dict; None for other lines (EMF documents too)."""
+def parse(text: str, skipped: Skipped | None = None, *, emf: bool = False) -> Line | None:
+    """One of otelkit's JSON lines as a dict; None for other lines, and for EMF documents
+    unless ``emf``. A line too long or too deep is counted in ``skipped`` when given."""
+    reason, line = _parsed(text, emf)
+    if reason is not None and skipped is not None:
+        skipped[reason] += 1
+    return line
+
+
+def _parsed(text: str, emf: bool) -> tuple[str | None, Line | None]:
+    """(why the line is skipped, or None; the line, or None)."""
     if len(text) > MAX_LINE_BYTES:
-        skipped[TOO_LONG] += 1
-        return None
+        return TOO_LONG, None
     text = text.strip()
     if not text.startswith("{"):
-        return None
+        return None, None
     try:
         value = json.loads(text)
     except RecursionError:
-        skipped[TOO_DEEP] += 1
-        return None
+        return TOO_DEEP, None
     except ValueError:
-        return None
-    if not isinstance(value, dict) or "_aws" in value:
-        return None
+        return None, None
+    if not isinstance(value, dict) or ("_aws" in value and not emf):
+        return None, None
     # Fewer brackets than the cap cannot nest deeper: most lines skip the walk.
     if text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
-        skipped[TOO_DEEP] += 1
-        return None
-    return value
+        return TOO_DEEP, None
+    return None, value
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -76,13 +85,58 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def file_lines(path: Path, skipped: Skipped) -> Iterator[Line]:
-    """The lines of one file (gzipped when its name ends in ``.gz``), read in bounded chunks."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as stream:
-        for raw in _bounded_lines(stream, skipped):
-            if (line := parse(raw.decode("utf-8", errors="replace"), skipped)) is not None:
-                yield line
+def log_files(paths: list[Path]) -> list[Path]:
+    """The files to read: each path given, a folder standing for the log files in it."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)  # a missing file fails when opened, with its name
+            continue
+        logs = [(p, _LOG_FILE_NAME.fullmatch(p.name)) for p in path.iterdir()]
+        # Oldest first (the highest archive number, the live file last): lines of one
+        # millisecond then keep the order they were written in.
+        found.extend(p for p, m in sorted(logs, key=_age, reverse=True) if m is not None)
+    return found
+
+
+def _age(entry: tuple[Path, re.Match[str] | None]) -> tuple[int, str]:
+    path, match = entry
+    archive = match[1] if match is not None else None
+    return (int(archive[1:]) if archive else 0, path.name)
+
+
+def file_lines(paths: list[Path], skipped: Skipped, *, emf: bool = False) -> Iterator[Line]:
+    """The lines of the files (a ``.gz`` name is gzipped), read in bounded chunks."""
+    for path in log_files(paths):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as stream:
+            for raw in _bounded_lines(stream, skipped):
+                text = raw.decode("utf-8", errors="replace")
+                if (line := parse(text, skipped, emf=emf)) is not None:
+                    yield line
+
+
+def cloudwatch_lines(
+    client: Any,
+    groups: list[str],
+    since_ms: int,
+    skipped: Skipped,
+    *,
+    pattern: str = "",
+    emf: bool = False,
+) -> Iterator[Line]:
+    """The lines of the log ``groups`` since ``since_ms``, narrowed by a filter pattern;
+    a line without a time of its own takes its event's."""
+    pages = client.get_paginator("filter_log_events")
+    for group in groups:
+        options: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}
+        if pattern:
+            options["filterPattern"] = pattern
+        for page in pages.paginate(**options):
+            for event in page["events"]:
+                if (line := parse(event.get("message", ""), skipped, emf=emf)) is not None:
+                    line.setdefault("@timestamp_ms", event.get("timestamp"))
+                    yield line
 
 
 def _bounded_lines(stream: _Lines, skipped: Skipped) -> Iterator[bytes]:
@@ -97,14 +151,19 @@ def _bounded_lines(stream: _Lines, skipped: Skipped) -> Iterator[bytes]:
 
 
 def timestamp_ms(line: Line) -> int | None:
-    """The line's ``timestamp`` in epoch ms; None when it has none that parses."""
+    """The line's time in epoch ms: its ``timestamp``, an EMF document's ``_aws.Timestamp``
+    or its CloudWatch event's time; None when it has none that parses."""
+    aws = line.get("_aws")
+    if isinstance(aws, dict) and isinstance(aws.get("Timestamp"), int):
+        return int(aws["Timestamp"])
     stamp = line.get("timestamp")
-    if not isinstance(stamp, str) or len(stamp) > 64:
-        return None
-    try:
-        return int(datetime.fromisoformat(stamp).timestamp() * 1000)
-    except (ValueError, OverflowError, OSError):
-        return None
+    if isinstance(stamp, str) and len(stamp) <= 64:
+        try:
+            return int(datetime.fromisoformat(stamp).timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            pass
+    event_time = line.get("@timestamp_ms")
+    return event_time if isinstance(event_time, int) else None
 
 
 class Newest:

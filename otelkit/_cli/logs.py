@@ -11,14 +11,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from otelkit._cli.log_reading import Line, Newest, Skipped, file_lines, parse, timestamp_ms
+from otelkit._cli.log_reading import (
+    Line,
+    Newest,
+    Skipped,
+    cloudwatch_lines,
+    file_lines,
+    timestamp_ms,
+)
 from otelkit._cli.support import (
     USAGE,
     add_aws_options,
@@ -35,7 +40,6 @@ _ERROR_LEVELS = {"ERROR", "CRITICAL", "FATAL"}
 _DURATION_FIELDS = ("latency_ms", "duration_ms")
 # What ``LOG_TO_FILE`` leaves in ``LOG_DIR/<service>/``: the live file and its gzipped
 # archives (``svc.jsonl.1.gz``), beside a lock file and a half-written ``.tmp`` to skip.
-_LOG_FILE_NAME = re.compile(r".+\.jsonl(\.\d+)?(\.gz)?")
 
 
 def _is_error(line: Line, _: argparse.Namespace) -> bool:
@@ -75,9 +79,11 @@ def main(argv: Sequence[str]) -> int:
     newest = Newest(args.limit)
     try:
         source = (
-            _files(_log_files(args.file), skipped)
+            file_lines(args.file, skipped)
             if args.file
-            else _cloudwatch(aws_client("logs", args), args.group, since_ms, pattern(args), skipped)
+            else cloudwatch_lines(
+                aws_client("logs", args), args.group, since_ms, skipped, pattern=pattern(args)
+            )
         )
         for line in source:
             # A line without a timestamp is in no window: never counted as recent.
@@ -157,45 +163,6 @@ def _parser() -> argparse.ArgumentParser:
                 "--slow-ms", type=float, default=2000.0, help="threshold in ms (default 2000)"
             )
     return parser
-
-
-def _log_files(paths: list[Path]) -> list[Path]:
-    """The files to read: each path given, a folder standing for the log files in it."""
-    found: list[Path] = []
-    for path in paths:
-        if not path.is_dir():
-            found.append(path)  # a missing file fails when opened, with its name
-            continue
-        logs = [(p, _LOG_FILE_NAME.fullmatch(p.name)) for p in path.iterdir()]
-        # Oldest first (the highest archive number, the live file last): lines of one
-        # millisecond then keep the order they were written in.
-        found.extend(p for p, m in sorted(logs, key=_age, reverse=True) if m is not None)
-    return found
-
-
-def _age(entry: tuple[Path, re.Match[str] | None]) -> tuple[int, str]:
-    path, match = entry
-    archive = match[1] if match is not None else None
-    return (int(archive[1:]) if archive else 0, path.name)
-
-
-def _files(paths: list[Path], skipped: Skipped) -> Iterator[Line]:
-    for path in paths:
-        yield from file_lines(path, skipped)
-
-
-def _cloudwatch(
-    client: Any, groups: list[str], since_ms: int, pattern: str, skipped: Skipped
-) -> Iterator[Line]:
-    pages = client.get_paginator("filter_log_events")
-    for group in groups:
-        options: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}
-        if pattern:
-            options["filterPattern"] = pattern
-        for page in pages.paginate(**options):
-            for event in page["events"]:
-                if (line := parse(event.get("message", ""), skipped)) is not None:
-                    yield line
 
 
 def render_line(line: Line, colour: bool = False) -> str:

@@ -23,6 +23,7 @@ from otelkit._cli.lines import (
     lines,
     write_rows,
 )
+from otelkit._cli.log_reading import Skipped
 from otelkit._cli.support import USAGE, aws_client, parse_or_exit_code
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]  # namespace, metric, dimensions
@@ -94,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _from_files(args: argparse.Namespace) -> dict[Key, _Stats]:
     found: dict[Key, _Stats] = {}
-    for document in lines(args):
+    skipped = Skipped()
+    for document in lines(args, skipped):
         aws = document.get("_aws")
         if not isinstance(aws, dict):
             continue
@@ -107,6 +109,7 @@ def _from_files(args: argparse.Namespace) -> dict[Key, _Stats]:
                     point = _point(document.get(name))
                     if point is not None:
                         found.setdefault((namespace, name, dimensions), _Stats()).add(*point)
+    sys.stderr.writelines(skipped.notes("otelkit metrics"))
     return found
 
 

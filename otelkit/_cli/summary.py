@@ -16,7 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from otelkit._cli.lines import Line, add_common, lines, safe
+from otelkit._cli.lines import add_common, lines, safe
+from otelkit._cli.log_reading import Line, Skipped
 from otelkit._cli.support import USAGE, parse_or_exit_code, redacted
 
 _ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
@@ -93,11 +94,13 @@ def main(argv: Sequence[str]) -> int:
     args = parse_or_exit_code(_parser(), argv)
     if isinstance(args, int):
         return args
+    skipped = Skipped()
     try:
-        summary = summarise(lines(args), args.slow_ms)
+        summary = summarise(lines(args, skipped), args.slow_ms)
     except OSError as exc:
         sys.stderr.write(f"otelkit summary: cannot read {exc.filename}: {exc.strerror}\n")
         return USAGE
+    sys.stderr.writelines(skipped.notes("otelkit summary"))
     summary = redacted({"window_seconds": args.since, **summary})
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
