@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 import otelkit
 from otelkit.testing import Capture, capture
+from tests.support.servers import moto_client
 
 ROOT = Path(__file__).resolve().parents[1]
 CORRELATION_ID = "corr-4f1c2a"
@@ -31,16 +31,6 @@ def producer(aws_endpoint: str) -> Iterator[Capture]:
     )
     with capture(service_name="producer") as cap:
         yield cap
-
-
-def _client(service: Any, endpoint: str) -> Any:  # Any: boto3-stubs overloads by literal
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def _queue(sqs: Any, name: str) -> tuple[str, str]:
@@ -85,7 +75,7 @@ def _hex_trace_id(span: Any) -> str:
 def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
     producer: Capture, aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
-    sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
+    sns, sqs = moto_client("sns", aws_endpoint), moto_client("sqs", aws_endpoint)
     topic, raw_url, envelope_url = _fan_out(sns, sqs, "rez-messages", "rez")
 
     with otelkit.bind(correlation_id=CORRELATION_ID, message_id="msg-1", user_id="u-secret"):
@@ -146,7 +136,7 @@ def test_sns_to_sqs_consumer_process_gets_producer_trace_and_ids(
 def test_sns_message_attributes_hold_traceparent_and_baggage_only(
     producer: Capture, aws_endpoint: str
 ) -> None:
-    sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
+    sns, sqs = moto_client("sns", aws_endpoint), moto_client("sqs", aws_endpoint)
     topic, raw_url, envelope_url = _fan_out(sns, sqs, "attrs-topic", "attrs")
 
     with otelkit.bind(correlation_id=CORRELATION_ID, user_id="u-secret"):
@@ -166,7 +156,7 @@ def test_sns_message_attributes_hold_traceparent_and_baggage_only(
 def test_send_message_sets_attributes_and_aws_trace_header(
     producer: Capture, aws_endpoint: str
 ) -> None:
-    sqs = _client("sqs", aws_endpoint)
+    sqs = moto_client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "direct")
     with otelkit.bind(correlation_id=CORRELATION_ID, user_id="u-secret"):
         sqs.send_message(QueueUrl=url, MessageBody="direct")
@@ -185,7 +175,7 @@ def test_send_message_sets_attributes_and_aws_trace_header(
 def test_send_message_batch_carries_context_without_touching_caller_entries(
     producer: Capture, aws_endpoint: str
 ) -> None:
-    sqs = _client("sqs", aws_endpoint)
+    sqs = moto_client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "batch")
     entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(3)]
     with otelkit.bind(correlation_id=CORRELATION_ID):
@@ -204,7 +194,7 @@ def test_send_message_batch_carries_context_without_touching_caller_entries(
 
 
 def test_publish_batch_carries_context_to_each_entry(producer: Capture, aws_endpoint: str) -> None:
-    sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
+    sns, sqs = moto_client("sns", aws_endpoint), moto_client("sqs", aws_endpoint)
     topic = sns.create_topic(Name="batch-topic")["TopicArn"]
     url, arn = _queue(sqs, "batch-raw")
     sns.subscribe(
@@ -231,7 +221,7 @@ def test_publish_batch_carries_context_to_each_entry(producer: Capture, aws_endp
 def test_put_events_carries_trace_header_and_ids_in_detail(
     producer: Capture, aws_endpoint: str
 ) -> None:
-    events, sqs = _client("events", aws_endpoint), _client("sqs", aws_endpoint)
+    events, sqs = moto_client("events", aws_endpoint), moto_client("sqs", aws_endpoint)
     url, arn = _queue(sqs, "events-target")
     events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop.orders"]}))
     events.put_targets(Rule="orders", Targets=[{"Id": "queue", "Arn": arn}])
@@ -284,7 +274,7 @@ def test_attribute_limit_never_fails_the_send_and_says_what_was_left_out(
     carried: set[str],
     dropped: list[str] | None,
 ) -> None:
-    sqs = _client("sqs", aws_endpoint)
+    sqs = moto_client("sqs", aws_endpoint)
     url, _ = _queue(sqs, f"limit-{user_attributes}")
     attributes = {
         f"attr{n}": {"DataType": "String", "StringValue": str(n)} for n in range(user_attributes)
@@ -313,7 +303,7 @@ def test_sns_publish_with_nine_attributes_still_carries_traceparent(
     producer: Capture, aws_endpoint: str
 ) -> None:
     # Upstream injects all-or-nothing and gives up here; otelkit carries what fits.
-    sns, sqs = _client("sns", aws_endpoint), _client("sqs", aws_endpoint)
+    sns, sqs = moto_client("sns", aws_endpoint), moto_client("sqs", aws_endpoint)
     topic = sns.create_topic(Name="full-topic")["TopicArn"]
     url, arn = _queue(sqs, "full-raw")
     sns.subscribe(
@@ -339,7 +329,7 @@ def test_configured_private_ids_never_reach_message_attributes(aws_endpoint: str
         instrument=("botocore",),
         private_ids=["user_id", "session_id"],
     )
-    sqs = _client("sqs", aws_endpoint)
+    sqs = moto_client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "private")
     with otelkit.bind(correlation_id=CORRELATION_ID, session_id="s-secret", user_id="u-secret"):
         sqs.send_message(QueueUrl=url, MessageBody="private")
@@ -361,7 +351,7 @@ def test_an_injection_error_is_reported_and_the_message_is_still_sent(
 
     monkeypatch.setattr(_inject, "outgoing_headers", broken)
     monkeypatch.delenv("OTELKIT_STRICT")
-    sqs = _client("sqs", aws_endpoint)
+    sqs = moto_client("sqs", aws_endpoint)
     url, _ = _queue(sqs, "resilient")
     sqs.send_message(QueueUrl=url, MessageBody="still sent")
     assert [m["Body"] for m in _receive(sqs, url)] == ["still sent"]

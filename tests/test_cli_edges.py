@@ -19,6 +19,8 @@ import boto3
 import pytest
 from packaging.requirements import Requirement
 
+from tests.support.servers import moto_client
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "examples" / "ops" / "rez_agent.yaml"
 
@@ -332,13 +334,7 @@ def test_a_terminal_gets_colour_unless_no_color(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_traces_find_stops_at_limit(aws_endpoint: str, aws_env: dict[str, str]) -> None:
-    xray = boto3.client(
-        "xray",
-        endpoint_url=aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    xray = moto_client("xray", aws_endpoint)
     job = f"job-{secrets.token_hex(4)}"
     ended = time.time() - 3  # the emulator compares whole seconds
     xray.put_trace_segments(

@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 import otelkit
@@ -25,7 +24,7 @@ from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._inject import MAX_CLIENT_CONTEXT_BYTES, client_context_with
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import FakeContext
-from tests.support.servers import http_server
+from tests.support.servers import http_server, moto_client
 
 seen: list[dict[str, Any]] = []
 
@@ -89,13 +88,7 @@ def test_invoke_carries_trace_and_public_ids_to_the_callee(
     if client_context is not None:
         extra["ClientContext"] = base64.b64encode(json.dumps(client_context).encode()).decode()
     with lambda_api() as url:
-        client = boto3.client(
-            "lambda",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = moto_client("lambda", url)
         with (
             otelkit.bind(correlation_id="corr-001", user_id="u-private"),
             otelkit.span("process message"),
@@ -138,13 +131,7 @@ def test_client_context_keeps_the_callers_entries_and_its_limit() -> None:
 def test_a_too_large_client_context_falls_back_to_the_payload(cap: Capture) -> None:
     big = base64.b64encode(json.dumps({"custom": {"k": "v" * 2600}}).encode()).decode()
     with lambda_api() as url:
-        client = boto3.client(
-            "lambda",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = moto_client("lambda", url)
         with otelkit.span("process message"):
             client.invoke(
                 FunctionName="notification-service",
@@ -163,13 +150,7 @@ def test_a_direct_invocation_without_context_starts_a_trace(cap: Capture) -> Non
 def test_a_synchronous_call_needs_no_json_object_payload(cap: Capture) -> None:
     """Only the client context can carry the context here: the payload is a JSON list."""
     with lambda_api() as url:
-        client = boto3.client(
-            "lambda",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = moto_client("lambda", url)
         with otelkit.bind(correlation_id="corr-list"), otelkit.span("process message"):
             client.invoke(FunctionName="notification-service", Payload=json.dumps([1, 2]))
     invoke_span = next(s for s in cap.spans if s.kind.name == "CLIENT")

@@ -8,7 +8,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 import otelkit
@@ -16,6 +15,7 @@ from otelkit._core import pipeline as _pipeline
 from otelkit.aws import _lambda_lifecycle
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
+from tests.support.servers import moto_client
 
 
 @otelkit.aws.lambda_handler
@@ -53,13 +53,7 @@ def _lambda_record(message: Mapping[str, Any], arn: str) -> dict[str, Any]:
 
 
 def _send_and_receive(endpoint: str) -> dict[str, Any]:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = moto_client("sqs", endpoint)
     url = sqs.create_queue(QueueName="rez-agent-message-queue")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     with otelkit.bind(correlation_id="corr-sched-1"), otelkit.span("schedule message"):

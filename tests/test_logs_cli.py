@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+
+from tests.support.servers import moto_client
 
 NOW = datetime.now(UTC).isoformat()
 LINES: list[dict[str, Any]] = [
@@ -93,13 +94,7 @@ def test_verbs_over_a_local_file(jsonl: Path) -> None:
 
 @pytest.mark.slow
 def test_verbs_over_cloudwatch_logs(aws_endpoint: str, aws_env: dict[str, str]) -> None:
-    client = boto3.client(
-        "logs",
-        endpoint_url=aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = moto_client("logs", aws_endpoint)
     group = f"/ecs/svc-{time.time_ns()}"
     client.create_log_group(logGroupName=group)
     client.create_log_stream(logGroupName=group, logStreamName="task-1")

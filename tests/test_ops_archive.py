@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from hypothesis import given
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from otelkit.ops import ModelError, load_model, parse_model, render
 from tests.support.deploy_archive import ArchiveDeployment, load_template
+from tests.support.servers import moto_client
 
 ROOT = Path(__file__).resolve().parents[1]
 OPS = ROOT / "examples" / "ops"
@@ -39,13 +39,7 @@ def clients(aws_endpoint: str, account: str) -> Callable[[str], Any]:
         request.headers["x-moto-account-id"] = account
 
     def make(service: str) -> Any:
-        client: Any = boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client: Any = moto_client(service, aws_endpoint)
         client.meta.events.register("before-sign.*.*", in_account)
         return client
 

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
-import boto3
 import pytest
 
-from tests.support.servers import http_server
+from tests.support.servers import http_server, moto_client
 
 
 def _otelkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -62,13 +61,7 @@ def _trace_id() -> str:
 
 @pytest.mark.slow
 def test_traces_find_by_annotation(aws_endpoint: str, aws_env: dict[str, str]) -> None:
-    client = boto3.client(
-        "xray",
-        endpoint_url=aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = moto_client("xray", aws_endpoint)
     job = f"job-{secrets.token_hex(4)}"
     mine, other = _trace_id(), _trace_id()
     client.put_trace_segments(

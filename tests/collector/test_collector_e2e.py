@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
 from tests.collector.real_collector import grpc_trace_receiver, on_loopback, run_job, running
 from tests.support.collector import SHIPPED
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver
+from tests.support.servers import moto_client
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def loki() -> Iterator[tuple[str, Received]]:
 
 def xray_segments(aws_endpoint: str, job_id: str) -> list[dict[str, Any]]:
     """Every segment and subsegment of the job's trace, read back through the X-Ray API."""
-    xray = boto3.client("xray", endpoint_url=aws_endpoint, region_name="us-east-1")
+    xray = moto_client("xray", aws_endpoint)
     now = time.time()
     summaries = xray.get_trace_summaries(StartTime=now - 600, EndTime=now + 60)
     trace_ids = [s["Id"] for s in summaries["TraceSummaries"]]
@@ -67,7 +67,7 @@ def xray_segments(aws_endpoint: str, job_id: str) -> list[dict[str, Any]]:
 
 
 def emf_documents(aws_endpoint: str, group: str, service: str) -> list[dict[str, Any]]:
-    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    logs = moto_client("logs", aws_endpoint)
     events = logs.filter_log_events(logGroupName=group)["events"]
     docs = [json.loads(e["message"]) for e in events]
     return [d for d in docs if d.get("service.name") == service]

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
@@ -33,6 +32,7 @@ from otelkit.ops._telemetry import FROM_LOG_LINES, declared
 from tests.collector.real_collector import on_loopback, running
 from tests.support.collector import REPO
 from tests.support.examples import run_example
+from tests.support.servers import moto_client
 from tests.support.watched import Watched, watched
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def emit(endpoint: str, service: str, spec: list[dict[str, Any]], workdir: Path)
 
 def published(aws_endpoint: str, group: str) -> list[dict[str, Any]]:
     """Every (namespace, metric, dimension set, unit, fields) the EMF documents publish."""
-    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    logs = moto_client("logs", aws_endpoint)
     events = logs.filter_log_events(logGroupName=group)["events"]
     found = []
     for event in events:
@@ -127,7 +127,7 @@ def arrived(target: Watched, unit: str, found: list[dict[str, Any]], synthetic: 
 
 def xray_segments(aws_endpoint: str, service: str, since: float) -> list[dict[str, Any]]:
     """The X-Ray segments (top level) of ``service`` that started after ``since``."""
-    xray = boto3.client("xray", endpoint_url=aws_endpoint, region_name="us-east-1")
+    xray = moto_client("xray", aws_endpoint)
     now = time.time()
     ids = [
         s["Id"]
@@ -209,7 +209,7 @@ def test_sidecar_cloudwatch_logs_nest_the_fields_the_queries_name(
     config, ports = on_loopback(rendered, aws_endpoint)
     with running(config, ports, tmp_path) as collector:
         run_job(collector.otlp_http, "job-nested", "corr-nested", "svc-nested")
-    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    logs = moto_client("logs", aws_endpoint)
     records = [
         json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]
     ]

@@ -16,12 +16,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
 from tests.collector.real_collector import on_loopback, running
 from tests.support.collector import REPO, SHIPPED
+from tests.support.servers import moto_client
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def run_once(endpoint: str, service: str) -> None:
 
 
 def emf_lines(aws_endpoint: str, group: str, service: str) -> list[dict[str, Any]]:
-    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    logs = moto_client("logs", aws_endpoint)
     events = logs.filter_log_events(logGroupName=group)["events"]
     docs = [json.loads(e["message"]) for e in events]
     return [d for d in docs if d.get("service.name") == service]
