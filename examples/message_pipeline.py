@@ -14,6 +14,15 @@ stands apart: it runs before any message, or its IDs, are known):
 * httpx sends it on to the notification service, which is internal (loopback), so it
   gets the headers; a third-party host would not.
 
+The web API stage (``POST /api/messages``, a manual message) is a FastAPI app behind
+``OtelkitASGIMiddleware``: each request gets its own ``correlation_id`` and a "Request
+completed" line with ``method``, ``path``, ``status`` and ``duration_ms`` (and
+``latency_ms``, the same number), which the guide's query 3 averages::
+
+    fields duration_ms
+    | filter path = "/api/messages" and method = "POST"
+    | stats avg(duration_ms) as avg_duration_ms, max(duration_ms) as max_duration_ms
+
 AWS is moto's emulator on loopback and the notification service a local HTTP server: no
 AWS account, no internet. Run it::
 
@@ -33,11 +42,13 @@ from typing import Any
 
 import boto3
 import httpx
+from fastapi import FastAPI
 
 import otelkit
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _local_services import fake_api, moto_server
+from _local_services import asgi_server, fake_api, moto_server
 
 log = otelkit.get_logger("rez_agent")
 STAGE = "dev"
@@ -126,6 +137,30 @@ def process(sqs: Any, queue_url: str, api_url: str) -> None:
             )
 
 
+def web_api() -> FastAPI:
+    """The web API stage: manual messages, each request logged by the middleware."""
+    app = FastAPI()
+    app.add_middleware(OtelkitASGIMiddleware)
+
+    @app.post("/api/messages", status_code=202)
+    def create_message(body: dict[str, str]) -> dict[str, str]:
+        with otelkit.span("web_api.create", stage="web_api"):
+            log.info("API request received", user_id=body.get("user_id", "anonymous"))
+            message_id = otelkit.new_id("msg")
+            log.info("Manual message created", message_id=message_id, created_by="api")
+            otelkit.count("MessagesCreated", 1, message_type="manual", created_by="api")
+        return {"message_id": message_id, "status": "created"}
+
+    return app
+
+
+def send_manual_messages(count: int) -> None:
+    """What a user's client does: a few POSTs to the web API."""
+    with asgi_server(web_api()) as url, httpx.Client(base_url=url, trust_env=False) as client:
+        for number in range(count):
+            client.post("/api/messages", json={"user_id": f"user-{number}"}).raise_for_status()
+
+
 def main() -> None:
     with fake_api() as api_url, moto_server() as aws_url:
         sns = boto3.client("sns", endpoint_url=aws_url)
@@ -143,6 +178,7 @@ def main() -> None:
         processor = threading.Thread(target=process, args=(sqs, queue_url, api_url))
         processor.start()
         processor.join()
+    send_manual_messages(3)
     otelkit.shutdown()
 
 

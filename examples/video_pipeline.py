@@ -88,7 +88,12 @@ async def generate_video(api_url: str, s3: Any, prompt: str, user_id: str) -> st
         # boto3 is synchronous: run it in a thread; to_thread carries the job's IDs along.
         key = await asyncio.to_thread(compose_and_upload, s3, list(urls))
         otelkit.event("VIDEO_READY", status="completed", video_key=key)
-        log.info("Video generation complete", job_id=job.job_id, video_key=key)
+        # The job's summary line: `duration` is the video's length in seconds, and
+        # log_complete adds `total_time` (seconds since the job started).
+        video_seconds = sum(scene["duration"] for scene in script["scenes"])
+        job.log_complete(
+            "Video generation complete", duration=video_seconds, video_key=key, num_scenes=len(urls)
+        )
         return key
 
 
