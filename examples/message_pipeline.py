@@ -23,6 +23,24 @@ completed" line with ``method``, ``path``, ``status`` and ``duration_ms`` (and
     | filter path = "/api/messages" and method = "POST"
     | stats avg(duration_ms) as avg_duration_ms, max(duration_ms) as max_duration_ms
 
+How it maps to the messaging guide it reproduces:
+
+* **Correlation ID propagation** (otelkit): one ``correlation_id`` from the scheduler
+  through SNS, SQS and the notifier, on every line and span, as described above.
+* **The guide's log events**: "Scheduled message created", "Published message to SNS",
+  "SQS message received", "Message status updated" (with ``duration_ms``), "Sending
+  notification" / "Notification sent successfully"; the web API's "API request
+  received", "Manual message created" and the middleware's request lines.
+* **Custom metrics** (EMF): ``MessagesCreated``, ``MessagesProcessed``,
+  ``ProcessingDuration``, ``NotificationsSent``, ``NotificationDuration``,
+  ``CircuitBreakerState``.
+* **X-Ray**: each stage's span (``scheduler.run``, the SQS ``process`` span, ``notify``)
+  with the botocore and httpx spans under them, one trace end to end.
+* **Logs Insights queries 1-4**: ``examples/ops/rez_agent.yaml`` saves them
+  (``by-correlation-id``, ``errors-by-message``, ``api-response-time``,
+  ``failed-notifications``); alarms, SLOs, retention, the S3 archive and ERROR routing
+  are rendered from the same model by ``otelkit ops render``.
+
 AWS is moto's emulator on loopback and the notification service a local HTTP server: no
 AWS account, no internet. Run it::
 
