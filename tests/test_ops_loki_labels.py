@@ -10,6 +10,7 @@ names: ``service``, ``level``, ``worker_id``, ``hostname``, ``deployment_env``.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import otelkit
 from otelkit.ops import load_model
@@ -185,6 +188,38 @@ def test_without_a_level_label_one_pipeline_and_a_bad_label_is_a_model_error() -
     assert list(yaml.safe_load(collector_labels(model))["service"]["pipelines"]) == ["logs/loki"]
     plain = parse_model({**base, "loki_labels": {}})
     assert collector_labels(plain) == loki_labels(plain) == ""
-    for bad in ({"host-name": "host.name"}, {"a": "severity", "b": "severity"}, {"a": "x y"}):
+    for bad in (
+        {"host-name": "host.name"},
+        {"a": "severity", "b": "severity"},
+        {"a": "x y"},
+        {"service_name": "service.name"},
+    ):
         with pytest.raises(ModelError, match="loki_labels"):
             parse_model({**base, "loki_labels": bad})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(st.text(max_size=12), st.sampled_from(SEED_LABELS)),
+        st.one_of(st.text(max_size=20), st.sampled_from(["severity", "host.name"])),
+        max_size=4,
+    )
+)
+def test_any_loki_labels_render_valid_names_or_are_a_model_error(labels: dict[str, str]) -> None:
+    base = yaml.safe_load((ROOT / "examples" / "ops" / "bot_worker_fleet.yaml").read_text())
+    try:
+        model = parse_model({**base, "loki_labels": labels})
+    except ModelError:
+        return
+    if not labels:
+        assert loki_labels(model) == collector_labels(model) == ""
+        return
+    indexed = yaml.safe_load(loki_labels(model))["limits_config"]["otlp_config"][
+        "resource_attributes"
+    ]["attributes_config"][0]["attributes"]
+    for name in indexed[: len(labels)]:
+        assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+    collector = yaml.safe_load(collector_labels(model))
+    for pipeline in collector["service"]["pipelines"].values():
+        assert set(pipeline["processors"]) <= set(collector["processors"])

@@ -439,6 +439,8 @@ def _resources(data: Mapping[str, Any]) -> Resources:
 
 
 _LOKI_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# the labels Loki makes of the attributes the retention rule selects on (always indexed)
+_RETENTION_LABELS = ("service_name", "deployment_environment", "deployment_environment_name")
 
 
 def _loki_labels(data: Mapping[str, Any]) -> dict[str, str]:
@@ -447,6 +449,8 @@ def _loki_labels(data: Mapping[str, Any]) -> dict[str, str]:
         where = f"loki_labels.{label}"
         if not isinstance(label, str) or not _LOKI_LABEL.fullmatch(label):
             raise ModelError(f"{where}: a Loki label name is letters, digits and '_'")
+        if label in _RETENTION_LABELS:
+            raise ModelError(f"{where}: Loki already makes this label from an attribute")
         if not isinstance(source, str):
             raise ModelError(f"{where}: a resource attribute name or 'severity'")
         labels[label] = checked(source, "identifier", where, placeholders=False)
