@@ -35,6 +35,10 @@ How it maps to the logging guide it reproduces:
 * ``RESOURCE_METRICS`` comes from ``otelkit.runtime.resource_events``: the process's real
   CPU and memory, sampled while the browser runs, with the session's IDs.
 * ``STRUCTURED_LOGGING=false`` switches the lines to plain text, as in the guide.
+* **Retention and archive**: ``examples/ops/wallcrawler_sessions.yaml`` renders the log
+  groups' retention (30 days for the entry point, 14 for the rest), the alarms, the
+  saved queries and the S3 archive (lifecycle rule, Intelligent-Tiering) that keeps
+  terminated sessions' lines after the groups expire (``otelkit ops render``).
 
 The guide's CloudWatch Logs Insights queries, on these lines (``filter`` goes before
 ``stats``: Insights runs commands in order)::

@@ -14,6 +14,33 @@ stands apart: it runs before any message, or its IDs, are known):
 * httpx sends it on to the notification service, which is internal (loopback), so it
   gets the headers; a third-party host would not.
 
+The web API stage (``POST /api/messages``, a manual message) is a FastAPI app behind
+``OtelkitASGIMiddleware``: each request gets its own ``correlation_id`` and a "Request
+completed" line with ``method``, ``path``, ``status`` and ``duration_ms`` (and
+``latency_ms``, the same number), which the guide's query 3 averages::
+
+    fields duration_ms
+    | filter path = "/api/messages" and method = "POST"
+    | stats avg(duration_ms) as avg_duration_ms, max(duration_ms) as max_duration_ms
+
+How it maps to the messaging guide it reproduces:
+
+* **Correlation ID propagation** (otelkit): one ``correlation_id`` from the scheduler
+  through SNS, SQS and the notifier, on every line and span, as described above.
+* **The guide's log events**: "Scheduled message created", "Published message to SNS",
+  "SQS message received", "Message status updated" (with ``duration_ms``), "Sending
+  notification" / "Notification sent successfully"; the web API's "API request
+  received", "Manual message created" and the middleware's request lines.
+* **Custom metrics** (EMF): ``MessagesCreated``, ``MessagesProcessed``,
+  ``ProcessingDuration``, ``NotificationsSent``, ``NotificationDuration``,
+  ``CircuitBreakerState``.
+* **X-Ray**: each stage's span (``scheduler.run``, the SQS ``process`` span, ``notify``)
+  with the botocore and httpx spans under them, one trace end to end.
+* **Logs Insights queries 1-4**: ``examples/ops/rez_agent.yaml`` saves them
+  (``by-correlation-id``, ``errors-by-message``, ``api-response-time``,
+  ``failed-notifications``); alarms, SLOs, retention, the S3 archive and ERROR routing
+  are rendered from the same model by ``otelkit ops render``.
+
 AWS is moto's emulator on loopback and the notification service a local HTTP server: no
 AWS account, no internet. Run it::
 
@@ -33,11 +60,13 @@ from typing import Any
 
 import boto3
 import httpx
+from fastapi import FastAPI
 
 import otelkit
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _local_services import fake_api, moto_server
+from _local_services import asgi_server, fake_api, moto_server
 
 log = otelkit.get_logger("rez_agent")
 STAGE = "dev"
@@ -126,6 +155,30 @@ def process(sqs: Any, queue_url: str, api_url: str) -> None:
             )
 
 
+def web_api() -> FastAPI:
+    """The web API stage: manual messages, each request logged by the middleware."""
+    app = FastAPI()
+    app.add_middleware(OtelkitASGIMiddleware)
+
+    @app.post("/api/messages", status_code=202)
+    def create_message(body: dict[str, str]) -> dict[str, str]:
+        with otelkit.span("web_api.create", stage="web_api"):
+            log.info("API request received", user_id=body.get("user_id", "anonymous"))
+            message_id = otelkit.new_id("msg")
+            log.info("Manual message created", message_id=message_id, created_by="api")
+            otelkit.count("MessagesCreated", 1, message_type="manual", created_by="api")
+        return {"message_id": message_id, "status": "created"}
+
+    return app
+
+
+def send_manual_messages(count: int) -> None:
+    """What a user's client does: a few POSTs to the web API."""
+    with asgi_server(web_api()) as url, httpx.Client(base_url=url, trust_env=False) as client:
+        for number in range(count):
+            client.post("/api/messages", json={"user_id": f"user-{number}"}).raise_for_status()
+
+
 def main() -> None:
     with fake_api() as api_url, moto_server() as aws_url:
         sns = boto3.client("sns", endpoint_url=aws_url)
@@ -143,6 +196,7 @@ def main() -> None:
         processor = threading.Thread(target=process, args=(sqs, queue_url, api_url))
         processor.start()
         processor.join()
+    send_manual_messages(3)
     otelkit.shutdown()
 
 

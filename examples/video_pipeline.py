@@ -11,6 +11,22 @@ Run it::
 
 With ``OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318`` the same script exports traces,
 metrics and logs to a collector (see collector/local/).
+
+How it maps to the video-generation logging guide it reproduces:
+
+* **job_id correlation instead of trace IDs in queries**: ``otelkit.job`` binds it for
+  every line, span and the httpx/botocore calls; ``JOB_STARTED`` / ``JOB_COMPLETED`` /
+  ``JOB_FAILED`` are the job lifecycle events, with ``status`` and ``error``.
+* **stage on lines**: ``@otelkit.traced(..., stage="render")`` puts ``stage`` on every
+  line written inside (``script``, ``render``, ``compose``).
+* **Levels**: polling at DEBUG, pipeline stages at INFO, job failures at ERROR.
+* **"Video generation complete"** with ``job_id``, ``video_key``, ``num_scenes``, the
+  video's ``duration`` and ``total_time``: ``job.log_complete`` adds ``total_time``.
+* **The guide's queries**: ``examples/ops/video_pipeline.yaml`` saves them; its
+  ``job-duration`` is the guide's own ``stats avg(total_time) … by duration``.
+* **Auth failures and external API errors**: ``otelkit.auth_failure`` and
+  ``otelkit.api_error`` (see ``examples/failure_lines.py``); the request lines of the
+  guide's HTTP middleware come from ``OtelkitASGIMiddleware`` (``examples/fastapi_app.py``).
 """
 
 from __future__ import annotations
@@ -88,7 +104,12 @@ async def generate_video(api_url: str, s3: Any, prompt: str, user_id: str) -> st
         # boto3 is synchronous: run it in a thread; to_thread carries the job's IDs along.
         key = await asyncio.to_thread(compose_and_upload, s3, list(urls))
         otelkit.event("VIDEO_READY", status="completed", video_key=key)
-        log.info("Video generation complete", job_id=job.job_id, video_key=key)
+        # The job's summary line: `duration` is the video's length in seconds, and
+        # log_complete adds `total_time` (seconds since the job started).
+        video_seconds = sum(scene["duration"] for scene in script["scenes"])
+        job.log_complete(
+            "Video generation complete", duration=video_seconds, video_key=key, num_scenes=len(urls)
+        )
         return key
 
 

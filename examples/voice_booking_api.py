@@ -21,6 +21,9 @@ What the monitoring guide this models asks for, and where it comes from here:
   "Request completed" with ``route``, ``status`` and ``latency_ms`` (ERROR for 5xx) and
   records ``http.server.request.duration`` by route template and status class, from which
   CloudWatch computes the error rate (metric math on the ``5xx`` and all-class counts).
+* **The guide's request-line names** (otelkit): ``request_field_aliases=True`` adds
+  ``event: "request_complete"``, ``endpoint``, ``status_code`` and ``duration`` (seconds)
+  to "Request completed", beside otelkit's ``route``, ``status`` and ``latency_ms``.
 * **Slow requests > 2 s** (otelkit): ``slow_request_ms=2000`` writes a WARN "Slow request"
   line naming the route and counts ``http.server.slow_requests`` by route.
 * **Active sessions** (otelkit): the call's session lifecycle keeps the ``ActiveSessions``
@@ -33,7 +36,11 @@ What the monitoring guide this models asks for, and where it comes from here:
   every failed request still gets its own "Request completed" ERROR line.
 * **At most 200 characters per message** (otelkit): ``max_message_chars=200`` cuts a
   longer message (an upstream error page quoted in it) to 200 characters ending with
-  ``… [truncated, N chars]``; the line stays one valid JSON object.
+  ``… [truncated, N chars]``; the line stays one valid JSON object. A budget for the
+  whole line is ``max_line_chars`` (``OTELKIT_MAX_LINE_CHARS``, at least 256): the longest
+  values are cut until the line fits, but never the structure fields (timestamp, level,
+  IDs, trace), so a line with a traceback stays above a 500-character budget; the demo
+  leaves it off.
 * **GET /metrics JSON summary** (otelkit): ``otelkit.runtime.stats_body()`` gives the
   guide's ``status``, ``performance`` (requests, average response time, error rate in
   percent, slow requests, latency percentiles) and ``errors`` (unique fingerprints, counts
@@ -102,6 +109,7 @@ SETUP: dict[str, Any] = {
     "slow_request_ms": float(os.environ.get("OTELKIT_SLOW_REQUEST_MS", "2000")),
     "max_message_chars": 200,
     "error_dedup_every": 10,
+    "request_field_aliases": True,  # the guide's request-line names beside otelkit's
 }
 otelkit.configure(**SETUP)
 log = otelkit.get_logger("bella.api")

@@ -17,7 +17,13 @@ How it maps to the distributed-bot logging guide it reproduces, all from otelkit
   ``AWS_REGION``) on every line; ``deployment_env`` comes from ``DEPLOYMENT_ENV``.
   ``resource_fields=True`` adds the process's ``memory_mb``, ``cpu_percent`` and
   ``num_threads`` (read at most once a second), so the guide's Loki query
-  ``{deployment_env="production"} | json | memory_mb > 500`` finds ordinary lines.
+  ``{deployment_env="production"} | json | memory_mb > 500`` finds ordinary lines when
+  Alloy ships the JSON stdout as the guide does.
+* **The guide's Loki labels over OTLP**: ``examples/ops/bot_worker_fleet.yaml``'s
+  ``loki_labels`` renders the collector and Loki settings (``otelkit ops render``) that
+  give the OTLP lines ``service``, ``level``, ``worker_id``, ``hostname`` and
+  ``deployment_env`` as stream labels; there the memory query reads structured metadata:
+  ``{deployment_env="production"} | memory_mb > 500`` (no ``| json``).
 * **Heartbeats in Redis**: ``worker:heartbeat:<worker_id>`` (a hash with the worker's
   state, job, counts, pid and ``resources``; it expires when the worker dies) and the
   ``worker:status`` stream, every ``HEARTBEAT_INTERVAL`` seconds. The guide's debug

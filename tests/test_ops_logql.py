@@ -5,7 +5,8 @@ attribute, which Loki stores as structured metadata: a query filters on it direc
 (``| worker_id = "…"``). ``| json`` would fail on every plain body, marking each line
 with an error, and Loki refuses a metric query over such lines. Each model's queries
 run over records a real otelkit export sent to a local OTLP receiver (the mapping is in
-``tests/support/logql.py``).
+``tests/support/logql.py``). The fleet's queries, on seed 004's own labels, run through
+the rendered collector fragment in ``test_ops_loki_labels.py``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def _queries(model_file: str, ids: dict[str, str]) -> dict[str, str]:
     """The model's LogQL queries, each placeholder given a real ID."""
     model = load_model(OPS / model_file)
     return {
-        q.name: re.sub(r"REPLACE_WITH_[A-Z_]+", lambda m: ids[m.group(0)], q.logql)
+        q.name: re.sub(
+            r"REPLACE_WITH_[A-Z_]+", lambda m: ids[m.group(0)], model.fill(q.logql, "prod")
+        )
         for q in model.queries
         if q.logql
     }
@@ -61,38 +64,6 @@ def _fail_job(name: str, job_id: str, message: str) -> None:
             raise TimeoutError("page load")
     except TimeoutError:
         pass
-
-
-def test_bot_worker_queries() -> None:
-    def write() -> None:
-        with otelkit.bind(worker_id="worker-1"):
-            with otelkit.job("browser.navigate", job_id="job-ok"):
-                log.info("Page loaded", url="https://example.com")
-            _fail_job("browser.navigate", "job-bad", "browser crashed: tab closed")
-        with otelkit.bind(worker_id="worker-2"):
-            log.error("disk full")  # an ERROR line without "browser"
-            log.info("Page loaded", url="https://example.org")
-
-    entries = _export("bot-worker", write)
-    queries = _queries("bot_worker_fleet.yaml", {})
-    # seed 004: {service="worker", level="ERROR"} |= "browser"
-    assert [e.line for e in select(queries["worker-errors"], entries)] == [
-        "browser crashed: tab closed"
-    ]
-    one = select(queries["one-worker"], entries)
-    assert {e.metadata["worker_id"] for e in one} == {"worker-1"}
-    assert len(one) == 6  # two JOB_STARTED, JOB_COMPLETED, Page loaded, the error, JOB_FAILED
-    [failed] = select(queries["failed-jobs"], entries)
-    assert (failed.line, failed.metadata["job_id"]) == ("JOB_FAILED", "job-bad")
-    assert failed.metadata["error"] == "page load"
-    per_worker = evaluate(queries["failures-per-worker"], entries, at=time.time() + 1)
-    assert per_worker == {(("worker_id", "worker-1"),): 1.0}
-    # What the queries were: ``| json`` fails on every plain body; Loki marks each line
-    # with the error and refuses a metric query over them.
-    old = '{service_name="bot-worker"} | json | event_type = `JOB_FAILED`'
-    assert {e.extracted.get("__error__") for e in select(old, entries)} == {"JSONParserErr"}
-    with pytest.raises(ValueError, match="pipeline error"):
-        evaluate(f"sum by (worker_id) (count_over_time({old} [5m]))", entries, at=time.time())
 
 
 def test_rez_agent_queries() -> None:

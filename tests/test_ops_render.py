@@ -247,8 +247,10 @@ def test_rez_agent_topics_retention_dashboard_and_queries(
         assert board["DashboardName"] == f"rez-agent-{stage}-overview"
         assert len(json.loads(board["DashboardBody"])["widgets"]) == 12
         queries = _resources(folder, "AWS::Logs::QueryDefinition").values()
-        assert len(queries) == 4
+        assert len(queries) == 5  # the seed's four and the processing time
         assert all(len(q["LogGroupNames"]) == 5 for q in queries)
+        [api] = [q for q in queries if q["Name"].endswith("api-response-time")]
+        assert 'filter path = "/api/messages" and method = "POST"' in api["QueryString"]
     burn = [
         a
         for a in _resources(

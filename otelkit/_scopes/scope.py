@@ -123,6 +123,16 @@ class Scope:
             raise ValueError(f"{', '.join(sorted(clash))}: written by the lifecycle itself")
         self._closing.update(fields)
 
+    def log_complete(self, message: str, **fields: Any) -> None:
+        """One INFO line ``message`` with ``total_time``: the seconds since the scope
+        started (what a zap ``Duration`` field writes), beside ``fields``; the bound IDs
+        come as on every line. For a job's own summary line, such as ``"Video generation
+        complete"`` with the video's ``duration``, written before the block ends."""
+        if "total_time" in fields:
+            raise ValueError("total_time: written by log_complete itself")
+        total_time = round(time.perf_counter() - self._started, 3)
+        write_record(self._kind.logger, logging.INFO, message, {**fields, "total_time": total_time})
+
     def __enter__(self) -> Scope:
         kind = self._kind
         ctx = _log_buffer.scoped(context_with_ids(self._ids))

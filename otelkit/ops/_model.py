@@ -289,6 +289,8 @@ class OpsModel:
     archive: Mapping[str, str] = field(default_factory=dict)  # destination_arn, role_arn
     example: str | None = None  # the script under examples/ that runs this service
     metrics: Mapping[str, MetricSpec] = field(default_factory=dict)
+    # Loki stream label -> the resource attribute it comes from, or "severity" (level)
+    loki_labels: Mapping[str, str] = field(default_factory=dict)
 
     def fill(self, text: str, stage: str) -> str:
         """``text`` with ``{stage}`` and ``{service}`` filled in."""

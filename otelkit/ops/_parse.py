@@ -117,6 +117,7 @@ def parse_model(data: Mapping[str, Any]) -> OpsModel:
             str(name): _metric_spec(str(name), spec)
             for name, spec in _mapping(data.get("metrics", {}), "metrics").items()
         },
+        loki_labels=_loki_labels(_mapping(data.get("loki_labels", {}), "loki_labels")),
     )
     _cross_check(model)
     return model
@@ -435,6 +436,27 @@ def _resources(data: Mapping[str, Any]) -> Resources:
                 else checked(str(raw), "resource", where)
             )
     return Resources(**values)
+
+
+_LOKI_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# the labels Loki makes of the attributes the retention rule selects on (always indexed)
+_RETENTION_LABELS = ("service_name", "deployment_environment", "deployment_environment_name")
+
+
+def _loki_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for label, source in data.items():
+        where = f"loki_labels.{label}"
+        if not isinstance(label, str) or not _LOKI_LABEL.fullmatch(label):
+            raise ModelError(f"{where}: a Loki label name is letters, digits and '_'")
+        if label in _RETENTION_LABELS:
+            raise ModelError(f"{where}: Loki already makes this label from an attribute")
+        if not isinstance(source, str):
+            raise ModelError(f"{where}: a resource attribute name or 'severity'")
+        labels[label] = checked(source, "identifier", where, placeholders=False)
+    if list(labels.values()).count("severity") > 1:
+        raise ModelError("loki_labels: one label at most comes from 'severity'")
+    return labels
 
 
 # --- small validators: each names the field it rejects -------------------------------

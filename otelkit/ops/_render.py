@@ -8,6 +8,7 @@ from pathlib import Path
 from otelkit.ops._cloudformation import render_template
 from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._loki import LOKI_RETENTION, loki_retention
+from otelkit.ops._loki_labels import COLLECTOR_LABELS, LOKI_LABELS, collector_labels, loki_labels
 from otelkit.ops._model import OpsModel
 from otelkit.ops._names import checked_stage
 from otelkit.ops._output import write_inside
@@ -60,6 +61,12 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
     retention = loki_retention(model, stage)
     if retention:
         write(LOKI_RETENTION, retention)
+    for relative, fragment in (
+        (LOKI_LABELS, loki_labels(model)),
+        (COLLECTOR_LABELS, collector_labels(model)),
+    ):
+        if fragment:
+            write(relative, fragment)
     for page, text in pages.items():
         write(f"{RUNBOOKS_DIR}/{page}", text)
     return written

@@ -53,10 +53,16 @@ class Entry:
         return ""
 
 
-def from_otlp(resource: dict[str, Any], record: dict[str, Any], attrs: dict[str, Any]) -> Entry:
-    """The Loki entry of one OTLP log record (resource and record attributes as dicts)."""
-    labels = {label_name(k): str(v) for k, v in resource.items() if k in INDEXED}
-    metadata = {label_name(k): str(v) for k, v in resource.items() if k not in INDEXED}
+def from_otlp(
+    resource: dict[str, Any],
+    record: dict[str, Any],
+    attrs: dict[str, Any],
+    indexed: tuple[str, ...] | list[str] = INDEXED,
+) -> Entry:
+    """The Loki entry of one OTLP log record (resource and record attributes as dicts);
+    ``indexed``: the resource attributes Loki's ``otlp_config`` makes index labels."""
+    labels = {label_name(k): str(v) for k, v in resource.items() if k in indexed}
+    metadata = {label_name(k): str(v) for k, v in resource.items() if k not in indexed}
     metadata.update({label_name(k): str(v) for k, v in attrs.items()})
     if record.get("severityText"):
         metadata["severity_text"] = record["severityText"]
