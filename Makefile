@@ -132,6 +132,7 @@ bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md && \
 	$(BIN)/python benchmarks/redaction_cost.py --markdown docs/benchmarks.md && \
 	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md && \
+	$(BIN)/python benchmarks/ratio_chart.py docs/benchmarks.md docs/benchmark-ratios.svg && \
 	exit $$missed
 
 docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
