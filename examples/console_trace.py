@@ -7,7 +7,7 @@ miniature), so the picture is the same on every run; the bars of a real trace ar
 the same way. Bars fit the terminal's width (``COLUMNS``); ``NO_COLOR`` and
 ``FORCE_COLOR`` decide the colour.
 
-Run it::
+Needs otelkit alone (no extra, no network). Run it::
 
     python examples/console_trace.py
 """
