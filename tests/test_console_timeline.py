@@ -17,7 +17,7 @@ from opentelemetry import trace
 
 import otelkit
 from otelkit._sdk.timeline import MAX_CELLS, MIN_CELLS, Window, bar, bar_span, cells_for
-from tests.support.pictures import CONSOLE_PAGE, console_block, console_trace
+from tests.support.pictures import CONSOLE_PAGE, console_block, console_trace, same_trace
 
 MS = 1_000_000
 EPOCH = 1_767_225_600_000 * MS
@@ -171,16 +171,12 @@ def test_a_later_start_never_draws_further_left(starts: list[int], cells: int) -
     assert bar_span(window, early, early, cells)[0] <= bar_span(window, late, late, cells)[0]
 
 
-TRACE_ID = re.compile(r"(?<=── trace )[0-9a-f]{32}")
-
-
 @pytest.mark.slow
 def test_the_docs_console_trace_is_what_the_example_prints() -> None:
     """docs/getting-started.md shows examples/console_trace.py's output; `make pictures`
     rewrites it. Only the trace ID (random per run) may differ."""
     shown = console_block(CONSOLE_PAGE.read_text(encoding="utf-8"))
     printed = console_trace()
-    assert TRACE_ID.sub("<trace>", shown) == TRACE_ID.sub("<trace>", printed), (
-        "the docs' console trace is stale: run `make pictures`"
-    )
+    assert same_trace(shown, printed), "the docs' console trace is stale: run `make pictures`"
+    assert not same_trace(shown, printed.replace("render scene 2", "render scene 3"))
     assert _extent(_bars(printed)["render scene 2"]) == (4, 18)  # 40-240 ms of 400, 36 cells

@@ -1,14 +1,14 @@
-"""``otelkit ops render --preview``: an HTML page of each model's CloudWatch dashboard.
+"""``otelkit ops render --preview``: an HTML page of each dashboard of a model.
 
-The page's structure is read back with the standard library's HTML parser (every widget's
-title, grid place, metrics and query, as the deployed dashboard body has them); the
-picture is taken in headless Chromium and looked at pixel by pixel.
+The pages' structure is read back with the standard library's HTML parser (every widget's
+title, grid place, metrics and query, as the deployed CloudWatch dashboard body and
+Grafana dashboard have them); the picture is taken in headless Chromium and looked at
+pixel by pixel.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -21,14 +21,18 @@ from hypothesis import strategies as st
 
 from otelkit.ops import load_model, render
 from otelkit.ops._dashboard_cw import dashboard_body
+from otelkit.ops._grafana import grafana_dashboard
 from otelkit.ops._model import Widget
 from otelkit.ops._preview import (
     HEADER_PX,
     PAGE_PAD_PX,
+    Tile,
+    cloudwatch_tiles,
+    dashboards,
+    page,
     page_size,
     place,
-    preview_name,
-    preview_page,
+    preview_pages,
 )
 from tests.support.chromium import chromium, screenshot
 from tests.support.png import read_png
@@ -75,37 +79,78 @@ def _parsed(html: str) -> _Page:
     return page
 
 
-@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
-def test_every_widget_is_placed_as_the_dashboard_body_says(path: Path) -> None:
-    model = load_model(path)
-    body = dashboard_body(model, "prod")["widgets"]
-    page = _parsed(preview_page(model, "prod"))
-    assert len(page.widgets) == len(body) > 0
-    for shown, widget in zip(page.widgets, body, strict=True):
-        properties = widget["properties"]
-        assert shown["h2"] == properties["title"]
-        grid = {k: int(shown[f"data-{k}"]) for k in ("x", "y", "width", "height")}
-        assert grid == {k: widget[k] for k in ("x", "y", "width", "height")}
-        left, top, width, height = place(widget)
-        assert shown["style"] == (
+def _cloudwatch(page_name: str) -> str:
+    return f"preview/{page_name}.html"
+
+
+def _assert_laid_out(html: str, tiles: tuple[Tile, ...]) -> list[dict[str, Any]]:
+    """Each section of ``html`` is the tile at its index: title, grid place, pixels."""
+    shown = _parsed(html)
+    assert len(shown.widgets) == len(tiles) > 0
+    for widget, tile in zip(shown.widgets, tiles, strict=True):
+        assert widget["h2"] == tile.title
+        grid = {k: int(widget[f"data-{k}"]) for k in ("x", "y", "width", "height")}
+        assert grid == {"x": tile.x, "y": tile.y, "width": tile.width, "height": tile.height}
+        left, top, width, height = place(tile)
+        assert widget["style"] == (
             f"left: {left - PAGE_PAD_PX}px; top: {top - HEADER_PX}px; "
             f"width: {width}px; height: {height}px"
         )
-        if widget["type"] == "log":
-            assert shown["pre"] == properties["query"]
+    assert "script" not in shown.tags
+    return shown.widgets
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_the_cloudwatch_page_shows_the_deployed_dashboard_body(path: Path) -> None:
+    model = load_model(path)
+    body = dashboard_body(model, "prod")["widgets"]
+    board = dashboards(model, "prod")[_cloudwatch(f"{model.service}-prod-overview")]
+    shown = _assert_laid_out(page(board), board.tiles)
+    assert [(t.x, t.y, t.width, t.height) for t in board.tiles] == [
+        (w["x"], w["y"], w["width"], w["height"]) for w in body
+    ]
+    for widget, deployed in zip(shown, body, strict=True):
+        properties = deployed["properties"]
+        assert widget["h2"] == properties["title"]
+        if deployed["type"] == "log":
+            assert widget["pre"] == properties["query"]
+            continue
+        assert len(widget["li"]) == len(properties["metrics"])
+        for line, metric in zip(widget["li"], properties["metrics"], strict=True):
+            named = metric[0].get("label") if isinstance(metric[0], dict) else metric[1]
+            assert line.startswith(f"{named} "), (line, metric)
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_the_grafana_page_shows_the_deployed_panels(path: Path) -> None:
+    model = load_model(path)
+    panels = grafana_dashboard(model, "prod")["panels"]
+    board = dashboards(model, "prod")[f"preview/{model.service}-prod-overview-grafana.html"]
+    shown = _assert_laid_out(page(board), board.tiles)
+    assert [(t.x, t.y, t.width, t.height) for t in board.tiles] == [
+        tuple(p["gridPos"][k] for k in "xywh") for p in panels
+    ]
+    for widget, panel in zip(shown, panels, strict=True):
+        assert widget["h2"] == panel["title"]
+        if panel["type"] == "logs":
+            assert widget["pre"] == "\n".join(t["expr"] for t in panel["targets"])
         else:
-            assert len(shown["li"]) == len(properties["metrics"])
-            for line, metric in zip(shown["li"], properties["metrics"], strict=True):
-                named = metric[0].get("label") if isinstance(metric[0], dict) else metric[1]
-                assert line.startswith(named), (line, metric)
-    assert "script" not in page.tags
+            assert len(widget["li"]) == len(panel["targets"])
 
 
 def test_metrics_show_namespace_dimensions_and_statistic() -> None:
     model = load_model(ROOT / "examples" / "ops" / "rez_agent.yaml")
-    page = _parsed(preview_page(model, "prod"))
-    lines = [line for widget in page.widgets for line in widget["li"]]
-    assert "Latency AWS/ApiGateway ApiName=rez-agent-prod p95" in lines
+    pages = preview_pages(model, "prod")
+    for html in pages.values():
+        lines = [line for widget in _parsed(html).widgets for line in widget["li"]]
+        assert "Latency AWS/ApiGateway ApiName=rez-agent-prod p95" in lines
+        assert any(
+            line.startswith("MessagesProcessed RezAgent service=rez-agent status=failed Sum")
+            and line.endswith("(hidden, feeds the expression)")
+            for line in lines
+        )
+    cloudwatch = _parsed(pages[_cloudwatch("rez-agent-prod-overview")])
+    lines = [line for widget in cloudwatch.widgets for line in widget["li"]]
     assert any(line.startswith("MessagesCreated SEARCH('{RezAgent,") for line in lines)
 
 
@@ -120,11 +165,11 @@ def test_any_title_is_shown_as_text_never_as_markup(titles: list[str]) -> None:
     model = load_model(ROOT / "examples" / "ops" / "video_pipeline.yaml")
     metric = model.widgets[0].metrics
     hostile = dataclasses.replace(model, widgets=tuple(Widget(t, metric) for t in titles))
-    html = preview_page(hostile, "prod")
-    page = _parsed(html)
-    assert [w["h2"] for w in page.widgets][: len(titles)] == titles
-    assert "script" not in page.tags
-    assert "<script>" not in html
+    for html in preview_pages(hostile, "prod").values():
+        shown = _parsed(html)
+        assert [w["h2"] for w in shown.widgets][: len(titles)] == titles
+        assert "script" not in shown.tags
+        assert "<script>" not in html
 
 
 def test_the_cli_writes_the_preview_only_when_asked(tmp_path: Path) -> None:
@@ -142,9 +187,10 @@ def test_the_cli_writes_the_preview_only_when_asked(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    page = tmp_path / "out" / "preview" / "video-pipeline-dev-overview.html"
-    assert f"wrote {page}" in done.stdout.splitlines()
-    assert "<h1>video-pipeline-dev-overview</h1>" in page.read_text()
+    for name in ("video-pipeline-dev-overview", "video-pipeline-dev-overview-grafana"):
+        written = tmp_path / "out" / "preview" / f"{name}.html"
+        assert f"wrote {written}" in done.stdout.splitlines()
+        assert "<h1>video-pipeline-dev-overview</h1>" in written.read_text()
 
 
 def _ink(pixels: list[tuple[int, int, int]]) -> int:
@@ -156,28 +202,29 @@ def _ink(pixels: list[tuple[int, int, int]]) -> int:
 @pytest.mark.skipif(chromium() is None, reason="needs Debian's chromium (make system-deps)")
 def test_the_page_screenshots_with_every_widget_drawn(tmp_path: Path) -> None:
     model = load_model(ROOT / "examples" / "ops" / "rez_agent.yaml")
-    (written,) = [p for p in render(model, "prod", tmp_path, preview=True) if p.suffix == ".html"]
-    assert written == tmp_path / preview_name(model, "prod")
-    body = dashboard_body(model, "prod")["widgets"]
-    size = page_size(body)
-    png = tmp_path / "dashboard.png"
-    screenshot(written, png, size)
-    image = read_png(png)
-    assert (image.width, image.height) == size
-    _assert_drawn(image, body)
+    written = [p for p in render(model, "prod", tmp_path, preview=True) if p.suffix == ".html"]
+    boards = dashboards(model, "prod")
+    assert written == [tmp_path / path for path in boards]
+    for html, board in zip(written, boards.values(), strict=True):
+        size = page_size(board.tiles)
+        png = tmp_path / f"{html.stem}.png"
+        screenshot(html, png, size)
+        image = read_png(png)
+        assert (image.width, image.height) == size
+        _assert_drawn(image, board.tiles)
 
 
-def _assert_drawn(image: Any, body: list[dict[str, Any]]) -> None:
+def _assert_drawn(image: Any, tiles: tuple[Tile, ...]) -> None:
     """Every widget's box is where the grid puts it: white inside, a title in ink at its
-    top, and the page's background in the gap beside it."""
-    for widget in body:
-        left, top, width, height = place(widget)
+    top, and the page's background in the gap below it."""
+    for tile in tiles:
+        left, top, width, height = place(tile)
         title_band = image.region(left + 8, top + 8, width - 16, 22)
-        assert _ink(title_band) > 40, f"no title drawn in {widget['properties']['title']!r}"
+        assert _ink(title_band) > 40, f"no title drawn in {tile.title!r}"
         inside = image.region(left + width // 2, top + height - 12, 4, 4)
-        assert set(inside) == {WHITE}, widget["properties"]["title"]
-        gap = image.region(left + width + 2, top + height // 2, 3, 3)
-        assert set(gap) == {BACKGROUND}, widget["properties"]["title"]
+        assert set(inside) == {WHITE}, tile.title
+        gap = image.region(left + width // 2, top + height + 2, 3, 3)
+        assert set(gap) == {BACKGROUND}, tile.title
     # nothing below the last row but the page's margin
     assert set(image.region(0, image.height - 4, image.width, 4)) == {BACKGROUND}
 
@@ -189,11 +236,11 @@ DOCS_PICTURE = ROOT / "docs" / "images" / "dashboard-preview.png"
 def test_the_docs_show_the_rendered_dashboard() -> None:
     """The committed picture is the preview of the model the docs name, at its size now:
     a change of layout without `make pictures` leaves a picture of the old size."""
-    page = (ROOT / "docs" / "operations.md").read_text()
-    assert "](images/dashboard-preview.png)" in page
+    text = (ROOT / "docs" / "operations.md").read_text()
+    assert "](images/dashboard-preview.png)" in text
     model = load_model(ROOT / "examples" / "ops" / "rez_agent.yaml")
-    body = dashboard_body(model, "prod")["widgets"]
+    tiles = cloudwatch_tiles(dashboard_body(model, "prod"))
     image = read_png(DOCS_PICTURE)
-    assert (image.width, image.height) == page_size(body)
-    _assert_drawn(image, body)
-    assert re.search(r"make pictures", page)
+    assert (image.width, image.height) == page_size(tiles)
+    _assert_drawn(image, tiles)
+    assert "make pictures" in text

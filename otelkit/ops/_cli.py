@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--preview",
         action="store_true",
-        help="also write preview/<dashboard>.html: the dashboard's widgets laid out as "
-        "CloudWatch will show them",
+        help="also write preview/<dashboard>.html for each dashboard (CloudWatch, "
+        "Grafana): its widgets laid out on the dashboard's grid",
     )
     return parser

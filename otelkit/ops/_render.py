@@ -11,7 +11,7 @@ from otelkit.ops._loki import LOKI_RETENTION, loki_retention
 from otelkit.ops._model import OpsModel
 from otelkit.ops._names import checked_stage
 from otelkit.ops._output import write_inside
-from otelkit.ops._preview import preview_name, preview_page
+from otelkit.ops._preview import preview_pages
 from otelkit.ops._prometheus import prometheus_rules
 from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
 from otelkit.ops._scrape import PROMETHEUS_CONFIG, scrape_config
@@ -24,7 +24,7 @@ QUERIES_DIR = "queries"
 
 def render(model: OpsModel, stage: str, out: Path, *, preview: bool = False) -> list[Path]:
     """Write the template, the Prometheus rules, the Grafana dashboard and the queries;
-    with ``preview``, an HTML page of the CloudWatch dashboard too (``_preview.py``).
+    with ``preview``, an HTML page of each dashboard too (``_preview.py``).
 
     Names in the model and ``stage`` are checked names (``_names.py``), and every file
     is written inside ``out`` (``_output.py``).
@@ -65,5 +65,6 @@ def render(model: OpsModel, stage: str, out: Path, *, preview: bool = False) -> 
     for page, text in pages.items():
         write(f"{RUNBOOKS_DIR}/{page}", text)
     if preview:
-        write(preview_name(model, stage), preview_page(model, stage))
+        for path, html in preview_pages(model, stage).items():
+            write(path, html)
     return written
