@@ -8,7 +8,12 @@ only as ``NO_COLOR`` / ``FORCE_COLOR`` say.
 
 from __future__ import annotations
 
+import fcntl
+import io
+import os
 import re
+import struct
+import termios
 
 import pytest
 from hypothesis import given
@@ -16,7 +21,16 @@ from hypothesis import strategies as st
 from opentelemetry import trace
 
 import otelkit
-from otelkit._sdk.timeline import MAX_CELLS, MIN_CELLS, Window, bar, bar_span, cells_for
+from otelkit._sdk.timeline import (
+    FALLBACK_COLUMNS,
+    MAX_CELLS,
+    MIN_CELLS,
+    Window,
+    bar,
+    bar_span,
+    cells_for,
+    terminal_columns,
+)
 from tests.support.pictures import CONSOLE_PAGE, console_block, console_trace, same_trace
 
 MS = 1_000_000
@@ -180,3 +194,17 @@ def test_the_docs_console_trace_is_what_the_example_prints() -> None:
     assert same_trace(shown, printed), "the docs' console trace is stale: run `make pictures`"
     assert not same_trace(shown, printed.replace("render scene 2", "render scene 3"))
     assert _extent(_bars(printed)["render scene 2"]) == (4, 18)  # 40-240 ms of 400, 36 cells
+
+
+def test_the_width_is_columns_then_the_terminal_then_a_default() -> None:
+    leader, follower = os.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 123, 0, 0))
+        with os.fdopen(os.dup(follower), "w") as terminal:
+            assert terminal_columns(terminal, {}) == 123
+            assert terminal_columns(terminal, {"COLUMNS": "90"}) == 90
+            assert terminal_columns(terminal, {"COLUMNS": "wide"}) == 123
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert terminal_columns(io.StringIO(), {}) == FALLBACK_COLUMNS  # a pipe or a log file
