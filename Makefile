@@ -15,7 +15,7 @@ define progress
 	echo "$(1): done in $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
 endef
 
-.PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs collector clean lambda-layer
+.PHONY: install system-deps demo collector-keys test test-fast lint format typecheck bench docs pictures collector clean lambda-layer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,19 @@ $(DEMO_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[botocore,httpx,asgi,redis,runtime,system-metrics]' --group demo
 	touch $(DEMO_STAMP)
 
-# The tests talk to a real redis-server; install Debian's package when it is missing.
+# The tests talk to a real redis-server and screenshot pages in chromium; install Debian's
+# packages when they are missing.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 	  echo "installing redis-server (Debian package) for the tests"; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing chromium (Debian package) for the dashboard preview's screenshot test"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v promtool >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 	  echo "installing prometheus (Debian package) for promtool, which checks /metrics and alerting rules"; \
@@ -132,7 +138,13 @@ bench: $(STAMP) $(RIE)  ## measure every hot path against its baseline; rewrites
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md && \
 	$(BIN)/python benchmarks/redaction_cost.py --markdown docs/benchmarks.md && \
 	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md && \
+	$(BIN)/python benchmarks/ratio_chart.py docs/benchmarks.md docs/benchmark-ratios.svg && \
 	exit $$missed
+
+# The pictures in docs/: the dashboard preview's screenshot (headless Chromium, from
+# system-deps) and the console trace block; `make bench` draws the ratio chart.
+pictures: $(STAMP) system-deps  ## regenerate docs/images/dashboard-preview.png and the console trace in docs/
+	$(BIN)/python -m tests.support.pictures
 
 docs: $(STAMP)  ## regenerate the settings table in docs/, then build the site (site/, strict)
 	$(BIN)/python -m otelkit._config.doc docs/configuration.md

@@ -2,7 +2,8 @@
 
 Spans are buffered per trace and printed as one indented tree when the trace's local
 root ends, so concurrent work (asyncio scenes, thread pools) still reads top to bottom.
-Everything goes to stderr: stdout stays one log line per record for machines.
+Everything goes to stderr: stdout stays one log line per record for machines. Each span
+line ends in a timeline bar (``timeline.py``) placed by its start offset in the trace.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import StatusCode
 
+from otelkit._sdk.timeline import Window, bar, cells_for, terminal_columns
 from otelkit._values.keys import WELL_KNOWN_ID_KEYS
+from otelkit._values.terminal import colour_wanted, coloured
 
 _MAX_BUFFERED_SPANS = 10_000
 _MAX_ATTRIBUTES_SHOWN = 4
+_LABEL_COLUMNS = 48
+_DURATION_COLUMNS = 9
+_BEFORE_BAR = _LABEL_COLUMNS + 1 + _DURATION_COLUMNS + len(" ms ")
 
 
 def _write(text: str) -> None:
@@ -62,21 +68,37 @@ class ConsoleSpanTree(SpanProcessor):
             finished = self._traces.pop(context.trace_id, [])
             self._buffered -= len(finished)
         if finished:
-            _write(render_tree(finished))
+            _write(
+                render_tree(
+                    finished,
+                    columns=terminal_columns(sys.stderr),
+                    colour=colour_wanted(sys.stderr),
+                )
+            )
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
 
 
-def render_tree(spans: list[ReadableSpan]) -> str:
-    """Render spans of one trace as an indented tree, children in start order."""
+def _start_order(span: ReadableSpan) -> tuple[int, int]:
+    """Earliest first; of spans starting together, the one that ends first."""
+    return span.start_time or 0, span.end_time or 0
+
+
+def render_tree(spans: list[ReadableSpan], *, columns: int = 100, colour: bool = False) -> str:
+    """Render spans of one trace as an indented tree, children in start order, each with
+    a timeline bar sized to fit ``columns``."""
     by_id = {s.context.span_id: s for s in spans if s.context is not None}
     children: dict[int | None, list[ReadableSpan]] = {}
     for s in spans:
         parent = s.parent.span_id if s.parent is not None and s.parent.span_id in by_id else None
         children.setdefault(parent, []).append(s)
     lines: list[str] = []
-    roots = sorted(children.get(None, []), key=lambda s: s.start_time or 0)
+    window = Window(
+        min(s.start_time or 0 for s in spans), max(s.end_time or s.start_time or 0 for s in spans)
+    )
+    cells = cells_for(columns, _BEFORE_BAR)
+    roots = sorted(children.get(None, []), key=_start_order)
     if roots and roots[0].context is not None:
         ids = " ".join(
             f"{k}={_short(v)}"
@@ -94,15 +116,17 @@ def render_tree(spans: list[ReadableSpan]) -> str:
             for k, v in (node.attributes or {}).items()
             if k not in WELL_KNOWN_ID_KEYS
         ][:_MAX_ATTRIBUTES_SHOWN]
-        label = f"{'  ' * depth}{mark} {node.name}"
-        line = f"{label:<48} {duration:>9.1f} ms  {' '.join(shown)}".rstrip()
+        indent = "  " * depth
+        label = f"{indent}{mark} {node.name}"
+        label = f"{label:<{_LABEL_COLUMNS}} ".replace(mark, coloured("ERROR", mark, colour), 1)
+        start = node.start_time or 0
+        drawn = bar(window, start, node.end_time or start, cells, failed=failed, colour=colour)
+        line = f"{label}{duration:>{_DURATION_COLUMNS}.1f} ms {drawn} {' '.join(shown)}".rstrip()
         if failed and node.status.description:
             line += f"  error: {node.status.description}"
         lines.append(line)
         if node.context is not None:
-            for child in sorted(
-                children.get(node.context.span_id, []), key=lambda s: s.start_time or 0
-            ):
+            for child in sorted(children.get(node.context.span_id, []), key=_start_order):
                 walk(child, depth + 1)
 
     for root in roots:

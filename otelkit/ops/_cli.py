@@ -32,7 +32,7 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
         return 1
     try:
-        written = render_model(model, args.stage, args.out)
+        written = render_model(model, args.stage, args.out, preview=args.preview)
     except ModelError as exc:
         sys.stderr.write(f"otelkit ops render: {printable(exc)}\n")
         return 1
@@ -57,4 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("model", type=Path, help="the model's YAML file")
     render.add_argument("--stage", required=True, help="e.g. dev, stage or prod")
     render.add_argument("--out", type=Path, required=True, help="folder to write into")
+    render.add_argument(
+        "--preview",
+        action="store_true",
+        help="also write preview/<dashboard>.html for each dashboard (CloudWatch, "
+        "Grafana): its widgets laid out on the dashboard's grid",
+    )
     return parser

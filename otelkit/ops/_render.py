@@ -12,6 +12,7 @@ from otelkit.ops._loki_labels import COLLECTOR_LABELS, LOKI_LABELS, collector_la
 from otelkit.ops._model import OpsModel
 from otelkit.ops._names import checked_stage
 from otelkit.ops._output import write_inside
+from otelkit.ops._preview import preview_pages
 from otelkit.ops._prometheus import prometheus_rules
 from otelkit.ops._runbooks import RUNBOOKS_DIR, runbook_pages
 from otelkit.ops._scrape import PROMETHEUS_CONFIG, scrape_config
@@ -22,8 +23,9 @@ GRAFANA_DIR = "grafana"
 QUERIES_DIR = "queries"
 
 
-def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
-    """Write the template, the Prometheus rules, the Grafana dashboard and the queries.
+def render(model: OpsModel, stage: str, out: Path, *, preview: bool = False) -> list[Path]:
+    """Write the template, the Prometheus rules, the Grafana dashboard and the queries;
+    with ``preview``, an HTML page of each dashboard too (``_preview.py``).
 
     Names in the model and ``stage`` are checked names (``_names.py``), and every file
     is written inside ``out`` (``_output.py``).
@@ -69,4 +71,7 @@ def render(model: OpsModel, stage: str, out: Path) -> list[Path]:
             write(relative, fragment)
     for page, text in pages.items():
         write(f"{RUNBOOKS_DIR}/{page}", text)
+    if preview:
+        for path, html in preview_pages(model, stage).items():
+            write(path, html)
     return written
