@@ -244,3 +244,16 @@ def test_the_docs_show_the_rendered_dashboard() -> None:
     assert (image.width, image.height) == page_size(tiles)
     _assert_drawn(image, tiles)
     assert "make pictures" in text
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_grafana_panels_stay_on_the_grid_and_never_overlap(path: Path) -> None:
+    cells: dict[tuple[int, int], str] = {}
+    for panel in grafana_dashboard(load_model(path), "prod")["panels"]:
+        grid = panel["gridPos"]
+        assert grid["x"] >= 0, (panel["title"], grid)
+        assert grid["x"] + grid["w"] <= 24, (panel["title"], grid)
+        for column in range(grid["x"], grid["x"] + grid["w"]):
+            for row in range(grid["y"], grid["y"] + grid["h"]):
+                assert (column, row) not in cells, (panel["title"], cells[(column, row)])
+                cells[(column, row)] = panel["title"]

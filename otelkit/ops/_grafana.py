@@ -76,7 +76,25 @@ def grafana_dashboard(model: OpsModel, stage: str) -> dict[str, Any]:
             .with_target(prom.Dataquery().expr(model.fill(rule.expr, stage)).ref_id("A"))
         )
     encoded: dict[str, Any] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
+    _flow(encoded["panels"])
     return encoded
+
+
+GRID_COLUMNS = 24  # Grafana's dashboard grid
+
+
+def _flow(panels: list[dict[str, Any]]) -> None:
+    """Place panels left to right in rows of the 24-column grid, a panel that does not fit
+    starting the next row (the SDK's own placement can run a full-width panel off the
+    grid after an odd number of half-width ones)."""
+    x = y = row_height = 0
+    for panel in panels:
+        grid = panel["gridPos"]
+        if x + grid["w"] > GRID_COLUMNS:
+            x, y, row_height = 0, y + row_height, 0
+        grid["x"], grid["y"] = x, y
+        x += grid["w"]
+        row_height = max(row_height, grid["h"])
 
 
 def _metric_panel(model: OpsModel, stage: str, widget: Widget) -> Any:
