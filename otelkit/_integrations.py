@@ -27,6 +27,7 @@ KNOWN: dict[str, str] = {
     "httpx": "httpx",
     "requests": "requests",
     "redis": "redis",
+    "threading": "threading",
 }
 DEFAULT = ("botocore", "httpx")
 
