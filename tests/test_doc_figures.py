@@ -1,7 +1,10 @@
 """Limits the docs state in prose are the code's: each row names a doc, a pattern whose one
 group is the number as the doc writes it, the scale that turns it into the code's unit,
 and where the code keeps the value. Measured figures (speed, loss, size) are not typed in
-prose at all: they live in the tables ``make bench`` writes into docs/benchmarks.md."""
+prose at all: they live in the tables ``make bench`` writes between generated markers (its
+benchmark scripts, and the slow collector tests through ``tests/support/doc_tables.py``).
+``test_no_measured_figure_is_typed_in_prose`` finds every figure with a unit in prose and
+fails unless a FIGURES row checks it or NOT_MEASURED says why it is no measurement."""
 
 from __future__ import annotations
 
@@ -16,16 +19,20 @@ from typing import Any
 import pytest
 import yaml
 
+from otelkit._cli import lines as _cli_lines
+from otelkit._cli import log_reading
 from otelkit._config.settings import resolve
 from otelkit._correlation.incoming_baggage import MAX_HEADER_BYTES
 from otelkit._redaction import scrub
 from otelkit._redaction.secret_patterns import _CACHE_SIZE, _CACHED_LENGTH
 from otelkit._requests.stats import DEFAULT_SLOW_MS, WINDOW
+from otelkit._sdk.http_post import MAX_ANSWER_BODY
 from otelkit._sdk.metric_hold import MAX_HELD_POINTS
 from otelkit._sdk.outbox import MAX_QUEUE
 from otelkit._values.log_formats import MAX_LINE_CHARS
 from otelkit._values.safe_values import MAX_TEXT
 from otelkit.aws import _extension, _lambda_lifecycle
+from otelkit.ops import _model_yaml, _presets
 from otelkit.ops._cloudformation import _BURN_WINDOWS
 from tests.test_memory_bound import RSS_BOUND_MB
 
@@ -60,6 +67,8 @@ def _eks_memory() -> float:
 
 
 PROD = resolve({"environment": "prod"}, environ={})
+MIB = 1 << 20
+THRESHOLDS = {row.key: row.threshold for row in _presets.ROWS}
 
 
 def _harness() -> Any:
@@ -172,6 +181,14 @@ FIGURES: list[tuple[str, str, float, Callable[[], float]]] = [
     ("concepts.md", r'"(\d+) per second, then', 1, lambda: PROD.sample_min_per_second),
     ("concepts.md", r"per second, then (\d+) %", 0.01, lambda: PROD.sample_rate),
     ("troubleshooting.md", r"per second plus (\d+) % of the rest", 0.01, lambda: PROD.sample_rate),
+    ("cli.md", r"longer than (\d+) MiB", MIB, lambda: log_reading.MAX_LINE_BYTES),
+    ("cli.md", r"holds at most (\d+) MiB of a partial", MIB, lambda: _cli_lines.MAX_LINE_BYTES),
+    ("security.md", r"a line over (\d+) MiB", MIB, lambda: log_reading.MAX_LINE_BYTES),
+    ("security.md", r"YAML \| at most (\d+) MiB", MIB, lambda: _model_yaml.MAX_BYTES),
+    ("operations.md", r"(\d+) MiB, 32 levels of nesting", MIB, lambda: _model_yaml.MAX_BYTES),
+    ("operations.md", r"> (\d+) %, >", 1, lambda: THRESHOLDS["CpuHigh"]),
+    ("operations.md", r"%, > (\d+) %", 1, lambda: THRESHOLDS["MemoryHigh"]),
+    ("reliability.md", r"At most (\d+) KiB of an answer", 1024, lambda: MAX_ANSWER_BODY),
 ]
 
 
@@ -197,10 +214,10 @@ GENERATED = re.compile(
 
 
 def _bench_scripts() -> list[str]:
-    """The benchmark scripts the Makefile's ``bench`` recipe runs, as their text."""
+    """The benchmark scripts and tests the Makefile's ``bench`` recipe runs, as text."""
     recipe = (ROOT / "Makefile").read_text().split("\nbench:", 1)[1].split("\n\n", 1)[0]
-    names = re.findall(r"benchmarks/(\w+\.py)", recipe)
-    return [(ROOT / "benchmarks" / name).read_text() for name in names]
+    names = re.findall(r"((?:benchmarks|tests)/[\w/]+\.py)", recipe)
+    return [(ROOT / name).read_text() for name in names]
 
 
 @pytest.mark.parametrize("doc", sorted(p.name for p in (ROOT / "docs").glob("*.md")))
@@ -212,3 +229,70 @@ def test_every_generated_section_is_written_by_make_bench(doc: str) -> None:
         writers = [s for s in scripts if f"{name}:begin" in s or f'"{name}"' in s]
         assert writers, f"docs/{doc}: no script of `make bench` writes the section {name!r}"
         assert "\n| " in body, f"docs/{doc}: the generated section {name!r} holds no table"
+
+
+#: A figure of speed, loss or size as prose types it: ``0.4 ms``, ``2 KB``, ``10 %``,
+#: ``1.45x``, ``20,000 spans/s``.
+TYPED = re.compile(
+    r"(?<![\w.,/-])(\d[\d,]*(?:\.\d+)?)"
+    r"(\s?(?:ms|µs|ns|KB|KiB|MB|MiB|GB|GiB|%|spans/s|lines/s|records/s)|x|\u00d7)(?![\w/])"
+)
+#: What is not prose: code blocks, comments, and the sections a program writes.
+NOT_PROSE = re.compile(
+    r"^```.*?^```|<!-- ([\w-]+):begin.*?<!-- \1:end -->"
+    r"|<!-- settings table:.*?<!-- end of generated settings table -->|<!--.*?-->",
+    re.S | re.M,
+)
+
+
+def typed_figures(doc: str) -> list[str]:
+    """The figures ``doc``'s prose types that no FIGURES row checks against the code."""
+    text = " ".join(NOT_PROSE.sub(" ", (ROOT / "docs" / doc).read_text()).split())
+    for row_doc, pattern, _, _ in FIGURES:
+        if row_doc == doc:  # a checked limit: the code's value, not a measurement
+            text = re.sub(pattern, lambda m: m.group(0).replace(m.group(1), "N"), text)
+    return [m.group(0) for m in TYPED.finditer(text)]
+
+
+#: Typed figures that are no measurement, by doc: limits of other systems, inputs a test
+#: or benchmark feeds in, thresholds of the systems otelkit replaces, worked examples.
+NOT_MEASURED: dict[str, list[str]] = {
+    "benchmarks.md": ["1.9 KB"],  # the SQS benchmark's JSON body (its input)
+    "collector-gateway.md": [
+        "10 %",  # head sampling at 10 % keeps 10 % of the failures (an example)
+        "10 %",
+        "4 MiB",  # gRPC's default message limit
+    ],
+    "handlers.md": ["2000 ms"],  # the slow threshold seed systems alarm at
+    "how-ids-travel.md": ["256 KiB"],  # EventBridge's entry limit
+    "operations.md": [
+        "1 KB",  # a YAML bomb's size (an example)
+        "2 %",  # what a 14.4x burn spends of a 30-day budget in an hour (arithmetic)
+        "500 ms",  # an example objective
+    ],
+    "reliability.md": ["1 GiB"],  # an example of an answer too long to read
+    "security.md": [  # the crafted and ordinary inputs the pattern-cost tests time
+        "1 MB",
+        "16 KB",
+        "64 KB",
+        "1 MB",
+        "1 MB",
+        "16 KB",
+        "200 MB",  # the gzip the log-reading bound test reads
+        "64 KB",
+        "1 MB",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "doc", [*sorted(p.name for p in (ROOT / "docs").glob("*.md")), "../README.md"]
+)
+def test_no_measured_figure_is_typed_in_prose(doc: str) -> None:
+    """A figure of speed, loss or size in prose either is a limit a FIGURES row checks
+    against the code, or is listed in NOT_MEASURED; a measured one belongs in a table a
+    benchmark or test writes (between generated markers)."""
+    assert typed_figures(doc) == NOT_MEASURED.get(doc, []), (
+        f"docs/{doc} types figures in prose: point them to a generated table, check a "
+        "limit with a FIGURES row, or (no measurement) list them in NOT_MEASURED"
+    )

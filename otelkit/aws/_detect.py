@@ -30,7 +30,7 @@ DETECTORS: tuple[Detector, ...] = (
     _service_sources.eventbridge,
     _service_sources.appsync_resolver,
     _service_sources.alexa_smart_home,
-    _service_sources.shape_source,
+    _service_sources.service_source,
 )
 
 

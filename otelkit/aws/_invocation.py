@@ -1,5 +1,5 @@
-"""One Lambda invocation: the span and its FaaS attributes, the trigger's trace context
-and IDs, the record spans of a batch, the HTTP request line, and how it all ends.
+"""One Lambda invocation: the span and its FaaS attributes, the record spans of a batch,
+the HTTP request line, and how it all ends. Its parent and IDs come from ``_parent``.
 
 ``lambda_handler`` (``_lambda``) starts an :class:`Invocation` before the handler runs
 and finishes it with the handler's result or exception.
@@ -7,39 +7,28 @@ and finishes it with the handler's result or exception.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.trace import Status, StatusCode
 
 from otelkit._core import pipeline as _pipeline
 from otelkit._core import switch as _switch
 from otelkit._core.safety import report_internal_error
-from otelkit._correlation.ids import context_with_ids, current_ids, validate_ids
-from otelkit._correlation.propagation import extract, policy, start_span_from
+from otelkit._correlation.propagation import start_span_from
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs.event import scope_fields
 from otelkit._logs.logger import get_logger
 from otelkit._metering import metrics as _metrics
-from otelkit._requests.incoming import (
-    CORRELATION_HEADERS,
-    RESPONSE_HEADER,
-    SAFE_CORRELATION_ID,
-    RequestLog,
-    incoming_context,
-)
+from otelkit._requests.incoming import RESPONSE_HEADER, RequestLog
 from otelkit._requests.telemetry import Request
 from otelkit._tracing.spans import fail_span
 from otelkit.aws import _lambda_lifecycle, _records
 from otelkit.aws._consume import process_message
-from otelkit.aws._continuity import caller_context
 from otelkit.aws._detect import detect
-from otelkit.aws._paths import search
+from otelkit.aws._parent import Arrival, invocation_context
 from otelkit.aws._sources import DIRECT, Source
 
 _log = get_logger("otelkit.lambda")
@@ -97,65 +86,6 @@ def _line_fields(context: Any, cold: bool) -> dict[str, Any]:
         ):
             fields[field_name] = value
     return fields
-
-
-def _lambda_xray_parent() -> Context | None:
-    """The Lambda service's X-Ray segment, when active tracing sampled this invocation.
-
-    Only a sampled header is used: with tracing off, Lambda still sets ``Sampled=0``,
-    which as a parent would make the sampler drop every span of the function.
-    """
-    header = os.environ.get("_X_AMZN_TRACE_ID", "")
-    if "Sampled=1" not in header:
-        return None
-    return AwsXRayPropagator().extract({"X-Amzn-Trace-Id": header})
-
-
-def _header_correlation_id(headers: Mapping[str, str]) -> str | None:
-    """The caller's ``X-Correlation-ID`` (or ``X-Request-ID``) when it is usable."""
-    for name in CORRELATION_HEADERS:
-        value = headers.get(name, "").strip()
-        if value:
-            if not SAFE_CORRELATION_ID.fullmatch(value):
-                return None
-            try:
-                return validate_ids({"correlation_id": value})["correlation_id"]
-            except ValueError:  # it looks like a secret: never bound
-                return None
-    return None
-
-
-def _invocation_context(
-    source: Source, event: Any, lambda_context: Any, path: tuple[str | int, ...] | None
-) -> tuple[Context, str | None]:
-    """The parent and bound IDs of the invocation span; the correlation ID to echo."""
-    echo: str | None = None
-    if source.http_request:
-        context, echo = incoming_context(source.headers, source.peer)
-    elif source.headers:  # an authorizer's, WebSocket's or CloudFront's request headers
-        context = extract(
-            source.headers,
-            trusted=policy().trust.trusts(source.peer, source.headers.get("x-forwarded-for")),
-        )
-        correlation_id = _header_correlation_id(source.headers)
-        if correlation_id is not None:  # bound, not echoed: no response of ours to put it in
-            context = context_with_ids({"correlation_id": correlation_id}, context)
-    else:  # lambda.invoke's client context or payload; a single record's producer
-        context = caller_context(source, event, lambda_context)
-    if not trace.get_current_span(context).get_span_context().is_valid:
-        xray = _lambda_xray_parent()
-        if xray is not None:  # the segment as parent; the IDs and baggage found stay bound
-            context = trace.set_span_in_context(trace.get_current_span(xray), context)
-    fields = {**current_ids(), **current_ids(context)}
-    if path is not None:
-        found = search(path, event)
-        if found:
-            try:
-                fields.update(validate_ids({"correlation_id": found}))
-                echo = found if echo is not None else None
-            except ValueError:
-                pass  # an unusable value (too long, unprintable) is not bound
-    return context_with_ids(fields, context), echo
 
 
 def _with_correlation_header(result: Any, correlation_id: str) -> Any:
@@ -243,7 +173,7 @@ class Invocation:
         cold = _lambda_lifecycle.take_cold_start()
         self.line_fields = _line_fields(context, cold)
         self.fields_token = scope_fields.set(self.line_fields)
-        parent, self.echo = _invocation_context(source, event, context, path)
+        parent, self.echo = invocation_context(Arrival(source, event, context), path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
         self.span = start_span_from(

@@ -1,9 +1,9 @@
 """Detectors for services that invoke a function with an event of their own shape.
 
-Each entry of ``SHAPES`` names a source by the keys only its events have together
-(Cognito's ``triggerSource`` with a ``userPoolId``, Lex's ``invocationSource`` with a
-``bot``…) and says which of its fields name the invocation on the span. Order matters
-only where shapes overlap; the more specific shape comes first.
+Each :class:`ServiceEventKeys` entry of ``SERVICE_EVENTS`` names a source by the keys
+only its events have together (Cognito's ``triggerSource`` with a ``userPoolId``, Lex's
+``invocationSource`` with a ``bot``…) and says which of its fields name the invocation on
+the span. Order matters only where entries overlap; the more specific one comes first.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ _GRAPHQL_OPERATIONS = frozenset({"query", "mutation", "subscription"})
 
 
 @dataclass(frozen=True)
-class Shape:
-    """A source recognised by a set of keys its events always have."""
+class ServiceEventKeys:
+    """A service's event, recognised by a set of keys its events always have together."""
 
     name: str
     trigger: str
@@ -30,7 +30,7 @@ class Shape:
     attributes: Attributes
 
     def detect(self, event: Mapping[str, Any]) -> Source | None:
-        """The source, if ``event`` has every key of the shape."""
+        """The source, if ``event`` has every one of the keys."""
         if not all(key in event for key in self.keys):
             return None
         return Source(self.name, self.trigger, self.attributes(event))
@@ -47,8 +47,8 @@ def _nested(event: Mapping[str, Any], *path: str) -> object:
     return current
 
 
-SHAPES: tuple[Shape, ...] = (
-    Shape(
+SERVICE_EVENTS: tuple[ServiceEventKeys, ...] = (
+    ServiceEventKeys(
         "appsync_authorizer",
         "other",
         ("authorizationToken", "requestContext"),
@@ -57,7 +57,7 @@ SHAPES: tuple[Shape, ...] = (
             graphql__operation__name=_nested(e, "requestContext", "operationName"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "cognito_user_pool",
         "other",
         ("triggerSource", "userPoolId"),
@@ -66,7 +66,7 @@ SHAPES: tuple[Shape, ...] = (
             aws__cognito__user_pool_id=e.get("userPoolId"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "cognito_sync",
         "datasource",
         ("datasetName", "identityPoolId", "datasetRecords"),
@@ -75,7 +75,7 @@ SHAPES: tuple[Shape, ...] = (
             faas__document__name=e.get("datasetName"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "kinesis_analytics",
         "pubsub",
         ("invocationId", "applicationArn", "records"),
@@ -86,7 +86,7 @@ SHAPES: tuple[Shape, ...] = (
     ),
     # After Kinesis Analytics, whose events also have both: Firehose's do not always
     # name the delivery stream (``deliveryStreamArn`` is missing from some).
-    Shape(
+    ServiceEventKeys(
         "firehose",
         "pubsub",
         ("invocationId", "records"),
@@ -96,13 +96,13 @@ SHAPES: tuple[Shape, ...] = (
             messaging__batch__message_count=_count(e.get("records")),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "s3_batch",
         "datasource",
         ("invocationSchemaVersion", "job", "tasks"),
         lambda e: _s3_batch(e),
     ),
-    Shape(
+    ServiceEventKeys(
         "s3_object_lambda",
         "datasource",
         ("xAmzRequestId", "configuration", "userRequest"),
@@ -120,8 +120,8 @@ SHAPES: tuple[Shape, ...] = (
             ),
         ),
     ),
-    Shape("cloudwatch_logs", "pubsub", ("awslogs",), lambda e: {}),
-    Shape(
+    ServiceEventKeys("cloudwatch_logs", "pubsub", ("awslogs",), lambda e: {}),
+    ServiceEventKeys(
         "cloudwatch_alarm",
         "other",
         ("alarmArn", "alarmData"),
@@ -130,13 +130,13 @@ SHAPES: tuple[Shape, ...] = (
             aws__cloudwatch__alarm_state=_nested(e, "alarmData", "state", "value"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "cloudwatch_dashboard",
         "other",
         ("widgetContext",),
         lambda e: present(aws__cloudwatch__dashboard=_nested(e, "widgetContext", "dashboardName")),
     ),
-    Shape(
+    ServiceEventKeys(
         "lex_v2",
         "other",
         ("sessionState", "bot", "invocationSource"),
@@ -146,7 +146,7 @@ SHAPES: tuple[Shape, ...] = (
             aws__lex__intent=_nested(e, "sessionState", "intent", "name"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "lex",
         "other",
         ("currentIntent", "bot", "invocationSource"),
@@ -156,7 +156,7 @@ SHAPES: tuple[Shape, ...] = (
             aws__lex__intent=_nested(e, "currentIntent", "name"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "cloudformation_custom_resource",
         "other",
         ("RequestType", "ResponseURL", "StackId"),
@@ -166,13 +166,13 @@ SHAPES: tuple[Shape, ...] = (
             aws__cloudformation__resource_type=e.get("ResourceType"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "config_rule",
         "other",
         ("configRuleName", "invokingEvent", "resultToken"),
         lambda e: present(aws__config__rule_name=e.get("configRuleName")),
     ),
-    Shape(
+    ServiceEventKeys(
         "secrets_manager_rotation",
         "other",
         ("SecretId", "ClientRequestToken", "Step"),
@@ -181,19 +181,19 @@ SHAPES: tuple[Shape, ...] = (
             aws__secretsmanager__rotation_step=e.get("Step"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "codepipeline",
         "other",
         ("CodePipeline.job",),
         lambda e: present(aws__codepipeline__job_id=_nested(e, "CodePipeline.job", "id")),
     ),
-    Shape(
+    ServiceEventKeys(
         "codedeploy_lifecycle_hook",
         "other",
         ("DeploymentId", "LifecycleEventHookExecutionId"),
         lambda e: present(aws__codedeploy__deployment_id=e.get("DeploymentId")),
     ),
-    Shape(
+    ServiceEventKeys(
         "connect",
         "other",
         ("Details", "Name"),
@@ -201,7 +201,7 @@ SHAPES: tuple[Shape, ...] = (
             aws__connect__contact_id=_nested(e, "Details", "ContactData", "ContactId")
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "bedrock_agent",
         "other",
         ("agent", "actionGroup", "messageVersion"),
@@ -212,43 +212,43 @@ SHAPES: tuple[Shape, ...] = (
             aws__bedrock__agent__function=e.get("function"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "iot_authorizer",
         "other",
         ("protocolData", "protocols"),
         lambda e: present(aws__iot__connection_id=_nested(e, "connectionMetadata", "id")),
     ),
-    Shape(
+    ServiceEventKeys(
         "iot_provisioning_hook",
         "other",
         ("claimCertificateId", "templateArn"),
         lambda e: present(aws__iot__template_arn=e.get("templateArn")),
     ),
-    Shape(
+    ServiceEventKeys(
         "client_vpn",
         "other",
         ("connection-id", "endpoint-id"),
         lambda e: present(aws__client_vpn__endpoint_id=e.get("endpoint-id")),
     ),
-    Shape(
+    ServiceEventKeys(
         "alexa_skill",
         "other",
         ("session", "context", "request"),
         lambda e: present(aws__alexa__request_type=_nested(e, "request", "type")),
     ),
-    Shape(
+    ServiceEventKeys(
         "sagemaker_ground_truth",
         "other",
         ("labelingJobArn", "dataObject"),
         lambda e: present(aws__sagemaker__labeling_job_arn=e.get("labelingJobArn")),
     ),
-    Shape(
+    ServiceEventKeys(
         "sagemaker_ground_truth",
         "other",
         ("labelingJobArn", "payload", "labelAttributeName"),
         lambda e: present(aws__sagemaker__labeling_job_arn=e.get("labelingJobArn")),
     ),
-    Shape(
+    ServiceEventKeys(
         "workmail",
         "other",
         ("summaryVersion", "envelope", "flowDirection"),
@@ -257,13 +257,13 @@ SHAPES: tuple[Shape, ...] = (
             aws__workmail__message_id=e.get("messageId"),
         ),
     ),
-    Shape(
+    ServiceEventKeys(
         "iot_button",
         "other",
         ("serialNumber", "clickType"),
         lambda e: present(aws__iot__click_type=e.get("clickType")),
     ),
-    Shape(
+    ServiceEventKeys(
         "transfer_family_authorizer",
         "other",
         ("username", "serverId", "protocol"),
@@ -305,10 +305,10 @@ def alexa_smart_home(event: Mapping[str, Any]) -> Source | None:
     )
 
 
-def shape_source(event: Mapping[str, Any]) -> Source | None:
-    """The first service shape ``event`` matches."""
-    for shape in SHAPES:
-        found = shape.detect(event)
+def service_source(event: Mapping[str, Any]) -> Source | None:
+    """The first service whose event keys ``event`` has."""
+    for service in SERVICE_EVENTS:
+        found = service.detect(event)
         if found is not None:
             return found
     return None

@@ -1,7 +1,7 @@
 """The shapes an SQS, SNS or EventBridge message reaches a consumer in: one descriptor each.
 
 Each shape spells its message attributes, its system attributes and its body under other
-keys; a :class:`Shape` says where, and :func:`read` turns any message into a
+keys; a :class:`MessageLayout` says where, and :func:`read` turns any message into a
 :class:`Reading` — the propagation carrier and what the ``process`` span describes — in one
 pass. The body is parsed at most once, and only when its text can be an envelope (an SNS
 notification or an EventBridge event delivered to a queue). A new shape is one entry in
@@ -34,7 +34,7 @@ _ENVELOPE_MARKERS = ('"TopicArn"', '"detail-type"')
 
 
 @dataclass(frozen=True, slots=True)
-class Shape:
+class MessageLayout:
     """Where one delivery shape keeps what a consumer needs.
 
     Attributes:
@@ -54,15 +54,15 @@ class Shape:
     body: str | None
 
 
-SHAPES: tuple[Shape, ...] = (
+SHAPES: tuple[MessageLayout, ...] = (
     # An EventBridge event handed to a Lambda function: the carrier is in ``detail``.
-    Shape("eventbridge_event", "detail-type", "aws_eventbridge", (), None, None),
+    MessageLayout("eventbridge_event", "detail-type", "aws_eventbridge", (), None, None),
     # A Lambda SNS record.
-    Shape("sns_record", "Sns", "aws.sns", ("Sns", "MessageAttributes"), None, None),
+    MessageLayout("sns_record", "Sns", "aws.sns", ("Sns", "MessageAttributes"), None, None),
     # A Lambda SQS record.
-    Shape("sqs_record", "body", "aws_sqs", ("messageAttributes",), "attributes", "body"),
+    MessageLayout("sqs_record", "body", "aws_sqs", ("messageAttributes",), "attributes", "body"),
     # A message from ``sqs.receive_message`` (the fallback for anything else).
-    Shape("sqs_message", None, "aws_sqs", ("MessageAttributes",), "Attributes", "Body"),
+    MessageLayout("sqs_message", None, "aws_sqs", ("MessageAttributes",), "Attributes", "Body"),
 )
 SHAPE_BY_NAME = {shape.name: shape for shape in SHAPES}
 
@@ -78,13 +78,13 @@ class Reading:
         body_size: the body's size in bytes, when it has a text body.
     """
 
-    shape: Shape
+    shape: MessageLayout
     carrier: dict[str, str]
     topic_arn: str | None = None
     body_size: int | None = None
 
 
-def shape_of(message: Mapping[str, Any]) -> Shape:
+def shape_of(message: Mapping[str, Any]) -> MessageLayout:
     """The first shape whose marker ``message`` has (the fallback otherwise)."""
     for shape in SHAPES:
         if shape.marker is None or shape.marker in message:

@@ -27,6 +27,7 @@ from tests.collector.real_collector import (
     running,
 )
 from tests.support.collector import REPO, SHIPPED
+from tests.support.doc_tables import record
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +104,11 @@ def test_queue_across_a_restart_while_the_backend_is_down(on_disk: bool, tmp_pat
         f"{count - len(got)} of {count} spans lost"
     )
     assert len(got) == (count if on_disk else 0)
+    record(
+        "collector-faults",
+        "queue-on-disk" if on_disk else "queue-in-memory",
+        f"{count - len(got):,} of {count:,}",
+    )
 
 
 def test_collector_restart_while_the_app_sends(tmp_path: Path) -> None:
@@ -123,6 +129,7 @@ def test_collector_restart_while_the_app_sends(tmp_path: Path) -> None:
     lost = count - len(got)
     print(f"\ncollector down 2 s while sending {count} spans: {lost} lost")
     assert lost <= count * 0.05, f"{lost} of {count} spans lost"
+    record("collector-faults", "restart", f"{lost:,} of {count:,} (down 2 s)")
 
 
 def reported_drops(stderr: str) -> dict[str, int]:
@@ -209,3 +216,21 @@ def test_memory_limiter_under_a_burst(tmp_path: Path) -> None:
     assert peak < CONTAINER_MIB, "the collector would be OOM-killed in its container"
     assert refusals > 0, "the burst never reached the limiter: the test measured nothing"
     assert len(got) + dropped + at_collector >= total, "spans lost without anyone saying so"
+    lost = total - len(got)
+    record("collector-faults", "burst", f"{lost:,} of {total:,}, every one reported")
+    sent = f"{senders} programs, {per_sender:,} spans each, {payload:,} bytes a span"
+    record("collector-burst", "burst", sent)
+    limits = config["processors"]["memory_limiter"]
+    record(
+        "collector-burst",
+        "limiter",
+        f"`limit_mib: {limits['limit_mib']}`, `spike_limit_mib: {limits['spike_limit_mib']}`, "
+        f"checked every {limits['check_interval']}",
+    )
+    record("collector-burst", "delivered", f"{len(got):,}")
+    by_reason = ", ".join(f"{n:,} ({reason})" for reason, n in sorted(reasons.items()))
+    record("collector-burst", "reported", by_reason or "0")
+    record("collector-burst", "collector", f"{at_collector:,}")
+    record("collector-burst", "unreported", f"{max(0, lost - dropped - at_collector):,}")
+    record("collector-burst", "refusals", f"{refusals:,}")
+    record("collector-burst", "peak", f"{peak:.0f} MiB (container: {CONTAINER_MIB} MiB)")

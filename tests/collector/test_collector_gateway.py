@@ -32,6 +32,7 @@ from otelkit.collector import GatewayModel, agent_text, gateway_model_for, gatew
 from tests.collector.real_collector import Collector, grpc_trace_receiver, on_loopback, running
 from tests.collector.trace_pair import kind_of
 from tests.support.collector import REPO
+from tests.support.doc_tables import record
 
 pytestmark = pytest.mark.slow
 
@@ -214,6 +215,14 @@ def test_traces_stay_whole_errors_and_slow_traces_are_kept(tmp_path: Path) -> No
     assert 0.06 <= share <= 0.14
     # trace IDs are random, so each gateway owns about half of the ring
     assert min(per_gateway) >= 0.3 * sum(per_gateway)
+    record("gateway-whole", "traces", f"{count:,}")
+    record("gateway-whole", "split", f"{len(split):,}")
+    record("gateway-whole", "errors", f"{len(errors):,} of {len(by_kind['error']):,}")
+    record("gateway-whole", "slow", f"{len(slow):,} of {len(by_kind['slow']):,}")
+    record(
+        "gateway-whole", "others", f"{len(normal):,} of {len(by_kind['normal']):,} ({share:.1%})"
+    )
+    record("gateway-whole", "per-gateway", " / ".join(f"{n:,}" for n in per_gateway))
 
 
 @dataclass(frozen=True)
@@ -279,3 +288,9 @@ def test_a_gateway_stops_mid_run(fault: Fault, tmp_path: Path) -> None:
     if fault.signal == signal.SIGTERM:
         # a draining gateway decides the traces it holds before it exits
         assert lost_before <= 0.02 * len(before)
+    record(
+        "gateway-stops",
+        fault.name,
+        f"{lost_before:,} of {len(before):,}",
+        f"{lost_after:,} of {len(after):,}",
+    )
