@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import yaml
 
-from otelkit._cli import lines as _cli_lines
 from otelkit._cli import log_reading
 from otelkit._config.settings import resolve
 from otelkit._correlation.incoming_baggage import MAX_HEADER_BYTES
@@ -182,7 +181,7 @@ FIGURES: list[tuple[str, str, float, Callable[[], float]]] = [
     ("concepts.md", r"per second, then (\d+) %", 0.01, lambda: PROD.sample_rate),
     ("troubleshooting.md", r"per second plus (\d+) % of the rest", 0.01, lambda: PROD.sample_rate),
     ("cli.md", r"longer than (\d+) MiB", MIB, lambda: log_reading.MAX_LINE_BYTES),
-    ("cli.md", r"holds at most (\d+) MiB of a partial", MIB, lambda: _cli_lines.MAX_LINE_BYTES),
+    ("cli.md", r"holds at most (\d+) MiB of a partial", MIB, lambda: log_reading.MAX_LINE_BYTES),
     ("security.md", r"a line over (\d+) MiB", MIB, lambda: log_reading.MAX_LINE_BYTES),
     ("security.md", r"YAML \| at most (\d+) MiB", MIB, lambda: _model_yaml.MAX_BYTES),
     ("operations.md", r"(\d+) MiB, 32 levels of nesting", MIB, lambda: _model_yaml.MAX_BYTES),

@@ -22,10 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit.ops import load_model
+from otelkit.ops import ModelError, load_model, parse_model
 from otelkit.ops._loki_labels import LEVELS, collector_labels, indexed_attributes, loki_labels
-from otelkit.ops._model import ModelError
-from otelkit.ops._parse import parse_model
 from tests.collector.real_collector import Ports, free_port, running
 from tests.support.logql import Entry, evaluate, from_otlp, select
 from tests.support.otlp_receiver import attributes, otlp_receiver
