@@ -27,6 +27,16 @@ KNOWN: dict[str, str] = {
     "httpx": "httpx",
     "requests": "requests",
     "redis": "redis",
+    "fastapi": "fastapi",
+    "starlette": "starlette",
+    "flask": "flask",
+    "django": "django",
+    "sqlalchemy": "sqlalchemy",
+    "sqlite3": "sqlite3",
+    "psycopg": "psycopg",
+    "grpc": "grpc",
+    "celery": "celery",
+    "logging": "logging",
 }
 DEFAULT = ("botocore", "httpx")
 
