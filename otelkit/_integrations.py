@@ -93,6 +93,17 @@ def enable(names: Iterable[str] | None) -> list[str]:
     return enabled
 
 
+def disable(name: str) -> None:
+    """Turn an enabled integration off (tests; a framework patched at class level would
+    otherwise stay patched for the rest of the process)."""
+    with _lock:
+        if name not in _enabled:
+            return
+        _enabled.discard(name)
+    if KNOWN[name] in sys.modules:
+        importlib.import_module(f"otelkit.integrations.{name}").uninstrument()
+
+
 def when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> None:
     """Run ``callback`` with the module right after ``module_name`` is first imported."""
     sys.meta_path.insert(0, _PostImportFinder(module_name, callback))
