@@ -1,7 +1,7 @@
 """gRPC: a client span per call on channels opened after ``configure()`` and a server span
 per call on servers created after it, carrying the bound IDs (OpenTelemetry's gRPC
-instrumentation). Calls carry the trace context (``traceparent``) in their metadata, not
-the bound IDs: a server span carries IDs that arrive in ``baggage`` metadata.
+instrumentation). Calls to internal hosts also carry the public bound IDs in ``baggage``
+metadata, as HTTP requests do, so the server's spans carry the caller's IDs.
 
 Needs the ``grpc`` extra: ``pip install 'otelkit[grpc]'``.
 """
@@ -15,21 +15,78 @@ try:
         GrpcInstrumentorClient,
         GrpcInstrumentorServer,
     )
+    from opentelemetry.instrumentation.utils import unwrap
 except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
     raise ImportError(
         "the grpc integration needs opentelemetry-instrumentation-grpc: pip install 'otelkit[grpc]'"
     ) from exc
 
+import grpc  # type: ignore[import-untyped]
+from wrapt import wrap_function_wrapper
+
+from otelkit._correlation.propagation import allow_next_injection
+
+_CHANNELS = ("insecure_channel", "secure_channel")
+
+
+def target_host(target: str) -> str:
+    """The host of a gRPC channel target: ``host:port``, ``[v6]:port``,
+    ``dns:///host:port`` or ``dns://authority/host:port``; "" for ``unix:`` sockets."""
+    if target.startswith(("unix:", "unix-abstract:")):
+        return ""
+    if target.startswith("dns:"):
+        target = target[4:].lstrip("/")
+        target = target.split("/", 1)[1] if "/" in target else target
+    if target.startswith("["):
+        return target[1 : target.find("]")] if "]" in target else target
+    return target.rsplit(":", 1)[0] if target.count(":") == 1 else target
+
+
+class _Destination(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
+):
+    """Decides, for each call, whether the IDs go to the channel's host; runs before the
+    tracing interceptor, which then injects the metadata."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+
+    def _call(self, continuation: Any, details: Any, request: Any) -> Any:
+        allow_next_injection(self._host)
+        return continuation(details, request)
+
+    intercept_unary_unary = _call
+    intercept_unary_stream = _call
+    intercept_stream_unary = _call
+    intercept_stream_stream = _call
+
+
+def _with_destination(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    channel = wrapped(*args, **kwargs)
+    target = args[0] if args else kwargs.get("target", "")
+    return grpc.intercept_channel(channel, _Destination(target_host(str(target))))
+
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument gRPC clients and servers once per process."""
-    instrumentors = (GrpcInstrumentorClient(), GrpcInstrumentorServer())  # type: ignore[no-untyped-call]
-    for instrumentor in instrumentors:
-        if not instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.instrument(tracer_provider=tracer_provider)
+    client = GrpcInstrumentorClient()  # type: ignore[no-untyped-call]
+    if not client.is_instrumented_by_opentelemetry:
+        client.instrument(tracer_provider=tracer_provider)
+        for name in _CHANNELS:  # outside the tracing interceptor: it runs first
+            wrap_function_wrapper("grpc", name, _with_destination)
+    server = GrpcInstrumentorServer()  # type: ignore[no-untyped-call]
+    if not server.is_instrumented_by_opentelemetry:
+        server.instrument(tracer_provider=tracer_provider)
 
 
 def uninstrument() -> None:
     """Undo ``instrument``."""
-    GrpcInstrumentorClient().uninstrument()  # type: ignore[no-untyped-call]
+    client = GrpcInstrumentorClient()  # type: ignore[no-untyped-call]
+    if client.is_instrumented_by_opentelemetry:
+        for name in _CHANNELS:
+            unwrap(grpc, name)
+        client.uninstrument()
     GrpcInstrumentorServer().uninstrument()  # type: ignore[no-untyped-call]
