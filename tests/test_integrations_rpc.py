@@ -4,7 +4,10 @@ carries its bound IDs, and so does the span on the other side: they travel as ba
 
 from __future__ import annotations
 
+import base64
+import sys
 from concurrent import futures
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from tests.support.integrations import turned_off_after
 from tests.support.polling import eventually
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_grpc_client_and_server_spans_carry_the_callers_ids() -> None:
@@ -78,3 +82,40 @@ def test_grpc_target_host(target: str, host: str) -> None:
 @given(st.text(max_size=80))
 def test_grpc_target_host_never_fails(target: str) -> None:
     assert isinstance(target_host(target), str)
+
+
+@pytest.mark.slow
+def test_celery_tasks_carry_the_senders_ids_into_a_real_worker() -> None:
+    from tests.support.celery_app import app, render
+    from tests.support.otlp_receiver import attributes, otlp_receiver
+    from tests.support.processes import server_process
+    from tests.support.servers import redis_server
+
+    with redis_server() as broker, otlp_receiver() as (endpoint, received):
+        app.conf.update(broker_url=broker, result_backend=broker)
+        otelkit.configure(console=False, log_stdout=False, instrument=["celery"])
+        worker = [sys.executable, "-m", "celery", "-A", "tests.support.celery_app", "worker"]
+        options = ["--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=WARNING"]
+        env = {
+            "OTLP_TEST_ENDPOINT": endpoint,
+            "CELERY_BROKER_URL": broker,
+            "CELERY_RESULT_BACKEND": broker,
+            "PYTHONPATH": str(ROOT),
+        }
+        with turned_off_after("celery"), server_process([*worker, *options], ROOT, env) as out:
+            with capture() as cap, otelkit.bind(job_id="job-celery"):
+                result = render.apply_async((f"scene-{SECRET}",))
+            assert result.get(timeout=60) == {
+                "scene": f"scene-{SECRET}",
+                "ids": {"job_id": "job-celery"},
+            }, out.stderr
+        # The worker has stopped, and exported what it had on the way out.
+        worker_spans = eventually(lambda: received.spans(), timeout=10)
+    (sent,) = [s for s in cap.spans if s.kind.name == "PRODUCER"]
+    assert sent.name == "apply_async/render"
+    assert sent.attributes["job_id"] == "job-celery"
+    (run,) = [s for s in worker_spans if s["name"] == "run/render"]
+    run_attributes = attributes(run["attributes"])
+    assert run_attributes["job_id"] == "job-celery"
+    assert base64.b64decode(run["traceId"]).hex() == format(sent.context.trace_id, "032x")
+    assert SECRET not in str(worker_spans)
