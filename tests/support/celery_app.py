@@ -20,7 +20,7 @@ app = Celery("otelkit_test")
 app.conf.update(worker_hijack_root_logger=False, broker_connection_retry_on_startup=True)
 
 
-@signals.worker_init.connect
+@signals.worker_init.connect  # type: ignore[untyped-decorator]
 def _configure_otelkit(**_: Any) -> None:
     otelkit.configure(
         service_name="celery-worker",
@@ -29,7 +29,7 @@ def _configure_otelkit(**_: Any) -> None:
     )
 
 
-@app.task(name="render")
+@app.task(name="render")  # type: ignore[untyped-decorator]
 def render(scene: str) -> dict[str, Any]:
     """What the worker sees: the scene and the IDs bound while the task runs."""
     otelkit.get_logger("render").info("Rendering", scene=scene)
