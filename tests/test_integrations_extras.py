@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import otelkit.integrations
 from otelkit import _integrations
 
 #: Integration -> (the upstream module it needs, the extra the error must name).
@@ -33,8 +34,12 @@ def test_a_missing_upstream_package_names_the_extra(
 ) -> None:
     upstream, extra = NEEDS[name]
     monkeypatch.setitem(sys.modules, upstream, None)  # what a missing package looks like
+    parent, _, child = upstream.rpartition(".")
+    monkeypatch.delattr(sys.modules[parent], child, raising=False)
     for module in [m for m in sys.modules if m.startswith("otelkit.integrations.")]:
         monkeypatch.delitem(sys.modules, module)
+        # ``from otelkit.integrations import _dbapi`` would find the attribute left behind
+        monkeypatch.delattr(otelkit.integrations, module.rpartition(".")[2], raising=False)
     for module in ("otelkit.middleware.asgi", "otelkit.middleware.wsgi"):
         monkeypatch.delitem(sys.modules, module, raising=False)
     with pytest.raises(ImportError, match=rf"pip install 'otelkit\[{extra}\]'"):
