@@ -35,7 +35,7 @@ def test_a_missing_upstream_package_names_the_extra(
     upstream, extra = NEEDS[name]
     monkeypatch.setitem(sys.modules, upstream, None)  # what a missing package looks like
     parent, _, child = upstream.rpartition(".")
-    monkeypatch.delattr(sys.modules[parent], child, raising=False)
+    monkeypatch.delattr(importlib.import_module(parent), child, raising=False)
     for module in [m for m in sys.modules if m.startswith("otelkit.integrations.")]:
         monkeypatch.delitem(sys.modules, module)
         # ``from otelkit.integrations import _dbapi`` would find the attribute left behind
