@@ -34,6 +34,7 @@ KNOWN: dict[str, str] = {
     "sqlalchemy": "sqlalchemy",
     "sqlite3": "sqlite3",
     "psycopg": "psycopg",
+    "psycopg2": "psycopg2",
     "grpc": "grpc",
     "celery": "celery",
     "logging": "logging",

@@ -21,6 +21,7 @@ NEEDS = {
     "sqlalchemy": ("opentelemetry.instrumentation.sqlalchemy", "sqlalchemy"),
     "sqlite3": ("opentelemetry.instrumentation.dbapi", "dbapi"),
     "psycopg": ("opentelemetry.instrumentation.dbapi", "dbapi"),
+    "psycopg2": ("opentelemetry.instrumentation.dbapi", "dbapi"),
     "grpc": ("opentelemetry.instrumentation.grpc", "grpc"),
     "celery": ("opentelemetry.instrumentation.celery", "celery"),
     "logging": ("opentelemetry.instrumentation.logging", "logging"),

@@ -7,6 +7,7 @@ redacted."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 import otelkit
 from otelkit.testing import capture
+from tests.support.integrations import turned_off_after
 from tests.support.postgres import postgres_server
 
 PARAMETER = "hunter2-parameter"
@@ -74,11 +76,19 @@ def test_sqlalchemy_statements_carry_ids_and_never_a_value(tmp_path: Path) -> No
         _assert_clean(span, "job-alchemy", "sqlite")
 
 
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    """One PostgreSQL server for the module's tests (each uses tables of its own)."""
+    with postgres_server() as dsn:
+        yield dsn
+
+
 @pytest.mark.slow
-def test_psycopg_statements_carry_ids_and_the_server_address() -> None:
+def test_psycopg_statements_carry_ids_and_the_server_address(postgres: str) -> None:
     import psycopg
 
-    with postgres_server() as dsn:
+    dsn = postgres
+    with turned_off_after("psycopg"):
         otelkit.configure(console=False, log_stdout=False, instrument=["psycopg"])
         with (
             capture() as cap,
@@ -91,10 +101,43 @@ def test_psycopg_statements_carry_ids_and_the_server_address() -> None:
             cursor.execute(f"INSERT INTO t VALUES ('bob', '{INLINE_KEY}')")
             cursor.execute("SELECT value FROM t WHERE owner = %s", ("ann",))
             assert cursor.fetchall() == [(PARAMETER,)]
+            # a real connection (not a proxy), whose own shortcut is traced too
+            assert type(connection) is psycopg.Connection
+            assert connection.execute("SELECT count(*) FROM t").fetchone() == (2,)
     statements = _statements(cap.spans)
     assert "INSERT INTO t VALUES (%s, %s)" in statements
+    assert "SELECT count(*) FROM t" in statements
     select = statements["SELECT value FROM t WHERE owner = %s"]
     assert select.attributes["server.address"] == "127.0.0.1"
     assert select.attributes["db.namespace"] == "postgres"
     for span in cap.spans:
         _assert_clean(span, "job-pg", "postgresql")
+
+
+@pytest.mark.slow
+def test_psycopg2_connections_stay_real_and_their_statements_carry_ids(postgres: str) -> None:
+    import psycopg2  # type: ignore[import-untyped]
+    import psycopg2.extras  # type: ignore[import-untyped]
+
+    with turned_off_after("psycopg2"):
+        otelkit.configure(console=False, log_stdout=False, instrument=["psycopg2"])
+        with capture() as cap, otelkit.bind(job_id="job-pg2"):
+            # the application's own cursor class is kept (the traced one derives from it)
+            connection = psycopg2.connect(postgres, cursor_factory=psycopg2.extras.DictCursor)
+            # C code that checks the connection's type: a proxy would be refused
+            psycopg2.extras.register_uuid(conn_or_curs=connection)
+            with connection, connection.cursor() as cur:
+                cur.execute("CREATE TABLE t2 (owner text, value text)")
+                cur.execute("INSERT INTO t2 VALUES (%s, %s)", ("ann", PARAMETER))
+                cur.execute("SELECT value FROM t2 WHERE owner = %s", ("ann",))
+                assert cur.fetchone()["value"] == PARAMETER
+            connection.close()
+    statements = _statements(cap.spans)
+    assert set(statements) == {
+        "CREATE TABLE t2 (owner text, value text)",
+        "INSERT INTO t2 VALUES (%s, %s)",
+        "SELECT value FROM t2 WHERE owner = %s",
+    }
+    assert statements["INSERT INTO t2 VALUES (%s, %s)"].attributes["server.port"] > 0
+    for span in cap.spans:
+        _assert_clean(span, "job-pg2", "postgresql")

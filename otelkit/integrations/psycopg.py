@@ -15,20 +15,16 @@ import psycopg
 
 from otelkit.integrations import _dbapi
 
-# Where the dbapi instrumentation finds the server's name, port and database and the
-# user on a psycopg connection (the upstream psycopg instrumentation reads the same).
-_CONNECTION_ATTRIBUTES = {
-    "database": "info.dbname",
-    "port": "info.port",
-    "host": "info.host",
-    "user": "info.user",
-}
-
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Trace ``psycopg.connect`` once per process."""
     _dbapi.trace_connect(
-        psycopg, "postgresql", tracer_provider, meter_provider, _CONNECTION_ATTRIBUTES
+        psycopg,
+        "postgresql",
+        tracer_provider,
+        meter_provider,
+        _dbapi.LIBPQ_CONNECTION_ATTRIBUTES,
+        cursor=psycopg.Cursor,
     )
 
 
