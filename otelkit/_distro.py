@@ -47,9 +47,6 @@ def autoconfigure() -> None:
 #: The upstream module behind each of otelkit's integrations -> the integration
 #: (``aiobotocore``'s entry point shares botocore's module).
 _OWN_MODULES = {f"opentelemetry.instrumentation.{name}": name for name in _integrations.KNOWN}
-#: Entry points in those modules that otelkit's integration does not cover (grpc.aio):
-#: loaded as upstream loads them.
-_UPSTREAM_ONLY = frozenset({"grpc_aio_client", "grpc_aio_server"})
 
 
 class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base
@@ -65,7 +62,7 @@ class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base
         hooks, when the library is imported), and system metrics are left to the
         ``system_metrics`` setting."""
         module = str(entry_point.value).partition(":")[0]
-        own = None if entry_point.name in _UPSTREAM_ONLY else _OWN_MODULES.get(module)
+        own = _OWN_MODULES.get(module)
         if own is not None:
             if importlib.util.find_spec(_integrations.KNOWN[own]) is not None:
                 _integrations.enable([own])

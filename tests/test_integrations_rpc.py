@@ -119,3 +119,36 @@ def test_celery_tasks_carry_the_senders_ids_into_a_real_worker() -> None:
     assert run_attributes["job_id"] == "job-celery"
     assert base64.b64decode(run["traceId"]).hex() == format(sent.context.trace_id, "032x")
     assert SECRET not in str(worker_spans)
+
+
+async def test_grpc_aio_client_and_server_spans_carry_the_callers_ids() -> None:
+    import grpc
+
+    otelkit.configure(console=False, log_stdout=False, instrument=["grpc"])
+    with turned_off_after("grpc"):
+        seen: list[dict[str, str]] = []
+
+        async def say(request: bytes, context: Any) -> bytes:
+            seen.append(otelkit.ids())
+            return request.upper()
+
+        server = grpc.aio.server()
+        handler = grpc.method_handlers_generic_handler(
+            "otelkit.test.Echo", {"Say": grpc.unary_unary_rpc_method_handler(say)}
+        )
+        server.add_generic_rpc_handlers((handler,))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        try:
+            with capture() as cap, otelkit.bind(job_id="job-grpc-aio"):
+                async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                    say_call = channel.unary_unary("/otelkit.test.Echo/Say")
+                    assert await say_call(b"hi", timeout=5) == b"HI"
+                spans = list(cap.spans)
+        finally:
+            await server.stop(None)
+    by_kind = {span.kind.name: span for span in spans}
+    client, server_span = by_kind["CLIENT"], by_kind["SERVER"]
+    assert server_span.parent.span_id == client.context.span_id
+    assert client.attributes["job_id"] == server_span.attributes["job_id"] == "job-grpc-aio"
+    assert seen == [{"job_id": "job-grpc-aio"}]

@@ -1,7 +1,8 @@
 """gRPC: a client span per call on channels opened after ``configure()`` and a server span
-per call on servers created after it, carrying the bound IDs (OpenTelemetry's gRPC
-instrumentation). Calls to internal hosts also carry the public bound IDs in ``baggage``
-metadata, as HTTP requests do, so the server's spans carry the caller's IDs.
+per call on servers created after it, ``grpc.aio`` included, carrying the bound IDs
+(OpenTelemetry's gRPC instrumentation). Calls to internal hosts also carry the public
+bound IDs in ``baggage`` metadata, as HTTP requests do, so the server's spans carry the
+caller's IDs.
 
 Needs the ``grpc`` extra: ``pip install 'otelkit[grpc]'``.
 """
@@ -12,6 +13,8 @@ from typing import Any
 
 try:
     from opentelemetry.instrumentation.grpc import (
+        GrpcAioInstrumentorClient,
+        GrpcAioInstrumentorServer,
         GrpcInstrumentorClient,
         GrpcInstrumentorServer,
     )
@@ -64,6 +67,40 @@ class _Destination(
     intercept_stream_stream = _call
 
 
+class _AioDestination:
+    """``_Destination`` for ``grpc.aio`` channels, which take one interceptor per kind."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+
+    async def _call(self, continuation: Any, details: Any, request: Any) -> Any:
+        allow_next_injection(self._host)
+        return await continuation(details, request)
+
+
+_AIO_KINDS = {
+    f"intercept_{name}": type(
+        f"_Aio{kind.__name__}",
+        (_AioDestination, kind),
+        {f"intercept_{name}": _AioDestination._call},
+    )
+    for name, kind in (
+        ("unary_unary", grpc.aio.UnaryUnaryClientInterceptor),
+        ("unary_stream", grpc.aio.UnaryStreamClientInterceptor),
+        ("stream_unary", grpc.aio.StreamUnaryClientInterceptor),
+        ("stream_stream", grpc.aio.StreamStreamClientInterceptor),
+    )
+}
+
+
+def _aio_with_destination(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    host = target_host(str(args[0] if args else kwargs.get("target", "")))
+    # Before the tracing interceptors, which the instrumentation puts first in the list.
+    ours = [kind(host) for kind in _AIO_KINDS.values()]
+    kwargs["interceptors"] = [*ours, *(kwargs.get("interceptors") or ())]
+    return wrapped(*args, **kwargs)
+
+
 def _with_destination(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     channel = wrapped(*args, **kwargs)
     target = args[0] if args else kwargs.get("target", "")
@@ -80,6 +117,15 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     server = GrpcInstrumentorServer()  # type: ignore[no-untyped-call]
     if not server.is_instrumented_by_opentelemetry:
         server.instrument(tracer_provider=tracer_provider)
+    aio_client = GrpcAioInstrumentorClient()  # type: ignore[no-untyped-call]
+    if not aio_client.is_instrumented_by_opentelemetry:
+        # Under the instrumentation's own wrapper, which adds its interceptors in front.
+        for name in _CHANNELS:
+            wrap_function_wrapper("grpc.aio", name, _aio_with_destination)
+        aio_client.instrument(tracer_provider=tracer_provider)
+    aio_server = GrpcAioInstrumentorServer()  # type: ignore[no-untyped-call]
+    if not aio_server.is_instrumented_by_opentelemetry:
+        aio_server.instrument(tracer_provider=tracer_provider)
 
 
 def uninstrument() -> None:
@@ -90,3 +136,9 @@ def uninstrument() -> None:
             unwrap(grpc, name)
         client.uninstrument()
     GrpcInstrumentorServer().uninstrument()  # type: ignore[no-untyped-call]
+    aio_client = GrpcAioInstrumentorClient()  # type: ignore[no-untyped-call]
+    if aio_client.is_instrumented_by_opentelemetry:
+        aio_client.uninstrument()
+        for name in _CHANNELS:
+            unwrap(grpc.aio, name)
+    GrpcAioInstrumentorServer().uninstrument()  # type: ignore[no-untyped-call]
