@@ -152,3 +152,36 @@ async def test_grpc_aio_client_and_server_spans_carry_the_callers_ids() -> None:
     assert server_span.parent.span_id == client.context.span_id
     assert client.attributes["job_id"] == server_span.attributes["job_id"] == "job-grpc-aio"
     assert seen == [{"job_id": "job-grpc-aio"}]
+
+
+def test_exports_over_grpc_make_no_spans_of_their_own() -> None:
+    """The OTLP/gRPC exporter is a gRPC client: with gRPC instrumented, an export must not
+    trace itself (each export would make a span to export)."""
+    from tests.support.otlp_grpc_receiver import otlp_grpc_receiver
+
+    # The receiver's server is created first: it stands for a collector elsewhere.
+    with otlp_grpc_receiver() as (endpoint, received):
+        otelkit.configure(console=False, log_stdout=False, instrument=["grpc"])
+        with turned_off_after("grpc"):
+            # The exporter's channel is opened while gRPC is instrumented.
+            otelkit.configure(
+                console=False,
+                log_stdout=False,
+                endpoint=endpoint,
+                protocol="grpc",
+                instrument=["grpc"],
+            )
+            with otelkit.job("calls", job_id="job-loop"):
+                pass
+            assert otelkit.flush(timeout=5)
+            assert otelkit.flush(timeout=5)
+            otelkit.shutdown(timeout=5)
+    names = [
+        span["name"]
+        for request in received.get("traces", [])
+        for resource in request["resourceSpans"]
+        for scope in resource["scopeSpans"]
+        for span in scope["spans"]
+    ]
+    assert "calls" in names
+    assert not [name for name in names if "Export" in name], names
