@@ -13,7 +13,7 @@ import otelkit
 from otelkit.testing import capture
 from tests.support.integrations import turned_off_after
 
-FORMAT = "%(otelTraceID)s %(otelSpanID)s %(otelTraceSampled)s %(message)s"
+FORMAT = "%(otelServiceName)s %(otelTraceID)s %(otelSpanID)s %(otelTraceSampled)s %(message)s"
 
 
 @pytest.fixture
@@ -33,17 +33,19 @@ def third_party_log() -> Iterator[io.StringIO]:
 def test_records_carry_the_trace_context_of_the_current_span(
     third_party_log: io.StringIO,
 ) -> None:
-    otelkit.configure(console=False, log_stdout=False, instrument=["logging"])
-    with turned_off_after("logging"), capture() as cap:
-        with otelkit.job("render", job_id="job-log"):
-            logging.getLogger("thirdparty").warning("Rendered scene")
+    otelkit.configure(
+        service_name="render-api", console=False, log_stdout=False, instrument=["logging"]
+    )
+    with turned_off_after("logging"):
         logging.getLogger("thirdparty").warning("Outside any span")
+        with capture() as cap, otelkit.job("render", job_id="job-log"):
+            logging.getLogger("thirdparty").warning("Rendered scene")
     span = cap.span("render")
     trace_id = format(span.context.trace_id, "032x")
     span_id = format(span.context.span_id, "016x")
     assert third_party_log.getvalue().splitlines() == [
-        f"{trace_id} {span_id} True Rendered scene",
-        "0 0 False Outside any span",
+        "render-api 0 0 False Outside any span",
+        f"render-api {trace_id} {span_id} True Rendered scene",
     ]
     (line,) = [event for event in cap.logs if event.get("message") == "Rendered scene"]
     assert line["job_id"] == "job-log"

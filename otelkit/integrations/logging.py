@@ -23,12 +23,25 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
     ) from exc
 
 
+class _CurrentResource:
+    """Where the upstream instrumentation reads ``otelServiceName`` (once, at the first
+    record): the resource of the provider spans go to then, not otelkit's switch, which
+    has none."""
+
+    def __init__(self, switchable: Any) -> None:
+        self._switchable = switchable
+
+    @property
+    def resource(self) -> Any:
+        return getattr(getattr(self._switchable, "target", None), "resource", None)
+
+
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Add the trace context to every record, once per process."""
     instrumentor = LoggingInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument(
-            tracer_provider=tracer_provider,
+            tracer_provider=_CurrentResource(tracer_provider),
             inject_trace_context=True,
             enable_log_auto_instrumentation=False,
         )
