@@ -1,5 +1,6 @@
-"""``configure(instrument=[...])`` for web frameworks: FastAPI and Django through their
-upstream instrumentations, Starlette and Flask through otelkit's ASGI/WSGI middleware.
+"""``configure(instrument=[...])`` for web frameworks: FastAPI through its upstream
+instrumentation, Starlette and Flask through otelkit's ASGI/WSGI middleware, Django
+through both (otelkit's WSGI middleware around the upstream Django instrumentation).
 Each serves a real request on loopback (uvicorn, werkzeug); the server span carries the
 IDs the caller sent in ``baggage``, the stable HTTP conventions, and never the secret in
 the query string."""
@@ -101,7 +102,7 @@ def test_flask_apps_get_otelkit_middleware_with_a_correlation_id() -> None:
         assert len([s for s in cap.spans if s.kind.name == "SERVER"]) == 1
 
 
-def test_django_server_spans_are_named_by_route_and_carry_ids() -> None:
+def test_django_requests_get_otelkit_middleware_and_a_span_named_by_route() -> None:
     from tests.support.django_site import configure_settings
 
     otelkit.configure(console=False, log_stdout=False, instrument=["django"])
@@ -113,5 +114,16 @@ def test_django_server_spans_are_named_by_route_and_carry_ids() -> None:
         with wsgi_server(app) as url, capture() as cap:
             response = request("GET", f"{url}/items/7{QUERY}", headers=HEADERS)
             span = _server_span(cap)
+            routed = eventually(
+                lambda: next((s for s in cap.spans if s.kind.name == "INTERNAL"), None)
+            )
         assert response.json() == {"item": 7}
-        _assert_server_span(span, "items/<int:item_id>")
+        _assert_server_span(span, None)
+        # otelkit's middleware: the correlation ID on the span and echoed to the caller
+        assert span.attributes["correlation_id"] == response.headers["x-correlation-id"]
+        # inside it, the Django instrumentation's span named by the route
+        assert routed.name == "GET items/<int:item_id>"
+        assert routed.parent.span_id == span.context.span_id
+        assert routed.attributes["job_id"] == "job-web"
+        assert routed.attributes["correlation_id"] == span.attributes["correlation_id"]
+        assert len([s for s in cap.spans if s.kind.name == "SERVER"]) == 1

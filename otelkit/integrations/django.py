@@ -1,10 +1,12 @@
-"""Django: a server span per request named by its route, carrying the IDs that arrive in
-``baggage`` (OpenTelemetry's Django instrumentation, which adds its middleware to
-``settings.MIDDLEWARE``).
+"""Django: every WSGI request runs inside ``OtelkitWSGIMiddleware`` (a server span, the
+correlation ID bound and echoed, request log lines, the caller's IDs taken only from
+trusted callers), and OpenTelemetry's Django instrumentation adds a span named by the
+route inside it (its middleware in ``settings.MIDDLEWARE``). ASGI Django gets the Django
+instrumentation's own server span.
 
-The middleware is added right after ``django.setup()`` (settings are read then, and the
-request handler built after it): before that, reading the settings would configure Django
-with empty ones.
+The Django middleware is added right after ``django.setup()`` (settings are read then,
+and the request handler built after it): before that, reading the settings would
+configure Django with empty ones.
 
 Needs the ``django`` extra: ``pip install 'otelkit[django]'``.
 """
@@ -25,8 +27,23 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 import django
 from django.apps import apps
+from django.core.handlers.wsgi import WSGIHandler
+
+from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
 _original_setup: Callable[..., None] | None = None
+_original_call: Callable[..., Any] | None = None
+_WRAPPED = "_otelkit_wsgi_middleware"
+
+
+def _call(self: WSGIHandler, environ: dict[str, Any], start_response: Any) -> Any:
+    assert _original_call is not None
+    middleware = self.__dict__.get(_WRAPPED)
+    if middleware is None:
+        original = _original_call
+        middleware = OtelkitWSGIMiddleware(lambda env, start: original(self, env, start))
+        self.__dict__[_WRAPPED] = middleware
+    return middleware(environ, start_response)
 
 
 def _instrument_now(tracer_provider: Any, meter_provider: Any) -> None:
@@ -37,7 +54,10 @@ def _instrument_now(tracer_provider: Any, meter_provider: Any) -> None:
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument Django once per process, now if it is set up, else right after setup."""
-    global _original_setup
+    global _original_setup, _original_call
+    if _original_call is None:
+        _original_call = WSGIHandler.__call__
+        WSGIHandler.__call__ = _call
     if apps.ready:
         _instrument_now(tracer_provider, meter_provider)
         return
@@ -55,7 +75,10 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
 
 def uninstrument() -> None:
     """Undo ``instrument``."""
-    global _original_setup
+    global _original_setup, _original_call
+    if _original_call is not None:
+        WSGIHandler.__call__ = _original_call
+        _original_call = None
     if _original_setup is not None:
         django.setup = _original_setup
         _original_setup = None
