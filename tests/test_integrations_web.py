@@ -1,6 +1,6 @@
-"""``configure(instrument=[...])`` for web frameworks: FastAPI through its upstream
-instrumentation, Starlette and Flask through otelkit's ASGI/WSGI middleware, Django
-through both (otelkit's WSGI middleware around the upstream Django instrumentation).
+"""``configure(instrument=[...])`` for web frameworks: Starlette and Flask through
+otelkit's ASGI/WSGI middleware, FastAPI and Django through both (otelkit's middleware
+around the framework's upstream instrumentation).
 Each serves a real request on loopback (uvicorn, werkzeug); the server span carries the
 IDs the caller sent in ``baggage``, the stable HTTP conventions, and never the secret in
 the query string."""
@@ -37,7 +37,7 @@ def _assert_server_span(span: Any, route: str | None) -> None:
     assert SECRET not in str(attributes)
 
 
-def test_fastapi_server_spans_are_named_by_route_and_carry_ids() -> None:
+def test_fastapi_requests_get_otelkit_middleware_and_a_span_named_by_route() -> None:
     import fastapi
 
     otelkit.configure(console=False, log_stdout=False, instrument=["fastapi"])
@@ -45,17 +45,57 @@ def test_fastapi_server_spans_are_named_by_route_and_carry_ids() -> None:
         app = fastapi.FastAPI()
 
         @app.get("/items/{item_id}")
-        def item(item_id: int) -> dict[str, int]:
-            return {"item": item_id}
+        def item(item_id: int) -> dict[str, Any]:
+            return {"item": item_id, "correlation_id": otelkit.ids().get("correlation_id")}
 
         with asgi_server(app) as url, capture() as cap:
             response = request("GET", f"{url}/items/7{QUERY}", headers=HEADERS)
-            assert response.json() == {"item": 7}
             span = _server_span(cap)
-        _assert_server_span(span, "/items/{item_id}")
-        # Recent FastAPI traces natively too: it stands down for the instrumentation.
-        assert span.instrumentation_scope.name == "opentelemetry.instrumentation.fastapi"
+            routed = eventually(
+                lambda: next((s for s in cap.spans if s.name == "GET /items/{item_id}"), None)
+            )
+        correlation_id = response.headers["x-correlation-id"]
+        assert response.json() == {"item": 7, "correlation_id": correlation_id}
+        _assert_server_span(span, None)
+        assert span.attributes["correlation_id"] == correlation_id
+        # inside it, the FastAPI instrumentation's span (recent FastAPI, which traces
+        # natively, stands down for it)
+        assert routed.instrumentation_scope.name == "opentelemetry.instrumentation.fastapi"
+        assert routed.kind.name == "INTERNAL"
+        assert routed.parent.span_id == span.context.span_id
+        assert routed.attributes["job_id"] == "job-web"
+        assert routed.attributes["http.route"] == "/items/{item_id}"
+        assert SECRET not in str(dict(routed.attributes))
         assert len([s for s in cap.spans if s.kind.name == "SERVER"]) == 1
+
+
+def test_fastapi_apps_with_the_middleware_keep_one() -> None:
+    import fastapi
+
+    from otelkit.middleware.asgi import OtelkitASGIMiddleware
+
+    otelkit.configure(console=False, log_stdout=False, instrument=["fastapi"])
+    with turned_off_after("fastapi"):
+        app = fastapi.FastAPI()
+        app.add_middleware(OtelkitASGIMiddleware)
+
+        @app.get("/ping")
+        def ping() -> str:
+            return "pong"
+
+        with asgi_server(app) as url, capture() as cap:
+            response = request("GET", f"{url}/ping", headers=HEADERS)
+            _server_span(cap)
+            completed = eventually(
+                lambda: [e for e in cap.logs if e.get("message") == "Request completed"]
+            )
+        assert response.status_code == 200
+        assert len(response.headers.get_list("x-correlation-id")) == 1
+        assert len(completed) == 1
+        asgi_spans = [
+            s for s in cap.spans if s.instrumentation_scope.name.endswith("instrumentation.asgi")
+        ]
+        assert len(asgi_spans) == 1
 
 
 def test_starlette_apps_get_otelkit_middleware_with_a_correlation_id() -> None:
@@ -126,4 +166,22 @@ def test_django_requests_get_otelkit_middleware_and_a_span_named_by_route() -> N
         assert routed.parent.span_id == span.context.span_id
         assert routed.attributes["job_id"] == "job-web"
         assert routed.attributes["correlation_id"] == span.attributes["correlation_id"]
+        assert len([s for s in cap.spans if s.kind.name == "SERVER"]) == 1
+
+
+def test_django_applications_wrapped_by_the_user_keep_one_middleware() -> None:
+    from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
+    from tests.support.django_site import configure_settings
+
+    otelkit.configure(console=False, log_stdout=False, instrument=["django"])
+    with turned_off_after("django"):
+        configure_settings()
+        from django.core.wsgi import get_wsgi_application
+
+        app = OtelkitWSGIMiddleware(get_wsgi_application())
+        with wsgi_server(app) as url, capture() as cap:
+            response = request("GET", f"{url}/items/7", headers=HEADERS)
+            _server_span(cap)
+        assert response.json() == {"item": 7}
+        assert len(response.headers.get_list("x-correlation-id")) == 1
         assert len([s for s in cap.spans if s.kind.name == "SERVER"]) == 1

@@ -28,6 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 import django
 from django.apps import apps
 from django.core.handlers.wsgi import WSGIHandler
+from opentelemetry import trace
 
 from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
@@ -38,6 +39,9 @@ _WRAPPED = "_otelkit_wsgi_middleware"
 
 def _call(self: WSGIHandler, environ: dict[str, Any], start_response: Any) -> Any:
     assert _original_call is not None
+    if getattr(trace.get_current_span(), "kind", None) is trace.SpanKind.SERVER:
+        # already inside a server span: the user wrapped the application themselves
+        return _original_call(self, environ, start_response)
     middleware = self.__dict__.get(_WRAPPED)
     if middleware is None:
         original = _original_call
