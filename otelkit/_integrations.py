@@ -28,6 +28,17 @@ KNOWN: dict[str, str] = {
     "requests": "requests",
     "redis": "redis",
     "threading": "threading",
+    "fastapi": "fastapi",
+    "starlette": "starlette",
+    "flask": "flask",
+    "django": "django",
+    "sqlalchemy": "sqlalchemy",
+    "sqlite3": "sqlite3",
+    "psycopg": "psycopg",
+    "psycopg2": "psycopg2",
+    "grpc": "grpc",
+    "celery": "celery",
+    "logging": "logging",
 }
 DEFAULT = ("botocore", "httpx")
 
@@ -82,6 +93,17 @@ def enable(names: Iterable[str] | None) -> list[str]:
             when_imported(library, functools.partial(_activate_on_import, name))
         enabled.append(name)
     return enabled
+
+
+def disable(name: str) -> None:
+    """Turn an enabled integration off (tests; a framework patched at class level would
+    otherwise stay patched for the rest of the process)."""
+    with _lock:
+        if name not in _enabled:
+            return
+        _enabled.discard(name)
+    if KNOWN[name] in sys.modules:
+        importlib.import_module(f"otelkit.integrations.{name}").uninstrument()
 
 
 def when_imported(module_name: str, callback: Callable[[ModuleType], None]) -> None:

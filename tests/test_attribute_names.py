@@ -121,6 +121,36 @@ def _requests_and_redis() -> None:
         redis.Redis.from_url(url).set("names", "1")
 
 
+def _sql_and_web_frameworks() -> None:
+    """Statements through sqlite3 and SQLAlchemy, and a Django request (the upstream
+    database and framework instrumentations otelkit turns on)."""
+    import sqlite3
+    import tempfile
+
+    import sqlalchemy
+
+    from otelkit import _integrations
+    from tests.support.django_site import configure_settings
+    from tests.support.integrations import turned_off_after
+    from tests.support.servers import request
+
+    names = ["sqlite3", "sqlalchemy", "django"]
+    _integrations.enable(names)
+    with turned_off_after(*names), tempfile.TemporaryDirectory() as directory:
+        connection = sqlite3.connect(f"{directory}/a.db")
+        connection.execute("CREATE TABLE t (a TEXT)")
+        connection.close()
+        engine = sqlalchemy.create_engine(f"sqlite:///{directory}/b.db")
+        with engine.begin() as alchemy:
+            alchemy.execute(sqlalchemy.text("SELECT 1"))
+        engine.dispose()
+        configure_settings()
+        from django.core.wsgi import get_wsgi_application
+
+        with wsgi_server(get_wsgi_application()) as url:
+            request("GET", f"{url}/items/7")
+
+
 SCENARIOS = [
     _lambda_invocations,
     _failures,
@@ -128,6 +158,7 @@ SCENARIOS = [
     _wsgi_request,
     _asgi_request,
     _requests_and_redis,
+    _sql_and_web_frameworks,
 ]
 
 
@@ -160,6 +191,7 @@ def test_every_span_attribute_name_is_a_convention_or_documented(
     assert not unknown, f"neither a convention nor in {DOC.name}: {unknown}"
     # the upstream HTTP spans are among them, with the stable names
     assert {"http.request.method", "url.full", "http.response.status_code"} <= set(written)
+    assert {"db.system.name", "db.query.text", "http.route"} <= set(written)
 
 
 def test_the_documented_names_are_not_the_conventions() -> None:

@@ -116,9 +116,17 @@ ALIASES = {
 }
 
 
+#: Guessed extras that also bring their framework's own upstream instrumentation.
+FRAMEWORK_INSTRUMENTED = {"fastapi", "django"}
+
+
 def test_the_extras_users_guess_are_aliases_of_real_ones() -> None:
     for alias, target in ALIASES.items():
-        assert EXTRAS[alias] == [f"otelkit[{target}]"], alias
+        own = [f"opentelemetry-instrumentation-{alias}"] if alias in FRAMEWORK_INSTRUMENTED else []
+        assert [EXTRAS[alias][0], *(r.split(">")[0] for r in EXTRAS[alias][1:])] == [
+            f"otelkit[{target}]",
+            *own,
+        ], alias
 
 
 def test_the_grafana_sdk_is_pinned_to_the_build_the_suite_runs() -> None:

@@ -271,8 +271,10 @@ class ServiceSettings:
         default=None,
         env=("OTELKIT_INSTRUMENT",),
         shown="botocore,httpx (those installed)",
-        doc="Comma-separated integrations to turn on: `botocore`, `httpx`, `requests`, `redis` "
-        "(each needs the extra of its name).",
+        doc="Comma-separated integrations to turn on: `botocore`, `httpx`, `requests`, `redis`, "
+        "`fastapi`, `starlette`, `flask`, `django`, `sqlalchemy`, `sqlite3`, `psycopg`, "
+        "`psycopg2`, `grpc`, `celery`, `logging` (each needs the extra of its name; see "
+        "[Instrumentations](instrumentations.md)).",
     )
     traces_sampler: str | None = setting(
         parse=choice(SAMPLERS),

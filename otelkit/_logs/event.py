@@ -42,6 +42,11 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     FIELDS_ATTR,
     ONE_PER_UNIT_ATTR,
     "color_message",
+    # the trace context the ``logging`` integration adds for other handlers' formats
+    "otelTraceID",
+    "otelSpanID",
+    "otelTraceSampled",
+    "otelServiceName",
 }
 _STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 

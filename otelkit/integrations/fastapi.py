@@ -1,0 +1,63 @@
+"""FastAPI: every request runs inside ``OtelkitASGIMiddleware`` (a server span, the
+correlation ID bound and echoed, request log lines, the caller's IDs taken only from
+trusted callers), and OpenTelemetry's FastAPI instrumentation adds a span named by the
+route inside it (``GET /items/{item_id}``) and the HTTP server metrics.
+
+Applications created after ``configure()`` get the FastAPI instrumentation; one that
+already has ``OtelkitASGIMiddleware`` keeps its own. Recent FastAPI releases also trace
+natively: they stand down for the instrumentation.
+
+Needs the ``fastapi`` extra: ``pip install 'otelkit[fastapi]'``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
+    raise ImportError(
+        "the fastapi integration needs opentelemetry-instrumentation-fastapi: "
+        "pip install 'otelkit[fastapi]'"
+    ) from exc
+
+from fastapi.applications import FastAPI
+
+from otelkit.middleware.asgi import OtelkitASGIMiddleware
+
+_original_call: Callable[..., Any] | None = None
+_WRAPPED = "_otelkit_asgi_middleware"
+
+
+async def _call(self: FastAPI, scope: Any, receive: Any, send: Any) -> None:
+    assert _original_call is not None
+    middleware = self.__dict__.get(_WRAPPED)
+    if middleware is None:
+        own = any(getattr(m, "cls", None) is OtelkitASGIMiddleware for m in self.user_middleware)
+        inner = functools.partial(_original_call, self)
+        middleware = inner if own else OtelkitASGIMiddleware(inner)
+        self.__dict__[_WRAPPED] = middleware
+    await middleware(scope, receive, send)
+
+
+def instrument(tracer_provider: Any, meter_provider: Any) -> None:
+    """Instrument FastAPI once per process; spans follow otelkit's provider switches."""
+    global _original_call
+    if _original_call is None:
+        _original_call = FastAPI.__call__
+        FastAPI.__call__ = _call  # type: ignore[method-assign]
+    instrumentor = FastAPIInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+
+
+def uninstrument() -> None:
+    """Undo ``instrument``."""
+    global _original_call
+    if _original_call is not None:
+        FastAPI.__call__ = _original_call  # type: ignore[method-assign]
+        _original_call = None
+    FastAPIInstrumentor().uninstrument()
