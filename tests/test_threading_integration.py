@@ -14,7 +14,7 @@ import pytest
 from tests.support.processes import production_env
 
 PROGRAM = """
-import sys, threading
+import asyncio, sys, threading
 from concurrent.futures import ThreadPoolExecutor
 import otelkit
 
@@ -44,6 +44,14 @@ with otelkit.job("driver", job_id="job-driver"):
     for job in jobs:
         job.join()
 pool.shutdown()
+
+
+async def in_executor():
+    with otelkit.job("aio", job_id="job-aio"):
+        await asyncio.get_running_loop().run_in_executor(None, log.info, "in executor")
+
+
+asyncio.run(in_executor())
 """
 
 
@@ -73,7 +81,7 @@ def test_threads_and_pool_tasks_carry_the_job_that_started_them() -> None:
     started = {
         line["job_id"]: line["trace_id"] for line in lines if line["message"] == "JOB_STARTED"
     }
-    assert set(started) == {"job-driver", "job-a", "job-b"}
+    assert set(started) == {"job-driver", "job-a", "job-b", "job-aio"}
     # The job threads themselves started inside the driver's job: a job of their own
     # inside it continues its trace.
     assert started["job-a"] == started["job-b"] == started["job-driver"]
@@ -82,6 +90,7 @@ def test_threads_and_pool_tasks_carry_the_job_that_started_them() -> None:
             "job-a": started["job-a"],
             "job-b": started["job-b"],
         }, message
+    assert _by_job(lines, "in executor") == {"job-aio": started["job-aio"]}  # asyncio's too
 
 
 def test_without_the_integration_threads_start_empty() -> None:
@@ -89,6 +98,7 @@ def test_without_the_integration_threads_start_empty() -> None:
     lines = _lines()
     assert _by_job(lines, "in thread") == {"-": "-"}
     assert _by_job(lines, "in pool") == {"-": "-"}
+    assert _by_job(lines, "in executor") == {"-": "-"}
 
 
 def test_an_unknown_integration_names_threading_among_the_known() -> None:
