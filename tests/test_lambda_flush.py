@@ -79,9 +79,13 @@ def test_a_collector_that_answers_badly_costs_milliseconds(mode: str) -> None:
 def test_a_blackholed_collector_costs_one_bounded_flush_then_nothing(mode: str) -> None:
     """Accepting and never answering, or trickling the answer a byte at a time: the first
     invocation's flush ends by its bound, the next ones skip the paused collector."""
+    # The same first invocation against a healthy collector: what this machine takes
+    # for the invocation's own work (imports on first use included) right now.
+    with fault_receiver("healthy") as (endpoint, _):
+        (baseline, *_), _ = _invoke_all(endpoint)
     with fault_receiver(mode) as (endpoint, _):
         walls, threads = _invoke_all(endpoint)
-    assert walls[0] < _lambda_lifecycle.MAX_FLUSH_SECONDS + 0.3
+    assert walls[0] < _lambda_lifecycle.MAX_FLUSH_SECONDS + 0.3 + baseline, (walls[0], baseline)
     later = sorted(walls[1:])
     assert later[len(later) // 2] < 0.02, f"later invocations {later}"
     # One stall of a busy shared machine is tolerated; waiting on the collector is not.
