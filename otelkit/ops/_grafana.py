@@ -76,7 +76,7 @@ def grafana_dashboard(model: OpsModel, stage: str) -> dict[str, Any]:
             .with_target(prom.Dataquery().expr(model.fill(rule.expr, stage)).ref_id("A"))
         )
     encoded: dict[str, Any] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
-    _flow(encoded["panels"])
+    _flow(encoded.get("panels", []))  # an empty board has no "panels"
     return encoded
 
 
