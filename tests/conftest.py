@@ -53,6 +53,16 @@ def clean_otelkit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     logging.getLogger().setLevel(root_level)
 
 
+@pytest.fixture
+def warm_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm Lambda environment: not the cold start, no X-Ray trace header of Lambda's.
+    A test of the cold start sets the flag itself."""
+    from otelkit.aws import _lambda_lifecycle
+
+    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+
+
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
     """moto's AWS emulator as a real HTTP server on loopback, shared by the session.

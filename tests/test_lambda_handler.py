@@ -24,11 +24,7 @@ from tests.support.lambda_context import (
 log = otelkit.get_logger("worker")
 
 
-@pytest.fixture(autouse=True)
-def warm(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts warm; the cold-start test sets the flag itself."""
-    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
-    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+pytestmark = pytest.mark.usefixtures("warm_lambda")
 
 
 @otelkit.aws.lambda_handler

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._parent import CARRIERS
 from otelkit.testing import Capture
 from tests.support.lambda_context import TRACEPARENT, FakeContext
@@ -27,10 +26,7 @@ OTHER_PARENT = f"00-{OTHER_TRACE}-b7ad6b7169203331-01"
 log = otelkit.get_logger("parent-test")
 
 
-@pytest.fixture(autouse=True)
-def warm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
-    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+pytestmark = pytest.mark.usefixtures("warm_lambda")
 
 
 @otelkit.aws.lambda_handler

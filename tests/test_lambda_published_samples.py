@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._detect import detect
 from otelkit.testing import Capture
 from tests.support.lambda_context import ARN, TRACE_ID, TRACEPARENT, FakeContext
@@ -23,10 +22,7 @@ from tests.support.lambda_event_shapes import EVENTS
 log = otelkit.get_logger("samples")
 
 
-@pytest.fixture(autouse=True)
-def warm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
-    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+pytestmark = pytest.mark.usefixtures("warm_lambda")
 
 
 @otelkit.aws.lambda_handler

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otelkit
-from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._detect import detect
 from otelkit.testing import Capture, capture
 from tests.support.lambda_context import PARENT_ID, TRACE_ID, TRACEPARENT, FakeContext
@@ -35,10 +34,7 @@ def load(name: str) -> Any:
     return json.loads((SHARED / f"{name}.json").read_text())
 
 
-@pytest.fixture(autouse=True)
-def warm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
-    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+pytestmark = pytest.mark.usefixtures("warm_lambda")
 
 
 @otelkit.aws.lambda_handler
