@@ -88,11 +88,8 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
                 f"span({self._name!r}) is already open: a span() object is "
                 "entered once; write `with otelkit.span(...)` per block"
             )
-        tracer = _switch.TRACER.delegate
-        current = tracer.start_span(
-            self._name,
-            kind=self._kind,
-            attributes=self._attributes if spans_leave(tracer) else None,
+        current = _switch.TRACER.delegate.start_span(
+            self._name, kind=self._kind, attributes=self._attributes
         )
         self._span = current
         self._token = otel_context.attach(span_context(current, self._attributes))
