@@ -53,14 +53,6 @@ def fail_span(span: trace.Span, exc: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
 
-def spans_leave(tracer: object) -> bool:
-    """Whether spans of ``tracer`` reach anything: an SDK tracer with no span processor
-    (EMF-only, lines only) keeps its spans for their IDs alone, so their attributes
-    are work for nothing. True for a tracer this cannot tell about."""
-    processors = getattr(getattr(tracer, "span_processor", None), "_span_processors", None)
-    return not isinstance(processors, tuple) or bool(processors)
-
-
 class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
     """Open a span for a ``with`` block; keyword arguments become span attributes.
 

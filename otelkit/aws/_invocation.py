@@ -34,7 +34,7 @@ from otelkit._requests.incoming import (
     incoming_context,
 )
 from otelkit._requests.telemetry import Request
-from otelkit._tracing.spans import fail_span, spans_leave
+from otelkit._tracing.spans import fail_span
 from otelkit.aws import _lambda_lifecycle, _records
 from otelkit.aws._consume import process_message
 from otelkit.aws._continuity import caller_context
@@ -246,13 +246,12 @@ class Invocation:
         parent, self.echo = _invocation_context(source, event, context, path)
         parent = _log_buffer.scoped(parent)
         name = getattr(context, "function_name", None)
-        tracer = _switch.TRACER.delegate
         self.span = start_span_from(
-            tracer,
+            _switch.TRACER.delegate,
             name if isinstance(name, str) and name else handler_name,
             parent,
             kind=source.kind,
-            attributes=_faas_attributes(context, source, cold) if spans_leave(tracer) else None,
+            attributes=_faas_attributes(context, source, cold),
         )
         self.context_token = otel_context.attach(trace.set_span_in_context(self.span, parent))
         if cold:
