@@ -5,7 +5,8 @@ under awslambdaric, configurations interleaved round by round.
 For each configuration and round: a fresh emulator (cold start: process start to the
 first response, and the emulator's init duration), then warm invocations, of which it
 reads what the caller waits for (the runtime's part: ``INVOKE RTDONE``, until the
-runtime posts the response), what is billed (``REPORT`` ``Duration``, extensions
+runtime asks for its next invocation, just after it posts the response: an upper
+bound), what is billed (``REPORT`` ``Duration``, extensions
 included) and the bytes written to the log stream per invocation.
 
 Usage: ``python benchmarks/lambda_runtime.py [--rounds N] [--warm N] [--only TEXT]

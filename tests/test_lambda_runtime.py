@@ -229,7 +229,30 @@ def test_invocations_that_never_enter_the_decorated_handler_do_not_wait_for_it()
         billed = _ms(function.reports(2)[1])
     assert "Internal agent otelkit" in function.dump()
     assert response.body["body"] == "plain"
-    assert billed < 2000, billed  # the extension's start wait (0.5 s), not the timeout
+    # The runtime's client tells the extension the response is posted: neither the
+    # timeout nor the extension's start wait (0.5 s) is billed.
+    assert billed < 400, billed
+
+
+def test_a_failed_invocation_is_flushed_after_the_runtime_posts_its_error() -> None:
+    # The extension flushes once the runtime's client posted the invocation's response
+    # or, here, its error: the failed invocation's span arrives, nothing waits long.
+    with otlp_receiver() as (endpoint, received):
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
+        with lambda_function("decorated.handler", env) as function:
+            assert function.invoke(API_EVENT).status == 200  # cold
+            failed = function.invoke({**API_EVENT, "fail": True})
+            billed = _ms(function.reports(2)[1])
+            failed_spans = [
+                span["name"]
+                for span in received.spans()
+                if span.get("status", {}).get("code") == "STATUS_CODE_ERROR"
+            ]
+    assert "Internal agent otelkit" in function.dump()
+    assert failed.body["errorMessage"] == "order failed", failed.body
+    # the failed invocation's span arrived before the emulator answered its caller
+    assert failed_spans == ["otelkit-test"], received.spans()
+    assert billed < 400, billed
 
 
 def _counted(received: Any, name: str) -> float:

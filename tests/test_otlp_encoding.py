@@ -153,6 +153,17 @@ def test_values_the_wire_cannot_carry_leave_out_that_attribute_only() -> None:
     assert [(kv.key, kv.value.int_value) for kv in attributes] == [("kept", 5)]
 
 
+def test_each_batch_carries_its_own_resource_when_the_resource_changes() -> None:
+    # The last resource's bytes are reused from flush to flush: a reconfigured process
+    # (another Resource) must never be exported under the one before.
+    other = Resource({"service.name": "other", "deployment.environment.name": "dev"})
+    for resource in (_SERVICE, _SERVICE, other, _SERVICE, other):
+        span = ReadableSpan(
+            name="s", context=_context(1, 2, False, {}), resource=resource, start_time=1
+        )
+        assert encode_spans([span]) == sdk_spans([span]).SerializeToString()
+
+
 def test_the_direct_writer_is_at_least_twice_as_fast_as_the_sdk_encoder() -> None:
     spans = [
         _span("GET /orders", **{"http.route": "/orders", "job_id": f"j{i}", "n": i, "ok": True})

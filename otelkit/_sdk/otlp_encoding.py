@@ -136,8 +136,19 @@ def _attributes(field: int, attributes: Mapping[str, Any] | None) -> bytes:
     return b"".join(out)
 
 
+# The last resource encoded, and its bytes: a process exports under one resource, and a
+# Resource cannot change, so each flush (on Lambda, one per invocation) reuses them.
+_last_resource: tuple[Resource, bytes] | None = None
+
+
 def _resource(resource: Resource) -> bytes:
-    return _attributes(1, resource.attributes)
+    global _last_resource
+    last = _last_resource
+    if last is not None and last[0] is resource:
+        return last[1]
+    encoded = _attributes(1, resource.attributes)
+    _last_resource = (resource, encoded)
+    return encoded
 
 
 def _scope(scope: InstrumentationScope | None) -> bytes:

@@ -74,6 +74,8 @@ def assemble(
     outboxes: Sequence[Outbox] = (),
     emf: EMFMeterProvider | None = None,
     redacted_at_export: Sequence[SpanProcessor] = (),
+    defer_logs: bool = False,
+    defer_metrics: bool = False,
 ) -> _pipeline.Pipeline:
     """Build providers around the given processors/readers and wrap them as a Pipeline.
 
@@ -85,7 +87,10 @@ def assemble(
     one deadline: no thread is started per flush (on Lambda that cost more than the
     export), and an outbox with nothing queued or metrics with nothing recorded since the
     last flush cost nothing. Metrics that go only to ``emf`` never enter the SDK; beside
-    other readers each measurement goes to both, aggregated once for each.
+    other readers each measurement goes to both, aggregated once for each. With
+    ``defer_logs`` and ``defer_metrics`` (on Lambda, where they leave only at a flush)
+    log records are built and SDK measurements aggregated at the flush, not as lines
+    are written and measurements made (``deferred_logs``, ``deferred_metrics``).
     """
     tracer_provider = TracerProvider(
         resource=resource,
@@ -106,10 +111,21 @@ def assemble(
         sdk_meters = MeterProvider(
             resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
         )
-    meter_provider: Any = sdk_meters if emf is None else emf
+    measured: Any = sdk_meters
+    deferred_meters = None
+    if defer_metrics and sdk_meters is not None:
+        from otelkit._sdk.deferred_metrics import DeferredMeterProvider
+
+        measured = deferred_meters = DeferredMeterProvider(sdk_meters)
+    meter_provider: Any = measured if emf is None else emf
     if sdk_meters is not None and emf is not None:
-        meter_provider = TeeMeterProvider(sdk_meters, emf)
+        meter_provider = TeeMeterProvider(measured, emf)
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
+    deferred = None
+    if defer_logs and otel_loggers is not None:
+        from otelkit._sdk.deferred_logs import DeferredLogs
+
+        otel_loggers = deferred = DeferredLogs(otel_loggers)
     # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole;
     # a tracer provider with no processor of its own holds nothing.
     holds_spans = span_processors or redacted_at_export
@@ -120,6 +136,10 @@ def assemble(
     within, metric_failures_here, metrics_held = _export_hooks(bool(outboxes or metric_readers))
 
     def flush(timeout: float) -> bool:
+        if deferred is not None:
+            deferred.drain()
+        if deferred_meters is not None:
+            deferred_meters.drain()
         recorded = take_recorded()
         held = bool(metric_readers) and metrics_held()  # kept from an outage
         if not (queues or recorded or held):
@@ -139,6 +159,10 @@ def assemble(
         return delivered and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
+        if deferred is not None:
+            deferred.drain()
+        if deferred_meters is not None:
+            deferred_meters.drain()
         deadline = time.monotonic() + timeout
         with within(deadline):
             for outbox in outboxes:
@@ -313,6 +337,8 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         outboxes=outboxes,
         emf=emf,
         redacted_at_export=redacted_at_export,
+        defer_logs=on_lambda(),
+        defer_metrics=on_lambda(),
     )
     pipeline.prometheus_text = prometheus_text
     pipeline.exports = exports
@@ -382,6 +408,7 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
         return True
     provider = pipeline.meter_provider
     provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    provider = getattr(provider, "sdk", provider)  # a deferring wrapper (on Lambda)
     from opentelemetry.sdk.metrics import MeterProvider
 
     if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):

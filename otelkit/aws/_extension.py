@@ -26,6 +26,7 @@ duration is; the caller's latency no longer includes it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -38,6 +39,7 @@ from otelkit._config.settings import from_environ
 from otelkit._core.safety import report_internal_error
 from otelkit._logs.event import scope_fields
 from otelkit._setup import flush, shutdown
+from otelkit.aws._extension_api import ExtensionsApi
 from otelkit.aws._lambda_lifecycle import flush_bound
 
 #: The name the extension registers under (not a file under /opt/extensions: internal).
@@ -48,8 +50,9 @@ _NEXT = "/2020-01-01/extension/event/next"
 SHUTDOWN_FLUSH_SECONDS = 0.25
 #: How long the loop waits for the decorated handler to start an invocation.
 START_WAIT_SECONDS = 0.5
-#: How long the handler's thread waits for the loop to receive the invocation's event.
-_CATCH_UP_SECONDS = 0.05
+#: How long the loop waits, once handed an invocation, for the runtime to post its
+#: response (it posts right after the handler returns): a bound, not a cost.
+_POST_WAIT = 0.05
 #: How long the loop waits for a handler that never hands over (a reset runtime).
 _HAND_OVER_FALLBACK_SECONDS = 900.0
 
@@ -57,8 +60,14 @@ _HAND_OVER_FALLBACK_SECONDS = 900.0
 class _Extension:
     """The loop's state, shared with the handler's thread under one condition: the
     invocation the loop is on, and whether the decorated handler started and finished
-    it (an invocation that never enters the handler, as an event the runtime cannot
-    parse, costs ``START_WAIT_SECONDS``, not its whole timeout)."""
+    it and the runtime posted its response (an invocation that never enters the handler,
+    as an event the runtime cannot parse, costs at most ``START_WAIT_SECONDS``, not its
+    whole timeout).
+
+    The handler's thread never waits for the loop: each state is the request ID it
+    belongs to, and Lambda sends the next invocation only after the loop asked for it,
+    so the loop reaches every invocation the handler starts, before or after it ends.
+    """
 
     def __init__(self, api: str, identifier: str) -> None:
         self.api = api
@@ -67,24 +76,17 @@ class _Extension:
         self.current: str | None = None  # the request ID the loop is on
         self.started: str | None = None
         self.handed: str | None = None
-        self.declined: str | None = None  # started too early for the loop: flushed inline
+        self.posted: str | None = None  # the runtime posted this one's response
         self.fields: dict[str, Any] | None = None
+        self.connection = ExtensionsApi(api, None)  # a long poll: no timeout
         self.thread = threading.Thread(target=self._loop, name="otelkit-extension", daemon=True)
 
     def _next_event(self) -> dict[str, Any]:
-        import http.client
-
-        connection = http.client.HTTPConnection(self.api, timeout=None)  # a long poll
-        try:
-            headers = {"Lambda-Extension-Identifier": self.identifier}
-            connection.request("GET", _NEXT, headers=headers)
-            reply = connection.getresponse()
-            body = reply.read()
-        finally:
-            connection.close()
-        if reply.status != 200:
-            raise OSError(f"extension next: HTTP {reply.status}")
-        event = json.loads(body)
+        status, _, event = self.connection.request(
+            "GET", _NEXT, {"Lambda-Extension-Identifier": self.identifier}
+        )
+        if status != 200:
+            raise OSError(f"extension next: HTTP {status}")
         return event if isinstance(event, dict) else {}
 
     def _loop(self) -> None:
@@ -101,7 +103,9 @@ class _Extension:
                 time.sleep(0.1)
 
     def _after_response(self, event: dict[str, Any]) -> None:
-        """Wait for the handler to finish this invocation, then flush within its deadline."""
+        """Wait for the handler to finish this invocation and the runtime to post its
+        response, then flush within its deadline."""
+        global _posts_seen
         request_id = event.get("requestId")
         deadline_ms = event.get("deadlineMs")
         left_s = (
@@ -110,16 +114,23 @@ class _Extension:
             else _HAND_OVER_FALLBACK_SECONDS
         )
         with self.changed:
-            self.current, self.started, self.handed = request_id, None, None
-            self.changed.notify_all()
+            self.current = request_id
             entered = self.changed.wait_for(
-                lambda: request_id in (self.started, self.declined), START_WAIT_SECONDS
+                lambda: request_id in (self.started, self.posted), START_WAIT_SECONDS
             )
             entered = entered and self.started == request_id
             # a handler that never finishes times out: the runtime is reset anyway
             finished = entered and self.changed.wait_for(
                 lambda: self.handed == request_id, max(left_s, 0.0)
             )
+            # The flush would compete with the runtime's thread for the interpreter while
+            # it answers the caller: start once the response is posted.
+            if (
+                finished
+                and _posts_seen
+                and not self.changed.wait_for(lambda: self.posted == request_id, _POST_WAIT)
+            ):
+                _posts_seen = False  # a runtime we do not know: stop waiting for it
             self.current = None
             fields = self.fields
         if not finished:
@@ -140,30 +151,33 @@ class _Extension:
         finally:
             scope_fields.reset(token)
 
+    def response_posted(self, request_id: object) -> None:
+        with self.changed:
+            self.posted = request_id if isinstance(request_id, str) else None
+            self.changed.notify_all()
+
 
 _extension: _Extension | None = None
+#: Whether the runtime's client tells us when it posted a response (``_watch_posts``).
+_posts_seen = False
 _tried = False
 _watching = False
 _lock = threading.Lock()
 
 
 def _register(api: str) -> str | None:
-    import http.client  # ~10 ms with ssl and email: only for a function that exports
-
-    connection = http.client.HTTPConnection(api, timeout=2.0)
+    connection = ExtensionsApi(api, 2.0)
     try:
-        connection.request(
+        status, headers, _ = connection.request(
             "POST",
             _REGISTER,
-            body=json.dumps({"events": ["INVOKE"]}),
-            headers={"Lambda-Extension-Name": NAME, "Content-Type": "application/json"},
+            {"Lambda-Extension-Name": NAME, "Content-Type": "application/json"},
+            json.dumps({"events": ["INVOKE"]}).encode(),
         )
-        reply = connection.getresponse()
-        reply.read()
-        identifier = reply.getheader("Lambda-Extension-Identifier")
     finally:
         connection.close()
-    return identifier if reply.status == 200 and identifier else None
+    identifier = headers.get("lambda-extension-identifier")
+    return identifier if status == 200 and identifier else None
 
 
 def _flush_at_sigterm() -> None:
@@ -222,7 +236,7 @@ def start() -> bool:
     Only in the Lambda runtime during init (``AWS_LAMBDA_RUNTIME_API`` set), and not
     when ``OTELKIT_LAMBDA_EXTENSION=false``.
     """
-    global _extension, _tried
+    global _extension, _tried, _posts_seen
     with _lock:
         if _tried:
             return _extension is not None
@@ -238,37 +252,64 @@ def start() -> bool:
         if identifier is None:
             return False
         _extension = _Extension(api, identifier)
+        _posts_seen = _watch_posts(_extension)
         _extension.thread.start()
         return True
 
 
 def invocation_started(request_id: object) -> bool:
     """Tell the extension the decorated handler started ``request_id``; whether the
-    extension will flush it after the response (else the handler flushes itself)."""
+    extension will flush it after the response (else the handler flushes itself).
+    Never waits: the loop may receive the invocation's event before or after this."""
     extension = _extension
     if extension is None or not isinstance(request_id, str):
         return False
     with extension.changed:
-        caught_up = extension.changed.wait_for(
-            lambda: extension.current == request_id, _CATCH_UP_SECONDS
-        )
-        if caught_up:
-            extension.started = request_id
-        else:
-            extension.declined = request_id
+        extension.started = request_id
         extension.changed.notify_all()
-        return caught_up
+    return True
 
 
 def hand_over(request_id: object, fields: dict[str, Any] | None) -> bool:
     """Give the finished invocation to the extension, which flushes it after the
-    response; False when it is not waiting for it (the caller flushes itself)."""
+    response; False when it is not expecting it (the caller flushes itself)."""
     extension = _extension
     if extension is None:
         return False
     with extension.changed:
-        if extension.current != request_id or extension.started != request_id:
+        if extension.started != request_id:
             return False
         extension.handed, extension.fields = request_id, fields
         extension.changed.notify_all()
         return True
+
+
+#: Where the runtime interface client (``awslambdaric``, the Python runtimes' own) keeps
+#: the class whose methods post an invocation's response or error.
+_RUNTIME_CLIENTS = ("awslambdaric.lambda_runtime_client", "lambda_runtime_client")
+_POSTS = ("post_invocation_result", "post_invocation_error")
+
+
+def _watch_posts(extension: _Extension) -> bool:
+    """Have the runtime's client tell ``extension`` when it posted a response, so the
+    flush starts after it; False where the runtime is not one we know."""
+    for module_name in _RUNTIME_CLIENTS:
+        client = getattr(sys.modules.get(module_name), "LambdaRuntimeClient", None)
+        if client is not None and all(callable(getattr(client, n, None)) for n in _POSTS):
+            break
+    else:
+        return False
+    for name in _POSTS:
+        setattr(client, name, _posting(getattr(client, name), extension))
+    return True
+
+
+def _posting(post: Any, extension: _Extension) -> Any:
+    @functools.wraps(post)
+    def posted(self: Any, invoke_id: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return post(self, invoke_id, *args, **kwargs)
+        finally:
+            extension.response_posted(invoke_id)
+
+    return posted

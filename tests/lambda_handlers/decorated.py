@@ -1,6 +1,7 @@
 """A function whose only otelkit line is the decorator (decorator-only mode): an API
 Gateway handler with two spans, two lines, a counter and a histogram. The event can ask
-for a pause (``sleep_ms``) or a metric value otelkit must reject (``bad_metric``)."""
+for a pause (``sleep_ms``), a failure (``fail``) or a metric value otelkit must reject
+(``bad_metric``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     log.warning("warning line")
     if event.get("sleep_ms"):
         time.sleep(event["sleep_ms"] / 1000)
+    if event.get("fail"):
+        raise RuntimeError("order failed")
     return {"statusCode": 200, "body": "ok"}
 
 

@@ -142,9 +142,10 @@ class LambdaFunction:
         return found
 
     def runtime_done_ms(self, count: int = 0, timeout: float = 5.0) -> list[float]:
-        """How long each invocation took until the runtime posted its response (the
-        emulator's ``INVOKE RTDONE`` lines): what a caller of a real function waits for.
-        The emulator itself answers its caller only after the extensions are done too."""
+        """How long each invocation took until the runtime asked for the next one, just
+        after posting its response (the emulator's ``INVOKE RTDONE`` lines): an upper
+        bound of what a caller of a real function waits for. The emulator itself answers
+        its caller only after the extensions are done too."""
         deadline = time.monotonic() + timeout
         while True:
             found = [float(m.group(1)) for m in map(_RTDONE.search, self.output.stderr) if m]
