@@ -10,6 +10,7 @@ import io
 import logging
 import sys
 import tempfile
+from dataclasses import replace
 from typing import Any
 
 from _pipelines import BoundIds
@@ -168,11 +169,10 @@ def sampled_out_pair() -> Pair:
 
 def file_pair() -> Pair:
     directory = tempfile.mkdtemp(prefix="otelkit-bench-")
-    with_file = _json_pipeline()
     made = file_sink(directory, "bench", max_bytes=20_000_000, backups=2, rotate_seconds=None)
     assert made is not None, f"cannot write log files under {directory}"
     sink, _target = made
-    with_file.sinks.append(sink)
+    with_file = replace(_json_pipeline(), sinks=(sink,))
     return _pair(
         "JSON line + LOG_TO_FILE (locked append)", with_file, _info, "JSON line, stdout only"
     )

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,7 @@ def _fill(directory: Path, limit: str) -> None:
             timeout=120,
             # A slow machine may need more than the default half second at exit to send
             # the burst's tail; what this test holds is that the disk costs OTLP nothing.
-            env=production_env(
-                LOG_TO_FILE="1", LOG_DIR=str(directory), OTELKIT_EXIT_TIMEOUT="30"
-            ),
+            env=production_env(LOG_TO_FILE="1", LOG_DIR=str(directory), OTELKIT_EXIT_TIMEOUT="30"),
         )
         bodies = [r["body"]["stringValue"] for r in received.logs()]
     assert result.returncode == 0, result.stderr
@@ -133,7 +132,8 @@ def test_a_failing_sink_is_counted_and_costs_no_other_output(
     def broken(event: object) -> None:
         raise OSError(28, "No space left on device")
 
-    _pipeline.current().sinks.append(broken)
+    configured = _pipeline.current()  # the same pipeline, with one more sink
+    _pipeline.activate(replace(configured, sinks=(*configured.sinks, broken)))
     before = _drops.snapshot().get(("logs", "sink failed"), 0)
     log = otelkit.get_logger("app")
     for n in range(3):

@@ -1,10 +1,13 @@
 """The active pipeline: where spans, log records and metrics go right now, and the
 settings every signal obeys on the way (redaction, propagation, debug-log buffering).
 
-It is otelkit's one piece of configuration state. ``configure()`` builds one from
-settings and ``testing.capture()`` builds an in-memory one; both hand it to ``activate``,
-which switches everything at once, and ``capture()`` restores the previous one whole.
-Hot paths read ``current()`` once per call and never lock.
+It is otelkit's one piece of configuration state: the frozen settings and everything
+compiled from them (the redaction policy, the propagation policy, the log steps), built
+once and never changed. ``configure()`` builds one from settings and
+``testing.capture()`` builds an in-memory one; both hand it to ``activate``, which
+switches everything at once, and ``capture()`` restores the previous one whole. A change
+while running (``/metrics`` added by ``start_http_server``) is a new pipeline, swapped in
+whole. Hot paths read ``current()`` once per call and never lock.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otelkit._core import switch as _switch
+from otelkit._redaction.scrub import DEFAULT as DEFAULT_REDACTION
+from otelkit._redaction.scrub import Redaction
 from otelkit._values.propagation_policy import Policy
+
+if TYPE_CHECKING:  # the settings table loads with the first configure(), not on import
+    from otelkit._config.settings import Settings
 
 LogSink = Callable[[dict[str, Any]], None]
 # A step every record passes before it is prepared: returns the record to write (the same
@@ -25,11 +33,12 @@ RecordControl = Callable[[logging.LogRecord], "logging.LogRecord | None"]
 EventShaper = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pipeline:
     """Everything a signal needs to know to leave the process.
 
     Attributes:
+        settings: the settings it was built from; None before any ``configure()``.
         service: ``service.name``, repeated on every log line.
         environment: ``deployment.environment``, repeated on every log line.
         static_fields: deployment facts (hostname, region…) on every log line.
@@ -48,7 +57,7 @@ class Pipeline:
         max_message_chars: the cap on the OTLP LogRecord body, as on the line's message.
         error_aggregator: the ``ErrorAggregator`` among the record controls, if any
             (``/stats`` lists its top errors).
-        scrub: redact secret-looking fields and URL parameters.
+        redaction: the redaction policy (``scrub``, ``redact_keys``), compiled.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
         prometheus_text: renders the metrics in the Prometheus text format (``/metrics``);
@@ -63,14 +72,15 @@ class Pipeline:
             ``status_code``, ``duration`` and ``event``.
     """
 
+    settings: Settings | None = None
     service: str = "unknown_service"
     environment: str = "dev"
-    static_fields: dict[str, str] = field(default_factory=dict)
+    static_fields: Mapping[str, str] = field(default_factory=dict)
     line_fields: Callable[[], Mapping[str, Any]] | None = None
     level: int = logging.INFO
     render: Callable[[dict[str, Any]], str] | None = None
     otel_loggers: Callable[[str], Any] | None = None
-    sinks: list[LogSink] = field(default_factory=list)
+    sinks: tuple[LogSink, ...] = ()
     tracer_provider: Any = None
     meter_provider: Any = None
     flush: Callable[[float], bool] = lambda timeout: True
@@ -79,7 +89,7 @@ class Pipeline:
     shape_event: EventShaper | None = None
     max_message_chars: int | None = None
     error_aggregator: Any = None
-    scrub: bool = True
+    redaction: Redaction = DEFAULT_REDACTION
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
     lambda_single_record: str = "link"
@@ -127,8 +137,23 @@ def activate(pipeline: Pipeline) -> Pipeline:
     """Route every signal to ``pipeline``; return the one it replaces."""
     global _active
     previous, _active = _active, pipeline
+    if (
+        pipeline.tracer_provider is not None
+        and pipeline.tracer_provider is previous.tracer_provider
+        and pipeline.meter_provider is previous.meter_provider
+    ):
+        return previous  # the same providers (a pipeline swapped for its successor)
     if pipeline.tracer_provider is not None:
         _switch.connect(pipeline.tracer_provider, pipeline.meter_provider)
     else:  # logs only (before configure, after shutdown): spans and metrics go nowhere
         _switch.disconnect()
     return previous
+
+
+def swap(old: Pipeline, new: Pipeline) -> bool:
+    """Activate ``new`` in place of ``old`` if ``old`` is still the active pipeline (a
+    change made while running); False when another took its place meanwhile."""
+    if _active is not old:
+        return False
+    activate(new)
+    return True

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
-from otelkit._redaction.scrub import is_secret, redact_text
+from otelkit._core.pipeline import current
 from otelkit._values.context_stack import ContextStack
 from otelkit._values.keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, RESERVED_FIELD_NAMES
 
@@ -50,6 +50,7 @@ def new_id(prefix: str) -> str:
 def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
     """Check keys and values of IDs to bind, raising ``ValueError`` that names the culprit."""
     checked: dict[str, str] = {}
+    redaction = current().redaction
     for key, value in fields.items():
         if not ID_KEY_PATTERN.match(key):
             raise ValueError(
@@ -64,7 +65,7 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
             )
         if key in RESERVED_FIELD_NAMES:
             raise ValueError(f"invalid ID key {key!r}: it names a field every log line has")
-        if is_secret(key):
+        if redaction.is_secret(key):
             raise ValueError(
                 f"invalid ID key {key!r}: the name looks secret, and a bound ID is stamped on "
                 "every span and log line. Pass secrets to the code that needs them, never "
@@ -80,7 +81,7 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
                 f"invalid value for ID {key!r}: must be 1-{MAX_ID_VALUE_LENGTH} printable "
                 f"characters, got {value!r:.80}"
             )
-        if redact_text(value) != value:
+        if redaction.redact_text(value) != value:
             raise ValueError(
                 f"invalid value for ID {key!r}: it looks like a secret (a token, "
                 "key or credential); IDs are stamped on every span and log line"

@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanContext
 
 from otelkit._core.pipeline import Pipeline
 from otelkit._correlation.ids import current_ids
-from otelkit._redaction.scrub import redact_message, redact_text, redact_value, scrubbed
+from otelkit._redaction.scrub import Redaction
 from otelkit._redaction.secret_patterns import keep_the_end
 from otelkit._tracing.stage import current_stage
 from otelkit._values.keys import RESERVED_FIELD_NAMES
@@ -94,23 +94,23 @@ class _TraceFields:
         return fields
 
 
-def exception_fields(record: logging.LogRecord) -> dict[str, str]:
+def exception_fields(record: logging.LogRecord, redaction: Redaction) -> dict[str, str]:
     """``error``, ``error_type`` and the formatted ``exception`` of a failure record."""
     exc_type, exc, tb = record.exc_info or (None, None, None)
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
     error = fields.get("error", safe_str(exc) or type(exc).__name__)
     return {  # exception text quotes whatever the failing code held: redact it too
-        "error": redact_value(error),
+        "error": redaction.redact_value(error),
         "error_type": type(exc).__name__,
-        "exception": redact_message(
+        "exception": redaction.redact_message(
             keep_the_end("".join(traceback.format_exception(exc_type, exc, tb)).rstrip()),
             record.name,
         ),
     }
 
 
-def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
+def record_fields(record: logging.LogRecord, redaction: Redaction) -> dict[str, Any] | None:
     """The record's own fields: ``get_logger`` keywords and stdlib ``extra=``, scrubbed."""
     fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
     extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
@@ -118,7 +118,7 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
         extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
         fields = {**extras, **fields} if fields else extras
     # A redacted copy: the record keeps what the caller passed, for other handlers.
-    return scrubbed(fields) if fields else None
+    return redaction.scrubbed(fields) if fields else None
 
 
 def build_event(
@@ -132,7 +132,7 @@ def build_event(
 
     ``message``, when given, is the record's message already redacted."""
     if message is None:
-        message = redact_message(record.getMessage(), record.name)
+        message = pipeline.redaction.redact_message(record.getMessage(), record.name)
     event: dict[str, Any] = {
         "timestamp": _Timestamps.format(record.created),
         "level": record.levelname,
@@ -172,7 +172,7 @@ def build_event(
     event["source"] = f"{record.filename}:{record.lineno}"
 
     if record.exc_info and record.exc_info[1] is not None:
-        event.update(exception_fields(record))
+        event.update(exception_fields(record, pipeline.redaction))
     elif record.stack_info:
-        event["stack"] = redact_text(record.stack_info)
+        event["stack"] = pipeline.redaction.redact_text(record.stack_info)
     return event

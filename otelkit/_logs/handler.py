@@ -34,7 +34,7 @@ from otelkit._logs.event import (
     record_fields,
     scope_fields,
 )
-from otelkit._redaction.scrub import attribute_value, redact_message
+from otelkit._redaction.scrub import Redaction, attribute_value
 from otelkit._tracing.stage import current_stage
 from otelkit._values import encodable as _encodable
 from otelkit._values.caps import cut
@@ -65,6 +65,7 @@ def otel_attributes(
     fields: Mapping[str, Any] | None,
     static_fields: Mapping[str, Any],
     context: Context,
+    redaction: Redaction,
 ) -> dict[str, Any]:
     """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
     semantic-convention extras.
@@ -87,7 +88,7 @@ def otel_attributes(
     attributes["code.line.number"] = record.lineno
     attributes["code.function.name"] = record.funcName
     if record.exc_info and record.exc_info[1] is not None:
-        failure = exception_fields(record)
+        failure = exception_fields(record, redaction)
         attributes["exception.type"] = failure["error_type"]
         attributes["exception.message"] = str(failure["error"])
         attributes["exception.stacktrace"] = failure["exception"]
@@ -105,8 +106,9 @@ Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None
 def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
     """Everything that depends on the moment of emission: IDs, span, fields."""
     context = otel_context.get_current()  # read once: every part below needs it
-    fields = record_fields(record)
-    message = redact_message(record.getMessage(), record.name)
+    redaction = pipeline.redaction
+    fields = record_fields(record, redaction)
+    message = redaction.redact_message(record.getMessage(), record.name)
     event = None
     if pipeline.render is not None or pipeline.sinks:
         event = build_event(record, pipeline, fields, context, message)
@@ -115,7 +117,7 @@ def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared
         static = pipeline.static_fields
         if pipeline.line_fields is not None:
             static = {**static, **pipeline.line_fields()}
-        attributes = otel_attributes(record, fields, static, context)
+        attributes = otel_attributes(record, fields, static, context, redaction)
     if pipeline.shape_event is not None:
         pipeline.shape_event(event, attributes)
     return (record, event, attributes, context, message)
