@@ -10,7 +10,6 @@ import io
 import logging
 import sys
 import tempfile
-from dataclasses import replace
 from typing import Any
 
 from _pipelines import BoundIds
@@ -24,6 +23,7 @@ from otelkit._core import pipeline as _pipeline
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import handler as _logging
 from otelkit._logs.files import file_sink
+from otelkit._logs.steps import with_sink
 from otelkit._sdk.providers import assemble
 from otelkit._values.log_formats import render_json
 
@@ -172,7 +172,7 @@ def file_pair() -> Pair:
     made = file_sink(directory, "bench", max_bytes=20_000_000, backups=2, rotate_seconds=None)
     assert made is not None, f"cannot write log files under {directory}"
     sink, _target = made
-    with_file = replace(_json_pipeline(), sinks=(sink,))
+    with_file = with_sink(_json_pipeline(), sink)
     return _pair(
         "JSON line + LOG_TO_FILE (locked append)", with_file, _info, "JSON line, stdout only"
     )

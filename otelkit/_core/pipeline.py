@@ -31,6 +31,10 @@ LogSink = Callable[[dict[str, Any]], None]
 RecordControl = Callable[[logging.LogRecord], "logging.LogRecord | None"]
 # A step that adjusts a prepared record's event and OTLP attributes in place (line caps).
 EventShaper = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
+# One of the log steps (``_logs.steps``): adds its part to the line being made.
+LogStep = Callable[[Any], None]
+# One of the log outputs (``_logs.steps.OUTPUTS``): writes a made line somewhere.
+LogOutput = Callable[[Any, "Pipeline"], None]
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class Pipeline:
         flush / close: force-flush and shut down the providers; return success.
         record_controls: steps each record passes first, in order (may drop it).
         shape_event: adjusts each prepared event and OTLP attributes (line caps).
+        log_steps: the steps that make a log line, in order (``_logs.steps.STEPS``, those
+            this pipeline's outputs need); none: no line is made.
+        log_outputs: where a made line is written, in order (``_logs.steps.OUTPUTS``:
+            stdout, the sinks, OTLP, those this pipeline has).
         max_message_chars: the cap on the OTLP LogRecord body, as on the line's message.
         error_aggregator: the ``ErrorAggregator`` among the record controls, if any
             (``/stats`` lists its top errors).
@@ -87,6 +95,8 @@ class Pipeline:
     close: Callable[[float], None] = lambda timeout: None
     record_controls: tuple[RecordControl, ...] = ()
     shape_event: EventShaper | None = None
+    log_steps: tuple[LogStep, ...] = ()
+    log_outputs: tuple[LogOutput, ...] = ()
     max_message_chars: int | None = None
     error_aggregator: Any = None
     redaction: Redaction = DEFAULT_REDACTION

@@ -24,14 +24,15 @@ from otelkit._values.keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, RESERVED_F
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_IDS_KEY = otel_context.create_key("otelkit.ids")
+#: Where the bound IDs live in a context (a hot path reads ``context.get(IDS_KEY)``).
+IDS_KEY = otel_context.create_key("otelkit.ids")
 _open_binds: ContextStack[Token[otel_context.Context]] = ContextStack("otelkit_binds")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def current_ids(context: otel_context.Context | None = None) -> Mapping[str, str]:
     """Return the bound IDs of ``context`` (default: the current one) without copying."""
-    value = otel_context.get_value(_IDS_KEY, context)
+    value = otel_context.get_value(IDS_KEY, context)
     return value if value is not None else _EMPTY  # type: ignore[return-value]
 
 
@@ -95,7 +96,7 @@ def context_with_ids(
 ) -> otel_context.Context:
     """Return ``context`` with ``fields`` (already validated) merged over its bound IDs."""
     merged = {**current_ids(context), **fields}
-    return otel_context.set_value(_IDS_KEY, MappingProxyType(merged), context)
+    return otel_context.set_value(IDS_KEY, MappingProxyType(merged), context)
 
 
 class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's helpers

@@ -59,25 +59,25 @@ _SHORT_INT = 10**12
 
 class _LearntMembers:
     """Member names AWS service models mark ``sensitive`` (``SecretString``, SSM's
-    ``Value``), learnt as each service is first called (``aws._sensitive``), redacted in
-    the texts of the libraries that log those models' requests and responses.
+    ``Value``), learnt as each service is first called (``aws._sensitive``, which holds a
+    lock around ``add``), redacted in the texts of the libraries that log those models'
+    requests and responses.
 
     Facts about the models, not settings: what is learnt holds for every policy of the
     process, so a re-configure or a ``capture()`` never forgets a service learnt earlier
-    (each is read once per process). The names and their redactor are one tuple, replaced
-    whole: a reader never pairs one with the other's previous state."""
+    (each is read once per process). ``redact`` is replaced whole, never changed."""
 
-    __slots__ = ("learnt",)
+    __slots__ = ("names", "redact")
 
     def __init__(self) -> None:
-        self.learnt: tuple[frozenset[str], Callable[[str], str] | None] = (frozenset(), None)
+        self.names: frozenset[str] = frozenset()
+        self.redact: Callable[[str], str] | None = None
 
     def add(self, names: Iterable[str]) -> None:
-        known, _ = self.learnt
         added = frozenset(names)
-        if added and not added <= known:
-            known = known | added
-            self.learnt = (known, pair_redactor(known))
+        if added and not added <= self.names:
+            self.names = self.names | added
+            self.redact = pair_redactor(self.names)
 
 
 AWS_MEMBERS = _LearntMembers()
@@ -157,7 +157,7 @@ class Redaction:
         if not self.enabled:
             return text
         text = self._redact_text(text)
-        _, redact_members = AWS_MEMBERS.learnt
+        redact_members = AWS_MEMBERS.redact
         if redact_members is not None and logger.startswith(_MODEL_LOGGERS):
             text = redact_members(text)
         return text
@@ -183,6 +183,7 @@ class Redaction:
         # those are handled here, one type check each; only containers, long ints and other
         # objects take the walk (which counts every value looked at, these included).
         is_secret = self.is_secret
+        verdicts = self._cache  # a dict lookup per name known already, instead of a call
         redact_text = self._redact_text
         copy: dict[Any, Any] = {}
         walk: _Walk | None = None
@@ -191,7 +192,11 @@ class Redaction:
             kind = type(value)
             if value is None or kind is bool:
                 copy[key] = value  # ``has_auth_token=True`` says whether, never what
-            elif is_secret(key if type(key) is str else str(key)):
+                continue
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = is_secret(key if type(key) is str else str(key))
+            if secret:
                 copy[key] = REDACTED
             elif kind is str:
                 copy[key] = redact_text(value)

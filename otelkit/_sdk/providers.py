@@ -24,6 +24,7 @@ from otelkit._core.switch import take_recorded
 from otelkit._correlation.propagation import adopted_trace_id
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import error_aggregation as _error_aggregation
+from otelkit._logs import steps as _log_steps
 from otelkit._logs.line_budget import with_line_budget
 from otelkit._metering.emf_documents import DocumentWriter
 from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
@@ -172,24 +173,38 @@ def assemble(
     aggregator = _error_aggregation.build(settings.error_dedup_every)
     if redaction is None:
         redaction = compile_policy(settings.scrub, settings.redact_keys)
+    static_fields = _static_fields(settings, redaction)
+    line_fields = _resource_fields.build(settings.resource_fields)
+    shape_event = with_line_budget(
+        _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        settings.max_line_chars,
+    )
+    log_steps = _log_steps.steps_for(
+        event=render is not None or bool(sinks),
+        otlp=otel_loggers is not None,
+        deployment=bool(static_fields) or line_fields is not None,
+        shaped=shape_event is not None,
+    )
+    log_outputs = _log_steps.outputs_for(
+        stdout=render is not None, sinks=bool(sinks), otlp=otel_loggers is not None
+    )
     return _pipeline.Pipeline(
         settings=settings,
+        log_steps=log_steps,
+        log_outputs=log_outputs,
         sinks=tuple(sinks),
         prometheus_text=prometheus_text,
         exports=exports,
         redaction=redaction,
         record_controls=(aggregator,) if aggregator is not None else (),
         error_aggregator=aggregator,
-        shape_event=with_line_budget(
-            _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
-            settings.max_line_chars,
-        ),
+        shape_event=shape_event,
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         service_version=settings.service_version,
         environment=settings.environment,
-        static_fields=_static_fields(settings, redaction),
-        line_fields=_resource_fields.build(settings.resource_fields),
+        static_fields=static_fields,
+        line_fields=line_fields,
         level=level,
         render=render,
         otel_loggers=otel_loggers,
