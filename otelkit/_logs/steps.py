@@ -51,6 +51,9 @@ from otelkit._values.keys import RESERVED_FIELD_NAMES
 _SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
 
 
+_TAILS = _Timestamps.tails
+
+
 class Line:
     """One record on its way out: what the steps read and fill in.
 
@@ -93,8 +96,13 @@ def start_event(line: Line) -> None:
     """The head every line starts with: time, level, message, logger, service, environment."""
     record = line.record
     pipeline = line.pipeline
+    created = record.created
+    whole = int(created)
+    second, prefix = _Timestamps.cached  # within a second (most lines): no call
+    if whole != second:
+        prefix = _Timestamps.format(created)[:-5]  # caches the new second's prefix
     line.event = {
-        "timestamp": _Timestamps.format(record.created),
+        "timestamp": prefix + _TAILS[int((created - whole) * 1000)],
         "level": record.levelname,
         "message": line.message,
         "logger": record.name,

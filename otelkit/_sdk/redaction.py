@@ -39,10 +39,11 @@ _CARD = 10**12  # the smallest 13-digit number
 _STACKTRACE = "exception.stacktrace"  # the attribute record_exception() writes
 
 
-def _attributes(attributes: Mapping[str, Any], policy: Redaction) -> dict[str, Any] | None:
+def _attributes(
+    attributes: Mapping[str, Any], policy: Redaction, redact: Redact
+) -> dict[str, Any] | None:
     """Redacted attributes, or None when none needed it."""
     changed: dict[str, Any] | None = None
-    redact = policy.text_redactor()
     is_secret = policy.is_secret
     verdicts = policy.verdicts  # a dict lookup per name instead of a call
     for key, value in attributes.items():
@@ -69,11 +70,10 @@ def _attributes(attributes: Mapping[str, Any], policy: Redaction) -> dict[str, A
     return changed
 
 
-def _events(events: Sequence[Event], policy: Redaction) -> list[Event] | None:
+def _events(events: Sequence[Event], policy: Redaction, redact: Redact) -> list[Event] | None:
     changed: list[Event] | None = None
-    redact = policy.text_redactor()
     for index, event in enumerate(events):
-        attributes = _attributes(event.attributes or {}, policy)
+        attributes = _attributes(event.attributes or {}, policy, redact)
         name = redact(event.name)
         if attributes is not None or name != event.name:
             if changed is None:
@@ -82,10 +82,10 @@ def _events(events: Sequence[Event], policy: Redaction) -> list[Event] | None:
     return changed
 
 
-def _links(links: Sequence[Link], policy: Redaction) -> list[Link] | None:
+def _links(links: Sequence[Link], policy: Redaction, redact: Redact) -> list[Link] | None:
     changed: list[Link] | None = None
     for index, link in enumerate(links):
-        attributes = _attributes(link.attributes or {}, policy)
+        attributes = _attributes(link.attributes or {}, policy, redact)
         if attributes is not None:
             if changed is None:
                 changed = list(links)
@@ -100,9 +100,9 @@ def redact_span(span: ReadableSpan, policy: Redaction | None = None) -> Readable
     policy = policy or current().redaction
     redact = policy.text_redactor()
     name = redact(span.name)
-    attributes = _attributes(attribute_dict(span), policy)
-    events = _events(span.events, policy) if has_events(span) else None
-    links = _links(span.links, policy) if has_links(span) else None
+    attributes = _attributes(attribute_dict(span), policy, redact)
+    events = _events(span.events, policy, redact) if has_events(span) else None
+    links = _links(span.links, policy, redact) if has_links(span) else None
     status = span.status
     description = status.description
     if description:
