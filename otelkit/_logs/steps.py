@@ -21,6 +21,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -31,7 +32,7 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 from otelkit._core import drops as _drops
 from otelkit._core import pipeline as _pipeline
 from otelkit._core.safety import report_internal_error, report_once
-from otelkit._correlation.ids import IDS_KEY, current_ids
+from otelkit._correlation.ids import IDS_KEY
 from otelkit._logs.event import (
     _Timestamps,
     _TraceFields,
@@ -40,7 +41,7 @@ from otelkit._logs.event import (
     scope_fields,
 )
 from otelkit._redaction.scrub import attribute_value
-from otelkit._tracing.stage import STAGE_KEY, current_stage
+from otelkit._tracing.stage import STAGE_KEY
 from otelkit._values import encodable as _encodable
 from otelkit._values.caps import cut
 from otelkit._values.keys import RESERVED_FIELD_NAMES
@@ -183,6 +184,7 @@ def add_failure(line: Line) -> None:
         line.event["stack"] = line.pipeline.redaction.redact_text(record.stack_info)
 
 
+_NONE: Mapping[str, Any] = MappingProxyType({})
 # The exporters' own loggers: their records never go back into the export path.
 _EXPORT_PATH_LOGGERS = ("opentelemetry.", "urllib3.", "requests.", "grpc.")
 
@@ -202,11 +204,11 @@ def otlp_attributes(line: Line) -> None:
         static = {**static, **pipeline.line_fields()}
     attributes: dict[str, Any] = {
         **static,
-        **(scope_fields.get() or {}),
-        **current_ids(context),
+        **(scope_fields.get() or _NONE),
+        **(context.get(IDS_KEY) or _NONE),  # type: ignore[dict-item]
     }
-    stage = current_stage(context)
-    if stage is not None:
+    stage = context.get(STAGE_KEY)
+    if type(stage) is str:
         attributes["stage"] = stage
     if line.fields:
         for key, value in line.fields.items():
@@ -379,6 +381,6 @@ def _write_line(text: str) -> None:
 
 
 def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
-    return bool(
-        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY, context)
-    ) or record.name.startswith(_EXPORT_PATH_LOGGERS)
+    return bool(context.get(_SUPPRESS_INSTRUMENTATION_KEY)) or record.name.startswith(
+        _EXPORT_PATH_LOGGERS
+    )
