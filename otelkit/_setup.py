@@ -132,13 +132,18 @@ def _activate(settings: Settings, resource: Any = None) -> None:
     if not _atexit_registered:
         atexit.register(_shutdown_at_exit)
         _atexit_registered = True
-    _sigterm.install(shutdown, settings.exit_timeout)
+    _sigterm.install(shutdown, _exit_timeout)
+
+
+def _exit_timeout() -> float:
+    """The ``exit_timeout`` setting of the pipeline configured now."""
+    configured = _configured
+    settings = configured.settings if configured is not None else None
+    return settings.exit_timeout if settings is not None else EXIT_TIMEOUT
 
 
 def _shutdown_at_exit() -> None:
-    configured = _configured  # the exit timeout is the configured pipeline's setting
-    settings = configured.settings if configured is not None else None
-    shutdown(settings.exit_timeout if settings is not None else EXIT_TIMEOUT)
+    shutdown(_exit_timeout())
 
 
 class _ForkedWorker:
