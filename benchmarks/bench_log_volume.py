@@ -23,6 +23,7 @@ from otelkit._core import pipeline as _pipeline
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import handler as _logging
 from otelkit._logs.files import file_sink
+from otelkit._logs.steps import with_sink
 from otelkit._sdk.providers import assemble
 from otelkit._values.log_formats import render_json
 
@@ -168,11 +169,10 @@ def sampled_out_pair() -> Pair:
 
 def file_pair() -> Pair:
     directory = tempfile.mkdtemp(prefix="otelkit-bench-")
-    with_file = _json_pipeline()
     made = file_sink(directory, "bench", max_bytes=20_000_000, backups=2, rotate_seconds=None)
     assert made is not None, f"cannot write log files under {directory}"
     sink, _target = made
-    with_file.sinks.append(sink)
+    with_file = with_sink(_json_pipeline(), sink)
     return _pair(
         "JSON line + LOG_TO_FILE (locked append)", with_file, _info, "JSON line, stdout only"
     )

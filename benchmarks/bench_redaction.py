@@ -15,6 +15,7 @@ import io
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from _pipelines import IDS, BoundIds, activate, pipeline
 from harness import Pair
@@ -28,7 +29,7 @@ from opentelemetry.trace import SpanKind
 import otelkit
 from otelkit._core import pipeline as _pipeline
 from otelkit._logs import handler as _logging
-from otelkit._redaction import scrub as _scrub
+from otelkit._redaction.scrub import Redaction
 from otelkit._sdk.redaction import redact_batch
 from otelkit._values.log_formats import render_json
 
@@ -36,36 +37,20 @@ _URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&siz
 _SPAN_ATTRIBUTES: dict[str, str | int] = {**IDS, "scene": 3, "stage": "render"}
 
 
-def _names_only(call: Callable[[], None]) -> Callable[[], None]:
-    """``call`` with the value patterns switched off for its duration: names only."""
-    full = _scrub._redact_text
-
-    def names_only() -> None:
-        _scrub._redact_text = _unchanged
-        try:
-            call()
-        finally:
-            _scrub._redact_text = full
-
-    return names_only
+#: The policies set against each other: names only (no value patterns), and off.
+_NAMES_ONLY = Redaction(values=False)
+_OFF = Redaction(enabled=False)
 
 
-def _unchanged(text: str) -> str:
-    return text
+def _on(chosen: _pipeline.Pipeline, call: Callable[[], None]) -> Callable[[], None]:
+    """``call`` with ``chosen`` the active pipeline: both sides of a pair switch to their
+    own pipeline before every call (a module attribute store, the same cost on both)."""
 
+    def with_chosen() -> None:
+        _pipeline._active = chosen
+        call()
 
-def _scrub_off(on: _pipeline.Pipeline, call: Callable[[], None]) -> Callable[[], None]:
-    """``call`` with the pipeline's ``scrub`` flag off for its duration (a field write, so
-    switching costs next to nothing next to the call)."""
-
-    def without_redaction() -> None:
-        object.__setattr__(on, "scrub", False)
-        try:
-            call()
-        finally:
-            object.__setattr__(on, "scrub", True)
-
-    return without_redaction
+    return with_chosen
 
 
 def _log_pairs() -> list[Pair]:
@@ -84,26 +69,27 @@ def _log_pairs() -> list[Pair]:
         activate(on)
         sys.stdout = sink
 
-    def pair(name: str, ours: Callable[[], None]) -> Pair:
+    def pair(name: str, ours: _pipeline.Pipeline) -> Pair:
         ids = BoundIds(install)
 
         def teardown() -> None:
             ids.teardown()
+            activate(on)
             sys.stdout = real_stdout
 
         return Pair(
             name,
-            ours,
+            _on(ours, line),
             "same line, redaction off",
-            _scrub_off(on, line),
+            _on(replace(on, redaction=_OFF), line),
             anchor="otelkit",
             setup=ids.setup,
             teardown=teardown,
         )
 
     return [
-        pair("log line -> JSON, whole redaction policy", line),
-        pair("log line -> JSON, field names only", _names_only(line)),
+        pair("log line -> JSON, whole redaction policy", on),
+        pair("log line -> JSON, field names only", replace(on, redaction=_NAMES_ONLY)),
     ]
 
 
@@ -117,21 +103,26 @@ def _span_pairs() -> list[Pair]:
         if len(exporter._finished_spans) > 10_000:
             exporter.clear()
 
-    def pair(name: str, ours: Callable[[], None]) -> Pair:
+    def pair(name: str, ours: _pipeline.Pipeline) -> Pair:
         ids = BoundIds(lambda: activate(on))
+
+        def teardown() -> None:
+            ids.teardown()
+            activate(on)
+
         return Pair(
             name,
-            ours,
+            _on(ours, span),
             "same span, redaction off",
-            _scrub_off(on, span),
+            _on(replace(on, redaction=_OFF), span),
             anchor="otelkit",
             setup=ids.setup,
-            teardown=ids.teardown,
+            teardown=teardown,
         )
 
     return [
-        pair("span, capture/console path, whole policy", span),
-        pair("span, capture/console path, names only", _names_only(span)),
+        pair("span, capture/console path, whole policy", on),
+        pair("span, capture/console path, names only", replace(on, redaction=_NAMES_ONLY)),
     ]
 
 

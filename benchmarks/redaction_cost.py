@@ -16,7 +16,7 @@ from collections.abc import Callable
 from _markers import rewrite  # a sibling module: the benchmarks run as scripts
 from opentelemetry.sdk.trace import TracerProvider
 
-from otelkit._redaction.scrub import _redact_text, scrub_in_place
+from otelkit._redaction.scrub import DEFAULT
 from otelkit._sdk.redaction import redact_span
 
 URL = "https://media.example.com/api/v1/videos/job-8f14e45f/scenes/3?page=2&size=20"
@@ -49,6 +49,7 @@ def _span() -> object:
 def measure() -> str:
     """The per-call costs as a markdown table."""
     span = _span()
+    _redact_text, scrub_in_place = DEFAULT.text_redactor(), DEFAULT.scrub_in_place
     rows = [
         ("message, 34 chars, seen before", lambda: _redact_text(MESSAGE)),
         ("message, 34 chars, new each call", lambda: _redact_text(f"{MESSAGE} {next(_fresh)}")),

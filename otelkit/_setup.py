@@ -22,12 +22,10 @@ from otelkit._process import sigterm as _sigterm
 #: ``exit_timeout`` setting says otherwise. A collector on the same host answers in
 #: milliseconds; a dead one must not hold every exit.
 EXIT_TIMEOUT = 0.5
-_exit_timeout = EXIT_TIMEOUT
 
 _lock = threading.RLock()
 _configured: _pipeline.Pipeline | None = None
 _atexit_registered = False
-_options: dict[str, Any] = {}  # the last configure() call's arguments
 _closing: list[threading.Thread] = []  # replaced pipelines still delivering what they held
 
 
@@ -93,9 +91,7 @@ def configure(
     """
     options = dict(locals())
     settings = resolve(options)  # the keywords, by name: exactly the table's settings
-    global _options
     with _lock:
-        _options = options
         _activate(settings)
     if settings.metrics_port is not None:
         from otelkit.runtime import serve_configured
@@ -105,19 +101,17 @@ def configure(
 
 def _activate(settings: Settings, resource: Any = None) -> None:
     """Build the pipeline for ``settings`` and switch to it (under ``_lock``)."""
-    global _configured, _atexit_registered, _exit_timeout
+    global _configured, _atexit_registered
     # Imported here, not at the top: ``import otelkit`` must stay cheap for libraries.
     from opentelemetry import propagate
 
     from otelkit import _integrations
     from otelkit._correlation import propagation as _propagation
     from otelkit._metering import system_metrics as _system_metrics
-    from otelkit._redaction import scrub as _scrub
     from otelkit._sdk import providers
     from otelkit._values import semconv as _semconv
 
     pipeline = providers.build(settings, resource)
-    _scrub.set_extra_words(settings.redact_keys)  # compiled once, here
     propagate.set_global_textmap(_propagation.OtelkitPropagator(settings.propagators))
     previous, _configured = _configured, pipeline
     _pipeline.activate(pipeline)
@@ -135,15 +129,21 @@ def _activate(settings: Settings, resource: Any = None) -> None:
         closing.start()
         # shutdown() waits for it: what the old pipeline held counts as much as the new.
         _closing[:] = [*(t for t in _closing if t.is_alive()), closing]
-    _exit_timeout = settings.exit_timeout
     if not _atexit_registered:
         atexit.register(_shutdown_at_exit)
         _atexit_registered = True
-    _sigterm.install(shutdown, settings.exit_timeout)
+    _sigterm.install(shutdown, _exit_timeout)
+
+
+def _exit_timeout() -> float:
+    """The ``exit_timeout`` setting of the pipeline configured now."""
+    configured = _configured
+    settings = configured.settings if configured is not None else None
+    return settings.exit_timeout if settings is not None else EXIT_TIMEOUT
 
 
 def _shutdown_at_exit() -> None:
-    shutdown(_exit_timeout)
+    shutdown(_exit_timeout())
 
 
 class _ForkedWorker:
@@ -157,13 +157,13 @@ def _start_afresh_in_forked_child() -> None:
     """A forked child (a gunicorn or uvicorn worker, a multiprocessing worker) gets its
     own pipeline. The parent's queued items, metric sums and export threads are the
     parent's: exporting them again would report the parent's counts twice, and its
-    threads do not exist here. The child builds the same pipeline from the same options,
+    threads do not exist here. The child builds the same pipeline from the same settings,
     with the parent's resource (the platform has not changed)."""
     global _lock, _configured
     _lock = threading.RLock()  # another thread may have held it at the fork
     _closing.clear()  # the parent's to finish
     inherited, _configured = _configured, None
-    if inherited is None:
+    if inherited is None or inherited.settings is None:
         return
     from otelkit._core import drops as _drops
 
@@ -171,7 +171,7 @@ def _start_afresh_in_forked_child() -> None:
     try:
         resource = getattr(inherited.tracer_provider, "resource", None)
         with _lock:
-            _activate(resolve(_options), resource)
+            _activate(inherited.settings, resource)
     except Exception as exc:  # the child must run even if its telemetry cannot
         from otelkit._core.safety import report_internal_error
 
@@ -219,8 +219,10 @@ def _shut_down(timeout: float) -> None:
     with _lock:
         pipeline, _configured = _configured, None
         if pipeline is not None:
-            if _pipeline.current() is pipeline:
-                _pipeline.activate(pipeline.without_exports())
+            # The active pipeline is this one, or its successor with the same providers
+            # (``/metrics`` added while running): either way, not through closed ones.
+            if _pipeline.current().tracer_provider is pipeline.tracer_provider:
+                _pipeline.activate(_pipeline.current().without_exports())
             pipeline.close(timeout)
         closing, _closing[:] = list(_closing), []
     for thread in closing:  # pipelines replaced by a re-configure, within the same budget

@@ -28,7 +28,6 @@ from otelkit._core import pipeline as _pipeline
 from otelkit._core.safety import report_internal_error
 from otelkit._process import resources as _resources
 from otelkit._process.resources import process_resources
-from otelkit._redaction import scrub as _scrub
 from otelkit._requests import stats as _request_stats
 from otelkit._scopes.resource_events import ResourceEvents, resource_events
 from otelkit._values.safe_values import safe_str
@@ -58,7 +57,11 @@ _PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 def _json(status: int, body: Mapping[str, Any]) -> Response:
     # Every body through the one redaction policy: a health check's fields and error, an
     # error fingerprint's message (these endpoints are often bound to 0.0.0.0).
-    return status, _JSON, json.dumps(_scrub.redact_value(dict(body)), default=str).encode()
+    return (
+        status,
+        _JSON,
+        json.dumps(_pipeline.current().redaction.redact_value(dict(body)), default=str).encode(),
+    )
 
 
 def health_body(health: HealthCheck | None = None) -> dict[str, Any]:
@@ -337,7 +340,9 @@ def start_http_server(
     pipeline = _pipeline.current()
     if pipeline.prometheus_text is None:
         prometheus_reader()  # the ImportError without the extra, before any port is taken
-        attach_prometheus(pipeline)
+        with_reader = attach_prometheus(pipeline)
+        if with_reader is not None:
+            _pipeline.swap(pipeline, with_reader)
     configured = configured_server()
     if port is None and configured is not None:  # METRICS_PORT's, whichever port it got
         return _with_health(configured, health)

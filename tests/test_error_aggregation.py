@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -232,7 +233,7 @@ def test_error_types_in_the_counter_are_bounded(monkeypatch: pytest.MonkeyPatch)
     with capture() as cap:
         aggregator = _error_aggregation.build(1)
         assert aggregator is not None
-        _pipeline.current().record_controls = (aggregator,)
+        _pipeline.activate(replace(_pipeline.current(), record_controls=(aggregator,)))
         for n in range(6):
             error = type(f"Kind{n}Error", (Exception,), {})
             try:

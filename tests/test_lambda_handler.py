@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -359,9 +360,7 @@ def test_flush_is_bounded_by_the_remaining_time(
     assert calls == ([] if expected is None else [pytest.approx(expected)])
 
 
-def test_all_signals_reach_the_exporter_before_the_handler_returns(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_all_signals_reach_the_exporter_before_the_handler_returns() -> None:
     otelkit.configure(service_name="video-worker", console=False, log_format="json")
     exported: list[str] = []
 
@@ -374,7 +373,8 @@ def test_all_signals_reach_the_exporter_before_the_handler_returns(
         exported.append("flush")
         return original(timeout)
 
-    monkeypatch.setattr(pipeline, "flush", flush)
+    # The pipeline is frozen: a changed one is swapped in.
+    _pipeline.activate(replace(pipeline, flush=flush))
     echo_handler({}, FakeContext())
     assert exported == ["flush"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,10 @@ def _send_and_receive(endpoint: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["link", "continue"])
-def test_one_record_through_a_real_queue(
-    cap: Capture, aws_endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
+def test_one_record_through_a_real_queue(cap: Capture, aws_endpoint: str, mode: str) -> None:
     event = _send_and_receive(aws_endpoint)
-    monkeypatch.setattr(_pipeline.current(), "lambda_single_record", mode)
+    # The pipeline is frozen: a changed one is swapped in.
+    _pipeline.activate(replace(_pipeline.current(), lambda_single_record=mode))
     processor(event, FakeContext())
 
     send = next(s for s in cap.spans if s.kind.name == "PRODUCER" or s.name.endswith("SendMessage"))
@@ -88,7 +88,7 @@ def test_one_record_through_a_real_queue(
         assert invocation.parent is None
 
 
-def test_continue_applies_to_one_record_only(cap: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_continue_applies_to_one_record_only(cap: Capture) -> None:
     batch = json.loads(
         (Path(__file__).parent / "fixtures" / "lambda-events" / "sqsEvent.json").read_text()
     )
@@ -96,7 +96,8 @@ def test_continue_applies_to_one_record_only(cap: Capture, monkeypatch: pytest.M
         "stringValue": TRACEPARENT,
         "dataType": "String",
     }
-    monkeypatch.setattr(_pipeline.current(), "lambda_single_record", "continue")
+    # The pipeline is frozen: a changed one is swapped in.
+    _pipeline.activate(replace(_pipeline.current(), lambda_single_record="continue"))
     processor(batch, FakeContext())
     assert cap.span("video-worker").parent is None, "two producers: no single parent"
     cap.clear()

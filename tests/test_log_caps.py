@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._redaction.scrub import is_secret
+from otelkit._redaction.scrub import DEFAULT
 from otelkit._values.caps import cut
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
@@ -132,7 +132,9 @@ _values = st.recursive(
     lambda inner: (
         st.lists(inner, max_size=5)
         # secret-looking keys ("TOKEN") are redacted, not kept as given
-        | st.dictionaries(st.text(max_size=5).filter(lambda k: not is_secret(k)), inner, max_size=5)
+        | st.dictionaries(
+            st.text(max_size=5).filter(lambda k: not DEFAULT.is_secret(k)), inner, max_size=5
+        )
     ),
     max_leaves=20,
 )

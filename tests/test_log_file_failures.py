@@ -14,6 +14,7 @@ import pytest
 
 import otelkit
 from otelkit._core import drops as _drops
+from otelkit._logs.steps import with_sink
 from tests.support.otlp_receiver import otlp_receiver
 from tests.support.processes import production_env
 
@@ -131,7 +132,7 @@ def test_a_failing_sink_is_counted_and_costs_no_other_output(
     def broken(event: object) -> None:
         raise OSError(28, "No space left on device")
 
-    _pipeline.current().sinks.append(broken)
+    _pipeline.activate(with_sink(_pipeline.current(), broken))  # one more sink
     before = _drops.snapshot().get(("logs", "sink failed"), 0)
     log = otelkit.get_logger("app")
     for n in range(3):

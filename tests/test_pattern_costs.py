@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanContext, TraceFlags
 import otelkit
 from otelkit._correlation.incoming_baggage import id_entries
 from otelkit._logs.error_aggregation import normalise
-from otelkit._redaction.scrub import REDACTED, redact_text, scrubbed
+from otelkit._redaction.scrub import DEFAULT, REDACTED
 from otelkit._redaction.secret_patterns import MAX_SCANNED
 from otelkit._requests.incoming import incoming_context
 from otelkit._sdk.redaction import redact_span
@@ -67,7 +67,7 @@ def _configured() -> None:
 
 @pytest.mark.parametrize("crafted", list(CRAFTED.values()), ids=list(CRAFTED))
 def test_value_patterns(crafted: Callable[[int], str]) -> None:
-    assert_linear_and_bounded(redact_text, crafted, ordinary_text(), ceiling=6)
+    assert_linear_and_bounded(DEFAULT.redact_text, crafted, ordinary_text(), ceiling=6)
 
 
 @pytest.mark.parametrize("crafted", list(CRAFTED.values()), ids=list(CRAFTED))
@@ -82,7 +82,7 @@ def test_log_fields(crafted: Callable[[int], str]) -> None:
         "items": [ordinary_text()],
         "headers": {"x-note": ordinary_text()},
     }
-    assert_linear_and_bounded(scrubbed, fields, ordinary, ceiling=6)
+    assert_linear_and_bounded(DEFAULT.scrubbed, fields, ordinary, ceiling=6)
 
 
 def _span(text: str) -> ReadableSpan:
@@ -191,10 +191,10 @@ def test_no_repeated_fragment_makes_any_path_slow(fragments: list[str], repeat: 
     # An adversary repeats whatever piece a pattern is most sensitive to, up to past the
     # bound; the cost stays within a few times an ordinary text of the bound's length.
     text = "".join(fragments) * repeat
-    ordinary = per_call(redact_text, ordinary_text(), rounds=2)
+    ordinary = per_call(DEFAULT.redact_text, ordinary_text(), rounds=2)
     started = time.thread_time()
-    redacted = redact_text(f"password=hunter2hunter2 {text}")
-    fields = scrubbed({"note": text, "token": text})
+    redacted = DEFAULT.redact_text(f"password=hunter2hunter2 {text}")
+    fields = DEFAULT.scrubbed({"note": text, "token": text})
     normalise(text)  # the error fingerprint
     id_entries(f"correlation_id={text}")  # incoming baggage
     incoming_context({"x-correlation-id": text}, "127.0.0.1")

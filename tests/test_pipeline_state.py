@@ -9,7 +9,7 @@ import otelkit
 from otelkit._core import pipeline as _pipeline
 from otelkit._correlation.propagation import OtelkitPropagator
 from otelkit._logs import buffer as _log_buffer
-from otelkit._redaction.scrub import REDACTED, scrub_urls
+from otelkit._redaction.scrub import REDACTED
 from otelkit.testing import capture
 
 
@@ -21,7 +21,7 @@ def _baggage_sent() -> str:
 
 
 def test_capture_restores_scrub_and_propagation_that_configure_changed_inside_it() -> None:
-    assert scrub_urls("/x?token=abc").endswith(REDACTED)
+    assert _pipeline.current().redaction.redact_text("/x?token=abc").endswith(REDACTED)
     assert _baggage_sent() == "job_id=job-1"
     with capture():
         otelkit.configure(
@@ -31,10 +31,12 @@ def test_capture_restores_scrub_and_propagation_that_configure_changed_inside_it
             console=False,
             resource_detectors="none",
         )
-        assert scrub_urls("/x?token=abc") == "/x?token=abc"
+        assert _pipeline.current().redaction.redact_text("/x?token=abc") == "/x?token=abc"
         assert _baggage_sent() == "user_id=u-1"
     otelkit.shutdown()
-    assert scrub_urls("/x?token=abc").endswith(REDACTED), "scrubbing is back on"
+    assert _pipeline.current().redaction.redact_text("/x?token=abc").endswith(REDACTED), (
+        "scrubbing is back on"
+    )
     assert _baggage_sent() == "job_id=job-1", "the default private IDs are back"
 
 
@@ -52,7 +54,7 @@ def test_capture_has_its_own_settings_whatever_configure_said() -> None:
         otelkit.get_logger("app").info("login", password="hunter2")
         assert _pipeline.current().log_buffer_capacity == 0
     assert cap.logs[-1]["password"] == REDACTED
-    assert not _pipeline.current().scrub, "the configured pipeline is active again"
+    assert not _pipeline.current().redaction.enabled, "the configured pipeline is active again"
     assert _pipeline.current().log_buffer_capacity == _log_buffer.CAPACITY
 
 
@@ -70,6 +72,59 @@ def test_shutdown_keeps_the_log_settings_but_not_the_exports(
     after = _pipeline.current()
     assert after.tracer_provider is None
     assert after.otel_loggers is None
-    assert not after.scrub
+    assert not after.redaction.enabled
     otelkit.get_logger("app").info("after shutdown")
     assert '"region":"eu-west-1"' in capsys.readouterr().out
+
+
+def _line(out: str, message: str) -> dict[str, object]:
+    import json
+
+    found: list[dict[str, object]] = [
+        json.loads(line) for line in out.splitlines() if f'"{message}"' in line
+    ]
+    assert len(found) == 1, out
+    return found[0]
+
+
+def test_redact_keys_live_on_the_pipeline_capture_swaps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(redact_keys="ssn", log_format="json", console=False)
+    log = otelkit.get_logger("app")
+    with capture() as cap:  # its own settings: the built-in words only
+        log.info("inside", ssn="123-45-6789")
+        otelkit.configure(redact_keys="iban", log_format="json", console=False)
+        log.info("configured inside", ssn="123-45-6789", iban="DE89")
+    assert cap.logs[0]["ssn"] == "123-45-6789"
+    log.info("after", ssn="123-45-6789", iban="DE89")
+    out = capsys.readouterr().out
+    inside = _line(out, "configured inside")
+    assert (inside["ssn"], inside["iban"]) == ("123-45-6789", REDACTED)
+    # The capture restored the pipeline that was active before it, words and all.
+    after = _line(out, "after")
+    assert (after["ssn"], after["iban"]) == (REDACTED, "DE89")
+
+
+def test_the_first_configure_redacts_static_fields_with_its_own_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    otelkit.configure(
+        redact_keys="badge",
+        static_fields={"badge_code": "B-7781", "region": "eu-west-1"},
+        log_format="json",
+        console=False,
+        resource_detectors="none",
+    )
+    otelkit.get_logger("app").info("hello")
+    line = _line(capsys.readouterr().out, "hello")
+    assert (line["badge_code"], line["region"]) == (REDACTED, "eu-west-1")
+
+
+def test_a_pipeline_is_never_changed_after_it_is_built() -> None:
+    import dataclasses
+
+    otelkit.configure(log_format="json", console=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _pipeline.current().sinks = ()  # type: ignore[misc]
+    assert isinstance(_pipeline.current().sinks, tuple)

@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import otelkit
-from otelkit._redaction.scrub import REDACTED, is_secret, redact_text, redact_value, scrub_in_place
+from otelkit._core.pipeline import current
+from otelkit._redaction.scrub import REDACTED
 from otelkit._values.log_formats import pretty_renderer, render_text
 from tests.support.secrets_corpus import CORPUS
+
+
+# The active pipeline's policy, as every caller in otelkit reads it.
+def is_secret(name: str) -> bool:
+    return current().redaction.is_secret(name)
+
+
+def redact_text(text: str) -> str:
+    return current().redaction.redact_text(text)
+
+
+def redact_value(value: Any) -> Any:
+    return current().redaction.redact_value(value)
+
+
+def scrub_in_place(fields: dict[str, Any]) -> None:
+    current().redaction.scrub_in_place(fields)
 
 
 @pytest.mark.parametrize("secret", CORPUS, ids=lambda s: s.label)

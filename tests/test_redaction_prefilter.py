@@ -12,19 +12,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otelkit._redaction import prefilter as _prefilter
-from otelkit._redaction.scrub import is_secret
+from otelkit._redaction.scrub import DEFAULT
 from otelkit._redaction.secret_patterns import NAME_WORDS, cut, redactor
 from tests.support.secrets_corpus import CORPUS
 from tests.support.timing import per_call
 
-FAST = redactor(is_secret)
-FULL = redactor(is_secret, prefilter=False)
+FAST = redactor(DEFAULT.is_secret)
+FULL = redactor(DEFAULT.is_secret, prefilter=False)
 # A configured word (``configure(redact_keys=["session_ref"])``) starts matches too.
 _EXTRA = ("session_ref",)
 
 
 def _secret_or_extra(name: str) -> bool:
-    return is_secret(name) or "session_ref" in name.lower()
+    return DEFAULT.is_secret(name) or "session_ref" in name.lower()
 
 
 FAST_EXTRA = redactor(_secret_or_extra, NAME_WORDS + "|session_ref", _EXTRA)
@@ -105,7 +105,7 @@ def test_every_name_word_is_covered_by_a_fragment() -> None:
         "card_number cvv cvc"
     )
     for word in words.split(" "):
-        assert is_secret(word), word
+        assert DEFAULT.is_secret(word), word
         assert any(fragment in word for fragment in _prefilter.NAME_FRAGMENTS), word
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -137,11 +138,12 @@ def test_requests_are_measured_by_route_template_never_by_raw_path(served: tuple
 
 
 def test_slow_requests_write_a_warning_naming_the_route_and_are_counted(
-    served: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+    served: tuple[str, str],
 ) -> None:
     url = served[0]
     with capture() as cap:
-        monkeypatch.setattr(_pipeline.current(), "slow_request_ms", 50.0)
+        # The pipeline is frozen: a changed one is swapped in.
+        _pipeline.activate(replace(_pipeline.current(), slow_request_ms=50.0))
         send("GET", f"{url}/slow/1")
         send("POST", f"{url}/items/fast")
         completed_lines(cap, 2)
@@ -168,7 +170,7 @@ def test_slow_requests_write_a_warning_naming_the_route_and_are_counted(
     ],
 )
 def test_lambda_http_invocations_get_the_same_request_telemetry(
-    fixture: str, route: str | None, path: str, monkeypatch: pytest.MonkeyPatch
+    fixture: str, route: str | None, path: str
 ) -> None:
 
     @otelkit.aws.lambda_handler
@@ -177,7 +179,8 @@ def test_lambda_http_invocations_get_the_same_request_telemetry(
         return {"statusCode": 503, "body": "down"}
 
     with capture() as cap:
-        monkeypatch.setattr(_pipeline.current(), "slow_request_ms", 1.0)
+        # The pipeline is frozen: a changed one is swapped in.
+        _pipeline.activate(replace(_pipeline.current(), slow_request_ms=1.0))
         handler(event(fixture), FakeContext())
     started = [line for line in cap.logs if line["message"] == "Request started"]
     done = [line for line in cap.logs if line["message"] == "Request completed"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,8 @@ def test_internal_errors_are_reported_once_and_swallowed(
     def broken_render(event: dict[str, object]) -> str:
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr(_pipeline.current(), "render", broken_render)
+    # The pipeline is frozen: a changed one is swapped in.
+    _pipeline.activate(replace(_pipeline.current(), render=broken_render))
     log = otelkit.get_logger("app")
     log.info("first")
     log.info("second")
@@ -73,13 +75,14 @@ def test_internal_errors_are_reported_once_and_swallowed(
     assert "RuntimeError: renderer bug" in err
 
 
-def test_strict_mode_reraises_internal_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_strict_mode_reraises_internal_errors() -> None:
     otelkit.configure(log_format="json", console=False)
 
     def broken_render(event: dict[str, object]) -> str:
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr(_pipeline.current(), "render", broken_render)
+    # The pipeline is frozen: a changed one is swapped in.
+    _pipeline.activate(replace(_pipeline.current(), render=broken_render))
     with pytest.raises(RuntimeError, match="renderer bug"):
         otelkit.get_logger("app").info("boom")
 

@@ -130,7 +130,17 @@ def test_a_pipeline_without_the_reader_gets_it_added_as_it_runs() -> None:
     server = otelkit.start_http_server(port=0)
     otelkit.count("Late", 1)
     assert "late_total" in _get(f"{server.url}/metrics").text
-    assert _pipeline.current() is before
+    # Swapped whole for its successor with the reader: the same providers, never rebuilt.
+    after = _pipeline.current()
+    assert after is not before
+    assert before.prometheus_text is None
+    assert (after.tracer_provider, after.meter_provider, after.settings) == (
+        before.tracer_provider,
+        before.meter_provider,
+        before.settings,
+    )
+    otelkit.shutdown()  # the successor is what shutdown() leaves without exports
+    assert _pipeline.current().meter_provider is None
 
 
 def test_metrics_port_makes_configure_serve(monkeypatch: pytest.MonkeyPatch) -> None:

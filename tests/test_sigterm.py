@@ -5,6 +5,7 @@ shutdown cannot finish. Real child processes against a real OTLP receiver."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -123,3 +124,24 @@ threading.Timer(0.3, signal.pthread_kill, (sleeper.ident, signal.SIGTERM)).start
             child.kill()
     assert child.returncode == 128 + signal.SIGTERM, err
     assert _delivered(received) == (10, 10, True)
+
+
+def test_the_bound_is_the_exit_timeout_configured_last() -> None:
+    # The handler is installed by the first configure(); the bound is read when the
+    # signal comes. A collector that accepts and never answers holds the shutdown for
+    # all of it. Before: the first call's 8 s held the process that long.
+    first = """
+otelkit.configure(service_name="first", endpoint=sys.argv[1], console=False,
+                  log_stdout=False, resource_detectors="none", exit_timeout=8)
+"""
+    again = """
+otelkit.configure(service_name="sigterm", endpoint=sys.argv[1], console=False,
+                  log_stdout=False, resource_detectors="none", exit_timeout=0.3)
+"""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections queue up; no one ever reads them
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result, ended = _terminate(RECORD.format(before=first, hold=again), endpoint)
+    assert result.returncode == -signal.SIGTERM, result.stderr
+    assert ended < 4.0, f"ended after {ended:.1f} s"

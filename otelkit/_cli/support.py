@@ -8,7 +8,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from otelkit._redaction.scrub import redact_read
+from otelkit._redaction.scrub import DEFAULT as _REDACTION
 
 # The third-party packages the subcommands import: a missing one is a missing extra.
 OPTIONAL_MODULES = frozenset({"yaml", "troposphere", "grafana_foundation_sdk", "boto3", "botocore"})
@@ -126,4 +126,4 @@ def redacted(value: Any) -> Any:
     """A record, a value or a text read from outside, with its secrets redacted (names
     and patterns, as on stdout): every CLI command calls it after reading, before
     :func:`otelkit._values.terminal.printable`."""
-    return redact_read(value)
+    return _REDACTION.redact_read(value)  # the CLI never configures: the default policy

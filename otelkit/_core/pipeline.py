@@ -1,10 +1,13 @@
 """The active pipeline: where spans, log records and metrics go right now, and the
 settings every signal obeys on the way (redaction, propagation, debug-log buffering).
 
-It is otelkit's one piece of configuration state. ``configure()`` builds one from
-settings and ``testing.capture()`` builds an in-memory one; both hand it to ``activate``,
-which switches everything at once, and ``capture()`` restores the previous one whole.
-Hot paths read ``current()`` once per call and never lock.
+It is otelkit's one piece of configuration state: the frozen settings and everything
+compiled from them (the redaction policy, the propagation policy, the log steps), built
+once and never changed. ``configure()`` builds one from settings and
+``testing.capture()`` builds an in-memory one; both hand it to ``activate``, which
+switches everything at once, and ``capture()`` restores the previous one whole. A change
+while running (``/metrics`` added by ``start_http_server``) is a new pipeline, swapped in
+whole. Hot paths read ``current()`` once per call and never lock.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otelkit._core import switch as _switch
+from otelkit._redaction.scrub import DEFAULT as DEFAULT_REDACTION
+from otelkit._redaction.scrub import Redaction
 from otelkit._values.propagation_policy import Policy
+
+if TYPE_CHECKING:  # the settings table loads with the first configure(), not on import
+    from otelkit._config.settings import Settings
 
 LogSink = Callable[[dict[str, Any]], None]
 # A step every record passes before it is prepared: returns the record to write (the same
@@ -23,13 +31,18 @@ LogSink = Callable[[dict[str, Any]], None]
 RecordControl = Callable[[logging.LogRecord], "logging.LogRecord | None"]
 # A step that adjusts a prepared record's event and OTLP attributes in place (line caps).
 EventShaper = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
+# One of the log steps (``_logs.steps``): adds its part to the line being made.
+LogStep = Callable[[Any], None]
+# One of the log outputs (``_logs.steps.OUTPUTS``): writes a made line somewhere.
+LogOutput = Callable[[Any, "Pipeline"], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pipeline:
     """Everything a signal needs to know to leave the process.
 
     Attributes:
+        settings: the settings it was built from; None before any ``configure()``.
         service: ``service.name``, repeated on every log line.
         environment: ``deployment.environment``, repeated on every log line.
         static_fields: deployment facts (hostname, region…) on every log line.
@@ -45,10 +58,14 @@ class Pipeline:
         flush / close: force-flush and shut down the providers; return success.
         record_controls: steps each record passes first, in order (may drop it).
         shape_event: adjusts each prepared event and OTLP attributes (line caps).
+        log_steps: the steps that make a log line, in order (``_logs.steps.STEPS``, those
+            this pipeline's outputs need); none: no line is made.
+        log_outputs: where a made line is written, in order (``_logs.steps.OUTPUTS``:
+            stdout, the sinks, OTLP, those this pipeline has).
         max_message_chars: the cap on the OTLP LogRecord body, as on the line's message.
         error_aggregator: the ``ErrorAggregator`` among the record controls, if any
             (``/stats`` lists its top errors).
-        scrub: redact secret-looking fields and URL parameters.
+        redaction: the redaction policy (``scrub``, ``redact_keys``), compiled.
         propagation: where trace context and IDs may go, which IDs never leave.
         log_buffer_capacity: DEBUG records held back per unit of work; 0: no buffering.
         prometheus_text: renders the metrics in the Prometheus text format (``/metrics``);
@@ -63,23 +80,26 @@ class Pipeline:
             ``status_code``, ``duration`` and ``event``.
     """
 
+    settings: Settings | None = None
     service: str = "unknown_service"
     environment: str = "dev"
-    static_fields: dict[str, str] = field(default_factory=dict)
+    static_fields: Mapping[str, str] = field(default_factory=dict)
     line_fields: Callable[[], Mapping[str, Any]] | None = None
     level: int = logging.INFO
     render: Callable[[dict[str, Any]], str] | None = None
     otel_loggers: Callable[[str], Any] | None = None
-    sinks: list[LogSink] = field(default_factory=list)
+    sinks: tuple[LogSink, ...] = ()
     tracer_provider: Any = None
     meter_provider: Any = None
     flush: Callable[[float], bool] = lambda timeout: True
     close: Callable[[float], None] = lambda timeout: None
     record_controls: tuple[RecordControl, ...] = ()
     shape_event: EventShaper | None = None
+    log_steps: tuple[LogStep, ...] = ()
+    log_outputs: tuple[LogOutput, ...] = ()
     max_message_chars: int | None = None
     error_aggregator: Any = None
-    scrub: bool = True
+    redaction: Redaction = DEFAULT_REDACTION
     propagation: Policy = field(default_factory=Policy)
     log_buffer_capacity: int = 0
     lambda_single_record: str = "link"
@@ -127,8 +147,23 @@ def activate(pipeline: Pipeline) -> Pipeline:
     """Route every signal to ``pipeline``; return the one it replaces."""
     global _active
     previous, _active = _active, pipeline
+    if (
+        pipeline.tracer_provider is not None
+        and pipeline.tracer_provider is previous.tracer_provider
+        and pipeline.meter_provider is previous.meter_provider
+    ):
+        return previous  # the same providers (a pipeline swapped for its successor)
     if pipeline.tracer_provider is not None:
         _switch.connect(pipeline.tracer_provider, pipeline.meter_provider)
     else:  # logs only (before configure, after shutdown): spans and metrics go nowhere
         _switch.disconnect()
     return previous
+
+
+def swap(old: Pipeline, new: Pipeline) -> bool:
+    """Activate ``new`` in place of ``old`` if ``old`` is still the active pipeline (a
+    change made while running); False when another took its place meanwhile."""
+    if _active is not old:
+        return False
+    activate(new)
+    return True

@@ -68,11 +68,9 @@ def redacted(text: object) -> str:
     """``text`` (an exception's message quotes URLs and payloads) through the one
     redaction policy, as every other output; never raises."""
     try:
-        from otelkit._redaction.scrub import (
-            redact_text,  # late: _scrub's imports report through here
-        )
+        from otelkit._core.pipeline import current  # late: the pipeline reports through here
 
-        return redact_text(str(text))
+        return current().redaction.redact_text(str(text))
     except Exception:
         return f"<{type(text).__name__}, not shown: it could not be checked for secrets>"
 

@@ -17,21 +17,22 @@ from typing import Any, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
-from otelkit._redaction.scrub import is_secret, redact_text
+from otelkit._core.pipeline import current
 from otelkit._values.context_stack import ContextStack
 from otelkit._values.keys import ID_KEY_PATTERN, MAX_ID_VALUE_LENGTH, RESERVED_FIELD_NAMES
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_IDS_KEY = otel_context.create_key("otelkit.ids")
+#: Where the bound IDs live in a context (a hot path reads ``context.get(IDS_KEY)``).
+IDS_KEY = otel_context.create_key("otelkit.ids")
 _open_binds: ContextStack[Token[otel_context.Context]] = ContextStack("otelkit_binds")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def current_ids(context: otel_context.Context | None = None) -> Mapping[str, str]:
     """Return the bound IDs of ``context`` (default: the current one) without copying."""
-    value = otel_context.get_value(_IDS_KEY, context)
+    value = otel_context.get_value(IDS_KEY, context)
     return value if value is not None else _EMPTY  # type: ignore[return-value]
 
 
@@ -50,6 +51,7 @@ def new_id(prefix: str) -> str:
 def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
     """Check keys and values of IDs to bind, raising ``ValueError`` that names the culprit."""
     checked: dict[str, str] = {}
+    redaction = current().redaction
     for key, value in fields.items():
         if not ID_KEY_PATTERN.match(key):
             raise ValueError(
@@ -64,7 +66,7 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
             )
         if key in RESERVED_FIELD_NAMES:
             raise ValueError(f"invalid ID key {key!r}: it names a field every log line has")
-        if is_secret(key):
+        if redaction.is_secret(key):
             raise ValueError(
                 f"invalid ID key {key!r}: the name looks secret, and a bound ID is stamped on "
                 "every span and log line. Pass secrets to the code that needs them, never "
@@ -80,7 +82,7 @@ def validate_ids(fields: Mapping[str, object]) -> dict[str, str]:
                 f"invalid value for ID {key!r}: must be 1-{MAX_ID_VALUE_LENGTH} printable "
                 f"characters, got {value!r:.80}"
             )
-        if redact_text(value) != value:
+        if redaction.redact_text(value) != value:
             raise ValueError(
                 f"invalid value for ID {key!r}: it looks like a secret (a token, "
                 "key or credential); IDs are stamped on every span and log line"
@@ -94,7 +96,7 @@ def context_with_ids(
 ) -> otel_context.Context:
     """Return ``context`` with ``fields`` (already validated) merged over its bound IDs."""
     merged = {**current_ids(context), **fields}
-    return otel_context.set_value(_IDS_KEY, MappingProxyType(merged), context)
+    return otel_context.set_value(IDS_KEY, MappingProxyType(merged), context)
 
 
 class bind:  # noqa: N801 - reads as a function at call sites, like contextlib's helpers

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from otelkit._core.pipeline import current
 from otelkit._logs.event import FIELDS_ATTR, ONE_PER_UNIT_ATTR
-from otelkit._redaction.scrub import redact_text
 
 #: Seconds after its last occurrence that a fingerprint is forgotten.
 FINGERPRINT_TTL = 3600.0
@@ -170,7 +170,7 @@ class ErrorAggregator:
         text = f"{template} {str(exc)[:SCANNED_CHARS]}" if exc is not None else template
         # Redacted before it is kept: ``/stats`` serves it, and two errors that differ only
         # by a secret are one error.
-        message = normalise(redact_text(text))
+        message = normalise(current().redaction.redact_text(text))
         key = f"{error_type}|{message}|{_top_frame(record)}"
         import hashlib  # 2.5 ms (OpenSSL) at the first error line, not at every cold start
 

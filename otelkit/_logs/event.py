@@ -1,10 +1,8 @@
-"""Turning a stdlib ``logging.LogRecord`` into otelkit's log event (the JSON-line shape).
+"""What the log steps (``steps.py``) read off a stdlib ``logging.LogRecord``: its fields,
+its failure, its time, its span's IDs, and the unit of work's fields.
 
-One event dict serves every output: the stdout renderers, the OTLP LogRecord and the
-testing capture. Its keys, in order: ``timestamp``, ``level``, ``message``, ``logger``,
-``service``, ``environment``, the bound IDs, the keyword fields, ``trace_id``,
-``span_id``, ``xray_trace_id``, ``sampled``, ``source``, and ``error``/``error_type``/``exception``
-for failures.
+One event dict serves every output: the stdout renderers, the sinks and the testing
+capture; the steps build it in the order ``steps.STEPS`` lists.
 """
 
 from __future__ import annotations
@@ -15,16 +13,10 @@ import traceback
 from contextvars import ContextVar
 from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.trace import SpanContext
 
-from otelkit._core.pipeline import Pipeline
-from otelkit._correlation.ids import current_ids
-from otelkit._redaction.scrub import redact_message, redact_text, redact_value, scrubbed
+from otelkit._redaction.scrub import Redaction
 from otelkit._redaction.secret_patterns import keep_the_end
-from otelkit._tracing.stage import current_stage
-from otelkit._values.keys import RESERVED_FIELD_NAMES
 from otelkit._values.safe_values import safe_str
 
 #: Attribute under which ``get_logger`` loggers pass keyword fields on a LogRecord.
@@ -99,23 +91,23 @@ class _TraceFields:
         return fields
 
 
-def exception_fields(record: logging.LogRecord) -> dict[str, str]:
+def exception_fields(record: logging.LogRecord, redaction: Redaction) -> dict[str, str]:
     """``error``, ``error_type`` and the formatted ``exception`` of a failure record."""
     exc_type, exc, tb = record.exc_info or (None, None, None)
     assert exc is not None, "only called for records that carry an exception"
     fields: dict[str, Any] = getattr(record, FIELDS_ATTR, None) or {}
     error = fields.get("error", safe_str(exc) or type(exc).__name__)
     return {  # exception text quotes whatever the failing code held: redact it too
-        "error": redact_value(error),
+        "error": redaction.redact_value(error),
         "error_type": type(exc).__name__,
-        "exception": redact_message(
+        "exception": redaction.redact_message(
             keep_the_end("".join(traceback.format_exception(exc_type, exc, tb)).rstrip()),
             record.name,
         ),
     }
 
 
-def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
+def record_fields(record: logging.LogRecord, redaction: Redaction) -> dict[str, Any] | None:
     """The record's own fields: ``get_logger`` keywords and stdlib ``extra=``, scrubbed."""
     fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
     extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
@@ -123,61 +115,4 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any] | None:
         extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
         fields = {**extras, **fields} if fields else extras
     # A redacted copy: the record keeps what the caller passed, for other handlers.
-    return scrubbed(fields) if fields else None
-
-
-def build_event(
-    record: logging.LogRecord,
-    pipeline: Pipeline,
-    fields: dict[str, Any] | None,
-    context: Context | None = None,
-    message: str | None = None,
-) -> dict[str, Any]:
-    """Build the log event for ``record``, stamped with the current context's IDs and span.
-
-    ``message``, when given, is the record's message already redacted."""
-    if message is None:
-        message = redact_message(record.getMessage(), record.name)
-    event: dict[str, Any] = {
-        "timestamp": _Timestamps.format(record.created),
-        "level": record.levelname,
-        "message": message,
-        "logger": record.name,
-        "service": pipeline.service,
-        "environment": pipeline.environment,
-    }
-    if pipeline.static_fields:
-        event.update(pipeline.static_fields)
-    if pipeline.line_fields is not None:
-        event.update(pipeline.line_fields())
-    scoped = scope_fields.get()
-    if scoped:
-        event.update(scoped)
-    event.update(current_ids(context))
-    stage = current_stage(context)
-    if stage is not None:  # a field named stage on the call wins (it is updated after)
-        event["stage"] = stage
-    if fields:
-        if RESERVED_FIELD_NAMES.isdisjoint(fields):
-            event.update(fields)
-        else:  # a field named like the line's own: kept, under a name that cannot clash
-            for key, value in fields.items():
-                event[f"{key}_" if key in RESERVED_FIELD_NAMES else key] = value
-
-    span_context = trace.get_current_span(context).get_span_context()
-    if span_context.is_valid:
-        # ``sampled``: whether the trace is kept (head sampling); ``filter sampled = 1``
-        # in Logs Insights finds the lines whose trace X-Ray has.
-        (
-            event["trace_id"],
-            event["span_id"],
-            event["xray_trace_id"],
-            event["sampled"],
-        ) = _TraceFields.of(span_context)
-    event["source"] = f"{record.filename}:{record.lineno}"
-
-    if record.exc_info and record.exc_info[1] is not None:
-        event.update(exception_fields(record))
-    elif record.stack_info:
-        event["stack"] = redact_text(record.stack_info)
-    return event
+    return redaction.scrubbed(fields) if fields else None

@@ -21,8 +21,8 @@ from typing import Any
 
 from opentelemetry import trace
 
+from otelkit._core.pipeline import current
 from otelkit._logs.event import FIELDS_ATTR
-from otelkit._redaction.scrub import text_redactor
 from otelkit._values.caps import cut
 from otelkit._values.safe_values import safe_str
 
@@ -52,7 +52,7 @@ _api = logging.getLogger(API_LOGGER)
 def redacted_detail(detail: object) -> str:
     """``detail`` as text, its secrets replaced and cut to ``MAX_DETAIL_CHARS``."""
     text = detail if isinstance(detail, str) else safe_str(detail)
-    return cut(text_redactor()(text), MAX_DETAIL_CHARS)
+    return cut(current().redaction.text_redactor()(text), MAX_DETAIL_CHARS)
 
 
 def _from_span(field: str) -> Any:

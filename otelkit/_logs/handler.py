@@ -1,11 +1,11 @@
-"""Logging: the one root handler that stamps, renders and exports every record
-(``get_logger``'s keyword-field logger is ``_logger.py``).
+"""Logging: the one root handler every record passes (``get_logger``'s keyword-field
+logger is ``logger.py``).
 
 Every stdlib record, from any library, reaches ``OtelkitHandler`` on the root logger. It
-builds the log event once (bound IDs and trace context of the emitting thread's context),
-writes it to stdout in the configured format, and sends it over OTLP as a real LogRecord.
-Records emitted while an exporter is exporting are never sent over OTLP: that would feed
-the export path its own debug lines forever.
+decides whether and when the record is written (the record controls, the level, sampling
+and buffering) and hands it to the pipeline's log steps (``steps.py``), which make the
+line once (bound IDs and trace context of the emitting thread's context) and write it to
+stdout, the sinks and OTLP.
 """
 
 from __future__ import annotations
@@ -13,152 +13,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry._logs import SeverityNumber
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from otelkit._core import drops as _drops
 from otelkit._core import pipeline as _pipeline
-from otelkit._core.safety import report_internal_error, report_once
+from otelkit._core.safety import report_internal_error
 from otelkit._correlation.ids import current_ids
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import coexist as _coexist
-from otelkit._logs.event import (
-    _Timestamps,
-    build_event,
-    exception_fields,
-    record_fields,
-    scope_fields,
-)
-from otelkit._redaction.scrub import attribute_value, redact_message
-from otelkit._tracing.stage import current_stage
-from otelkit._values import encodable as _encodable
-from otelkit._values.caps import cut
+from otelkit._logs.event import _Timestamps
+from otelkit._logs.steps import Line, deliver, prepare
 from otelkit._values.safe_values import MAX_TEXT, plain, safe_repr, safe_str, truncate
-
-_SEVERITY = {
-    logging.DEBUG: (SeverityNumber.DEBUG, "DEBUG"),
-    logging.INFO: (SeverityNumber.INFO, "INFO"),
-    logging.WARNING: (SeverityNumber.WARN, "WARN"),
-    logging.ERROR: (SeverityNumber.ERROR, "ERROR"),
-    logging.CRITICAL: (SeverityNumber.FATAL, "FATAL"),
-}
-# The exporters' own loggers: their records never go back into the export path.
-_EXPORT_PATH_LOGGERS = ("opentelemetry.", "urllib3.", "requests.", "grpc.")
-
-
-def severity(levelno: int) -> tuple[SeverityNumber, str]:
-    """The OpenTelemetry severity number and text of a stdlib level (custom levels round down)."""
-    found = _SEVERITY.get(levelno)
-    if found is not None:
-        return found
-    below = [level for level in _SEVERITY if level <= levelno]
-    return _SEVERITY[max(below)] if below else (SeverityNumber.TRACE, "TRACE")
-
-
-def otel_attributes(
-    record: logging.LogRecord,
-    fields: Mapping[str, Any] | None,
-    static_fields: Mapping[str, Any],
-    context: Context,
-) -> dict[str, Any]:
-    """The OTLP LogRecord's attributes: static fields, bound IDs, fields and
-    semantic-convention extras.
-
-    Trace context, severity, body, service and environment travel in the LogRecord's own
-    fields and its resource, so they are not repeated here.
-    """
-    attributes: dict[str, Any] = {
-        **static_fields,
-        **(scope_fields.get() or {}),
-        **current_ids(context),
-    }
-    stage = current_stage(context)
-    if stage is not None:
-        attributes["stage"] = stage
-    if fields:
-        for key, value in fields.items():
-            attributes[key] = attribute_value(value)
-    attributes["code.file.path"] = record.pathname
-    attributes["code.line.number"] = record.lineno
-    attributes["code.function.name"] = record.funcName
-    if record.exc_info and record.exc_info[1] is not None:
-        failure = exception_fields(record)
-        attributes["exception.type"] = failure["error_type"]
-        attributes["exception.message"] = str(failure["error"])
-        attributes["exception.stacktrace"] = failure["exception"]
-    return attributes
-
-
-# A record made ready to write, with what depends on the moment it was emitted: the
-# stdlib record; its log event (when stdout lines or sinks want one); its OTLP attributes
-# (when log records are exported); the OpenTelemetry context it was emitted in; its
-# message, formatted and redacted once for the line and the LogRecord. A plain tuple: one
-# is built per record, and a named tuple's Python-level constructor costs several times more.
-Prepared = tuple[logging.LogRecord, dict[str, Any] | None, dict[str, Any] | None, Context, str]
-
-
-def prepare(record: logging.LogRecord, pipeline: _pipeline.Pipeline) -> Prepared:
-    """Everything that depends on the moment of emission: IDs, span, fields."""
-    context = otel_context.get_current()  # read once: every part below needs it
-    fields = record_fields(record)
-    message = redact_message(record.getMessage(), record.name)
-    event = None
-    if pipeline.render is not None or pipeline.sinks:
-        event = build_event(record, pipeline, fields, context, message)
-    attributes = None
-    if pipeline.otel_loggers is not None and not _from_export_path(record, context):
-        static = pipeline.static_fields
-        if pipeline.line_fields is not None:
-            static = {**static, **pipeline.line_fields()}
-        attributes = otel_attributes(record, fields, static, context)
-    if pipeline.shape_event is not None:
-        pipeline.shape_event(event, attributes)
-    return (record, event, attributes, context, message)
-
-
-def deliver(prepared: Prepared, pipeline: _pipeline.Pipeline) -> None:
-    """Write a prepared record to stdout, the sinks and OTLP."""
-    record, event, attributes, context, message = prepared
-    if event is not None:
-        if pipeline.render is not None:
-            _write_line(pipeline.render(event))
-        for sink in pipeline.sinks:  # one output failing never costs the others
-            try:
-                sink(event)
-            except Exception as exc:
-                _drops.add("logs", "sink failed")
-                report_internal_error(f"log sink ({type(exc).__name__})", exc)
-    if attributes is not None and pipeline.otel_loggers is not None:
-        number, text = _SEVERITY.get(record.levelno) or severity(record.levelno)
-        body = message
-        if pipeline.max_message_chars is not None:
-            body = cut(body, pipeline.max_message_chars)
-        pipeline.otel_loggers(record.name).emit(
-            timestamp=int(record.created * 1e9),
-            context=context,
-            severity_number=number,
-            severity_text=text,
-            body=_encodable.text(body),  # one bad record must not fail its batch
-            attributes=_encodable.attributes(attributes) or attributes,
-        )
-
-
-def _write_line(line: str) -> None:
-    """Write one line to stdout; text stdout cannot encode (a lone surrogate) is
-    replaced rather than losing the line."""
-    try:
-        try:
-            sys.stdout.write(line + "\n")
-        except UnicodeEncodeError:
-            sys.stdout.write(_encodable.text(line) + "\n")
-    except (OSError, ValueError) as exc:  # a full disk, a closed pipe or stream
-        _drops.add("logs", "stdout write failed")
-        report_once("stdout", f"{type(exc).__name__}: {exc}: lines are not written there")
 
 
 class OtelkitHandler(logging.Handler):
@@ -194,7 +62,13 @@ class OtelkitHandler(logging.Handler):
                     return
             if record.levelno >= logging.ERROR:
                 _flush_buffer(pipeline)
-            deliver(prepare(record, pipeline), pipeline)
+            # ``deliver(prepare(record, pipeline), pipeline)`` unrolled: every line written
+            # as it comes takes this path, two calls fewer.
+            line = Line(record, pipeline)
+            for step in pipeline.log_steps:
+                step(line)
+            for output in pipeline.log_outputs:
+                output(line, pipeline)
         except Exception as exc:  # RecursionError too: a caller's data, not its stack
             _drops.add("logs", "handler failed")  # its OTLP record, at least, is lost
             _write_fallback(record, exc, pipeline)
@@ -260,12 +134,6 @@ def _flush_buffer(pipeline: _pipeline.Pipeline) -> None:
         deliver(prepare(notice, pipeline), pipeline)
     for prepared in held:
         deliver(prepared, pipeline)
-
-
-def _from_export_path(record: logging.LogRecord, context: Context) -> bool:
-    return bool(
-        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY, context)
-    ) or record.name.startswith(_EXPORT_PATH_LOGGERS)
 
 
 _handler = OtelkitHandler()

@@ -26,9 +26,10 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from otelkit._core import safety as _safety
+from otelkit._core.pipeline import current
 from otelkit._metering import emf_rules as _emf_rules
 from otelkit._metering.emf_documents import Dimensions, DocumentWriter, Points
-from otelkit._redaction.scrub import REDACTED, is_secret, redact_text
+from otelkit._redaction.scrub import REDACTED
 
 _NO_DIMENSIONS: Dimensions = ()
 # Distinct raw attribute sets remembered with their checked dimensions; past this many the
@@ -66,11 +67,12 @@ class _Series:
 
 def _check(metric: str, raw: Iterable[tuple[str, Any]]) -> Dimensions | None:
     dimensions = []
+    redaction = current().redaction
     for name, value in raw:
         name = str(name)
         if not _emf_rules.dimension_name_ok(metric, name):
             return None
-        text = REDACTED if is_secret(name) else redact_text(str(value))
+        text = REDACTED if redaction.is_secret(name) else redaction.redact_text(str(value))
         dimensions.append((name, _emf_rules.dimension_value(metric, name, text)))
     return tuple(sorted(dimensions))
 

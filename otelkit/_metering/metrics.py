@@ -19,9 +19,10 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from otelkit._core import switch as _switch
+from otelkit._core.pipeline import current
 from otelkit._core.safety import reject
 from otelkit._correlation.ids import reject_generator
-from otelkit._redaction.scrub import REDACTED, is_secret, redact_text
+from otelkit._redaction.scrub import REDACTED
 from otelkit._tracing.spans import is_clean_exit
 from otelkit._values import encodable as _encodable
 from otelkit._values.context_stack import ContextStack
@@ -147,11 +148,15 @@ def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
 
 def _secret_dimension(key: str, value: str) -> bool:
     """Dimensions leave the process on every export: the redaction policy applies."""
-    return not value.isascii() or is_secret(key) or redact_text(value) is not value
+    redaction = current().redaction
+    return (
+        not value.isascii() or redaction.is_secret(key) or redaction.redact_text(value) is not value
+    )
 
 
 def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
+    redaction = current().redaction
     for name_given, value in attributes.items():
         key = _encodable.text(name_given)  # one bad dimension must not fail the export
         if key in UNBOUNDED_ID_KEYS:
@@ -163,7 +168,11 @@ def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
                 "metrics",
             )
         elif isinstance(value, str):
-            checked[key] = REDACTED if is_secret(key) else _encodable.text(redact_text(value))
+            checked[key] = (
+                REDACTED
+                if redaction.is_secret(key)
+                else _encodable.text(redaction.redact_text(value))
+            )
         elif isinstance(value, _ATTRIBUTE_TYPES):
             checked[key] = value
         else:

@@ -52,9 +52,11 @@ _MAIN_THREAD_WAIT = 0.3
 _relay_pipe: tuple[int, int] | None = None
 
 
-def install(shutdown: Callable[[float], None], timeout: float) -> None:
-    """Handle SIGTERM with ``shutdown(timeout)`` and then the default action, if SIGTERM
-    has the default action now (in the main thread, not on Lambda); once per process."""
+def install(shutdown: Callable[[float], None], timeout: Callable[[], float]) -> None:
+    """Handle SIGTERM with ``shutdown(timeout())`` and then the default action, if SIGTERM
+    has the default action now (in the main thread, not on Lambda); once per process.
+    ``timeout`` is read when the signal comes: the exit timeout of the pipeline
+    configured then, not of the first one."""
     global _installed, _handler_installed
     if _installed or os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         return
@@ -93,7 +95,7 @@ def _release_sigterm() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _start_relay(shutdown: Callable[[float], None], timeout: float) -> None:
+def _start_relay(shutdown: Callable[[float], None], timeout: Callable[[], float]) -> None:
     """(In the main thread.) The wakeup fd and the thread that reads it (see above)."""
     global _relay_pipe
     read_fd, write_fd = os.pipe()
@@ -114,7 +116,7 @@ def _start_relay(shutdown: Callable[[float], None], timeout: float) -> None:
     ).start()
 
 
-def _restart_relay(shutdown: Callable[[float], None], timeout: float) -> None:
+def _restart_relay(shutdown: Callable[[float], None], timeout: Callable[[], float]) -> None:
     """In a forked child: a pipe of its own behind the same fd number, so a signal here
     never wakes the parent's relay (the wakeup fd is a number the child inherited, and it
     may be a thread other than the main one here, which may not set another)."""
@@ -125,7 +127,7 @@ def _restart_relay(shutdown: Callable[[float], None], timeout: float) -> None:
         _release_sigterm()  # a SIGTERM that came meanwhile is taken now
 
 
-def _own_relay_pipe(shutdown: Callable[[float], None], timeout: float) -> None:
+def _own_relay_pipe(shutdown: Callable[[float], None], timeout: Callable[[], float]) -> None:
     global _relay_pipe
     assert _relay_pipe is not None
     inherited_read, write_fd = _relay_pipe
@@ -140,7 +142,7 @@ def _own_relay_pipe(shutdown: Callable[[float], None], timeout: float) -> None:
     ).start()
 
 
-def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: float) -> None:
+def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: Callable[[], float]) -> None:
     while True:
         try:
             taken = os.read(read_fd, 512)
@@ -153,11 +155,12 @@ def _relay(read_fd: int, shutdown: Callable[[float], None], timeout: float) -> N
                 "otelkit: SIGTERM while the main thread could not take it: shutting down, "
                 f"then ending the process (status {128 + signal.SIGTERM})\n"
             )
+            bound = timeout()
             worker = threading.Thread(
-                target=shutdown, args=(timeout,), name="otelkit-sigterm", daemon=True
+                target=shutdown, args=(bound,), name="otelkit-sigterm", daemon=True
             )
             worker.start()
-            worker.join(timeout + _GRACE)
+            worker.join(bound + _GRACE)
             sys.stdout.flush()
             os._exit(128 + signal.SIGTERM)
 
@@ -198,24 +201,25 @@ def _end_by(signum: int) -> None:
 
 
 def _handler(
-    shutdown: Callable[[float], None], timeout: float
+    shutdown: Callable[[float], None], timeout: Callable[[], float]
 ) -> Callable[[int, FrameType | None], None]:
     def shut_down_then_terminate(signum: int, frame: FrameType | None) -> None:
         global _deferred, _entered
         _entered = time.monotonic()
+        bound = timeout()
         if getattr(_here, "depth", 0):
             # This thread was interrupted inside a shutdown: let it finish (see above).
             _deferred = signum
-            _watchdog(signum, timeout + _GRACE)
+            _watchdog(signum, bound + _GRACE)
             return
         # In a thread of its own: the handler interrupts the main thread wherever it is,
         # maybe holding a lock the shutdown needs. The process ends within the bound
         # even then.
         worker = threading.Thread(
-            target=shutdown, args=(timeout,), name="otelkit-sigterm", daemon=True
+            target=shutdown, args=(bound,), name="otelkit-sigterm", daemon=True
         )
         worker.start()
-        worker.join(timeout + _GRACE)
+        worker.join(bound + _GRACE)
         _end_by(signum)
 
     return shut_down_then_terminate

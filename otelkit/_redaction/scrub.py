@@ -6,11 +6,14 @@ service models mark sensitive) redacts a field's whole value, at any depth of an
 container. A *value* test (``_secret_patterns``) redacts secrets that sit in texts whose
 name says nothing: messages, exception text, URLs, header dumps.
 
-Callers: log events and OTLP log attributes (``_log_event``, ``_logging``), span export
-(``_sdk.redaction``: in the OTLP export, and in ``SpanProcessing``), EMF properties, and
-span attributes passed to otelkit's own API; what the ``otelkit`` command prints
-(``redact_read``). Decisions about names are cached; value
-patterns run only on strings long enough to hold a secret.
+The policy is compiled from the settings (``scrub``, ``redact_keys``) into one
+``Redaction`` object that the pipeline carries: ``configure()`` builds a new one with the
+pipeline, ``testing.capture()`` swaps it with the pipeline, and nothing here is changed
+afterwards. Callers reach it through the active pipeline (``current().redaction``): log
+events and OTLP log attributes, span export (``_sdk.redaction``), EMF properties, span
+attributes passed to otelkit's own API, what the ``otelkit`` command prints
+(``redact_read``). Each policy caches its decisions about names; value patterns run
+only on strings long enough to hold a secret.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from otelkit._core.pipeline import current
 from otelkit._redaction.secret_patterns import NAME_WORDS, pair_redactor, redactor
 from otelkit._redaction.secret_patterns import REDACTED as REDACTED  # re-exported: the one marker
 from otelkit._values.safe_values import safe_str, truncate
@@ -48,91 +50,196 @@ MAX_ITEMS = 2_000
 TOO_DEEP = "<nested too deep>"  # the renderers' markers: one vocabulary for the reader
 CYCLE = "<cycle>"
 
-_secret_name = re.compile(NAME_WORDS, re.IGNORECASE)
-_cache: dict[str, bool] = {}
-#: ``is_secret``'s decisions so far, by name (cleared, never replaced, when the words change).
-NAME_VERDICTS: Mapping[str, bool] = _cache
-
-
-def enabled() -> bool:
-    """Whether redaction is on (``configure(scrub=...)``, held by the active pipeline)."""
-    return current().scrub
-
-
-def set_extra_words(words: Iterable[str]) -> None:
-    """Also treat names containing any of ``words`` (case-insensitive) as secret, in
-    fields and in ``name=value`` pairs inside texts (``configure(redact_keys=…)``)."""
-    global _secret_name, _redact_text
-    extra = tuple(w.strip() for w in words if w.strip())
-    alternation = "|".join([NAME_WORDS, *(re.escape(w) for w in extra)])
-    _secret_name = re.compile(alternation, re.IGNORECASE)
-    _redact_text = redactor(is_secret, alternation, extra)
-    _cache.clear()
-
-
-def is_secret(name: str) -> bool:
-    """Whether a field called ``name`` must never be shown."""
-    try:
-        return _cache[name]
-    except KeyError:
-        # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
-        # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
-        if not name.isascii():  # full-width letters read as ASCII
-            name = unicodedata.normalize("NFKC", name)
-        lowered = name.rsplit(".", 1)[-1].lower()
-        secret = (
-            lowered not in _SAFE_NAMES
-            and not lowered.endswith(_SAFE_SUFFIXES)
-            and _secret_name.search(lowered) is not None
-        )
-        if len(_cache) < 4096:  # names come from code, but never let the cache grow unbounded
-            _cache[name] = secret
-        return secret
-
-
-_redact_text = redactor(is_secret)
-
-
-def redact_text(text: str) -> str:
-    """``text`` with every secret the value patterns recognise replaced by the marker."""
-    return _redact_text(text) if current().scrub else text
-
-
-def text_redactor() -> Callable[[str], str]:
-    """The value-pattern redactor itself, for callers that already checked ``enabled()``
-    and redact many texts in a row (span export)."""
-    return _redact_text
-
-
-scrub_urls = redact_text  # the older name: URLs are texts like any other
-
-# Member names AWS service models mark ``sensitive`` (``SecretString``, SSM's ``Value``),
-# redacted in the texts of the libraries that log those models' requests and responses.
-_member_names: frozenset[str] = frozenset()
-_redact_members: Callable[[str], str] | None = None
 _MODEL_LOGGERS = ("botocore", "boto3", "aiobotocore")
+_PRIMITIVES = (str, bool, int, float)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: Ints of fewer digits than a card number: nothing to look for in them.
+_SHORT_INT = 10**12
+
+
+class _LearntMembers:
+    """Member names AWS service models mark ``sensitive`` (``SecretString``, SSM's
+    ``Value``), learnt as each service is first called (``aws._sensitive``, which holds a
+    lock around ``add``), redacted in the texts of the libraries that log those models'
+    requests and responses.
+
+    Facts about the models, not settings: what is learnt holds for every policy of the
+    process, so a re-configure or a ``capture()`` never forgets a service learnt earlier
+    (each is read once per process). ``redact`` is replaced whole, never changed."""
+
+    __slots__ = ("names", "redact")
+
+    def __init__(self) -> None:
+        self.names: frozenset[str] = frozenset()
+        self.redact: Callable[[str], str] | None = None
+
+    def add(self, names: Iterable[str]) -> None:
+        added = frozenset(names)
+        if added and not added <= self.names:
+            self.names = self.names | added
+            self.redact = pair_redactor(self.names)
+
+
+AWS_MEMBERS = _LearntMembers()
 
 
 def add_sensitive_members(names: Iterable[str]) -> None:
     """Redact ``name=value`` pairs for these member names in AWS SDK log texts."""
-    global _member_names, _redact_members
-    added = frozenset(names)
-    if added and not added <= _member_names:
-        _member_names = _member_names | added
-        _redact_members = pair_redactor(_member_names)
+    AWS_MEMBERS.add(names)
 
 
-def redact_message(text: str, logger: str) -> str:
-    """A log message (or exception text) of ``logger``, redacted."""
-    if not current().scrub:
-        return text
-    text = _redact_text(text)
-    if _redact_members is not None and logger.startswith(_MODEL_LOGGERS):
-        text = _redact_members(text)
+def _unchanged(text: str) -> str:
     return text
 
 
-_PRIMITIVES = (str, bool, int, float)
+class Redaction:
+    """One compiled redaction policy: the name test (the built-in words plus
+    ``redact_keys``), the value patterns, and whether redaction is on (``scrub``).
+
+    Built once per pipeline (``compile_policy``) and never changed: the name verdicts it
+    caches are its own, so a policy with other words never reads them.
+
+    Attributes:
+        enabled: whether log fields, messages and span attributes are redacted.
+        extra_words: the ``redact_keys`` words, as configured.
+        verdicts: ``is_secret``'s decisions so far, by name (a dict lookup per name for
+            callers that redact many names in a row).
+    """
+
+    __slots__ = ("_cache", "_redact_text", "_secret_name", "enabled", "extra_words", "verdicts")
+
+    def __init__(
+        self, *, enabled: bool = True, extra_words: Iterable[str] = (), values: bool = True
+    ) -> None:
+        """``values=False`` leaves out the value patterns (names only): what the
+        benchmarks set against the whole policy."""
+        extra = tuple(w.strip() for w in extra_words if w.strip())
+        alternation = "|".join([NAME_WORDS, *(re.escape(w) for w in extra)])
+        self.enabled = enabled
+        self.extra_words = extra
+        self._secret_name = re.compile(alternation, re.IGNORECASE)
+        self._cache: dict[str, bool] = {}
+        self.verdicts: Mapping[str, bool] = self._cache
+        self._redact_text: Callable[[str], str] = (
+            redactor(self.is_secret, alternation, extra) if values else _unchanged
+        )
+
+    def is_secret(self, name: str) -> bool:
+        """Whether a field called ``name`` must never be shown."""
+        try:
+            return self._cache[name]
+        except KeyError:
+            # A dotted attribute name is judged by its last part: ``aws.secretsmanager.
+            # rotation_step`` names a step, ``http.request.header.authorization`` a secret.
+            if not name.isascii():  # full-width letters read as ASCII
+                name = unicodedata.normalize("NFKC", name)
+            lowered = name.rsplit(".", 1)[-1].lower()
+            secret = (
+                lowered not in _SAFE_NAMES
+                and not lowered.endswith(_SAFE_SUFFIXES)
+                and self._secret_name.search(lowered) is not None
+            )
+            if len(self._cache) < 4096:  # names come from code: never let it grow unbounded
+                self._cache[name] = secret
+            return secret
+
+    def redact_text(self, text: str) -> str:
+        """``text`` with every secret the value patterns recognise replaced by the marker."""
+        return self._redact_text(text) if self.enabled else text
+
+    def text_redactor(self) -> Callable[[str], str]:
+        """The value-pattern redactor itself, for callers that already checked ``enabled``
+        and redact many texts in a row (span export)."""
+        return self._redact_text
+
+    def redact_message(self, text: str, logger: str) -> str:
+        """A log message (or exception text) of ``logger``, redacted."""
+        if not self.enabled:
+            return text
+        text = self._redact_text(text)
+        redact_members = AWS_MEMBERS.redact
+        if redact_members is not None and logger.startswith(_MODEL_LOGGERS):
+            text = redact_members(text)
+        return text
+
+    def scrub_attributes(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``fields`` as span attributes: secrets redacted (nested ones too), values
+        of types OpenTelemetry accepts."""
+        scrubbed = self._scrubbed(fields) if self.enabled else fields
+        return {key: attribute_value(value) for key, value in scrubbed.items()}
+
+    def scrub_in_place(self, fields: dict[str, Any]) -> None:
+        """Redact the secrets of a dict the caller owns: secret names at any depth, secret
+        values in any string. Nested containers are replaced by redacted copies."""
+        if self.enabled:
+            fields.update(self._scrubbed(fields))
+
+    def scrubbed(self, fields: Mapping[Any, Any]) -> dict[Any, Any]:
+        """A copy of ``fields`` with the secrets ``scrub_in_place`` would redact redacted."""
+        return self._scrubbed(fields) if self.enabled else dict(fields)
+
+    def _scrubbed(self, fields: Mapping[Any, Any]) -> dict[Any, Any]:
+        # The top-level values of a log call are mostly short strings and small numbers:
+        # those are handled here, one type check each; only containers, long ints and other
+        # objects take the walk (which counts every value looked at, these included).
+        is_secret = self.is_secret
+        verdicts = self._cache  # a dict lookup per name known already, instead of a call
+        redact_text = self._redact_text
+        copy: dict[Any, Any] = {}
+        walk: _Walk | None = None
+        looked = 0
+        for key, value in fields.items():
+            kind = type(value)
+            if value is None or kind is bool:
+                copy[key] = value  # ``has_auth_token=True`` says whether, never what
+                continue
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = is_secret(key if type(key) is str else str(key))
+            if secret:
+                copy[key] = REDACTED
+            elif kind is str:
+                copy[key] = redact_text(value)
+                looked += 1
+            elif kind is float or (kind is int and -_SHORT_INT < value < _SHORT_INT):
+                copy[key] = value
+                looked += 1
+            else:
+                if walk is None:
+                    walk = _Walk(self)
+                walk.left -= looked
+                looked = 0
+                copy[key] = _redact(value, 0, walk)
+        return copy
+
+    def redacted_settings(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Fields from configuration (``OTELKIT_STATIC_FIELDS``, ``OTEL_RESOURCE_ATTRIBUTES``),
+        redacted by the policy: they are written on every line and every export."""
+        return {
+            key: REDACTED if self.is_secret(key) else _redact(value, 0, _Walk(self))
+            for key, value in fields.items()
+        }
+
+    def redact_value(self, value: Any) -> Any:
+        """``value`` (any type) with its secrets redacted, for texts and containers alike."""
+        return _redact(value, 0, _Walk(self)) if self.enabled else value
+
+    def redact_read(self, value: Any) -> Any:
+        """``value`` read back from a store anyone could write into (a log file, an X-Ray
+        annotation, a ``/health`` body), redacted before the ``otelkit`` command prints it:
+        always, whatever ``scrub`` says."""
+        return _redact(value, 0, _Walk(self))
+
+
+def compile_policy(scrub: bool, redact_keys: Iterable[str]) -> Redaction:
+    """The policy of the ``scrub`` and ``redact_keys`` settings."""
+    if scrub and not tuple(redact_keys):
+        return DEFAULT
+    return Redaction(enabled=scrub, extra_words=redact_keys)
+
+
+#: The policy with no settings: the built-in words, redaction on.
+DEFAULT = Redaction()
 
 
 def attribute_value(value: Any) -> Any:
@@ -149,97 +256,23 @@ def attribute_value(value: Any) -> Any:
     return safe_str(value)  # never raises: a broken __str__ must not lose the record
 
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def scrub_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``fields`` as span attributes: secrets redacted (nested ones too), values of
-    types OpenTelemetry accepts."""
-    scrubbed = dict(fields)
-    scrub_in_place(scrubbed)
-    return {key: attribute_value(value) for key, value in scrubbed.items()}
-
-
-def scrub_in_place(fields: dict[str, Any]) -> None:
-    """Redact the secrets of a dict the caller owns: secret names at any depth, secret
-    values in any string. Nested containers are replaced by redacted copies."""
-    if current().scrub:
-        fields.update(_scrubbed(fields))
-
-
-def scrubbed(fields: Mapping[Any, Any]) -> dict[Any, Any]:
-    """A copy of ``fields`` with the secrets ``scrub_in_place`` would redact redacted."""
-    return _scrubbed(fields) if current().scrub else dict(fields)
-
-
-#: Ints of fewer digits than a card number: nothing to look for in them.
-_SHORT_INT = 10**12
-
-
-def _scrubbed(fields: Mapping[Any, Any]) -> dict[Any, Any]:
-    # The top-level values of a log call are mostly short strings and small numbers:
-    # those are handled here, one type check each; only containers, long ints and other
-    # objects take the walk (which counts every value looked at, these included).
-    copy: dict[Any, Any] = {}
-    walk: _Walk | None = None
-    looked = 0
-    for key, value in fields.items():
-        kind = type(value)
-        if value is None or kind is bool:
-            copy[key] = value  # ``has_auth_token=True`` says whether, never what
-        elif is_secret(key if type(key) is str else str(key)):
-            copy[key] = REDACTED
-        elif kind is str:
-            copy[key] = _redact_text(value)
-            looked += 1
-        elif kind is float or (kind is int and -_SHORT_INT < value < _SHORT_INT):
-            copy[key] = value
-            looked += 1
-        else:
-            if walk is None:
-                walk = _Walk()
-            walk.left -= looked
-            looked = 0
-            copy[key] = _redact(value, 0, walk)
-    return copy
-
-
-def redacted_settings(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields from configuration (``OTELKIT_STATIC_FIELDS``, ``OTEL_RESOURCE_ATTRIBUTES``),
-    redacted by the one policy: they are written on every line and every export."""
-    return {
-        key: REDACTED if is_secret(key) else _redact(value, 0, _Walk())
-        for key, value in fields.items()
-    }
-
-
-def redact_value(value: Any) -> Any:
-    """``value`` (any type) with its secrets redacted, for texts and containers alike."""
-    return _redact(value, 0, _Walk()) if current().scrub else value
-
-
-def redact_read(value: Any) -> Any:
-    """``value`` read back from a store anyone could write into (a log file, an X-Ray
-    annotation, a ``/health`` body), redacted before the ``otelkit`` command prints it:
-    always, whatever the reading process configured."""
-    return _redact(value, 0, _Walk())
-
-
 class _Walk:
     """One redaction pass: how many more values it may look at, and the containers on the
     path from the top (a container met again on its own path is a cycle)."""
 
-    __slots__ = ("left", "path")
+    __slots__ = ("is_secret", "left", "path", "redact_text")
 
-    def __init__(self) -> None:
+    def __init__(self, policy: Redaction) -> None:
         self.left = MAX_ITEMS
         self.path: set[int] = set()
+        self.is_secret = policy.is_secret
+        self.redact_text = policy._redact_text
 
 
 def _redact_field(name: str, value: Any, depth: int, walk: _Walk) -> Any:
     if value is None or isinstance(value, bool):
         return value  # ``has_auth_token=True`` says whether, never what: nothing to leak
-    if is_secret(name):
+    if walk.is_secret(name):
         return REDACTED
     return _redact(value, depth, walk)
 
@@ -247,22 +280,22 @@ def _redact_field(name: str, value: Any, depth: int, walk: _Walk) -> Any:
 def _redact(value: Any, depth: int, walk: _Walk) -> Any:
     walk.left -= 1
     if isinstance(value, str):
-        return _redact_text(value)
+        return walk.redact_text(value)
     if isinstance(value, (bool, float)) or value is None:
         return value
     if isinstance(value, int):
         # A card number passed as a number: only 13-19 digit integers can be one.
         if 10**12 <= abs(value) < 10**19:
             text = str(value)
-            return value if _redact_text(text) == text else REDACTED
+            return value if walk.redact_text(text) == text else REDACTED
         return value
     if isinstance(value, (Mapping, list, tuple, set, frozenset)):
         return _redact_container(value, depth, walk)
     if isinstance(value, (bytes, bytearray)):
         text = bytes(value).decode("utf-8", "replace")
-        redacted = _redact_text(text)
+        redacted = walk.redact_text(text)
         return value if redacted == text else redacted
-    return _redact_object(value)
+    return _redact_object(value, walk)
 
 
 def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
@@ -275,7 +308,7 @@ def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
     try:
         if isinstance(value, Mapping):
             return {
-                _redact_key(key): _redact_field(str(key), item, depth + 1, walk)
+                _redact_key(key, walk): _redact_field(str(key), item, depth + 1, walk)
                 for key, item in value.items()
             }
         items = [_redact_pair(item, depth + 1, walk) for item in value]
@@ -284,11 +317,11 @@ def _redact_container(value: Any, depth: int, walk: _Walk) -> Any:
         path.discard(id(value))
 
 
-def _redact_key(key: Any) -> Any:
+def _redact_key(key: Any, walk: _Walk) -> Any:
     """A mapping's key is text too: a token used as a key (``{"ghp_…": "ann"}``) is shown
     as the marker."""
     if isinstance(key, str):
-        return _redact_text(key)
+        return walk.redact_text(key)
     return key
 
 
@@ -302,12 +335,12 @@ def _redact_pair(item: Any, depth: int, walk: _Walk) -> Any:
     return _redact(item, depth, walk)
 
 
-def _redact_object(value: Any) -> Any:
+def _redact_object(value: Any, walk: _Walk) -> Any:
     """Any other object is shown by its ``str()``: redact that text when it holds a secret
     (a dataclass's ``password='…'`` repr, an exception's message)."""
     try:
         text = str(value)
     except Exception:
         return value  # the renderers' fallback deals with objects that cannot be shown
-    redacted = _redact_text(text)
+    redacted = walk.redact_text(text)
     return value if redacted == text else redacted

@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from opentelemetry import trace
 
 from otelkit._core import unconfigured as _unconfigured
+from otelkit._core.pipeline import current
 from otelkit._correlation.ids import reject_generator
-from otelkit._redaction.scrub import scrub_attributes
 from otelkit._scopes.lifecycle_spec import JOB_LIFECYCLE, SESSION_LIFECYCLE, Lifecycle
 from otelkit._scopes.scope import JOB, SESSION, Job, Kind, Scope, Session, write_record
 from otelkit._values.context_stack import ContextStack
@@ -231,9 +231,9 @@ def event(
     record_fields.update(fields)
     caller = sys._getframe(1).f_globals.get("__name__", "otelkit.event")
     write_record(caller, levelno, event_type, record_fields)
-    current = trace.get_current_span()
-    if current.is_recording():
-        attributes = scrub_attributes(record_fields)
+    span = trace.get_current_span()
+    if span.is_recording():
+        attributes = current().redaction.scrub_attributes(record_fields)
         if "error_type" in attributes:  # the line's field; on spans, the conventions' name
             attributes["error.type"] = attributes.pop("error_type")
-        current.add_event(event_type, attributes)
+        span.add_event(event_type, attributes)

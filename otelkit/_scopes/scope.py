@@ -17,11 +17,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from otelkit._core import switch as _switch
+from otelkit._core.pipeline import current
 from otelkit._correlation.ids import context_with_ids, new_id, validate_ids
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs.event import FIELDS_ATTR
 from otelkit._metering import metrics as _metrics
-from otelkit._redaction.scrub import scrub_attributes
 from otelkit._scopes.lifecycle_spec import DURATION_UNITS, Lifecycle, count_open
 from otelkit._tracing.spans import fail_span, is_clean_exit
 from otelkit._values.keys import WELL_KNOWN_ID_KEYS
@@ -136,7 +136,7 @@ class Scope:
     def __enter__(self) -> Scope:
         kind = self._kind
         ctx = _log_buffer.scoped(context_with_ids(self._ids))
-        attributes = scrub_attributes({**self._name_field(), **self._fields})
+        attributes = current().redaction.scrub_attributes({**self._name_field(), **self._fields})
         self.span = _switch.TRACER.delegate.start_span(
             self.name, context=ctx, attributes=attributes
         )

@@ -58,8 +58,8 @@ class Capture:
             resource=Resource(
                 {"service.name": service_name, "deployment.environment": environment}
             ),
+            sinks=(self.logs.append,),
         )
-        self._pipeline.sinks.append(self.logs.append)
         self._previous: _pipeline.Pipeline | None = None
         self._root_level = logging.NOTSET
 

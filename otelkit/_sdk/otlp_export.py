@@ -32,6 +32,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 
 from otelkit._config.settings import Settings
+from otelkit._redaction.scrub import Redaction, compile_policy
 from otelkit._sdk import export_plan
 from otelkit._sdk.collector_link import CollectorClient, CollectorLink
 from otelkit._sdk.export_plan import SignalPlan
@@ -86,9 +87,12 @@ def on_lambda() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
-def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExport:
+def build(
+    settings: Settings, resource: Resource, *, on_lambda: bool, redaction: Redaction | None = None
+) -> OtlpExport:
     """Exporters behind outboxes for every signal with an endpoint. On Lambda nothing
-    exports in the background (the end-of-invocation flush does), and metrics are deltas."""
+    exports in the background (the end-of-invocation flush does), and metrics are deltas.
+    Spans leave redacted by ``redaction`` (the settings' own policy when not given)."""
     links: dict[str, CollectorLink] = {}
     signals = export_plan.plan(settings)
     span_exporter, metric_exporter, log_exporter = _exporters(settings, signals, on_lambda, links)
@@ -103,7 +107,9 @@ def build(settings: Settings, resource: Resource, *, on_lambda: bool) -> OtlpExp
         # Redacted as they leave, in the exporting thread (see ``redaction``).
         export_spans = span_exporter.export
         if settings.scrub:
-            export_spans = redacting(cast("ExportSpans", export_spans))
+            if redaction is None:
+                redaction = compile_policy(settings.scrub, settings.redact_keys)
+            export_spans = redacting(cast("ExportSpans", export_spans), redaction)
         built.spans = Outbox(
             export_spans,
             "spans",

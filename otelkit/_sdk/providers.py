@@ -24,12 +24,13 @@ from otelkit._core.switch import take_recorded
 from otelkit._correlation.propagation import adopted_trace_id
 from otelkit._logs import buffer as _log_buffer
 from otelkit._logs import error_aggregation as _error_aggregation
+from otelkit._logs import steps as _log_steps
 from otelkit._logs.line_budget import with_line_budget
 from otelkit._metering.emf_documents import DocumentWriter
 from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
 from otelkit._metering.meter_tee import TeeMeterProvider
 from otelkit._process import resource_fields as _resource_fields
-from otelkit._redaction import scrub as _scrub
+from otelkit._redaction.scrub import Redaction, compile_policy
 from otelkit._sdk import export_plan
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
@@ -76,8 +77,18 @@ def assemble(
     redacted_at_export: Sequence[SpanProcessor] = (),
     defer_logs: bool = False,
     defer_metrics: bool = False,
+    sinks: Sequence[_pipeline.LogSink] = (),
+    also_close: Sequence[Callable[[], Any]] = (),
+    prometheus_text: Callable[[], bytes] | None = None,
+    exports: bool = False,
+    redaction: Redaction | None = None,
 ) -> _pipeline.Pipeline:
-    """Build providers around the given processors/readers and wrap them as a Pipeline.
+    """Build providers around the given processors/readers and wrap them as a Pipeline,
+    whole: nothing is added to it afterwards.
+
+    ``sinks`` receive every log event; ``also_close`` runs after the providers close (a
+    log file); ``redaction`` is the policy compiled from ``settings`` when the caller
+    already needed it (the resource), else it is compiled here.
 
     Every processor of ``span_processors`` is handed redacted spans in ``on_end``; those of
     ``redacted_at_export`` feed an exporter that redacts each batch itself (the OTLP
@@ -176,25 +187,48 @@ def assemble(
                 _quietly(
                     functools.partial(sdk_meters.shutdown, timeout_millis=_millis_left(deadline))
                 )
+        for action in also_close:
+            _quietly(action)
         _drops.summarize_if_due(final=True)
 
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
     buffering = settings.log_buffer and level > logging.DEBUG
     aggregator = _error_aggregation.build(settings.error_dedup_every)
+    if redaction is None:
+        redaction = compile_policy(settings.scrub, settings.redact_keys)
+    static_fields = _static_fields(settings, redaction)
+    line_fields = _resource_fields.build(settings.resource_fields)
+    shape_event = with_line_budget(
+        _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
+        settings.max_line_chars,
+    )
+    log_steps = _log_steps.steps_for(
+        event=render is not None or bool(sinks),
+        otlp=otel_loggers is not None,
+        deployment=bool(static_fields) or line_fields is not None,
+        shaped=shape_event is not None,
+    )
+    log_outputs = _log_steps.outputs_for(
+        stdout=render is not None, sinks=bool(sinks), otlp=otel_loggers is not None
+    )
     return _pipeline.Pipeline(
+        settings=settings,
+        log_steps=log_steps,
+        log_outputs=log_outputs,
+        sinks=tuple(sinks),
+        prometheus_text=prometheus_text,
+        exports=exports,
+        redaction=redaction,
         record_controls=(aggregator,) if aggregator is not None else (),
         error_aggregator=aggregator,
-        shape_event=with_line_budget(
-            _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
-            settings.max_line_chars,
-        ),
+        shape_event=shape_event,
         max_message_chars=settings.max_message_chars,
         service=settings.service_name,
         service_version=settings.service_version,
         environment=settings.environment,
-        static_fields=_static_fields(settings),
-        line_fields=_resource_fields.build(settings.resource_fields),
+        static_fields=static_fields,
+        line_fields=line_fields,
         level=level,
         render=render,
         otel_loggers=otel_loggers,
@@ -202,7 +236,6 @@ def assemble(
         meter_provider=meter_provider,
         flush=flush,
         close=close,
-        scrub=settings.scrub,
         propagation=build_policy(
             settings.propagate_to,
             settings.private_ids,
@@ -276,7 +309,11 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         )
     if settings.otel_log_level is not None:
         _diagnostics_level(settings.otel_log_level)
-    resource = build_resource(settings) if resource is None else for_this_process(resource)
+    redaction = compile_policy(settings.scrub, settings.redact_keys)
+    if resource is None:
+        resource = build_resource(settings, redaction)
+    else:
+        resource = for_this_process(resource)
     span_processors: list[SpanProcessor] = []
     redacted_at_export: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
@@ -289,7 +326,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         from otelkit._sdk.outbox import OutboxSpanProcessor
         from otelkit._sdk.text_repair import RepairingSpanProcessor
 
-        export = otlp_export.build(settings, resource, on_lambda=on_lambda())
+        export = otlp_export.build(settings, resource, on_lambda=on_lambda(), redaction=redaction)
         if export.spans is not None:
             outboxes.append(export.spans)
             redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
@@ -327,7 +364,8 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     render = None
     if settings.log_stdout:
         render = renderer(settings.log_format, colour=colour_wanted(sys.stdout))
-    pipeline = assemble(
+    log_file = _log_file(settings) if settings.log_to_file else None
+    return assemble(
         settings=settings,
         span_processors=span_processors,
         metric_readers=metric_readers,
@@ -339,12 +377,12 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         redacted_at_export=redacted_at_export,
         defer_logs=on_lambda(),
         defer_metrics=on_lambda(),
+        sinks=() if log_file is None else (log_file[0],),
+        also_close=() if log_file is None else (log_file[1],),
+        prometheus_text=prometheus_text,
+        exports=exports,
+        redaction=redaction,
     )
-    pipeline.prometheus_text = prometheus_text
-    pipeline.exports = exports
-    if settings.log_to_file:
-        _add_log_file(pipeline, settings)
-    return pipeline
 
 
 def on_lambda() -> bool:
@@ -360,7 +398,7 @@ def _diagnostics_level(level: str) -> None:
         logging.getLogger(name).setLevel(level)
 
 
-def _static_fields(settings: Settings) -> dict[str, str]:
+def _static_fields(settings: Settings, redaction: Redaction) -> dict[str, str]:
     if not settings.platform_fields:
         fields = dict(settings.static_fields)
     else:
@@ -368,11 +406,13 @@ def _static_fields(settings: Settings) -> dict[str, str]:
 
         fields = {**platform_fields(), **settings.static_fields}
     # On every line: ``OTELKIT_STATIC_FIELDS=api_key=…`` is redacted like any field.
-    return _scrub.redacted_settings(fields) if settings.scrub else fields
+    return redaction.redacted_settings(fields) if settings.scrub else fields
 
 
-def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
-    """Write the lines to ``LOG_DIR/<service>/`` too; the file closes with the pipeline."""
+def _log_file(settings: Settings) -> tuple[_pipeline.LogSink, Callable[[], None]] | None:
+    """The sink writing the lines to ``LOG_DIR/<service>/`` too, and what closes the file
+    with the pipeline; None when the file cannot be opened (reported: the program runs
+    without it)."""
     from otelkit._logs.files import file_sink
 
     made = file_sink(
@@ -382,39 +422,34 @@ def _add_log_file(pipeline: _pipeline.Pipeline, settings: Settings) -> None:
         backups=settings.log_file_backups,
         rotate_seconds=settings.log_file_rotate_seconds,
     )
-    if made is None:  # reported: the program runs without its log file
-        return
+    if made is None:
+        return None
     sink, target = made
-    pipeline.sinks.append(sink)
-    close_providers = pipeline.close
-
-    def close(timeout: float) -> None:
-        close_providers(timeout)
-        target.close()
-
-    pipeline.close = close
+    return sink, target.close
 
 
-def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
-    """Add the Prometheus reader to ``pipeline``'s SDK meter provider, as it runs: for a
-    pipeline configured with ``prometheus=False`` whose process serves ``/metrics`` after
-    all. It serves what is recorded from now on. False when metrics never enter the SDK
-    (EMF only) or the SDK cannot add a reader.
+def attach_prometheus(pipeline: _pipeline.Pipeline) -> _pipeline.Pipeline | None:
+    """``pipeline`` with the Prometheus reader added to its SDK meter provider, as it
+    runs: for a pipeline configured with ``prometheus=False`` whose process serves
+    ``/metrics`` after all. It serves what is recorded from now on. A new pipeline (the
+    same providers), for the caller to swap in whole; ``pipeline`` itself when it has the
+    reader already; None when metrics never enter the SDK (EMF only) or the SDK cannot
+    add a reader.
 
     Raises:
         ImportError: the ``runtime`` extra is not installed.
     """
     if pipeline.prometheus_text is not None:
-        return True
+        return pipeline
     provider = pipeline.meter_provider
     provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
     provider = getattr(provider, "sdk", provider)  # a deferring wrapper (on Lambda)
     from opentelemetry.sdk.metrics import MeterProvider
 
     if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
-        return False
+        return None
     from otelkit._sdk.prometheus import prometheus_reader
 
-    reader, pipeline.prometheus_text = prometheus_reader()
+    reader, text = prometheus_reader()
     provider.add_metric_reader(reader)
-    return True
+    return dataclasses.replace(pipeline, prometheus_text=text)

@@ -19,7 +19,7 @@ from opentelemetry.sdk.resources import (
 
 from otelkit._config.settings import Settings
 from otelkit._process.platform import platform_fields, resource_attributes
-from otelkit._redaction import scrub as _scrub
+from otelkit._redaction.scrub import Redaction, compile_policy
 
 
 def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
@@ -106,8 +106,9 @@ def _on_ec2() -> bool:
     return vendor == "Amazon EC2"
 
 
-def build_resource(settings: Settings) -> Resource:
-    """``service.*`` and ``deployment.environment`` plus what the platform detectors find."""
+def build_resource(settings: Settings, redaction: Redaction | None = None) -> Resource:
+    """``service.*`` and ``deployment.environment`` plus what the platform detectors find,
+    redacted by ``redaction`` (the settings' own policy when not given)."""
     attributes: dict[str, Any] = {
         "service.name": settings.service_name,
         "deployment.environment": settings.environment,
@@ -122,7 +123,9 @@ def build_resource(settings: Settings) -> Resource:
         detected = Resource(resource_attributes(platform_fields())).merge(detected)
     merged = detected.merge(configured)  # what the user configured wins over detection
     if settings.scrub:  # ``OTEL_RESOURCE_ATTRIBUTES=db.password=…`` goes out on every export
-        merged = Resource(_scrub.redacted_settings(merged.attributes), merged.schema_url)
+        if redaction is None:
+            redaction = compile_policy(settings.scrub, settings.redact_keys)
+        merged = Resource(redaction.redacted_settings(merged.attributes), merged.schema_url)
     return HashedOnce.of(merged)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from otelkit._redaction import scrub as _scrub
+from otelkit._core.pipeline import current
 from otelkit._sdk.redaction import checked
 
 
@@ -41,8 +41,9 @@ class SpanProcessing(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         if not self._exporting:
             return
-        if _scrub.enabled():
-            redacted = checked(span, _scrub.text_redactor())
+        redaction = current().redaction
+        if redaction.enabled:
+            redacted = checked(span, redaction)
             if redacted is None:  # never export what could not be checked
                 return
             span = redacted

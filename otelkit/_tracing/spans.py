@@ -18,7 +18,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otelkit._core import switch as _switch
-from otelkit._redaction.scrub import scrub_attributes
+from otelkit._core.pipeline import current
 from otelkit._tracing.stage import span_context
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,7 +70,7 @@ class span:  # noqa: N801 - used like a function: ``with otelkit.span("name"):``
             raise ValueError(f"span name must be a non-empty string, got {name!r}")
         self._name = name
         self._kind = span_kind(kind)
-        self._attributes = scrub_attributes(attributes) if attributes else None
+        self._attributes = current().redaction.scrub_attributes(attributes) if attributes else None
         self._span: trace.Span | None = None
         self._token: object = None
 
@@ -137,7 +137,7 @@ def traced(
     if name_or_func is not None and (not isinstance(name_or_func, str) or not name_or_func):
         raise ValueError(f"traced() name must be a non-empty string, got {name_or_func!r}")
     resolved_kind = span_kind(kind)
-    static = scrub_attributes(attributes) if attributes else None
+    static = current().redaction.scrub_attributes(attributes) if attributes else None
     return lambda func: _decorate(func, name_or_func, resolved_kind, static)
 
 

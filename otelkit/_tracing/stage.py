@@ -15,7 +15,8 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-_STAGE_KEY = otel_context.create_key("otelkit.stage")
+#: Where the stage lives in a context (a hot path reads ``context.get(STAGE_KEY)``).
+STAGE_KEY = otel_context.create_key("otelkit.stage")
 
 
 def span_context(span: trace.Span, attributes: Mapping[str, Any] | None) -> otel_context.Context:
@@ -24,10 +25,10 @@ def span_context(span: trace.Span, attributes: Mapping[str, Any] | None) -> otel
     stage = attributes.get("stage") if attributes else None
     if stage is None:
         return context
-    return otel_context.set_value(_STAGE_KEY, str(stage), context)
+    return otel_context.set_value(STAGE_KEY, str(stage), context)
 
 
 def current_stage(context: otel_context.Context | None = None) -> str | None:
     """The stage of the innermost span with one, in ``context`` (default: the current)."""
-    value = otel_context.get_value(_STAGE_KEY, context)
+    value = otel_context.get_value(STAGE_KEY, context)
     return value if isinstance(value, str) else None
