@@ -35,8 +35,12 @@ class Capture:
     __module__ = "otelkit.testing"
 
     def __init__(self, *, service_name: str, environment: str, level: str) -> None:
+        configured = _pipeline.current().settings
         settings = resolve(
             {
+                # Built-in redaction always; the configured words too, so a test sees the
+                # fields production redacts.
+                "redact_keys": configured.redact_keys if configured is not None else (),
                 "service_name": service_name,
                 "environment": environment,
                 "log_level": level,
