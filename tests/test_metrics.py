@@ -102,3 +102,21 @@ def test_gauge_goes_up_and_down(otelkit_capture: Capture) -> None:
     otelkit.gauge("ActiveSessions", 3, region="ca-central-1")
     otelkit.gauge("ActiveSessions", 1, region="ca-central-1")
     assert otelkit_capture.metrics["ActiveSessions"] == [({"region": "ca-central-1"}, 1)]
+
+
+def test_a_dimension_shown_under_one_policy_is_judged_again_under_the_next() -> None:
+    """Clean dimension values are remembered per redaction policy, never across them."""
+    from otelkit.testing import capture
+
+    def recorded() -> list[dict[str, object]]:
+        with capture() as cap:
+            for _ in range(3):  # the second and third find the remembered verdict
+                otelkit.count("Payments", 1, account="DE89-3704")
+        return [attributes for attributes, _ in cap.metrics["Payments"]]
+
+    otelkit.configure(console=False, log_stdout=False, resource_detectors="none")
+    assert recorded() == [{"account": "DE89-3704"}]
+    otelkit.configure(
+        console=False, log_stdout=False, resource_detectors="none", redact_keys="account"
+    )
+    assert recorded() == [{"account": "[REDACTED]"}]

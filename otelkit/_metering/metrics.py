@@ -132,26 +132,21 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    """The dimensions to record: correlation IDs dropped, values of other types written
-    as text (each reported once; a ``ValueError`` when strict)."""
+    """The dimensions to record: correlation IDs dropped, secrets redacted (dimensions
+    leave the process on every export), values of other types written as text (each
+    reported once; a ``ValueError`` when strict)."""
+    redaction = None
     for key, value in attributes.items():
-        if (
-            type(value) in _EXACT_ATTRIBUTE_TYPES
-            and key not in UNBOUNDED_ID_KEYS
-            and not (type(value) is str and _secret_dimension(key, value))
-            and key.isascii()
-        ):
-            continue
+        kind = type(value)
+        if kind in _EXACT_ATTRIBUTE_TYPES and key not in UNBOUNDED_ID_KEYS and key.isascii():
+            if kind is not str:
+                continue
+            if redaction is None:
+                redaction = current().redaction
+            if value.isascii() and redaction.shows_as_is(key, value):
+                continue
         return _checked_slowly(name, attributes)
     return attributes
-
-
-def _secret_dimension(key: str, value: str) -> bool:
-    """Dimensions leave the process on every export: the redaction policy applies."""
-    redaction = current().redaction
-    return (
-        not value.isascii() or redaction.is_secret(key) or redaction.redact_text(value) is not value
-    )
 
 
 def _checked_slowly(name: str, attributes: dict[str, Any]) -> dict[str, Any]:

@@ -106,7 +106,15 @@ class Redaction:
             callers that redact many names in a row).
     """
 
-    __slots__ = ("_cache", "_redact_text", "_secret_name", "enabled", "extra_words", "verdicts")
+    __slots__ = (
+        "_cache",
+        "_clean",
+        "_redact_text",
+        "_secret_name",
+        "enabled",
+        "extra_words",
+        "verdicts",
+    )
 
     def __init__(
         self, *, enabled: bool = True, extra_words: Iterable[str] = (), values: bool = True
@@ -119,6 +127,7 @@ class Redaction:
         self.extra_words = extra
         self._secret_name = re.compile(alternation, re.IGNORECASE)
         self._cache: dict[str, bool] = {}
+        self._clean: set[tuple[str, str]] = set()
         self.verdicts: Mapping[str, bool] = self._cache
         self._redact_text: Callable[[str], str] = (
             redactor(self.is_secret, alternation, extra) if values else _unchanged
@@ -142,6 +151,18 @@ class Redaction:
             if len(self._cache) < 4096:  # names come from code: never let it grow unbounded
                 self._cache[name] = secret
             return secret
+
+    def shows_as_is(self, name: str, text: str) -> bool:
+        """Whether a field ``name`` holding ``text`` is shown unchanged: no secret name, no
+        secret the value patterns find. Short pairs found clean are remembered (bounded),
+        for callers that check the same few pairs on every call (metric dimensions)."""
+        pair = (name, text)
+        if pair in self._clean:
+            return True
+        clean = not self.is_secret(name) and self.redact_text(text) is text
+        if clean and len(text) <= 256 and len(self._clean) < 4096:
+            self._clean.add(pair)
+        return clean
 
     def redact_text(self, text: str) -> str:
         """``text`` with every secret the value patterns recognise replaced by the marker."""
