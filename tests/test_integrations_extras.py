@@ -25,6 +25,10 @@ NEEDS = {
     "grpc": ("opentelemetry.instrumentation.grpc", "grpc"),
     "celery": ("opentelemetry.instrumentation.celery", "celery"),
     "logging": ("opentelemetry.instrumentation.logging", "logging"),
+    "urllib3": ("opentelemetry.instrumentation.urllib3", "urllib3"),
+    "aiohttp": ("opentelemetry.instrumentation.aiohttp_client", "aiohttp"),
+    "asyncpg": ("opentelemetry.instrumentation.asyncpg", "asyncpg"),
+    "asyncio": ("opentelemetry.instrumentation.asyncio", "asyncio"),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "instrumentations.md"
 
