@@ -2,8 +2,8 @@
 ``ProxyManager``, ``HTTPConnectionPool``), carrying the bound IDs; trace headers and IDs
 only to allowed hosts.
 
-Needs the ``urllib3`` extra: ``pip install 'otelkit[urllib3]'``. Requests made by
-requests and botocore are traced by their own integrations, not again here.
+Needs the ``urllib3`` extra: ``pip install 'otelkit[urllib3]'``. With the requests or
+botocore integration on, their calls through urllib3 are traced once, by them.
 """
 
 from __future__ import annotations
