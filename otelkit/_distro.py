@@ -47,6 +47,7 @@ def autoconfigure() -> None:
 #: The upstream module behind each of otelkit's integrations -> the integration
 #: (``aiobotocore``'s entry point shares botocore's module).
 _OWN_MODULES = {f"opentelemetry.instrumentation.{name}": name for name in _integrations.KNOWN}
+_OWN_MODULES["opentelemetry.instrumentation.aiohttp_client"] = "aiohttp"
 
 
 class OtelkitDistro(BaseDistro):  # type: ignore[misc]  # untyped base

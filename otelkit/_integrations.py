@@ -39,6 +39,10 @@ KNOWN: dict[str, str] = {
     "grpc": "grpc",
     "celery": "celery",
     "logging": "logging",
+    "urllib3": "urllib3",
+    "aiohttp": "aiohttp",
+    "asyncpg": "asyncpg",
+    "asyncio": "asyncio",
 }
 DEFAULT = ("botocore", "httpx")
 

@@ -15,7 +15,9 @@ from tests.support.servers import fake_api
 
 
 def test_unknown_integration_name_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match=r"unknown integration\(s\) 'kafka'; known: botocore"):
+    with pytest.raises(
+        ValueError, match=r"unknown integration\(s\) 'kafka'; known: aiohttp, asyncio"
+    ):
         otelkit.configure(console=False, instrument=("botocore", "kafka"))
 
 

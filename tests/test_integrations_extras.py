@@ -25,6 +25,10 @@ NEEDS = {
     "grpc": ("opentelemetry.instrumentation.grpc", "grpc"),
     "celery": ("opentelemetry.instrumentation.celery", "celery"),
     "logging": ("opentelemetry.instrumentation.logging", "logging"),
+    "urllib3": ("opentelemetry.instrumentation.urllib3", "urllib3"),
+    "aiohttp": ("opentelemetry.instrumentation.aiohttp_client", "aiohttp"),
+    "asyncpg": ("opentelemetry.instrumentation.asyncpg", "asyncpg"),
+    "asyncio": ("opentelemetry.instrumentation.asyncio", "asyncio"),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "instrumentations.md"
 
@@ -54,3 +58,19 @@ def test_every_integration_is_documented() -> None:
     assert set(NEEDS) | {"botocore", "httpx", "requests", "redis"} | stdlib_only == set(
         _integrations.KNOWN
     )
+
+
+def test_zero_code_launch_turns_installed_instrumentors_on_through_the_integrations() -> None:
+    """Under ``opentelemetry-instrument``, each installed upstream instrumentor of a library
+    otelkit integrates is replaced by the integration (with its hooks), by module."""
+    from importlib.metadata import entry_points
+
+    from otelkit import _distro
+
+    modules = {
+        ep.name: ep.value.partition(":")[0]
+        for ep in entry_points(group="opentelemetry_instrumentor")
+    }
+    expected = {"urllib3": "urllib3", "aiohttp-client": "aiohttp", "asyncpg": "asyncpg"}
+    expected |= {"asyncio": "asyncio", "requests": "requests", "httpx": "httpx"}
+    assert {name: _distro._OWN_MODULES.get(modules[name]) for name in expected} == expected

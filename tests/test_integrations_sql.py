@@ -141,3 +141,42 @@ def test_psycopg2_connections_stay_real_and_their_statements_carry_ids(postgres:
     assert statements["INSERT INTO t2 VALUES (%s, %s)"].attributes["server.port"] > 0
     for span in cap.spans:
         _assert_clean(span, "job-pg2", "postgresql")
+
+
+@pytest.mark.slow
+def test_asyncpg_queries_carry_ids_and_never_a_value(postgres: str) -> None:
+    import asyncio
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    settings = dict(part.split("=", 1) for part in postgres.split())
+
+    async def work() -> None:
+        connection = await asyncpg.connect(
+            host=settings["host"],
+            port=int(settings["port"]),
+            user=settings["user"],
+            database=settings["dbname"],
+        )
+        try:
+            await connection.execute("CREATE TABLE t3 (owner text, value text)")
+            await connection.execute("INSERT INTO t3 VALUES ($1, $2)", "ann", PARAMETER)
+            await connection.execute(f"INSERT INTO t3 VALUES ('bob', '{INLINE_KEY}')")
+            value = await connection.fetchval("SELECT value FROM t3 WHERE owner = $1", "ann")
+            assert value == PARAMETER
+        finally:
+            await connection.close()
+
+    with turned_off_after("asyncpg"):
+        otelkit.configure(console=False, log_stdout=False, instrument=["asyncpg"])
+        with capture() as cap, otelkit.bind(job_id="job-asyncpg"):
+            asyncio.run(work())
+    statements = _statements(cap.spans)
+    assert "INSERT INTO t3 VALUES ($1, $2)" in statements
+    assert any("[REDACTED]" in text for text in statements)
+    select = statements["SELECT value FROM t3 WHERE owner = $1"]
+    assert select.name == "SELECT"
+    assert select.attributes["server.address"] == "127.0.0.1"
+    assert select.attributes["db.namespace"] == "postgres"
+    for span in cap.spans:
+        _assert_clean(span, "job-asyncpg", "postgresql")

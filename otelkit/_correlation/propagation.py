@@ -6,11 +6,11 @@ reads them back and binds the IDs it recognises. The rules (docs/security.md):
 
 * Only well-known ID keys travel as baggage, and ``private_ids`` (default ``user_id``)
   never do: no other baggage entry is forwarded, whoever put it in the context.
-* For HTTP, the httpx integration names the destination host before each request hop
-  (redirects included); only hosts matching ``propagate_to`` (default: loopback, private
-  addresses and internal DNS names) get any of these headers, and the headers a previous
-  hop received are stripped from a hop that may not have them.
-* A bare ``propagate.inject()`` (requests, urllib3, aiohttp, gRPC, hand-written clients)
+* For HTTP, the httpx, urllib3 and aiohttp integrations name the destination host before
+  each request hop (redirects included); only hosts matching ``propagate_to`` (default:
+  loopback, private addresses and internal DNS names) get any of these headers, and the
+  headers a previous hop received are stripped from a hop that may not have them.
+* A bare ``propagate.inject()`` (requests, gRPC, hand-written clients)
   does not say where the carrier goes: it gets the trace context, never baggage.
 * Incoming, ``user_id`` is never read from baggage, at most ``MAX_INCOMING_IDS`` IDs and
   ``MAX_BAGGAGE_CHARS`` of header are read, and other entries are dropped. An untrusted
