@@ -34,31 +34,27 @@ $(DEMO_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[botocore,httpx,asgi,redis,runtime,system-metrics]' --group demo
 	touch $(DEMO_STAMP)
 
-# The tests talk to a real redis-server and screenshot pages in chromium; install Debian's
-# packages when they are missing.
+# Debian packages the tests run, each as `command:packages` (the command shows they are
+# there; PostgreSQL's live under /usr/lib/postgresql/*/bin): redis-server for the Redis
+# tests, chromium and a font for the dashboard preview's screenshot, PostgreSQL for the
+# psycopg and asyncpg integrations, promtool for /metrics and the alerting rules. One
+# apt-get for all that is missing.
+SYSTEM_DEPS := redis-server:redis-server chromium:chromium,fonts-liberation \
+  initdb:postgresql promtool:prometheus
+APT_GET ?= apt-get
+
 system-deps:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@missing=; for dep in $(SYSTEM_DEPS); do \
+	  command -v $${dep%%:*} >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/$${dep%%:*} \
+	    >/dev/null 2>&1 || missing="$$missing $$(echo $${dep#*:} | tr , ' ')"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing redis-server (Debian package) for the tests"; \
-	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing chromium (Debian package) for the dashboard preview's screenshot test"; \
-	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing postgresql (Debian package) for the psycopg integration tests"; \
-	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    postgresql >/dev/null; }
-	@command -v promtool >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	  echo "installing prometheus (Debian package) for promtool, which checks /metrics and alerting rules"; \
-	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus >/dev/null; }
+	  echo "installing Debian packages the tests use:$$missing"; \
+	  $$sudo $(APT_GET) update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq \
+	    --no-install-recommends $$missing >/dev/null; \
+	fi
 
 # checkov pins packages (packaging<24) that clash with the dev tools: its own venv.
 CHECKOV := $(VENV)/checkov/bin/checkov
