@@ -84,3 +84,11 @@ def test_a_function_with_an_endpoint_loads_the_exporters() -> None:
     loaded, _ = _loaded({**EMF_ONLY, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
     assert _under(loaded, "otelkit._sdk.otlp_export")
     assert _under(loaded, "opentelemetry.sdk.metrics")
+
+
+def test_a_function_whose_metrics_go_nowhere_loads_no_sdk_metrics_package() -> None:
+    # No EMF namespace, no endpoint: a count has nowhere to go, so no SDK meter provider.
+    loaded, output = _loaded({"AWS_LAMBDA_FUNCTION_NAME": "orders", "OTEL_SERVICE_NAME": "orders"})
+    assert not _under(loaded, "opentelemetry.sdk.metrics")
+    assert '"message":"line"' in output.replace(" ", "")
+    assert '"_aws"' not in output

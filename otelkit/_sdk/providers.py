@@ -104,16 +104,20 @@ def assemble(
         tracer_provider.add_span_processor(SpanProcessing(span_processors))
     for processor in redacted_at_export:
         tracer_provider.add_span_processor(processor)
-    sdk_meters = None
-    if metric_readers or emf is None:
+    sdk_meters: Any = None
+    if metric_readers:
         from opentelemetry.sdk.metrics import MeterProvider
 
         sdk_meters = MeterProvider(
             resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
         )
+    elif emf is None:  # nowhere to go: the SDK's metrics package only if a reader comes
+        from otelkit._sdk.idle_meters import IdleMeterProvider
+
+        sdk_meters = IdleMeterProvider(resource)
     measured: Any = sdk_meters
     deferred_meters = None
-    if defer_metrics and sdk_meters is not None:
+    if defer_metrics and metric_readers:
         from otelkit._sdk.deferred_metrics import DeferredMeterProvider
 
         measured = deferred_meters = DeferredMeterProvider(sdk_meters)
@@ -411,10 +415,17 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> bool:
     provider = getattr(provider, "sdk", provider)  # a deferring wrapper (on Lambda)
     from opentelemetry.sdk.metrics import MeterProvider
 
-    if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
+    from otelkit._sdk.idle_meters import IdleMeterProvider
+
+    add: Callable[[Any], None]
+    if isinstance(provider, IdleMeterProvider):
+        add = provider.attach
+    elif isinstance(provider, MeterProvider) and hasattr(provider, "add_metric_reader"):
+        add = provider.add_metric_reader
+    else:
         return False
     from otelkit._sdk.prometheus import prometheus_reader
 
     reader, pipeline.prometheus_text = prometheus_reader()
-    provider.add_metric_reader(reader)
+    add(reader)
     return True
