@@ -39,6 +39,12 @@ NOT_ON_THE_EMF_PATH = (
     "otelkit._correlation.incoming_baggage",
     "otelkit._process.platform",
     "pathlib",
+    # what only span processors, error fingerprinting or EMF beside the SDK use
+    "otelkit._sdk.span_processing",
+    "otelkit._sdk.redaction",
+    "opentelemetry.sdk.trace.export",
+    "otelkit._logs.error_aggregation",
+    "otelkit._metering.meter_tee",
 )
 
 _PROBE = """
