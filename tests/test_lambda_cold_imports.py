@@ -45,6 +45,9 @@ NOT_ON_THE_EMF_PATH = (
     "opentelemetry.sdk.trace.export",
     "otelkit._logs.error_aggregation",
     "otelkit._metering.meter_tee",
+    # an HTTP API event is recognised before the record and service detectors
+    "otelkit.aws._record_sources",
+    "otelkit.aws._service_sources",
 )
 
 _PROBE = """
