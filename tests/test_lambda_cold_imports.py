@@ -36,6 +36,8 @@ NOT_ON_THE_EMF_PATH = (
     "otelkit.aws._shapes",
     "otelkit.aws._messages",
     "otelkit._scopes",
+    "otelkit._logs.failure_lines",
+    "otelkit._logs.throttle",
     "otelkit._correlation.incoming_baggage",
     "otelkit._process.platform",
     "pathlib",
