@@ -81,10 +81,10 @@ print("MODULES", json.dumps(sorted(sys.modules)))
 """
 
 
-def _loaded(env: dict[str, str]) -> tuple[set[str], str]:
+def _loaded(env: dict[str, str], probe: str = _PROBE) -> tuple[set[str], str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL", "AWS_LAMBDA"))}
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE],
+        [sys.executable, "-c", probe],
         env={**base, **env},
         capture_output=True,
         text=True,
@@ -130,3 +130,25 @@ def test_a_function_whose_metrics_go_nowhere_loads_no_sdk_metrics_package() -> N
     assert not _under(loaded, "opentelemetry.sdk.metrics")
     assert '"message":"line"' in output.replace(" ", "")
     assert '"_aws"' not in output
+
+
+def test_what_loads_on_first_use_loads_and_works_when_used() -> None:
+    # The same probe, then an SQS batch and a job: the deferred modules load and do
+    # their work (a span per record, the job's lines), and the public names still report
+    # their public module.
+    sqs = """
+batch = {"Records": [{"messageId": "m-1", "eventSource": "aws:sqs", "body": "{}",
+                      "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orders",
+                      "messageAttributes": {}, "attributes": {}}]}
+handler(batch, Context())
+with otelkit.job("nightly", job_id="job-1"):
+    otelkit.get_logger("probe").info("in the job")
+assert otelkit.job.__module__ == "otelkit", otelkit.job.__module__
+assert otelkit.aws.process_message.__module__ == "otelkit.aws"
+"""
+    probe = _PROBE.replace('print("MODULES"', sqs + 'print("MODULES"')
+    loaded, output = _loaded(EMF_ONLY, probe)
+    for name in ("otelkit.aws._records", "otelkit.aws._consume", "otelkit._scopes.lifecycle"):
+        assert _under(loaded, name), name
+    assert '"job_id":"job-1"' in output.replace(" ", "")
+    assert output.count('"message":"handled"') == 2  # the HTTP invocation and the batch
