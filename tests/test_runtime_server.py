@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -141,6 +142,17 @@ def test_a_pipeline_without_the_reader_gets_it_added_as_it_runs() -> None:
     )
     otelkit.shutdown()  # the successor is what shutdown() leaves without exports
     assert _pipeline.current().meter_provider is None
+
+
+def test_instruments_made_before_the_reader_is_added_count_once_it_is() -> None:
+    # Without a reader configured metrics go nowhere (the SDK's metrics package is not
+    # even loaded); the counter made then is the one that counts once the reader comes.
+    otelkit.configure(service_name="late", log_stdout=False, console=False, prometheus=False)
+    otelkit.count("Early", 5)  # nowhere to go yet
+    server = otelkit.start_http_server(port=0)
+    otelkit.count("Early", 2)
+    served = _get(f"{server.url}/metrics").text
+    assert re.search(r"^early_total\{[^}]*\} 2\.0$", served, re.MULTILINE), served
 
 
 def test_metrics_port_makes_configure_serve(monkeypatch: pytest.MonkeyPatch) -> None:

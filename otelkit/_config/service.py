@@ -116,7 +116,9 @@ def _emf_only(resolved: Mapping[str, Any]) -> bool:
     return bool(resolved["emf_namespace"]) and not (resolved["endpoint"] or resolved["console"])
 
 
-@dataclass(frozen=True)
+# Never built itself: ``Settings`` generates the methods over both parts, so generating
+# them here too would only cost import time (frozen, as a frozen subclass needs).
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ServiceSettings:
     """The settings other than log lines, resolved top to bottom (a ``Computed`` default may
     read the ones above it)."""

@@ -42,7 +42,6 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from otelkit._core import pipeline as _pipeline
 from otelkit._correlation.ids import context_with_ids, current_ids
-from otelkit._correlation.incoming_baggage import incoming_ids
 from otelkit._values.propagation_policy import Policy
 
 #: A longer incoming ``baggage`` header is ignored whole (W3C allows 8,192 bytes; the
@@ -188,6 +187,8 @@ class OtelkitPropagator(TextMapPropagator):
         if not header or _chars(header) > MAX_BAGGAGE_CHARS:
             return context
         # Only the ID entries are read: other entries are never kept, so never parsed.
+        from otelkit._correlation.incoming_baggage import incoming_ids  # first baggage
+
         incoming = incoming_ids(header[0], policy().private_ids)
         return context_with_ids(incoming, context) if incoming else context
 

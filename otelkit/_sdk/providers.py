@@ -23,18 +23,15 @@ from otelkit._core import pipeline as _pipeline
 from otelkit._core.switch import take_recorded
 from otelkit._correlation.propagation import adopted_trace_id
 from otelkit._logs import buffer as _log_buffer
-from otelkit._logs import error_aggregation as _error_aggregation
 from otelkit._logs import steps as _log_steps
 from otelkit._logs.line_budget import with_line_budget
 from otelkit._metering.emf_documents import DocumentWriter
 from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
-from otelkit._metering.meter_tee import TeeMeterProvider
 from otelkit._process import resource_fields as _resource_fields
 from otelkit._redaction.scrub import Redaction, compile_policy
 from otelkit._sdk import export_plan
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
-from otelkit._sdk.span_processing import SpanProcessing
 from otelkit._values import caps as _log_caps
 from otelkit._values.log_formats import renderer
 from otelkit._values.propagation_policy import build_policy
@@ -112,24 +109,32 @@ def assemble(
         shutdown_on_exit=False,
     )
     if span_processors:  # redacted as they end, by the one processor in front of them
+        from otelkit._sdk.span_processing import SpanProcessing  # (and the SDK's export)
+
         tracer_provider.add_span_processor(SpanProcessing(span_processors))
     for processor in redacted_at_export:
         tracer_provider.add_span_processor(processor)
-    sdk_meters = None
-    if metric_readers or emf is None:
+    sdk_meters: Any = None
+    if metric_readers:
         from opentelemetry.sdk.metrics import MeterProvider
 
         sdk_meters = MeterProvider(
             resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
         )
+    elif emf is None:  # nowhere to go: the SDK's metrics package only if a reader comes
+        from otelkit._sdk.idle_meters import IdleMeterProvider
+
+        sdk_meters = IdleMeterProvider(resource)
     measured: Any = sdk_meters
     deferred_meters = None
-    if defer_metrics and sdk_meters is not None:
+    if defer_metrics and metric_readers:
         from otelkit._sdk.deferred_metrics import DeferredMeterProvider
 
         measured = deferred_meters = DeferredMeterProvider(sdk_meters)
     meter_provider: Any = measured if emf is None else emf
     if sdk_meters is not None and emf is not None:
+        from otelkit._metering.meter_tee import TeeMeterProvider
+
         meter_provider = TeeMeterProvider(measured, emf)
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
     deferred = None
@@ -194,7 +199,11 @@ def assemble(
     level: int = logging.getLevelName(settings.log_level)
     # Buffering holds back records below the level; at DEBUG there are none to hold.
     buffering = settings.log_buffer and level > logging.DEBUG
-    aggregator = _error_aggregation.build(settings.error_dedup_every)
+    aggregator = None
+    if settings.error_dedup_every is not None:  # the fingerprinting loads only when it is on
+        from otelkit._logs import error_aggregation
+
+        aggregator = error_aggregation.build(settings.error_dedup_every)
     if redaction is None:
         redaction = compile_policy(settings.scrub, settings.redact_keys)
     static_fields = _static_fields(settings, redaction)
@@ -442,14 +451,21 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> _pipeline.Pipeline | None
     if pipeline.prometheus_text is not None:
         return pipeline
     provider = pipeline.meter_provider
-    provider = provider.sdk if isinstance(provider, TeeMeterProvider) else provider
+    provider = getattr(provider, "sdk", provider)  # beside EMF (a tee)
     provider = getattr(provider, "sdk", provider)  # a deferring wrapper (on Lambda)
     from opentelemetry.sdk.metrics import MeterProvider
 
-    if not isinstance(provider, MeterProvider) or not hasattr(provider, "add_metric_reader"):
+    from otelkit._sdk.idle_meters import IdleMeterProvider
+
+    add: Callable[[Any], None]
+    if isinstance(provider, IdleMeterProvider):
+        add = provider.attach
+    elif isinstance(provider, MeterProvider) and hasattr(provider, "add_metric_reader"):
+        add = provider.add_metric_reader
+    else:
         return None
     from otelkit._sdk.prometheus import prometheus_reader
 
     reader, text = prometheus_reader()
-    provider.add_metric_reader(reader)
+    add(reader)
     return dataclasses.replace(pipeline, prometheus_text=text)

@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from opentelemetry.sdk.resources import (
@@ -18,7 +17,6 @@ from opentelemetry.sdk.resources import (
 )
 
 from otelkit._config.settings import Settings
-from otelkit._process.platform import platform_fields, resource_attributes
 from otelkit._redaction.scrub import Redaction, compile_policy
 
 
@@ -36,9 +34,8 @@ def _detectors(names: Iterable[str]) -> list[ResourceDetector]:
             "ECS_CONTAINER_METADATA_URI"
         ):
             names.add("ecs")
-        if (
-            os.environ.get("KUBERNETES_SERVICE_HOST")
-            and Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+        if os.environ.get("KUBERNETES_SERVICE_HOST") and os.path.exists(
+            "/var/run/secrets/kubernetes.io/serviceaccount/token"
         ):
             names.add("eks")
         if _on_ec2():
@@ -100,7 +97,8 @@ class LambdaResourceDetector(ResourceDetector):
 def _on_ec2() -> bool:
     """EC2 says so in its DMI tables, readable without any network call."""
     try:
-        vendor = Path("/sys/devices/virtual/dmi/id/sys_vendor").read_text().strip()
+        with open("/sys/devices/virtual/dmi/id/sys_vendor") as table:
+            vendor = table.read().strip()
     except OSError:
         return False
     return vendor == "Amazon EC2"
@@ -120,6 +118,8 @@ def build_resource(settings: Settings, redaction: Redaction | None = None) -> Re
     configured = Resource.create(attributes)
     detected = _detect(_detectors(settings.resource_detectors), DETECTION_TIMEOUT)
     if settings.platform_fields:  # a detector that asked the platform's API knows better
+        from otelkit._process.platform import platform_fields, resource_attributes
+
         detected = Resource(resource_attributes(platform_fields())).merge(detected)
     merged = detected.merge(configured)  # what the user configured wins over detection
     if settings.scrub:  # ``OTEL_RESOURCE_ATTRIBUTES=db.password=…`` goes out on every export

@@ -18,12 +18,18 @@ import re
 from collections.abc import Mapping
 from typing import TextIO
 
+
 # C0 and C1 controls (ESC, CR, LF, BEL, NEL, CSI…), DEL; the Unicode line and paragraph
 # separators; the bidi marks, embeddings, overrides and isolates; lone surrogates (which
-# also cannot be encoded for the terminal at all).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+# also cannot be encoded for the terminal at all). Compiled on first use: a process that
+# only writes JSON lines never needs it.
+@functools.cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(
+        "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+    )
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -33,11 +39,13 @@ def _escaped(code: int) -> str:
 
 @functools.cache
 def _escapes() -> dict[int, str]:
-    """Every character _UNSAFE matches -> its visible escape; str.translate applies it in
+    """Every character _unsafe() matches -> its visible escape; str.translate applies it in
     C, about 0.1-0.2 s per MB of nothing but escapes (a callback per match took 1.9 s).
     Built on first use: 4 ms that a process writing JSON lines never needs."""
     blocks = (range(0x100), range(0x600, 0x700), range(0x2000, 0x2100), range(0xD800, 0xE000))
-    return {code: _escaped(code) for block in blocks for code in block if _UNSAFE.match(chr(code))}
+    return {
+        code: _escaped(code) for block in blocks for code in block if _unsafe().match(chr(code))
+    }
 
 
 # SGR colours of the log levels and health verdicts the CLI prints.
@@ -57,7 +65,7 @@ _COLOURS = {
 def printable(value: object) -> str:
     """``value`` as text with every control, separator and bidi character escaped."""
     text = value if isinstance(value, str) else str(value)
-    return text.translate(_escapes()) if _UNSAFE.search(text) else text
+    return text.translate(_escapes()) if _unsafe().search(text) else text
 
 
 def colour_wanted(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:

@@ -1,10 +1,15 @@
 """AWS entry points: Lambda handlers and SQS/SNS message context."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from otelkit._public import publish
 from otelkit.aws import correlation_paths
-from otelkit.aws._consume import process_message, process_messages
 from otelkit.aws._lambda import lambda_handler
-from otelkit.aws._messages import context_from_message
+
+if TYPE_CHECKING:
+    from otelkit.aws._consume import process_message, process_messages
+    from otelkit.aws._messages import context_from_message
 
 __all__ = [
     "context_from_message",
@@ -15,3 +20,20 @@ __all__ = [
 ]
 
 publish(__name__, globals(), __all__)
+
+#: Message consumers load on first use, by defining module: a function invoked over HTTP
+#: or directly does not pay for the SQS/SNS machinery at its cold start.
+_ON_FIRST_USE = {
+    "process_message": "otelkit.aws._consume",
+    "process_messages": "otelkit.aws._consume",
+    "context_from_message": "otelkit.aws._messages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ON_FIRST_USE:
+        value = getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
+        publish(__name__, {name: value}, (name,))
+        globals()[name] = value  # the next lookup is a plain one
+        return value
+    raise AttributeError(f"module 'otelkit.aws' has no attribute {name!r}")

@@ -8,7 +8,7 @@ and finishes it with the handler's result or exception.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -25,11 +25,14 @@ from otelkit._metering import metrics as _metrics
 from otelkit._requests.incoming import RESPONSE_HEADER, RequestLog
 from otelkit._requests.telemetry import Request
 from otelkit._tracing.spans import fail_span
-from otelkit.aws import _lambda_lifecycle, _records
-from otelkit.aws._consume import process_message
+from otelkit.aws import _lambda_lifecycle
 from otelkit.aws._detect import detect
 from otelkit.aws._parent import Arrival, invocation_context
 from otelkit.aws._sources import DIRECT, Source
+
+if TYPE_CHECKING:
+    from otelkit.aws import _records
+    from otelkit.aws._consume import process_message
 
 _log = get_logger("otelkit.lambda")
 
@@ -191,6 +194,11 @@ class Invocation:
         if source.http_request and _pipeline.current().lambda_request_telemetry:
             self.request = _http_request(source, event)
         if source.records or source.record_views:
+            # Record batches' machinery loads with the first batch: an HTTP or direct
+            # function's cold start does not pay for it.
+            from otelkit.aws import _records
+            from otelkit.aws._consume import process_message
+
             self.batch = _records.Batch(
                 source.records, source.attributes.get("messaging.system"), source.record_views
             )
@@ -240,6 +248,8 @@ class Invocation:
             report_internal_error("lambda_handler (invocation end)", exc)
         finally:
             if self.batch_token is not None:
+                from otelkit.aws import _records
+
                 _records.reset_batch(self.batch_token)
             if self.context_token is not None:
                 otel_context.detach(self.context_token)

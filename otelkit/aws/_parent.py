@@ -39,7 +39,6 @@ from otelkit._requests.incoming import (
     incoming_context,
     safe_correlation_id,
 )
-from otelkit.aws._messages import context_from_message
 from otelkit.aws._paths import search
 from otelkit.aws._sources import Source
 
@@ -149,6 +148,8 @@ def _single_record(read: Callable[[Source], Context | None]) -> Callable[[Arriva
 
 def _message_attributes(source: Source) -> Context | None:
     if len(source.records) == 1 and not source.record_views:
+        from otelkit.aws._messages import context_from_message  # loads with the first record
+
         return context_from_message(source.records[0])
     return None
 
