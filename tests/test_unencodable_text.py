@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import otelkit
 from otelkit._values import encodable as _encodable
+from tests.support.otlp_grpc_receiver import otlp_grpc_receiver
 from tests.support.otlp_receiver import attributes, otlp_receiver
 
 BAD = "x\ud800y"
@@ -72,6 +73,28 @@ def test_one_bad_span_loses_no_other(where: str) -> None:
     assert sorted(s["name"] for s in spans if s["name"].startswith("good-")) == sorted(
         f"good-{i}" for i in range(100)
     )
+    assert len(spans) == 101
+    assert REPAIRED in json.dumps(spans, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("where", sorted(BAD_SPANS))
+def test_one_bad_span_loses_no_other_over_grpc(where: str) -> None:
+    """The SDK's gRPC encoder, not otelkit's writer: each span is repaired as it ends."""
+    with otlp_grpc_receiver() as (endpoint, received):
+        otelkit.configure(endpoint=endpoint, protocol="grpc", log_stdout=False, console=False)
+        for index in range(100):
+            if index == 50:
+                BAD_SPANS[where]()
+            with otelkit.span(f"good-{index}"):
+                pass
+        assert otelkit.flush(5.0)
+        spans = [
+            span
+            for request in received.get("traces", [])
+            for resource in request["resourceSpans"]
+            for scope in resource["scopeSpans"]
+            for span in scope["spans"]
+        ]
     assert len(spans) == 101
     assert REPAIRED in json.dumps(spans, ensure_ascii=False)
 

@@ -8,7 +8,7 @@ SDK always sets (a span's status, a key-value's value) written even when empty. 
 hold it to ``opentelemetry-proto`` byte for byte.
 
 Where the SDK's encoder would raise on a whole batch, this one repairs the single item:
-text that is not valid UTF-8 (a lone surrogate) is written with replacement characters,
+text that is not valid UTF-8 (a lone surrogate) is written with U+FFFD in its place,
 and an attribute the wire cannot carry (an int past 64 bits, an unknown type) is left out
 as the SDK leaves it out.
 """
@@ -24,6 +24,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from otelkit._values.encodable import text as repaired_text
 
 _Item = TypeVar("_Item", ReadableSpan, ReadableLogRecord)
 
@@ -57,7 +59,10 @@ def _tag(field: int, wire_type: int) -> bytes:
 
 
 def _text(value: str) -> bytes:
-    return value.encode("utf-8", "replace")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: U+FFFD in its place, as everywhere else
+        return repaired_text(value).encode("utf-8")
 
 
 _LENGTH_TAGS = [_tag(field, _BYTES) for field in range(16)]

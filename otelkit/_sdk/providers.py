@@ -333,12 +333,18 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     if any(signal.url for signal in signals.values()):  # the exporters load only to be used
         from otelkit._sdk import otlp_export
         from otelkit._sdk.outbox import OutboxSpanProcessor
-        from otelkit._sdk.text_repair import RepairingSpanProcessor
 
         export = otlp_export.build(settings, resource, on_lambda=on_lambda(), redaction=redaction)
         if export.spans is not None:
             outboxes.append(export.spans)
-            redacted_at_export.append(RepairingSpanProcessor(OutboxSpanProcessor(export.spans)))
+            processor: SpanProcessor = OutboxSpanProcessor(export.spans)
+            if signals["traces"].protocol == "grpc":
+                # The SDK's encoder fails a whole batch on one lone surrogate: each span is
+                # repaired as it ends. otelkit's OTLP/HTTP writer repairs while it encodes.
+                from otelkit._sdk.text_repair import RepairingSpanProcessor
+
+                processor = RepairingSpanProcessor(processor)
+            redacted_at_export.append(processor)
         if export.metric_reader is not None:
             metric_readers.append(export.metric_reader)
         if export.logs is not None:
