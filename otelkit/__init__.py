@@ -4,13 +4,12 @@ correlation IDs, exported to an ADOT collector.
 Nothing happens at import time; call ``otelkit.configure()`` once at start-up.
 """
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from otelkit._correlation.ids import bind, carry, ids, new_id
 from otelkit._logs.logger import Logger, get_logger
 from otelkit._metering.metrics import count, gauge, record, timed
-from otelkit._public import publish
+from otelkit._public import load_on_first_use, publish
 from otelkit._setup import configure, flush, shutdown
 from otelkit._tracing.spans import span, traced
 from otelkit._version import __version__
@@ -74,10 +73,7 @@ _ON_FIRST_USE = {
 
 def __getattr__(name: str) -> Any:
     if name in _ON_FIRST_USE:
-        value = getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
-        publish(__name__, {name: value}, (name,))
-        globals()[name] = value  # the next lookup is a plain one
-        return value
+        return load_on_first_use(__name__, name, _ON_FIRST_USE[name])
     # ``otelkit.aws`` pulls in the AWS integrations: loaded on first use, not at import.
     if name == "aws":
         import otelkit.aws

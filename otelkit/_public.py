@@ -8,7 +8,9 @@ are rewritten; constants (instances) have no ``__module__`` of their own.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import sys
 from collections.abc import Iterable, Mapping
 
 
@@ -25,3 +27,13 @@ def publish(module: str, namespace: Mapping[str, object], names: Iterable[str]) 
             continue
         if private(value.__module__) and value.__qualname__ == name:
             value.__module__ = module
+
+
+def load_on_first_use(module: str, name: str, source: str) -> object:
+    """``name`` from the private module ``source``, for a public ``module`` whose
+    ``__getattr__`` defers it: published as ``module``'s and kept in its namespace, so the
+    next lookup is a plain one."""
+    value: object = getattr(importlib.import_module(source), name)
+    publish(module, {name: value}, (name,))
+    setattr(sys.modules[module], name, value)
+    return value

@@ -1,37 +1,32 @@
 """Measurements given to the OpenTelemetry SDK at the flush instead of as they are made.
 
-On Lambda the SDK's metrics leave only at the end-of-invocation flush, which the
-extension runs after the response: aggregating each measurement as it is made (the
-SDK's ``Measurement``, its attributes hashed, the aggregation looked up and updated)
-put that work in what the caller waits for, for no earlier delivery. Here a
-synchronous instrument keeps each measurement with the context it was made in (trace
-exemplars still point at its span) and ``drain`` — called by the flush and the close,
-first — hands them over in order. Observable instruments are the SDK's own: they are
-read at collection anyway. A burst past ``LIMIT`` is handed over where it happens.
+On Lambda (see ``held_calls``): aggregating each measurement as it is made (the SDK's
+``Measurement``, its attributes hashed, the aggregation looked up and updated) put that
+work in what the caller waits for, for no earlier delivery. Here a synchronous
+instrument keeps each measurement with the context it was made in (trace exemplars
+still point at its span) until the flush. Observable instruments are the SDK's own:
+they are read at collection anyway.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics
 
-from otelkit._core import drops as _drops
-from otelkit._core.safety import report_internal_error
+from otelkit._sdk.held_calls import HeldCalls
 
 #: Measurements kept before one of them drains them all.
 LIMIT = 1024
 
 
-class DeferredMeterProvider(metrics.MeterProvider):
+class DeferredMeterProvider(HeldCalls, metrics.MeterProvider):
     """Wraps ``sdk``: its synchronous instruments' measurements wait for ``drain``."""
 
     def __init__(self, sdk: metrics.MeterProvider) -> None:
+        super().__init__(LIMIT, "metrics", "measurement")
         self.sdk = sdk
-        self._pending: list[tuple[Any, str, float, Any, Any]] = []
-        self._lock = threading.Lock()
 
     def get_meter(
         self,
@@ -41,31 +36,6 @@ class DeferredMeterProvider(metrics.MeterProvider):
         attributes: Any = None,
     ) -> metrics.Meter:
         return _DeferredMeter(name, self.sdk.get_meter(name, version, schema_url, attributes), self)
-
-    def keep(
-        self, instrument: Any, method: str, amount: float, attributes: Any, context: Any
-    ) -> None:
-        entry = (instrument, method, amount, attributes, context or otel_context.get_current())
-        with self._lock:
-            self._pending.append(entry)
-            full = len(self._pending) >= LIMIT
-        if full:
-            self.drain()
-
-    def pending(self) -> int:
-        """How many measurements wait for ``drain``."""
-        return len(self._pending)
-
-    def drain(self) -> None:
-        """Hand every kept measurement to the SDK, oldest first."""
-        with self._lock:
-            taken, self._pending = self._pending, []
-        for instrument, method, amount, attributes, context in taken:
-            try:
-                getattr(instrument, method)(amount, attributes, context)
-            except Exception as exc:  # one bad measurement must not cost the others
-                _drops.add("metrics", "measurement failed")
-                report_internal_error("metric (deferred measurement)", exc)
 
 
 class _DeferredMeter(metrics.Meter):
@@ -107,10 +77,14 @@ class _Deferred:
         self._owner = owner
 
     def add(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._owner.keep(self._instrument, "add", amount, attributes, context)
+        self._keep(self._instrument.add, amount, attributes, context)
 
     def record(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._owner.keep(self._instrument, "record", amount, attributes, context)
+        self._keep(self._instrument.record, amount, attributes, context)
 
     def set(self, amount: float, attributes: Any = None, context: Any = None) -> None:
-        self._owner.keep(self._instrument, "set", amount, attributes, context)
+        self._keep(self._instrument.set, amount, attributes, context)
+
+    def _keep(self, call: Any, amount: float, attributes: Any, context: Any) -> None:
+        # The context it was made in, not the flush's: exemplars name the right span.
+        self._owner.keep(call, amount, attributes, context or otel_context.get_current())

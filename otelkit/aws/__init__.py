@@ -1,9 +1,8 @@
 """AWS entry points: Lambda handlers and SQS/SNS message context."""
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from otelkit._public import publish
+from otelkit._public import load_on_first_use, publish
 from otelkit.aws import correlation_paths
 from otelkit.aws._lambda import lambda_handler
 
@@ -32,8 +31,5 @@ _ON_FIRST_USE = {
 
 def __getattr__(name: str) -> Any:
     if name in _ON_FIRST_USE:
-        value = getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
-        publish(__name__, {name: value}, (name,))
-        globals()[name] = value  # the next lookup is a plain one
-        return value
+        return load_on_first_use(__name__, name, _ON_FIRST_USE[name])
     raise AttributeError(f"module 'otelkit.aws' has no attribute {name!r}")
