@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from otelkit.runtime import start_http_server
 
 #: Public names whose modules load on first use, by defining module: a Lambda function
-#: that opens no job or session (or writes no failure line) does not pay for them at its
-#: cold start.
+#: that opens no job or session (or writes no failure line, or serves no endpoints) does
+#: not pay for them at its cold start.
 _ON_FIRST_USE = {
     "api_error": "otelkit._logs.failure_lines",
     "auth_failure": "otelkit._logs.failure_lines",
@@ -68,6 +68,7 @@ _ON_FIRST_USE = {
     "Lifecycle": "otelkit._scopes.lifecycle_spec",
     "Job": "otelkit._scopes.scope",
     "Session": "otelkit._scopes.scope",
+    "start_http_server": "otelkit.runtime",
 }
 
 
@@ -79,8 +80,4 @@ def __getattr__(name: str) -> Any:
         import otelkit.aws
 
         return otelkit.aws
-    if name == "start_http_server":  # the runtime server loads on first use, like aws
-        from otelkit.runtime import start_http_server
-
-        return start_http_server
     raise AttributeError(f"module 'otelkit' has no attribute {name!r}")
