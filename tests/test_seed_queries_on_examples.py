@@ -83,3 +83,21 @@ def test_log_complete_writes_total_time_and_refuses_to_be_given_it(
     )
     assert 0.05 <= line["total_time"] < 5
     assert line["level"] == "INFO"
+
+
+@pytest.mark.parametrize(("at", "end"), [(0.1366, 0.136941), (0.4996, 0.4999), (0.5, 0.5000004)])
+def test_the_summary_line_never_reads_later_than_the_job_end(
+    at: float, end: float, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``total_time`` and ``duration_ms`` round alike: a summary written at 136.6 ms of a
+    job that ends at 136.941 ms must not say 0.137 s."""
+    otelkit.configure(service_name="video-pipeline", log_format="json", console=False)
+    clock = iter([100.0, 100.0 + at, 100.0 + end])  # the job's start, the summary, its end
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock, 200.0))
+    with otelkit.job("video.generate") as job:
+        job.log_complete("Video generation complete", duration=15)
+    monkeypatch.undo()
+    lines = [json.loads(t) for t in capsys.readouterr().out.splitlines() if t.startswith("{")]
+    [done] = [line for line in lines if line["message"] == "Video generation complete"]
+    [completed] = [line for line in lines if line["message"] == "JOB_COMPLETED"]
+    assert done["total_time"] <= completed["duration_ms"] / 1000

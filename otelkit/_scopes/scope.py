@@ -130,7 +130,8 @@ class Scope:
         complete"`` with the video's ``duration``, written before the block ends."""
         if "total_time" in fields:
             raise ValueError("total_time: written by log_complete itself")
-        total_time = round(time.perf_counter() - self._started, 3)
+        # The precision of duration_ms (µs): a summary line never reads later than the end.
+        total_time = round(time.perf_counter() - self._started, 6)
         write_record(self._kind.logger, logging.INFO, message, {**fields, "total_time": total_time})
 
     def __enter__(self) -> Scope:
