@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from opentelemetry import propagate
 
 import otelkit
 from otelkit.integrations.grpc import target_host
@@ -175,6 +176,13 @@ def test_exports_over_grpc_make_no_spans_of_their_own() -> None:
                 pass
             assert otelkit.flush(timeout=5)
             assert otelkit.flush(timeout=5)
+            # The export's channel decided for its own call (which, untraced, injected
+            # nothing): a later bare inject (a hand-written client, destination unknown)
+            # must not inherit that decision and send the bound IDs as baggage.
+            headers: dict[str, str] = {}
+            with otelkit.bind(job_id="job-after"):
+                propagate.inject(headers)
+            assert "baggage" not in headers
             otelkit.shutdown(timeout=5)
     names = [
         span["name"]

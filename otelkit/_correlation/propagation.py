@@ -22,7 +22,8 @@ there is not host-filtered; private IDs are still withheld.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -67,6 +68,17 @@ def allow_next_injection(host: str) -> bool:
     allowed = policy().is_internal(host)
     _destination_allowed.set(allowed)
     return allowed
+
+
+@contextmanager
+def deciding_for(host: str) -> Iterator[None]:
+    """``allow_next_injection(host)`` for the calls made inside; the decision is undone
+    after them, used or not, so a later bare inject never inherits it."""
+    token = _destination_allowed.set(policy().is_internal(host))
+    try:
+        yield
+    finally:
+        _destination_allowed.reset(token)
 
 
 # An X-Ray trace ID that arrived without a parent span (an ALB's ``X-Amzn-Trace-Id:

@@ -27,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 import grpc  # type: ignore[import-untyped]
 from wrapt import wrap_function_wrapper
 
-from otelkit._correlation.propagation import allow_next_injection
+from otelkit._correlation.propagation import deciding_for
 
 _CHANNELS = ("insecure_channel", "secure_channel")
 
@@ -58,8 +58,8 @@ class _Destination(
         self._host = host
 
     def _call(self, continuation: Any, details: Any, request: Any) -> Any:
-        allow_next_injection(self._host)
-        return continuation(details, request)
+        with deciding_for(self._host):
+            return continuation(details, request)
 
     intercept_unary_unary = _call
     intercept_unary_stream = _call
@@ -74,8 +74,8 @@ class _AioDestination:
         self._host = host
 
     async def _call(self, continuation: Any, details: Any, request: Any) -> Any:
-        allow_next_injection(self._host)
-        return await continuation(details, request)
+        with deciding_for(self._host):
+            return await continuation(details, request)
 
 
 _AIO_KINDS = {
