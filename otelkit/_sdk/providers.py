@@ -30,6 +30,8 @@ from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
 from otelkit._process import resource_fields as _resource_fields
 from otelkit._redaction.scrub import Redaction, compile_policy
 from otelkit._sdk import export_plan
+from otelkit._sdk.held_calls import HeldCalls
+from otelkit._sdk.local_spans import LocalSpansTracerProvider
 from otelkit._sdk.resource import build_resource, for_this_process
 from otelkit._sdk.sampling import head_sampler
 from otelkit._values import caps as _log_caps
@@ -72,8 +74,7 @@ def assemble(
     outboxes: Sequence[Outbox] = (),
     emf: EMFMeterProvider | None = None,
     redacted_at_export: Sequence[SpanProcessor] = (),
-    defer_logs: bool = False,
-    defer_metrics: bool = False,
+    defer: bool = False,
     sinks: Sequence[_pipeline.LogSink] = (),
     also_close: Sequence[Callable[[], Any]] = (),
     prometheus_text: Callable[[], bytes] | None = None,
@@ -96,11 +97,22 @@ def assemble(
     export), and an outbox with nothing queued or metrics with nothing recorded since the
     last flush cost nothing. Metrics that go only to ``emf`` never enter the SDK; beside
     other readers each measurement goes to both, aggregated once for each. With
-    ``defer_logs`` and ``defer_metrics`` (on Lambda, where they leave only at a flush)
-    log records are built and SDK measurements aggregated at the flush, not as lines
-    are written and measurements made (``deferred_logs``, ``deferred_metrics``).
+    ``defer`` (on Lambda, where they leave only at a flush) log records and spans are
+    built and SDK measurements aggregated at the flush, not as lines are written, spans
+    end and measurements made (``deferred_logs``, ``local_spans``, ``deferred_metrics``).
     """
-    tracer_provider = TracerProvider(
+    holds_spans = span_processors or redacted_at_export
+    # Spans are the SDK's only where a processor needs them as they start or end: with
+    # nowhere to send them they are kept in this process, far cheaper, and with only the
+    # outbox on Lambda they are built at the flush.
+    held_spans = (
+        defer
+        and not span_processors
+        and bool(redacted_at_export)
+        and all(map(_ends_only, redacted_at_export))
+    )
+    local = held_spans or not holds_spans
+    tracer_provider = (LocalSpansTracerProvider if local else TracerProvider)(
         resource=resource,
         sampler=head_sampler(
             settings.sample_rate, settings.sample_min_per_second, named=settings.traces_sampler
@@ -112,8 +124,12 @@ def assemble(
         from otelkit._sdk.span_processing import SpanProcessing  # (and the SDK's export)
 
         tracer_provider.add_span_processor(SpanProcessing(span_processors))
-    for processor in redacted_at_export:
-        tracer_provider.add_span_processor(processor)
+    held_calls: list[HeldCalls] = []
+    if held_spans and isinstance(tracer_provider, LocalSpansTracerProvider):
+        held_calls.append(tracer_provider.hold(redacted_at_export))
+    else:
+        for processor in redacted_at_export:
+            tracer_provider.add_span_processor(processor)
     sdk_meters: Any = None
     if metric_readers:
         from opentelemetry.sdk.metrics import MeterProvider
@@ -126,25 +142,24 @@ def assemble(
 
         sdk_meters = IdleMeterProvider(resource)
     measured: Any = sdk_meters
-    deferred_meters = None
-    if defer_metrics and metric_readers:
+    if defer and metric_readers:
         from otelkit._sdk.deferred_metrics import DeferredMeterProvider
 
-        measured = deferred_meters = DeferredMeterProvider(sdk_meters)
+        measured = DeferredMeterProvider(sdk_meters)
+        held_calls.append(measured)
     meter_provider: Any = measured if emf is None else emf
     if sdk_meters is not None and emf is not None:
         from otelkit._metering.meter_tee import TeeMeterProvider
 
         meter_provider = TeeMeterProvider(measured, emf)
     otel_loggers = _logger_cache(logger_provider) if logger_provider is not None else None
-    deferred = None
-    if defer_logs and otel_loggers is not None:
+    if defer and otel_loggers is not None:
         from otelkit._sdk.deferred_logs import DeferredLogs
 
-        otel_loggers = deferred = DeferredLogs(otel_loggers)
+        otel_loggers = DeferredLogs(otel_loggers)
+        held_calls.append(otel_loggers)
     # Providers whose processors are not outboxes (tests, benchmarks) are flushed whole;
     # a tracer provider with no processor of its own holds nothing.
-    holds_spans = span_processors or redacted_at_export
     others: list[Any] = [] if outboxes or not holds_spans else [tracer_provider]
     if logger_provider is not None and not outboxes:
         others.append(logger_provider)
@@ -152,10 +167,8 @@ def assemble(
     within, metric_failures_here, metrics_held = _export_hooks(bool(outboxes or metric_readers))
 
     def flush(timeout: float) -> bool:
-        if deferred is not None:
-            deferred.drain()
-        if deferred_meters is not None:
-            deferred_meters.drain()
+        for calls in held_calls:
+            calls.drain()
         recorded = take_recorded()
         held = bool(metric_readers) and metrics_held()  # kept from an outage
         if not (queues or recorded or held):
@@ -175,10 +188,8 @@ def assemble(
         return delivered and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
-        if deferred is not None:
-            deferred.drain()
-        if deferred_meters is not None:
-            deferred_meters.drain()
+        for calls in held_calls:
+            calls.drain()
         deadline = time.monotonic() + timeout
         with within(deadline):
             for outbox in outboxes:
@@ -390,8 +401,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         outboxes=outboxes,
         emf=emf,
         redacted_at_export=redacted_at_export,
-        defer_logs=on_lambda(),
-        defer_metrics=on_lambda(),
+        defer=on_lambda(),
         sinks=() if log_file is None else (log_file[0],),
         also_close=() if log_file is None else (log_file[1],),
         prometheus_text=prometheus_text,
@@ -475,3 +485,11 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> _pipeline.Pipeline | None
     reader, text = prometheus_reader()
     add(reader)
     return dataclasses.replace(pipeline, prometheus_text=text)
+
+
+def _ends_only(processor: SpanProcessor) -> bool:
+    """Whether ``processor`` acts only on ended spans (so it can be given them later)."""
+    kind = type(processor)
+    return kind.on_start is SpanProcessor.on_start and getattr(kind, "_on_ending", None) is getattr(
+        SpanProcessor, "_on_ending", None
+    )
