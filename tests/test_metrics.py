@@ -120,3 +120,20 @@ def test_a_dimension_shown_under_one_policy_is_judged_again_under_the_next() -> 
         console=False, log_stdout=False, resource_detectors="none", redact_keys="account"
     )
     assert recorded() == [{"account": "[REDACTED]"}]
+
+
+def test_remembered_clean_dimensions_never_let_a_correlation_id_through(
+    otelkit_capture: Capture,
+) -> None:
+    """A value remembered clean under one name is judged again under another; values of
+    every type a dimension takes are remembered alike, and an unhashable one is judged."""
+    for _ in range(2):
+        otelkit.count("Jobs", 1, status="done", attempt=1, retried=True, share=1.0)
+    with pytest.raises(ValueError, match="must be str, bool, int or float, not list"):
+        otelkit.count("Jobs", 1, status="done", items=["a"])  # unhashable: judged too
+    for _ in range(2):
+        with pytest.raises(ValueError, match="job_id is a correlation ID"):
+            otelkit.count("Jobs", 1, job_id="done")
+    recorded = [dims for dims, _ in otelkit_capture.metrics["Jobs"]]
+    assert {"status": "done", "attempt": 1, "retried": True, "share": 1.0} in recorded
+    assert all("job_id" not in dims for dims in recorded)

@@ -134,15 +134,29 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 def _check(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     """The dimensions to record: correlation IDs dropped, secrets redacted (dimensions
     leave the process on every export), values of other types written as text (each
-    reported once; a ``ValueError`` when strict)."""
-    redaction = None
-    for key, value in attributes.items():
+    reported once; a ``ValueError`` when strict). Pairs found clean before cost a set
+    lookup each."""
+    clean = current().redaction.clean_dimensions
+    try:
+        for pair in attributes.items():
+            if pair not in clean:
+                return _checked(name, attributes)
+    except TypeError:  # an unhashable value: never clean as it is
+        return _checked_slowly(name, attributes)
+    return attributes
+
+
+def _checked(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """``_check`` for dimensions not all known clean: each pair of an exact type checked
+    once (and remembered), the others written as text."""
+    redaction = current().redaction
+    for pair in attributes.items():
+        key, value = pair
         kind = type(value)
         if kind in _EXACT_ATTRIBUTE_TYPES and key not in UNBOUNDED_ID_KEYS and key.isascii():
             if kind is not str:
+                redaction.remember_clean(pair)
                 continue
-            if redaction is None:
-                redaction = current().redaction
             if value.isascii() and redaction.shows_as_is(key, value):
                 continue
         return _checked_slowly(name, attributes)

@@ -47,6 +47,7 @@ _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_a
 MAX_DEPTH = 12
 #: At most this many values of one record are looked at; the rest become the marker.
 MAX_ITEMS = 2_000
+_CLEAN_PAIRS = 4_096
 TOO_DEEP = "<nested too deep>"  # the renderers' markers: one vocabulary for the reader
 CYCLE = "<cycle>"
 
@@ -104,13 +105,16 @@ class Redaction:
         extra_words: the ``redact_keys`` words, as configured.
         verdicts: ``is_secret``'s decisions so far, by name (a dict lookup per name for
             callers that redact many names in a row).
+        clean_dimensions: the metric dimensions (name, value) found recordable as they
+            are under this policy (no correlation-ID name, no secret), bounded: a set
+            lookup per dimension for callers that record the same few on every call.
     """
 
     __slots__ = (
         "_cache",
-        "_clean",
         "_redact_text",
         "_secret_name",
+        "clean_dimensions",
         "enabled",
         "extra_words",
         "verdicts",
@@ -127,7 +131,7 @@ class Redaction:
         self.extra_words = extra
         self._secret_name = re.compile(alternation, re.IGNORECASE)
         self._cache: dict[str, bool] = {}
-        self._clean: set[tuple[str, str]] = set()
+        self.clean_dimensions: set[tuple[str, Any]] = set()
         self.verdicts: Mapping[str, bool] = self._cache
         self._redact_text: Callable[[str], str] = (
             redactor(self.is_secret, alternation, extra) if values else _unchanged
@@ -157,12 +161,17 @@ class Redaction:
         secret the value patterns find. Short pairs found clean are remembered (bounded),
         for callers that check the same few pairs on every call (metric dimensions)."""
         pair = (name, text)
-        if pair in self._clean:
+        if pair in self.clean_dimensions:
             return True
         clean = not self.is_secret(name) and self.redact_text(text) is text
-        if clean and len(text) <= 256 and len(self._clean) < 4096:
-            self._clean.add(pair)
+        if clean and len(text) <= 256:
+            self.remember_clean(pair)
         return clean
+
+    def remember_clean(self, pair: tuple[str, Any]) -> None:
+        """Remember a (name, value) pair shown as is (up to 4,096 of them)."""
+        if len(self.clean_dimensions) < _CLEAN_PAIRS:
+            self.clean_dimensions.add(pair)
 
     def redact_text(self, text: str) -> str:
         """``text`` with every secret the value patterns recognise replaced by the marker."""
