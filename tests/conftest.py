@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 import otelkit
 from otelkit._core import pipeline as _pipeline
+
+if TYPE_CHECKING:
+    from tests.support.otlp_receiver import Received
 
 # Internal errors re-raise under the test suite instead of being swallowed.
 os.environ["OTELKIT_STRICT"] = "1"
@@ -61,6 +65,23 @@ def warm_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(_lambda_lifecycle, "_cold_start", False)
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+
+
+@pytest.fixture
+def lambda_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Received]:
+    """otelkit configured as on Lambda, exporting every trace to a real OTLP receiver."""
+    from tests.support.otlp_receiver import otlp_receiver
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(
+            endpoint=endpoint,
+            log_stdout=False,
+            console=False,
+            resource_detectors="none",
+            sample_rate=1.0,
+        )
+        yield received
 
 
 @pytest.fixture(scope="session")

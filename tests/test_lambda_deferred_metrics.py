@@ -6,29 +6,12 @@ handed over as it comes."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 import otelkit
 from otelkit._core import pipeline as _pipeline
 from otelkit._sdk import deferred_metrics
-from tests.support.otlp_receiver import Received, attributes, otlp_receiver
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Received]:
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
-    with otlp_receiver() as (endpoint, received):
-        otelkit.configure(
-            endpoint=endpoint,
-            log_stdout=False,
-            console=False,
-            resource_detectors="none",
-            sample_rate=1.0,
-        )
-        yield received
+from tests.support.otlp_receiver import Received, attributes
 
 
 def _deferring() -> deferred_metrics.DeferredMeterProvider:
@@ -48,15 +31,15 @@ def _points(received: Received, name: str) -> list[dict[str, Any]]:
 
 
 def test_measurements_arrive_at_the_flush_with_exemplars_of_their_span(
-    receiver: Received,
+    lambda_receiver: Received,
 ) -> None:
     with otelkit.span("load order") as span:
         otelkit.count("OrdersLoaded", 2, status="ok")
         otelkit.record("OrderValue", 12.5, unit="ms")
     assert _deferring().pending() == 2
     assert otelkit.flush(5.0)
-    (count,) = _points(receiver, "OrdersLoaded")
-    (value,) = _points(receiver, "OrderValue")
+    (count,) = _points(lambda_receiver, "OrdersLoaded")
+    (value,) = _points(lambda_receiver, "OrderValue")
     assert (count["asInt"], attributes(count["attributes"])) == ("2", {"status": "ok"})
     assert (value["count"], value["sum"]) == ("1", 12.5)
     trace_id = span.get_span_context().trace_id.to_bytes(16, "big")
@@ -66,16 +49,19 @@ def test_measurements_arrive_at_the_flush_with_exemplars_of_their_span(
 
 
 def test_a_burst_is_handed_over_as_it_comes_and_every_count_arrives(
-    receiver: Received,
+    lambda_receiver: Received,
 ) -> None:
     for _ in range(deferred_metrics.LIMIT + 5):
         otelkit.count("Ticks", 1)
     assert _deferring().pending() < deferred_metrics.LIMIT
     assert otelkit.flush(5.0)
-    assert sum(int(p["asInt"]) for p in _points(receiver, "Ticks")) == deferred_metrics.LIMIT + 5
+    assert (
+        sum(int(p["asInt"]) for p in _points(lambda_receiver, "Ticks"))
+        == deferred_metrics.LIMIT + 5
+    )
 
 
-def test_a_measurement_kept_at_shutdown_is_delivered(receiver: Received) -> None:
+def test_a_measurement_kept_at_shutdown_is_delivered(lambda_receiver: Received) -> None:
     otelkit.count("LastCount", 3)
     otelkit.shutdown(5.0)
-    assert [p["asInt"] for p in _points(receiver, "LastCount")] == ["3"]
+    assert [p["asInt"] for p in _points(lambda_receiver, "LastCount")] == ["3"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 import otelkit
 from otelkit._core import pipeline as _pipeline
 from otelkit._sdk import local_spans
-from tests.support.otlp_receiver import Received, attributes, otlp_receiver
+from tests.support.otlp_receiver import Received, attributes
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
@@ -92,20 +91,6 @@ def test_local_span_status_follows_the_sdks_rules() -> None:
 # -- on Lambda: spans built at the flush --------------------------------------------------
 
 
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Received]:
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
-    with otlp_receiver() as (endpoint, received):
-        otelkit.configure(
-            endpoint=endpoint,
-            log_stdout=False,
-            console=False,
-            resource_detectors="none",
-            sample_rate=1.0,
-        )
-        yield received
-
-
 def _raw(text: str) -> bytes:
     return base64.b64decode(text)
 
@@ -120,16 +105,16 @@ def _fail_inside(linked: SpanContext) -> None:
 
 
 def test_spans_arrive_at_the_flush_as_the_sdk_would_have_built_them(
-    receiver: Received,
+    lambda_receiver: Received,
 ) -> None:
     linked = SpanContext(0x1234, 0x5678, is_remote=True)
     started = time.time_ns()
     with pytest.raises(ValueError, match="no such order"):
         _fail_inside(linked)
     ended = time.time_ns()
-    assert receiver.spans() == []  # nothing is built before the flush
+    assert lambda_receiver.spans() == []  # nothing is built before the flush
     assert otelkit.flush(5.0)
-    by_name = {span["name"]: span for span in receiver.spans()}
+    by_name = {span["name"]: span for span in lambda_receiver.spans()}
     outer_seen, inner_seen = by_name["load order"], by_name["inner"]
     assert _raw(inner_seen["parentSpanId"]) == _raw(outer_seen["spanId"])
     assert _raw(outer_seen["traceId"]) == _raw(inner_seen["traceId"])
@@ -153,7 +138,7 @@ def test_spans_arrive_at_the_flush_as_the_sdk_would_have_built_them(
         assert started <= int(span["startTimeUnixNano"]) <= int(span["endTimeUnixNano"]) <= ended
 
 
-def test_a_burst_of_spans_is_built_as_it_comes(receiver: Received) -> None:
+def test_a_burst_of_spans_is_built_as_it_comes(lambda_receiver: Received) -> None:
     held = _pipeline.current().tracer_provider.held
     assert isinstance(held, local_spans.HeldSpans)
     for n in range(local_spans.LIMIT + 3):
@@ -161,16 +146,16 @@ def test_a_burst_of_spans_is_built_as_it_comes(receiver: Received) -> None:
             pass
     assert held.pending() == 3  # the first LIMIT were handed to the outbox when full
     assert otelkit.flush(5.0)
-    assert [s["name"] for s in receiver.spans()] == [
+    assert [s["name"] for s in lambda_receiver.spans()] == [
         f"span {n}" for n in range(local_spans.LIMIT + 3)
     ]
 
 
-def test_a_span_held_at_shutdown_is_delivered(receiver: Received) -> None:
+def test_a_span_held_at_shutdown_is_delivered(lambda_receiver: Received) -> None:
     with otelkit.span("last"):
         pass
     otelkit.shutdown(timeout=5.0)
-    assert [s["name"] for s in receiver.spans()] == ["last"]
+    assert [s["name"] for s in lambda_receiver.spans()] == ["last"]
 
 
 # -- the same span, held or the SDK's: a property ----------------------------------------
