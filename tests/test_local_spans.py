@@ -39,7 +39,8 @@ def test_with_nowhere_to_send_spans_lines_still_carry_their_ids(
         log.info("inside")
     assert isinstance(inner, local_spans.LocalSpan)
     assert isinstance(outer, local_spans.LocalSpan)
-    assert inner.parent == outer.get_span_context()
+    assert inner.parent == outer.get_span_context() == outer.context  # the SDK's names too
+    assert inner.name == "inner"
     assert outer.attributes["order_id"] == "o-1"
     assert not inner.is_recording()  # ended
     (line,) = _json_lines(capsys.readouterr().out)

@@ -65,6 +65,11 @@ class LocalSpan(trace.Span):
     def get_span_context(self) -> SpanContext:
         return self._context
 
+    @property
+    def context(self) -> SpanContext:
+        """As the SDK's span has it (``span.context.trace_id``)."""
+        return self._context
+
     def is_recording(self) -> bool:
         return self.end_time is None
 
