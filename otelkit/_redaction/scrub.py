@@ -47,7 +47,7 @@ _SAFE_SUFFIXES = ("_id", "_ids", "_arn", "_count", "_type", "_name", "_expires_a
 MAX_DEPTH = 12
 #: At most this many values of one record are looked at; the rest become the marker.
 MAX_ITEMS = 2_000
-_CLEAN_PAIRS = 4_096
+_CLEAN_DIMENSIONS = 4_096
 TOO_DEEP = "<nested too deep>"  # the renderers' markers: one vocabulary for the reader
 CYCLE = "<cycle>"
 
@@ -169,8 +169,8 @@ class Redaction:
         return clean
 
     def remember_clean(self, pair: tuple[str, Any]) -> None:
-        """Remember a (name, value) pair shown as is (up to 4,096 of them)."""
-        if len(self.clean_dimensions) < _CLEAN_PAIRS:
+        """Remember a metric dimension recordable as it is (up to 4,096 of them)."""
+        if len(self.clean_dimensions) < _CLEAN_DIMENSIONS:
             self.clean_dimensions.add(pair)
 
     def redact_text(self, text: str) -> str:

@@ -489,7 +489,5 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> _pipeline.Pipeline | None
 
 def _ends_only(processor: SpanProcessor) -> bool:
     """Whether ``processor`` acts only on ended spans (so it can be given them later)."""
-    kind = type(processor)
-    return kind.on_start is SpanProcessor.on_start and getattr(kind, "_on_ending", None) is getattr(
-        SpanProcessor, "_on_ending", None
-    )
+    kind, ending = type(processor), getattr(SpanProcessor, "_on_ending", None)
+    return kind.on_start is SpanProcessor.on_start and getattr(kind, "_on_ending", None) is ending
