@@ -10,10 +10,8 @@ for a real third party.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +19,7 @@ import pytest
 
 import otelkit
 from otelkit.testing import capture
+from tests.support.http_services import Echo
 from tests.support.integrations import turned_off_after
 from tests.support.servers import http_server
 
@@ -28,7 +27,7 @@ SECRET = "sk-live-123"
 PARTNER = "http://api.partner.test/v1/hook"
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(Echo):
     """Records each request's host and headers; ``/redirect?to=URL`` answers 302 to URL,
     anything else answers the headers it got, as JSON."""
 
@@ -46,15 +45,7 @@ class _Recorder(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        payload = json.dumps(headers).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log."""
+        self._answer(headers)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ Needs the ``django`` extra: ``pip install 'otelkit[django]'``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 try:
@@ -30,23 +29,22 @@ from django.apps import apps
 from django.core.handlers.wsgi import WSGIHandler
 from opentelemetry import trace
 
+from otelkit.integrations._patch import Patch, kept_on
 from otelkit.middleware.wsgi import OtelkitWSGIMiddleware
 
-_original_setup: Callable[..., None] | None = None
-_original_call: Callable[..., Any] | None = None
+_CALL = Patch(WSGIHandler, "__call__")
+_SETUP = Patch(django, "setup")
 _WRAPPED = "_otelkit_wsgi_middleware"
 
 
 def _call(self: WSGIHandler, environ: dict[str, Any], start_response: Any) -> Any:
-    assert _original_call is not None
+    original = _CALL.original
     if getattr(trace.get_current_span(), "kind", None) is trace.SpanKind.SERVER:
         # already inside a server span: the user wrapped the application themselves
-        return _original_call(self, environ, start_response)
-    middleware = self.__dict__.get(_WRAPPED)
-    if middleware is None:
-        original = _original_call
-        middleware = OtelkitWSGIMiddleware(lambda env, start: original(self, env, start))
-        self.__dict__[_WRAPPED] = middleware
+        return original(self, environ, start_response)
+    middleware = kept_on(
+        self, _WRAPPED, lambda: OtelkitWSGIMiddleware(lambda env, start: original(self, env, start))
+    )
     return middleware(environ, start_response)
 
 
@@ -58,32 +56,24 @@ def _instrument_now(tracer_provider: Any, meter_provider: Any) -> None:
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument Django once per process, now if it is set up, else right after setup."""
-    global _original_setup, _original_call
-    if _original_call is None:
-        _original_call = WSGIHandler.__call__
-        WSGIHandler.__call__ = _call
+    _CALL.apply(_call)
     if apps.ready:
         _instrument_now(tracer_provider, meter_provider)
         return
-    if _original_setup is not None:
+    if _SETUP.applied:
         return
-    original = _original_setup = django.setup
+    original = django.setup
 
     @functools.wraps(original)
     def setup(*args: Any, **kwargs: Any) -> None:
         original(*args, **kwargs)
         _instrument_now(tracer_provider, meter_provider)
 
-    django.setup = setup
+    _SETUP.apply(setup)
 
 
 def uninstrument() -> None:
     """Undo ``instrument``."""
-    global _original_setup, _original_call
-    if _original_call is not None:
-        WSGIHandler.__call__ = _original_call
-        _original_call = None
-    if _original_setup is not None:
-        django.setup = _original_setup
-        _original_setup = None
+    _CALL.undo()
+    _SETUP.undo()
     DjangoInstrumentor().uninstrument()

@@ -13,7 +13,6 @@ Needs the ``fastapi`` extra: ``pip install 'otelkit[fastapi]'``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 try:
@@ -26,29 +25,26 @@ except ImportError as exc:  # pragma: no cover - exercised by the missing-extra 
 
 from fastapi.applications import FastAPI
 
+from otelkit.integrations._patch import Patch, kept_on
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
-_original_call: Callable[..., Any] | None = None
+_CALL = Patch(FastAPI, "__call__")
 _WRAPPED = "_otelkit_asgi_middleware"
 
 
 async def _call(self: FastAPI, scope: Any, receive: Any, send: Any) -> None:
-    assert _original_call is not None
-    middleware = self.__dict__.get(_WRAPPED)
-    if middleware is None:
-        own = any(getattr(m, "cls", None) is OtelkitASGIMiddleware for m in self.user_middleware)
-        inner = functools.partial(_original_call, self)
-        middleware = inner if own else OtelkitASGIMiddleware(inner)
-        self.__dict__[_WRAPPED] = middleware
-    await middleware(scope, receive, send)
+    await kept_on(self, _WRAPPED, lambda: _middleware(self))(scope, receive, send)
+
+
+def _middleware(app: FastAPI) -> Any:
+    own = any(getattr(m, "cls", None) is OtelkitASGIMiddleware for m in app.user_middleware)
+    inner = functools.partial(_CALL.original, app)
+    return inner if own else OtelkitASGIMiddleware(inner)
 
 
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Instrument FastAPI once per process; spans follow otelkit's provider switches."""
-    global _original_call
-    if _original_call is None:
-        _original_call = FastAPI.__call__
-        FastAPI.__call__ = _call  # type: ignore[method-assign]
+    _CALL.apply(_call)
     instrumentor = FastAPIInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
@@ -56,8 +52,5 @@ def instrument(tracer_provider: Any, meter_provider: Any) -> None:
 
 def uninstrument() -> None:
     """Undo ``instrument``."""
-    global _original_call
-    if _original_call is not None:
-        FastAPI.__call__ = _original_call  # type: ignore[method-assign]
-        _original_call = None
+    _CALL.undo()
     FastAPIInstrumentor().uninstrument()

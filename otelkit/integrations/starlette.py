@@ -11,15 +11,15 @@ Needs the ``starlette`` extra: ``pip install 'otelkit[starlette]'``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.errors import ServerErrorMiddleware
 
+from otelkit.integrations._patch import Patch
 from otelkit.middleware.asgi import OtelkitASGIMiddleware
 
-_original: Callable[[Starlette], Any] | None = None
+_BUILD = Patch(Starlette, "build_middleware_stack")
 _MAX_DEPTH = 64  # a middleware stack is a chain of ``.app``; never walk a cycle forever
 
 
@@ -34,8 +34,7 @@ def _has_otelkit_middleware(app: Any) -> bool:
 
 
 def _build_middleware_stack(self: Starlette) -> Any:
-    assert _original is not None
-    stack = _original(self)
+    stack = _BUILD.original(self)
     traced_by_fastapi = getattr(self, "_is_instrumented_by_opentelemetry", False)
     if traced_by_fastapi or _has_otelkit_middleware(stack):
         return stack
@@ -50,15 +49,9 @@ def _build_middleware_stack(self: Starlette) -> Any:
 def instrument(tracer_provider: Any, meter_provider: Any) -> None:
     """Wrap every Starlette application's middleware stack, once per process (the
     middleware follows otelkit's provider switches by itself)."""
-    global _original
-    if _original is None:
-        _original = Starlette.build_middleware_stack
-        Starlette.build_middleware_stack = _build_middleware_stack  # type: ignore[method-assign]
+    _BUILD.apply(_build_middleware_stack)
 
 
 def uninstrument() -> None:
     """Undo ``instrument`` (for applications whose stack is built afterwards)."""
-    global _original
-    if _original is not None:
-        Starlette.build_middleware_stack = _original  # type: ignore[method-assign,assignment]
-        _original = None
+    _BUILD.undo()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +25,7 @@ class Echo(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._answer({"path": self.path, "headers": dict(self.headers.items())})
 
-    def _answer(self, body: dict[str, Any]) -> None:
+    def _answer(self, body: Mapping[str, Any]) -> None:
         payload = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
