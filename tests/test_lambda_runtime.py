@@ -243,15 +243,19 @@ def test_a_failed_invocation_is_flushed_after_the_runtime_posts_its_error() -> N
             assert function.invoke(API_EVENT).status == 200  # cold
             failed = function.invoke({**API_EVENT, "fail": True})
             billed = _ms(function.reports(2)[1])
-            failed_spans = [
-                span["name"]
+            error_spans = [
+                span
                 for span in received.spans()
                 if span.get("status", {}).get("code") == "STATUS_CODE_ERROR"
             ]
+            failed_spans = [span["name"] for span in error_spans]
     assert "Internal agent otelkit" in function.dump()
     assert failed.body["errorMessage"] == "order failed", failed.body
     # the failed invocation's span arrived before the emulator answered its caller
     assert failed_spans == ["otelkit-test"], received.spans()
+    # built at the flush, after the error was posted: the exception event and its trace
+    (exception,) = [e for e in error_spans[0].get("events", []) if e["name"] == "exception"]
+    assert "order failed" in attributes(exception["attributes"])["exception.stacktrace"]
     assert billed < 400, billed
 
 
