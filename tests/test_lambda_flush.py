@@ -101,7 +101,9 @@ def test_a_healthy_collector_gets_every_span_without_a_background_thread() -> No
         otelkit.shutdown()
     assert tally.spans == INVOCATIONS * (SPANS_PER_INVOCATION + 1)
     assert tally.logs == INVOCATIONS
-    assert not any(name.startswith("otelkit-") for name in started), started
+    # A flush's side-by-side exports run in kept threads, idle unless a flush waits for
+    # them: nothing of otelkit's runs between invocations.
+    assert {name for name in started if name.startswith("otelkit-")} <= {"otelkit-side-by-side"}
     assert sorted(walls)[len(walls) // 2] < 0.05
 
 

@@ -29,7 +29,7 @@ from otelkit._metering.emf_documents import DocumentWriter
 from otelkit._metering.emf_meter import EMFMeterProvider, export_interval
 from otelkit._process import resource_fields as _resource_fields
 from otelkit._redaction.scrub import Redaction, compile_policy
-from otelkit._sdk import export_plan
+from otelkit._sdk import export_plan, side_by_side
 from otelkit._sdk.held_calls import HeldCalls
 from otelkit._sdk.local_spans import LocalSpansTracerProvider
 from otelkit._sdk.resource import build_resource, for_this_process
@@ -174,17 +174,27 @@ def assemble(
         if not (queues or recorded or held):
             return True  # nothing can be waiting: an empty flush costs a few lookups
         deadline = time.monotonic() + timeout
-        failures = metric_failures_here()
-        delivered = True
+        if recorded and emf is not None:
+            emf.flush()
+        jobs: list[Callable[[], bool]] = [
+            functools.partial(_exported, outbox.export_until, deadline, within)
+            for outbox in outboxes
+            if len(outbox)
+        ]
+        if (recorded or held) and metric_readers:
+            jobs.append(functools.partial(_metrics_exported, deadline))
+        delivered = side_by_side.run(jobs, deadline)
         with within(deadline):
-            for outbox in outboxes:
+            for outbox in outboxes:  # the empty ones: an overflow to report, at most
                 delivered = outbox.export_until(deadline) and delivered
             for provider in others:
                 delivered = _flushed(provider, deadline) and delivered
-            if recorded and emf is not None:
-                emf.flush()
-            if (recorded or held) and metric_readers:
-                delivered = _flushed(sdk_meters, deadline) and delivered
+        return delivered
+
+    def _metrics_exported(deadline: float) -> bool:
+        failures = metric_failures_here()  # counted per thread: this job's own
+        with within(deadline):
+            delivered = _flushed(sdk_meters, deadline)
         return delivered and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
@@ -284,6 +294,15 @@ def _export_hooks(
     from otelkit._sdk.collector_link import within
 
     return within, metric_export.metric_failures_here, metric_export.metrics_held
+
+
+def _exported(
+    export_until: Callable[[float], bool],
+    deadline: float,
+    within: Callable[[float], AbstractContextManager[None]],
+) -> bool:
+    with within(deadline):  # bounds every request of this thread
+        return export_until(deadline)
 
 
 def _millis_left(deadline: float) -> int:

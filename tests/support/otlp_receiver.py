@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,11 +103,15 @@ class Received:
 
 
 @contextmanager
-def otlp_receiver(prefix: str = "", port: int = 0) -> Iterator[tuple[str, Received]]:
+def otlp_receiver(
+    prefix: str = "", port: int = 0, answer_after: float = 0.0
+) -> Iterator[tuple[str, Received]]:
     """Serve OTLP/HTTP protobuf on 127.0.0.1; yield (endpoint, received).
 
     With ``prefix="/otlp"`` it is shaped like Loki, which takes OTLP logs at
-    ``/otlp/v1/logs``; requests are filed under the path without the prefix.
+    ``/otlp/v1/logs``; requests are filed under the path without the prefix. Each
+    answer leaves ``answer_after`` seconds after its request arrived (a distant
+    collector).
     """
     received = Received()
     lock = threading.Lock()
@@ -127,6 +132,7 @@ def otlp_receiver(prefix: str = "", port: int = 0) -> Iterator[tuple[str, Receiv
                 received.requests.setdefault(path, []).append(MessageToDict(message))
                 received.headers.append(dict(self.headers))
                 received.paths.append(path)
+            time.sleep(answer_after)
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", "0")
