@@ -166,12 +166,14 @@ def lambda_function(
     trace_header: str | None = None,
     python: Sequence[str] = (sys.executable,),
     path: Sequence[Path] = (ROOT,),
+    bootstrap: Sequence[str] = ("-m", "awslambdaric"),
 ) -> Iterator[LambdaFunction]:
     """Run ``handler`` (``module.function`` in ``task_dir``) under the emulator.
 
     ``python`` is the runtime's interpreter (with its options) and ``path`` what it finds
     otelkit on besides ``task_dir``: this checkout by default, a layer's ``python/``
-    directory for the layer test.
+    directory for the layer test. ``bootstrap``: what the interpreter runs with the
+    handler's name (``awslambdaric``; the benchmark's runs it with a clock).
 
     The runtime's environment is this process's, as deployed (no strict mode, no OTLP
     endpoint unless ``env`` gives one), plus ``env``. ``trace_header``: every invocation
@@ -188,14 +190,13 @@ def lambda_function(
     )
     full_env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     full_env.update(env or {})
-    bootstrap = ["-m", "awslambdaric"]
     relay = ExitStack()
     if trace_header is not None:
         upstream = f"127.0.0.1:{api_port}"
         full_env["LAMBDA_TEST_RUNTIME_API"] = relay.enter_context(
             runtime_api_relay(upstream, trace_header)
         )
-        bootstrap = [str(Path(__file__).with_name("relayed_bootstrap.py"))]
+        bootstrap = (str(Path(__file__).with_name("relayed_bootstrap.py")),)
     process = subprocess.Popen(
         [
             str(rie),
