@@ -10,6 +10,7 @@ import time
 import pytest
 
 import otelkit
+from otelkit._core import drops
 from otelkit._sdk import side_by_side
 from tests.support.otlp_receiver import otlp_receiver
 
@@ -41,6 +42,20 @@ def test_a_flush_of_three_signals_waits_one_round_trip(
     assert [m["name"] for m in received.metrics()] == ["FramesRendered"]
     # one after the other, they took three round trips
     assert ROUND_TRIP <= took < 2 * ROUND_TRIP, took
+
+
+def test_a_shutdown_whose_budget_fits_one_round_trip_delivers_every_signal() -> None:
+    """One after the other, the first signal's wait used the budget and the others were
+    counted as undelivered at shutdown."""
+    with otlp_receiver(answer_after=ROUND_TRIP) as (endpoint, received):
+        otelkit.configure(
+            endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none"
+        )
+        _one_of_each()
+        before = drops.snapshot()
+        otelkit.shutdown(timeout=2 * ROUND_TRIP)
+    assert sorted(received.requests) == ["/v1/logs", "/v1/metrics", "/v1/traces"]
+    assert drops.snapshot() == before
 
 
 def test_a_flush_in_a_forked_child_has_workers_of_its_own(

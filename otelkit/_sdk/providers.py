@@ -182,7 +182,7 @@ def assemble(
             if len(outbox)
         ]
         if (recorded or held) and metric_readers:
-            jobs.append(functools.partial(_metrics_exported, deadline))
+            jobs.append(functools.partial(_exported, _metrics_delivered, deadline, within))
         delivered = side_by_side.run(jobs, deadline)
         with within(deadline):
             for outbox in outboxes:  # the empty ones: an overflow to report, at most
@@ -191,28 +191,27 @@ def assemble(
                 delivered = _flushed(provider, deadline) and delivered
         return delivered
 
-    def _metrics_exported(deadline: float) -> bool:
+    def _metrics_delivered(deadline: float) -> bool:
         failures = metric_failures_here()  # counted per thread: this job's own
-        with within(deadline):
-            delivered = _flushed(sdk_meters, deadline)
-        return delivered and metric_failures_here() == failures
+        return _flushed(sdk_meters, deadline) and metric_failures_here() == failures
 
     def close(timeout: float) -> None:
         for calls in held_calls:
             calls.drain()
         deadline = time.monotonic() + timeout
-        with within(deadline):
-            for outbox in outboxes:
-                outbox.close(deadline)
+        last_exports: list[Callable[[float], object]] = [outbox.close for outbox in outboxes]
+        if sdk_meters is not None:
+            last_exports.append(lambda d: sdk_meters.shutdown(timeout_millis=_millis_left(d)))
+        side_by_side.run(
+            [functools.partial(_exported, export, deadline, within) for export in last_exports],
+            deadline,
+        )
+        with within(deadline):  # what is left holds nothing to send
             for provider in (tracer_provider, logger_provider):
                 if provider is not None:
                     _quietly(provider.shutdown)
             if emf is not None:
                 _quietly(emf.shutdown)
-            if sdk_meters is not None:
-                _quietly(
-                    functools.partial(sdk_meters.shutdown, timeout_millis=_millis_left(deadline))
-                )
         for action in also_close:
             _quietly(action)
         _drops.summarize_if_due(final=True)
@@ -297,12 +296,13 @@ def _export_hooks(
 
 
 def _exported(
-    export_until: Callable[[float], bool],
+    export: Callable[[float], object],
     deadline: float,
     within: Callable[[float], AbstractContextManager[None]],
 ) -> bool:
-    with within(deadline):  # bounds every request of this thread
-        return export_until(deadline)
+    """``export(deadline)``, every collector request of it bounded by ``deadline``."""
+    with within(deadline):  # a thread's own bound: set in the thread that exports
+        return bool(export(deadline))
 
 
 def _millis_left(deadline: float) -> int:
