@@ -30,7 +30,7 @@ from otelkit._values.encodable import text as repaired_text
 _Item = TypeVar("_Item", ReadableSpan, ReadableLogRecord)
 
 # Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
-_VARINT, _FIXED64, _BYTES, _FIXED32 = 0, 1, 2, 5
+VARINT, FIXED64, BYTES, FIXED32 = 0, 1, 2, 5
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 _pack_double = struct.Struct("<d").pack
 _pack_fixed64 = struct.Struct("<Q").pack
@@ -43,7 +43,7 @@ _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200
 _ONE_BYTE = [bytes((value,)) for value in range(0x80)]
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
     if value < 0x80:
         return _ONE_BYTE[value]
     out = bytearray()
@@ -54,41 +54,41 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _tag(field: int, wire_type: int) -> bytes:
-    return _varint(field << 3 | wire_type)
+def tag(number: int, wire_type: int) -> bytes:
+    return varint(number << 3 | wire_type)
 
 
-def _text(value: str) -> bytes:
+def text(value: str) -> bytes:
     try:
         return value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: U+FFFD in its place, as everywhere else
         return repaired_text(value).encode("utf-8")
 
 
-_LENGTH_TAGS = [_tag(field, _BYTES) for field in range(16)]
+_LENGTH_TAGS = [tag(field, BYTES) for field in range(16)]
 
 
-def _field(field: int, payload: bytes) -> bytes:
+def field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (string, bytes, sub-message), written even when empty."""
     size = len(payload)
-    return _LENGTH_TAGS[field] + (_ONE_BYTE[size] if size < 0x80 else _varint(size)) + payload
+    return _LENGTH_TAGS[number] + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + payload
 
 
-def _optional_field(field: int, payload: bytes) -> bytes:
+def optional_field(number: int, payload: bytes) -> bytes:
     """A proto3 string or bytes field: absent when empty."""
-    return _field(field, payload) if payload else b""
+    return field(number, payload) if payload else b""
 
 
-def _uint(field: int, value: int) -> bytes:
-    return _tag(field, _VARINT) + _varint(value) if value else b""
+def uint(number: int, value: int) -> bytes:
+    return tag(number, VARINT) + varint(value) if value else b""
 
 
-def _fixed64(field: int, value: int | None) -> bytes:
-    return _tag(field, _FIXED64) + _pack_fixed64(value) if value else b""
+def _fixed64(number: int, value: int | None) -> bytes:
+    return tag(number, FIXED64) + _pack_fixed64(value) if value else b""
 
 
 # Tags written for every item: computed once.
-_KV_KEY, _KV_VALUE = _tag(1, _BYTES), _tag(2, _BYTES)
+_KV_KEY, _KV_VALUE = tag(1, BYTES), tag(2, BYTES)
 
 
 def _any_value(value: Any) -> bytes:
@@ -98,46 +98,62 @@ def _any_value(value: Any) -> bytes:
     if isinstance(value, bool):
         return b"\x10\x01" if value else b"\x10\x00"
     if isinstance(value, str):
-        return _field(1, _text(value))
+        return field(1, text(value))
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _UINT64_MAX >> 1:
             raise ValueError(f"{value} does not fit a 64-bit integer")
-        return b"\x18" + _varint(value & _UINT64_MAX)
+        return b"\x18" + varint(value & _UINT64_MAX)
     if isinstance(value, float):
         return b"\x21" + _pack_double(value)
     if isinstance(value, bytes):
-        return _field(7, value)
+        return field(7, value)
     if isinstance(value, Sequence):
-        return _field(5, b"".join(_field(1, _any_value(item)) for item in value))
+        return field(5, b"".join(field(1, _any_value(item)) for item in value))
     if isinstance(value, Mapping):
-        pairs = b"".join(_field(1, _key_value(str(k), v)) for k, v in value.items())
-        return _field(6, pairs)
+        pairs = b"".join(field(1, _key_value(str(k), v)) for k, v in value.items())
+        return field(6, pairs)
     raise ValueError(f"invalid attribute type {type(value).__name__}")
+
+
+# A key-value's key field per attribute name seen: the names repeat item after item.
+# Bounded, since attribute names can be chosen by callers.
+_KEY_FIELDS: dict[str, bytes] = {}
+_MAX_KEYS = 4096
+
+
+def _key_field(key: str) -> bytes:
+    key_bytes = text(key)
+    encoded = _KV_KEY + varint(len(key_bytes)) + key_bytes if key_bytes else b""
+    if len(_KEY_FIELDS) >= _MAX_KEYS:
+        _KEY_FIELDS.clear()
+    _KEY_FIELDS[key] = encoded
+    return encoded
 
 
 def _key_value(key: str, value: Any) -> bytes:
     if type(value) is str:  # the common case, inline: AnyValue{string_value}
-        text = _text(value)
-        encoded = b"\x0a" + _varint(len(text)) + text
+        utf8 = text(value)
+        encoded = b"\x0a" + varint(len(utf8)) + utf8
     else:
         encoded = _any_value(value)
-    key_bytes = _text(key)
-    head = _KV_KEY + _varint(len(key_bytes)) + key_bytes if key_bytes else b""
-    return head + _KV_VALUE + _varint(len(encoded)) + encoded
+    head = _KEY_FIELDS.get(key)
+    if head is None:
+        head = _key_field(key)
+    return head + _KV_VALUE + varint(len(encoded)) + encoded
 
 
-def _attributes(field: int, attributes: Mapping[str, Any] | None) -> bytes:
-    if not attributes:
+def attributes(number: int, values: Mapping[str, Any] | None) -> bytes:
+    if not values:
         return b""
     out = []
-    tag = _LENGTH_TAGS[field]
-    for key, value in attributes.items():
+    length_tag = _LENGTH_TAGS[number]
+    for key, value in values.items():
         try:
             pair = _key_value(key, value)
         except ValueError:
             continue  # the SDK's encoder leaves such an attribute out too
         size = len(pair)
-        out.append(tag + (_ONE_BYTE[size] if size < 0x80 else _varint(size)) + pair)
+        out.append(length_tag + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + pair)
     return b"".join(out)
 
 
@@ -151,7 +167,7 @@ def _resource(resource: Resource) -> bytes:
     last = _last_resource
     if last is not None and last[0] is resource:
         return last[1]
-    encoded = _attributes(1, resource.attributes)
+    encoded = attributes(1, resource.attributes)
     _last_resource = (resource, encoded)
     return encoded
 
@@ -160,9 +176,9 @@ def _scope(scope: InstrumentationScope | None) -> bytes:
     if scope is None:
         return b""
     return (
-        _optional_field(1, _text(scope.name or ""))
-        + _optional_field(2, _text(scope.version or ""))
-        + _attributes(3, scope.attributes)
+        optional_field(1, text(scope.name or ""))
+        + optional_field(2, text(scope.version or ""))
+        + attributes(3, scope.attributes)
     )
 
 
@@ -185,7 +201,7 @@ def _grouped(
     return groups
 
 
-def _request(groups: dict[Resource, dict[InstrumentationScope | None, list[bytes]]]) -> bytes:
+def request(groups: dict[Resource, dict[InstrumentationScope | None, list[bytes]]]) -> bytes:
     """ExportXServiceRequest bytes: every signal nests resource -> scope -> items alike."""
     out = []
     for resource, by_scope in groups.items():
@@ -193,37 +209,37 @@ def _request(groups: dict[Resource, dict[InstrumentationScope | None, list[bytes
         for scope, encoded in by_scope.items():
             scope_url = (scope.schema_url if scope else None) or ""
             scoped.append(
-                _field(
+                field(
                     2,
-                    _field(1, _scope(scope))
-                    + b"".join(_field(2, item) for item in encoded)
-                    + _optional_field(3, _text(scope_url)),
+                    field(1, _scope(scope))
+                    + b"".join(field(2, item) for item in encoded)
+                    + optional_field(3, text(scope_url)),
                 )
             )
         body = (
-            _field(1, _resource(resource))
+            field(1, _resource(resource))
             + b"".join(scoped)
-            + _optional_field(3, _text(resource.schema_url or ""))
+            + optional_field(3, text(resource.schema_url or ""))
         )
-        out.append(_field(1, body))
+        out.append(field(1, body))
     return b"".join(out)
 
 
 # A span's fixed-size fields with their tags: trace and span IDs, parent, times, flags.
 _TRACE_ID, _SPAN_ID, _PARENT_ID = b"\x0a\x10", b"\x12\x08", b"\x22\x08"
-_START, _END = _tag(7, _FIXED64), _tag(8, _FIXED64)
-_LOCAL_PARENT = _tag(16, _FIXED32) + _pack_fixed32(_HAS_IS_REMOTE)
-_REMOTE_PARENT = _tag(16, _FIXED32) + _pack_fixed32(_HAS_IS_REMOTE | _IS_REMOTE)
+_START, _END = tag(7, FIXED64), tag(8, FIXED64)
+_LOCAL_PARENT = tag(16, FIXED32) + _pack_fixed32(_HAS_IS_REMOTE)
+_REMOTE_PARENT = tag(16, FIXED32) + _pack_fixed32(_HAS_IS_REMOTE | _IS_REMOTE)
 # OTLP's SpanKind counts from UNSPECIFIED = 0, the API's from INTERNAL = 0.
-_KINDS = {kind: _uint(6, kind.value + 1) for kind in SpanKind}
-_EMPTY_STATUS = _field(15, b"")
+_KINDS = {kind: uint(6, kind.value + 1) for kind in SpanKind}
+_EMPTY_STATUS = field(15, b"")
 
 
 def _status(status: Status) -> bytes:
     if status.status_code is StatusCode.UNSET and not status.description:
         return _EMPTY_STATUS
-    return _field(
-        15, _optional_field(2, _text(status.description or "")) + _uint(3, status.status_code.value)
+    return field(
+        15, optional_field(2, text(status.description or "")) + uint(3, status.status_code.value)
     )
 
 
@@ -237,25 +253,25 @@ def _span(span: ReadableSpan) -> bytes:
         _SPAN_ID + context.span_id.to_bytes(8, "big"),
     ]
     if state:
-        parts.append(_optional_field(3, _text(",".join(f"{k}={v}" for k, v in state.items()))))
+        parts.append(optional_field(3, text(",".join(f"{k}={v}" for k, v in state.items()))))
     if parent:
         parts.append(_PARENT_ID + parent.span_id.to_bytes(8, "big"))
     if span.name:
-        parts.append(_field(5, _text(span.name)))
+        parts.append(field(5, text(span.name)))
     parts.append(_KINDS[span.kind])
     if span.start_time:
         parts.append(_START + _pack_fixed64(span.start_time))
     if span.end_time:
         parts.append(_END + _pack_fixed64(span.end_time))
-    parts.append(_attributes(9, span.attributes))
+    parts.append(attributes(9, span.attributes))
     if span.dropped_attributes:
-        parts.append(_uint(10, span.dropped_attributes))
-    parts.extend(_field(11, _event(event)) for event in span.events)
+        parts.append(uint(10, span.dropped_attributes))
+    parts.extend(field(11, _event(event)) for event in span.events)
     if span.dropped_events:
-        parts.append(_uint(12, span.dropped_events))
-    parts.extend(_field(13, _link(link)) for link in span.links)
+        parts.append(uint(12, span.dropped_events))
+    parts.extend(field(13, _link(link)) for link in span.links)
     if span.dropped_links:
-        parts.append(_uint(14, span.dropped_links))
+        parts.append(uint(14, span.dropped_links))
     parts.append(_status(span.status))
     parts.append(_REMOTE_PARENT if parent is not None and parent.is_remote else _LOCAL_PARENT)
     return b"".join(parts)
@@ -264,31 +280,31 @@ def _span(span: ReadableSpan) -> bytes:
 def _event(event: Any) -> bytes:
     return (
         _fixed64(1, event.timestamp)
-        + _optional_field(2, _text(event.name))
-        + _attributes(3, event.attributes)
-        + _uint(4, event.dropped_attributes)
+        + optional_field(2, text(event.name))
+        + attributes(3, event.attributes)
+        + uint(4, event.dropped_attributes)
     )
 
 
-_LINK_LOCAL = _tag(6, _FIXED32) + _pack_fixed32(_HAS_IS_REMOTE)
-_LINK_REMOTE = _tag(6, _FIXED32) + _pack_fixed32(_HAS_IS_REMOTE | _IS_REMOTE)
+_LINK_LOCAL = tag(6, FIXED32) + _pack_fixed32(_HAS_IS_REMOTE)
+_LINK_REMOTE = tag(6, FIXED32) + _pack_fixed32(_HAS_IS_REMOTE | _IS_REMOTE)
 
 
 def _link(link: Any) -> bytes:
     context = link.context
     return (
-        _field(1, context.trace_id.to_bytes(16, "big"))
-        + _field(2, context.span_id.to_bytes(8, "big"))
-        + _attributes(4, link.attributes)
-        + _uint(5, link.dropped_attributes)
-        + _tag(6, _FIXED32)
+        field(1, context.trace_id.to_bytes(16, "big"))
+        + field(2, context.span_id.to_bytes(8, "big"))
+        + attributes(4, link.attributes)
+        + uint(5, link.dropped_attributes)
+        + tag(6, FIXED32)
         + _pack_fixed32(_HAS_IS_REMOTE | (_IS_REMOTE if context.is_remote else 0))
     )
 
 
 def encode_spans(spans: Sequence[ReadableSpan]) -> bytes:
     """An ExportTraceServiceRequest's bytes for ``spans``."""
-    return _request(_grouped(spans, _span, lambda s: s.resource, lambda s: s.instrumentation_scope))
+    return request(_grouped(spans, _span, lambda s: s.resource, lambda s: s.instrumentation_scope))
 
 
 def _log(readable: ReadableLogRecord) -> bytes:
@@ -297,18 +313,18 @@ def _log(readable: ReadableLogRecord) -> bytes:
     return b"".join(
         (
             _fixed64(1, record.timestamp),
-            _uint(2, severity.value if severity is not None else 0),
-            _optional_field(3, _text(record.severity_text or "")),
-            _field(5, _safe_value(record.body)),  # the SDK sets it even when empty
-            _attributes(6, record.attributes),
-            _uint(7, readable.dropped_attributes),
-            _tag(8, _FIXED32) + _pack_fixed32(int(record.trace_flags or 0))
+            uint(2, severity.value if severity is not None else 0),
+            optional_field(3, text(record.severity_text or "")),
+            field(5, _safe_value(record.body)),  # the SDK sets it even when empty
+            attributes(6, record.attributes),
+            uint(7, readable.dropped_attributes),
+            tag(8, FIXED32) + _pack_fixed32(int(record.trace_flags or 0))
             if int(record.trace_flags or 0)
             else b"",
-            _field(9, record.trace_id.to_bytes(16, "big")) if record.trace_id else b"",
-            _field(10, record.span_id.to_bytes(8, "big")) if record.span_id else b"",
+            field(9, record.trace_id.to_bytes(16, "big")) if record.trace_id else b"",
+            field(10, record.span_id.to_bytes(8, "big")) if record.span_id else b"",
             _fixed64(11, record.observed_timestamp),
-            _optional_field(12, _text(record.event_name or "")),
+            optional_field(12, text(record.event_name or "")),
         )
     )
 
@@ -322,6 +338,4 @@ def _safe_value(value: Any) -> bytes:
 
 def encode_logs(records: Sequence[ReadableLogRecord]) -> bytes:
     """An ExportLogsServiceRequest's bytes for ``records``."""
-    return _request(
-        _grouped(records, _log, lambda r: r.resource, lambda r: r.instrumentation_scope)
-    )
+    return request(_grouped(records, _log, lambda r: r.resource, lambda r: r.instrumentation_scope))

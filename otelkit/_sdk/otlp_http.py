@@ -4,9 +4,9 @@ The SDK's exporters never read an answer's body, so a collector's partial succes
 whose body says how many items it refused, and why) went unnoticed: every refused item
 counted as delivered. Here each 2xx answer's ``partial_success`` is read (protobuf, or
 JSON when the collector answers JSON), and the refused items come back in the
-``Outcome`` for the caller to count. Spans and log records are encoded by otelkit's
-direct writer (``otlp_encoding``: the SDK's bytes, 2.5x cheaper, one bad string costs only
-its own characters); metrics by the SDK's encoder.
+``Outcome`` for the caller to count. Spans, log records and metric points are encoded by
+otelkit's direct writers (``otlp_encoding``, ``otlp_metrics``: the SDK's bytes, over twice
+as cheap; one bad string costs only its own characters).
 """
 
 from __future__ import annotations
@@ -61,15 +61,13 @@ def logs_signal() -> Signal:
 
 
 def metrics_signal() -> Signal:
-    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
         ExportMetricsServiceResponse,
     )
 
-    def encode(data: Any) -> bytes:
-        return bytes(encode_metrics(data).SerializeToString())
+    from otelkit._sdk.otlp_metrics import encode_metrics
 
-    return Signal("metrics", encode, ExportMetricsServiceResponse, "rejected_data_points")
+    return Signal("metrics", encode_metrics, ExportMetricsServiceResponse, "rejected_data_points")
 
 
 class OtlpHttpExporter:
