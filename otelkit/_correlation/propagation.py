@@ -264,7 +264,11 @@ LOWERCASE_GETTER = LowercaseGetter()
 
 
 def extract(
-    carrier: Mapping[str, Any], context: Context | None = None, *, trusted: bool = True
+    carrier: Mapping[str, Any],
+    context: Context | None = None,
+    *,
+    trusted: bool = True,
+    lowercased: bool = False,
 ) -> Context:
     """Context (parent span and bound IDs) from a header-like mapping, keys case-insensitive.
 
@@ -273,9 +277,10 @@ def extract(
     untrusted caller (``trusted=False``) neither the parent span, its sampling decision
     nor any ID is taken: the work starts a trace of its own, sampled by this service's
     rules. Only an X-Ray ``Root`` without a parent (what an ALB stamps) still names the
-    new trace, which decides nothing but the ID.
+    new trace, which decides nothing but the ID. ``lowercased``: the carrier's keys are
+    lower case already (request headers as the middleware and Lambda sources read them).
     """
-    lowered = {str(k).lower(): v for k, v in carrier.items()}
+    lowered = carrier if lowercased else {str(k).lower(): v for k, v in carrier.items()}
     if trusted:
         return extract_lowercased(lowered, context)
     context = Context() if context is None else context

@@ -215,7 +215,7 @@ def incoming_context(headers: Mapping[str, str], peer: str | None) -> tuple[Cont
             An untrusted caller's trace context and baggage are not used.
     """
     trusted = policy().trust.trusts(peer, headers.get("x-forwarded-for"))
-    context = extract(headers, trusted=trusted)
+    context = extract(headers, trusted=trusted, lowercased=True)
     correlation_id = _correlation_id(headers, context, trusted)
     return context_with_ids({"correlation_id": correlation_id}, context), correlation_id
 

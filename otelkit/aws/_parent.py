@@ -241,13 +241,15 @@ def invocation_context(
             context, echo, settled = found.context, found.echo, True
         else:
             context = trace.set_span_in_context(trace.get_current_span(found.context), context)
-    fields = {**current_ids(), **current_ids(context)}
-    if path is not None:
-        given = search(path, arrival.event)
-        if given:
-            try:
-                fields.update(validate_ids({"correlation_id": given}))
-                echo = given if echo is not None else None
-            except ValueError:
-                pass  # an unusable value (too long, unprintable) is not bound
+    outside = current_ids()  # IDs bound around the handler are the invocation's too
+    given = search(path, arrival.event) if path is not None else None
+    if not outside and not given:
+        return context, echo  # the context holds every ID already
+    fields = {**outside, **current_ids(context)}
+    if given:
+        try:
+            fields.update(validate_ids({"correlation_id": given}))
+            echo = given if echo is not None else None
+        except ValueError:
+            pass  # an unusable value (too long, unprintable) is not bound
     return context_with_ids(fields, context), echo
