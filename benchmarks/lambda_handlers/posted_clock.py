@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from awslambdaric.lambda_runtime_client import LambdaRuntimeClient
+from awslambdaric.lambda_runtime_client import LambdaRuntimeClient  # type: ignore[import-untyped]
 
 _received = [0.0]
 _wait = LambdaRuntimeClient.wait_next_invocation
@@ -38,7 +38,7 @@ def _timed_post(self: Any, *args: Any, **kwargs: Any) -> Any:
         print(f"POSTED {posted_ms:.3f}", file=sys.stderr, flush=True)
 
 
-LambdaRuntimeClient.wait_next_invocation = _timed_wait  # type: ignore[method-assign]
-LambdaRuntimeClient.post_invocation_result = _timed_post  # type: ignore[method-assign]
+LambdaRuntimeClient.wait_next_invocation = _timed_wait
+LambdaRuntimeClient.post_invocation_result = _timed_post
 sys.argv = ["awslambdaric", *sys.argv[1:]]
 runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)

@@ -65,13 +65,13 @@ def text(value: str) -> bytes:
         return repaired_text(value).encode("utf-8")
 
 
-_LENGTH_TAGS = [tag(field, BYTES) for field in range(16)]
+LENGTH_TAGS = [tag(field, BYTES) for field in range(16)]
 
 
 def field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (string, bytes, sub-message), written even when empty."""
     size = len(payload)
-    return _LENGTH_TAGS[number] + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + payload
+    return LENGTH_TAGS[number] + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + payload
 
 
 def optional_field(number: int, payload: bytes) -> bytes:
@@ -142,19 +142,26 @@ def _key_value(key: str, value: Any) -> bytes:
     return head + _KV_VALUE + varint(len(encoded)) + encoded
 
 
-def attributes(number: int, values: Mapping[str, Any] | None) -> bytes:
-    if not values:
-        return b""
+def key_values(values: Mapping[str, Any]) -> list[bytes]:
+    """Each attribute as its KeyValue message, length first: what follows the tag of the
+    field that holds it. One the wire cannot carry is left out, as the SDK leaves it out."""
     out = []
-    length_tag = _LENGTH_TAGS[number]
     for key, value in values.items():
         try:
             pair = _key_value(key, value)
         except ValueError:
-            continue  # the SDK's encoder leaves such an attribute out too
+            continue
         size = len(pair)
-        out.append(length_tag + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + pair)
-    return b"".join(out)
+        out.append((_ONE_BYTE[size] if size < 0x80 else varint(size)) + pair)
+    return out
+
+
+def attributes(number: int, values: Mapping[str, Any] | None) -> bytes:
+    """Field ``number`` repeated, one KeyValue per attribute."""
+    if not values:
+        return b""
+    length_tag = LENGTH_TAGS[number]
+    return b"".join([length_tag + pair for pair in key_values(values)])
 
 
 # The last resource encoded, and its bytes: a process exports under one resource, and a

@@ -32,8 +32,10 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from otelkit._sdk.otlp_encoding import (
     FIXED64,
+    LENGTH_TAGS,
     attributes,
     field,
+    key_values,
     optional_field,
     request,
     tag,
@@ -76,6 +78,34 @@ def _sint(number: int, value: int) -> bytes:
     return uint(number, value * 2 if value >= 0 else -value * 2 - 1)  # zigzag
 
 
+Labels = Callable[[int, Any], bytes]
+
+
+def _labels() -> Labels:
+    """A batch's point attributes, each label set encoded once: a service's metrics
+    repeat the same sets (a route and a status) metric after metric. A set holding a
+    float is encoded each time (``0.0`` and ``-0.0`` are equal keys, not equal bytes);
+    so is one holding a value that cannot be a key (a list)."""
+    seen: dict[tuple[Any, ...], list[bytes]] = {}
+
+    def encoded(number: int, values: Any) -> bytes:
+        if not values:
+            return b""
+        key = tuple([(k, v.__class__, v) for k, v in values.items()])
+        try:
+            pairs = seen.get(key)
+        except TypeError:  # an unhashable value
+            return attributes(number, values)
+        if pairs is None:
+            pairs = key_values(values)
+            if not any(kind is float for _, kind, _ in key):
+                seen[key] = pairs
+        length_tag = LENGTH_TAGS[number]
+        return b"".join([length_tag + pair for pair in pairs])
+
+    return encoded
+
+
 def _exemplar(exemplar: Any) -> bytes:
     value = exemplar.value
     if not isinstance(value, (int, float)):
@@ -94,26 +124,27 @@ def _exemplar(exemplar: Any) -> bytes:
 
 
 def _exemplars(number: int, exemplars: Sequence[Any]) -> bytes:
-    return b"".join(field(number, _exemplar(exemplar)) for exemplar in exemplars)
+    if not exemplars:  # most points have none
+        return b""
+    return b"".join([field(number, _exemplar(exemplar)) for exemplar in exemplars])
 
 
-def _number_point(point: Any, *, with_start: bool) -> bytes:
+def _number_point(point: Any, labels: Labels, *, with_start: bool) -> bytes:
     """A NumberDataPoint: ``as_double`` (4) comes before the exemplars (5), ``as_int``
     (6) after them; an int (a bool too, as the SDK's ``isinstance`` has it) is ``as_int``."""
     value = point.value
-    return b"".join(
-        (
-            _fixed64(2, point.start_time_unix_nano) if with_start else b"",
-            _fixed64(3, point.time_unix_nano),
-            b"" if isinstance(value, int) else _double(4, value),
-            _exemplars(5, point.exemplars),
-            _sfixed64(6, value) if isinstance(value, int) else b"",
-            attributes(7, point.attributes),
-        )
+    whole = isinstance(value, int)
+    return (
+        (_fixed64(2, point.start_time_unix_nano) if with_start else b"")
+        + _fixed64(3, point.time_unix_nano)
+        + (b"" if whole else _double(4, value))
+        + _exemplars(5, point.exemplars)
+        + (_sfixed64(6, value) if whole else b"")
+        + labels(7, point.attributes)
     )
 
 
-def _histogram_point(point: Any) -> bytes:
+def _histogram_point(point: Any, labels: Labels) -> bytes:
     return b"".join(
         (
             _fixed64(2, point.start_time_unix_nano),
@@ -123,7 +154,7 @@ def _histogram_point(point: Any) -> bytes:
             _packed_fixed(6, "Q", point.bucket_counts),
             _packed_fixed(7, "d", point.explicit_bounds),
             _exemplars(8, point.exemplars),
-            attributes(9, point.attributes),
+            labels(9, point.attributes),
             _double(11, point.min),
             _double(12, point.max),
         )
@@ -137,10 +168,10 @@ def _buckets(number: int, buckets: Any) -> bytes:
     return field(number, _sint(1, buckets.offset) + field(2, counts))
 
 
-def _exponential_point(point: Any) -> bytes:
+def _exponential_point(point: Any, labels: Labels) -> bytes:
     return b"".join(
         (
-            attributes(1, point.attributes),
+            labels(1, point.attributes),
             _fixed64(2, point.start_time_unix_nano),
             _fixed64(3, point.time_unix_nano),
             _fixed64(4, point.count),
@@ -162,20 +193,20 @@ def _temporality(data: Any) -> bytes:
 
 
 #: Each kind of data: its Metric field, how a point is written, what follows the points.
-_KINDS: tuple[tuple[type, int, Callable[[Any], bytes], Callable[[Any], bytes]], ...] = (
-    (Gauge, 5, lambda p: _number_point(p, with_start=False), lambda _d: b""),
+_KINDS: tuple[tuple[type, int, Callable[[Any, Labels], bytes], Callable[[Any], bytes]], ...] = (
+    (Gauge, 5, lambda p, labels: _number_point(p, labels, with_start=False), lambda _d: b""),
     (Histogram, 9, _histogram_point, _temporality),
     (
         Sum,
         7,
-        lambda p: _number_point(p, with_start=True),
+        lambda p, labels: _number_point(p, labels, with_start=True),
         lambda d: _temporality(d) + (b"\x18\x01" if d.is_monotonic else b""),
     ),
     (ExponentialHistogram, 10, _exponential_point, _temporality),
 )
 
 
-def _metric(metric: Any) -> bytes:
+def _metric(metric: Any, labels: Labels) -> bytes:
     head = (
         optional_field(1, text(metric.name or ""))
         + optional_field(2, text(metric.description or ""))
@@ -187,16 +218,18 @@ def _metric(metric: Any) -> bytes:
         return head
     for kind, number, point, tail in _KINDS:
         if isinstance(data, kind):
-            return head + field(number, b"".join(field(1, point(p)) for p in points) + tail(data))
+            body = b"".join([field(1, point(p, labels)) for p in points])
+            return head + field(number, body + tail(data))
     return head  # a kind the SDK's encoder does not know either
 
 
 def encode_metrics(data: MetricsData) -> bytes:
     """An ExportMetricsServiceRequest's bytes for ``data``."""
     groups: dict[Resource, dict[InstrumentationScope | None, list[bytes]]] = {}
+    labels = _labels()
     for resource_metrics in data.resource_metrics:
         by_scope: dict[InstrumentationScope | None, list[bytes]] = {}
         groups[resource_metrics.resource] = by_scope
         for scope_metrics in resource_metrics.scope_metrics:
-            by_scope[scope_metrics.scope] = [_metric(m) for m in scope_metrics.metrics]
+            by_scope[scope_metrics.scope] = [_metric(m, labels) for m in scope_metrics.metrics]
     return request(groups)
