@@ -199,7 +199,10 @@ class EMFMeter(metrics.Meter):
     def _add(self, instrument: _Instrument) -> Any:
         if not _emf_rules.metric_name_ok(instrument.name):
             return _Ignored()
-        self._provider.instruments.append(instrument)
+        if isinstance(instrument, _Observed):
+            self._provider.observed.append(instrument)
+        else:
+            self._provider.recorded.append(instrument)
         return instrument
 
     def create_counter(self, name: str, unit: str = "", description: str = "") -> Any:
@@ -251,7 +254,8 @@ class EMFMeterProvider(metrics.MeterProvider):
         self.writer = writer
         self.lock = threading.Lock()
         self.series = _Series()
-        self.instruments: list[_Instrument] = []
+        self.recorded: list[_Instrument] = []  # their calls record points
+        self.observed: list[_Observed] = []  # their callbacks are read at each flush
         self._flush_lock = threading.Lock()  # one flush at a time writes a point once
         self._stop = threading.Event()
         if interval is not None:
@@ -272,13 +276,9 @@ class EMFMeterProvider(metrics.MeterProvider):
         """Write what was recorded since the last flush; True (stdout does not refuse)."""
         with self._flush_lock:
             with self.lock:
-                taken = [
-                    (instrument, instrument.take())
-                    for instrument in self.instruments
-                    if not isinstance(instrument, _Observed)
-                ]
+                taken = [(i, i.take()) for i in self.recorded if i._points]
             # Callbacks are the host's code: run outside the lock, which records take.
-            taken += [(i, i.take()) for i in self.instruments if isinstance(i, _Observed)]
+            taken += [(i, i.take()) for i in self.observed]
             try:
                 self.writer.write([(i.name, i.unit, points) for i, points in taken if points])
             except Exception as exc:

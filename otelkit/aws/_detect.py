@@ -46,12 +46,13 @@ def _detector(module: str, name: str) -> Detector:
 
 def detect(event: object) -> Source:
     """The source of ``event``; ``direct`` for anything unrecognised."""
-    if isinstance(event, list):  # AppSync batch resolvers send a list of calls
-        from otelkit.aws._service_sources import appsync_resolver
+    if type(event) is not dict:  # events are JSON: a dict, checked first
+        if isinstance(event, list):  # AppSync batch resolvers send a list of calls
+            from otelkit.aws._service_sources import appsync_resolver
 
-        return appsync_resolver(event) or Source(*DIRECT)
-    if not isinstance(event, Mapping):
-        return Source(*DIRECT)
+            return appsync_resolver(event) or Source(*DIRECT)
+        if not isinstance(event, Mapping):
+            return Source(*DIRECT)
     for module, name in DETECTORS:
         found = _detector(module, name)(event)
         if found is not None:
