@@ -47,7 +47,7 @@ def pipeline(*, sample_rate: float = 1.0, **parts: object) -> _pipeline.Pipeline
         "logger_provider": None,
         "render": None,
     }
-    return assemble(settings=settings, resource=Resource.get_empty(), **{**defaults, **parts})  # type: ignore[arg-type]
+    return assemble(settings=settings, resource=Resource.get_empty, **{**defaults, **parts})  # type: ignore[arg-type]
 
 
 def activate(chosen: _pipeline.Pipeline) -> None:

@@ -41,7 +41,7 @@ def _json_pipeline(**options: Any) -> _pipeline.Pipeline:
         metric_readers=[],
         logger_provider=None,
         render=render_json,
-        resource=Resource.get_empty(),
+        resource=Resource.get_empty,
     )
 
 

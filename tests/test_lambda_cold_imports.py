@@ -1,5 +1,6 @@
 """An EMF-only Lambda function's cold start loads only what its first invocation needs:
-no exporter, no HTTP stack, no protobuf, no SDK logs or metrics package. Checked in a
+no exporter, no HTTP stack, no protobuf, none of the OpenTelemetry SDK (its spans go
+nowhere: otelkit's own sampler and IDs decide them; no resource is detected). Checked in a
 fresh interpreter, so a new top-level import anywhere on that path fails here."""
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ NOT_ON_THE_EMF_PATH = (
     "google.protobuf",
     "opentelemetry.proto",
     "opentelemetry.exporter",
-    "opentelemetry.sdk._logs",
-    "opentelemetry.sdk.metrics",
+    "opentelemetry.sdk",  # its trace, resources, logs and metrics packages alike
+    "otelkit._sdk.resource",
+    "otelkit._sdk.sdk_sampling",
+    "socket",
+    "subprocess",
     # what only SQS/SNS records, jobs and sessions, baggage or platform fields use
     "otelkit.aws._consume",
     "otelkit.aws._records",
@@ -44,7 +48,6 @@ NOT_ON_THE_EMF_PATH = (
     # what only span processors, error fingerprinting or EMF beside the SDK use
     "otelkit._sdk.span_processing",
     "otelkit._sdk.redaction",
-    "opentelemetry.sdk.trace.export",
     "otelkit._logs.error_aggregation",
     "otelkit._metering.meter_tee",
     # an HTTP API event is recognised before the record and service detectors

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -23,6 +24,8 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 import otelkit
 from otelkit._core import pipeline as _pipeline
 from otelkit._sdk import local_spans
+from otelkit._sdk.providers import AdoptingIdGenerator
+from otelkit._sdk.sampling import head_sampler
 from tests.support.otlp_receiver import Received, attributes
 
 
@@ -209,15 +212,23 @@ def _shape(span: ReadableSpan) -> tuple[Any, ...]:
     )
 
 
+def _held_spans_provider() -> local_spans.LocalSpansTracerProvider:
+    return local_spans.LocalSpansTracerProvider(
+        resource=Resource.get_empty,
+        sampler=head_sampler(1.0, 0.0),
+        id_generator=AdoptingIdGenerator(),
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(steps=_STEPS, start=_VALUES)
 def test_a_held_span_is_the_span_the_sdk_would_have_built(
     steps: list[tuple[Any, ...]], start: Any
 ) -> None:
     built: list[ReadableSpan] = []
-    for provider_type in (TracerProvider, local_spans.LocalSpansTracerProvider):
+    for make in (TracerProvider, _held_spans_provider):
         memory = InMemorySpanExporter()
-        provider = provider_type()
+        provider = make()
         processor = SimpleSpanProcessor(memory)
         if isinstance(provider, local_spans.LocalSpansTracerProvider):
             held = provider.hold([processor])

@@ -53,6 +53,8 @@ _INTS = st.integers(-(1 << 63), (1 << 63) - 1)
 _FLOATS = st.floats(allow_nan=False)
 _VALUES = _INTS | _FLOATS | st.sampled_from([0, 0.0, -0.0, True])
 _COUNTS = st.integers(0, (1 << 64) - 1)
+#: A sum, min or max the SDK left unset: its encoder takes None where its hints do not.
+_OPTIONAL: st.SearchStrategy[Any] = st.none() | _FLOATS
 _TEMPORALITIES = st.sampled_from(list(AggregationTemporality))
 _RESOURCES = st.sampled_from(
     [
@@ -95,18 +97,19 @@ def _number_points(draw: st.DrawFn) -> NumberDataPoint:
 @st.composite
 def _histogram_points(draw: st.DrawFn) -> HistogramDataPoint:
     bounds = draw(st.lists(_FLOATS, max_size=4))
+    counts: list[int] = []
+    if bool(bounds) or draw(st.booleans()):
+        counts = draw(st.lists(_COUNTS, min_size=len(bounds) + 1, max_size=len(bounds) + 1))
     return HistogramDataPoint(
         draw(_ATTRIBUTES),
         draw(_TIMES),
         draw(_TIMES),
         draw(_COUNTS),
-        draw(st.none() | _FLOATS | _INTS),
-        draw(st.lists(_COUNTS, min_size=len(bounds) + 1, max_size=len(bounds) + 1))
-        if bounds or draw(st.booleans())
-        else [],
+        draw(_OPTIONAL | _INTS),
+        counts,
         bounds,
-        draw(st.none() | _FLOATS),
-        draw(st.none() | _FLOATS),
+        draw(_OPTIONAL),
+        draw(_OPTIONAL),
         draw(_exemplars()),
     )
 
@@ -121,14 +124,14 @@ def _exponential_points(draw: st.DrawFn) -> ExponentialHistogramDataPoint:
         draw(_TIMES),
         draw(_TIMES),
         draw(_COUNTS),
-        draw(st.none() | _FLOATS),
+        draw(_OPTIONAL),
         draw(st.integers(-10, 20)),
         draw(_COUNTS),
         draw(_BUCKETS),
         draw(_BUCKETS),
         draw(st.integers(0, (1 << 32) - 1)),
-        draw(st.none() | _FLOATS),
-        draw(st.none() | _FLOATS),
+        draw(_OPTIONAL),
+        draw(_OPTIONAL),
         draw(_exemplars()),
     )
 
@@ -197,7 +200,11 @@ def _recorded(series: int) -> MetricsData:
     counter, histogram = meter.create_counter("requests"), meter.create_histogram("duration")
     gauge = meter.create_gauge("queue_depth")
     for n in range(series):
-        labels = {"http.route": f"/orders/{n}", "http.response.status_code": 200, "ok": True}
+        labels: dict[str, str | int | bool] = {
+            "http.route": f"/orders/{n}",
+            "http.response.status_code": 200,
+            "ok": True,
+        }
         counter.add(n + 1, labels)
         histogram.record(n * 1.5, labels)
         gauge.set(n, labels)

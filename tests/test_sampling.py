@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from typing import Any
 
 import pytest
 from hypothesis import example, given
@@ -16,7 +17,8 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import otelkit
 from otelkit._config.settings import resolve
-from otelkit._sdk.sampling import ReservoirThenRatio, head_sampler
+from otelkit._sdk.sampling import HeadSampler, ReservoirThenRatio, head_sampler
+from otelkit._sdk.sdk_sampling import SdkSampler
 
 
 class Clock:
@@ -29,9 +31,15 @@ class Clock:
         return self.now
 
 
-def decide(sampler: object, trace_id: int | None = None, parent: object = None) -> bool:
+def decide(
+    sampler: HeadSampler | ReservoirThenRatio, trace_id: int | None = None, parent: Any = None
+) -> bool:
+    """The decision as the SDK's provider gets it (``SdkSampler``) for a head sampler,
+    and as the head sampler asks it of its root sampler for a reservoir."""
     tid = random.getrandbits(128) if trace_id is None else trace_id
-    result = sampler.should_sample(parent, tid, "request")  # type: ignore[attr-defined]
+    if isinstance(sampler, ReservoirThenRatio):
+        return sampler.sampled(tid)
+    result = SdkSampler(sampler).should_sample(parent, tid, "request")
     return bool(result.decision is Decision.RECORD_AND_SAMPLE)
 
 

@@ -12,6 +12,7 @@ import pytest
 import otelkit
 from otelkit._core import drops
 from otelkit._sdk import side_by_side
+from otelkit._sdk.collector_link import REFUSED_PAUSE, CollectorLink
 from tests.support.otlp_receiver import otlp_receiver
 
 #: How long the receiver takes to answer each request: far above this machine's noise.
@@ -85,6 +86,19 @@ def test_a_flush_in_a_forked_child_has_workers_of_its_own(
     assert os.waitstatus_to_exitcode(status) == 0
     assert "child" in [span["name"] for span in received.spans()]
     assert "ChildRuns" in [m["name"] for m in received.metrics()]
+
+
+def test_signals_failing_together_count_as_one_failure_of_the_collector() -> None:
+    """Side by side, the three requests of a flush to a collector that is down fail at the
+    same moment: one strike, one pause, not a pause doubled three times over."""
+    link = CollectorLink()
+    link.pause(REFUSED_PAUSE)  # the first signal's request refused
+    link.pause(REFUSED_PAUSE)  # the others', in flight at the same moment
+    link.pause(REFUSED_PAUSE)
+    assert REFUSED_PAUSE - 0.5 < link.paused_for() <= REFUSED_PAUSE
+    link.probe_now()  # the pause is over and the next try fails too: now it doubles
+    link.pause(REFUSED_PAUSE)
+    assert 2 * REFUSED_PAUSE - 0.5 < link.paused_for() <= 2 * REFUSED_PAUSE
 
 
 def test_a_failing_job_costs_only_itself() -> None:

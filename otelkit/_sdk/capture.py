@@ -59,7 +59,7 @@ class Capture:
             metric_readers=[self._reader],
             logger_provider=None,
             render=None,
-            resource=Resource(
+            resource=lambda: Resource(
                 {"service.name": service_name, "deployment.environment": environment}
             ),
             sinks=(self.logs.append,),

@@ -118,10 +118,16 @@ class CollectorLink:
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds``, doubled for each failure in a row (at most
-        ``MAX_PAUSE``): a collector that stays away costs one probe now and then."""
-        seconds = min(seconds * 2 ** min(self._strikes, 6), MAX_PAUSE)
-        self._strikes += 1
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        ``MAX_PAUSE``): a collector that stays away costs one probe now and then.
+
+        A request that was already in flight when another one's failure paused the link
+        (a flush sends its signals side by side) fails with it: the same outage, no
+        strike of its own, or three signals would triple the doubling."""
+        now = time.monotonic()
+        if self._paused_until <= now:
+            seconds = seconds * 2 ** min(self._strikes, 6)
+            self._strikes += 1
+        self._paused_until = max(self._paused_until, now + min(seconds, MAX_PAUSE))
 
     def resume(self) -> None:
         self._paused_until = 0.0

@@ -5,29 +5,37 @@ no OTLP endpoint) still needs spans: log lines carry their trace and span IDs, t
 sampling decision and the ``stage``, and failure lines read the request span's
 attributes. The SDK's span does far more for each one (attribute validation and limits,
 events, links, the processor calls, its own metrics) — most of a warm invocation's
-in-handler cost on that path. ``LocalTracer`` keeps the SDK's decisions (the same
-sampler, the same ID generator, the parent from the context) and makes a ``LocalSpan``:
-the context, the name, a plain attribute dict, the status.
+in-handler cost on that path. ``LocalTracer`` makes the decisions the SDK's provider
+would (the same sampler, the same ID generator, the parent from the context) and a
+``LocalSpan``: the context, the name, a plain attribute dict, the status. Neither needs
+the SDK: a function whose spans go nowhere never loads its trace package.
 
 The moment a span processor is added to the provider (a test's in-memory exporter), the
-next span is the SDK's again: nothing a processor could see is ever a local span.
+SDK's provider is built and the next span is the SDK's: nothing a processor could see
+is ever a local span.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.sdk.trace import SpanProcessor, Tracer, TracerProvider, _Span
-from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.util.types import Attributes
 
 from otelkit._sdk.held_calls import HeldCalls
+from otelkit._sdk.sampling import HeadSampler
+
+if TYPE_CHECKING:  # the SDK's trace package loads only when a span must be the SDK's
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import SpanProcessor, Tracer, TracerProvider
+    from opentelemetry.sdk.trace.id_generator import IdGenerator
 
 #: Spans held before one of them drains them all (the outbox's bounds then decide).
 LIMIT = 512
@@ -169,6 +177,8 @@ class HeldSpan(LocalSpan):
             self._held.keep(self._made)
 
     def _made(self) -> None:
+        from opentelemetry.sdk.trace import _Span  # loaded already: a processor needs it
+
         tracer = self._tracer
         made = _Span(
             name=self.name,
@@ -199,17 +209,23 @@ class HeldSpans(HeldCalls):
 
 
 class LocalTracer(trace.Tracer):
-    """Starts ``LocalSpan``s (``HeldSpan``s with ``held``) while its provider has the span
-    processors it was built with; SDK spans once it has others."""
+    """Starts ``LocalSpan``s (``HeldSpan``s when its provider holds spans) with the
+    provider's sampler and ID generator; the SDK's spans once the provider's SDK side has
+    processors other than those it was built with."""
 
-    def __init__(self, sdk: Tracer, provider: LocalSpansTracerProvider) -> None:
-        self._sdk = sdk
-        self._processors = provider._active_span_processor
-        self._built_with = provider.built_with
-        self._held = provider.held
-        self._sampler = provider.sampler
+    def __init__(self, provider: LocalSpansTracerProvider, scope: tuple[Any, ...]) -> None:
+        self._provider = provider
+        self._scope = scope  # ``get_tracer``'s arguments, for the SDK's tracer
+        self._sdk_tracer: Tracer | None = None
+        self._decide = provider.sampler.decide
         self._ids = provider.id_generator
         self._random_ids = _RANDOM if self._ids.is_trace_id_random() else 0
+
+    def _sdk(self) -> Tracer:
+        if self._sdk_tracer is None:
+            made = self._provider.sdk().get_tracer(*self._scope)
+            self._sdk_tracer = cast("Tracer", made)
+        return self._sdk_tracer
 
     def start_span(
         self,
@@ -222,8 +238,8 @@ class LocalTracer(trace.Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> trace.Span:
-        if self._processors._span_processors is not self._built_with or not self._sdk._is_enabled():
-            return self._sdk.start_span(
+        if not self._provider.local():
+            return self._sdk().start_span(
                 name, context, kind, attributes, links, start_time, record_exception,
                 set_status_on_exception,
             )  # fmt: skip
@@ -235,23 +251,24 @@ class LocalTracer(trace.Tracer):
         else:
             trace_id = parent.trace_id
             flags = parent.trace_flags & _RANDOM
-        decision = self._sampler.should_sample(context, trace_id, name, kind, attributes, links)
-        if decision.decision is Decision.RECORD_AND_SAMPLE:
+        sampled, given, state = self._decide(context, trace_id, attributes)
+        if sampled:
             flags |= TraceFlags.SAMPLED
         span_context = SpanContext(
             trace_id,
             self._ids.generate_span_id(),
             is_remote=False,
             trace_flags=TraceFlags(flags),
-            trace_state=decision.trace_state,
+            trace_state=state,
         )
-        if decision.decision is Decision.DROP:
+        if not sampled:
             return trace.NonRecordingSpan(span_context)
-        given = dict(decision.attributes) if decision.attributes else {}
-        if self._held is None:
-            return LocalSpan(name, span_context, parent, kind, given, start_time)
+        attributes = dict(given) if given else {}
+        held = self._provider.held
+        if held is None:
+            return LocalSpan(name, span_context, parent, kind, attributes, start_time)
         return HeldSpan(
-            name, span_context, parent, kind, given, start_time, links, self._sdk, self._held
+            name, span_context, parent, kind, attributes, start_time, links, self._sdk(), held
         )
 
     @contextmanager
@@ -280,21 +297,89 @@ class LocalTracer(trace.Tracer):
             yield current
 
 
-class LocalSpansTracerProvider(TracerProvider):
-    """The SDK's provider, whose tracers make local spans while it has no processor, or
-    held spans while it has the ones ``hold`` gives it."""
+class LocalSpansTracerProvider(trace.TracerProvider):
+    """Spans kept in this process: local spans while nothing would see them, held spans
+    while only the processors ``hold`` gave would. The SDK's provider — with the same
+    sampler, ID generator and resource — is built only when something needs the SDK's
+    spans (``hold``, a processor added later), so a function whose spans go nowhere never
+    loads the SDK's trace package, and its resource is detected only if asked for.
 
-    built_with: tuple[SpanProcessor, ...] = ()
-    held: HeldSpans | None = None
+    Args:
+        resource: makes the resource, on first need.
+        sampler: decides every span, local or the SDK's.
+        id_generator: the trace and span IDs (the SDK's ``IdGenerator`` methods).
+    """
+
+    def __init__(
+        self, *, resource: Callable[[], Resource], sampler: HeadSampler, id_generator: Any
+    ) -> None:
+        self._make_resource = resource
+        self.sampler = sampler
+        self.id_generator = id_generator
+        self.held: HeldSpans | None = None
+        self._sdk: TracerProvider | None = None
+        self._built_with: tuple[SpanProcessor, ...] = ()
+        # As the SDK's provider: OTEL_SDK_DISABLED=true gives no-op tracers.
+        self._disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+        self._tracers: dict[tuple[Any, ...], trace.Tracer] = {}
+
+    @functools.cached_property
+    def resource(self) -> Resource:
+        return self._make_resource()
+
+    def sdk(self) -> TracerProvider:
+        """The SDK's provider, built on first need."""
+        if self._sdk is None:
+            from opentelemetry.sdk.trace import TracerProvider
+
+            from otelkit._sdk.sdk_sampling import SdkSampler
+
+            self._sdk = TracerProvider(
+                resource=self.resource,
+                sampler=SdkSampler(self.sampler),
+                id_generator=cast("IdGenerator", self.id_generator),
+                shutdown_on_exit=False,
+            )
+        return self._sdk
+
+    def local(self) -> bool:
+        """Whether spans are kept in this process: no processor but those it holds for."""
+        sdk = self._sdk
+        return sdk is None or sdk._active_span_processor._span_processors is self._built_with
+
+    def add_span_processor(self, processor: SpanProcessor) -> None:
+        """From the next span on, spans are the SDK's and ``processor`` sees them."""
+        self.sdk().add_span_processor(processor)
 
     def hold(self, processors: Sequence[SpanProcessor]) -> HeldSpans:
         """Add ``processors`` (which act only when a span ends) and hold spans for them."""
+        sdk = self.sdk()
         for processor in processors:
-            self.add_span_processor(processor)
-        self.built_with = self._active_span_processor._span_processors
+            sdk.add_span_processor(processor)
+        self._built_with = sdk._active_span_processor._span_processors
         self.held = HeldSpans()
         return self.held
 
-    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
-        tracer = super().get_tracer(*args, **kwargs)
-        return LocalTracer(tracer, self) if isinstance(tracer, Tracer) else tracer
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Attributes = None,
+    ) -> trace.Tracer:
+        if self._disabled:
+            return trace.NoOpTracer()
+        scope = (instrumenting_module_name or "", instrumenting_library_version, schema_url)
+        found = self._tracers.get(scope) if attributes is None else None
+        if found is None:
+            found = LocalTracer(self, (*scope, attributes))
+            if attributes is None:
+                self._tracers[scope] = found
+        return found
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self._sdk is None or self._sdk.force_flush(timeout_millis)
+
+    def shutdown(self) -> None:
+        if self._sdk is not None:
+            self._sdk.shutdown()

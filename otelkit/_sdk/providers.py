@@ -12,10 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
-
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from typing import TYPE_CHECKING, Any, cast
 
 from otelkit._config.settings import Settings
 from otelkit._core import drops as _drops
@@ -32,17 +29,19 @@ from otelkit._redaction.scrub import Redaction, compile_policy
 from otelkit._sdk import export_plan, side_by_side
 from otelkit._sdk.held_calls import HeldCalls
 from otelkit._sdk.local_spans import LocalSpansTracerProvider
-from otelkit._sdk.resource import build_resource, for_this_process
-from otelkit._sdk.sampling import head_sampler
+from otelkit._sdk.sampling import HeadSampler, head_sampler
 from otelkit._values import caps as _log_caps
 from otelkit._values.log_formats import renderer
 from otelkit._values.propagation_policy import build_policy
 from otelkit._values.terminal import colour_wanted
 
-if TYPE_CHECKING:  # the SDK's logs and metrics packages load only when a signal needs them
+if TYPE_CHECKING:  # the SDK's packages load only when a signal needs them (spans that go
+    # nowhere need none: ``local_spans``)
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+    from opentelemetry.sdk.trace.id_generator import IdGenerator
 
     from otelkit._sdk.outbox import Outbox
 
@@ -54,13 +53,24 @@ def xray_trace_id() -> int:
     return (int(time.time()) & 0xFFFFFFFF) << 96 | (random.getrandbits(96) or 1)
 
 
-class AdoptingIdGenerator(RandomIdGenerator):
+class AdoptingIdGenerator:
     """X-Ray-compatible trace IDs (random span IDs), except the trace ID an incoming
     request already carries without a parent span (an ALB's X-Ray ``Root``), which
-    ``start_span_from`` asks for."""
+    ``start_span_from`` asks for. The SDK's ``IdGenerator`` methods, without loading the
+    SDK."""
+
+    def generate_span_id(self) -> int:
+        span_id = random.getrandbits(64)
+        while not span_id:  # 0 is the invalid span ID
+            span_id = random.getrandbits(64)
+        return span_id
 
     def generate_trace_id(self) -> int:
         return adopted_trace_id() or xray_trace_id()
+
+    def is_trace_id_random(self) -> bool:
+        """The W3C ``random-trace-id`` flag holds (``xray_trace_id``)."""
+        return True
 
 
 def assemble(
@@ -70,7 +80,7 @@ def assemble(
     metric_readers: list[MetricReader],
     logger_provider: LoggerProvider | None,
     render: Callable[[dict[str, Any]], str] | None,
-    resource: Resource,
+    resource: Callable[[], Resource],
     outboxes: Sequence[Outbox] = (),
     emf: EMFMeterProvider | None = None,
     redacted_at_export: Sequence[SpanProcessor] = (),
@@ -84,22 +94,24 @@ def assemble(
     """Build providers around the given processors/readers and wrap them as a Pipeline,
     whole: nothing is added to it afterwards.
 
-    ``sinks`` receive every log event; ``also_close`` runs after the providers close (a
-    log file); ``redaction`` is the policy compiled from ``settings`` when the caller
-    already needed it (the resource), else it is compiled here.
+    ``resource`` makes the resource when a provider first needs it (spans and metrics that
+    go nowhere never do). ``sinks`` receive every log event; ``also_close`` runs after
+    the providers close (a log file); ``redaction`` is the policy compiled from
+    ``settings`` when the caller already needed it (the resource), else it is compiled
+    here.
 
     Every processor of ``span_processors`` is handed redacted spans in ``on_end``; those of
     ``redacted_at_export`` feed an exporter that redacts each batch itself (the OTLP
     outbox: ``redaction.redacting``), so the thread that ended the span pays nothing.
 
-    ``flush`` and ``close`` work in the calling thread, one signal after the other, within
-    one deadline: no thread is started per flush (on Lambda that cost more than the
-    export), and an outbox with nothing queued or metrics with nothing recorded since the
-    last flush cost nothing. Metrics that go only to ``emf`` never enter the SDK; beside
-    other readers each measurement goes to both, aggregated once for each. With
-    ``defer`` (on Lambda, where they leave only at a flush) log records and spans are
-    built and SDK measurements aggregated at the flush, not as lines are written, spans
-    end and measurements made (``deferred_logs``, ``local_spans``, ``deferred_metrics``).
+    ``flush`` and ``close`` export the signals side by side within one deadline
+    (``side_by_side``: threads kept for it, none started per flush), and an outbox with
+    nothing queued or metrics with nothing recorded since the last flush cost nothing.
+    Metrics that go only to ``emf`` never enter the SDK; beside other readers each
+    measurement goes to both, aggregated once for each. With ``defer`` (on Lambda, where
+    they leave only at a flush) log records and spans are built and SDK measurements
+    aggregated at the flush, not as lines are written, spans end and measurements made
+    (``deferred_logs``, ``local_spans``, ``deferred_metrics``).
     """
     holds_spans = span_processors or redacted_at_export
     # Spans are the SDK's only where a processor needs them as they start or end: with
@@ -111,15 +123,16 @@ def assemble(
         and bool(redacted_at_export)
         and all(map(_ends_only, redacted_at_export))
     )
-    local = held_spans or not holds_spans
-    tracer_provider = (LocalSpansTracerProvider if local else TracerProvider)(
-        resource=resource,
-        sampler=head_sampler(
-            settings.sample_rate, settings.sample_min_per_second, named=settings.traces_sampler
-        ),
-        id_generator=AdoptingIdGenerator(),
-        shutdown_on_exit=False,
+    sampler = head_sampler(
+        settings.sample_rate, settings.sample_min_per_second, named=settings.traces_sampler
     )
+    tracer_provider: LocalSpansTracerProvider | TracerProvider
+    if held_spans or not holds_spans:
+        tracer_provider = LocalSpansTracerProvider(
+            resource=resource, sampler=sampler, id_generator=AdoptingIdGenerator()
+        )
+    else:
+        tracer_provider = _sdk_tracer_provider(resource(), sampler)
     if span_processors:  # redacted as they end, by the one processor in front of them
         from otelkit._sdk.span_processing import SpanProcessing  # (and the SDK's export)
 
@@ -135,12 +148,12 @@ def assemble(
         from opentelemetry.sdk.metrics import MeterProvider
 
         sdk_meters = MeterProvider(
-            resource=resource, metric_readers=metric_readers, shutdown_on_exit=False
+            resource=resource(), metric_readers=metric_readers, shutdown_on_exit=False
         )
     elif emf is None:  # nowhere to go: the SDK's metrics package only if a reader comes
         from otelkit._sdk.idle_meters import IdleMeterProvider
 
-        sdk_meters = IdleMeterProvider(resource)
+        sdk_meters = IdleMeterProvider(resource())
     measured: Any = sdk_meters
     if defer and metric_readers:
         from otelkit._sdk.deferred_metrics import DeferredMeterProvider
@@ -349,10 +362,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     if settings.otel_log_level is not None:
         _diagnostics_level(settings.otel_log_level)
     redaction = compile_policy(settings.scrub, settings.redact_keys)
-    if resource is None:
-        resource = build_resource(settings, redaction)
-    else:
-        resource = for_this_process(resource)
+    resource_of = _resource_maker(settings, redaction, resource)
     span_processors: list[SpanProcessor] = []
     redacted_at_export: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
@@ -364,7 +374,9 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         from otelkit._sdk import otlp_export
         from otelkit._sdk.outbox import OutboxSpanProcessor
 
-        export = otlp_export.build(settings, resource, on_lambda=on_lambda(), redaction=redaction)
+        export = otlp_export.build(
+            settings, resource_of(), on_lambda=on_lambda(), redaction=redaction
+        )
         if export.spans is not None:
             outboxes.append(export.spans)
             processor: SpanProcessor = OutboxSpanProcessor(export.spans)
@@ -416,7 +428,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         metric_readers=metric_readers,
         logger_provider=logger_provider,
         render=render,
-        resource=resource,
+        resource=resource_of,
         outboxes=outboxes,
         emf=emf,
         redacted_at_export=redacted_at_export,
@@ -426,6 +438,37 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
         prometheus_text=prometheus_text,
         exports=exports,
         redaction=redaction,
+    )
+
+
+def _resource_maker(
+    settings: Settings, redaction: Redaction, inherited: Resource | None
+) -> Callable[[], Resource]:
+    """Makes the resource once, when first asked: detected from the platform, or a forked
+    child's parent's with the child's own pid and instance id."""
+
+    @functools.cache
+    def make() -> Resource:
+        from otelkit._sdk.resource import build_resource, for_this_process
+
+        if inherited is None:
+            return build_resource(settings, redaction)
+        return for_this_process(inherited)
+
+    return make
+
+
+def _sdk_tracer_provider(resource: Resource, sampler: HeadSampler) -> TracerProvider:
+    """The SDK's provider, for spans that processors see as they start or end."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from otelkit._sdk.sdk_sampling import SdkSampler
+
+    return TracerProvider(
+        resource=resource,
+        sampler=SdkSampler(sampler),
+        id_generator=cast("IdGenerator", AdoptingIdGenerator()),
+        shutdown_on_exit=False,
     )
 
 
@@ -508,5 +551,7 @@ def attach_prometheus(pipeline: _pipeline.Pipeline) -> _pipeline.Pipeline | None
 
 def _ends_only(processor: SpanProcessor) -> bool:
     """Whether ``processor`` acts only on ended spans (so it can be given them later)."""
+    from opentelemetry.sdk.trace import SpanProcessor  # loaded with the processor
+
     kind, ending = type(processor), getattr(SpanProcessor, "_on_ending", None)
     return kind.on_start is SpanProcessor.on_start and getattr(kind, "_on_ending", None) is ending

@@ -25,23 +25,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from opentelemetry.context import Context, get_current
-from opentelemetry.sdk.trace.sampling import (
-    Decision,
-    Sampler,
-    SamplingResult,
-    TraceIdRatioBased,
-)
-from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
+from opentelemetry.trace import TraceState, get_current_span
 from opentelemetry.util.types import Attributes
 
 from otelkit._correlation.ids import current_ids
 
-_SAMPLE = Decision.RECORD_AND_SAMPLE
-_DROP = Decision.DROP
-_LOW_64 = TraceIdRatioBased.TRACE_ID_LIMIT
+#: ``TraceIdRatioBased``'s mask: the trace ID's low 64 bits decide.
+_LOW_64 = (1 << 64) - 1
+
+#: A decision: sampled or not, the new span's first attributes, its trace state. The
+#: SDK's result types are not used here: a function whose spans go nowhere decides
+#: without loading the SDK (``sdk_sampling`` gives the SDK's provider its own types).
+Decided = tuple[bool, Attributes, "TraceState | None"]
 
 
 class Ratio:
@@ -49,7 +47,7 @@ class Ratio:
 
     def __init__(self, ratio: float) -> None:
         self.ratio = ratio
-        self._bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+        self._bound = round(ratio * (_LOW_64 + 1))  # ``get_bound_for_rate``
 
     def sampled(self, trace_id: int) -> bool:
         return trace_id & _LOW_64 < self._bound
@@ -58,7 +56,7 @@ class Ratio:
         return f"{self.ratio:g}"
 
 
-class ReservoirThenRatio(Sampler):
+class ReservoirThenRatio:
     """Samples ``per_second`` root traces each second, then ``ratio`` of the others.
 
     Args:
@@ -93,25 +91,11 @@ class ReservoirThenRatio(Sampler):
         """Whether a root trace with this ID is sampled (taking a token if there is one)."""
         return (self._per_second > 0 and self._take()) or self._ratio.sampled(trace_id)
 
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: TraceState | None = None,
-    ) -> SamplingResult:
-        if self.sampled(trace_id):
-            return SamplingResult(_SAMPLE, attributes, trace_state)
-        return SamplingResult(_DROP, None, trace_state)
-
-    def get_description(self) -> str:
+    def __str__(self) -> str:
         return f"ReservoirThenRatio{{{self._per_second:g}/s, {self._ratio}}}"
 
 
-class HeadSampler(Sampler):
+class HeadSampler:
     """Children follow their parent; roots are decided by ``root``; a sampled span gets
     the bound IDs of its parent context as attributes (see the module docs).
 
@@ -124,32 +108,23 @@ class HeadSampler(Sampler):
         self._root_sampled = root.sampled  # bound once: this runs for every span
         self._parent_based = parent_based
 
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: TraceState | None = None,
-    ) -> SamplingResult:
+    def decide(
+        self, parent_context: Context | None, trace_id: int, attributes: Attributes = None
+    ) -> Decided:
+        """The decision for a new span of ``trace_id`` under ``parent_context``."""
         context = get_current() if parent_context is None else parent_context
         parent = get_current_span(context).get_span_context()
-        state: TraceState | None
+        state: TraceState | None = None
         if parent.is_valid and self._parent_based:
             state = parent.trace_state
             if not parent.trace_flags.sampled:
-                return SamplingResult(_DROP, None, state)
-        elif self._root_sampled(trace_id):
-            state = parent.trace_state if parent.is_valid else None
-            state = None
-        else:
-            return SamplingResult(_DROP)
+                return False, None, state
+        elif not self._root_sampled(trace_id):
+            return False, None, None
         bound = current_ids(context)
         if bound:
             attributes = {**attributes, **bound} if attributes else bound
-        return SamplingResult(_SAMPLE, attributes, state)
+        return True, attributes, state
 
     def get_description(self) -> str:
         based = "parent-based" if self._parent_based else "every span"

@@ -39,7 +39,6 @@ from otelkit._config.settings import from_environ
 from otelkit._core.safety import report_internal_error
 from otelkit._logs.event import scope_fields
 from otelkit._setup import flush, shutdown
-from otelkit.aws._extension_api import ExtensionsApi
 from otelkit.aws._lambda_lifecycle import flush_bound
 
 #: The name the extension registers under (not a file under /opt/extensions: internal).
@@ -78,6 +77,8 @@ class _Extension:
         self.handed: str | None = None
         self.posted: str | None = None  # the runtime posted this one's response
         self.fields: dict[str, Any] | None = None
+        from otelkit.aws._extension_api import ExtensionsApi  # (see ``_register``)
+
         self.connection = ExtensionsApi(api, None)  # a long poll: no timeout
         self.thread = threading.Thread(target=self._loop, name="otelkit-extension", daemon=True)
 
@@ -166,6 +167,10 @@ _lock = threading.Lock()
 
 
 def _register(api: str) -> str | None:
+    # Loaded here, not at import: a function with nothing to export never starts the
+    # extension, and its cold start does not load the socket module.
+    from otelkit.aws._extension_api import ExtensionsApi
+
     connection = ExtensionsApi(api, 2.0)
     try:
         status, headers, _ = connection.request(
