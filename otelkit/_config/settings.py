@@ -59,7 +59,9 @@ def _lambda_format(name: str, value: str) -> str | None:
     return {"json": "json", "text": "text"}.get(value.lower())
 
 
-@dataclass(frozen=True)
+# Compared by identity (a pipeline keeps the one it was built from), and never printed
+# whole: no ``__eq__`` or ``__repr__``, two fewer methods compiled at every cold start.
+@dataclass(frozen=True, eq=False, repr=False)
 class Settings(ServiceSettings):
     """Every setting, resolved: what ``configure()`` builds the pipeline from.
 

@@ -37,7 +37,9 @@ LogStep = Callable[[Any], None]
 LogOutput = Callable[[Any, "Pipeline"], None]
 
 
-@dataclass(frozen=True)
+# Compared by identity (swapped whole) and never printed whole: no ``__eq__`` or
+# ``__repr__`` to compile at a cold start.
+@dataclass(frozen=True, eq=False, repr=False)
 class Pipeline:
     """Everything a signal needs to know to leave the process.
 
