@@ -169,7 +169,14 @@ def _start_afresh_in_forked_child() -> None:
 
     _drops.reset()  # the parent's drops are the parent's to report
     try:
-        resource = getattr(inherited.tracer_provider, "resource", None)
+        provider = inherited.tracer_provider
+        # The parent's resource if it made one; not made now (detection may wait on the
+        # network): a child whose spans go nowhere makes its own only if it needs one.
+        resource = (
+            provider.made_resource
+            if hasattr(type(provider), "made_resource")
+            else getattr(provider, "resource", None)
+        )
         with _lock:
             _activate(inherited.settings, resource)
     except Exception as exc:  # the child must run even if its telemetry cannot

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,3 +262,42 @@ def test_with_nowhere_to_send_spans_on_lambda_nothing_is_held(
         pass
     assert type(span) is local_spans.LocalSpan
     assert _pipeline.current().tracer_provider.held is None
+
+
+def test_with_nowhere_to_send_spans_no_resource_is_detected_even_in_a_forked_child(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Detection may wait on a metadata endpoint: a process whose spans go nowhere never
+    needs the resource, and its forked children must not start detecting one either."""
+    from otelkit._sdk import resource as resource_module
+
+    detections = tmp_path / "detections"
+    detect = resource_module.build_resource
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        with detections.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return detect(*args, **kwargs)
+
+    monkeypatch.setattr(resource_module, "build_resource", recorded)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    otelkit.configure(console=False, log_stdout=False, emf_namespace="Orders")
+    with otelkit.span("kept here"):
+        pass
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            with otelkit.span("in the child"):
+                pass
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not detections.exists(), detections.read_text()
+    # asked for, it is made then, once
+    provider = _pipeline.current().tracer_provider
+    assert provider.made_resource is None
+    assert provider.resource is provider.resource
+    assert detections.read_text() == f"{os.getpid()}\n"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -322,25 +323,34 @@ class LocalSpansTracerProvider(trace.TracerProvider):
         # As the SDK's provider: OTEL_SDK_DISABLED=true gives no-op tracers.
         self._disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
         self._tracers: dict[tuple[Any, ...], trace.Tracer] = {}
+        self._lock = threading.Lock()
 
     @functools.cached_property
     def resource(self) -> Resource:
         return self._make_resource()
 
+    @property
+    def made_resource(self) -> Resource | None:
+        """The resource if something needed it already, else None (not made now: a
+        forked child makes its own only if it needs one)."""
+        made: Resource | None = self.__dict__.get("resource")
+        return made
+
     def sdk(self) -> TracerProvider:
         """The SDK's provider, built on first need."""
-        if self._sdk is None:
-            from opentelemetry.sdk.trace import TracerProvider
+        with self._lock:
+            if self._sdk is None:
+                from opentelemetry.sdk.trace import TracerProvider
 
-            from otelkit._sdk.sdk_sampling import SdkSampler
+                from otelkit._sdk.sdk_sampling import SdkSampler
 
-            self._sdk = TracerProvider(
-                resource=self.resource,
-                sampler=SdkSampler(self.sampler),
-                id_generator=cast("IdGenerator", self.id_generator),
-                shutdown_on_exit=False,
-            )
-        return self._sdk
+                self._sdk = TracerProvider(
+                    resource=self.resource,
+                    sampler=SdkSampler(self.sampler),
+                    id_generator=cast("IdGenerator", self.id_generator),
+                    shutdown_on_exit=False,
+                )
+            return self._sdk
 
     def local(self) -> bool:
         """Whether spans are kept in this process: no processor but those it holds for."""
