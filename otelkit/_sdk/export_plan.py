@@ -10,8 +10,7 @@ protocol and timeout. Headers and compression the SDK exporters read from the
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from otelkit._config.settings import Settings
 
@@ -23,8 +22,7 @@ SIGNALS = ("traces", "metrics", "logs")
 DEFAULT_ENDPOINTS = {"http/protobuf": "http://localhost:4318", "grpc": "http://localhost:4317"}
 
 
-@dataclass(frozen=True)
-class SignalPlan:
+class SignalPlan(NamedTuple):  # not a dataclass: defined at every cold start
     """What one signal is exported to.
 
     Attributes:

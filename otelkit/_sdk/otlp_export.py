@@ -8,7 +8,6 @@ Metrics go through the SDK's periodic reader and ``metric_export``.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
 import os
@@ -173,7 +172,7 @@ def _exporters(
     metrics = signals["metrics"]
     signed = metrics.protocol != "grpc" and wants_signing(metrics.url or "", settings.aws_sigv4)
     if metrics.url and signed:  # no AWS OTLP endpoint takes metrics: they stay EMF on stdout
-        signals = {**signals, "metrics": dataclasses.replace(metrics, url=None)}
+        signals = {**signals, "metrics": metrics._replace(url=None)}
     by_host: dict[str, CollectorLink] = {}
 
     def exporter(url: str, signal: str, timeout: float, shapes: Signal) -> OtlpHttpExporter:

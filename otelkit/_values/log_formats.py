@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote
-from typing import Any
+from typing import Any, NamedTuple
 
 from otelkit._values.caps import cut
 from otelkit._values.json_line import encode_object, encode_value
@@ -190,8 +189,7 @@ def pretty_renderer(colour: bool) -> Renderer:
     return render_pretty
 
 
-@dataclass(frozen=True)
-class LogFormat:
+class LogFormat(NamedTuple):  # not a dataclass: defined at every cold start
     """One value of the ``log_format`` setting.
 
     Attributes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from otelkit._values.keys import PRIVATE_ID_KEYS, WELL_KNOWN_ID_KEYS
 from otelkit._values.trust import DEFAULT_TRUST, Trust, build_trust
@@ -26,8 +26,7 @@ DEFAULT_INTERNAL_HOSTS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):  # not a dataclass: defined at every cold start
     """Where trace context and IDs may go, and which IDs never leave."""
 
     internal_hosts: tuple[str, ...] = DEFAULT_INTERNAL_HOSTS

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,8 +42,7 @@ def _is_private(address: Address) -> bool:
     return address.is_loopback or (address.is_private and not address.is_link_local)
 
 
-@dataclass(frozen=True)
-class Trust:
+class Trust(NamedTuple):  # not a dataclass: defined at every cold start
     """The inbound trust rule in force."""
 
     mode: str = "private"
