@@ -9,7 +9,6 @@ reads them.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from hypothesis import given, settings
@@ -26,6 +25,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 from opentelemetry.trace.span import TraceState
 
 from otelkit._sdk.otlp_encoding import encode_logs, encode_spans
+from tests.support.timing import fastest
 
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
 _SCALARS = (
@@ -170,14 +170,6 @@ def test_the_direct_writer_is_at_least_twice_as_fast_as_the_sdk_encoder() -> Non
         for i in range(512)
     ]
 
-    def best(encode: Any) -> float:
-        times = []
-        for _ in range(15):
-            start = time.perf_counter()
-            encode(spans)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    ours = best(encode_spans)
-    theirs = best(lambda batch: sdk_spans(batch).SerializeToString())
+    ours = fastest(encode_spans, spans)
+    theirs = fastest(lambda batch: sdk_spans(batch).SerializeToString(), spans)
     assert ours * 2 <= theirs, f"direct {ours * 1e3:.2f} ms vs SDK {theirs * 1e3:.2f} ms"
