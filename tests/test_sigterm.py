@@ -143,5 +143,8 @@ otelkit.configure(service_name="sigterm", endpoint=sys.argv[1], console=False,
         silent.listen(16)  # connections queue up; no one ever reads them
         endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
         result, ended = _terminate(RECORD.format(before=first, hold=again), endpoint)
-    assert result.returncode == -signal.SIGTERM, result.stderr
+    # Which thread takes the signal is the kernel's choice: the main thread's handler
+    # ends the process as SIGTERM would, the relay (when the main thread could not take
+    # it) with 143. Both shut down within the bound read when the signal came.
+    assert result.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM), result.stderr
     assert ended < 4.0, f"ended after {ended:.1f} s"

@@ -17,7 +17,6 @@ is ever a local span.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -325,16 +324,19 @@ class LocalSpansTracerProvider(trace.TracerProvider):
         self._tracers: dict[tuple[Any, ...], trace.Tracer] = {}
         self._lock = threading.Lock()
 
-    @functools.cached_property
+    @property
     def resource(self) -> Resource:
         return self._make_resource()
 
     @property
     def made_resource(self) -> Resource | None:
         """The resource if something needed it already, else None (not made now: a
-        forked child makes its own only if it needs one)."""
-        made: Resource | None = self.__dict__.get("resource")
-        return made
+        forked child makes its own only if it needs one). A maker that does not say
+        (a fixed resource's) is asked."""
+        if hasattr(self._make_resource, "made"):
+            made: Resource | None = self._make_resource.made
+            return made
+        return self._make_resource()
 
     def sdk(self) -> TracerProvider:
         """The SDK's provider, built on first need."""

@@ -9,6 +9,7 @@ import logging
 import os
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -217,7 +218,7 @@ def assemble(
             last_exports.append(lambda d: sdk_meters.shutdown(timeout_millis=_millis_left(d)))
         side_by_side.run(
             [functools.partial(_exported, export, deadline, within) for export in last_exports],
-            deadline,
+            deadline + CLOSE_GRACE,  # each counts what it could not send, after its deadline
         )
         with within(deadline):  # what is left holds nothing to send
             for provider in (tracer_provider, logger_provider):
@@ -308,6 +309,12 @@ def _export_hooks(
     return within, metric_export.metric_failures_here, metric_export.metrics_held
 
 
+#: How long past its deadline a signal's close may take to count what it could not send
+#: (an outbox aborts the request in flight with a grace of its own, then counts): waited
+#: for, so the final drop summary has every signal's count.
+CLOSE_GRACE = 0.25
+
+
 def _exported(
     export: Callable[[float], object],
     deadline: float,
@@ -362,7 +369,7 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     if settings.otel_log_level is not None:
         _diagnostics_level(settings.otel_log_level)
     redaction = compile_policy(settings.scrub, settings.redact_keys)
-    resource_of = _resource_maker(settings, redaction, resource)
+    resource_of = LazyResource(settings, redaction, resource)
     span_processors: list[SpanProcessor] = []
     redacted_at_export: list[SpanProcessor] = []
     metric_readers: list[MetricReader] = []
@@ -441,21 +448,26 @@ def build(settings: Settings, resource: Resource | None = None) -> _pipeline.Pip
     )
 
 
-def _resource_maker(
-    settings: Settings, redaction: Redaction, inherited: Resource | None
-) -> Callable[[], Resource]:
-    """Makes the resource once, when first asked: detected from the platform, or a forked
-    child's parent's with the child's own pid and instance id."""
+class LazyResource:
+    """The pipeline's resource, made once, when a provider first needs it: detected from
+    the platform, or a forked child's parent's with the child's own pid and instance id.
+    ``made`` says whether that happened (a forked child reuses only a made one)."""
 
-    @functools.cache
-    def make() -> Resource:
-        from otelkit._sdk.resource import build_resource, for_this_process
+    def __init__(self, settings: Settings, redaction: Redaction, inherited: Resource | None):
+        self._settings, self._redaction, self._inherited = settings, redaction, inherited
+        self.made: Resource | None = None
+        self._lock = threading.Lock()
 
-        if inherited is None:
-            return build_resource(settings, redaction)
-        return for_this_process(inherited)
+    def __call__(self) -> Resource:
+        with self._lock:
+            if self.made is None:
+                from otelkit._sdk.resource import build_resource, for_this_process
 
-    return make
+                if self._inherited is None:
+                    self.made = build_resource(self._settings, self._redaction)
+                else:
+                    self.made = for_this_process(self._inherited)
+            return self.made
 
 
 def _sdk_tracer_provider(resource: Resource, sampler: HeadSampler) -> TracerProvider:

@@ -7,14 +7,29 @@ is a ratio against a call measured in the same run, never a number of millisecon
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 KB64 = 64 * 1024
 MB1 = 1024 * 1024
 #: 1 MB is 16 times 64 KB: linear code costs about 16 times as much, quadratic 256 times.
 LINEAR_RATIO = 40
+
+
+@contextlib.contextmanager
+def without_gc() -> Iterator[None]:
+    """No cyclic collection while timing: in a process holding a whole test suite's
+    objects a collection can land in any round, and it costs the code that allocates
+    Python objects, not what it is compared with (a C extension's)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def per_call(call: Callable[[Any], object], value: Any, rounds: int = 5) -> float:
