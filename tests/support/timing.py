@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 KB64 = 64 * 1024
@@ -72,3 +76,26 @@ def assert_linear_and_bounded(
     )
     assert large < small * LINEAR_RATIO, f"grows faster than linear: {figures}"
     assert large < ordinary * ceiling, f"over {ceiling:g} times an ordinary call: {figures}"
+
+
+_FRESH = """
+import json, sys
+sys.path.insert(0, {root!r})
+from tests.support.timing import per_call, without_gc
+{setup}
+with without_gc():
+    print(json.dumps([per_call(ours, batch, rounds=15), per_call(theirs, batch, rounds=15)]))
+"""
+
+
+def in_a_fresh_process(setup: str) -> tuple[float, float]:
+    """``per_call`` of ``ours`` and of ``theirs`` on ``batch`` (which ``setup`` defines),
+    timed in a fresh interpreter: a process that holds a whole test suite slows code that
+    allocates Python objects more than a C extension, whatever the code's own cost."""
+    root = str(Path(__file__).resolve().parents[2])
+    script = _FRESH.format(root=root, setup=setup)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    ours, theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(ours), float(theirs)
