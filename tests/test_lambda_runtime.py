@@ -165,6 +165,28 @@ def test_the_caller_does_not_wait_for_a_slow_collector() -> None:
     assert min(billed[1:]) >= SLOW_SECONDS * 1000, billed
 
 
+def test_the_extension_stays_parked_while_the_handler_runs() -> None:
+    """Its next event arrives as the invocation starts; reading it then would take the
+    interpreter lock from the handler while the caller waits. Once the runtime's posts
+    are seen (after the first invocation), it reads the event after the post."""
+    with otlp_receiver() as (endpoint, _):
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "DEPLOYMENT_ENV": "test"}
+        with lambda_function("decorated.handler", env) as function:
+            for _ in range(3):
+                assert function.invoke({**API_EVENT, "extension_stack": True}).status == 200
+            function.reports(3)
+            stacks = [
+                line["functions"]
+                for line in function.json_lines()
+                if line.get("message") == "extension stack"
+            ]
+    assert len(stacks) == 3, function.dump()
+    for warm in stacks[1:]:
+        assert "_next_event" in warm, warm
+        assert "receive" not in warm, warm  # parked before reading, not in the flush
+        assert "_after_response" not in warm, warm
+
+
 @pytest.mark.slow
 def test_without_the_extension_the_flush_happens_before_the_response() -> None:
     with fault_receiver("slow") as (endpoint, tally):

@@ -76,6 +76,8 @@ class _Extension:
         self.started: str | None = None
         self.handed: str | None = None
         self.posted: str | None = None  # the runtime posted this one's response
+        self.a_post = threading.Event()  # set at each post: ends the loop's park
+        self.posts_work = False  # a post was seen: the runtime calls what we watch
         self.fields: dict[str, Any] | None = None
         from otelkit.aws._extension_api import ExtensionsApi  # (see ``_register``)
 
@@ -83,9 +85,18 @@ class _Extension:
         self.thread = threading.Thread(target=self._loop, name="otelkit-extension", daemon=True)
 
     def _next_event(self) -> dict[str, Any]:
-        status, _, event = self.connection.request(
-            "GET", _NEXT, {"Lambda-Extension-Identifier": self.identifier}
-        )
+        """The next event, read once the runtime posted the response of the invocation
+        it is for, once posts are known to be seen. The reply arrives as the invocation
+        starts: reading it then took the interpreter lock from the handler's thread while
+        the caller waited, and so did every wake-up of this thread until the post.
+        Parked on its own event, the handler's notifications wake nothing. (Every
+        invocation ends in a post, or the runtime is reset; the bound is for an
+        environment thawed after a long idle: it reads at once, as before.)"""
+        self.a_post.clear()
+        self.connection.send("GET", _NEXT, {"Lambda-Extension-Identifier": self.identifier})
+        if _posts_seen and self.posts_work:
+            self.a_post.wait(_HAND_OVER_FALLBACK_SECONDS)
+        status, _, event = self.connection.receive()
         if status != 200:
             raise OSError(f"extension next: HTTP {status}")
         return event if isinstance(event, dict) else {}
@@ -156,6 +167,8 @@ class _Extension:
         with self.changed:
             self.posted = request_id if isinstance(request_id, str) else None
             self.changed.notify_all()
+        self.posts_work = True
+        self.a_post.set()
 
 
 _extension: _Extension | None = None

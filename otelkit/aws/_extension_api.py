@@ -1,10 +1,11 @@
 """A minimal HTTP/1.1 client for the Lambda Extensions API, on one kept-alive socket.
 
-The extension's thread reads each ``INVOKE`` event while the runtime's thread runs the
-handler, and the two share one interpreter lock: ``http.client`` spends a few hundred
-microseconds of Python parsing each reply (headers through ``email``), and the caller
-waited for them. Here a reply is a status line, a few header lines and a small JSON
-body, read with the socket file's C ``readline``: a few microseconds.
+The extension's thread and the runtime's share one interpreter lock: ``http.client``
+spends a few hundred microseconds of Python parsing each reply (headers through
+``email``), and an ``INVOKE`` event read while the handler runs cost the caller that.
+Here a reply is a status line, a few header lines and a small JSON body, read with the
+socket file's C ``readline``: a few microseconds. ``send`` and ``receive`` are apart so
+the next event can be asked for at once and read later (see ``_extension``).
 """
 
 from __future__ import annotations
@@ -32,22 +33,34 @@ class ExtensionsApi:
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> tuple[int, dict[str, str], Any]:
         """Status, headers (lower-case names) and JSON body of one request."""
+        self.send(method, path, headers, body)
+        return self.receive()
+
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> None:
+        """Send one request; ``receive`` reads its reply, now or later."""
         try:
-            return self._exchange(method, path, headers, body)
+            if self.sock is None or self.reader is None:
+                self.sock = socket.create_connection(self.address, timeout=self.timeout)
+                self.reader = self.sock.makefile("rb")
+            lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
+            lines += [f"{name}: {value}" for name, value in headers.items()]
+            lines.append(f"Content-Length: {len(body)}")
+            self.sock.sendall("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
         except BaseException:
             self.close()
             raise
 
-    def _exchange(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], Any]:
-        if self.sock is None or self.reader is None:
-            self.sock = socket.create_connection(self.address, timeout=self.timeout)
-            self.reader = self.sock.makefile("rb")
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        lines.append(f"Content-Length: {len(body)}")
-        self.sock.sendall("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
+    def receive(self) -> tuple[int, dict[str, str], Any]:
+        """Status, headers (lower-case names) and JSON body of the reply to ``send``."""
+        try:
+            return self._reply()
+        except BaseException:
+            self.close()
+            raise
+
+    def _reply(self) -> tuple[int, dict[str, str], Any]:
+        if self.reader is None:
+            raise OSError("extensions API: no request sent")
         status = int(_line(self.reader).split(None, 2)[1])
         received: dict[str, str] = {}
         while line := _line(self.reader).strip():
