@@ -14,6 +14,7 @@ import pytest
 
 import otelkit
 from otelkit._core import pipeline as _pipeline
+from otelkit._logs.event import scope_fields
 from otelkit._sdk import deferred_logs
 from tests.support.otlp_receiver import Received, attributes, otlp_receiver
 
@@ -93,3 +94,50 @@ def test_off_lambda_records_are_built_as_lines_are_written(
             endpoint=endpoint, log_stdout=False, console=False, resource_detectors="none"
         )
         assert not isinstance(_pipeline.current().otel_loggers, deferred_logs.DeferredLogs)
+
+
+def test_a_record_made_at_the_flush_has_what_its_moment_had(
+    receiver: tuple[str, Received],
+) -> None:
+    """Made after the invocation, the record still carries the invocation's fields, the
+    IDs bound then and the call's field values as they were (not as the caller changed
+    them afterwards); a failure's exception too."""
+    _, received = receiver
+    log = otelkit.get_logger("orders")
+    items = ["a"]
+    token = scope_fields.set({"function_request_id": "req-1"})
+    try:
+        with otelkit.bind(correlation_id="corr-1"):
+            log.info("listed", items=items)
+            try:
+                raise ValueError("bad order")
+            except ValueError:
+                log.exception("failed")
+    finally:
+        scope_fields.reset(token)
+    items.append("b")
+    assert otelkit.flush(5.0)
+    listed, failed = (attributes(record["attributes"]) for record in received.logs())
+    assert listed["items"] == {"values": [{"stringValue": "a"}]}
+    assert listed["function_request_id"] == failed["function_request_id"] == "req-1"
+    assert listed["correlation_id"] == failed["correlation_id"] == "corr-1"
+    assert failed["exception.type"] == "ValueError"
+    assert "bad order" in failed["exception.stacktrace"]
+
+
+def test_with_caps_the_record_is_shaped_with_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    with otlp_receiver() as (endpoint, received):
+        otelkit.configure(
+            endpoint=endpoint,
+            log_stdout=False,
+            console=False,
+            resource_detectors="none",
+            max_field_chars=32,
+        )
+        pipeline_outputs = [o.__name__ for o in _pipeline.current().log_outputs]
+        otelkit.get_logger("orders").info("capped", note="x" * 500)
+        assert otelkit.flush(5.0)
+    (record,) = received.logs()
+    assert pipeline_outputs == ["to_otlp"]
+    assert len(attributes(record["attributes"])["note"]) < 100

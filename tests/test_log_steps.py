@@ -39,6 +39,17 @@ def test_otlp_only_builds_attributes_and_no_event() -> None:
     assert chosen == ["take_call", "otlp_attributes", "shape"]
 
 
+def test_records_made_later_build_no_attributes_as_the_line_is_made() -> None:
+    """On Lambda (deferred records, no caps) the record's attributes are made at the
+    flush by the output itself."""
+    chosen = _steps.steps_for(
+        event=True, otlp=True, deployment=False, shaped=False, otlp_later=True
+    )
+    assert "otlp_attributes" not in _names(chosen)
+    outputs = _steps.outputs_for(stdout=True, sinks=False, otlp=True, otlp_later=True)
+    assert _names(outputs) == ["write_stdout", "to_otlp_later"]
+
+
 def test_a_new_step_is_one_entry_and_runs_where_it_is_listed() -> None:
     def add_tenant(line: _steps.Line) -> None:
         assert line.event is not None

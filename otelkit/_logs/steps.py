@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -45,6 +45,9 @@ from otelkit._tracing.stage import STAGE_KEY
 from otelkit._values import encodable as _encodable
 from otelkit._values.caps import cut
 from otelkit._values.keys import RESERVED_FIELD_NAMES
+
+if TYPE_CHECKING:
+    from otelkit._sdk.deferred_logs import DeferredLogs
 
 # Where OpenTelemetry keeps the current span in a context, found through its public API
 # (the one key a context holding only a span has): ``add_where`` reads it as a dict
@@ -199,20 +202,39 @@ def otlp_attributes(line: Line) -> None:
     record, context = line.record, line.context
     if pipeline.otel_loggers is None or _from_export_path(record, context):
         return
-    static: Mapping[str, Any] = pipeline.static_fields
-    if pipeline.line_fields is not None:
-        static = {**static, **pipeline.line_fields()}
+    line.attributes = _attributes(
+        pipeline, record, context, _values(line.fields), scope_fields.get(), _dynamic(pipeline)
+    )
+
+
+def _values(fields: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The call's fields as attribute values (immutable: taken as the call made them)."""
+    return {key: attribute_value(value) for key, value in fields.items()} if fields else None
+
+
+def _dynamic(pipeline: _pipeline.Pipeline) -> Mapping[str, Any] | None:
+    return pipeline.line_fields() if pipeline.line_fields is not None else None
+
+
+def _attributes(
+    pipeline: _pipeline.Pipeline,
+    record: logging.LogRecord,
+    context: Context,
+    values: dict[str, Any] | None,
+    scoped: Mapping[str, Any] | None,
+    dynamic: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     attributes: dict[str, Any] = {
-        **static,
-        **(scope_fields.get() or _NONE),
+        **pipeline.static_fields,
+        **(dynamic or _NONE),
+        **(scoped or _NONE),
         **(context.get(IDS_KEY) or _NONE),  # type: ignore[dict-item]
     }
     stage = context.get(STAGE_KEY)
     if type(stage) is str:
         attributes["stage"] = stage
-    if line.fields:
-        for key, value in line.fields.items():
-            attributes[key] = attribute_value(value)
+    if values:
+        attributes.update(values)
     attributes["code.file.path"] = record.pathname
     attributes["code.line.number"] = record.lineno
     attributes["code.function.name"] = record.funcName
@@ -221,7 +243,7 @@ def otlp_attributes(line: Line) -> None:
         attributes["exception.type"] = failure["error_type"]
         attributes["exception.message"] = str(failure["error"])
         attributes["exception.stacktrace"] = failure["exception"]
-    line.attributes = attributes
+    return attributes
 
 
 def shape(line: Line) -> None:
@@ -247,10 +269,13 @@ STEPS: tuple[Step, ...] = (
 _EVENT = frozenset({start_event, add_deployment, add_unit, add_call_fields, add_where, add_failure})
 
 
-def steps_for(*, event: bool, otlp: bool, deployment: bool, shaped: bool) -> tuple[Step, ...]:
+def steps_for(
+    *, event: bool, otlp: bool, deployment: bool, shaped: bool, otlp_later: bool = False
+) -> tuple[Step, ...]:
     """The steps of ``STEPS`` a pipeline needs, in order: the event's when it writes lines
-    or has sinks (``event``), the OTLP attributes when it exports log records (``otlp``),
-    the deployment's fields when it has any (``deployment``), the caps when set (``shaped``)."""
+    or has sinks (``event``), the OTLP attributes when it exports log records (``otlp``)
+    and does not make them later (``otlp_later``, see ``to_otlp_later``), the
+    deployment's fields when it has any (``deployment``), the caps when set (``shaped``)."""
     if not (event or otlp):
         return ()  # nothing to write: nothing to make
     skipped: set[Step] = set()
@@ -258,7 +283,7 @@ def steps_for(*, event: bool, otlp: bool, deployment: bool, shaped: bool) -> tup
         skipped |= _EVENT
     if not deployment:
         skipped.add(add_deployment)
-    if not otlp:
+    if not otlp or otlp_later:
         skipped.add(otlp_attributes)
     if not shaped:
         skipped.add(shape)
@@ -317,28 +342,76 @@ def to_otlp(line: Line, pipeline: _pipeline.Pipeline) -> None:
     if attributes is None or pipeline.otel_loggers is None:
         return
     record = line.record
+    arguments = _record(pipeline, record, line.context, line.message, attributes)
+    pipeline.otel_loggers(record.name).emit(**arguments)
+
+
+def to_otlp_later(line: Line, pipeline: _pipeline.Pipeline) -> None:
+    """The OTLP LogRecord made at the flush (on Lambda, after the response): what it
+    needs from this moment is kept — the context, the call's fields as attribute values,
+    the unit of work's and the deployment's changing fields — and the rest, most of a
+    record's cost, is left to ``_later``. (Not with caps: those shape the line and the
+    attributes together, as the line is made.)"""
+    record, context = line.record, line.context
+    loggers = cast("DeferredLogs", pipeline.otel_loggers)
+    if _from_export_path(record, context):
+        return
+    made_from = (record, context, line.message, _values(line.fields), scope_fields.get())
+    loggers.later(record.name, _later, pipeline, *made_from, _dynamic(pipeline))
+
+
+def _later(
+    pipeline: _pipeline.Pipeline,
+    record: logging.LogRecord,
+    context: Context,
+    message: str,
+    values: dict[str, Any] | None,
+    scoped: Mapping[str, Any] | None,
+    dynamic: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    attributes = _attributes(pipeline, record, context, values, scoped, dynamic)
+    return _record(pipeline, record, context, message, attributes)
+
+
+def _record(
+    pipeline: _pipeline.Pipeline,
+    record: logging.LogRecord,
+    context: Context,
+    message: str,
+    attributes: dict[str, Any],
+) -> dict[str, Any]:
+    """The logger's ``emit`` arguments; text repaired (one bad record must not fail its
+    batch)."""
     number, text = _SEVERITY.get(record.levelno) or severity(record.levelno)
-    body = line.message
+    body = message
     if pipeline.max_message_chars is not None:
         body = cut(body, pipeline.max_message_chars)
-    pipeline.otel_loggers(record.name).emit(
-        timestamp=int(record.created * 1e9),
-        context=line.context,
-        severity_number=number,
-        severity_text=text,
-        body=_encodable.text(body),  # one bad record must not fail its batch
-        attributes=_encodable.attributes(attributes) or attributes,
-    )
+    return {
+        "timestamp": int(record.created * 1e9),
+        "context": context,
+        "severity_number": number,
+        "severity_text": text,
+        "body": _encodable.text(body),
+        "attributes": _encodable.attributes(attributes) or attributes,
+    }
 
 
 Output = Callable[[Line, _pipeline.Pipeline], None]
 #: Where a made line goes, in order.
-OUTPUTS: tuple[Output, ...] = (write_stdout, to_sinks, to_otlp)
+OUTPUTS: tuple[Output, ...] = (write_stdout, to_sinks, to_otlp, to_otlp_later)
 
 
-def outputs_for(*, stdout: bool, sinks: bool, otlp: bool) -> tuple[Output, ...]:
-    """The outputs of ``OUTPUTS`` a pipeline writes to, in order."""
-    wanted: dict[Output, bool] = {write_stdout: stdout, to_sinks: sinks, to_otlp: otlp}
+def outputs_for(
+    *, stdout: bool, sinks: bool, otlp: bool, otlp_later: bool = False
+) -> tuple[Output, ...]:
+    """The outputs of ``OUTPUTS`` a pipeline writes to, in order (``otlp_later``: its
+    log records are deferred, ``DeferredLogs``, and it has no caps)."""
+    wanted: dict[Output, bool] = {
+        write_stdout: stdout,
+        to_sinks: sinks,
+        to_otlp: otlp and not otlp_later,
+        to_otlp_later: otlp and otlp_later,
+    }
     return tuple(output for output in OUTPUTS if wanted[output])
 
 
@@ -352,6 +425,7 @@ def with_sink(pipeline: _pipeline.Pipeline, sink: _pipeline.LogSink) -> _pipelin
     """``pipeline`` with one more sink: a new pipeline (the same providers) for the
     caller to swap in, its steps and outputs chosen again."""
     sinks = (*pipeline.sinks, sink)
+    later = to_otlp_later in pipeline.log_outputs
     return replace(
         pipeline,
         sinks=sinks,
@@ -360,9 +434,13 @@ def with_sink(pipeline: _pipeline.Pipeline, sink: _pipeline.LogSink) -> _pipelin
             otlp=pipeline.otel_loggers is not None,
             deployment=bool(pipeline.static_fields) or pipeline.line_fields is not None,
             shaped=pipeline.shape_event is not None,
+            otlp_later=later,
         ),
         log_outputs=outputs_for(
-            stdout=pipeline.render is not None, sinks=True, otlp=pipeline.otel_loggers is not None
+            stdout=pipeline.render is not None,
+            sinks=True,
+            otlp=pipeline.otel_loggers is not None,
+            otlp_later=later,
         ),
     )
 

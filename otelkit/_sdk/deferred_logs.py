@@ -32,6 +32,16 @@ class DeferredLogs(HeldCalls):
             found = self._deferring.setdefault(name, _Deferring(self._loggers(name), self))
         return found
 
+    def later(self, name: str, arguments: Callable[..., dict[str, Any]], *args: Any) -> None:
+        """Keep a record of logger ``name`` whose ``emit`` arguments ``arguments(*args)``
+        makes at the drain (see ``steps.to_otlp_later``)."""
+        self.keep(self._emit_made, name, arguments, args)
+
+    def _emit_made(
+        self, name: str, arguments: Callable[..., dict[str, Any]], args: tuple[Any, ...]
+    ) -> None:
+        self._loggers(name).emit(**arguments(*args))
+
 
 class _Deferring:
     __slots__ = ("_emit", "_owner")

@@ -249,14 +249,20 @@ def assemble(
         _log_caps.shaper(settings.max_message_chars, settings.max_field_chars),
         settings.max_line_chars,
     )
+    # Deferred records are made at the flush, whole, unless caps shape them with the line.
+    otlp_later = defer and otel_loggers is not None and shape_event is None
     log_steps = _log_steps.steps_for(
         event=render is not None or bool(sinks),
         otlp=otel_loggers is not None,
         deployment=bool(static_fields) or line_fields is not None,
         shaped=shape_event is not None,
+        otlp_later=otlp_later,
     )
     log_outputs = _log_steps.outputs_for(
-        stdout=render is not None, sinks=bool(sinks), otlp=otel_loggers is not None
+        stdout=render is not None,
+        sinks=bool(sinks),
+        otlp=otel_loggers is not None,
+        otlp_later=otlp_later,
     )
     return _pipeline.Pipeline(
         settings=settings,
