@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -45,9 +45,6 @@ from otelkit._tracing.stage import STAGE_KEY
 from otelkit._values import encodable as _encodable
 from otelkit._values.caps import cut
 from otelkit._values.keys import RESERVED_FIELD_NAMES
-
-if TYPE_CHECKING:
-    from otelkit._sdk.deferred_logs import DeferredLogs
 
 # Where OpenTelemetry keeps the current span in a context, found through its public API
 # (the one key a context holding only a span has): ``add_where`` reads it as a dict
@@ -353,11 +350,17 @@ def to_otlp_later(line: Line, pipeline: _pipeline.Pipeline) -> None:
     record's cost, is left to ``_later``. (Not with caps: those shape the line and the
     attributes together, as the line is made.)"""
     record, context = line.record, line.context
-    loggers = cast("DeferredLogs", pipeline.otel_loggers)
+    loggers = cast("_LaterLoggers", pipeline.otel_loggers)
     if _from_export_path(record, context):
         return
     made_from = (record, context, line.message, _values(line.fields), scope_fields.get())
     loggers.later(record.name, _later, pipeline, *made_from, _dynamic(pipeline))
+
+
+class _LaterLoggers(Protocol):
+    """What ``to_otlp_later`` asks of the pipeline's loggers (``DeferredLogs``)."""
+
+    def later(self, name: str, arguments: Callable[..., dict[str, Any]], *args: Any) -> None: ...
 
 
 def _later(
