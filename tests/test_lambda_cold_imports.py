@@ -20,6 +20,7 @@ NOT_ON_THE_EMF_PATH = (
     "otelkit._sdk.metric_hold",
     "otelkit._sdk.otlp_http",
     "otelkit._sdk.http_post",
+    "otelkit._sdk.http_wire",
     "otelkit._sdk.otlp_encoding",
     "http.client",
     "logging.config",

@@ -3,8 +3,8 @@
 The SDK's OTLP/HTTP client retries a refused connection and a 429/5xx with exponential
 backoff (1 s, 2 s, 4 s…) up to the export timeout. On Lambda that turned a dead collector
 into +5 s per invocation, and every process exit waited as long. otelkit posts OTLP
-itself (``CollectorClient``, over ``http_post``: the stdlib's ``http.client`` on a
-kept-alive connection) and:
+itself (``CollectorClient``, over ``http_post``: its own HTTP/1.1 on a kept-alive
+connection the stdlib's ``http.client`` opens) and:
 
 * sends at most once per export, and the request, the answer and its body together end
   by the export timeout and by the deadline of the flush that asked for it

@@ -8,8 +8,9 @@ head and its body together end by the deadline whatever the collector does; at m
 ``MAX_ANSWER_BYTES`` are read per answer, and a body past ``MAX_ANSWER_BODY`` is not read
 at all (the connection is closed instead of drained).
 
-The stdlib ``http.client`` does the HTTP; this module only hands it a socket whose every
-operation is bounded (``_BoundedSocket``).
+The stdlib ``http.client`` connects (TLS, a proxy's tunnel); the request and its answer
+are written and read on a socket whose every operation is bounded
+(``_BoundedSocket``), by ``http_wire``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
-#: The longest answer body read (an OTLP answer is a few bytes; a partial success with a
-#: message, a few hundred). A longer one is not read: the connection is closed.
-MAX_ANSWER_BODY = 64 * 1024
+from otelkit._sdk.http_wire import MAX_ANSWER_BODY, Answer, read_answer, request_head
+
+__all__ = ["MAX_ANSWER_BODY", "Answer", "Connection", "NoAnswer", "NotSent"]
+
 #: Bytes read from the socket per answer at most: the status line, headers and body.
 MAX_ANSWER_BYTES = 4 * MAX_ANSWER_BODY
 
@@ -61,16 +62,6 @@ class _DeadlinePassedError(TimeoutError):
 
 class _AnswerTooLargeError(http.client.HTTPException):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A collector's answer: its status, headers (names in lower case) and body (empty
-    when it was longer than ``MAX_ANSWER_BODY``: not read)."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
 
 
 class _BoundedSocket:
@@ -178,7 +169,10 @@ class Connection:
         self._proxy = urlsplit(proxy) if proxy else None
         if self._proxy is not None and self._tls is None:
             self._path = url  # a proxy takes the absolute URL of a plain-HTTP request
+        if any(c <= " " or c == "\x7f" for c in self._path):
+            raise ValueError(f"not an http(s) URL: {url!r}")
         self._conn: http.client.HTTPConnection | None = None
+        self._reader: io.BufferedReader | None = None  # the connection's answers
         self._lock = threading.Lock()
         self._closed = False
 
@@ -213,13 +207,19 @@ class Connection:
 
     def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
         if conn is not None:
             conn.close()
 
-    def _connected(self, deadline: float) -> tuple[http.client.HTTPConnection, bool]:
-        """The kept-alive connection (and True), or a new one (and False)."""
-        if self._conn is not None:
-            return self._conn, True
+    def _connected(self, deadline: float) -> tuple[_BoundedSocket, io.BufferedReader, bool]:
+        """The kept-alive connection's socket and reader (and True), or a new one's (and
+        False)."""
+        if self._conn is not None and self._reader is not None:
+            bounded = self._conn.sock
+            assert isinstance(bounded, _BoundedSocket)
+            return bounded, self._reader, True
         if self._closed:
             raise NotSent("the connection is closed")
         left = deadline - time.monotonic()
@@ -243,18 +243,19 @@ class Connection:
         except OSError as exc:
             conn.close()
             raise NotSent(f"connect: {exc}") from exc
-        self._conn = conn
-        return conn, False
-
-    def _post_once(self, body: bytes, headers: Mapping[str, str], deadline: float) -> Answer:
-        conn, reused = self._connected(deadline)
         bounded = conn.sock
         assert isinstance(bounded, _BoundedSocket)
-        bounded.deadline, bounded.budget = deadline, MAX_ANSWER_BYTES
+        self._conn, self._reader = conn, bounded.makefile("rb")
+        return bounded, self._reader, False
+
+    def _post_once(self, body: bytes, headers: Mapping[str, str], deadline: float) -> Answer:
         if self._proxy is not None and self._tls is None:
             headers = {**headers, **_proxy_auth(self._proxy)}
+        head = request_head(self._path, self.host, headers, len(body))
+        bounded, reader, reused = self._connected(deadline)
+        bounded.deadline, bounded.budget = deadline, MAX_ANSWER_BYTES
         try:
-            conn.request("POST", self._path, body=body, headers={"Host": self.host, **headers})
+            bounded.sendall(head + body)  # one send: no delayed-ACK wait between the two
         except _DeadlinePassedError as exc:
             self._drop_connection()
             raise NotSent(str(exc)) from exc
@@ -263,11 +264,11 @@ class Connection:
             if reused:
                 raise _Stale from exc
             raise NotSent(f"send: {exc}") from exc
-        except (OSError, http.client.HTTPException) as exc:  # a send timeout included
+        except OSError as exc:  # a send timeout included
             self._drop_connection()
             raise NotSent(f"send: {exc}") from exc
         try:
-            return self._read_answer(conn, reused)
+            return self._read_answer(reader, reused)
         except (NoAnswer, _Stale) as exc:
             if not self._closed:
                 raise
@@ -275,9 +276,9 @@ class Connection:
             self._drop_connection()
             raise NoAnswer("closed before the answer came", timed_out=True) from exc
 
-    def _read_answer(self, conn: http.client.HTTPConnection, reused: bool) -> Answer:
+    def _read_answer(self, reader: io.BufferedReader, reused: bool) -> Answer:
         try:
-            return self._answer(conn)
+            answer, keep = read_answer(reader)
         except http.client.RemoteDisconnected as exc:
             self._drop_connection()
             if reused:
@@ -292,22 +293,9 @@ class Connection:
         except (http.client.HTTPException, ValueError) as exc:
             self._drop_connection()
             raise NoAnswer(f"answer: {exc!r}", garbled=True) from exc
-
-    def _answer(self, conn: http.client.HTTPConnection) -> Answer:
-        response = conn.getresponse()
-        headers = {name.lower(): value for name, value in response.getheaders()}
-        if response.length is not None and response.length > MAX_ANSWER_BODY:
-            body = b""  # not read: closing is cheaper than draining it
-        else:
-            body = response.read(MAX_ANSWER_BODY + 1)
-        if len(body) > MAX_ANSWER_BODY:
-            body = b""
-        if not response.isclosed():  # the rest of a long body: never read
-            response.close()
+        if not keep:
             self._drop_connection()
-        elif response.will_close:
-            self._drop_connection()
-        return Answer(response.status, headers, body)
+        return answer
 
 
 def _proxy_auth(proxy: SplitResult) -> dict[str, str]:
