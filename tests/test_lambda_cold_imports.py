@@ -38,6 +38,7 @@ NOT_ON_THE_EMF_PATH = (
     # what only SQS/SNS records, jobs and sessions, baggage or platform fields use
     "otelkit.aws._consume",
     "otelkit.aws._records",
+    "otelkit.aws._record_view",  # a stream or broker record, made by _record_sources
     "otelkit.aws._shapes",
     "otelkit.aws._messages",
     "otelkit._scopes",

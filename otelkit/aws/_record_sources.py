@@ -16,9 +16,9 @@ import binascii
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from otelkit.aws._record_view import RecordView
 from otelkit.aws._sources import (
     MESSAGING_SYSTEMS,
-    RecordView,
     Source,
     arn_name,
     destination_of,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -32,7 +32,10 @@ from otelkit._core.safety import report_bad_input, report_internal_error
 from otelkit._correlation.ids import context_with_ids, current_ids
 from otelkit._correlation.propagation import extract, extract_lowercased
 from otelkit.aws._shapes import Reading, read
-from otelkit.aws._sources import RecordView, destination_of, message_id_of
+from otelkit.aws._sources import destination_of, message_id_of
+
+if TYPE_CHECKING:
+    from otelkit.aws._record_view import RecordView
 
 
 def describe(

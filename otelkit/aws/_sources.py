@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind
+
+if TYPE_CHECKING:  # made by the batch detectors, which load with the first batch
+    from otelkit.aws._record_view import RecordView
 
 MESSAGING_SYSTEMS = {"sqs": "aws_sqs", "sns": "aws.sns"}
 #: Span kind by ``faas.trigger``: calls someone waits on are SERVER spans, deliveries
@@ -24,24 +27,6 @@ _KINDS = {
     "datasource": SpanKind.CONSUMER,
     "timer": SpanKind.CONSUMER,
 }
-
-
-@dataclass(frozen=True)
-class RecordView:
-    """One record of a stream or broker batch (Kinesis, DynamoDB, Kafka, MQ…), read once.
-
-    Attributes:
-        name: the record span's name, ``process <destination>``.
-        attributes: its messaging semantic-convention attributes.
-        message_id: what ``batchItemFailures`` names the record by, when it can.
-        carrier: propagation headers the producer put on the record (Kafka headers, MQ
-            properties), lowercase; empty where the source cannot carry any.
-    """
-
-    name: str
-    attributes: dict[str, Any]
-    message_id: str | None = None
-    carrier: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
