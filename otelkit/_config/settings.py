@@ -61,12 +61,27 @@ def _lambda_format(name: str, value: str) -> str | None:
 
 # Compared by identity (a pipeline keeps the one it was built from), and never printed
 # whole: no ``__eq__`` or ``__repr__``, two fewer methods compiled at every cold start.
-@dataclass(frozen=True, eq=False, repr=False)
+# Built with every field by name (``resolve``, ``dataclasses.replace``): its own
+# ``__init__`` takes them, where the generated one, of ~70 parameters, took ~1 ms to
+# compile at every cold start.
+@dataclass(frozen=True, init=False, eq=False, repr=False)
 class Settings(ServiceSettings):
     """Every setting, resolved: what ``configure()`` builds the pipeline from.
 
     The fields of ``ServiceSettings`` come first; the log-line settings below may read them.
     """
+
+    def __init__(self, **values: Any) -> None:
+        """Every field, by name, each given once; none other."""
+        if values.keys() != _BY_NAME.keys():
+            missing = [name for name in _BY_NAME if name not in values]
+            unknown = [name for name in values if name not in _BY_NAME]
+            raise TypeError(
+                f"Settings() needs every setting: missing {missing or 'none'}, "
+                f"unknown {unknown or 'none'}"
+            )
+        for name, value in values.items():
+            object.__setattr__(self, name, value)  # frozen: as a dataclass's own __init__
 
     log_level: str = setting(
         parse=level,
