@@ -199,28 +199,23 @@ def otlp_attributes(line: Line) -> None:
     record, context = line.record, line.context
     if pipeline.otel_loggers is None or _from_export_path(record, context):
         return
+    dynamic = pipeline.line_fields() if pipeline.line_fields is not None else None
     line.attributes = _attributes(
-        pipeline, record, context, _values(line.fields), scope_fields.get(), _dynamic(pipeline)
+        pipeline, record, context, line.fields, scope_fields.get(), dynamic, made=False
     )
-
-
-def _values(fields: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The call's fields as attribute values (immutable: taken as the call made them)."""
-    return {key: attribute_value(value) for key, value in fields.items()} if fields else None
-
-
-def _dynamic(pipeline: _pipeline.Pipeline) -> Mapping[str, Any] | None:
-    return pipeline.line_fields() if pipeline.line_fields is not None else None
 
 
 def _attributes(
     pipeline: _pipeline.Pipeline,
     record: logging.LogRecord,
     context: Context,
-    values: dict[str, Any] | None,
+    fields: dict[str, Any] | None,
     scoped: Mapping[str, Any] | None,
     dynamic: Mapping[str, Any] | None,
+    *,
+    made: bool,
 ) -> dict[str, Any]:
+    """``made``: ``fields`` are attribute values already (``to_otlp_later`` took them)."""
     attributes: dict[str, Any] = {
         **pipeline.static_fields,
         **(dynamic or _NONE),
@@ -230,8 +225,12 @@ def _attributes(
     stage = context.get(STAGE_KEY)
     if type(stage) is str:
         attributes["stage"] = stage
-    if values:
-        attributes.update(values)
+    if fields:
+        if made:
+            attributes.update(fields)
+        else:
+            for key, value in fields.items():
+                attributes[key] = attribute_value(value)
     attributes["code.file.path"] = record.pathname
     attributes["code.line.number"] = record.lineno
     attributes["code.function.name"] = record.funcName
@@ -339,31 +338,35 @@ def to_otlp(line: Line, pipeline: _pipeline.Pipeline) -> None:
     if attributes is None or pipeline.otel_loggers is None:
         return
     record = line.record
-    arguments = _record(pipeline, record, line.context, line.message, attributes)
-    pipeline.otel_loggers(record.name).emit(**arguments)
+    _emit(
+        pipeline.otel_loggers(record.name), pipeline, record, line.context, line.message, attributes
+    )
 
 
 def to_otlp_later(line: Line, pipeline: _pipeline.Pipeline) -> None:
     """The OTLP LogRecord made at the flush (on Lambda, after the response): what it
     needs from this moment is kept — the context, the call's fields as attribute values,
     the unit of work's and the deployment's changing fields — and the rest, most of a
-    record's cost, is left to ``_later``. (Not with caps: those shape the line and the
-    attributes together, as the line is made.)"""
-    record, context = line.record, line.context
-    loggers = cast("_LaterLoggers", pipeline.otel_loggers)
+    record's cost, is left to ``_made_later``. (Not with caps: those shape the line and
+    the attributes together, as the line is made.)"""
+    record, context, fields = line.record, line.context, line.fields
     if _from_export_path(record, context):
         return
-    made_from = (record, context, line.message, _values(line.fields), scope_fields.get())
-    loggers.later(record.name, _later, pipeline, *made_from, _dynamic(pipeline))
+    values = {key: attribute_value(value) for key, value in fields.items()} if fields else None
+    dynamic = pipeline.line_fields() if pipeline.line_fields is not None else None
+    loggers = cast("_LaterLoggers", pipeline.otel_loggers)
+    made_from = (record, context, line.message, values, scope_fields.get(), dynamic)
+    loggers.later(record.name, _made_later, pipeline, *made_from)
 
 
 class _LaterLoggers(Protocol):
     """What ``to_otlp_later`` asks of the pipeline's loggers (``DeferredLogs``)."""
 
-    def later(self, name: str, arguments: Callable[..., dict[str, Any]], *args: Any) -> None: ...
+    def later(self, name: str, make: Callable[..., None], *args: Any) -> None: ...
 
 
-def _later(
+def _made_later(
+    logger: Any,
     pipeline: _pipeline.Pipeline,
     record: logging.LogRecord,
     context: Context,
@@ -371,32 +374,31 @@ def _later(
     values: dict[str, Any] | None,
     scoped: Mapping[str, Any] | None,
     dynamic: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    attributes = _attributes(pipeline, record, context, values, scoped, dynamic)
-    return _record(pipeline, record, context, message, attributes)
+) -> None:
+    attributes = _attributes(pipeline, record, context, values, scoped, dynamic, made=True)
+    _emit(logger, pipeline, record, context, message, attributes)
 
 
-def _record(
+def _emit(
+    logger: Any,
     pipeline: _pipeline.Pipeline,
     record: logging.LogRecord,
     context: Context,
     message: str,
     attributes: dict[str, Any],
-) -> dict[str, Any]:
-    """The logger's ``emit`` arguments; text repaired (one bad record must not fail its
-    batch)."""
+) -> None:
     number, text = _SEVERITY.get(record.levelno) or severity(record.levelno)
     body = message
     if pipeline.max_message_chars is not None:
         body = cut(body, pipeline.max_message_chars)
-    return {
-        "timestamp": int(record.created * 1e9),
-        "context": context,
-        "severity_number": number,
-        "severity_text": text,
-        "body": _encodable.text(body),
-        "attributes": _encodable.attributes(attributes) or attributes,
-    }
+    logger.emit(
+        timestamp=int(record.created * 1e9),
+        context=context,
+        severity_number=number,
+        severity_text=text,
+        body=_encodable.text(body),  # one bad record must not fail its batch
+        attributes=_encodable.attributes(attributes) or attributes,
+    )
 
 
 Output = Callable[[Line, _pipeline.Pipeline], None]

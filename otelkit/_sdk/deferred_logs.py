@@ -32,15 +32,13 @@ class DeferredLogs(HeldCalls):
             found = self._deferring.setdefault(name, _Deferring(self._loggers(name), self))
         return found
 
-    def later(self, name: str, arguments: Callable[..., dict[str, Any]], *args: Any) -> None:
-        """Keep a record of logger ``name`` whose ``emit`` arguments ``arguments(*args)``
-        makes at the drain (see ``steps.to_otlp_later``)."""
-        self.keep(self._emit_made, name, arguments, args)
+    def later(self, name: str, make: Callable[..., None], *args: Any) -> None:
+        """Keep a record of logger ``name`` that ``make(logger, *args)`` makes and
+        emits at the drain (see ``steps.to_otlp_later``)."""
+        self.keep(self._made, name, make, args)
 
-    def _emit_made(
-        self, name: str, arguments: Callable[..., dict[str, Any]], args: tuple[Any, ...]
-    ) -> None:
-        self._loggers(name).emit(**arguments(*args))
+    def _made(self, name: str, make: Callable[..., None], args: tuple[Any, ...]) -> None:
+        make(self._loggers(name), *args)
 
 
 class _Deferring:
