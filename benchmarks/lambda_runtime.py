@@ -175,7 +175,7 @@ def table(configs: list[Config], rounds: int, warm: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # 30: a cold start is one sample a round, and this kind of host moves it ±15 % from
-    # round to round; at 8–10 rounds a 3 ms change was hidden (about 2.5 minutes in all)
+    # round to round; at 8 to 10 rounds a 3 ms change was hidden (about 2.5 minutes in all)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--markdown", type=pathlib.Path)
