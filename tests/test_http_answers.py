@@ -5,7 +5,6 @@ test gives it) can send back — chunked, interim, HTTP/1.0, oversized, garbled,
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,63 +14,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otelkit._sdk.http_post import MAX_ANSWER_BODY, Connection, NoAnswer, NotSent
+from tests.support.raw_http import ScriptedServer, scripted_server
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 2\r\n\r\nok"
 
 
-class RawServer:
-    """Answers each request on a connection with the next of ``answers`` (then closes
-    that connection when ``close_after`` says so); records requests and connections."""
-
-    def __init__(self, answers: list[bytes], close_after: bool = False) -> None:
-        self.answers = list(answers)
-        self.close_after = close_after
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
-
-    def _connection(self, conn: socket.socket) -> None:
-        with conn:
-            reader = conn.makefile("rb")
-            while self.answers:
-                head = b""
-                while not head.endswith(b"\r\n\r\n"):
-                    byte = reader.read(1)
-                    if not byte:
-                        return
-                    head += byte
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                self.requests.append(head + reader.read(length))
-                conn.sendall(self.answers.pop(0))
-                if self.close_after:
-                    return
-
-
 @contextmanager
-def raw_server(answers: list[bytes], close_after: bool = False) -> Iterator[RawServer]:
-    server = RawServer(answers, close_after)
-    try:
+def raw_server(answers: list[bytes], close_after: bool = False) -> Iterator[ScriptedServer]:
+    """Answers the requests with ``answers``, in order."""
+    queued = list(answers)
+    with scripted_server(lambda _: queued.pop(0) if queued else None, close_after) as server:
         yield server
-    finally:
-        server.sock.close()
 
 
-def _post(server: RawServer, connection: Connection | None = None, seconds: float = 2.0) -> object:
+def _post(
+    server: ScriptedServer, connection: Connection | None = None, seconds: float = 2.0
+) -> object:
     connection = connection or Connection(f"http://127.0.0.1:{server.port}/v1/traces")
     return connection.post(b"\x0a\x00", {"Content-Type": "application/x-protobuf"}, _in(seconds))
 

@@ -5,72 +5,13 @@ connection, and a server that hangs up."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from otelkit.aws._extension_api import ExtensionsApi
-
-Reply = Callable[[bytes], bytes | None]  # request bytes -> reply bytes, None: hang up
-
-
-class _Server:
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.api = f"127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
-
-    def _serve(self, sock: socket.socket) -> None:
-        with sock, sock.makefile("rb") as reader:
-            while head := _request_head(reader):
-                length = next(
-                    (
-                        int(line.split(b":")[1])
-                        for line in head.split(b"\r\n")
-                        if line.lower().startswith(b"content-length:")
-                    ),
-                    0,
-                )
-                request = head + reader.read(length)
-                self.requests.append(request)
-                answer = self.reply(request)
-                if answer is None:
-                    return
-                sock.sendall(answer)
-
-
-def _request_head(reader: Any) -> bytes:
-    lines = []
-    while (line := reader.readline()) not in (b"\r\n", b""):
-        lines.append(line)
-    return b"".join(lines) + b"\r\n" if lines else b""
-
-
-@contextmanager
-def _server(reply: Reply) -> Iterator[_Server]:
-    server = _Server(reply)
-    try:
-        yield server
-    finally:
-        server.listener.close()
+from tests.support.raw_http import scripted_server
 
 
 def _sized(body: bytes, extra: str = "") -> bytes:
@@ -96,7 +37,7 @@ EVENT = {"eventType": "INVOKE", "requestId": "r-1", "deadlineMs": 1796579991197}
 
 def test_events_are_read_on_one_kept_alive_connection_with_the_identifier_sent() -> None:
     body = json.dumps(EVENT).encode()
-    with _server(lambda _: _sized(body)) as server:
+    with scripted_server(lambda _: _sized(body)) as server:
         api = ExtensionsApi(server.api, 2.0)
         for _ in range(3):
             status, _, event = api.request("GET", "/next", {"Lambda-Extension-Identifier": "id-7"})
@@ -109,7 +50,7 @@ def test_events_are_read_on_one_kept_alive_connection_with_the_identifier_sent()
 
 def test_a_registration_sends_its_body_and_reads_the_reply_headers() -> None:
     reply = _sized(b'{"functionName":"f"}', "Lambda-Extension-Identifier: ext-1\r\n")
-    with _server(lambda _: reply) as server:
+    with scripted_server(lambda _: reply) as server:
         status, headers, body = ExtensionsApi(server.api, 2.0).request(
             "POST", "/register", {"Lambda-Extension-Name": "otelkit"}, b'{"events":["INVOKE"]}'
         )
@@ -130,7 +71,7 @@ def test_a_chunked_reply_reads_as_the_same_event_however_it_is_cut(
     event: dict[str, str], cuts: list[int]
 ) -> None:
     body = json.dumps(event).encode()
-    with _server(lambda _: _chunked(body, cuts)) as server:
+    with scripted_server(lambda _: _chunked(body, cuts)) as server:
         api = ExtensionsApi(server.api, 2.0)
         assert api.request("GET", "/next", {})[2] == event
         assert api.request("GET", "/next", {})[2] == event  # the framing left nothing behind
@@ -139,7 +80,7 @@ def test_a_chunked_reply_reads_as_the_same_event_however_it_is_cut(
 
 def test_a_server_that_hangs_up_raises_and_the_next_request_connects_again() -> None:
     answers = iter([None, _sized(json.dumps(EVENT).encode())])
-    with _server(lambda _: next(answers)) as server:
+    with scripted_server(lambda _: next(answers)) as server:
         api = ExtensionsApi(server.api, 2.0)
         with pytest.raises(OSError, match="connection closed"):
             api.request("GET", "/next", {})
@@ -150,6 +91,6 @@ def test_a_server_that_hangs_up_raises_and_the_next_request_connects_again() -> 
 
 def test_an_error_status_is_returned_with_its_body() -> None:
     reply = b'HTTP/1.1 403 Forbidden\r\nContent-Length: 22\r\n\r\n{"errorType":"denied"}'
-    with _server(lambda _: reply) as server:
+    with scripted_server(lambda _: reply) as server:
         status, _, body = ExtensionsApi(server.api, 2.0).request("GET", "/next", {})
     assert (status, body) == (403, {"errorType": "denied"})
