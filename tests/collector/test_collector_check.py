@@ -232,15 +232,19 @@ def test_not_a_mapping() -> None:
 
 
 def test_option_types_and_unknown_keys_of_known_components(ecs_text: str) -> None:
-    text = (
-        ecs_text.replace("limit_percentage: 70", "limit_percentage: '70%'")
-        .replace("send_batch_size: 512", "send_batch_sise: 512")
-        .replace("override: false", "override: ${env:OVERRIDE}")
-    )
+    broken = {
+        "limit_percentage: 60": "limit_percentage: '60%'",
+        "send_batch_size: 512": "send_batch_sise: 512",
+        "override: false": "override: ${env:OVERRIDE}",
+    }
+    text = ecs_text
+    for old, new in broken.items():
+        assert old in text, old
+        text = text.replace(old, new)
     messages = [p.message for p in check_text(text)]
     assert messages == [
         "processor 'memory_limiter' option 'limit_percentage' "
-        "expects a whole number of at least 0, got '70%'",
+        "expects a whole number of at least 0, got '60%'",
         "processor 'batch' has no option 'send_batch_sise' (did you mean 'send_batch_size'?)",
     ]
 

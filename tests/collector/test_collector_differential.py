@@ -21,8 +21,8 @@ BROKEN: dict[str, tuple[str, str, str]] = {
     "typo in an optional key": ("send_batch_size:", "send_batch_sise:", "batch"),
     "typo in a top-level section": ("receivers:\n", "recievers:\n", "recievers"),
     "typo in a service key": ("  pipelines:\n", "  pipeline:\n", "pipeline"),
-    "word for a number": ("limit_percentage: 70", "limit_percentage: seventy", "memory_limiter"),
-    "word for a duration": ("check_interval: 200ms", "check_interval: often", "memory_limiter"),
+    "word for a number": ("limit_percentage: 60", "limit_percentage: sixty", "memory_limiter"),
+    "word for a duration": ("check_interval: 100ms", "check_interval: often", "memory_limiter"),
     "word for a boolean": ("override: false", "override: never", "resourcedetection"),
     "list for a mapping": (
         "  batch:\n    send_batch_size: 512\n    send_batch_max_size: 512\n    timeout: 5s\n",
