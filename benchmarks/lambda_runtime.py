@@ -65,7 +65,8 @@ class Config:
 
 
 def _configs() -> list[Config]:
-    otel = {"DEPLOYMENT_ENV": "prod", "OTELKIT_SAMPLE_RATE": "1.0"}  # every trace exported
+    # Every trace exported; the service named as Powertools names it (its lines and EMF).
+    otel = {"DEPLOYMENT_ENV": "prod", "OTELKIT_SAMPLE_RATE": "1.0", "OTEL_SERVICE_NAME": "orders"}
     return [
         Config("otelkit, OTLP, extension (default)", "otelkit_api.handler", otel, True),
         Config(
