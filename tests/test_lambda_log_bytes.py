@@ -20,12 +20,13 @@ EVENT = {  # the benchmark's event
 
 _PLATFORM = ("START RequestId:", "END RequestId:", "REPORT RequestId:")
 WARM = 4
-#: Measured 1.45 (1401 against 965 bytes): otelkit's lines carry what the API contract
+#: Measured 1.43 (both services named `orders`): otelkit's lines carry what the API contract
 #: asks of every line (logger, environment, the correlation ID, trace_id, span_id,
 #: xray_trace_id) and ``sampled``, which Powertools without its Tracer does not write.
 MAX_RATIO = 1.5
 
-EMF_ONLY = {
+EMF_ONLY = {  # the benchmark's: the service named as Powertools' is
+    "OTEL_SERVICE_NAME": "orders",
     "DEPLOYMENT_ENV": "prod",
     "OTELKIT_SAMPLE_RATE": "1.0",
     "OTELKIT_EMF_NAMESPACE": "Orders",
