@@ -49,6 +49,8 @@ _UNITS = {
 }
 # CloudWatch refuses values past +-2**360 (and non-finite ones, which never get here).
 _LARGEST = 2.0**360
+# ``json.dumps`` with any option builds an encoder per call: one, kept, is the same bytes.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def cloudwatch_unit(unit: str) -> str:
@@ -155,7 +157,7 @@ class DocumentWriter:
             }
             for definition in chunk:
                 document[definition["Name"]] = values[definition["Name"]]
-            yield json.dumps(document, separators=(",", ":")) + "\n"
+            yield _encode(document) + "\n"
 
     def _too_many_dimensions(self, name: str, count: int) -> None:
         """Say once per metric that CloudWatch cannot take all its dimensions."""
