@@ -140,6 +140,7 @@ bench: $(STAMP) $(RIE) $(COLLECTOR)  ## measure every hot path against its basel
 	$(BIN)/python benchmarks/faults.py --markdown docs/benchmarks.md && \
 	$(BIN)/python benchmarks/redaction_cost.py --markdown docs/benchmarks.md && \
 	LAMBDA_RIE=$(RIE) $(BIN)/python benchmarks/lambda_runtime.py --markdown docs/benchmarks.md && \
+	$(BIN)/python benchmarks/lambda_footprint.py --markdown docs/benchmarks.md && \
 	$(BIN)/python benchmarks/ratio_chart.py docs/benchmarks.md docs/benchmark-ratios.svg && \
 	WRITE_DOC_TABLES=1 $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/collector/test_collector_faults.py tests/collector/test_collector_gateway.py && \

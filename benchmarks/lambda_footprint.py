@@ -1,0 +1,173 @@
+"""What one warm invocation of the benchmark's Lambda handler touches, otelkit (EMF only)
+against Powertools' Logger and Metrics: the calls it makes, the distinct Python and C
+functions among them, and its time in a loop with the caches warm and with them evicted
+before each invocation (a 32 MiB write), as they are in the runtime after each pause.
+
+In a loop otelkit's invocation costs about what Powertools' does; in the runtime it costs
+more. The difference is what the invocation touches: each distinct function is a few
+cache lines of code and data to fetch again after a pause. Each configuration runs in a
+fresh interpreter, three times, alternating; the times are medians of medians.
+
+Usage: ``python benchmarks/lambda_footprint.py [--markdown docs/benchmarks.md]``
+(rewrites its section of the page, ``lambda-footprint``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from _markers import rewrite  # a sibling module: the benchmarks run as scripts
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HANDLERS = ROOT / "benchmarks" / "lambda_handlers"
+#: The benchmark's event and environment (``lambda_runtime.py``), the service named alike.
+EVENT = {
+    "version": "2.0",
+    "rawPath": "/orders/o-1",
+    "headers": {"x-correlation-id": "bench-1"},
+    "requestContext": {"http": {"method": "GET", "path": "/orders/o-1"}, "requestId": "r"},
+}
+COMMON = {
+    "AWS_LAMBDA_FUNCTION_NAME": "otelkit-test",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_NAMESPACE": "Orders",
+}
+CONFIGS = {
+    "otelkit, EMF only": (
+        "otelkit_api",
+        {
+            "DEPLOYMENT_ENV": "prod",
+            "OTELKIT_SAMPLE_RATE": "1.0",
+            "OTEL_SERVICE_NAME": "orders",
+            "OTELKIT_EMF_NAMESPACE": "Orders",
+        },
+    ),
+    "Powertools Logger + Metrics": ("powertools_api", {}),
+}
+RUNS, INVOCATIONS, EVICT_BYTES = 3, 600, 32 * 1024 * 1024
+
+
+class _Context:
+    function_name = "otelkit-test"
+    memory_limit_in_mb = "3008"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:012345678912:function:otelkit-test"
+    function_version = "$LATEST"
+
+    def __init__(self, number: int) -> None:
+        self.aws_request_id = f"request-{number}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 3000
+
+
+def _footprint(handler: Any) -> dict[str, int]:
+    calls, python, native = 0, set(), set()
+
+    def seen(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+            code = frame.f_code
+            python.add((code.co_filename, code.co_firstlineno, code.co_name))
+        elif event == "c_call":
+            calls += 1
+            native.add(getattr(arg, "__qualname__", repr(arg)))
+
+    sys.setprofile(seen)
+    try:
+        handler(EVENT, _Context(-1))
+    finally:
+        sys.setprofile(None)
+    return {"calls": calls, "python": len(python), "native": len(native)}
+
+
+def _timed(handler: Any, evict: bytearray | None) -> float:
+    took = []
+    for number in range(INVOCATIONS):
+        if evict is not None:
+            evict[::64] = bytes(len(evict) // 64)  # a write to every cache line
+        start = time.perf_counter()
+        handler(EVENT, _Context(number))
+        took.append(time.perf_counter() - start)
+    return statistics.median(took[INVOCATIONS // 10 :]) * 1e6
+
+
+def _child(name: str) -> None:
+    """One configuration in this interpreter: its figures as JSON on the real stdout."""
+    module, env = CONFIGS[name]
+    os.environ.update({**COMMON, **env})
+    sys.path.insert(0, str(HANDLERS))
+    with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+        handler = __import__(module).handler  # its lines and documents go nowhere
+        for number in range(20):
+            handler(EVENT, _Context(number))
+        figures: dict[str, float] = {**_footprint(handler)}
+        figures["warm"] = _timed(handler, None)
+        figures["evicted"] = _timed(handler, bytearray(EVICT_BYTES))
+    print(json.dumps(figures))
+
+
+def measure() -> str:
+    """Every configuration, alternating, as a markdown table."""
+    runs: dict[str, list[dict[str, float]]] = collections.defaultdict(list)
+    for run in range(RUNS):
+        for name in CONFIGS:
+            print(f"footprint: {name}, run {run + 1} of {RUNS}", file=sys.stderr, flush=True)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", name],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[name].append(json.loads(child.stdout.splitlines()[-1]))
+    base = runs["Powertools Logger + Metrics"]
+
+    def cell(name: str, key: str, fmt: str) -> str:
+        value = statistics.median(r[key] for r in runs[name])
+        ratio = value / statistics.median(r[key] for r in base)
+        return f"{value:{fmt}} ({ratio:.2f}x)"
+
+    lines = [
+        f"One warm invocation of the benchmark's handler, in process; times are medians of "
+        f"{INVOCATIONS:,} invocations, the median of {RUNS} runs.",
+        "",
+        "| configuration | calls | distinct Python functions | distinct C functions "
+        "| µs, caches warm | µs, caches evicted |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {name} | {cell(name, 'calls', ',.0f')} | {cell(name, 'python', ',.0f')} "
+            f"| {cell(name, 'native', ',.0f')} | {cell(name, 'warm', '.1f')} "
+            f"| {cell(name, 'evicted', '.1f')} |"
+            for name in CONFIGS
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--markdown", type=pathlib.Path)
+    parser.add_argument("--child", choices=sorted(CONFIGS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    table = measure()
+    print(table)
+    if args.markdown:
+        rewrite(args.markdown, "lambda-footprint", table)
+
+
+if __name__ == "__main__":
+    main()
