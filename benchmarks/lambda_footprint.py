@@ -26,34 +26,17 @@ import sys
 import time
 from typing import Any
 
-from _markers import rewrite  # a sibling module: the benchmarks run as scripts
+from _markers import rewrite  # sibling modules: the benchmarks run as scripts
+from lambda_runtime import EVENT, HANDLERS, configurations
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-HANDLERS = ROOT / "benchmarks" / "lambda_handlers"
-#: The benchmark's event and environment (``lambda_runtime.py``), the service named alike.
-EVENT = {
-    "version": "2.0",
-    "rawPath": "/orders/o-1",
-    "headers": {"x-correlation-id": "bench-1"},
-    "requestContext": {"http": {"method": "GET", "path": "/orders/o-1"}, "requestId": "r"},
-}
+#: The benchmark's configurations compared here (its handlers and environment).
+COMPARED = ("otelkit, EMF only", "Powertools Logger + Metrics")
+#: What the runtime and the benchmark set besides (``lambda_runtime._run``).
 COMMON = {
     "AWS_LAMBDA_FUNCTION_NAME": "otelkit-test",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_METRICS_NAMESPACE": "Orders",
-}
-CONFIGS = {
-    "otelkit, EMF only": (
-        "otelkit_api",
-        {
-            "DEPLOYMENT_ENV": "prod",
-            "OTELKIT_SAMPLE_RATE": "1.0",
-            "OTEL_SERVICE_NAME": "orders",
-            "OTELKIT_EMF_NAMESPACE": "Orders",
-        },
-    ),
-    "Powertools Logger + Metrics": ("powertools_api", {}),
 }
 RUNS, INVOCATIONS, EVICT_BYTES = 3, 600, 32 * 1024 * 1024
 
@@ -71,7 +54,7 @@ class _Context:
         return 3000
 
 
-def _footprint(handler: Any) -> dict[str, int]:
+def _footprint(handler: Any, event: dict[str, Any]) -> dict[str, int]:
     calls, python, native = 0, set(), set()
 
     def seen(frame: Any, event: str, arg: Any) -> None:
@@ -86,52 +69,56 @@ def _footprint(handler: Any) -> dict[str, int]:
 
     sys.setprofile(seen)
     try:
-        handler(EVENT, _Context(-1))
+        handler(event, _Context(-1))
     finally:
         sys.setprofile(None)
     return {"calls": calls, "python": len(python), "native": len(native)}
 
 
-def _timed(handler: Any, evict: bytearray | None) -> float:
+def _timed(handler: Any, event: dict[str, Any], evict: bytearray | None) -> float:
     took = []
     for number in range(INVOCATIONS):
         if evict is not None:
             evict[::64] = bytes(len(evict) // 64)  # a write to every cache line
         start = time.perf_counter()
-        handler(EVENT, _Context(number))
+        handler(event, _Context(number))
         took.append(time.perf_counter() - start)
     return statistics.median(took[INVOCATIONS // 10 :]) * 1e6
 
 
-def _child(name: str) -> None:
-    """One configuration in this interpreter: its figures as JSON on the real stdout."""
-    module, env = CONFIGS[name]
-    os.environ.update({**COMMON, **env})
-    sys.path.insert(0, str(HANDLERS))
+def _child(module: str, event: dict[str, Any]) -> None:
+    """One handler module in this interpreter (its environment given by the parent, which
+    loaded the benchmark's modules so that this process does not): its figures as JSON
+    on the real stdout."""
+    sys.path.insert(0, os.environ["FOOTPRINT_HANDLERS"])
     with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
         handler = __import__(module).handler  # its lines and documents go nowhere
         for number in range(20):
-            handler(EVENT, _Context(number))
-        figures: dict[str, float] = {**_footprint(handler)}
-        figures["warm"] = _timed(handler, None)
-        figures["evicted"] = _timed(handler, bytearray(EVICT_BYTES))
+            handler(event, _Context(number))
+        figures: dict[str, float] = {**_footprint(handler, event)}
+        figures["warm"] = _timed(handler, event, None)
+        figures["evicted"] = _timed(handler, event, bytearray(EVICT_BYTES))
     print(json.dumps(figures))
 
 
 def measure() -> str:
     """Every configuration, alternating, as a markdown table."""
+    compared = [c for c in configurations() if c.name in COMPARED]
     runs: dict[str, list[dict[str, float]]] = collections.defaultdict(list)
     for run in range(RUNS):
-        for name in CONFIGS:
+        for config in compared:
+            name = config.name
             print(f"footprint: {name}, run {run + 1} of {RUNS}", file=sys.stderr, flush=True)
+            module = config.handler.split(".")[0]
             child = subprocess.run(
-                [sys.executable, __file__, "--child", name],
+                [sys.executable, __file__, "--child", module, json.dumps(EVENT)],
+                env={**os.environ, **COMMON, **config.env, "FOOTPRINT_HANDLERS": str(HANDLERS)},
                 capture_output=True,
                 text=True,
                 check=True,
             )
             runs[name].append(json.loads(child.stdout.splitlines()[-1]))
-    base = runs["Powertools Logger + Metrics"]
+    base = runs[COMPARED[-1]]
 
     def cell(name: str, key: str, fmt: str) -> str:
         value = statistics.median(r[key] for r in runs[name])
@@ -149,7 +136,7 @@ def measure() -> str:
             f"| {name} | {cell(name, 'calls', ',.0f')} | {cell(name, 'python', ',.0f')} "
             f"| {cell(name, 'native', ',.0f')} | {cell(name, 'warm', '.1f')} "
             f"| {cell(name, 'evicted', '.1f')} |"
-            for name in CONFIGS
+            for name in COMPARED
         ),
     ]
     return "\n".join(lines)
@@ -158,10 +145,10 @@ def measure() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--markdown", type=pathlib.Path)
-    parser.add_argument("--child", choices=sorted(CONFIGS), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # module, event JSON
     args = parser.parse_args()
     if args.child:
-        _child(args.child)
+        _child(args.child[0], json.loads(args.child[1]))
         return
     table = measure()
     print(table)

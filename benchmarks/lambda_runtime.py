@@ -64,7 +64,7 @@ class Config:
     log_bytes: list[float] = field(default_factory=list)
 
 
-def _configs() -> list[Config]:
+def configurations() -> list[Config]:
     # Every trace exported; the service named as Powertools names it (its lines and EMF).
     otel = {"DEPLOYMENT_ENV": "prod", "OTELKIT_SAMPLE_RATE": "1.0", "OTEL_SERVICE_NAME": "orders"}
     return [
@@ -182,7 +182,9 @@ def main() -> None:
     parser.add_argument("--markdown", type=pathlib.Path)
     parser.add_argument("--only", help="run the configurations whose name contains this")
     args = parser.parse_args()
-    configs = [c for c in _configs() if not args.only or args.only in c.name or "Power" in c.name]
+    configs = [
+        c for c in configurations() if not args.only or args.only in c.name or "Power" in c.name
+    ]
     # Installed, otelkit runs from bytecode as Powertools does (pip compiles it, the layer
     # ships it); a checkout under PYTHONDONTWRITEBYTECODE would compile at every cold start.
     compileall.compile_dir(ROOT / "otelkit", quiet=1)
