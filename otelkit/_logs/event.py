@@ -40,7 +40,11 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "otelTraceSampled",
     "otelServiceName",
 }
-_STANDARD_COUNT = len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+#: How many attributes a record of each kind has before any field is added to it (more:
+#: ``extra=`` fields); ``own_records`` adds its ``OwnRecord``'s count.
+ATTRIBUTE_COUNTS: dict[type[logging.LogRecord], int] = {
+    logging.LogRecord: len(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+}
 
 #: Fields of the unit of work the runtime is in, on every line written inside it: the
 #: Lambda invocation's ``function_request_id``, ``cold_start``… (set by ``lambda_handler``).
@@ -110,7 +114,8 @@ def exception_fields(record: logging.LogRecord, redaction: Redaction) -> dict[st
 def record_fields(record: logging.LogRecord, redaction: Redaction) -> dict[str, Any] | None:
     """The record's own fields: ``get_logger`` keywords and stdlib ``extra=``, scrubbed."""
     fields: dict[str, Any] | None = getattr(record, FIELDS_ATTR, None)
-    extra_count = len(record.__dict__) - _STANDARD_COUNT - (fields is not None)
+    standard = ATTRIBUTE_COUNTS.get(type(record)) or ATTRIBUTE_COUNTS[logging.LogRecord]
+    extra_count = len(record.__dict__) - standard - (fields is not None)
     if extra_count > 0:  # stdlib ``extra={...}`` fields
         extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
         fields = {**extras, **fields} if fields else extras

@@ -1,7 +1,8 @@
 """``get_logger``: a stdlib logger that also takes keyword fields.
 
-Its records are ordinary ``logging.LogRecord`` objects with the fields attached, so every
-handler sees them; ``OtelkitHandler`` (``_logging.py``) renders the fields.
+Its records are ``logging.LogRecord`` objects with the fields attached, so every handler
+sees them; ``OtelkitHandler`` (``handler.py``) renders the fields. A record that reaches
+otelkit's handler alone is an ``OwnRecord`` (``own_records.py``), made for less.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from otelkit._core import unconfigured as _unconfigured
 from otelkit._logs.event import FIELDS_ATTR
+from otelkit._logs.own_records import OwnRecord, sole_handler
 
 _LOGGING_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
 
@@ -23,7 +25,7 @@ def _logs_as_the_stdlib(logger: logging.Logger) -> bool:
     kind = type(logger)
     return all(
         getattr(kind, step) is getattr(logging.Logger, step)
-        for step in ("findCaller", "_log", "makeRecord", "handle")
+        for step in ("findCaller", "_log", "makeRecord", "handle", "callHandlers")
     )
 
 
@@ -71,6 +73,21 @@ class Logger:
                 and not ("importlib" in filename and "_bootstrap" in filename)
                 and logging.getLogRecordFactory() is logging.LogRecord
             ):
+                only = sole_handler(logger, level)
+                if only is not None:  # otelkit's handler alone: a record made for it
+                    only.handle(
+                        OwnRecord(
+                            logger.name,
+                            level,
+                            filename,
+                            caller.f_lineno,
+                            msg,
+                            args,
+                            caller.f_code.co_name,
+                            fields,
+                        )
+                    )
+                    return
                 record = logging.LogRecord(
                     logger.name,
                     level,
