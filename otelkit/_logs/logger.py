@@ -73,31 +73,13 @@ class Logger:
                 and not ("importlib" in filename and "_bootstrap" in filename)
                 and logging.getLogRecordFactory() is logging.LogRecord
             ):
+                function = caller.f_code.co_name
+                made = (logger.name, level, filename, caller.f_lineno, msg, args)
                 only = sole_handler(logger, level)
                 if only is not None:  # otelkit's handler alone: a record made for it
-                    only.handle(
-                        OwnRecord(
-                            logger.name,
-                            level,
-                            filename,
-                            caller.f_lineno,
-                            msg,
-                            args,
-                            caller.f_code.co_name,
-                            fields,
-                        )
-                    )
+                    only.handle(OwnRecord(*made, function, fields))
                     return
-                record = logging.LogRecord(
-                    logger.name,
-                    level,
-                    filename,
-                    caller.f_lineno,
-                    msg,
-                    args,
-                    None,
-                    caller.f_code.co_name,
-                )
+                record = logging.LogRecord(*made, None, function)
                 if fields:
                     record.__dict__[FIELDS_ATTR] = fields
                 if logger.filters:
