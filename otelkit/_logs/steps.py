@@ -201,21 +201,24 @@ def otlp_attributes(line: Line) -> None:
         return
     dynamic = pipeline.line_fields() if pipeline.line_fields is not None else None
     line.attributes = _attributes(
-        pipeline, record, context, line.fields, scope_fields.get(), dynamic, made=False
+        pipeline, record, context, _attribute_values(line.fields), scope_fields.get(), dynamic
     )
+
+
+def _attribute_values(fields: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The call's fields as OTLP attribute values (None: no fields)."""
+    return {key: attribute_value(value) for key, value in fields.items()} if fields else None
 
 
 def _attributes(
     pipeline: _pipeline.Pipeline,
     record: logging.LogRecord,
     context: Context,
-    fields: dict[str, Any] | None,
+    values: dict[str, Any] | None,
     scoped: Mapping[str, Any] | None,
     dynamic: Mapping[str, Any] | None,
-    *,
-    made: bool,
 ) -> dict[str, Any]:
-    """``made``: ``fields`` are attribute values already (``to_otlp_later`` took them)."""
+    """The LogRecord's attributes; ``values``: the call's fields as attribute values."""
     attributes: dict[str, Any] = {
         **pipeline.static_fields,
         **(dynamic or _NONE),
@@ -225,12 +228,8 @@ def _attributes(
     stage = context.get(STAGE_KEY)
     if type(stage) is str:
         attributes["stage"] = stage
-    if fields:
-        if made:
-            attributes.update(fields)
-        else:
-            for key, value in fields.items():
-                attributes[key] = attribute_value(value)
+    if values:
+        attributes.update(values)
     attributes["code.file.path"] = record.pathname
     attributes["code.line.number"] = record.lineno
     attributes["code.function.name"] = record.funcName
@@ -352,7 +351,7 @@ def to_otlp_later(line: Line, pipeline: _pipeline.Pipeline) -> None:
     record, context, fields = line.record, line.context, line.fields
     if _from_export_path(record, context):
         return
-    values = {key: attribute_value(value) for key, value in fields.items()} if fields else None
+    values = _attribute_values(fields)
     dynamic = pipeline.line_fields() if pipeline.line_fields is not None else None
     loggers = cast("_LaterLoggers", pipeline.otel_loggers)
     made_from = (record, context, line.message, values, scope_fields.get(), dynamic)
@@ -375,7 +374,7 @@ def _made_later(
     scoped: Mapping[str, Any] | None,
     dynamic: Mapping[str, Any] | None,
 ) -> None:
-    attributes = _attributes(pipeline, record, context, values, scoped, dynamic, made=True)
+    attributes = _attributes(pipeline, record, context, values, scoped, dynamic)
     _emit(logger, pipeline, record, context, message, attributes)
 
 
