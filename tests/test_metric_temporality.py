@@ -92,3 +92,55 @@ def test_a_gauge_set_once_is_reported_every_interval(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     exports = [m for m in received.metrics() if m["name"] == "BreakerOpen"]
     assert len(exports) >= 2, len(exports)  # a delta gauge: exactly one
+
+
+_PREFERENCES = [(None, "DELTA"), (None, "SERVICE_DEFAULT")] + [
+    (value, value) for value in ("delta", "cumulative", "lowmemory", "DELTA", " LowMemory ")
+]
+
+
+@pytest.mark.parametrize(("variable", "preferred"), _PREFERENCES)
+@pytest.mark.parametrize(
+    "histograms", [None, "explicit_bucket_histogram", "base2_exponential_bucket_histogram", "x"]
+)
+def test_the_exporter_prefers_what_the_sdks_otlp_exporters_would(
+    monkeypatch: pytest.MonkeyPatch, variable: str | None, preferred: str, histograms: str | None
+) -> None:
+    """otelkit reads the two preference variables itself (the SDK's OTLP encoder module
+    loads protobuf's generated classes): the same preferences, kind by kind (a kind left
+    out is cumulative: the SDK's reader starts from that)."""
+    from opentelemetry.exporter.otlp.proto.common._internal.metrics_encoder import (
+        OTLPMetricExporterMixin,
+    )
+    from opentelemetry.sdk import metrics as sdk_metrics
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+    from otelkit._config.settings import resolve
+    from otelkit._sdk import export_plan, otlp_export
+    from otelkit._sdk.metric_export import OtlpMetricExporter
+
+    for name, value in (
+        ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", variable),
+        (export_plan.HISTOGRAM_AGGREGATION, histograms),
+    ):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    parsed = resolve({}, environ=dict(os.environ)).metrics_temporality
+    table = export_plan.temporality(parsed) or getattr(otlp_export, preferred)
+    ours = OtlpMetricExporter(None, table)
+    assert ours._preferred_temporality is not None
+    assert ours._preferred_aggregation is not None
+    theirs: object = OTLPMetricExporterMixin()
+    names = "Counter UpDownCounter Histogram _Gauge ObservableCounter ObservableUpDownCounter"
+    kinds = [getattr(sdk_metrics, name) for name in [*names.split(), "ObservableGauge"]]
+    cumulative = AggregationTemporality.CUMULATIVE
+    their_temporality = theirs._get_temporality(table)  # type: ignore[attr-defined]
+    assert {kind: ours._preferred_temporality.get(kind, cumulative) for kind in kinds} == {
+        kind: their_temporality.get(kind, cumulative) for kind in kinds
+    }
+    their_aggregation = theirs._get_aggregation(None)  # type: ignore[attr-defined]
+    assert {kind: type(a) for kind, a in ours._preferred_aggregation.items()} == {
+        kind: type(a) for kind, a in their_aggregation.items()
+    }

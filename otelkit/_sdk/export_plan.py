@@ -10,12 +10,16 @@ protocol and timeout. Headers and compression the SDK exporters read from the
 from __future__ import annotations
 
 import functools
+import logging
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from otelkit._config.settings import Settings
 
 if TYPE_CHECKING:  # the metrics SDK loads only for an exporter that asks (not for EMF)
     from opentelemetry.sdk.metrics.export import AggregationTemporality
+    from opentelemetry.sdk.metrics.view import Aggregation
 
 SIGNALS = ("traces", "metrics", "logs")
 #: The specification's default collector address when ``otlp`` is asked for without one.
@@ -108,3 +112,26 @@ def temporality(preference: str | None) -> dict[type, AggregationTemporality] | 
     if preference is None:
         return None
     return dict(_preferences()[preference])
+
+
+HISTOGRAM_AGGREGATION = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
+
+
+def histogram_aggregation(environ: Mapping[str, str] = os.environ) -> dict[type, Aggregation]:
+    """``OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION``, read as the SDK's OTLP
+    exporters read it: ``base2_exponential_bucket_histogram`` or, by default and for any
+    other value (with a warning), explicit buckets."""
+    from opentelemetry.sdk.metrics import Histogram
+    from opentelemetry.sdk.metrics.view import (
+        ExplicitBucketHistogramAggregation,
+        ExponentialBucketHistogramAggregation,
+    )
+
+    chosen = environ.get(HISTOGRAM_AGGREGATION, "explicit_bucket_histogram")
+    if chosen == "base2_exponential_bucket_histogram":
+        return {Histogram: ExponentialBucketHistogramAggregation()}
+    if chosen != "explicit_bucket_histogram":
+        logging.getLogger(__name__).warning(
+            "invalid %s %r: explicit bucket histograms are used", HISTOGRAM_AGGREGATION, chosen
+        )
+    return {Histogram: ExplicitBucketHistogramAggregation()}

@@ -11,6 +11,7 @@ as cheap; one bad string costs only its own characters).
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable
@@ -42,32 +43,40 @@ class Signal:
         return head + "".join(word.title() for word in rest)
 
 
-def spans_signal() -> Signal:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceResponse,
-    )
+def _answer(module: str, name: str) -> Callable[[], Message]:
+    """What makes an empty answer message ``name`` of ``module``, imported by its first
+    call: protobuf's generated modules are ~14 ms of a Lambda function's cold start, and
+    an answer has a body to parse only when the collector refused something."""
 
+    def empty() -> Message:
+        kind: type[Message] = getattr(importlib.import_module(module), name)
+        return kind()
+
+    return empty
+
+
+_SERVICES = "opentelemetry.proto.collector"
+
+
+def spans_signal() -> Signal:
     from otelkit._sdk.otlp_encoding import encode_spans
 
-    return Signal("spans", encode_spans, ExportTraceServiceResponse, "rejected_spans")
+    answer = _answer(f"{_SERVICES}.trace.v1.trace_service_pb2", "ExportTraceServiceResponse")
+    return Signal("spans", encode_spans, answer, "rejected_spans")
 
 
 def logs_signal() -> Signal:
-    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
-
     from otelkit._sdk.otlp_encoding import encode_logs
 
-    return Signal("logs", encode_logs, ExportLogsServiceResponse, "rejected_log_records")
+    answer = _answer(f"{_SERVICES}.logs.v1.logs_service_pb2", "ExportLogsServiceResponse")
+    return Signal("logs", encode_logs, answer, "rejected_log_records")
 
 
 def metrics_signal() -> Signal:
-    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-        ExportMetricsServiceResponse,
-    )
-
     from otelkit._sdk.otlp_metrics import encode_metrics
 
-    return Signal("metrics", encode_metrics, ExportMetricsServiceResponse, "rejected_data_points")
+    answer = _answer(f"{_SERVICES}.metrics.v1.metrics_service_pb2", "ExportMetricsServiceResponse")
+    return Signal("metrics", encode_metrics, answer, "rejected_data_points")
 
 
 class OtlpHttpExporter:
