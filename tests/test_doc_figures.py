@@ -25,7 +25,7 @@ from otelkit._correlation.incoming_baggage import MAX_HEADER_BYTES
 from otelkit._redaction import scrub
 from otelkit._redaction.secret_patterns import _CACHE_SIZE, _CACHED_LENGTH
 from otelkit._requests.stats import DEFAULT_SLOW_MS, WINDOW
-from otelkit._sdk.http_post import MAX_ANSWER_BODY
+from otelkit._sdk.http_outcome import MAX_ANSWER_BODY
 from otelkit._sdk.metric_hold import MAX_HELD_POINTS
 from otelkit._sdk.outbox import MAX_QUEUE
 from otelkit._values.log_formats import MAX_LINE_CHARS

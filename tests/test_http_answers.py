@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from otelkit._sdk.http_post import MAX_ANSWER_BODY, Connection, NoAnswer, NotSent
+from otelkit._sdk.http_outcome import MAX_ANSWER_BODY, NoAnswer, NotSent
+from otelkit._sdk.http_post import Connection
 from tests.support.raw_http import ScriptedServer, scripted_server
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 2\r\n\r\nok"

@@ -38,15 +38,14 @@ Each failure in a row doubles the pause, up to a minute; one delivered batch res
 from __future__ import annotations
 
 import contextlib
-import gzip
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
-from otelkit._sdk.http_post import Answer, Connection, NoAnswer, NotSent
+from otelkit._sdk.http_outcome import Answer, NoAnswer, NotSent
+from otelkit._sdk.http_post import Connection
 
 #: Statuses that mean "not now": the batch is kept and sending pauses.
 RETRY_LATER_STATUSES = frozenset({429, 502, 503, 504})
@@ -141,8 +140,15 @@ class CollectorLink:
 #: Adds headers to a request about to leave (SigV4): (url, headers, body) -> headers.
 Signer = Callable[[str, Mapping[str, str], bytes], Mapping[str, str]]
 
+
+def _gzip(data: bytes) -> bytes:
+    import gzip  # only where a collector asked for it
+
+    return gzip.compress(data, compresslevel=6)
+
+
 _COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
-    "gzip": lambda data: gzip.compress(data, compresslevel=6),
+    "gzip": _gzip,
     "deflate": zlib.compress,
 }
 
@@ -235,6 +241,8 @@ def retry_after(value: str | None) -> float:
     try:
         seconds = float(value)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # an HTTP date: rare, and 3 ms to load
+
         try:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):

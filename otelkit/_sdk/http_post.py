@@ -9,140 +9,29 @@ head and its body together end by the deadline whatever the collector does; at m
 at all (the connection is closed instead of drained).
 
 The stdlib ``http.client`` connects (TLS, a proxy's tunnel); the request and its answer
-are written and read on a socket whose every operation is bounded
-(``_BoundedSocket``), by ``http_wire``.
+are written and read on a socket whose every operation is bounded (``http_socket``), by
+``http_wire``. Both load with the first connection: a pipeline that never sends (and a
+Lambda function until its first response is out) does not import ``http.client``.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import io
-import math
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from otelkit._sdk.http_wire import MAX_ANSWER_BODY, Answer, read_answer, request_head
+from otelkit._sdk.http_outcome import MAX_ANSWER_BYTES, Answer, NoAnswer, NotSent
 
-__all__ = ["MAX_ANSWER_BODY", "Answer", "Connection", "NoAnswer", "NotSent"]
+if TYPE_CHECKING:  # loaded with the first connection (``http_socket``), or for https
+    import http.client
+    import ssl
 
-#: Bytes read from the socket per answer at most: the status line, headers and body.
-MAX_ANSWER_BYTES = 4 * MAX_ANSWER_BODY
-
-
-class NotSent(Exception):  # noqa: N818 - an outcome, not a bug
-    """The request did not reach the collector (no connection, or the deadline passed
-    first): sending it again cannot duplicate anything. ``timed_out``: the collector did
-    not accept the connection in time."""
-
-    def __init__(self, why: str, *, timed_out: bool = False) -> None:
-        super().__init__(why)
-        self.timed_out = timed_out
-
-
-class NoAnswer(Exception):  # noqa: N818 - an outcome, not a bug
-    """The request left, and no usable answer came back: ``timed_out`` when the deadline
-    passed first (it may have arrived), ``garbled`` when the answer was not HTTP (or
-    too long), else the connection broke."""
-
-    def __init__(self, why: str, *, timed_out: bool = False, garbled: bool = False) -> None:
-        super().__init__(why)
-        self.timed_out = timed_out
-        self.garbled = garbled
-
-
-class _DeadlinePassedError(TimeoutError):
-    pass
-
-
-class _AnswerTooLargeError(http.client.HTTPException):
-    pass
-
-
-class _BoundedSocket:
-    """A connected socket whose every send and read is bounded by ``deadline``
-    (monotonic) and whose reads stop after ``budget`` bytes.
-
-    ``http.client`` closes the connection while the answer may still be read (an answer
-    with ``Connection: close``): the socket closes when both are done with it.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.deadline = math.inf
-        self.budget = MAX_ANSWER_BYTES
-        self._readers = 0
-        self._closed = False
-
-    def _left(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise _DeadlinePassedError("the deadline passed")
-        return left
-
-    def sendall(self, data: bytes) -> None:
-        self.sock.settimeout(self._left())  # since 3.5: a bound for the whole sendall
-        self.sock.sendall(data)
-
-    def recv_into(self, buffer: memoryview) -> int:
-        if self.budget <= 0:
-            raise _AnswerTooLargeError(f"answer longer than {MAX_ANSWER_BYTES} bytes")
-        self.sock.settimeout(self._left())
-        count = self.sock.recv_into(buffer, min(len(buffer), self.budget))
-        self.budget -= count
-        return count
-
-    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
-        self._readers += 1
-        return io.BufferedReader(_Reader(self))
-
-    def reader_closed(self) -> None:
-        self._readers -= 1
-        if self._closed and self._readers <= 0:
-            self.sock.close()
-
-    def close(self) -> None:
-        self._closed = True
-        if self._readers <= 0:
-            self.sock.close()
-
-
-class _Reader(io.RawIOBase):
-    def __init__(self, sock: _BoundedSocket) -> None:
-        self._sock = sock
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        return self._sock.recv_into(buffer)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._sock.reader_closed()
-        super().close()
-
-
-class _HTTP(http.client.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _BoundedSocket(self.sock)
-
-
-class _HTTPS(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _BoundedSocket(self.sock)
-
-
-#: Errors of a kept-alive connection the collector closed while it was idle: the request
-#: goes again once, on a new connection.
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+    from otelkit._sdk.http_socket import BoundedSocket
 
 
 class Connection:
@@ -165,7 +54,7 @@ class Connection:
         self._hostname = parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._tls = (tls or ssl.create_default_context()) if parts.scheme == "https" else None
+        self._tls = (tls or _default_tls()) if parts.scheme == "https" else None
         self._proxy = urlsplit(proxy) if proxy else None
         if self._proxy is not None and self._tls is None:
             self._path = url  # a proxy takes the absolute URL of a plain-HTTP request
@@ -200,10 +89,11 @@ class Connection:
         at once (its socket is shut down), and no request leaves after this."""
         self._closed = True
         conn = self._conn
-        bounded = conn.sock if conn is not None else None
-        if isinstance(bounded, _BoundedSocket):
+        if conn is not None:  # then the socket layer is loaded
+            from otelkit._sdk.http_socket import shut
+
             with contextlib.suppress(OSError):
-                bounded.sock.shutdown(socket.SHUT_RDWR)
+                shut(conn.sock)
 
     def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
@@ -213,12 +103,14 @@ class Connection:
         if conn is not None:
             conn.close()
 
-    def _connected(self, deadline: float) -> tuple[_BoundedSocket, io.BufferedReader, bool]:
+    def _connected(self, deadline: float) -> tuple[BoundedSocket, io.BufferedReader, bool]:
         """The kept-alive connection's socket and reader (and True), or a new one's (and
         False)."""
+        from otelkit._sdk.http_socket import HTTP, HTTPS, BoundedSocket
+
         if self._conn is not None and self._reader is not None:
             bounded = self._conn.sock
-            assert isinstance(bounded, _BoundedSocket)
+            assert isinstance(bounded, BoundedSocket)
             return bounded, self._reader, True
         if self._closed:
             raise NotSent("the connection is closed")
@@ -230,11 +122,11 @@ class Connection:
             host, port = proxy.hostname or host, proxy.port or 80
         conn: http.client.HTTPConnection
         if self._tls is not None:
-            conn = _HTTPS(host, port, timeout=left, context=self._tls)
+            conn = HTTPS(host, port, timeout=left, context=self._tls)
             if proxy is not None:
                 conn.set_tunnel(self._hostname, self._port, headers=_proxy_auth(proxy))
         else:
-            conn = _HTTP(host, port, timeout=left)
+            conn = HTTP(host, port, timeout=left)
         try:
             conn.connect()
         except TimeoutError as exc:
@@ -244,22 +136,25 @@ class Connection:
             conn.close()
             raise NotSent(f"connect: {exc}") from exc
         bounded = conn.sock
-        assert isinstance(bounded, _BoundedSocket)
+        assert isinstance(bounded, BoundedSocket)
         self._conn, self._reader = conn, bounded.makefile("rb")
         return bounded, self._reader, False
 
     def _post_once(self, body: bytes, headers: Mapping[str, str], deadline: float) -> Answer:
         if self._proxy is not None and self._tls is None:
             headers = {**headers, **_proxy_auth(self._proxy)}
+        from otelkit._sdk.http_socket import STALE, DeadlinePassedError
+        from otelkit._sdk.http_wire import request_head
+
         head = request_head(self._path, self.host, headers, len(body))
         bounded, reader, reused = self._connected(deadline)
         bounded.deadline, bounded.budget = deadline, MAX_ANSWER_BYTES
         try:
             bounded.sendall(head + body)  # one send: no delayed-ACK wait between the two
-        except _DeadlinePassedError as exc:
+        except DeadlinePassedError as exc:
             self._drop_connection()
             raise NotSent(str(exc)) from exc
-        except _STALE as exc:
+        except STALE as exc:
             self._drop_connection()
             if reused:
                 raise _Stale from exc
@@ -277,6 +172,10 @@ class Connection:
             raise NoAnswer("closed before the answer came", timed_out=True) from exc
 
     def _read_answer(self, reader: io.BufferedReader, reused: bool) -> Answer:
+        import http.client  # loaded with the socket layer
+
+        from otelkit._sdk.http_wire import read_answer
+
         try:
             answer, keep = read_answer(reader)
         except http.client.RemoteDisconnected as exc:
@@ -307,3 +206,9 @@ def _proxy_auth(proxy: SplitResult) -> dict[str, str]:
 
 class _Stale(Exception):  # noqa: N818 - internal signal
     """A kept-alive connection the collector had closed: try once more on a new one."""
+
+
+def _default_tls() -> ssl.SSLContext:
+    import ssl
+
+    return ssl.create_default_context()

@@ -13,24 +13,12 @@ from __future__ import annotations
 import http.client
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-#: The longest answer body read (an OTLP answer is a few bytes; a partial success with a
-#: message, a few hundred). A longer one is not read: the connection is closed.
-MAX_ANSWER_BODY = 64 * 1024
+from otelkit._sdk.http_outcome import MAX_ANSWER_BODY, Answer
+
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
 _BLANK = (b"\r\n", b"\n")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A collector's answer: its status, headers (names in lower case) and body (empty
-    when it was longer than ``MAX_ANSWER_BODY``: not read)."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
 
 
 def request_head(path: str, host: str, headers: Mapping[str, str], length: int) -> bytes:

@@ -21,7 +21,7 @@ from typing import Any
 from google.protobuf.message import DecodeError, Message
 
 from otelkit._sdk.collector_link import CollectorClient, Outcome
-from otelkit._sdk.http_post import Answer
+from otelkit._sdk.http_outcome import Answer
 
 #: The longest collector message kept with a count of rejected items.
 MAX_MESSAGE_CHARS = 300

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import os
-import ssl
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from otelkit import _version
+
+if TYPE_CHECKING:  # loaded only when the environment names TLS files
+    import ssl
 
 #: Identifies the exporter to the collector, as the SDK's exporters do theirs.
 USER_AGENT = f"otelkit/{_version.__version__}"
@@ -49,6 +52,8 @@ def tls(signal: str) -> ssl.SSLContext | None:
     client_key = _setting(signal, "CLIENT_KEY")
     if not (ca_file or client_cert):
         return None
+    import ssl
+
     context = ssl.create_default_context(cafile=ca_file)
     if client_cert:
         context.load_cert_chain(client_cert, client_key)
