@@ -129,6 +129,39 @@ def test_a_function_with_an_endpoint_loads_the_exporters() -> None:
     assert _under(loaded, "opentelemetry.sdk.metrics")
 
 
+#: What a function exporting over OTLP needs only once it sends (its first flush, on
+#: Lambda after the first response): the HTTP stack and protobuf's generated classes.
+NOT_BEFORE_SENDING = (
+    "http.client",
+    "ssl",
+    "email",
+    "gzip",
+    "otelkit._sdk.http_socket",
+    "otelkit._sdk.http_wire",
+    "opentelemetry.proto",
+    "opentelemetry.exporter.otlp.proto.common",
+)
+
+_CONFIGURED = """
+import json, sys
+import otelkit
+otelkit.configure()
+otelkit.get_logger("probe").info("line")
+print("MODULES", json.dumps(sorted(sys.modules)))
+otelkit.flush(2.0)
+print("SENT", json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_an_exporting_function_loads_its_http_stack_when_it_first_sends() -> None:
+    env = {**EMF_ONLY, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    loaded, output = _loaded(env, _CONFIGURED)
+    found = {name: _under(loaded, name) for name in NOT_BEFORE_SENDING}
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+    sent = json.loads(output.split("SENT ", 1)[1].splitlines()[0])
+    assert "otelkit._sdk.http_socket" in sent, "the flush tried to send"
+
+
 def test_a_function_whose_metrics_go_nowhere_loads_no_sdk_metrics_package() -> None:
     # No EMF namespace, no endpoint: a count has nowhere to go, so no SDK meter provider.
     loaded, output = _loaded({"AWS_LAMBDA_FUNCTION_NAME": "orders", "OTEL_SERVICE_NAME": "orders"})
