@@ -152,7 +152,8 @@ class W3CTraceContext(TraceContextTextMapPropagator):
     version-00 ``traceparent`` exactly as the specification writes it, no ``tracestate``,
     in a carrier of lower-cased keys (``LOWERCASE_GETTER``). Each message and request
     reads one, and the SDK's generic path (two getter calls, a module-level regex
-    search, the groups one by one) cost a third more. Anything else is the SDK's."""
+    search, the groups one by one) cost almost twice as much. Anything else is the
+    SDK's."""
 
     def extract(
         self,
