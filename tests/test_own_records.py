@@ -9,8 +9,10 @@ import io
 import json
 import logging
 import multiprocessing
+import os
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -145,8 +147,24 @@ def test_sole_handler_follows_the_stdlibs_walk() -> None:
 
 
 _text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+
+
+class _Unprintable:
+    """A field value whose text cannot be made."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
 _field_values = st.one_of(
-    _text, st.integers(), st.floats(allow_nan=False), st.none(), st.booleans()
+    _text,
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+    st.just(_Unprintable()),
 )
 
 
@@ -154,27 +172,36 @@ _field_values = st.one_of(
 @given(
     message=_text,
     args=st.lists(_text, max_size=2),
+    placeholder=st.sampled_from([" %s", " %d"]),  # %d of a text: the message cannot be made
     fields=st.dictionaries(
         st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True), _field_values, max_size=4
     ),
 )
 def test_the_line_is_the_same_whichever_record_made_it(
-    message: str, args: list[str], fields: dict[str, Any]
+    message: str, args: list[str], placeholder: str, fields: dict[str, Any]
 ) -> None:
-    otelkit.configure(log_format="json", console=False, environment="prod")
-    log = otelkit.get_logger("own.same")
-    fmt = message.replace("%", "%%") + " %s" * len(args)
-    written = []
-    for shared in (False, True):
-        if shared:
-            log.stdlib.addHandler(_Kept())
-        try:
-            out = io.StringIO()
-            with otelkit.bind(job_id="job-1"), contextlib.redirect_stdout(out):
-                log.warning(fmt, *args, **fields)
-            written.append(_lines(out.getvalue()))
-        finally:
-            log.stdlib.handlers.clear()
+    """As deployed (``OTELKIT_STRICT`` unset: a failure is reported, the line still
+    written), with hostile values and formats."""
+    with mock.patch.dict(os.environ):
+        os.environ.pop("OTELKIT_STRICT", None)
+        otelkit.configure(log_format="json", console=False, environment="prod")
+        log = otelkit.get_logger("own.same")
+        fmt = message.replace("%", "%%") + placeholder * len(args)
+        written = []
+        for shared in (False, True):
+            if shared:
+                log.stdlib.addHandler(_Kept())
+            try:
+                out = io.StringIO()
+                with (
+                    otelkit.bind(job_id="job-1"),
+                    contextlib.redirect_stdout(out),
+                    contextlib.redirect_stderr(io.StringIO()),  # the failure's report
+                ):
+                    log.warning(fmt, *args, **fields)
+                written.append(_lines(out.getvalue()))
+            finally:
+                log.stdlib.handlers.clear()
     own, stdlib = written
     assert len(own) == len(stdlib) == 1
     for line in (own[0], stdlib[0]):
