@@ -1,11 +1,12 @@
 """What one warm invocation of the benchmark's Lambda handler touches, otelkit (EMF only)
-against Powertools' Logger and Metrics: the calls it makes, the distinct Python and C
+against Powertools' Logger and Metrics (as they are, and binding the request's correlation
+ID as otelkit's decorator does): the calls it makes, the distinct Python and C
 functions among them, and its time in a loop with the caches warm and with them evicted
 before each invocation (a 32 MiB write), as they are in the runtime after each pause.
 
-In a loop otelkit's invocation costs about what Powertools' does; in the runtime it costs
-more. The difference is what the invocation touches: each distinct function is a few
-cache lines of code and data to fetch again after a pause. Each configuration runs in a
+In the runtime an invocation follows a pause in which the runtime client and the emulator
+ran, so what it touches matters besides what it computes: each distinct function is a few
+cache lines of code and data to fetch again. Each configuration runs in a
 fresh interpreter, three times, alternating; the times are medians of medians.
 
 Usage: ``python benchmarks/lambda_footprint.py [--markdown docs/benchmarks.md]``
@@ -27,16 +28,19 @@ import time
 from typing import Any
 
 from _markers import rewrite  # sibling modules: the benchmarks run as scripts
-from lambda_runtime import EVENT, HANDLERS, configurations
+from lambda_runtime import EVENT, HANDLERS, SAME_WORK, configurations
 
-#: The benchmark's configurations compared here (its handlers and environment).
-COMPARED = ("otelkit, EMF only", "Powertools Logger + Metrics")
+#: The benchmark's configurations compared here (its handlers and environment); the
+#: ratios are to the last.
+COMPARED = ("otelkit, EMF only", SAME_WORK, "Powertools Logger + Metrics")
 #: What the runtime and the benchmark set besides (``lambda_runtime._run``).
 COMMON = {
     "AWS_LAMBDA_FUNCTION_NAME": "otelkit-test",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_METRICS_NAMESPACE": "Orders",
+    # Lambda's X-Ray header with tracing off, as the runtime bench's bootstrap gives it.
+    "_X_AMZN_TRACE_ID": "Root=1-6b16865a-a24861f03896db5e7081e884;Sampled=0",
 }
 RUNS, INVOCATIONS, EVICT_BYTES = 3, 600, 32 * 1024 * 1024
 

@@ -64,6 +64,11 @@ class Config:
     log_bytes: list[float] = field(default_factory=list)
 
 
+#: Powertools doing what otelkit's decorator does by itself: the request's
+#: ``X-Correlation-ID`` bound on every line.
+SAME_WORK = "Powertools Logger (correlation_id_path) + Metrics"
+
+
 def configurations() -> list[Config]:
     # Every trace exported; the service named as Powertools names it (its lines and EMF).
     otel = {"DEPLOYMENT_ENV": "prod", "OTELKIT_SAMPLE_RATE": "1.0", "OTEL_SERVICE_NAME": "orders"}
@@ -79,6 +84,11 @@ def configurations() -> list[Config]:
             "otelkit, EMF only", "otelkit_api.handler", {**otel, "OTELKIT_EMF_NAMESPACE": "Orders"}
         ),
         Config("Powertools Logger + Metrics", "powertools_api.handler", {}),
+        Config(
+            SAME_WORK,
+            "powertools_api.handler",
+            {"BENCH_POWERTOOLS_CORRELATION": "1"},
+        ),
         Config(
             "Powertools Logger + Metrics + Tracer",
             "powertools_api.handler",
@@ -170,6 +180,16 @@ def table(configs: list[Config], rounds: int, warm: int) -> str:
             f"| {_ms(c.billed)} ({ratio(c.billed, base.billed)}) "
             f"| {statistics.median(c.log_bytes):.0f} ({ratio(c.log_bytes, base.log_bytes)}) |"
         )
+    ours = next((c for c in configs if c.name == "otelkit, EMF only"), None)
+    same = next((c for c in configs if c.name == SAME_WORK), None)
+    if ours is not None and same is not None:
+        lines += [
+            "",
+            f"{ours.name} against Powertools binding the same correlation ID ({SAME_WORK}): "
+            f"caller waits {ratio(ours.caller, same.caller)}, billed "
+            f"{ratio(ours.billed, same.billed)}, "
+            f"log bytes {ratio(ours.log_bytes, same.log_bytes)}.",
+        ]
     return "\n".join(lines)
 
 

@@ -7,12 +7,18 @@ next event, which includes whatever runs after the response).
 Each posted response prints ``POSTED <milliseconds>`` on stderr. The same bootstrap runs
 every configuration of the benchmark, Powertools' included.
 
+It also gives each invocation the X-Ray header Lambda always gives it (a new root; with
+tracing off, ``Sampled=0``), which the emulator drops: the runtime sets it as
+``_X_AMZN_TRACE_ID``, Powertools' lines carry it as ``xray_trace_id`` and otelkit reads
+it (as a parent only when sampled).
+
 Usage: ``python posted_clock.py module.handler``
 """
 
 from __future__ import annotations
 
 import runpy
+import secrets
 import sys
 import time
 from typing import Any
@@ -26,6 +32,9 @@ _post = LambdaRuntimeClient.post_invocation_result
 
 def _timed_wait(self: Any) -> Any:
     event = _wait(self)
+    if event.x_amzn_trace_id is None:  # the emulator's tracer passes none on
+        root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+        event.x_amzn_trace_id = f"Root={root};Sampled=0"
     _received[0] = time.perf_counter()
     return event
 

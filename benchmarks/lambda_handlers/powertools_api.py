@@ -1,5 +1,7 @@
 """The same handler with Powertools' Logger and Metrics (and Tracer when
-``BENCH_POWERTOOLS_TRACER=1``), as a Lambda team would write it."""
+``BENCH_POWERTOOLS_TRACER=1``), as a Lambda team would write it. With
+``BENCH_POWERTOOLS_CORRELATION=1`` the Logger binds the request's ``X-Correlation-ID``
+header as ``correlation_id``, as otelkit's decorator does by itself."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(service="orders")
 metrics = Metrics(namespace="Orders", service="orders")
 TRACED = os.environ.get("BENCH_POWERTOOLS_TRACER") == "1"
+CORRELATION = (
+    'headers."x-correlation-id"' if os.environ.get("BENCH_POWERTOOLS_CORRELATION") else None
+)
 if TRACED:
     from aws_lambda_powertools import Tracer
 
@@ -34,5 +39,7 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": '{"ok":true}'}
 
 
-_decorated = logger.inject_lambda_context(metrics.log_metrics(_handle))
+_decorated = logger.inject_lambda_context(correlation_id_path=CORRELATION)(
+    metrics.log_metrics(_handle)
+)
 handler = tracer.capture_lambda_handler(_decorated) if TRACED else _decorated
