@@ -1,5 +1,6 @@
 """Shutdown spends its budget and counts what it could not deliver: the batch in flight
-against a collector that never answers, and a queue a restarting collector came back for."""
+against a collector that never answers, a metric request whose sender never returns, and a
+queue a restarting collector came back for."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 
 import otelkit
 from otelkit._core import drops as _drops
+from otelkit._sdk import otlp_export
+from otelkit._sdk.collector_link import CollectorLink, Outcome
+from otelkit._sdk.metric_export import OtlpMetricExporter
 from tests.support.fault_receiver import dropped_in, fault_receiver, restartable_receiver
 
 BURST_SCRIPT = """
@@ -73,3 +80,51 @@ def test_shutdown_probes_a_paused_collector_within_its_budget() -> None:
     assert took < 5.5
     assert collector.tally.spans + counted == produced
     assert collector.tally.spans >= 0.9 * produced, (collector.tally.spans, counted)
+
+
+class _SenderThatNeverReturnsInTime:
+    """An OTLP metric client whose request ignores the abort until released: what a
+    starved process looks like from its shutdown (a worker on a busy host, where the
+    reader's thread does not run again before the process leaves by ``os._exit``)."""
+
+    def __init__(self) -> None:
+        self.client = SimpleNamespace(link=CollectorLink())
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def export(self, payload: object, points: int) -> Outcome:
+        self.entered.set()
+        self.release.wait(10)
+        return Outcome()  # it arrived after all: still counted once, as not delivered
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _two_points() -> MetricsData:
+    reader = InMemoryMetricReader(preferred_temporality=otlp_export.DELTA)
+    meter = MeterProvider(metric_readers=[reader]).get_meter("t")
+    orders = meter.create_counter("Orders")
+    orders.add(3, {"region": "eu"})
+    orders.add(1, {"region": "us"})
+    data = reader.get_metrics_data()
+    assert data is not None
+    return data
+
+
+def test_a_metric_request_whose_sender_never_returns_is_counted_at_shutdown() -> None:
+    """Seen in CI: a forked worker's last metric export was still waiting when its
+    shutdown's grace ran out, and the worker exited before the reader's thread counted
+    it: 4 workers, 3 metric requests, no drop reported. Shutdown counts it itself now."""
+    sender = _SenderThatNeverReturnsInTime()
+    exporter = OtlpMetricExporter(sender, otlp_export.DELTA)
+    before = _drops.totals().get("metrics", 0)
+    reader_thread = threading.Thread(target=exporter.export, args=(_two_points(),))
+    reader_thread.start()
+    assert sender.entered.wait(5)
+    started = time.monotonic()
+    exporter.shutdown(timeout_millis=0)
+    assert time.monotonic() - started < 1.0
+    assert _drops.totals().get("metrics", 0) - before == 2  # before: 0
+    sender.release.set()
+    reader_thread.join(5)
+    assert _drops.totals().get("metrics", 0) - before == 2  # not counted twice

@@ -9,6 +9,7 @@ counted as dropped; ``metric_failures_here`` lets ``flush()`` tell.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 import weakref
@@ -26,7 +27,7 @@ from opentelemetry.sdk.metrics.export import (
 from otelkit._core import drops as _drops
 from otelkit._metering.metrics import display_name
 from otelkit._sdk import export_plan
-from otelkit._sdk.collector_link import DELIVERED, within
+from otelkit._sdk.collector_link import within
 from otelkit._sdk.metric_hold import Held, point_count
 from otelkit._sdk.outbox import ABORT_GRACE, SHUTDOWN_PROBE_EVERY
 
@@ -47,18 +48,24 @@ class OtlpMetricExporter(MetricExporter):
             preferred_aggregation=export_plan.histogram_aggregation(),
         )
         self._exporter = exporter
+        self._pid = os.getpid()
         self._held = Held()
         self._lock = threading.Lock()  # one export at a time: the reader's thread, a flush
         self._final = False  # shutdown is counting what is left: nothing is held any more
+        self._accounts = threading.Lock()  # hands the request in flight over at shutdown
+        self._in_flight = 0  # points of the request being sent (what is held among them)
+        self._abandoned = False  # shutdown counted the request in flight: its sender won't
         _holders.add(self)
 
     @property
     def holding(self) -> bool:
-        return bool(self._held)
+        return bool(self._held) and not _in_a_forked_child(self._pid)
 
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
+        if _in_a_forked_child(self._pid):
+            return MetricExportResult.SUCCESS  # the parent's points: the parent sends them
         with self._lock:
             return self._send(rename_metrics(metrics_data))
 
@@ -66,7 +73,16 @@ class OtlpMetricExporter(MetricExporter):
         held = self._held
         payload = held.with_new(data)
         points = point_count(payload)
-        outcome = self._exporter.export(payload, points) if points else DELIVERED
+        if not points:
+            held.clear()
+            return MetricExportResult.SUCCESS
+        with self._accounts:
+            self._in_flight = points
+        outcome = self._exporter.export(payload, points)
+        with self._accounts:
+            self._in_flight = 0
+            if self._abandoned:  # shutdown gave up waiting and counted it
+                return MetricExportResult.FAILURE
         if outcome.delivered:
             held.clear()
             return MetricExportResult.SUCCESS
@@ -115,13 +131,31 @@ class OtlpMetricExporter(MetricExporter):
             self._exporter.shutdown()  # ends a request in flight in the reader's thread
             if not got_lock:  # the reader's thread counts its request itself, now
                 got_lock = self._lock.acquire(timeout=ABORT_GRACE)
-            _drops.add("metrics", "undelivered at shutdown", self._held.clear())
+            with self._accounts:
+                left = self._held.clear()
+                if not got_lock and self._in_flight:
+                    # Not even the abort got an answer (a starved process): the request's
+                    # points, the held ones among them, are counted here; the process may
+                    # exit before its sender runs again.
+                    self._abandoned = True
+                    left = self._in_flight
+                _drops.add("metrics", "undelivered at shutdown", left)
         finally:
             if got_lock:
                 self._lock.release()
 
 
 _holders: weakref.WeakSet[OtlpMetricExporter] = weakref.WeakSet()
+
+
+def _in_a_forked_child(pid: int) -> bool:
+    """Whether an exporter made in process ``pid`` now runs in a forked child of it.
+
+    The SDK restarts a periodic reader's thread in a forked child, so the parent's reader
+    goes on exporting there what it holds of the parent's counts, which the parent sends
+    too: a count made before a pre-fork server forked its workers arrived once per worker
+    more. A child's own metrics go through the pipeline it builds (``_setup``)."""
+    return os.getpid() != pid
 
 
 def metrics_held() -> bool:
@@ -141,10 +175,13 @@ class CountedMetricExport(MetricExporter):
             preferred_aggregation=exporter._preferred_aggregation,
         )
         self._exporter = exporter
+        self._pid = os.getpid()
 
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
+        if _in_a_forked_child(self._pid):
+            return MetricExportResult.SUCCESS  # the parent's points: the parent sends them
         from otelkit._sdk.grpc_answers import take_rejected
 
         take_rejected()
