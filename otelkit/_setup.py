@@ -195,7 +195,7 @@ def _start_afresh_in_forked_child() -> None:
 def _flush_when_worker_ends(_: object) -> None:
     from multiprocessing import util
 
-    util.Finalize(None, shutdown, args=(EXIT_TIMEOUT,), exitpriority=0)
+    util.Finalize(None, _shutdown_at_exit, exitpriority=0)  # the ``exit_timeout`` setting
 
 
 if hasattr(os, "register_at_fork"):
