@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Iterator
@@ -38,6 +39,19 @@ _SETTINGS_ENV = (
     "ECS_CONTAINER_METADATA_URI_V4",
     "KUBERNETES_SERVICE_HOST",
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def suite_heap_out_of_the_collectors_sight() -> Iterator[None]:
+    """After each module, what the suite keeps alive is frozen out of the cyclic garbage
+    collector's sight. Late in a run the test process held some 850,000 objects and a
+    full collection paused it for 0.4 to 1.8 seconds, inside tests that bound wall-clock
+    time (a Lambda flush by its deadline, a receiver in this process answering a child's
+    last export) and that the product's own processes, with their own small heaps, never
+    pay. Garbage is collected first; objects made afterwards are collected as usual."""
+    yield
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
