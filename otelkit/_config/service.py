@@ -420,7 +420,8 @@ class ServiceSettings:
         default=0.5,
         env=("OTELKIT_EXIT_TIMEOUT",),
         shown="0.5",
-        doc="Seconds the interpreter's exit (and SIGTERM) waits for the last export; "
+        doc="Seconds the interpreter's exit (and SIGTERM, and a fork-started "
+        "`multiprocessing` worker's end) waits for the last export; "
         "raise it for a program that exits right after a burst.",
     )
     lambda_single_record: str = setting(
