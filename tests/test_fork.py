@@ -84,6 +84,7 @@ def test_fork_started_workers_wait_as_long_as_exit_timeout_says(
             timeout=60,
             capture_output=True,
             text=True,
+            env=production_env(),
         )
     assert tally.spans == 401, done.stderr
     assert sorted(name for name, _, _ in tally.sums) == ["ChildEvents"] * 4 + ["ParentEvents"]
@@ -92,8 +93,9 @@ def test_fork_started_workers_wait_as_long_as_exit_timeout_says(
 
 PRE_FORK = """
 import os, sys, time, otelkit
-otelkit.configure(service_name="prefork-test", endpoint=sys.argv[1], console=False,
-                  log_stdout=False, resource_detectors="none")
+# The service's name comes from OTEL_SERVICE_NAME when the caller sets one.
+otelkit.configure(endpoint=sys.argv[1], console=False, log_stdout=False,
+                  resource_detectors="none")
 otelkit.count("StartedUp", 5)  # before the fork, as a server's start-up counts
 workers = []
 for n in range(2):

@@ -3,7 +3,9 @@ the shipped ECS sidecar config with otelkit's default settings (no temporality v
 
 ``awsemf`` turns every cumulative sum into deltas and keeps the first point of a series
 only as the baseline, so with the SDK's cumulative default nothing of this process would
-arrive. The chain: app subprocess -> built collector -> moto's CloudWatch Logs.
+arrive. And a count made before a pre-fork server forks its workers arrives once, not
+once per worker more. The chain: app subprocess -> built collector -> moto's CloudWatch
+Logs.
 """
 
 from __future__ import annotations
@@ -80,3 +82,34 @@ def test_single_count_reaches_cloudwatch_through_the_sidecar(
     assert by_metric["QueueDepth"]["QueueDepth"] == 7
     for doc in by_metric.values():
         assert doc["outcome"] == "ok"
+
+
+def test_a_count_made_before_a_fork_reaches_cloudwatch_once(
+    aws_endpoint: str, tmp_path: Path
+) -> None:
+    """A pre-fork server (a start-up count, then two workers that outlive an export
+    interval) through the shipped sidecar: CloudWatch gets the start-up count once. Before,
+    every worker re-sent the parent's count: an alarm on its sum saw 15 where 5 was
+    counted."""
+    from tests.support.processes import production_env
+    from tests.test_fork import PRE_FORK
+
+    shipped = yaml.safe_load((SHIPPED / "ecs" / "config.yaml").read_text(encoding="utf-8"))
+    config, ports = on_loopback(shipped, aws_endpoint)
+    service = f"prefork-{uuid.uuid4().hex[:8]}"
+    with running(config, ports, tmp_path) as collector:
+        subprocess.run(
+            [sys.executable, "-c", PRE_FORK, collector.otlp_http],
+            check=True,
+            timeout=60,
+            env=production_env(
+                OTEL_SERVICE_NAME=service,
+                DEPLOYMENT_ENV="e2e",
+                OTEL_METRIC_EXPORT_INTERVAL="200",
+                PYTHONPATH=str(REPO),
+            ),
+        )
+
+    docs = emf_lines(aws_endpoint, "/otelkit/metrics", service)
+    assert sum(doc.get("StartedUp", 0) for doc in docs) == 5, docs
+    assert sum(doc.get("Served", 0) for doc in docs) == 2, docs
