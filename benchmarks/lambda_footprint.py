@@ -28,11 +28,11 @@ import time
 from typing import Any
 
 from _markers import rewrite  # sibling modules: the benchmarks run as scripts
-from lambda_runtime import EVENT, HANDLERS, SAME_WORK, configurations
+from lambda_runtime import EMF_ONLY, EVENT, HANDLERS, SAME_WORK, configurations
 
 #: The benchmark's configurations compared here (its handlers and environment); the
 #: ratios are to the last.
-COMPARED = ("otelkit, EMF only", SAME_WORK, "Powertools Logger + Metrics")
+COMPARED = (EMF_ONLY, SAME_WORK, "Powertools Logger + Metrics")
 #: What the runtime and the benchmark set besides (``lambda_runtime._run``).
 COMMON = {
     "AWS_LAMBDA_FUNCTION_NAME": "otelkit-test",

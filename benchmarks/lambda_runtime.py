@@ -64,6 +64,7 @@ class Config:
     log_bytes: list[float] = field(default_factory=list)
 
 
+EMF_ONLY = "otelkit, EMF only"
 #: Powertools doing what otelkit's decorator does by itself: the request's
 #: ``X-Correlation-ID`` bound on every line.
 SAME_WORK = "Powertools Logger (correlation_id_path) + Metrics"
@@ -80,9 +81,7 @@ def configurations() -> list[Config]:
             {**otel, "OTELKIT_LAMBDA_EXTENSION": "false"},
             True,
         ),
-        Config(
-            "otelkit, EMF only", "otelkit_api.handler", {**otel, "OTELKIT_EMF_NAMESPACE": "Orders"}
-        ),
+        Config(EMF_ONLY, "otelkit_api.handler", {**otel, "OTELKIT_EMF_NAMESPACE": "Orders"}),
         Config("Powertools Logger + Metrics", "powertools_api.handler", {}),
         Config(
             SAME_WORK,
@@ -180,7 +179,7 @@ def table(configs: list[Config], rounds: int, warm: int) -> str:
             f"| {_ms(c.billed)} ({ratio(c.billed, base.billed)}) "
             f"| {statistics.median(c.log_bytes):.0f} ({ratio(c.log_bytes, base.log_bytes)}) |"
         )
-    ours = next((c for c in configs if c.name == "otelkit, EMF only"), None)
+    ours = next((c for c in configs if c.name == EMF_ONLY), None)
     same = next((c for c in configs if c.name == SAME_WORK), None)
     if ours is not None and same is not None:
         lines += [

@@ -14,7 +14,7 @@ import pytest
 from tests.support import fault_receiver as fault_receiver_module
 from tests.support.fault_receiver import fault_receiver
 from tests.support.otlp_grpc_receiver import otlp_grpc_receiver
-from tests.support.otlp_receiver import otlp_receiver
+from tests.support.otlp_receiver import Received, otlp_receiver
 from tests.support.processes import production_env
 
 pytestmark = pytest.mark.slow
@@ -112,27 +112,24 @@ otelkit.shutdown()
 """
 
 
-def _sums(requests: list[dict[str, Any]], name: str) -> list[int]:
+def _sums(received: Received, name: str) -> list[int]:
     return [
         int(point["asInt"])
-        for request in requests
-        for resource in request.get("resourceMetrics", [])
-        for scope in resource.get("scopeMetrics", [])
-        for metric in scope.get("metrics", [])
+        for metric in received.metrics()
         if metric["name"] == name
         for point in metric["sum"]["dataPoints"]
     ]
 
 
 @contextmanager
-def _metric_requests(protocol: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A real receiver of ``protocol``: its endpoint, and the metric requests it got."""
+def _metric_requests(protocol: str) -> Iterator[tuple[str, Received]]:
+    """A real receiver of ``protocol``: its endpoint, and what it received."""
     if protocol == "grpc":
         with otlp_grpc_receiver() as (endpoint, by_signal):
-            yield endpoint, by_signal.setdefault("metrics", [])
+            yield endpoint, Received({"/v1/metrics": by_signal.setdefault("metrics", [])})
     else:
         with otlp_receiver() as (endpoint, received):
-            yield endpoint, received.requests.setdefault("/v1/metrics", [])
+            yield endpoint, received
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
@@ -141,15 +138,15 @@ def test_a_count_made_before_the_fork_is_sent_once(protocol: str) -> None:
     restarts in each child, sent the parent's unexported counts from every worker
     (StartedUp arrived as 5, 5, 5: 15 where 5 was counted)."""
     variables = {"OTEL_METRIC_EXPORT_INTERVAL": "200", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
-    with _metric_requests(protocol) as (endpoint, requests):
+    with _metric_requests(protocol) as (endpoint, received):
         subprocess.run(
             [sys.executable, "-c", PRE_FORK, endpoint],
             check=True,
             timeout=60,
             env={**production_env(), **variables},
         )
-        assert _sums(requests, "StartedUp") == [5]
-        assert _sums(requests, "Served") == [1, 1]
+        assert _sums(received, "StartedUp") == [5]
+        assert _sums(received, "Served") == [1, 1]
 
 
 POOL = """
